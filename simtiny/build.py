@@ -1,0 +1,253 @@
+"""Toolchains and firmware builds: arm-none-eabi-gcc, or zig's clang from PyPI as a fallback.
+
+Builds are cached by a hash of everything that goes into them (sources, headers, linker
+script, flags, compiler version), so the same firmware is never compiled twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from simtiny.cache import cache_dir
+from simtiny.errors import ToolchainError
+from simtiny.platform import Platform
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+FIRMWARE_DIR = REPO_DIR / "firmware"
+TOOLCHAINS = ("gcc", "zig")
+RECIPE_VERSION = "2"  # bump when the way firmware is compiled or linked changes
+
+INSTALL_HINT = (
+    "install one: 'apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi' (gcc) "
+    "or 'pip install ziglang' (zig)"
+)
+
+# Flags every firmware is built with, whatever the compiler.
+COMMON_FLAGS = (
+    "-std=c99",
+    "-ffreestanding",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-ffp-contract=off",  # the same roundings as the reference: no silent fused multiply-add
+    "-fno-math-errno",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-g",
+)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """A cross compiler that can build Cortex-M7 firmware."""
+
+    name: str  # "gcc" or "zig"
+    cc: tuple[str, ...]
+    version: str
+
+    def target_flags(self, platform: Platform) -> list[str]:
+        if self.name == "gcc":
+            return [*platform.gcc_cpu_flags, "-fno-tree-loop-distribute-patterns"]
+        return list(platform.zig_target_flags)
+
+    def link_flags(self, map_path: Path) -> list[str]:
+        common = ["-nostdlib", "-Wl,--gc-sections", "-Wl,--entry=Reset_Handler"]
+        if self.name == "gcc":
+            return [*common, f"-Wl,-Map={map_path}"]
+        return [*common, "-Wl,--print-map"]  # LLD via zig: the map comes on stdout
+
+    def libraries(self) -> list[str]:
+        return ["-lgcc"] if self.name == "gcc" else []
+
+
+@dataclass(frozen=True)
+class FirmwareSpec:
+    """What to build: the program's own sources on top of the platform runtime."""
+
+    name: str
+    sources: tuple[Path, ...]
+    include_dirs: tuple[Path, ...] = ()
+    defines: tuple[str, ...] = ()
+    optimize: str = "-O2"
+    extra_flags: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Firmware:
+    """A built ELF with its linker map."""
+
+    elf: Path
+    map: Path | None
+    toolchain: str
+    cached: bool
+    command: tuple[str, ...]
+
+
+@cache
+def _gcc() -> Toolchain | None:
+    gcc = shutil.which("arm-none-eabi-gcc")
+    if not gcc:
+        return None
+    version = _version([gcc, "--version"])
+    return Toolchain("gcc", (gcc,), version) if version else None
+
+
+@cache
+def _zig() -> Toolchain | None:
+    try:
+        import ziglang  # noqa: F401
+    except ImportError:
+        return None
+    version = _version([sys.executable, "-m", "ziglang", "version"])
+    return Toolchain("zig", (sys.executable, "-m", "ziglang", "cc"), version) if version else None
+
+
+def _version(cmd: list[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = proc.stdout.strip().splitlines()
+    return lines[0] if proc.returncode == 0 and lines else ""
+
+
+def available_toolchains() -> list[str]:
+    return [t.name for t in (_gcc(), _zig()) if t is not None]
+
+
+def find_toolchain(choice: str | None = None) -> Toolchain:
+    """The toolchain asked for, or the first available of gcc, zig."""
+    if choice not in (None, *TOOLCHAINS):
+        raise ToolchainError(f"unknown toolchain '{choice}' (choose gcc or zig)")
+    if choice in (None, "gcc"):
+        gcc = _gcc()
+        if gcc:
+            return gcc
+        if choice == "gcc":
+            raise ToolchainError(
+                "arm-none-eabi-gcc not found: 'apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi'"
+            )
+    zig = _zig()
+    if zig:
+        return zig
+    if choice == "zig":
+        raise ToolchainError("zig not found: 'pip install ziglang'")
+    raise ToolchainError(f"no Cortex-M compiler found: {INSTALL_HINT}")
+
+
+def runtime_sources(platform: Platform) -> list[Path]:
+    """Start-up code, HAL and the minimal C library every firmware for `platform` links."""
+    hal = sorted((FIRMWARE_DIR / "hal" / platform.name).glob("*.c"))
+    return [platform.startup, *hal, FIRMWARE_DIR / "runtime" / "libc_min.c"]
+
+
+def runtime_include_dirs() -> list[Path]:
+    return [FIRMWARE_DIR / "hal", FIRMWARE_DIR / "runtime"]
+
+
+def build(
+    spec: FirmwareSpec,
+    platform: Platform,
+    toolchain: Toolchain,
+    out_dir: Path | None = None,
+) -> Firmware:
+    """Compile and link `spec` for `platform`; reuse a cached build when nothing changed."""
+    sources = [*runtime_sources(platform), *spec.sources]
+    includes = [*runtime_include_dirs(), *spec.include_dirs]
+    flags = [
+        *toolchain.target_flags(platform),
+        *COMMON_FLAGS,
+        spec.optimize,
+        *[f"-D{d}" for d in spec.defines],
+        *spec.extra_flags,
+        *[f"-I{d}" for d in includes],
+    ]
+    key = _build_key(toolchain, flags, sources, includes, platform.linker_script)
+    target_dir = out_dir or (cache_dir() / "builds" / f"{spec.name}-{toolchain.name}-{key}")
+    elf = target_dir / f"{spec.name}.elf"
+    map_path = target_dir / f"{spec.name}.map"
+    stamp = target_dir / "build.key"
+    if elf.is_file() and stamp.is_file() and stamp.read_text() == key:
+        return Firmware(elf, map_path if map_path.is_file() else None, toolchain.name, True, ())
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
+        tmp_elf = Path(tmp) / elf.name
+        tmp_map = Path(tmp) / map_path.name
+        objects = []
+        for source, obj_name in zip(sources, _object_names(sources), strict=True):
+            obj = Path(tmp) / obj_name
+            _run(toolchain, spec.name, [*toolchain.cc, *flags, "-c", "-o", str(obj), str(source)])
+            objects.append(obj)
+        cmd = [
+            *toolchain.cc,
+            *toolchain.target_flags(platform),
+            "-T",
+            str(platform.linker_script),
+            *toolchain.link_flags(tmp_map),
+            "-o",
+            str(tmp_elf),
+            *[str(o) for o in objects],
+            *toolchain.libraries(),
+        ]
+        stdout = _run(toolchain, spec.name, cmd)
+        if toolchain.name == "zig":
+            tmp_map.write_text(stdout)
+        os.replace(tmp_elf, elf)
+        os.replace(tmp_map, map_path)
+    stamp.write_text(key)
+    return Firmware(elf, map_path, toolchain.name, False, tuple(cmd))
+
+
+def _object_names(sources: list[Path]) -> list[str]:
+    """Object file names for the map: the source's stem, made unique where stems repeat."""
+    names: list[str] = []
+    for source in sources:
+        stem = Path(source).stem
+        name = f"{stem}.o"
+        n = 2
+        while name in names:
+            name = f"{stem}_{n}.o"
+            n += 1
+        names.append(name)
+    return names
+
+
+def _run(toolchain: Toolchain, what: str, cmd: list[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolchainError(f"{toolchain.name}: building {what} took over 15 minutes") from exc
+    if proc.returncode != 0:
+        raise ToolchainError(f"{toolchain.name} failed to build {what}: {_first_error(proc.stderr)}")
+    return proc.stdout
+
+
+def _build_key(
+    toolchain: Toolchain, flags: list[str], sources: list[Path], includes: list[Path], script: Path
+) -> str:
+    h = hashlib.sha256()
+    h.update(f"{RECIPE_VERSION}\0{toolchain.name}\0{toolchain.version}\0".encode())
+    h.update("\0".join(flags).encode())
+    files = [*sources, script]
+    for d in includes:
+        files.extend(sorted(Path(d).glob("*.h")))
+    for path in files:
+        h.update(str(path.name).encode() + b"\0")
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()[:20]
+
+
+def _first_error(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if "error" in line.lower():
+            return line
+    return lines[0] if lines else "no output from the compiler"

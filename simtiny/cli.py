@@ -1,0 +1,236 @@
+"""The `simtiny` command: thin front over the stages. Errors are one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from simtiny import __version__
+from simtiny.errors import (
+    EXIT_SIM_BUDGET,
+    EXIT_SIM_FAULT,
+    EXIT_SIM_NO_EXIT,
+    EXIT_USAGE,
+    InputError,
+    SimtinyError,
+)
+
+EXIT_CODES_HELP = f"""exit codes of 'simtiny sim':
+  N     the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED), modulo 256
+  {EXIT_USAGE}     bad input (not an ELF, wrong architecture, nothing in flash, bad option)
+  {EXIT_SIM_BUDGET}   the instruction budget ran out (the firmware never ended)
+  {EXIT_SIM_FAULT}   the firmware faulted (unmapped or read-only access, undefined instruction, ...)
+  {EXIT_SIM_NO_EXIT}   the core stopped without exiting (WFI/WFE with no interrupt modelled)
+"""
+
+
+def _int_with_suffix(text: str) -> int:
+    """Parse 2000000, 2_000_000, 2e9, 500M, 2G."""
+    t = text.strip().replace("_", "").upper()
+    scale = 1
+    for suffix, factor in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
+        if t.endswith(suffix):
+            t, scale = t[:-1], factor
+    try:
+        value = int(float(t) * scale) if ("E" in t or "." in t) else int(t) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: '{text}'")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line with simtiny's usage exit code."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="simtiny",
+        description="Simulate and verify int8 neural-network firmware on a Cortex-M7 (STM32H743).",
+    )
+    parser.add_argument("--version", action="version", version=f"simtiny {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sim = sub.add_parser(
+        "sim",
+        help="run a Cortex-M7 ELF on the simulated board",
+        description="Run FIRMWARE.elf from reset on the simulated board and report its console, "
+        "exit status, instructions, cycles, time and stack use.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sim.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
+    _platform_option(sim)
+    from simtiny.engines.result import DEFAULT_MAX_INSTRUCTIONS
+
+    sim.add_argument(
+        "--max-instructions",
+        type=_int_with_suffix,
+        default=DEFAULT_MAX_INSTRUCTIONS,
+        metavar="N",
+        help=f"stop a firmware that never ends after N instructions (default {DEFAULT_MAX_INSTRUCTIONS:,};"
+        " suffixes K, M, G)",
+    )
+    sim.add_argument("--profile", action="store_true", help="print a flat profile per function")
+    sim.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    sim.add_argument("--quiet", "-q", action="store_true", help="print only the console text")
+    sim.set_defaults(func=_cmd_sim)
+
+    size = sub.add_parser(
+        "size",
+        help="flash and RAM use of an ELF against the board's budgets",
+        description="Flash and RAM per memory region from the ELF, as bytes and as shares of the "
+        "budgets; the largest symbols; with a GNU or LLD map file, the bytes of each object file.",
+    )
+    size.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
+    size.add_argument("--map", type=Path, metavar="FILE.map", help="linker map (GNU ld or LLD)")
+    _platform_option(size)
+    size.add_argument("--top", type=int, default=10, metavar="N", help="largest symbols to list")
+    size.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    size.set_defaults(func=_cmd_size)
+
+    build = sub.add_parser(
+        "build",
+        help="compile C sources into firmware for the board",
+        description="Compile C sources with simtiny's start-up code and HAL for the board "
+        "(console, cycle counter, semihosting exit: see firmware/hal/simtiny_hal.h).",
+    )
+    build.add_argument("sources", type=Path, nargs="+", metavar="SOURCE.c")
+    build.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.elf")
+    build.add_argument("-I", dest="include", type=Path, action="append", default=[], metavar="DIR")
+    build.add_argument("-D", dest="define", action="append", default=[], metavar="NAME[=VALUE]")
+    build.add_argument("-O", dest="optimize", default="2", choices=["0", "1", "2", "3", "s"])
+    _platform_option(build)
+    _toolchain_option(build)
+    build.add_argument("--force", action="store_true", help="overwrite OUT.elf if it exists")
+    build.set_defaults(func=_cmd_build)
+    return parser
+
+
+def _platform_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--platform", default="stm32h743", help="board (default stm32h743)")
+
+
+def _toolchain_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--toolchain",
+        choices=["gcc", "zig"],
+        help="compiler: arm-none-eabi-gcc or zig cc (default: gcc if installed, else zig)",
+    )
+
+
+def _write_json(path: Path, data: dict, inputs: Sequence[Path]) -> None:
+    for source in inputs:
+        if path.resolve() == Path(source).resolve():
+            raise InputError(f"--json {path} would overwrite an input file")
+    try:
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    from simtiny.engines import get_engine
+    from simtiny.engines.result import RunRequest
+    from simtiny.platform import load_platform
+    from simtiny.simreport import exit_code_of, format_run, run_to_json
+
+    platform = load_platform(args.platform)
+    request = RunRequest(
+        args.firmware, platform, max_instructions=args.max_instructions, profile=args.profile
+    )
+    result = get_engine("unicorn").run(request)
+    if args.quiet:
+        sys.stdout.write(result.console)
+    else:
+        sys.stdout.write(format_run(result, request))
+    sys.stdout.flush()
+    for warning in result.warnings:
+        print(f"simtiny: warning: {warning}", file=sys.stderr)
+    if args.json:
+        _write_json(args.json, run_to_json(result, request), [args.firmware])
+    return exit_code_of(result)
+
+
+def _cmd_size(args: argparse.Namespace) -> int:
+    from simtiny.elfinfo import load_elf
+    from simtiny.platform import load_platform
+    from simtiny.size import analyze, format_text, to_json
+
+    platform = load_platform(args.platform)
+    image = load_elf(args.firmware)
+    if args.map is not None and not args.map.is_file():
+        raise InputError(f"{args.map}: no such map file")
+    report = analyze(image, platform, args.map, top=args.top)
+    sys.stdout.write(format_text(report))
+    if args.json:
+        inputs = [args.firmware] + ([args.map] if args.map else [])
+        _write_json(args.json, to_json(report), inputs)
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    import shutil
+
+    from simtiny.build import FirmwareSpec, build, find_toolchain
+    from simtiny.platform import load_platform
+
+    for source in args.sources:
+        if not source.is_file():
+            raise InputError(f"{source}: no such source file")
+    if args.output.exists() and not args.force:
+        raise InputError(f"{args.output} exists; pass --force to overwrite it")
+    platform = load_platform(args.platform)
+    toolchain = find_toolchain(args.toolchain)
+    spec = FirmwareSpec(
+        name=args.output.stem,
+        sources=tuple(s.resolve() for s in args.sources),
+        include_dirs=tuple(d.resolve() for d in args.include),
+        defines=tuple(args.define),
+        optimize=f"-O{args.optimize}",
+    )
+    firmware = build(spec, platform, toolchain)
+    shutil.copyfile(firmware.elf, args.output)
+    map_out = args.output.with_suffix(".map")
+    if firmware.map is not None and (args.force or not map_out.exists()):
+        shutil.copyfile(firmware.map, map_out)
+    state = "cached" if firmware.cached else "built"
+    print(f"{state} {args.output} ({toolchain.name}: {toolchain.version}); map {map_out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except SimtinyError as exc:
+        print(f"simtiny: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("simtiny: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in simtiny: still one line, unless asked for more
+        if os.environ.get("SIMTINY_DEBUG"):
+            raise
+        print(
+            f"simtiny: internal error: {type(exc).__name__}: {exc} "
+            "(set SIMTINY_DEBUG=1 for a traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""Constants of the firmware contract shared by the Python side and firmware/runtime (C)."""
+
+STACK_PAINT_BYTE = 0xA5  # every byte of the stack holds this before the run
+STACK_LIMIT_SYMBOLS = ("_stack_bottom", "__StackLimit", "_sstack", "__stack_start__")

@@ -1,0 +1,1 @@
+"""The Unicorn-based engine: CPU emulation plus the pieces Unicorn lacks."""

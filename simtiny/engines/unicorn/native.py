@@ -1,0 +1,214 @@
+"""Build and load the C block counter (native/blockhook.c) and attach it to a Unicorn engine.
+
+The hook is compiled once per source version with the host C compiler (cc, gcc, clang, or
+zig's clang from the PyPI package) into simtiny's cache folder, then loaded with ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import unicorn
+from unicorn import unicorn_const as ucc
+from unicorn.unicorn_py3.unicorn import uclib
+
+from simtiny.cache import cache_dir
+from simtiny.errors import ToolchainError
+
+SOURCE = Path(__file__).resolve().parent / "native" / "blockhook.c"
+
+STOP_NONE, STOP_BUDGET, STOP_PRICING, STOP_MEMORY = 0, 1, 2, 3
+
+PriceFn = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.POINTER(ctypes.c_uint32),
+    ctypes.POINTER(ctypes.c_uint64),
+)
+StopFn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+
+
+class BlockEntry(ctypes.Structure):
+    """Mirror of st_block."""
+
+    _fields_ = [
+        ("addr", ctypes.c_uint64),
+        ("size", ctypes.c_uint32),
+        ("ninsn", ctypes.c_uint32),
+        ("cycles", ctypes.c_uint64),
+        ("count", ctypes.c_uint64),
+    ]
+
+
+class CounterState(ctypes.Structure):
+    """Mirror of st_counter."""
+
+    _fields_ = [
+        ("table", ctypes.POINTER(BlockEntry)),
+        ("capacity", ctypes.c_uint64),
+        ("used", ctypes.c_uint64),
+        ("insns", ctypes.c_uint64),
+        ("cycles", ctypes.c_uint64),
+        ("budget", ctypes.c_uint64),
+        ("last", ctypes.c_int64),
+        ("stop_reason", ctypes.c_int32),
+        ("pad", ctypes.c_int32),
+        ("price", ctypes.c_void_p),
+        ("stop", ctypes.c_void_p),
+    ]
+
+
+@dataclass(frozen=True)
+class BlockCount:
+    """How often one translated block ran, and what one run of it costs."""
+
+    address: int
+    size: int
+    instructions: int
+    cycles: int
+    count: int
+
+
+def _compilers() -> list[list[str]]:
+    found: list[list[str]] = []
+    for name in (os.environ.get("CC", ""), "cc", "gcc", "clang"):
+        if name and shutil.which(name):
+            found.append([name])
+    try:
+        import ziglang  # noqa: F401
+
+        found.append([sys.executable, "-m", "ziglang", "cc"])
+    except ImportError:
+        pass
+    return found
+
+
+def library_path() -> Path:
+    """Return the compiled hook library, building it on first use."""
+    source = SOURCE.read_bytes()
+    digest = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
+    target = cache_dir() / "native" / f"blockhook-{digest}.so"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for compiler in _compilers():
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            out = Path(tmp) / "blockhook.so"
+            cmd = [*compiler, "-O2", "-shared", "-fPIC", "-o", str(out), str(SOURCE)]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode == 0 and out.is_file():
+                os.replace(out, target)
+                return target
+            errors.append(f"{' '.join(compiler)}: {proc.stderr.strip().splitlines()[-1:] or '?'}")
+    raise ToolchainError(
+        "cannot build simtiny's native block counter: no working host C compiler "
+        "(install gcc, e.g. 'apt-get install gcc', or 'pip install ziglang')"
+        + (f" [{'; '.join(errors)}]" if errors else "")
+    )
+
+
+def _load() -> ctypes.CDLL:
+    lib = ctypes.CDLL(str(library_path()))
+    lib.st_counter_new.restype = ctypes.POINTER(CounterState)
+    lib.st_counter_new.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p]
+    lib.st_counter_free.restype = None
+    lib.st_counter_free.argtypes = [ctypes.POINTER(CounterState)]
+    return lib
+
+
+class BlockCounter:
+    """Counts blocks, instructions and cycles of a Unicorn run in C; prices new blocks in Python."""
+
+    def __init__(self, uc: unicorn.Uc, price: Callable[[int, int], tuple[int, int]]) -> None:
+        self._lib = _load()
+        self._price_py = price
+        self._error: BaseException | None = None
+        self._price_c = PriceFn(self._price_cb)
+        stop_addr = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+        self._state_ptr = self._lib.st_counter_new(
+            4096, ctypes.cast(self._price_c, ctypes.c_void_p), stop_addr
+        )
+        if not self._state_ptr:
+            raise MemoryError("block counter")
+        self.state = self._state_ptr.contents
+        self._hook = ctypes.c_size_t()
+        hook_fn = ctypes.cast(self._lib.st_block_hook, ctypes.c_void_p)
+        status = uclib.uc_hook_add(
+            uc._uch,
+            ctypes.byref(self._hook),
+            ucc.UC_HOOK_BLOCK,
+            hook_fn,
+            ctypes.cast(self._state_ptr, ctypes.c_void_p),
+            1,
+            0,
+        )
+        if status != ucc.UC_ERR_OK:
+            raise unicorn.UcError(status)
+        self._uc = uc
+
+    def _price_cb(self, address, size, ninsn_out, cycles_out) -> int:
+        try:
+            ninsn, cycles = self._price_py(int(address), int(size))
+            ninsn_out[0] = ninsn
+            cycles_out[0] = cycles
+            return 0
+        except BaseException as exc:  # reported after the run; never unwind through C
+            self._error = exc
+            return 1
+
+    @property
+    def pricing_error(self) -> BaseException | None:
+        return self._error
+
+    @property
+    def instructions(self) -> int:
+        return int(self.state.insns)
+
+    @property
+    def cycles(self) -> int:
+        return int(self.state.cycles)
+
+    def set_budget(self, instructions: int) -> None:
+        self.state.budget = max(0, int(instructions))
+
+    @property
+    def stop_reason(self) -> int:
+        return int(self.state.stop_reason)
+
+    def last_block(self) -> BlockCount | None:
+        if self.state.last < 0:
+            return None
+        return self._entry(self.state.table[self.state.last])
+
+    def take_back(self, instructions: int, cycles: int, whole_block: bool) -> None:
+        """Remove what the last block did not run (the run stopped inside or before it)."""
+        self.state.insns -= instructions
+        self.state.cycles -= cycles
+        if whole_block and self.state.last >= 0:
+            self.state.table[self.state.last].count -= 1
+
+    def blocks(self) -> list[BlockCount]:
+        table = self.state.table
+        return [self._entry(table[i]) for i in range(self.state.capacity) if table[i].addr != 0]
+
+    @staticmethod
+    def _entry(e: BlockEntry) -> BlockCount:
+        address = 0 if e.addr == 1 else int(e.addr)
+        return BlockCount(address, int(e.size), int(e.ninsn), int(e.cycles), int(e.count))
+
+    def close(self) -> None:
+        if self._state_ptr:
+            uclib.uc_hook_del(self._uc._uch, self._hook)
+            self._lib.st_counter_free(self._state_ptr)
+            self._state_ptr = None

@@ -1,0 +1,133 @@
+"""Board descriptions: `platforms/<name>/platform.toml` read into plain dataclasses."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simtiny.errors import PlatformError
+
+PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "platforms"
+
+
+@dataclass(frozen=True)
+class Region:
+    """One memory region of the board's map."""
+
+    name: str
+    base: int
+    size: int
+    access: str  # subset of "rwx"
+    kind: str  # flash, sram, sram_d2, sram_d3, tcm, rom
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+    def contains(self, address: int, length: int = 1) -> bool:
+        return self.base <= address and address + length <= self.end
+
+
+@dataclass(frozen=True)
+class Peripheral:
+    """A register model placed at an address range."""
+
+    name: str
+    kind: str
+    base: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """An address range routed to the peripheral models."""
+
+    name: str
+    base: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Everything simtiny knows about one board."""
+
+    name: str
+    description: str
+    cpu: str
+    clock_hz: int
+    boot_address: int
+    console: str
+    directory: Path
+    linker_script: Path
+    startup: Path
+    gcc_cpu_flags: tuple[str, ...]
+    zig_target_flags: tuple[str, ...]
+    flash_budget: int
+    sram_budget: int
+    regions: tuple[Region, ...]
+    windows: tuple[Window, ...]
+    peripherals: tuple[Peripheral, ...] = field(default_factory=tuple)
+
+    def region_at(self, address: int) -> Region | None:
+        for region in self.regions:
+            if region.contains(address):
+                return region
+        return None
+
+    def regions_of_kind(self, kind: str) -> list[Region]:
+        return [r for r in self.regions if r.kind == kind]
+
+
+def available_platforms() -> list[str]:
+    return sorted(p.parent.name for p in PLATFORMS_DIR.glob("*/platform.toml"))
+
+
+def load_platform(name_or_path: str | Path = "stm32h743") -> Platform:
+    """Load a platform by name (a folder under platforms/) or by the path of its TOML file."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = PLATFORMS_DIR / str(name_or_path) / "platform.toml"
+    if not path.is_file():
+        known = ", ".join(available_platforms()) or "none"
+        raise PlatformError(f"unknown platform '{name_or_path}' (known: {known})")
+    try:
+        data = tomllib.loads(path.read_text())
+        return _from_toml(data, path.parent)
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise PlatformError(f"{path}: malformed platform description: {exc}") from exc
+
+
+def _from_toml(data: dict, directory: Path) -> Platform:
+    p = data["platform"]
+    compile_flags = p.get("compile", {})
+    regions = tuple(
+        Region(r["name"], int(r["base"]), int(r["size"]), r["access"], r["kind"]) for r in data["region"]
+    )
+    for region in regions:
+        if not set(region.access) <= set("rwx"):
+            raise ValueError(f"region {region.name}: access must be letters of 'rwx'")
+    windows = tuple(
+        Window(w["name"], int(w["base"]), int(w["size"])) for w in data.get("peripheral_window", [])
+    )
+    peripherals = tuple(
+        Peripheral(q["name"], q["kind"], int(q["base"]), int(q["size"])) for q in data.get("peripheral", [])
+    )
+    return Platform(
+        name=p["name"],
+        description=p.get("description", ""),
+        cpu=p["cpu"],
+        clock_hz=int(p["clock_hz"]),
+        boot_address=int(p.get("boot_address", 0)),
+        console=p["console"],
+        directory=directory,
+        linker_script=directory / p["linker_script"],
+        startup=directory / p["startup"],
+        gcc_cpu_flags=tuple(compile_flags.get("gcc_cpu", [])),
+        zig_target_flags=tuple(compile_flags.get("zig_target", [])),
+        flash_budget=int(data["budgets"]["flash"]),
+        sram_budget=int(data["budgets"]["sram"]),
+        regions=regions,
+        windows=windows,
+        peripherals=peripherals,
+    )
