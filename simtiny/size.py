@@ -192,10 +192,7 @@ def _objects(image: ElfImage, link_map: LinkMap) -> tuple[ObjectUsage, ...]:
         if sec is None:
             continue
         # Padding is named by its section: a `. = . + SIZE` stack reservation shows as such.
-        if entry.object == FILL:
-            name = f"{FILL} {entry.output_section}"
-        else:
-            name = short_object(entry.object)
+        name = f"{FILL} {entry.output_section}" if entry.object == FILL else short_object(entry.object)
         totals[name][_section_class(sec, entry.input_section)] += entry.size
     usages = [ObjectUsage(name, **by_class) for name, by_class in totals.items()]
     return tuple(sorted(usages, key=lambda u: (-u.total, u.object)))

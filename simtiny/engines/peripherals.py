@@ -199,21 +199,38 @@ class SystemControlSpace(RegisterFile):
         self.systick_origin: int | None = None
         self.systick_value = 0
         self.countflag = False
+        self.zeroes_seen = 0
         self.reset_requested = False
         self.on_demcr: Callable[[], None] = lambda: None
 
-    # SysTick counts down from RVR at the core clock (CLKSOURCE=1) while enabled.
+    # SysTick counts down from RVR at the core clock (CLKSOURCE=1) while enabled; COUNTFLAG
+    # marks a 1 -> 0 transition since CSR was last read (ARMv7-M ARM B3.3).
+    def _systick_ticks(self) -> int:
+        return 0 if self.systick_origin is None else self.clock() - self.systick_origin
+
     def _systick_now(self) -> int:
-        if self.systick_origin is None:
-            return self.systick_value
+        ticks, start = self._systick_ticks(), self.systick_value
+        if ticks <= start:
+            return start - ticks
         reload = self.regs.get(self.SYST_RVR, 0) & 0xFFFFFF
-        elapsed = self.clock() - self.systick_origin
-        if reload == 0:
+        return reload - ((ticks - start - 1) % (reload + 1))
+
+    def _systick_zeroes(self) -> int:
+        """1 -> 0 transitions since the counter was (re)started."""
+        ticks, start = self._systick_ticks(), self.systick_value
+        reload = self.regs.get(self.SYST_RVR, 0) & 0xFFFFFF
+        first = start if start > 0 else reload + 1
+        if reload == 0 and start == 0:
             return 0
-        if elapsed > self.systick_value:
-            self.countflag = True
-            return reload - ((elapsed - self.systick_value - 1) % (reload + 1))
-        return self.systick_value - elapsed
+        return 0 if ticks < first else 1 + (ticks - first) // (reload + 1)
+
+    def _systick_restart(self, value: int) -> None:
+        """Freeze the count at `value` and, if running, restart the timeline from now."""
+        self.countflag = self.countflag or self._systick_zeroes() > self.zeroes_seen
+        self.systick_value = value
+        self.zeroes_seen = 0
+        if self.systick_origin is not None:
+            self.systick_origin = self.clock()
 
     def load(self, offset: int) -> int:
         if offset in self.FIXED:
@@ -223,11 +240,10 @@ class SystemControlSpace(RegisterFile):
         if offset == self.SYST_CVR:
             return self._systick_now()
         if offset == self.SYST_CSR:
-            now = self._systick_now()
-            del now
-            value = super().load(offset) | (1 << 16 if self.countflag else 0)
-            self.countflag = False  # COUNTFLAG clears on read
-            return value
+            zeroes = self._systick_zeroes()
+            flag = self.countflag or zeroes > self.zeroes_seen
+            self.countflag, self.zeroes_seen = False, zeroes  # COUNTFLAG clears on read
+            return super().load(offset) | (1 << 16 if flag else 0)
         if offset == self.SYST_CALIB:
             return 0x4000_0000  # no reference clock (NOREF clear would need one), SKEW set
         return super().load(offset)
@@ -235,15 +251,13 @@ class SystemControlSpace(RegisterFile):
     def store(self, offset: int, value: int) -> None:
         if offset in self.FIXED:
             return
-        if offset == self.SYST_CVR:
-            self.systick_value = 0
-            if self.systick_origin is not None:
-                self.systick_origin = self.clock()
+        if offset == self.SYST_CVR:  # any write clears the counter and COUNTFLAG
+            self._systick_restart(0)
             self.countflag = False
             return
         if offset == self.SYST_CSR:
             was = self.systick_origin is not None
-            self.systick_value = self._systick_now()
+            self._systick_restart(self._systick_now())
             super().store(offset, value)
             if value & 1 and not was:
                 self.systick_origin = self.clock()
@@ -254,9 +268,8 @@ class SystemControlSpace(RegisterFile):
             if (value >> 16) == 0x05FA and value & (1 << 2):
                 self.reset_requested = True
             return super().store(offset, value & 0x0000FFFF)
-        if offset == self.SYST_RVR and self.systick_origin is not None:
-            self.systick_value = self._systick_now()
-            self.systick_origin = self.clock()
+        if offset == self.SYST_RVR:
+            self._systick_restart(self._systick_now())
         super().store(offset, value)
         if offset == self.DEMCR:
             self.on_demcr()

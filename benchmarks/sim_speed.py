@@ -1,0 +1,44 @@
+"""Simulation speed: simulated instructions per host second, with cycle accounting on.
+
+Builds firmware/tests/compute.c (int8 matrix-vector products, ~260-400 M instructions) with
+each available toolchain, runs it on the simulated STM32H743 a few times and prints the best
+and median rates. Run: python benchmarks/sim_speed.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform as host
+import statistics
+
+from simtiny.build import FIRMWARE_DIR, FirmwareSpec, available_toolchains, build, find_toolchain
+from simtiny.engines.result import RunRequest
+from simtiny.engines.unicorn.engine import UnicornEngine
+from simtiny.platform import load_platform
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    board = load_platform("stm32h743")
+    print(f"host: {host.processor() or host.machine()}, Python {host.python_version()}")
+    print(f"{'toolchain':<10} {'instructions':>14} {'cycles':>14} {'best M insn/s':>14} {'median':>8}")
+    for name in available_toolchains():
+        spec = FirmwareSpec("compute", (FIRMWARE_DIR / "tests" / "compute.c",))
+        firmware = build(spec, board, find_toolchain(name))
+        rates = []
+        result = None
+        for _ in range(args.repeat):
+            result = UnicornEngine().run(RunRequest(firmware.elf, board))
+            if result.status != "exit" or result.exit_code != 0:
+                raise SystemExit(f"compute firmware did not finish: {result.status} {result.fault}")
+            rates.append(result.instructions / result.host_seconds / 1e6)
+        print(
+            f"{name:<10} {result.instructions:>14,} {result.cycles:>14,} "
+            f"{max(rates):>14.1f} {statistics.median(rates):>8.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install everything simtiny needs on a Debian machine: the Arm GNU toolchain and a host C
+# compiler (apt), and simtiny with its Python dependencies (pip, editable). Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v arm-none-eabi-gcc >/dev/null 2>&1 || need_apt+=(gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  echo "setup: installing ${need_apt[*]} (apt)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+echo "setup: installing simtiny and its Python dependencies (pip)"
+"$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
+echo "setup: done ($("$PYTHON" -m simtiny.cli --version), toolchains: $("$PYTHON" -c 'from simtiny.build import available_toolchains as a; print(", ".join(a()) or "none")'))"
