@@ -20,7 +20,7 @@ def test_stm32h743_memory_map(platform):
 
 
 def test_unknown_platform_names_the_known_ones():
-    with pytest.raises(PlatformError, match="known: .*stm32h743"):
+    with pytest.raises(PlatformError, match=r"known: .*stm32h743"):
         load_platform("nosuchboard")
 
 
