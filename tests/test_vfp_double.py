@@ -419,9 +419,12 @@ def test_nan_propagation_three_operands() -> None:
     assert op3("vfma.f64 d0, d1, d2", QNAN_A, SNAN_B, QNAN_A)[0] == SNAN_B | QUIET
     # FPNeg happens before NaN selection, so VFMS flips the sign of a NaN from Dn.
     assert op3("vfms.f64 d0, d1, d2", QNAN_A, 1.0, 1.0)[0] == QNAN_A ^ (1 << 63)
-    # Arm: quiet-NaN addend plus inf*0 gives the default NaN and raises Invalid.
+    # Arm: quiet-NaN addend plus inf*0 gives the default NaN and raises Invalid;
+    # a signalling-NaN addend is quietened and propagated instead.
     raw, fpscr = op3("vfma.f64 d0, d1, d2", math.inf, 0.0, QNAN_B)
     assert (raw, flags(fpscr)) == (DEFAULT_NAN, IOC)
+    raw, fpscr = op3("vfma.f64 d0, d1, d2", 0.0, -math.inf, SNAN_B)
+    assert (raw, flags(fpscr)) == (SNAN_B | QUIET, IOC)
 
 
 def test_nan_through_negating_forms() -> None:
@@ -707,6 +710,17 @@ def test_single_to_double_is_exact(raw) -> None:
         assert flags(regs.fpscr) == (0 if raw & 0x40_0000 else IOC)
     else:
         assert regs.d[0] == bits(x) and flags(regs.fpscr) == 0
+
+
+def test_double_to_single_flush_and_default_nan() -> None:
+    regs = FakeRegs(FZ)
+    regs.d[1] = bits(-1e-40)  # a float32 subnormal: flushed on output, raising UFC
+    run("vcvt.f32.f64 s3, d1", regs)
+    assert regs.read_s(3) == 0x8000_0000 and flags(regs.fpscr) == UFC
+    regs = FakeRegs(DN)
+    regs.d[1] = SNAN_B
+    run("vcvt.f32.f64 s3, d1", regs)
+    assert regs.read_s(3) == 0x7FC0_0000 and flags(regs.fpscr) == IOC
 
 
 def test_single_denormal_flushes_when_fz() -> None:

@@ -275,13 +275,11 @@ class _Machine:
         self._stop_with(self._fault(f"hard fault: {kind}", pc, detail=detail))
 
     def _on_invalid(self, uc, ud) -> bool:
+        if vfp_double.handle_invalid_instruction(uc):
+            return True  # a double-precision FPU instruction, executed by simtiny
         pc = uc.reg_read(arm.UC_ARM_REG_PC) & ~1
         raw = bytes(uc.mem_read(pc, 4))
-        hw1, hw2 = struct.unpack("<HH", raw)
-        if thumb.is_wide(hw1) and vfp_double.emulate(hw1, hw2, vfp_double.UnicornFpRegisters(uc)):
-            vfp_double.advance_it_state(uc)
-            uc.reg_write(arm.UC_ARM_REG_PC, (pc + 4) | 1)
-            return True
+        hw1 = raw[0] | raw[1] << 8
         text = _disassemble(raw if thumb.is_wide(hw1) else raw[:2], pc)
         self._stop_with(
             self._fault("hard fault: undefined instruction (UsageFault UNDEFINSTR)", pc, detail=text)

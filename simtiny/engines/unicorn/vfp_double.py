@@ -62,7 +62,7 @@ class ApsrReader(Protocol):
     def read_apsr(self) -> int: ...
 
 
-# FPSCR fields (ARMv7-M B1.? FPSCR): cumulative exception flags and controls.
+# FPSCR fields: cumulative exception flags (IDC is bit 7) and the controls we honour.
 IOC, DZC, OFC, UFC, IXC, IDC = 1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 7
 FPSCR_AHP, FPSCR_DN, FPSCR_FZ = 1 << 26, 1 << 25, 1 << 24
 RMODE_SHIFT = 22
@@ -859,8 +859,8 @@ def advance_it_state(uc: Uc) -> None:
     invalid-instruction hook moves PC itself."""
     xpsr = int(uc.reg_read(arm.UC_ARM_REG_XPSR))
     it = it_state(xpsr)
-    if it:
-        uc.reg_write(arm.UC_ARM_REG_XPSR, with_it_state(xpsr, next_it_state(it)))
+    if it:  # writing EPSR changes only IT and T (T stays set from the value read)
+        uc.reg_write(arm.UC_ARM_REG_EPSR, with_it_state(xpsr, next_it_state(it)))
 
 
 def handle_invalid_instruction(uc: Uc, _user_data: object = None) -> bool:
