@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +18,7 @@ from unicorn import unicorn_const as ucc
 from unicorn.unicorn_py3.unicorn import uclib
 
 from simtiny.cache import cache_dir
-from simtiny.errors import ToolchainError
+from simtiny.hostcc import compile_shared
 
 SOURCE = Path(__file__).resolve().parent / "native" / "blockhook.c"
 
@@ -79,43 +75,14 @@ class BlockCount:
     count: int
 
 
-def _compilers() -> list[list[str]]:
-    found: list[list[str]] = []
-    for name in (os.environ.get("CC", ""), "cc", "gcc", "clang"):
-        if name and shutil.which(name):
-            found.append([name])
-    try:
-        import ziglang  # noqa: F401
-
-        found.append([sys.executable, "-m", "ziglang", "cc"])
-    except ImportError:
-        pass
-    return found
-
-
 def library_path() -> Path:
     """Return the compiled hook library, building it on first use."""
     source = SOURCE.read_bytes()
     digest = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
     target = cache_dir() / "native" / f"blockhook-{digest}.so"
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    errors = []
-    for compiler in _compilers():
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            out = Path(tmp) / "blockhook.so"
-            cmd = [*compiler, "-O2", "-shared", "-fPIC", "-o", str(out), str(SOURCE)]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode == 0 and out.is_file():
-                os.replace(out, target)
-                return target
-            errors.append(f"{' '.join(compiler)}: {proc.stderr.strip().splitlines()[-1:] or '?'}")
-    raise ToolchainError(
-        "cannot build simtiny's native block counter: no working host C compiler "
-        "(install gcc, e.g. 'apt-get install gcc', or 'pip install ziglang')"
-        + (f" [{'; '.join(errors)}]" if errors else "")
-    )
+    if not target.is_file():
+        compile_shared([SOURCE], target, what="native block counter")
+    return target
 
 
 def _load() -> ctypes.CDLL:

@@ -1,0 +1,23 @@
+/* FULLY_CONNECTED, int8 activations, int8 weights (per-tensor or per-channel), int32 bias. */
+#ifndef ST_FULLY_CONNECTED_S8_H
+#define ST_FULLY_CONNECTED_S8_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;       /* rows of the input */
+    int32_t accum_depth;   /* input features */
+    int32_t output_depth;  /* output features */
+    int32_t input_offset;  /* -input zero point */
+    int32_t filter_offset; /* -filter zero point */
+    int32_t output_offset; /* output zero point */
+    int32_t act_min, act_max;
+    const int32_t *multiplier; /* one per output feature, or one for all (per_channel = 0) */
+    const int32_t *shift;
+    int32_t per_channel;
+} st_fully_connected_params;
+
+void st_fully_connected_s8(const st_fully_connected_params *p, const int8_t *input,
+                           const int8_t *filter, const int32_t *bias, int8_t *output);
+
+#endif

@@ -1,0 +1,20 @@
+/* The contract between generated model code and the program around it (firmware or host). */
+#ifndef ST_RUNTIME_H
+#define ST_RUNTIME_H
+
+#include <stdint.h>
+
+/* Memory the startup code must not clear (the host fills it before reset). */
+#if defined(__arm__)
+#define ST_NOINIT __attribute__((section(".noinit.st_arena")))
+#else
+#define ST_NOINIT
+#endif
+
+/* Cycle counter read around every operator: DWT CYCCNT on the board, 0 on the host. */
+uint32_t st_cycles(void);
+
+/* Generated: runs every operator in order, fills st_op_cycles; returns 0 on success. */
+int st_model_run(void);
+
+#endif

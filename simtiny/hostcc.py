@@ -1,0 +1,52 @@
+"""The host C compiler: shared libraries for the native block counter and host kernel runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from simtiny.errors import ToolchainError
+
+
+def host_compilers() -> list[list[str]]:
+    """Working candidates, best first: $CC, cc, gcc, clang, zig cc (PyPI)."""
+    found: list[list[str]] = []
+    for name in (os.environ.get("CC", ""), "cc", "gcc", "clang"):
+        if name and shutil.which(name) and [name] not in found:
+            found.append([name])
+    try:
+        import ziglang  # noqa: F401
+
+        found.append([sys.executable, "-m", "ziglang", "cc"])
+    except ImportError:
+        pass
+    return found
+
+
+def compile_shared(
+    sources: list[Path], target: Path, flags: list[str] | None = None, what: str = "library"
+) -> Path:
+    """Compile C sources into a shared library at `target` (atomically), trying each compiler."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for compiler in host_compilers():
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            out = Path(tmp) / target.name
+            cmd = [*compiler, "-O2", "-shared", "-fPIC", *(flags or []), "-o", str(out)]
+            cmd += [str(s) for s in sources]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode == 0 and out.is_file():
+                os.replace(out, target)
+                return target
+            lines = [ln for ln in proc.stderr.splitlines() if "error" in ln.lower()] or proc.stderr.splitlines()
+            errors.append(f"{' '.join(compiler[-2:])}: {lines[0].strip() if lines else '?'}")
+    if not errors:
+        raise ToolchainError(
+            f"cannot build the {what}: no host C compiler (install gcc, e.g. 'apt-get install gcc', "
+            "or 'pip install ziglang')"
+        )
+    raise ToolchainError(f"cannot build the {what}: {errors[0]}")

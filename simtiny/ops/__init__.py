@@ -1,0 +1,123 @@
+"""Operator lowerings: one module per operator family turns a graph operator into a kernel call.
+
+Each module in this package defines `LOWERINGS`, a list of objects with:
+  opcodes: tuple[str, ...]                 builtin operator names handled
+  check(op, graph) -> str | None           None if supported, else a short reason ("int16 input")
+  lower(op, graph, ctx) -> KernelCall      the C to emit for this operator
+and optionally:
+  aliases_input: bool                      True if the output is the input re-viewed (RESHAPE)
+  scratch_bytes(op, graph) -> int          temporary memory the kernel needs
+The registry is built by importing every module here; nothing else needs editing to add one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+import numpy as np
+
+from simtiny.model import Graph, Operator
+
+
+@dataclass(frozen=True)
+class KernelCall:
+    """The C for one operator: declarations at file scope and the statement in st_model_run."""
+
+    statement: str
+    kernels: tuple[str, ...] = ()  # firmware/kernels/<name>.c needed, e.g. ("fully_connected_s8",)
+    declarations: tuple[str, ...] = ()
+
+
+class Context(Protocol):
+    """What a lowering may ask of the code generator."""
+
+    graph: Graph
+    scratch: str  # C expression of this operator's scratch buffer (uint8_t *), if it asked for one
+
+    def tensor(self, index: int) -> str:
+        """C expression pointing at the tensor's data, typed by its dtype (const for constants)."""
+        ...
+
+    def const(self, hint: str, values: np.ndarray) -> str:
+        """Emit `values` as a const array in flash; return its identifier."""
+        ...
+
+    def ident(self, hint: str) -> str:
+        """A fresh C identifier."""
+        ...
+
+
+class Lowering(Protocol):
+    opcodes: tuple[str, ...]
+
+    def check(self, op: Operator, graph: Graph) -> str | None: ...
+
+    def lower(self, op: Operator, graph: Graph, ctx: Context) -> KernelCall: ...
+
+
+@cache
+def registry() -> dict[str, Any]:
+    """opcode -> lowering, from every module of this package."""
+    table: dict[str, Any] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for lowering in getattr(module, "LOWERINGS", []):
+            for opcode in lowering.opcodes:
+                if opcode in table:
+                    raise RuntimeError(f"two lowerings for {opcode}: {info.name} and another")
+                table[opcode] = lowering
+    return table
+
+
+def aliases_input(op: Operator) -> bool:
+    lowering = registry().get(op.opcode)
+    return bool(getattr(lowering, "aliases_input", False))
+
+
+def scratch_bytes(op: Operator, graph: Graph) -> int:
+    lowering = registry().get(op.opcode)
+    fn = getattr(lowering, "scratch_bytes", None)
+    return int(fn(op, graph)) if fn else 0
+
+
+def unsupported(graph: Graph) -> list[str]:
+    """Every operator (with reason) the project cannot compile, counted: ['SVDF x7', ...]."""
+    table = registry()
+    found: Counter[str] = Counter()
+    for op in graph.operators:
+        lowering = table.get(op.opcode)
+        if lowering is None:
+            found[op.opcode] += 1
+            continue
+        reason = lowering.check(op, graph)
+        if reason:
+            found[f"{op.opcode} ({reason})"] += 1
+    return [f"{name} x{n}" for name, n in sorted(found.items())]
+
+
+def dtype_reason(graph: Graph, op: Operator, allowed: dict[str, tuple[str, ...]]) -> str | None:
+    """Check tensor dtypes by role: allowed = {"input": ("int8",), "output": ("int8",), ...}.
+
+    Roles are "input" (inputs[0]), "input1" (inputs[1]), ..., "output" (outputs[0]).
+    """
+    for role, dtypes in allowed.items():
+        if role == "output":
+            index = op.outputs[0]
+        else:
+            position = 0 if role == "input" else int(role.removeprefix("input"))
+            if position >= len(op.inputs) or op.inputs[position] < 0:
+                continue
+            index = op.inputs[position]
+        dtype = graph.tensor(index).dtype
+        if dtype not in dtypes:
+            return f"{dtype} {role}"
+    return None
+
+
+def c_int_list(values: Any) -> str:
+    return ", ".join(str(int(v)) for v in values)
