@@ -23,7 +23,7 @@ from simtiny.platform import Platform
 REPO_DIR = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = REPO_DIR / "firmware"
 TOOLCHAINS = ("gcc", "zig")
-RECIPE_VERSION = "2"  # bump when the way firmware is compiled or linked changes
+RECIPE_VERSION = "3"  # bump when the way firmware is compiled or linked changes
 
 INSTALL_HINT = (
     "install one: 'apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi' (gcc) "
@@ -170,7 +170,8 @@ def build(
         *spec.extra_flags,
         *[f"-I{d}" for d in includes],
     ]
-    key = _build_key(toolchain, flags, sources, includes, platform.linker_script)
+    memory = platform.memory_script()
+    key = _build_key(toolchain, flags + [memory], sources, includes, platform.linker_script)
     target_dir = out_dir or (cache_dir() / "builds" / f"{spec.name}-{toolchain.name}-{key}")
     elf = target_dir / f"{spec.name}.elf"
     map_path = target_dir / f"{spec.name}.map"
@@ -181,6 +182,8 @@ def build(
     with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
         tmp_elf = Path(tmp) / elf.name
         tmp_map = Path(tmp) / map_path.name
+        script = Path(tmp) / "link.ld"
+        script.write_text(platform.linker_script.read_text().replace("INCLUDE memory.ld", memory))
         objects = []
         for source, obj_name in zip(sources, _object_names(sources), strict=True):
             obj = Path(tmp) / obj_name
@@ -190,7 +193,7 @@ def build(
             *toolchain.cc,
             *toolchain.target_flags(platform),
             "-T",
-            str(platform.linker_script),
+            str(script),
             *toolchain.link_flags(tmp_map),
             "-o",
             str(tmp_elf),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simtiny import __version__
+from simtiny.engines.result import DEFAULT_MAX_INSTRUCTIONS
 from simtiny.errors import (
     EXIT_SIM_BUDGET,
     EXIT_SIM_FAULT,
@@ -69,8 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
     _platform_option(sim)
-    from simtiny.engines.result import DEFAULT_MAX_INSTRUCTIONS
-
     sim.add_argument(
         "--max-instructions",
         type=_int_with_suffix,
@@ -97,6 +96,38 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     size.set_defaults(func=_cmd_size)
 
+    run = sub.add_parser(
+        "run",
+        help="build a .tflite model into firmware, simulate it, compare with LiteRT",
+        description="Compile an int8 .tflite model with simtiny's kernels, run it on the simulated "
+        "board and compare every output bit for bit with LiteRT's reference kernels; report flash, "
+        "SRAM and cycles per operator.",
+        epilog="exit codes: 0 bit-exact, 1 outputs differ, 2 model or usage error, "
+        "3 firmware fault, instruction budget or the model does not fit the board",
+    )
+    run.add_argument("model", type=Path, metavar="MODEL.tflite")
+    run.add_argument(
+        "--input", type=Path, action="append", default=[], metavar="FILE",
+        help="an input (.npy, or .bmp/.png for image models), once per model input in order",
+    )
+    run.add_argument("--seed", type=int, default=0, help="seed of the first random input (default 0)")
+    run.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to run")
+    _platform_option(run)
+    _toolchain_option(run)
+    run.add_argument("--max-instructions", type=_int_with_suffix, default=DEFAULT_MAX_INSTRUCTIONS, metavar="N")
+    run.add_argument(
+        "--no-memory-limits", action="store_true",
+        help="simulate a model that does not fit the board's flash or SRAM anyway (the verdict stays)",
+    )
+    run.add_argument(
+        "--debug-layers", action="store_true",
+        help="when outputs differ, compare every operator's output and name the first that differs",
+    )
+    run.add_argument("--save-outputs", type=Path, metavar="DIR", help="write the firmware's outputs as .npy")
+    run.add_argument("--json", type=Path, metavar="OUT", help="also write the report as JSON")
+    run.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
+    run.set_defaults(func=_cmd_run)
+
     build = sub.add_parser(
         "build",
         help="compile C sources into firmware for the board",
@@ -113,6 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="overwrite OUT.elf if it exists")
     build.set_defaults(func=_cmd_build)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: '{text}'")
+    return value
 
 
 def _platform_option(p: argparse.ArgumentParser) -> None:
@@ -158,6 +199,50 @@ def _cmd_sim(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, run_to_json(result, request), [args.firmware])
     return exit_code_of(result)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from simtiny.modelrun import RunOptions, run_model
+    from simtiny.runreport import format_report, report_json
+
+    options = RunOptions(
+        model=args.model, platform=args.platform, toolchain=args.toolchain, inputs=args.input,
+        seed=args.seed, samples=args.samples, max_instructions=args.max_instructions,
+        lift_limits=args.no_memory_limits, debug_layers=args.debug_layers,
+    )
+    if args.save_outputs:
+        _check_output_dir(args.save_outputs)
+    progress = (lambda msg: print(f"simtiny: {msg}...", file=sys.stderr)) if sys.stderr.isatty() else (lambda msg: None)
+    report = run_model(options, progress)
+    text = format_report(report)
+    sys.stdout.write(text.splitlines()[-1] + "\n" if args.quiet else text)
+    if args.json:
+        _write_json(args.json, report_json(report), [args.model, *args.input])
+    if args.save_outputs:
+        _save_outputs(args.save_outputs, report)
+    return report.exit_code
+
+
+def _check_output_dir(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--save-outputs {folder}: exists and is not a folder")
+
+
+def _save_outputs(folder: Path, report) -> None:
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    several = len(report.samples) > 1
+    planned = []
+    for k, sample in enumerate(report.samples):
+        for i, value in enumerate(sample.outputs):
+            name = f"sample{k}_output{i}.npy" if several else f"output{i}.npy"
+            planned.append((folder / name, value))
+    existing = [str(p) for p, _ in planned if p.exists()]
+    if existing:
+        raise InputError(f"--save-outputs: {existing[0]} exists; simtiny does not overwrite files")
+    for path, value in planned:
+        np.save(path, value)
 
 
 def _cmd_size(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-CRASH_HOOK = "SIMTINY_GOLDEN_TEST_CRASH"  # test hook: "abort" or "exit" before loading the model
+CRASH_HOOK = "SIMTINY_GOLDEN_TEST_CRASH"  # test hook: "abort", "exit" or "hang" before loading the model
 REQUEST = "request.npz"
 RESPONSE = "response.npz"
 PHASE = "phase.txt"
@@ -52,6 +53,16 @@ def one_line(text: str) -> str:
 
 def describe(dtype: Any, shape: Any) -> str:
     return f"{np.dtype(dtype).name} {list(int(d) for d in shape)}"
+
+
+def no_core_dumps() -> None:
+    """A LiteRT abort is reported by the parent; it should not also leave a core file behind."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
 
 
 def read_request(workdir: Path) -> Request:
@@ -109,31 +120,45 @@ def check_inputs(batch: list[list[np.ndarray]], details: list[dict[str, Any]]) -
                 )
 
 
-def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
-    """Load, allocate, then invoke once per sample; returns the runtime name and the arrays."""
+class Phase:
+    """The step the worker is in, mirrored to phase.txt so the parent can say where it died."""
 
-    def phase(text: str) -> None:
-        (workdir / PHASE).write_text(text)
+    def __init__(self, workdir: Path) -> None:
+        self.path = workdir / PHASE
+        self.now = "starting"
 
-    phase("importing LiteRT")
-    interpreter_class, resolver, runtime = import_litert()
+    def enter(self, text: str) -> None:
+        self.now = text
+        self.path.write_text(text)
+
+
+def misbehave_if_asked() -> None:
+    """Misbehave on purpose when $SIMTINY_GOLDEN_TEST_CRASH asks, so tests can check the parent."""
     hook = os.environ.get(CRASH_HOOK, "")
-    phase("loading the model")
     if hook == "abort":
         os.abort()
     if hook == "exit":
         print("simtiny golden worker: exiting on purpose (test hook)", file=sys.stderr)
         sys.exit(7)
+    if hook == "hang":
+        time.sleep(3600)
+
+
+def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
+    """Load, allocate, then invoke once per sample; returns the runtime name and the arrays."""
+    phase = Phase(workdir)
+    phase.enter("importing LiteRT")
+    interpreter_class, resolver, runtime = import_litert()
+    phase.enter("loading the model")
+    misbehave_if_asked()
     arrays: dict[str, np.ndarray] = {}
-    step = "loading the model"
     try:
         interpreter = interpreter_class(
             model_path=request.model_path,
             experimental_op_resolver_type=resolver.BUILTIN_REF,
             experimental_preserve_all_tensors=request.preserve_all_tensors,
         )
-        step = "allocating tensors"
-        phase(step)
+        phase.enter("allocating tensors")
         interpreter.allocate_tensors()
         input_details = interpreter.get_input_details()
         output_details = interpreter.get_output_details()
@@ -141,15 +166,12 @@ def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
         several = len(request.batch) > 1
         for s, inputs in enumerate(request.batch):
             where = f" on sample {s}" if several else ""
-            step = f"setting the inputs{where}"
-            phase(step)
+            phase.enter(f"setting the inputs{where}")
             for value, detail in zip(inputs, input_details, strict=True):
                 interpreter.set_tensor(detail["index"], value)
-            step = f"invoking the model{where}"
-            phase(step)
+            phase.enter(f"invoking the model{where}")
             interpreter.invoke()
-            step = f"reading the outputs{where}"
-            phase(step)
+            phase.enter(f"reading the outputs{where}")
             for o, detail in enumerate(output_details):
                 arrays[f"out_{s}_{o}"] = np.array(interpreter.get_tensor(detail["index"]))
             if request.preserve_all_tensors:
@@ -162,7 +184,7 @@ def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
     except WorkerFailure:
         raise
     except Exception as exc:  # LiteRT reports every refusal as ValueError or RuntimeError
-        raise WorkerFailure("litert", f"LiteRT failed while {step}: {one_line(str(exc))}") from None
+        raise WorkerFailure("litert", f"LiteRT failed while {phase.now}: {one_line(str(exc))}") from None
     return runtime, arrays
 
 
@@ -171,6 +193,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m simtiny.golden_worker WORKDIR", file=sys.stderr)
         return 2
     workdir = Path(argv[0])
+    no_core_dumps()
     request = read_request(workdir)
     try:
         runtime, arrays = run(workdir, request)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from simtiny.errors import PlatformError
@@ -68,6 +68,29 @@ class Platform:
     regions: tuple[Region, ...]
     windows: tuple[Window, ...]
     peripherals: tuple[Peripheral, ...] = field(default_factory=tuple)
+
+    def memory_script(self) -> str:
+        """The linker's MEMORY block for this board (included by its linker script)."""
+        lines = ["MEMORY", "{"]
+        for r in self.regions:
+            if r.kind != "rom":
+                lines.append(f"  {r.name:<9} ({r.access}) : ORIGIN = 0x{r.base:08X}, LENGTH = 0x{r.size:X}")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def lifted(self, size: int = 64 * 1024 * 1024) -> Platform:
+        """The same board with flash and the budgeted SRAM grown to `size` bytes each, so that a
+        model that does not fit can still be linked, measured and simulated. Addresses stay the
+        same; the budgets stay the real ones."""
+        grown = tuple(
+            replace(r, size=max(r.size, size)) if r.kind in ("flash", "sram") else r
+            for r in self.regions
+        )
+        for a in grown:
+            for b in grown:
+                if a is not b and a.base < b.end and b.base < a.end:
+                    raise PlatformError(f"cannot lift {self.name}: {a.name} would overlap {b.name}")
+        return replace(self, regions=grown)
 
     def region_at(self, address: int) -> Region | None:
         for region in self.regions:

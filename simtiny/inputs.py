@@ -1,0 +1,87 @@
+"""Model inputs from files: .npy arrays, or BMP/PNG images for image models.
+
+Images map pixels to the model's input type the way TFLite's image examples do: int8 inputs
+take p - 128, uint8 inputs take p, float32 inputs take p / 255. The image must already have the
+model's height, width and channel count (grayscale or RGB); simtiny does not resize.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from simtiny.errors import InputError
+from simtiny.model import NUMPY_DTYPES, Tensor
+
+IMAGE_SUFFIXES = (".bmp", ".png")
+
+
+def load_input(path: Path, tensor: Tensor, position: int) -> np.ndarray:
+    """Read one input file and check it against the model input it is for."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such input file")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        value = _npy(path)
+    elif suffix in IMAGE_SUFFIXES:
+        value = _image(path, tensor)
+    else:
+        raise InputError(f"{path}: unknown input format (use .npy, .bmp or .png)")
+    return conform(value, tensor, position, str(path))
+
+
+def conform(value: np.ndarray, tensor: Tensor, position: int, where: str) -> np.ndarray:
+    """Check dtype and shape (a missing leading batch dimension of 1 is added)."""
+    want = np.dtype(NUMPY_DTYPES[tensor.dtype])
+    if value.dtype != want:
+        raise InputError(
+            f"{where}: input {position} must be {want.name}, the file holds {value.dtype.name}"
+        )
+    if tensor.shape[:1] == (1,) and value.shape == tensor.shape[1:]:
+        value = value.reshape(tensor.shape)  # the batch dimension may be left out
+    if value.shape != tensor.shape:
+        raise InputError(
+            f"{where}: input {position} must have shape {list(tensor.shape)}, the file holds "
+            f"{list(value.shape)}"
+        )
+    return np.ascontiguousarray(value)
+
+
+def _npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable .npy file ({exc})") from None
+
+
+def _image(path: Path, tensor: Tensor) -> np.ndarray:
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise InputError("reading images needs Pillow: pip install pillow") from None
+    shape = tensor.shape
+    if len(shape) != 4 or shape[0] != 1 or shape[3] not in (1, 3):
+        raise InputError(
+            f"{path}: an image input needs a model input of shape [1, H, W, 1 or 3], "
+            f"this model takes {list(shape)}"
+        )
+    try:
+        with Image.open(path) as img:
+            img = img.convert("L" if shape[3] == 1 else "RGB")
+            pixels = np.asarray(img, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"{path}: not a readable image ({exc})") from None
+    if pixels.shape[:2] != shape[1:3]:
+        raise InputError(
+            f"{path}: the image is {pixels.shape[1]}x{pixels.shape[0]}, the model takes "
+            f"{shape[2]}x{shape[1]} (resize it first)"
+        )
+    pixels = pixels.reshape(shape)
+    if tensor.dtype == "int8":
+        return (pixels.astype(np.int16) - 128).astype(np.int8)
+    if tensor.dtype == "uint8":
+        return pixels
+    if tensor.dtype == "float32":
+        return pixels.astype(np.float32) / np.float32(255.0)
+    raise InputError(f"{path}: images can feed int8, uint8 or float32 inputs, not {tensor.dtype}")

@@ -1,0 +1,217 @@
+"""CONV_2D and DEPTHWISE_CONV_2D int8: LiteRT's reference ConvPerChannel / DepthwiseConvPerChannel.
+
+LiteRT runs every int8 convolution through the per-channel kernels: a per-tensor filter scale is
+broadcast to all output channels, and each channel's multiplier is
+QuantizeMultiplier(double(input_scale) * double(filter_scale) / double(output_scale)).
+Padding and output size follow ComputePaddingHeightWidth (tflite/kernels/padding.h).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simtiny.model import Graph, Operator, Tensor
+from simtiny.ops import KernelCall, dtype_reason
+from simtiny.quantize import activation_range, quantize_multiplier
+
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+DTYPES = {"input": ("int8",), "input1": ("int8",), "input2": ("int32",), "output": ("int8",)}
+
+
+def out_size_and_padding(padding: str, size: int, filter_size: int, stride: int,
+                         dilation: int) -> tuple[int, int]:
+    """ComputeOutSize + ComputePaddingWithOffset: (output size, padding before); size < 1 if empty."""
+    effective = (filter_size - 1) * dilation + 1
+    if padding == "SAME":
+        out = (size + stride - 1) // stride
+    else:  # VALID; C++ division truncates toward zero
+        n = size + stride - effective
+        out = n // stride if n >= 0 else -(-n // stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    return out, total // 2
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Spatial parameters shared by both operators, as LiteRT's Prepare derives them."""
+
+    out_h: int
+    out_w: int
+    pad_h: int
+    pad_w: int
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+
+
+def geometry(op: Operator, x: Tensor, w: Tensor) -> Geometry:
+    o = op.options
+    sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+    dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
+    padding = o.get("padding", "SAME")
+    out_h, pad_h = out_size_and_padding(padding, x.shape[1], w.shape[1], sh, dh)
+    out_w, pad_w = out_size_and_padding(padding, x.shape[2], w.shape[2], sw, dw)
+    return Geometry(out_h, out_w, pad_h, pad_w, sh, sw, dh, dw)
+
+
+def has_bias(op: Operator) -> bool:
+    return len(op.inputs) > 2 and op.inputs[2] >= 0
+
+
+def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
+    """Checks both operators share; channel_dim is the filter axis holding the output channels."""
+    reason = dtype_reason(graph, op, DTYPES)
+    if reason:
+        return reason
+    if len(op.inputs) < 2 or len(op.outputs) != 1:
+        return "needs input, filter and one output"
+    x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+    if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
+        return "input, filter and output must be 4-D"
+    if min(*x.shape, *w.shape) <= 0:
+        return "empty input or filter"
+    if not w.is_constant:
+        return "non-constant weights"
+    for t, role in ((x, "input"), (w, "filter"), (y, "output")):
+        if t.quant is None or not t.quant.scale:
+            return f"unquantized {role}"
+    o = op.options
+    if o.get("padding", "SAME") not in ("SAME", "VALID"):
+        return f"padding {o.get('padding')}"
+    if min(int(o.get(k, 1)) for k in ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor")) < 1:
+        return "stride or dilation < 1"
+    activation = o.get("fused_activation_function", "NONE")
+    if activation not in ACTIVATIONS:
+        return f"fused {activation}"
+    channels = w.shape[channel_dim]
+    assert w.quant is not None
+    n_scales = len(w.quant.scale)
+    if n_scales not in (1, channels) or (n_scales > 1 and w.shape[w.quant.axis] != channels):
+        return f"{n_scales} filter scales for {channels} output channels"
+    if has_bias(op):
+        b = graph.tensor(op.inputs[2])
+        if b.size != channels:
+            return f"bias of {b.size} values for {channels} output channels"
+        if b.quant is not None and any(b.quant.zero_point):
+            return "non-zero bias zero point"
+    g = geometry(op, x, w)
+    want = (x.shape[0], g.out_h, g.out_w, channels)
+    if g.out_h < 1 or g.out_w < 1:
+        return "filter larger than the padded input"
+    if tuple(y.shape) != want:
+        return f"output shape {list(y.shape)}, expected {list(want)}"
+    return None
+
+
+def requant_consts(op: Operator, graph: Graph, ctx, prefix: str) -> tuple[str, str, int]:
+    """Per-channel multiplier/shift arrays (one entry when the filter is per-tensor), as LiteRT."""
+    x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+    assert w.quant is not None
+    # PopulateConvolutionQuantizationParams: each float scale widened to double, then multiplied
+    reals = [float(x.scale()) * float(s) / float(y.scale()) for s in w.quant.scale]
+    pairs = [quantize_multiplier(r) for r in reals]
+    mult = ctx.const(f"{prefix}_mult", np.array([m for m, _ in pairs], dtype=np.int32))
+    shift = ctx.const(f"{prefix}_shift", np.array([s for _, s in pairs], dtype=np.int32))
+    return mult, shift, 1 if len(pairs) > 1 else 0
+
+
+def act_bounds(op: Operator, graph: Graph) -> tuple[int, int]:
+    y = graph.tensor(op.outputs[0])
+    return activation_range(op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point())
+
+
+class Conv2D:
+    opcodes = ("CONV_2D",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = common_reason(op, graph, channel_dim=0)
+        if reason:
+            return reason
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        assert w.quant is not None
+        if any(w.quant.zero_point):
+            return "non-zero filter zero point"  # LiteRT's Prepare refuses it for int8
+        if x.shape[3] % w.shape[3]:
+            return f"{x.shape[3]} input channels not a multiple of {w.shape[3]} filter channels"
+        groups = x.shape[3] // w.shape[3]
+        if w.shape[0] % groups:
+            return f"{w.shape[0]} output channels not a multiple of {groups} groups"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        g = geometry(op, x, w)
+        p = ctx.ident(f"op{op.index}_conv")
+        mult, shift, per_channel = requant_consts(op, graph, ctx, p)
+        act_min, act_max = act_bounds(op, graph)
+        y = graph.tensor(op.outputs[0])
+        decl = (
+            f"static const st_conv2d_params {p} = {{\n"
+            f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "
+            f".input_c = {x.shape[3]},\n"
+            f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, .filter_c = {w.shape[3]},\n"
+            f"    .output_h = {g.out_h}, .output_w = {g.out_w}, .output_c = {w.shape[0]}, "
+            f".groups = {x.shape[3] // w.shape[3]},\n"
+            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
+            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
+            f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
+            f".act_min = {act_min}, .act_max = {act_max},\n"
+            f"    .multiplier = {mult}, .shift = {shift}, .per_channel = {per_channel}}};"
+        )
+        bias = ctx.tensor(op.inputs[2]) if has_bias(op) else "0"
+        call = (
+            f"st_conv2d_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {bias}, "
+            f"{ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("conv2d_s8",), (decl,))
+
+
+class DepthwiseConv2D:
+    opcodes = ("DEPTHWISE_CONV_2D",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = common_reason(op, graph, channel_dim=3)
+        if reason:
+            return reason
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        if w.shape[0] != 1:
+            return f"filter shape {list(w.shape)} is not [1, H, W, C]"
+        if w.shape[3] % x.shape[3]:
+            return f"{w.shape[3]} filter channels not a multiple of {x.shape[3]} input channels"
+        if has_bias(op) and len(graph.tensor(op.inputs[2]).shape) != 1:
+            return "bias is not 1-D"
+        # A non-zero filter zero point is accepted: LiteRT's int8 path ignores it (weights_offset 0).
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        g = geometry(op, x, w)
+        p = ctx.ident(f"op{op.index}_dwconv")
+        mult, shift, per_channel = requant_consts(op, graph, ctx, p)
+        act_min, act_max = act_bounds(op, graph)
+        y = graph.tensor(op.outputs[0])
+        decl = (
+            f"static const st_depthwise_conv2d_params {p} = {{\n"
+            f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "
+            f".input_c = {x.shape[3]},\n"
+            f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, "
+            f".depth_multiplier = {w.shape[3] // x.shape[3]},\n"
+            f"    .output_h = {g.out_h}, .output_w = {g.out_w},\n"
+            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
+            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
+            f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
+            f".act_min = {act_min}, .act_max = {act_max},\n"
+            f"    .multiplier = {mult}, .shift = {shift}, .per_channel = {per_channel}}};"
+        )
+        bias = ctx.tensor(op.inputs[2]) if has_bias(op) else "0"
+        call = (
+            f"st_depthwise_conv2d_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{bias}, {ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("depthwise_conv2d_s8",), (decl,))
+
+
+LOWERINGS = [Conv2D(), DepthwiseConv2D()]

@@ -1,0 +1,136 @@
+"""Terminal and JSON reports of `simtiny run`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simtiny.modelrun import ModelReport
+from simtiny.pipeline import describe_ops
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:,.1f} KB"
+
+
+def format_report(report: ModelReport, per_op: bool = True) -> str:
+    c = report.compiled
+    g = report.graph
+    board = c.board
+    lines = [
+        f"model     {report.options.model.name}: {len(g.operators)} operators ({describe_ops(g)})",
+    ]
+    for note in g.notes:
+        lines.append(f"          note: {note}")
+    cached = "cached" if c.firmware.cached else f"built in {c.build_seconds:.1f} s"
+    lines.append(f"firmware  {c.firmware.toolchain}, {cached}: {c.firmware.elf}")
+    lines.append(f"reference {report.golden_runtime}")
+    lines.append("")
+    width = max(len(s.label) for s in report.samples)
+    for s in report.samples:
+        for cmp in s.comparisons:
+            shape = "x".join(str(d) for d in cmp.shape)
+            if cmp.exact:
+                verdict = "bit-exact"
+            else:
+                verdict = (
+                    f"MISMATCH: {cmp.mismatches} of {cmp.elements} elements differ, largest difference "
+                    f"{cmp.max_abs_diff:g}; first at {cmp.first_mismatch}: simtiny {cmp.got}, LiteRT {cmp.want}"
+                )
+            lines.append(f"{s.label:<{width}}  output {cmp.index} [{shape}] {cmp.dtype}: {verdict}")
+    lines.append("")
+    flash, sram = c.size.flash, c.size.sram
+    lines.append(
+        f"flash     {_kb(flash.used)} of {_kb(board.flash_budget)} ({100 * flash.used / board.flash_budget:.1f}%)"
+        f"; constants {_kb(c.generated.const_bytes)}"
+    )
+    stack = report.samples[0].stack if report.samples else None
+    stack_text = f" + stack {stack.used:,} B (measured, DTCM)" if stack else ""
+    lines.append(
+        f"SRAM      {_kb(sram.used)} of {_kb(board.sram_budget)} ({100 * sram.used / board.sram_budget:.1f}%)"
+        f": arena {_kb(c.generated.arena_size)}{stack_text}"
+    )
+    for problem in c.fit_problems():
+        lines.append(f"DOES NOT FIT {board.name}: {problem}")
+    s0 = report.samples[0]
+    ms = s0.cycles * 1000.0 / board.clock_hz
+    lines.append(
+        f"cycles    {s0.cycles:,} ({ms:.3f} ms at {board.clock_hz / 1e6:g} MHz), "
+        f"{s0.instructions:,} instructions"
+    )
+    if per_op:
+        lines.append("")
+        lines.append(f"{'op':>4}  {'operator':<24} {'cycles':>14}  {'share':>6}")
+        total = max(sum(s0.op_cycles), 1)
+        for i, (op, cyc) in enumerate(zip(g.operators, s0.op_cycles, strict=True)):
+            lines.append(f"{i:>4}  {op.opcode:<24} {cyc:>14,}  {100 * cyc / total:5.1f}%")
+    if report.first_bad_layer:
+        d = report.first_bad_layer
+        lines.append("")
+        lines.append(
+            f"first differing operator: #{d.op_index} {d.opcode} (tensor {d.tensor}): {d.mismatches} of "
+            f"{d.elements} elements differ; first at {d.flat_index}: simtiny {d.got}, LiteRT {d.want}"
+        )
+    elif report.options.debug_layers and not report.exact:
+        lines.append(f"--debug-layers: all {report.layers_checked} operator outputs matched LiteRT")
+    lines.append("")
+    verdict = "BIT-EXACT" if report.exact else "MISMATCH"
+    lines.append(
+        f"{verdict}: {len(report.samples)} sample(s) against LiteRT reference kernels "
+        f"({report.seconds.get('total', 0):.1f} s)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: ModelReport) -> dict[str, Any]:
+    c = report.compiled
+    board = c.board
+    return {
+        "model": str(report.options.model),
+        "platform": board.name,
+        "operators": [op.opcode for op in report.graph.operators],
+        "notes": report.graph.notes,
+        "toolchain": c.firmware.toolchain,
+        "firmware": str(c.firmware.elf),
+        "reference": report.golden_runtime,
+        "bit_exact": report.exact,
+        "exit_code": report.exit_code,
+        "fits": c.fits(),
+        "fit_problems": c.fit_problems(),
+        "flash_bytes": c.size.flash.used,
+        "flash_budget": board.flash_budget,
+        "sram_bytes": c.size.sram.used,
+        "sram_budget": board.sram_budget,
+        "arena_bytes": c.generated.arena_size,
+        "constant_bytes": c.generated.const_bytes,
+        "clock_hz": board.clock_hz,
+        "samples": [
+            {
+                "label": s.label,
+                "bit_exact": s.exact,
+                "cycles": s.cycles,
+                "milliseconds": s.cycles * 1000.0 / board.clock_hz,
+                "instructions": s.instructions,
+                "stack_bytes": s.stack.used if s.stack else None,
+                "outputs": [
+                    {
+                        "index": cmp.index,
+                        "shape": list(cmp.shape),
+                        "dtype": cmp.dtype,
+                        "mismatches": cmp.mismatches,
+                        "max_abs_diff": cmp.max_abs_diff,
+                        "values": s.outputs[cmp.index].reshape(-1).tolist()[:4096],
+                    }
+                    for cmp in s.comparisons
+                ],
+                "op_cycles": [
+                    {"index": i, "operator": op.opcode, "cycles": cyc}
+                    for i, (op, cyc) in enumerate(zip(report.graph.operators, s.op_cycles, strict=True))
+                ],
+            }
+            for s in report.samples
+        ],
+        "first_bad_layer": None
+        if report.first_bad_layer is None
+        else report.first_bad_layer.__dict__,
+        "seconds": report.seconds,
+    }
