@@ -171,7 +171,7 @@ def build(
         *[f"-I{d}" for d in includes],
     ]
     memory = platform.memory_script()
-    key = _build_key(toolchain, flags + [memory], sources, includes, platform.linker_script)
+    key = _build_key(toolchain, [*flags, memory], sources, includes, platform.linker_script)
     target_dir = out_dir or (cache_dir() / "builds" / f"{spec.name}-{toolchain.name}-{key}")
     elf = target_dir / f"{spec.name}.elf"
     map_path = target_dir / f"{spec.name}.map"

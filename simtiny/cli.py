@@ -107,20 +107,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("model", type=Path, metavar="MODEL.tflite")
     run.add_argument(
-        "--input", type=Path, action="append", default=[], metavar="FILE",
+        "--input",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
         help="an input (.npy, or .bmp/.png for image models), once per model input in order",
     )
     run.add_argument("--seed", type=int, default=0, help="seed of the first random input (default 0)")
     run.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to run")
     _platform_option(run)
     _toolchain_option(run)
-    run.add_argument("--max-instructions", type=_int_with_suffix, default=DEFAULT_MAX_INSTRUCTIONS, metavar="N")
     run.add_argument(
-        "--no-memory-limits", action="store_true",
+        "--max-instructions", type=_int_with_suffix, default=DEFAULT_MAX_INSTRUCTIONS, metavar="N"
+    )
+    run.add_argument(
+        "--no-memory-limits",
+        action="store_true",
         help="simulate a model that does not fit the board's flash or SRAM anyway (the verdict stays)",
     )
     run.add_argument(
-        "--debug-layers", action="store_true",
+        "--debug-layers",
+        action="store_true",
         help="when outputs differ, compare every operator's output and name the first that differs",
     )
     run.add_argument("--save-outputs", type=Path, metavar="DIR", help="write the firmware's outputs as .npy")
@@ -206,13 +214,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simtiny.runreport import format_report, report_json
 
     options = RunOptions(
-        model=args.model, platform=args.platform, toolchain=args.toolchain, inputs=args.input,
-        seed=args.seed, samples=args.samples, max_instructions=args.max_instructions,
-        lift_limits=args.no_memory_limits, debug_layers=args.debug_layers,
+        model=args.model,
+        platform=args.platform,
+        toolchain=args.toolchain,
+        inputs=args.input,
+        seed=args.seed,
+        samples=args.samples,
+        max_instructions=args.max_instructions,
+        lift_limits=args.no_memory_limits,
+        debug_layers=args.debug_layers,
     )
     if args.save_outputs:
         _check_output_dir(args.save_outputs)
-    progress = (lambda msg: print(f"simtiny: {msg}...", file=sys.stderr)) if sys.stderr.isatty() else (lambda msg: None)
+    progress = (
+        (lambda msg: print(f"simtiny: {msg}...", file=sys.stderr))
+        if sys.stderr.isatty()
+        else (lambda msg: None)
+    )
     report = run_model(options, progress)
     text = format_report(report)
     sys.stdout.write(text.splitlines()[-1] + "\n" if args.quiet else text)

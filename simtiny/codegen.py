@@ -6,21 +6,46 @@ inside comments, and only after `c_comment` has reduced it to a safe character s
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from simtiny import __version__, ops
+from simtiny.cache import cache_dir
+from simtiny.errors import SimtinyError
 from simtiny.model import Graph
 from simtiny.plan import MemoryPlan
 
 CTYPES = {
-    "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t",
-    "int32": "int32_t", "uint32": "uint32_t", "int64": "int64_t", "float32": "float",
+    "int8": "int8_t",
+    "uint8": "uint8_t",
+    "int16": "int16_t",
+    "uint16": "uint16_t",
+    "int32": "int32_t",
+    "uint32": "uint32_t",
+    "int64": "int64_t",
+    "float32": "float",
     "bool": "uint8_t",
 }
+BLOB_THRESHOLD = 1024  # bytes; larger constants are emitted as .incbin blobs
 SAFE_COMMENT = re.compile(r"[^A-Za-z0-9 _.,:;()\[\]#+=-]")
+
+
+def blob_path(data: bytes) -> Path:
+    """Content-addressed file holding a constant's bytes (shared by all generated models)."""
+    path = cache_dir() / "blobs" / f"{hashlib.sha256(data).hexdigest()[:32]}.bin"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    if any(ch in str(path) for ch in '"\\\n'):
+        raise SimtinyError(f"the cache folder {path.parent} has a quote or backslash in its name")
+    return path
 
 
 def c_comment(text: str, limit: int = 60) -> str:
@@ -77,6 +102,8 @@ class _Context:
         values = np.ascontiguousarray(values)
         ctype = CTYPES[str(values.dtype) if values.dtype != np.bool_ else "bool"]
         name = self.ident(hint)
+        if values.nbytes >= BLOB_THRESHOLD and values.dtype != np.float32:
+            return self._blob(name, ctype, values)
         flat = values.reshape(-1)
         if values.dtype == np.float32:
             items = [f"{float(v)!r}f" if np.isfinite(v) else "0.0f" for v in flat]
@@ -88,6 +115,20 @@ class _Context:
             f"{body if items else '0'}\n}};"
         )
         self.const_bytes += values.nbytes
+        return name
+
+    def _blob(self, name: str, ctype: str, values: np.ndarray) -> str:
+        """Large constants as raw bytes pulled in by the assembler (.incbin): compiling a
+        megabyte of C literals takes seconds, the bytes take none."""
+        data = values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
+        path = blob_path(data)
+        self.decls.append(
+            f"extern const {ctype} {name}[{values.size}];\n"
+            f'__asm__(".section .rodata.{name},\\"a\\"\\n\\t.balign 16\\n\\t.globl {name}\\n\\t'
+            f'.type {name}, %object\\n{name}:\\n\\t.incbin \\"{path}\\"\\n\\t'
+            f'.size {name}, {len(data)}\\n\\t.previous");'
+        )
+        self.const_bytes += len(data)
         return name
 
     def tensor(self, index: int) -> str:

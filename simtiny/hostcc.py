@@ -42,7 +42,9 @@ def compile_shared(
             if proc.returncode == 0 and out.is_file():
                 os.replace(out, target)
                 return target
-            lines = [ln for ln in proc.stderr.splitlines() if "error" in ln.lower()] or proc.stderr.splitlines()
+            lines = [
+                ln for ln in proc.stderr.splitlines() if "error" in ln.lower()
+            ] or proc.stderr.splitlines()
             errors.append(f"{' '.join(compiler[-2:])}: {lines[0].strip() if lines else '?'}")
     if not errors:
         raise ToolchainError(

@@ -61,7 +61,7 @@ class HostModel:
 
 def load_host_model(generated: GeneratedModel, graph: Graph) -> HostModel:
     """Compile (cached by content) and load the generated model for the host."""
-    sources = kernel_sources(generated.kernels) + [RUNTIME_DIR / "st_host.c"]
+    sources = [*kernel_sources(generated.kernels), RUNTIME_DIR / "st_host.c"]
     h = hashlib.sha256(generated.source.encode())
     for path in sources:
         h.update(path.read_bytes())

@@ -35,9 +35,7 @@ def conform(value: np.ndarray, tensor: Tensor, position: int, where: str) -> np.
     """Check dtype and shape (a missing leading batch dimension of 1 is added)."""
     want = np.dtype(NUMPY_DTYPES[tensor.dtype])
     if value.dtype != want:
-        raise InputError(
-            f"{where}: input {position} must be {want.name}, the file holds {value.dtype.name}"
-        )
+        raise InputError(f"{where}: input {position} must be {want.name}, the file holds {value.dtype.name}")
     if tensor.shape[:1] == (1,) and value.shape == tensor.shape[1:]:
         value = value.reshape(tensor.shape)  # the batch dimension may be left out
     if value.shape != tensor.shape:

@@ -17,15 +17,19 @@ import tflite
 
 from simtiny.errors import InputError
 
-DTYPES = {
-    getattr(tflite.TensorType, name): name.lower()
-    for name in dir(tflite.TensorType)
-    if name.isupper()
-}
+DTYPES = {getattr(tflite.TensorType, name): name.lower() for name in dir(tflite.TensorType) if name.isupper()}
 NUMPY_DTYPES = {
-    "float32": np.float32, "float16": np.float16, "float64": np.float64, "int8": np.int8,
-    "uint8": np.uint8, "int16": np.int16, "uint16": np.uint16, "int32": np.int32,
-    "uint32": np.uint32, "int64": np.int64, "bool": np.bool_,
+    "float32": np.float32,
+    "float16": np.float16,
+    "float64": np.float64,
+    "int8": np.int8,
+    "uint8": np.uint8,
+    "int16": np.int16,
+    "uint16": np.uint16,
+    "int32": np.int32,
+    "uint32": np.uint32,
+    "int64": np.int64,
+    "bool": np.bool_,
 }
 OPTION_TYPES = {
     getattr(tflite.BuiltinOptions, name): name
@@ -33,9 +37,7 @@ OPTION_TYPES = {
     if not name.startswith("_") and name != "NONE"
 }
 ACTIVATIONS = {
-    getattr(tflite.ActivationFunctionType, n): n
-    for n in dir(tflite.ActivationFunctionType)
-    if n.isupper()
+    getattr(tflite.ActivationFunctionType, n): n for n in dir(tflite.ActivationFunctionType) if n.isupper()
 }
 PADDINGS = {getattr(tflite.Padding, n): n for n in dir(tflite.Padding) if n.isupper()}
 ENUM_FIELDS = {"fused_activation_function": ACTIVATIONS, "padding": PADDINGS}
@@ -170,7 +172,9 @@ def _read(data: bytes, path: Path | None) -> Graph:
         code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
         if code == tflite.BuiltinOperator.CUSTOM:
             custom = oc.CustomCode()
-            codes.append((f"CUSTOM:{_printable(custom.decode('utf-8', 'replace') if custom else '?')}", oc.Version()))
+            codes.append(
+                (f"CUSTOM:{_printable(custom.decode('utf-8', 'replace') if custom else '?')}", oc.Version())
+            )
         else:
             try:
                 codes.append((tflite.opcode2name(code), oc.Version()))

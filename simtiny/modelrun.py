@@ -95,9 +95,14 @@ def _sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np
             raise InputError(
                 f"the model has {len(graph.inputs)} input(s), {len(options.inputs)} --input given"
             )
-        values = [load_input(p, graph.tensor(t), k) for k, (p, t) in enumerate(zip(options.inputs, graph.inputs, strict=True))]
+        values = [
+            load_input(p, graph.tensor(t), k)
+            for k, (p, t) in enumerate(zip(options.inputs, graph.inputs, strict=True))
+        ]
         return [(", ".join(p.name for p in options.inputs), values)]
-    return [(f"seed {options.seed + k}", random_inputs(graph, options.seed + k)) for k in range(options.samples)]
+    return [
+        (f"seed {options.seed + k}", random_inputs(graph, options.seed + k)) for k in range(options.samples)
+    ]
 
 
 def run_model(options: RunOptions, progress: Progress = lambda _: None) -> ModelReport:
@@ -128,11 +133,20 @@ def run_model(options: RunOptions, progress: Progress = lambda _: None) -> Model
     seconds["golden"] = time.perf_counter() - t2
     reports = []
     for (label, values), run, gold in zip(samples, runs, goldens, strict=True):
-        comparisons = [compare(i, g, w) for i, (g, w) in enumerate(zip(run.outputs, gold.outputs, strict=True))]
+        comparisons = [
+            compare(i, g, w) for i, (g, w) in enumerate(zip(run.outputs, gold.outputs, strict=True))
+        ]
         reports.append(
             SampleReport(
-                label, values, run.outputs, gold.outputs, comparisons, run.op_cycles,
-                run.result.cycles, run.result.instructions, run.result.stack,
+                label,
+                values,
+                run.outputs,
+                gold.outputs,
+                comparisons,
+                run.op_cycles,
+                run.result.cycles,
+                run.result.instructions,
+                run.result.stack,
             )
         )
     report = ModelReport(options, graph, compiled, reports, goldens[0].runtime if goldens else "", seconds)
@@ -144,7 +158,9 @@ def run_model(options: RunOptions, progress: Progress = lambda _: None) -> Model
     return report
 
 
-def first_bad_layer(options: RunOptions, graph: Graph, board, inputs: list[np.ndarray]) -> tuple[LayerDiff | None, int]:
+def first_bad_layer(
+    options: RunOptions, graph: Graph, board, inputs: list[np.ndarray]
+) -> tuple[LayerDiff | None, int]:
     """Run with every tensor kept in its own buffer; compare operator outputs with LiteRT's."""
     compiled = compile_model(graph, board, options.toolchain, reuse=False)
     wanted = [t for op in graph.operators for t in op.outputs]
@@ -158,5 +174,7 @@ def first_bad_layer(options: RunOptions, graph: Graph, board, inputs: list[np.nd
             checked += 1
             c = compare(0, run.tensors[t], gold.intermediates[t].reshape(run.tensors[t].shape))
             if not c.exact:
-                return LayerDiff(i, op.opcode, t, c.first_mismatch, c.got, c.want, c.mismatches, c.elements), checked
+                return LayerDiff(
+                    i, op.opcode, t, c.first_mismatch, c.got, c.want, c.mismatches, c.elements
+                ), checked
     return None, checked

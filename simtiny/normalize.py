@@ -104,8 +104,9 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
     return None
 
 
-def _slice_1d(x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray,
-              opt: dict) -> np.ndarray | None:
+def _slice_1d(
+    x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray, opt: dict
+) -> np.ndarray | None:
     """STRIDED_SLICE of a vector (what shape computations use)."""
     if opt.get("ellipsis_mask", 0) or opt.get("new_axis_mask", 0) or int(strides[0]) == 0:
         return None

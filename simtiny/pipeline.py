@@ -90,7 +90,9 @@ class CompiledModel:
         return self.image.symbol("st_arena")
 
     def fits(self) -> bool:
-        return self.size.flash.used <= self.board.flash_budget and self.size.sram.used <= self.board.sram_budget
+        return (
+            self.size.flash.used <= self.board.flash_budget and self.size.sram.used <= self.board.sram_budget
+        )
 
     def fit_problems(self) -> list[str]:
         """One line per budget exceeded: what is needed against what the board has."""

@@ -75,9 +75,7 @@ def lifetimes(graph: Graph) -> tuple[list[Buffer], dict[int, int]]:
             touch(t, i)
     for t in graph.outputs:
         touch(t, n_ops)
-    buffers = [
-        Buffer(t, _align(graph.tensor(t).nbytes), first[t], last[t]) for t in sorted(first)
-    ]
+    buffers = [Buffer(t, _align(graph.tensor(t).nbytes), first[t], last[t]) for t in sorted(first)]
     for i, op in enumerate(graph.operators):
         size = ops.scratch_bytes(op, graph)
         if size:

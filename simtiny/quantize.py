@@ -16,7 +16,7 @@ INT8_MIN, INT8_MAX = -128, 127
 
 def round_half_away(x: float) -> int:
     """std::round / TfLiteRound: halves away from zero."""
-    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -40,8 +40,9 @@ def f32(x: float) -> float:
     return float(np.float32(x))
 
 
-def activation_range(activation: str, scale: float, zero_point: int, qmin: int = INT8_MIN,
-                     qmax: int = INT8_MAX) -> tuple[int, int]:
+def activation_range(
+    activation: str, scale: float, zero_point: int, qmin: int = INT8_MIN, qmax: int = INT8_MAX
+) -> tuple[int, int]:
     """CalculateActivationRangeQuantized: clamp bounds of a fused activation on the output."""
 
     def q(value: float) -> int:  # zero_point + round(value / scale), the division in float

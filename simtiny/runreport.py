@@ -129,8 +129,6 @@ def report_json(report: ModelReport) -> dict[str, Any]:
             }
             for s in report.samples
         ],
-        "first_bad_layer": None
-        if report.first_bad_layer is None
-        else report.first_bad_layer.__dict__,
+        "first_bad_layer": None if report.first_bad_layer is None else report.first_bad_layer.__dict__,
         "seconds": report.seconds,
     }
