@@ -70,14 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
     _platform_option(sim)
-    sim.add_argument(
-        "--max-instructions",
-        type=_int_with_suffix,
-        default=DEFAULT_MAX_INSTRUCTIONS,
-        metavar="N",
-        help=f"stop a firmware that never ends after N instructions (default {DEFAULT_MAX_INSTRUCTIONS:,};"
-        " suffixes K, M, G)",
-    )
+    _budget_option(sim)
     sim.add_argument("--profile", action="store_true", help="print a flat profile per function")
     sim.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     sim.add_argument("--quiet", "-q", action="store_true", help="print only the console text")
@@ -118,9 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to run")
     _platform_option(run)
     _toolchain_option(run)
-    run.add_argument(
-        "--max-instructions", type=_int_with_suffix, default=DEFAULT_MAX_INSTRUCTIONS, metavar="N"
-    )
+    _budget_option(run)
     run.add_argument(
         "--no-memory-limits",
         action="store_true",
@@ -162,6 +153,17 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: '{text}'")
     return value
+
+
+def _budget_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-instructions",
+        type=_int_with_suffix,
+        default=DEFAULT_MAX_INSTRUCTIONS,
+        metavar="N",
+        help=f"stop a firmware that never ends after N instructions (default {DEFAULT_MAX_INSTRUCTIONS:,}; "
+        "suffixes K, M, G)",
+    )
 
 
 def _platform_option(p: argparse.ArgumentParser) -> None:

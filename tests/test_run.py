@@ -37,8 +37,20 @@ def test_hello_world_bit_exact_on_three_seeds(toolchain, tmp_path, capsys):
     out = tmp_path / "report.json"
     saved = tmp_path / "outputs"
     code = main(
-        ["run", str(MODELS / "hello_world_int8.tflite"), "--samples", "3", "--seed", "5",
-         "--toolchain", toolchain, "--json", str(out), "--save-outputs", str(saved)]
+        [
+            "run",
+            str(MODELS / "hello_world_int8.tflite"),
+            "--samples",
+            "3",
+            "--seed",
+            "5",
+            "--toolchain",
+            toolchain,
+            "--json",
+            str(out),
+            "--save-outputs",
+            str(saved),
+        ]
     )
     text = capsys.readouterr().out
     assert code == 0, text
@@ -59,13 +71,13 @@ def test_npy_input_and_no_overwrite(tmp_path, capsys):
     x = np.array([[17]], dtype=np.int8)
     np.save(tmp_path / "x.npy", x)
     saved = tmp_path / "out"
-    assert main(["run", str(MODELS / "hello_world_int8.tflite"), "--input", str(tmp_path / "x.npy"),
-                 "--save-outputs", str(saved)]) == 0
+    args = ["run", str(MODELS / "hello_world_int8.tflite"), "--input", str(tmp_path / "x.npy"),
+            "--save-outputs", str(saved)]  # fmt: skip
+    assert main(args) == 0
     first = np.load(saved / "output0.npy")
     assert first.shape == (1, 1)
     # A second run must not overwrite what the first wrote.
-    code = main(["run", str(MODELS / "hello_world_int8.tflite"), "--input", str(tmp_path / "x.npy"),
-                 "--save-outputs", str(saved)])
+    code = main(args)
     assert code == EXIT_USAGE
     assert "does not overwrite" in capsys.readouterr().err
     assert np.array_equal(np.load(saved / "output0.npy"), first)
