@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -175,6 +176,14 @@ def all_convs(net: Network) -> Iterator[Conv]:
         yield net.head
 
 
+def count_params(net: Network) -> int:
+    """Weights and biases (int8 weights, int32 biases once converted)."""
+    total = net.features * net.classes + net.classes
+    for conv in all_convs(net):
+        total += conv.kernel * conv.kernel * (1 if conv.depthwise else conv.cin) * conv.cout + conv.cout
+    return total
+
+
 def count_macs(net: Network, resolution: int) -> tuple[int, int]:
     """MACs of the whole network from the layer shapes, and the final feature-map size."""
     size = resolution
@@ -275,7 +284,9 @@ def scale_classifier(model: Any, feature_model: Any, images: np.ndarray) -> floa
     kernel, bias = dense.get_weights()
     features = np.concatenate([np.asarray(feature_model(image, training=False)) for image in images])
     spread = float(np.mean(np.std(features @ kernel, axis=1)))
-    scale = LOGIT_STD / spread
+    # two significant digits: float round-off in the TF forward pass (thread count, oneDNN) must
+    # not change the weights, and so the output bytes
+    scale = float(f"{LOGIT_STD / spread:.2g}")
     dense.set_weights([(kernel * scale).astype(np.float32), bias])
     return scale
 
@@ -293,6 +304,9 @@ def convert_int8(model: Any, images: np.ndarray) -> bytes:
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = tf.int8
     converter.inference_output_type = tf.int8
+    # recent converters quantize FULLY_CONNECTED weights per output channel; keep them per tensor,
+    # as the converters of the paper's time did and as every microcontroller runtime supports
+    converter._experimental_disable_per_channel_quantization_for_dense_layers = True
     # with Keras 3 the converter goes through a SavedModel export that prints every variable
     with contextlib.redirect_stdout(io.StringIO()):
         return bytes(converter.convert())
@@ -306,6 +320,8 @@ def convert_int8(model: Any, images: np.ndarray) -> bytes:
 class Report:
     spec: ModelSpec
     macs: int
+    config_macs: int  # at the config's own resolution
+    params: int
     tflite_macs: int
     final_size: int
     size_bytes: int
@@ -318,7 +334,6 @@ class Report:
     entropy: list[float]
     total: list[float]
     classes: list[int]
-    classifier_scale: float
 
 
 def _tflite_macs(interpreter: Any) -> int:
@@ -343,7 +358,7 @@ def _tflite_macs(interpreter: Any) -> int:
 def _quant(detail: dict[str, Any]) -> str:
     scale, zero = detail["quantization"]
     dtype = np.dtype(detail["dtype"]).name
-    return f"{dtype} {list(detail['shape'])} scale {scale:.6g} zero_point {zero}"
+    return f"{dtype} {[int(d) for d in detail['shape']]} scale {scale:.6g} zero_point {zero}"
 
 
 def check_litert(spec: ModelSpec, path: Path, seed: int) -> dict[str, Any]:
@@ -390,11 +405,13 @@ ALLOWED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "AVERAGE_POOL_2D", "MEAN",
 
 
 def make_model(spec: ModelSpec, seed: int) -> Report:
-    net = parse_network(load_config(spec.config))
+    config = load_config(spec.config)
+    net = parse_network(config)
     macs, final_size = count_macs(net, spec.resolution)
+    config_macs, _ = count_macs(net, config["resolution"])
     model, feature_model = build_keras(net, spec.resolution, seed)
     calibration = random_images(seed, spec.resolution, CALIBRATION_IMAGES)
-    classifier_scale = scale_classifier(model, feature_model, calibration)
+    scale_classifier(model, feature_model, calibration)
     data = convert_int8(model, calibration)
     again = convert_int8(model, calibration)
     if again != data:
@@ -407,10 +424,13 @@ def make_model(spec: ModelSpec, seed: int) -> Report:
     unexpected = set(checked["ops"]) - ALLOWED_OPS
     if unexpected:
         raise SystemExit(f"{spec.name}: unexpected operators {sorted(unexpected)}")
-    return Report(spec, macs, checked["tflite_macs"], final_size, len(data), hashlib.sha256(data).hexdigest(),
-                  checked["ops"], checked["input"], checked["output"], checked["max_prob"],
-                  checked["argmax"], checked["entropy"], checked["total"], checked["classes"],
-                  classifier_scale)
+    return Report(
+        spec=spec, macs=macs, config_macs=config_macs, params=count_params(net),
+        tflite_macs=checked["tflite_macs"], final_size=final_size, size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), ops=checked["ops"], input_desc=checked["input"],
+        output_desc=checked["output"], max_prob=checked["max_prob"], argmax=checked["argmax"],
+        entropy=checked["entropy"], total=checked["total"], classes=checked["classes"],
+    )
 
 
 def write_readme(reports: list[Report], seed: int, tf_version: str, litert_version: str) -> None:
@@ -452,23 +472,29 @@ def write_readme(reports: list[Report], seed: int, tf_version: str, litert_versi
         "from the config), a 1x1 linear projection, and a residual ADD where the block has an",
         "IdentityLayer shortcut (always stride 1, in == out); a ZeroLayer block with an identity",
         "shortcut is the identity and is dropped; feature_mix_layer (1x1 conv + ReLU6) when present;",
-        "global average pooling (AVERAGE_POOL_2D over the whole map, then RESHAPE); the classifier,",
-        "Dense(1000); SOFTMAX. BatchNorm is not modelled (with random weights a folded BN is just a",
-        "conv bias). Padding is 'same', which for the odd kernels here gives the same output sizes",
-        "as PyTorch's k//2 padding, so the converter emits no PAD. Conv kernels are He-normal",
-        "(linear projections with a quarter of that variance so that residual sums stay in range),",
-        f"biases N(0, 0.05). The classifier is scaled so that the float logits spread ~{LOGIT_STD} (std",
-        "over the classes) on the calibration images, which keeps the softmax from collapsing onto",
-        "one class.",
+        "global average pooling (AVERAGE_POOL_2D over the whole map, then a flatten that the",
+        "converter folds into FULLY_CONNECTED, so no RESHAPE); the classifier, Dense(1000); SOFTMAX.",
+        "BatchNorm is not modelled (with random weights a folded BN is just a conv bias). Padding",
+        "is 'same', which for the odd kernels here gives the same output sizes as PyTorch's k//2",
+        "padding, so the converter emits no PAD. Conv kernels are He-normal (linear projections",
+        "with a quarter of that variance so that residual sums stay in range), biases N(0, 0.05).",
+        f"The classifier is scaled so that the float logits spread ~{LOGIT_STD} (std over the classes)",
+        "on the calibration images, which keeps the softmax from collapsing onto one class.",
         "",
         "Conversion: `TFLiteConverter.from_keras_model`, `optimizations = [Optimize.DEFAULT]`,",
         "`supported_ops = [TFLITE_BUILTINS_INT8]`, `inference_input_type = inference_output_type =",
-        f"int8`, representative dataset of the {CALIBRATION_IMAGES} calibration images. Weights are int8 per",
-        "channel (conv, depthwise) or per tensor (fully connected), biases int32.",
+        f"int8`, representative dataset of the {CALIBRATION_IMAGES} calibration images, and",
+        "`_experimental_disable_per_channel_quantization_for_dense_layers = True`: conv and",
+        "depthwise weights are int8 per output channel, the FULLY_CONNECTED weights int8 per tensor",
+        "(recent converters would make them per channel, which older microcontroller runtimes",
+        "reject), biases int32. The classifier's input stays [1, 1, 1, C]: FULLY_CONNECTED flattens.",
         "",
         "Deterministic: yes, with the same TensorFlow version. Each run converts every model twice",
-        "and stops if the bytes differ, and two separate runs give the sha256 digests below.",
-        "Another TensorFlow version may quantize or lay out the flatbuffer differently.",
+        "and stops if the bytes differ; when the generator was written (TensorFlow 2.21.0), separate",
+        "runs, one of them pinned to a single CPU, wrote identical files (sha256 below). The",
+        "classifier scale is rounded to two significant digits so that float round-off in the",
+        "TensorFlow forward pass cannot change the weights. Another TensorFlow version may quantize",
+        "or lay out the flatbuffer differently.",
         "",
         "## Models",
         "",
@@ -480,16 +506,25 @@ def write_readme(reports: list[Report], seed: int, tf_version: str, litert_versi
         "shrinks faster (mbv2 at 80: 5x5 -> 3x3 after the last stride 2; at 64: 4x4 -> 2x2), so the",
         "exact counts below differ from them by a few percent.",
         "",
-        "| file | input | MACs | Table 3 | final map | bytes | sha256 (first 16) |",
-        "|---|---|---|---|---|---|---|",
+        "| file | input | MACs | Table 3 | at the config's resolution | final map | parameters | bytes |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in reports:
+        config_res = load_config(r.spec.config)["resolution"]
         lines.append(
             f"| {r.spec.name}.tflite | {r.spec.resolution}x{r.spec.resolution}x3 | {r.macs / 1e6:.2f}M "
-            f"({r.macs:,}) | {r.spec.table_note} | {r.final_size}x{r.final_size} | {r.size_bytes:,} "
-            f"| {r.sha256[:16]} |"
+            f"({r.macs:,}) | {r.spec.table_note} | {r.config_macs / 1e6:.2f}M at {config_res} "
+            f"| {r.final_size}x{r.final_size} | {r.params:,} | {r.size_bytes:,} |"
         )
-    lines += ["", "Operators:", "", "| file | operators | total |", "|---|---|---|"]
+    lines += [
+        "",
+        "Parameters are the weights and biases (int8 weights, int32 biases); the files are larger",
+        "by the per-channel quantization parameters (a float32 scale and an int64 zero point per",
+        "output channel of every conv) and the flatbuffer's own structure.",
+    ]
+    lines += ["", "sha256 (`sha256sum -c` takes these lines):", "", "```"]
+    lines += [f"{r.sha256}  {r.spec.name}.tflite" for r in reports]
+    lines += ["```", "", "Operators:", "", "| file | operators | total |", "|---|---|---|"]
     for r in reports:
         ops = ", ".join(f"{name} {count}" for name, count in sorted(r.ops.items()))
         lines.append(f"| {r.spec.name}.tflite | {ops} | {sum(r.ops.values())} |")
@@ -499,7 +534,9 @@ def write_readme(reports: list[Report], seed: int, tf_version: str, litert_versi
         lines.append(f"| {r.spec.name}.tflite | {r.input_desc} | {r.output_desc} |")
     lines += ["", f"LiteRT check ({CHECK_IMAGES} random int8 inputs each, reference kernels): no class above",
               "0.5 and mass spread over many classes. The int8 softmax output steps by 1/256, so classes",
-              "below half a step read 0 and the dequantized sum falls short of 1 by their mass.", "",
+              "below half a step read 0 and the dequantized sum falls short of 1 by their mass. That",
+              "the argmax hardly changes between noise inputs is expected with random weights: the",
+              "pooled features of noise images share a large common part.", "",
               "| file | max probability | argmax | classes > 0 | sum | entropy of the nonzero (nats) |",
               "|---|---|---|---|---|---|"]
     for r in reports:
@@ -528,14 +565,21 @@ def main() -> None:
     install_configs({spec.config for spec in MODELS}, args.configs_from)
     if args.macs_only:
         for spec in MODELS:
-            macs, _ = count_macs(parse_network(load_config(spec.config)), spec.resolution)
-            print(f"{spec.name:<22} {macs / 1e6:8.3f}M  (Table 3: {spec.table_note})")
+            config = load_config(spec.config)
+            net = parse_network(config)
+            macs, _ = count_macs(net, spec.resolution)
+            own, _ = count_macs(net, config["resolution"])
+            print(f"{spec.name:<22} {macs / 1e6:8.3f}M  (Table 3: {spec.table_note}); "
+                  f"{own / 1e6:.3f}M at the config's {config['resolution']}; "
+                  f"{count_params(net):,} parameters")
         return
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # reproducible float math
     import tensorflow as tf
     from ai_edge_litert import __version__ as litert_version
+
+    warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
 
     tf.keras.utils.set_random_seed(args.seed)
     MODEL_DIR.mkdir(exist_ok=True)
