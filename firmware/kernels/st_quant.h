@@ -1,9 +1,12 @@
-/* Fixed-point arithmetic of TFLite's int8 reference kernels, shared by every simtiny kernel.
- * A result here must equal LiteRT's bit for bit. LiteRT's wheels are built with
- * TFLITE_SINGLE_ROUNDING: requantisation is one 64-bit multiply and one rounding shift
- * (measured: hello_world_int8 differs in 23 of 256 inputs with gemmlowp's double rounding).
- * The gemmlowp primitives below remain for the kernels that use them directly (softmax,
- * logistic, tanh). */
+/* Fixed-point arithmetic of TFLite's int8 reference kernels, shared by simtiny's kernels.
+ * A result here must equal LiteRT's bit for bit, and LiteRT 2.3's kernels do not all round
+ * alike (measured against ai-edge-litert 2.3.0's reference kernels):
+ * - FULLY_CONNECTED requantises with one 64-bit multiply and one rounding shift
+ *   (st_mul_by_quantized_multiplier; gemmlowp's two-step rounding differs on 23 of the 256
+ *   inputs of hello_world_int8);
+ * - CONV_2D and DEPTHWISE_CONV_2D use gemmlowp's two steps, a saturating rounding doubling
+ *   high multiply then a rounding right shift (see conv2d_s8.h).
+ * Each operator's tests decide which one it uses. */
 #ifndef ST_QUANT_H
 #define ST_QUANT_H
 

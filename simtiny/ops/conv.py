@@ -3,18 +3,21 @@
 LiteRT runs every int8 convolution through the per-channel kernels: a per-tensor filter scale is
 broadcast to all output channels, and each channel's multiplier is
 QuantizeMultiplier(double(input_scale) * double(filter_scale) / double(output_scale)).
-Padding and output size follow ComputePaddingHeightWidth (tflite/kernels/padding.h).
+Padding and output size follow ComputePaddingHeightWidth (tflite/kernels/padding.h). Unlike
+FULLY_CONNECTED, the wheel's convolutions requantise with gemmlowp's double rounding (measured;
+see st_conv_requantize in firmware/kernels/conv2d_s8.h).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from simtiny.model import Graph, Operator, Tensor
 from simtiny.ops import KernelCall, dtype_reason
-from simtiny.quantize import activation_range, quantize_multiplier
+from simtiny.quantize import activation_range, quantize_multiplier, round_half_away
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 DTYPES = {"input": ("int8",), "input1": ("int8",), "input2": ("int32",), "output": ("int8",)}
@@ -78,6 +81,10 @@ def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
     for t, role in ((x, "input"), (w, "filter"), (y, "output")):
         if t.quant is None or not t.quant.scale:
             return f"unquantized {role}"
+        # Filter scales only enter the multiplier: LiteRT takes zero (a dead channel) and negative
+        # ones (MCUNet has some; the channel's output is negated) without complaint.
+        if any(not math.isfinite(s) or (s <= 0 and role != "filter") for s in t.quant.scale):
+            return f"invalid {role} scale"
     o = op.options
     if o.get("padding", "SAME") not in ("SAME", "VALID"):
         return f"padding {o.get('padding')}"
@@ -89,7 +96,8 @@ def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
     channels = w.shape[channel_dim]
     assert w.quant is not None
     n_scales = len(w.quant.scale)
-    if n_scales not in (1, channels) or (n_scales > 1 and w.shape[w.quant.axis] != channels):
+    axis_ok = 0 <= w.quant.axis < 4 and w.shape[w.quant.axis] == channels
+    if n_scales not in (1, channels) or (n_scales > 1 and not axis_ok):
         return f"{n_scales} filter scales for {channels} output channels"
     if has_bias(op):
         b = graph.tensor(op.inputs[2])
@@ -97,6 +105,9 @@ def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
             return f"bias of {b.size} values for {channels} output channels"
         if b.quant is not None and any(b.quant.zero_point):
             return "non-zero bias zero point"
+    if max(multiplier_shift(r) for r in effective_scales(op, graph)) > 30:
+        # the double-rounding path would shift left by 31 or more: undefined in LiteRT's C++
+        return "requantisation scale input*filter/output >= 2^30"
     g = geometry(op, x, w)
     want = (x.shape[0], g.out_h, g.out_w, channels)
     if g.out_h < 1 or g.out_w < 1:
@@ -106,13 +117,24 @@ def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
     return None
 
 
-def requant_consts(op: Operator, graph: Graph, ctx, prefix: str) -> tuple[str, str, int]:
-    """Per-channel multiplier/shift arrays (one entry when the filter is per-tensor), as LiteRT."""
+def effective_scales(op: Operator, graph: Graph) -> list[float]:
+    """PopulateConvolutionQuantizationParams: each float scale widened to double, then multiplied."""
     x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
     assert w.quant is not None
-    # PopulateConvolutionQuantizationParams: each float scale widened to double, then multiplied
-    reals = [float(x.scale()) * float(s) / float(y.scale()) for s in w.quant.scale]
-    pairs = [quantize_multiplier(r) for r in reals]
+    return [float(x.scale()) * float(s) / float(y.scale()) for s in w.quant.scale]
+
+
+def multiplier_shift(real: float) -> int:
+    """The shift QuantizeMultiplier gives `real`, before any clamping."""
+    if real == 0.0:
+        return 0
+    q, shift = math.frexp(real)
+    return shift + 1 if round_half_away(q * (1 << 31)) == 1 << 31 else shift
+
+
+def requant_consts(op: Operator, graph: Graph, ctx, prefix: str) -> tuple[str, str, int]:
+    """Per-channel multiplier/shift arrays (one entry when the filter is per-tensor), as LiteRT."""
+    pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
     mult = ctx.const(f"{prefix}_mult", np.array([m for m, _ in pairs], dtype=np.int32))
     shift = ctx.const(f"{prefix}_shift", np.array([s for _, s in pairs], dtype=np.int32))
     return mult, shift, 1 if len(pairs) > 1 else 0

@@ -1,0 +1,52 @@
+/* CONV_2D, int8 activations, int8 weights OHWI (per-tensor or per-channel), int32 bias, groups. */
+#ifndef ST_CONV2D_S8_H
+#define ST_CONV2D_S8_H
+
+#include <stdint.h>
+
+#include "st_quant.h"
+
+typedef struct {
+    int32_t batches, input_h, input_w, input_c;
+    int32_t filter_h, filter_w, filter_c; /* filter_c = input_c / groups */
+    int32_t output_h, output_w, output_c; /* output_c is a multiple of groups */
+    int32_t groups;
+    int32_t stride_h, stride_w, dilation_h, dilation_w;
+    int32_t pad_h, pad_w;      /* padding before the first row / column */
+    int32_t input_offset;      /* -input zero point (filter zero points are 0) */
+    int32_t output_offset;     /* output zero point */
+    int32_t act_min, act_max;
+    const int32_t *multiplier; /* one per output channel, or one for all (per_channel = 0) */
+    const int32_t *shift;
+    int32_t per_channel;
+} st_conv2d_params;
+
+/* bias may be 0 (no bias). */
+void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
+                  const int32_t *bias, int8_t *output);
+
+/* Helpers shared by the convolution kernels (conv2d_s8.c, depthwise_conv2d_s8.c). */
+
+/* Taps [*lo, *hi) of a filter of `size` taps whose positions origin + k * dilation lie in
+ * [0, limit): the window clipped to the image, so the inner loops need no bounds checks. */
+static inline void st_conv_tap_range(int32_t origin, int32_t dilation, int32_t size, int32_t limit,
+                                     int32_t *lo, int32_t *hi) {
+    int32_t a = 0, b = size;
+    while (a < b && origin + a * dilation < 0) a++;
+    while (b > a && origin + (b - 1) * dilation >= limit) b--;
+    *lo = a;
+    *hi = b;
+}
+
+/* LiteRT's convolutions requantise with gemmlowp's double rounding (measured on the
+ * ai-edge-litert wheel: TFLITE_SINGLE_ROUNDING is not in effect for CONV_2D and
+ * DEPTHWISE_CONV_2D): x << left_shift (wrapping, as the compiled int32 multiply does),
+ * a rounding doubling high multiply, then a rounding right shift. shift in [-31, 30]. */
+static inline int32_t st_conv_requantize(int32_t x, int32_t multiplier, int32_t shift) {
+    const int left = shift > 0 ? (int)shift : 0;
+    const int right = shift > 0 ? 0 : (int)-shift;
+    const int32_t scaled = (int32_t)((uint32_t)x << left);
+    return st_rounding_divide_by_pot(st_sat_rounding_doubling_high_mul(scaled, multiplier), right);
+}
+
+#endif

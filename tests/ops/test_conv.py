@@ -1,0 +1,389 @@
+"""CONV_2D and DEPTHWISE_CONV_2D int8 against LiteRT's reference kernels, bit for bit.
+
+Random configurations from fixed seeds (several independent operators share one model, to
+compile fewer libraries), every convolution of three real models rebuilt as a single-op model
+with its own weights, the operators' refusals, and the kernels compiled for the Cortex-M7.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simtiny import ops
+from simtiny.codegen import generate
+from simtiny.hostrun import load_host_model
+from simtiny.model import Graph, Operator, load_model, parse_model
+from simtiny.ops.conv import out_size_and_padding
+from simtiny.plan import plan_memory
+from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
+from tests.opcheck import check_model, random_input, reference_interpreter
+
+MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
+KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+REAL_MODELS = ("person_detect", "mcunet-320kb-1mb_imagenet", "mcunet-vww1")
+
+
+@dataclass
+class Case:
+    """One operator with its tensors (indices local to the case) and a description for failures."""
+
+    label: str
+    tensors: list[TensorSpec]
+    op: OpSpec
+    inputs: list[int] = field(default_factory=lambda: [0])
+    outputs: list[int] = field(default_factory=list)
+
+
+def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
+    """Independent cases as one model: each keeps its own input and output."""
+    tensors: list[TensorSpec] = []
+    op_specs, inputs, outputs, labels = [], [], [], []
+    for case in cases:
+        base = len(tensors)
+        shift = [i + base if i >= 0 else i for i in case.op.inputs]
+        tensors += case.tensors
+        op_specs.append(OpSpec(case.op.opcode, shift, [i + base for i in case.op.outputs], case.op.options))
+        inputs += [i + base for i in case.inputs]
+        outputs += [i + base for i in (case.outputs or case.op.outputs)]
+        labels.append(f"output {len(labels)}: {case.label}")
+    return tensors, op_specs, inputs, outputs, "; ".join(labels)
+
+
+def f32(x: float) -> float:
+    return float(np.float32(x))
+
+
+def scale(rng: np.random.Generator, extreme: bool) -> float:
+    """A float32 scale: plausible, or (extreme) anywhere over many orders of magnitude."""
+    return f32(10 ** rng.uniform(-7, 2) if extreme else 10 ** rng.uniform(-3, -0.7))
+
+
+def act_tensor(name: str, shape: tuple[int, ...], rng: np.random.Generator, extreme: bool) -> TensorSpec:
+    return TensorSpec(name, shape, "int8", scale=[scale(rng, extreme)], zero_point=[int(rng.integers(-128, 128))])
+
+
+def filter_tensor(shape: tuple[int, ...], axis: int, rng: np.random.Generator, per_channel: bool,
+                  extreme: bool, zero_points: bool = False) -> TensorSpec:
+    n = shape[axis] if per_channel else 1
+    scales = [scale(rng, extreme) for _ in range(n)]
+    if per_channel and rng.random() < 0.2:  # real models have dead (0) and negative channel scales
+        scales = [s * float(rng.choice([1, 1, -1, 0])) for s in scales]
+    zps = [int(rng.integers(-20, 21)) for _ in range(n)] if zero_points else [0] * n
+    low = -128 if rng.random() < 0.5 else -127
+    data = rng.integers(low, 128, size=shape, dtype=np.int8)
+    return TensorSpec("w", shape, "int8", scale=scales, zero_point=zps, quantized_dimension=axis, data=data)
+
+
+def bias_tensor(n: int, rng: np.random.Generator, magnitude: int) -> TensorSpec:
+    data = rng.integers(-magnitude, magnitude + 1, size=(n,), dtype=np.int32)
+    return TensorSpec("b", (n,), "int32", scale=[1e-5] * n, zero_point=[0] * n, data=data)
+
+
+def geometry(rng: np.random.Generator, max_hw: int = 9):
+    """Input size, filter size, stride, dilation and padding with a non-empty output."""
+    while True:
+        h, w = (int(v) for v in rng.integers(1, max_hw + 1, 2))
+        fh, fw = (int(v) for v in rng.integers(1, 6, 2))
+        sh, sw = (int(v) for v in rng.choice([1, 1, 2, 3], 2))
+        dh, dw = (int(v) for v in (rng.choice([1, 1, 1, 2, 3], 2)))
+        padding = str(rng.choice(["SAME", "VALID"]))
+        oh, _ = out_size_and_padding(padding, h, fh, sh, dh)
+        ow, _ = out_size_and_padding(padding, w, fw, sw, dw)
+        if oh >= 1 and ow >= 1:
+            return (h, w), (fh, fw), (sh, sw), (dh, dw), padding, (oh, ow)
+
+
+def random_conv(rng: np.random.Generator, index: int) -> Case:
+    (h, w), (fh, fw), (sh, sw), (dh, dw), padding, (oh, ow) = geometry(rng)
+    groups = int(rng.choice([1, 1, 1, 1, 2, 3]))
+    fc = int(rng.integers(1, 7))
+    oc = groups * int(rng.integers(1, 5))
+    batches = int(rng.choice([1, 1, 1, 2, 3]))
+    per_channel = bool(rng.random() < 0.6)
+    extreme = bool(rng.random() < 0.2)
+    activation = str(rng.choice(ACTIVATIONS))
+    tensors = [
+        act_tensor("x", (batches, h, w, fc * groups), rng, extreme),
+        filter_tensor((oc, fh, fw, fc), 0, rng, per_channel, extreme),
+        bias_tensor(oc, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
+        act_tensor("y", (batches, oh, ow, oc), rng, extreme),
+    ]
+    options = {"padding": padding, "stride_h": sh, "stride_w": sw, "dilation_h_factor": dh,
+               "dilation_w_factor": dw, "fused_activation_function": activation}
+    label = (f"conv#{index} x{tensors[0].shape} w{tensors[1].shape} s{sh},{sw} d{dh},{dw} {padding} "
+             f"groups {groups} {activation} {'per-channel' if per_channel else 'per-tensor'}"
+             f"{' extreme scales' if extreme else ''}")
+    return Case(label, tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options))
+
+
+def random_depthwise(rng: np.random.Generator, index: int) -> Case:
+    (h, w), (fh, fw), (sh, sw), (dh, dw), padding, (oh, ow) = geometry(rng)
+    ic = int(rng.integers(1, 9))
+    multiplier = int(rng.choice([1, 1, 1, 2, 3]))
+    oc = ic * multiplier
+    batches = int(rng.choice([1, 1, 1, 2, 3]))
+    per_channel = bool(rng.random() < 0.6)
+    extreme = bool(rng.random() < 0.2)
+    filter_zp = bool(rng.random() < 0.15)  # LiteRT's int8 path ignores filter zero points
+    with_bias = bool(rng.random() < 0.85)  # depthwise may omit the bias input altogether
+    activation = str(rng.choice(ACTIVATIONS))
+    tensors = [
+        act_tensor("x", (batches, h, w, ic), rng, extreme),
+        filter_tensor((1, fh, fw, oc), 3, rng, per_channel, extreme, filter_zp),
+        bias_tensor(oc, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
+        act_tensor("y", (batches, oh, ow, oc), rng, extreme),
+    ]
+    options = {"padding": padding, "stride_h": sh, "stride_w": sw, "dilation_h_factor": dh,
+               "dilation_w_factor": dw, "depth_multiplier": multiplier, "fused_activation_function": activation}
+    label = (f"depthwise#{index} x{tensors[0].shape} w{tensors[1].shape} s{sh},{sw} d{dh},{dw} {padding} "
+             f"{activation} {'per-channel' if per_channel else 'per-tensor'}{' filter zp' if filter_zp else ''}"
+             f"{'' if with_bias else ' no bias'}{' extreme scales' if extreme else ''}")
+    return Case(label, tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2] if with_bias else [0, 1], [3], options))
+
+
+def run_packed(cases: list[Case], seed: int, samples: int) -> int:
+    tensors, op_specs, inputs, outputs, label = pack(cases)
+    result = check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label)
+    return result.elements
+
+
+CONV_MODELS, DEPTHWISE_MODELS, CASES_PER_MODEL, SAMPLES = 60, 60, 6, 4
+
+
+@pytest.mark.parametrize("seed", range(CONV_MODELS))
+def test_conv_random(seed: int) -> None:
+    rng = np.random.default_rng(1000 + seed)
+    assert run_packed([random_conv(rng, i) for i in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+@pytest.mark.parametrize("seed", range(DEPTHWISE_MODELS))
+def test_depthwise_random(seed: int) -> None:
+    rng = np.random.default_rng(2000 + seed)
+    assert run_packed([random_depthwise(rng, i) for i in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+def test_conv_edge_shapes() -> None:
+    """1x1 images and filters, a filter covering the whole image, windows that miss the image."""
+    rng = np.random.default_rng(7)
+    shapes = [  # (input NHWC, filter OHWI, stride, dilation, padding)
+        ((1, 1, 1, 1), (1, 1, 1, 1), 1, 1, "VALID"),
+        ((1, 1, 1, 3), (5, 1, 1, 3), 1, 1, "SAME"),
+        ((1, 1, 1, 2), (2, 3, 3, 2), 2, 1, "SAME"),
+        ((2, 5, 7, 3), (4, 5, 7, 3), 1, 1, "VALID"),
+        ((1, 2, 2, 2), (3, 2, 2, 2), 1, 3, "SAME"),  # dilated taps can all fall outside
+        ((1, 1, 6, 4), (2, 1, 3, 2), 4, 2, "SAME"),  # grouped, wide stride
+        ((1, 9, 1, 1), (1, 4, 1, 1), 3, 2, "VALID"),
+    ]
+    cases = []
+    for i, (xs, ws, s, d, padding) in enumerate(shapes):
+        oh, _ = out_size_and_padding(padding, xs[1], ws[1], s, d)
+        ow, _ = out_size_and_padding(padding, xs[2], ws[2], s, d)
+        tensors = [act_tensor("x", xs, rng, False), filter_tensor(ws, 0, rng, i % 2 == 0, False),
+                   bias_tensor(ws[0], rng, 5000), act_tensor("y", (xs[0], oh, ow, ws[0]), rng, False)]
+        options = {"padding": padding, "stride_h": s, "stride_w": s, "dilation_h_factor": d,
+                   "dilation_w_factor": d}
+        cases.append(Case(f"edge#{i} x{xs} w{ws} s{s} d{d} {padding}", tensors,
+                          OpSpec("CONV_2D", [0, 1, 2], [3], options)))
+        dws = (1, ws[1], ws[2], xs[3])
+        tensors = [act_tensor("x", xs, rng, False), filter_tensor(dws, 3, rng, i % 2 == 1, False),
+                   bias_tensor(xs[3], rng, 5000), act_tensor("y", (xs[0], oh, ow, xs[3]), rng, False)]
+        cases.append(Case(f"edge-dw#{i} x{xs} w{dws} s{s} d{d} {padding}", tensors,
+                          OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
+    assert run_packed(cases, 7, 8) > 0
+
+
+def test_extreme_requantization() -> None:
+    """Multipliers that saturate (shift > 30) or vanish (shift < -31), saturating outputs."""
+    rng = np.random.default_rng(11)
+    cases = []
+    for i, (sx, sw_, sy) in enumerate([(1.0, 0.3, 1e-9), (1e-6, 1e-6, 10.0), (0.5, 0.5, 2.0 ** -20),
+                                        (3e-4, 2e-3, 1e-3), (1e-3, 1e-3, 1e3)]):
+        x = TensorSpec("x", (1, 4, 4, 3), "int8", scale=[f32(sx)], zero_point=[-128 + 50 * i])
+        w = TensorSpec("w", (2, 3, 3, 3), "int8", scale=[f32(sw_), f32(sw_ * 3)], zero_point=[0, 0],
+                       data=rng.integers(-128, 128, (2, 3, 3, 3), dtype=np.int8))
+        y = TensorSpec("y", (1, 4, 4, 2), "int8", scale=[f32(sy)], zero_point=[127 - 60 * i])
+        tensors = [x, w, bias_tensor(2, rng, 1 << 30), y]
+        options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": "RELU"}
+        cases.append(Case(f"extreme#{i} scales {sx} {sw_} {sy}", tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options)))
+    assert run_packed(cases, 11, 8) > 0
+
+
+def check_against_zero_bias(tensors: list[TensorSpec], op: OpSpec, samples: int, seed: int) -> None:
+    """simtiny runs `op` with bias -1; LiteRT (which refuses a missing bias) gets zeros instead."""
+    assert op.inputs[2] == -1
+    zero = TensorSpec("zero_bias", (tensors[1].shape[0 if op.opcode == "CONV_2D" else 3],), "int32",
+                      scale=[1.0], zero_point=[0])
+    zero.data = np.zeros(zero.shape, dtype=np.int32)
+    ours = build_model(tensors, [op], [0], [op.outputs[0]])
+    ref_op = OpSpec(op.opcode, [op.inputs[0], op.inputs[1], len(tensors)], op.outputs, op.options)
+    reference = build_model([*tensors, zero], [ref_op], [0], [op.outputs[0]])
+    graph = parse_model(ours)
+    assert not ops.unsupported(graph)
+    host = load_host_model(generate(graph, plan_memory(graph)), graph)
+    interpreter = reference_interpreter(reference)
+    rng = np.random.default_rng(seed)
+    for _ in range(samples):
+        x = random_input(rng, tensors[0])
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
+        interpreter.invoke()
+        want = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        np.testing.assert_array_equal(host.run([x])[0], want)
+
+
+@pytest.mark.parametrize("opcode", ["CONV_2D", "DEPTHWISE_CONV_2D"])
+def test_bias_minus_one(opcode: str) -> None:
+    rng = np.random.default_rng(5)
+    conv = opcode == "CONV_2D"
+    wshape = (4, 3, 3, 3) if conv else (1, 3, 3, 6)
+    tensors = [act_tensor("x", (1, 6, 5, 3), rng, False), filter_tensor(wshape, 0 if conv else 3, rng, True, False),
+               act_tensor("y", (1, 3, 3, wshape[0 if conv else 3]), rng, False)]
+    options = {"padding": "SAME", "stride_h": 2, "stride_w": 2, "fused_activation_function": "RELU6"}
+    check_against_zero_bias(tensors, OpSpec(opcode, [0, 1, -1], [2], options), 6, 5)
+
+
+# ---- every convolution of the real models, op by op ------------------------------------------
+
+
+def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:
+    t = graph.tensor(index)
+    q = t.quant
+    axis = q.axis if q is not None else 0
+    if q is not None and not 0 <= axis < max(len(t.shape), 1):
+        axis = 0  # person_detect's 1-D biases say 3, which desktop LiteRT refuses
+    return TensorSpec(name, t.shape, t.dtype, scale=list(q.scale) if q else None,
+                      zero_point=list(q.zero_point) if q else None, quantized_dimension=axis, data=t.data)
+
+
+def real_ops() -> list[tuple[str, Graph, Operator]]:
+    found = []
+    for name in REAL_MODELS:
+        graph = load_model(MODELS / f"{name}.tflite")
+        found += [(name, graph, op) for op in graph.operators if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D")]
+    return found
+
+
+REAL_OPS = real_ops()
+
+
+def test_real_models_have_convolutions() -> None:
+    counts = {name: sum(1 for n, _, _ in REAL_OPS if n == name) for name in REAL_MODELS}
+    assert counts == {"person_detect": 28, "mcunet-320kb-1mb_imagenet": 55, "mcunet-vww1": 45}
+
+
+@pytest.mark.parametrize("entry", REAL_OPS, ids=[f"{n}-op{op.index}-{op.opcode}" for n, _, op in REAL_OPS])
+def test_real_model_op(entry: tuple[str, Graph, Operator]) -> None:
+    name, graph, op = entry
+    roles = ["x", "w", "b"][: len(op.inputs)]
+    tensors = [spec_of(graph, i, role) for i, role in zip(op.inputs, roles, strict=False) if i >= 0]
+    tensors.append(spec_of(graph, op.outputs[0], "y"))
+    inputs = [i for i, t in enumerate(op.inputs) if t >= 0]
+    spec = OpSpec(op.opcode, inputs, [len(tensors) - 1], dict(op.options), op.version)
+    label = f"{name} op {op.index} {op.opcode} x{tensors[0].shape} w{tensors[1].shape} {op.options}"
+    check_model(tensors, [spec], [0], [len(tensors) - 1], np.random.default_rng(op.index), 2, label)
+
+
+# ---- refusals ----------------------------------------------------------------------------------
+
+
+def checked(opcode: str, tensors: list[TensorSpec], inputs: list[int], options: dict) -> str | None:
+    model = build_model(tensors, [OpSpec(opcode, inputs, [len(tensors) - 1], options)], [0], [len(tensors) - 1])
+    graph = parse_model(model)
+    return ops.registry()[opcode].check(graph.operators[0], graph)
+
+
+def refusal_tensors(rng: np.random.Generator, **change) -> list[TensorSpec]:
+    x = act_tensor("x", change.get("x", (1, 4, 4, 4)), rng, False)
+    w = filter_tensor(change.get("w", (6, 3, 3, 4)), 0, rng, False, False)
+    if "w_zp" in change:
+        w.zero_point = [change["w_zp"]]
+    b = bias_tensor(change.get("b", 6), rng, 10)
+    y = act_tensor("y", change.get("y", (1, 4, 4, 6)), rng, False)
+    if "dtype" in change:
+        x.dtype = change["dtype"]
+    return [x, w, b, y]
+
+
+def test_conv_refusals() -> None:
+    rng = np.random.default_rng(3)
+    same = {"padding": "SAME", "stride_h": 1, "stride_w": 1}
+    assert checked("CONV_2D", refusal_tensors(rng), [0, 1, 2], same) is None
+    assert checked("CONV_2D", refusal_tensors(rng, w_zp=3), [0, 1, 2], same) == "non-zero filter zero point"
+    tanh = {**same, "fused_activation_function": "TANH"}
+    assert checked("CONV_2D", refusal_tensors(rng), [0, 1, 2], tanh) == "fused TANH"
+    assert checked("CONV_2D", refusal_tensors(rng, dtype="int16"), [0, 1, 2], same) == "int16 input"
+    assert checked("CONV_2D", refusal_tensors(rng, x=(1, 4, 4, 6), w=(4, 3, 3, 4), b=4, y=(1, 4, 4, 4)),
+                   [0, 1, 2], same) == "6 input channels not a multiple of 4 filter channels"
+    assert checked("CONV_2D", refusal_tensors(rng, x=(1, 4, 4, 8), w=(5, 3, 3, 4), b=5, y=(1, 4, 4, 5)),
+                   [0, 1, 2], same) == "5 output channels not a multiple of 2 groups"
+    assert checked("CONV_2D", refusal_tensors(rng, y=(1, 3, 3, 6)), [0, 1, 2], same) == (
+        "output shape [1, 3, 3, 6], expected [1, 4, 4, 6]"
+    )
+    assert checked("CONV_2D", refusal_tensors(rng, y=(1, 1, 1, 6)), [0, 1, 2],
+                   {**same, "padding": "VALID", "dilation_h_factor": 3}) == "filter larger than the padded input"
+    assert checked("CONV_2D", refusal_tensors(rng, b=5), [0, 1, 2], same) == (
+        "bias of 5 values for 6 output channels"
+    )
+    tensors = refusal_tensors(rng)
+    tensors[1].scale, tensors[1].zero_point = [0.1, 0.2], [0, 0]
+    assert checked("CONV_2D", tensors, [0, 1, 2], same) == "2 filter scales for 6 output channels"
+    tensors = refusal_tensors(rng)
+    tensors[0].scale, tensors[1].scale, tensors[3].scale = [1.0], [1.0], [f32(2.0 ** -30)]
+    assert checked("CONV_2D", tensors, [0, 1, 2], same) == "requantisation scale input*filter/output >= 2^30"
+    tensors = refusal_tensors(rng)
+    tensors[1].data = None  # the filter becomes a second runtime input
+    assert checked("CONV_2D", tensors, [0, 1, 2], same) == "non-constant weights"
+
+
+def test_depthwise_refusals() -> None:
+    rng = np.random.default_rng(4)
+    same = {"padding": "SAME", "stride_h": 1, "stride_w": 1}
+    x = act_tensor("x", (1, 4, 4, 4), rng, False)
+    y = act_tensor("y", (1, 4, 4, 6), rng, False)
+    w = filter_tensor((1, 3, 3, 6), 3, rng, True, False)
+    assert checked("DEPTHWISE_CONV_2D", [x, w, y], [0, 1], same) == (
+        "6 filter channels not a multiple of 4 input channels"
+    )
+    w = filter_tensor((2, 3, 3, 8), 3, rng, False, False)
+    y = act_tensor("y", (1, 4, 4, 8), rng, False)
+    assert checked("DEPTHWISE_CONV_2D", [x, w, y], [0, 1], same) == "filter shape [2, 3, 3, 8] is not [1, H, W, C]"
+    w = filter_tensor((1, 3, 3, 8), 0, rng, False, False)
+    w.scale, w.zero_point = [0.1] * 8, [0] * 8  # per-channel scales on the wrong axis
+    assert checked("DEPTHWISE_CONV_2D", [x, w, y], [0, 1], same) == "8 filter scales for 8 output channels"
+    w = filter_tensor((1, 3, 3, 8), 3, rng, True, False)
+    assert checked("DEPTHWISE_CONV_2D", [x, w, y], [0, 1], {**same, "fused_activation_function": "SIGN_BIT"}) == (
+        "fused SIGN_BIT"
+    )
+    assert checked("DEPTHWISE_CONV_2D", [x, w, y], [0, 1], same) is None
+
+
+# ---- the kernels build for the Cortex-M7 -------------------------------------------------------
+
+KERNEL_FILES = ["conv2d_s8.c", "depthwise_conv2d_s8.c"]
+M7_FLAGS = ["-std=c99", "-ffreestanding", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS}", "-c"]
+
+
+@pytest.mark.parametrize("source", KERNEL_FILES)
+@pytest.mark.parametrize("compiler", ["gcc", "zig"])
+def test_kernel_builds_for_cortex_m7(compiler: str, source: str, tmp_path: Path) -> None:
+    if compiler == "gcc":
+        if shutil.which("arm-none-eabi-gcc") is None:
+            pytest.skip("arm-none-eabi-gcc not installed")
+        cmd = ["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard"]
+    else:
+        try:
+            import ziglang  # noqa: F401
+        except ImportError:
+            pytest.skip("ziglang not installed")
+        cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "thumb-freestanding-eabihf",
+               "-mcpu=cortex_m7+fp_armv8d16"]
+    proc = subprocess.run([*cmd, *M7_FLAGS, str(KERNELS / source), "-o", str(tmp_path / "k.o")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
