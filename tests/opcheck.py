@@ -28,9 +28,7 @@ class CaseResult:
 def reference_interpreter(model: bytes):
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    interpreter = Interpreter(
-        model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF
-    )
+    interpreter = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
     interpreter.allocate_tensors()
     return interpreter
 
@@ -82,9 +80,15 @@ def check_model(
     return CaseResult(samples, elements)
 
 
-def quantized(name: str, shape: tuple[int, ...], rng: np.random.Generator, dtype: str = "int8",
-              data: np.ndarray | None = None, scale: float | None = None,
-              zero_point: int | None = None) -> TensorSpec:
+def quantized(
+    name: str,
+    shape: tuple[int, ...],
+    rng: np.random.Generator,
+    dtype: str = "int8",
+    data: np.ndarray | None = None,
+    scale: float | None = None,
+    zero_point: int | None = None,
+) -> TensorSpec:
     """An int8 activation or constant with random, plausible quantization parameters."""
     if scale is None:
         scale = float(np.float32(rng.uniform(0.002, 0.2)))
