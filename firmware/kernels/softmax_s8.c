@@ -1,0 +1,53 @@
+/* SOFTMAX int8: LiteRT's reference quantized Softmax (gemmlowp fixed point). Each difference
+ * to the row maximum is rescaled to Q5.26, exponentiated to Q0, summed in Q12; the outputs are
+ * exp * (1 / sum) shifted down to 8 bits and offset by -128. */
+#include "softmax_s8.h"
+
+#include "st_fixedpoint.h"
+#include "st_quant.h"
+
+enum { SCALED_DIFF_INTEGER_BITS = 5, ACCUMULATION_INTEGER_BITS = 12 };
+
+/* exp(beta * input_scale * diff) in Q0 for a difference diff <= 0. */
+static int32_t exp_of_diff(const st_softmax_params *p, int32_t diff) {
+    const int32_t rescaled = st_fp_mul_by_quantized_multiplier(diff, p->input_multiplier,
+                                                               (int)p->input_left_shift);
+    return st_fp_exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS);
+}
+
+void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output) {
+    const int32_t depth = p->depth;
+    for (int32_t i = 0; i < p->outer_size; i++) {
+        const int8_t *x = input + i * depth;
+        int8_t *y = output + i * depth;
+        int32_t max_in_row = -128;
+        for (int32_t c = 0; c < depth; c++) {
+            if (x[c] > max_in_row) max_in_row = x[c];
+        }
+        uint32_t sum_of_exps = 0; /* Q12; gemmlowp's plain int32 addition, wrapping */
+        for (int32_t c = 0; c < depth; c++) {
+            const int32_t diff = (int32_t)x[c] - max_in_row;
+            if (diff >= p->diff_min) {
+                sum_of_exps += (uint32_t)st_rounding_divide_by_pot(exp_of_diff(p, diff),
+                                                                   ACCUMULATION_INTEGER_BITS);
+            }
+        }
+        int num_bits_over_unit;
+        const int32_t shifted_scale = st_fp_get_reciprocal((int32_t)sum_of_exps,
+                                                           ACCUMULATION_INTEGER_BITS,
+                                                           &num_bits_over_unit);
+        /* LiteRT aborts (TFLITE_CHECK) when this exceeds 31, i.e. when the exponentials sum
+         * to 512 or more (512 entries tied at the maximum); every output here rounds to -128. */
+        const int exponent = num_bits_over_unit + 31 - 8;
+        for (int32_t c = 0; c < depth; c++) {
+            const int32_t diff = (int32_t)x[c] - max_in_row;
+            int32_t out = -128;
+            if (diff >= p->diff_min && exponent <= 31) {
+                const int32_t scaled = st_sat_rounding_doubling_high_mul(shifted_scale,
+                                                                         exp_of_diff(p, diff));
+                out = st_clamp(st_rounding_divide_by_pot(scaled, exponent) - 128, -128, 127);
+            }
+            y[c] = (int8_t)out;
+        }
+    }
+}

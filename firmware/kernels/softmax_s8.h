@@ -1,0 +1,17 @@
+/* SOFTMAX int8 -> int8 over the last axis (output scale 1/256, zero point -128). */
+#ifndef ST_SOFTMAX_S8_H
+#define ST_SOFTMAX_S8_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t outer_size;       /* rows: product of every dimension but the last */
+    int32_t depth;            /* length of the last dimension */
+    int32_t input_multiplier; /* beta * input scale * 2^26, as a Q31 multiplier ... */
+    int32_t input_left_shift; /* ... and its left shift (PreprocessSoftmaxScaling) */
+    int32_t diff_min;         /* differences to the row maximum below this give -128 */
+} st_softmax_params;
+
+void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output);
+
+#endif
