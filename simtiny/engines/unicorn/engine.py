@@ -121,7 +121,7 @@ class _Machine:
         self.uc = unicorn.Uc(ucc.UC_ARCH_ARM, ucc.UC_MODE_THUMB | ucc.UC_MODE_MCLASS)
         self.uc.ctl_set_cpu_model(arm.UC_CPU_ARM_CORTEX_M7)
         self.outcome = _Outcome()
-        self.counter = BlockCounter(self.uc, self._price)
+        self.counter = BlockCounter(self.uc, self._price, cycle_model.mispredict_penalty)
         self.bus = PeripheralBus(self.platform, lambda: self.counter.cycles)
         self.uart = bytearray()
         self.semihosting_out = bytearray()
@@ -202,9 +202,10 @@ class _Machine:
         return (limit + 7) & ~7
 
     # ----- hooks ----------------------------------------------------------------------------
-    def _price(self, address: int, size: int) -> tuple[int, int]:
+    def _price(self, address: int, size: int) -> tuple[int, int, int, int]:
         code = bytes(self.uc.mem_read(address, size))
-        return self.cycle_model.price(code, address)
+        c = self.cycle_model.cost(code, address)
+        return c.instructions, c.cycles, c.branch, c.target
 
     def _on_step(self, uc, address, size, ud) -> None:
         self.trace.append(address)
@@ -404,7 +405,8 @@ class _Machine:
             self.counter.take_back(last.instructions, last.cycles, whole_block=True)
             return
         end = starts[ran] - last.address
-        ran_insns, ran_cycles = self.cycle_model.price(code[:end], last.address)
+        ran = self.cycle_model.cost(code[:end], last.address)
+        ran_insns, ran_cycles = ran.instructions, ran.cycles
         self.counter.take_back(last.instructions - ran_insns, last.cycles - ran_cycles, whole_block=False)
 
     def _stack_use(self, sp: int, limit: int) -> StackUse:
@@ -431,7 +433,7 @@ class _Machine:
             hit = self.image.symbol_at(block.address)
             name = hit[0] if hit else f"0x{block.address:08X}"
             insns[name] += block.count * block.instructions
-            cycles[name] += block.count * block.cycles
+            cycles[name] += block.total_cycles
         rows = [FunctionCycles(n, insns[n], cycles[n]) for n in insns]
         return sorted(rows, key=lambda r: (-r.cycles, r.name))
 

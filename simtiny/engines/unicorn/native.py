@@ -30,6 +30,8 @@ PriceFn = ctypes.CFUNCTYPE(
     ctypes.c_uint32,
     ctypes.POINTER(ctypes.c_uint32),
     ctypes.POINTER(ctypes.c_uint64),
+    ctypes.POINTER(ctypes.c_uint32),
+    ctypes.POINTER(ctypes.c_uint64),
 )
 StopFn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
@@ -43,6 +45,10 @@ class BlockEntry(ctypes.Structure):
         ("ninsn", ctypes.c_uint32),
         ("cycles", ctypes.c_uint64),
         ("count", ctypes.c_uint64),
+        ("target", ctypes.c_uint64),
+        ("extra", ctypes.c_uint64),
+        ("branch", ctypes.c_uint32),
+        ("counter", ctypes.c_uint32),
     ]
 
 
@@ -59,6 +65,8 @@ class CounterState(ctypes.Structure):
         ("last", ctypes.c_int64),
         ("stop_reason", ctypes.c_int32),
         ("pad", ctypes.c_int32),
+        ("mispredict_penalty", ctypes.c_uint64),
+        ("mispredicts", ctypes.c_uint64),
         ("price", ctypes.c_void_p),
         ("stop", ctypes.c_void_p),
     ]
@@ -71,8 +79,13 @@ class BlockCount:
     address: int
     size: int
     instructions: int
-    cycles: int
+    cycles: int  # one execution, static price
     count: int
+    extra_cycles: int = 0  # mispredict penalties charged to this block
+
+    @property
+    def total_cycles(self) -> int:
+        return self.count * self.cycles + self.extra_cycles
 
 
 def library_path() -> Path:
@@ -97,7 +110,12 @@ def _load() -> ctypes.CDLL:
 class BlockCounter:
     """Counts blocks, instructions and cycles of a Unicorn run in C; prices new blocks in Python."""
 
-    def __init__(self, uc: unicorn.Uc, price: Callable[[int, int], tuple[int, int]]) -> None:
+    def __init__(
+        self,
+        uc: unicorn.Uc,
+        price: Callable[[int, int], tuple[int, int, int, int]],
+        mispredict_penalty: int = 0,
+    ) -> None:
         self._lib = _load()
         self._price_py = price
         self._error: BaseException | None = None
@@ -109,6 +127,7 @@ class BlockCounter:
         if not self._state_ptr:
             raise MemoryError("block counter")
         self.state = self._state_ptr.contents
+        self.state.mispredict_penalty = mispredict_penalty
         self._hook = ctypes.c_size_t()
         hook_fn = ctypes.cast(self._lib.st_block_hook, ctypes.c_void_p)
         status = uclib.uc_hook_add(
@@ -124,11 +143,13 @@ class BlockCounter:
             raise unicorn.UcError(status)
         self._uc = uc
 
-    def _price_cb(self, address, size, ninsn_out, cycles_out) -> int:
+    def _price_cb(self, address, size, ninsn_out, cycles_out, branch_out, target_out) -> int:
         try:
-            ninsn, cycles = self._price_py(int(address), int(size))
+            ninsn, cycles, branch, target = self._price_py(int(address), int(size))
             ninsn_out[0] = ninsn
             cycles_out[0] = cycles
+            branch_out[0] = branch
+            target_out[0] = target
             return 0
         except BaseException as exc:  # reported after the run; never unwind through C
             self._error = exc
@@ -148,6 +169,10 @@ class BlockCounter:
 
     def set_budget(self, instructions: int) -> None:
         self.state.budget = max(0, int(instructions))
+
+    @property
+    def mispredicts(self) -> int:
+        return int(self.state.mispredicts)
 
     @property
     def stop_reason(self) -> int:
@@ -172,7 +197,7 @@ class BlockCounter:
     @staticmethod
     def _entry(e: BlockEntry) -> BlockCount:
         address = 0 if e.addr == 1 else int(e.addr)
-        return BlockCount(address, int(e.size), int(e.ninsn), int(e.cycles), int(e.count))
+        return BlockCount(address, int(e.size), int(e.ninsn), int(e.cycles), int(e.count), int(e.extra))
 
     def close(self) -> None:
         if self._state_ptr:

@@ -16,9 +16,14 @@ typedef struct {
     uint32_t ninsn;    /* instructions in the block */
     uint64_t cycles;   /* cycles one execution of the block costs */
     uint64_t count;    /* executions so far */
+    uint64_t target;   /* taken target of the conditional branch ending the block, 0 if none */
+    uint64_t extra;    /* mispredict cycles charged to this block */
+    uint32_t branch;   /* 0: none, 1: conditional backward, 2: conditional forward */
+    uint32_t counter;  /* 2-bit predictor: 0-1 predict not taken, 2-3 predict taken */
 } st_block;
 
-typedef int (*st_price_fn)(uint64_t addr, uint32_t size, uint32_t *ninsn, uint64_t *cycles);
+typedef int (*st_price_fn)(uint64_t addr, uint32_t size, uint32_t *ninsn, uint64_t *cycles,
+                           uint32_t *branch, uint64_t *target);
 typedef int (*st_stop_fn)(void *uc);
 
 typedef struct {
@@ -31,6 +36,8 @@ typedef struct {
     int64_t last;         /* slot of the block entered last, -1 before any */
     int32_t stop_reason;  /* 0 running, 1 budget spent, 2 pricing failed, 3 out of memory */
     int32_t pad;
+    uint64_t mispredict_penalty; /* cycles; 0 disables branch prediction */
+    uint64_t mispredicts;
     st_price_fn price;
     st_stop_fn stop;
 } st_counter;
@@ -104,10 +111,24 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     uint64_t stored = address ? address : 1;  /* 0 marks empty slots */
     uint64_t key = st_key(stored, size);
     int64_t slot = st_find(c, key);
+    if (c->last >= 0 && c->mispredict_penalty) {
+        st_block *prev = &c->table[c->last];
+        if (prev->branch) {
+            int taken = address == prev->target;
+            int predicted = prev->counter >= 2;
+            if (taken != predicted) {
+                prev->extra += c->mispredict_penalty;
+                c->cycles += c->mispredict_penalty;
+                c->mispredicts++;
+            }
+            if (taken && prev->counter < 3) prev->counter++;
+            if (!taken && prev->counter > 0) prev->counter--;
+        }
+    }
     if (slot < 0) {
-        uint32_t ninsn = 0;
-        uint64_t cycles = 0;
-        if (c->price(address, size, &ninsn, &cycles) != 0) {
+        uint32_t ninsn = 0, branch = 0;
+        uint64_t cycles = 0, target = 0;
+        if (c->price(address, size, &ninsn, &cycles, &branch, &target) != 0) {
             c->stop_reason = 2;
             c->stop(uc);
             return;
@@ -126,6 +147,10 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         b->ninsn = ninsn;
         b->cycles = cycles;
         b->count = 0;
+        b->branch = branch;
+        b->target = target;
+        b->extra = 0;
+        b->counter = branch == 1 ? 2 : 1; /* backward: weakly taken; forward: weakly not taken */
         c->used++;
         slot = -slot - 1;
     }

@@ -1,0 +1,269 @@
+"""Cortex-M7 pipeline model: prices one basic block once, statically (capstone decodes it).
+
+An in-order, dual-issue pipeline: each instruction issues at the first cycle at which its
+operands are ready and, if it shares a cycle with the previous instruction, the pair obeys the
+M7's pairing rules (one shifter, one MAC unit, DSP ops alone in the older slot, two stores never,
+two loads only from different 32-bit banks, LDM/STM/division alone). Branch prediction and the
+memory system are dynamic and are added by the engine's counter (m7timing has every constant).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import capstone
+from capstone import arm_const as arm
+
+from simtiny import m7timing as T
+from simtiny.cyclemodel import BlockCost
+
+ALU, SHIFT, DSP, MAC, DIV, LOAD, STORE, LDM, STM, BRANCH, FP, FP_BLOCK, FP_LOAD, FP_STORE = range(14)
+
+_SHIFT = {"lsl", "lsr", "asr", "ror", "rrx", "ubfx", "sbfx", "bfi", "bfc", "sxtb", "sxth", "uxtb", "uxth"}
+_DSP = {
+    "sxtb16", "sxtab16", "uxtb16", "uxtab16", "pkhbt", "pkhtb", "sxtab", "sxtah", "uxtab", "uxtah",
+    "sadd16", "ssub16", "sadd8", "ssub8", "sasx", "ssax", "uadd16", "usub16", "uadd8", "usub8",
+    "uasx", "usax", "shadd16", "shsub16", "shadd8", "shsub8", "uhadd16", "uhsub16", "uhadd8",
+    "uhsub8", "qadd16", "qsub16", "qadd8", "qsub8", "qasx", "qsax", "uqadd16", "uqsub16", "uqadd8",
+    "uqsub8", "sel", "usad8", "usada8", "rev", "rev16", "revsh", "rbit", "clz",
+}
+_SATURATING = {"qadd", "qsub", "qdadd", "qdsub", "ssat", "usat", "ssat16", "usat16"}
+_MAC = {
+    "mul", "mla", "mls", "smull", "umull", "smlal", "umlal", "umaal", "smlabb", "smlabt", "smlatb",
+    "smlatt", "smlawb", "smlawt", "smlad", "smladx", "smlsd", "smlsdx", "smlald", "smlaldx",
+    "smlsld", "smlsldx", "smlalbb", "smlalbt", "smlaltb", "smlaltt", "smuad", "smuadx", "smusd",
+    "smusdx", "smulbb", "smulbt", "smultb", "smultt", "smulwb", "smulwt", "smmul", "smmulr",
+    "smmla", "smmlar", "smmls", "smmlsr",
+}
+_ACCUMULATING = {n for n in _MAC if n.startswith(("mla", "mls", "sml", "uml", "umaal", "smm" + "la"))}
+_LOADS = {"ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "ldrex", "ldrexb", "ldrexh", "ldrt", "ldrbt",
+          "ldrht", "ldrsbt", "ldrsht", "ldrd", "pld", "pli"}
+_STORES = {"str", "strb", "strh", "strex", "strexb", "strexh", "strt", "strbt", "strht", "strd"}
+_LDM = {"ldm", "ldmdb", "pop", "vldmia", "vldmdb", "vpop"}
+_STM = {"stm", "stmdb", "push", "vstmia", "vstmdb", "vpush"}
+_BRANCH = {"b", "bl", "bx", "blx", "cbz", "cbnz", "tbb", "tbh"}
+_NARROW_LOADS = {"ldrb", "ldrh", "ldrsb", "ldrsh", "ldrexb", "ldrexh", "ldrbt", "ldrht", "ldrsbt", "ldrsht"}
+
+FLAGS = -1  # pseudo-register for the APSR flags
+
+
+@dataclass
+class Insn:
+    """What the pipeline model needs of one instruction."""
+
+    address: int
+    size: int
+    name: str
+    kind: int
+    reads: tuple[int, ...]
+    writes: tuple[int, ...]
+    latency: int
+    busy: int = 1  # cycles it keeps the issue stage (LDM/STM/division)
+    address_regs: tuple[int, ...] = ()  # registers used to form a memory address
+    shifted_regs: tuple[int, ...] = ()  # registers used as a shifted operand
+    accumulator: int | None = None  # MAC accumulator register (forwarded)
+    bank: tuple[int, int] | None = None  # (base register, word offset) of a load/store
+    branch_target: int | None = None
+    conditional_branch: bool = False
+    meta: dict = field(default_factory=dict)
+
+
+@cache
+def _disassembler() -> capstone.Cs:
+    md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+    md.detail = True
+    return md
+
+
+def decode(code: bytes, address: int) -> list[Insn]:
+    """Decode a block; bytes capstone does not know become one-cycle ALU placeholders."""
+    out: list[Insn] = []
+    offset = 0
+    md = _disassembler()
+    while offset < len(code):
+        decoded = next(md.disasm(code[offset:], address + offset, count=1), None)
+        if decoded is None:
+            size = 4 if (code[offset + 1] >> 3) in (0b11101, 0b11110, 0b11111) and offset + 3 < len(code) else 2
+            out.append(Insn(address + offset, size, "?", ALU, (), (), T.LAT_ALU))
+            offset += size
+            continue
+        out.append(_classify(decoded))
+        offset += decoded.size
+    return out
+
+
+def _classify(i: capstone.CsInsn) -> Insn:
+    name = i.insn_name()
+    reads, writes = i.regs_access()
+    reads, writes = list(reads), list(writes)
+    if i.cc not in (arm.ARM_CC_AL, arm.ARM_CC_INVALID):
+        reads.append(FLAGS)
+    if getattr(i, "update_flags", False):
+        writes.append(FLAGS)
+    writes = [w for w in writes if w != arm.ARM_REG_PC]
+    reads = [r for r in reads if r != arm.ARM_REG_PC]
+    address_regs: list[int] = []
+    shifted: list[int] = []
+    bank = None
+    for op in i.operands:
+        if op.type == arm.ARM_OP_MEM:
+            address_regs += [r for r in (op.mem.base, op.mem.index) if r]
+            if op.mem.index == 0 and op.mem.base:
+                bank = (op.mem.base, (op.mem.disp // 4) & 1)
+        elif op.type == arm.ARM_OP_REG and op.shift.type != arm.ARM_SFT_INVALID and op.shift.value:
+            shifted.append(op.reg)
+    kind, latency, busy = ALU, T.LAT_ALU, 1
+    accumulator = None
+    fp64 = ".f64" in i.mnemonic or ".f64" in i.op_str
+    if name in _LOADS:
+        kind = LOAD
+        latency = T.LAT_LOAD + (T.LAT_LOAD_NARROW_EXTRA if name in _NARROW_LOADS else 0)
+        busy = 2 if name == "ldrd" else 1
+    elif name in _STORES:
+        kind, busy = STORE, 2 if name == "strd" else 1
+    elif name in _LDM:
+        n = max(1, len([op for op in i.operands if op.type == arm.ARM_OP_REG]) - (0 if name in ("pop", "vpop") else 1))
+        kind, busy, latency = LDM, max(1, (n + 1) // 2), T.LAT_LOAD + 1
+    elif name in _STM:
+        n = max(1, len([op for op in i.operands if op.type == arm.ARM_OP_REG]) - (0 if name in ("push", "vpush") else 1))
+        kind, busy = STM, max(1, (n + 1) // 2)
+    elif name in _BRANCH:
+        kind = BRANCH
+    elif name in _MAC:
+        kind, latency = MAC, T.LAT_MAC
+        if name in _ACCUMULATING and reads:
+            accumulator = reads[-1]
+    elif name in ("sdiv", "udiv"):
+        kind, busy, latency = DIV, T.CYCLES_DIV, T.CYCLES_DIV
+    elif name in _SATURATING:
+        kind, latency = DSP, T.LAT_DSP_SATURATING
+    elif name in _DSP:
+        kind, latency = DSP, T.LAT_DSP
+    elif name in _SHIFT or shifted:
+        kind = SHIFT
+    elif name.startswith("v"):
+        kind, latency, busy = _classify_fp(name, fp64)
+    return Insn(
+        i.address, i.size, name, kind, tuple(reads), tuple(writes), latency, busy,
+        tuple(address_regs), tuple(shifted), accumulator, bank,
+        *_branch_info(i, name),
+    )
+
+
+def _classify_fp(name: str, fp64: bool) -> tuple[int, int, int]:
+    if name in ("vldr",):
+        return FP_LOAD, T.LAT_VFP_LOAD, 2 if fp64 else 1
+    if name in ("vstr",):
+        return FP_STORE, 1, 2 if fp64 else 1
+    if name == "vdiv":
+        cycles = T.CYCLES_VDIV_F64 if fp64 else T.CYCLES_VDIV_F32
+        return FP_BLOCK, cycles, cycles
+    if name == "vsqrt":
+        cycles = T.CYCLES_VSQRT_F64 if fp64 else T.CYCLES_VSQRT_F32
+        return FP_BLOCK, cycles, cycles
+    busy = T.CYCLES_DP_ARITH if fp64 else 1
+    if name in ("vfma", "vfms", "vfnma", "vfnms"):
+        return FP, T.LAT_VFP_FMA + busy - 1, busy
+    if name in ("vmla", "vmls", "vnmla", "vnmls"):
+        return FP, T.LAT_VFP_MLA + busy - 1, busy
+    if name in ("vadd", "vsub", "vmul", "vnmul", "vcvt", "vcvtr", "vcvta", "vcvtn", "vcvtp", "vcvtm"):
+        return FP, T.LAT_VFP_ALU + busy - 1, busy
+    return FP, T.LAT_VFP_MOVE, 1
+
+
+def _branch_info(i: capstone.CsInsn, name: str) -> tuple[int | None, bool]:
+    if name not in ("b", "cbz", "cbnz"):
+        return None, False
+    target = next((op.imm for op in i.operands if op.type == arm.ARM_OP_IMM), None)
+    conditional = name in ("cbz", "cbnz") or i.cc not in (arm.ARM_CC_AL, arm.ARM_CC_INVALID)
+    return target, conditional
+
+
+_SINGLE = {DIV, LDM, STM, FP_BLOCK}
+
+
+def _can_pair(older: Insn, younger: Insn) -> bool:
+    """May `younger` issue in the same cycle as `older` (the M7's pairing rules [Q][J])?"""
+    if older.kind in _SINGLE or younger.kind in _SINGLE or older.busy > 1 or younger.busy > 1:
+        return False
+    if younger.kind == DSP:  # DSP ops only in the older slot, never two together
+        return False
+    if older.kind == MAC and younger.kind == MAC:  # one MAC unit
+        return False
+    if older.kind == SHIFT and younger.kind == SHIFT:  # one shifter
+        return False
+    if older.kind in (STORE, FP_STORE) and younger.kind in (STORE, FP_STORE):  # two stores never
+        return False
+    if older.kind in (LOAD, FP_LOAD) and younger.kind in (LOAD, FP_LOAD):
+        # two loads only from different 32-bit banks (known when both use the same base)
+        return (
+            older.bank is not None and younger.bank is not None
+            and older.bank[0] == younger.bank[0] and older.bank[1] != younger.bank[1]
+        )
+    if older.kind in (FP, FP_LOAD, FP_STORE) and younger.kind == FP:
+        return False
+    return not (older.kind == FP and younger.kind in (FP_LOAD, FP_STORE))
+
+
+@dataclass(frozen=True)
+class BlockPrice:
+    instructions: int
+    cycles: int
+    branch: int  # 0 none, 1 conditional backward, 2 conditional forward (for the predictor)
+    target: int  # branch target address (0 if none)
+    fallthrough: int  # address after the block
+
+
+def price_block(code: bytes, address: int) -> BlockPrice:
+    """Cycles one execution of the block costs with ideal memory and correctly predicted branches."""
+    insns = decode(code, address)
+    ready: dict[int, int] = {}
+    t = -1  # cycle of the last issue
+    last: Insn | None = None
+    shared = False  # the last cycle already holds two instructions
+    free_at = 0  # first cycle the issue stage is free (after multi-cycle instructions)
+    for insn in insns:
+        need = 0
+        for r in insn.reads:
+            if insn.accumulator is not None and r == insn.accumulator:
+                need = max(need, ready.get(r, 0) - (T.LAT_MAC - T.LAT_MAC_ACCUMULATE))
+                continue
+            if r not in ready:
+                continue  # produced before the block: ready at its start
+            extra = 0
+            if r in insn.address_regs or r in insn.shifted_regs:
+                extra = T.LAT_SHIFTED_INPUT_EXTRA
+            need = max(need, ready[r] + extra)
+        if last is not None and not shared and need <= t and _can_pair(last, insn):
+            issue = t
+            shared = True
+        else:
+            issue = max(t + 1, need, free_at)
+            shared = False
+        for w in insn.writes:
+            ready[w] = issue + insn.latency
+        t = issue
+        free_at = issue + insn.busy
+        if insn.busy > 1:
+            t = issue + insn.busy - 1
+            shared = True  # nothing pairs into the last busy cycle
+        last = insn
+    cycles = max(t + 1, 1) if insns else 0
+    branch, target = 0, 0
+    end = address + len(code)
+    if insns and insns[-1].conditional_branch and insns[-1].branch_target is not None:
+        target = insns[-1].branch_target
+        branch = 1 if target <= insns[-1].address else 2
+    return BlockPrice(len(insns), cycles, branch, target, end)
+
+
+class CortexM7:
+    """The cycle model as the engine uses it (see simtiny.cyclemodel.CycleModel)."""
+
+    name = "cortex-m7"
+    mispredict_penalty = T.MISPREDICT_PENALTY
+
+    def cost(self, code: bytes, address: int) -> BlockCost:
+        p = price_block(code, address)
+        return BlockCost(p.instructions, p.cycles, p.branch, p.target)

@@ -1,0 +1,49 @@
+"""Cortex-M7 timing constants, each with its source. The cycle model reads them from here only.
+
+Sources (see shared reference cortex-m7-timing.md):
+  [Q]   quinapalus.com, "Cortex-M7 instruction cycle counts, timings, and dual-issue
+        combinations", measured on an STM32H730 at 480 MHz, caches on.
+  [J]   github jnk0le/random, "pipeline cycle test", measured on an STM32H743 with DWT CYCCNT.
+  [L]   LLVM llvm/lib/Target/ARM/ARMScheduleM7.td (contributed by Arm), `llvm-mca -mcpu=cortex-m7`.
+  [TRM] Arm Cortex-M7 Technical Reference Manual (DDI 0489): caches, TCM, AXI.
+  [RM]  ST RM0433 (STM32H743 reference manual): flash wait states at 480 MHz.
+"""
+
+from __future__ import annotations
+
+ISSUE_WIDTH = 2  # [Q][J] two instructions per cycle at most
+
+# Result latencies in cycles: a consumer may issue this many cycles after the producer.
+LAT_ALU = 1  # [Q] simple ALU result usable next cycle
+LAT_SHIFTED_INPUT_EXTRA = 1  # [Q] a value used as shifted operand must be ready one cycle earlier
+LAT_LOAD = 1  # [Q] LDR word result usable by an ALU op in the next cycle (the load issues in EX1)
+LAT_LOAD_NARROW_EXTRA = 1  # [Q] LDRB/LDRH/LDRSB/LDRSH: one more cycle than LDR
+LAT_LOAD_AS_ADDRESS_EXTRA = 1  # [Q] a loaded value used as an address (pointer chasing: 3 in all)
+LAT_MAC = 2  # [Q][L] MUL/MLA/SMLAD/SMULL... result after 2 cycles
+LAT_MAC_ACCUMULATE = 1  # [Q] chained accumulation into the same register: one per cycle
+LAT_DSP = 1  # [Q] SXTB16, SADD16, PKHBT...
+LAT_DSP_SATURATING = 2  # [L] QADD, QSUB, SSAT, USAT
+LAT_VFP_ALU = 3  # [Q] VADD.F32, VMUL.F32
+LAT_VFP_FMA = 5  # [Q] VFMA.F32
+LAT_VFP_MLA = 6  # [Q] VMLA.F32 (not fused)
+LAT_VFP_MOVE = 1  # VMOV between core and FP registers [L]
+LAT_VFP_LOAD = 2  # [L] VLDR result
+
+# Instructions that occupy the pipeline for several cycles.
+CYCLES_DIV = 7  # [Q] SDIV/UDIV block issue for up to about 7 cycles (data-dependent: worst case kept)
+CYCLES_VDIV_F32 = 16  # [Q] VDIV.F32 blocks the FP pipe
+CYCLES_VSQRT_F32 = 14  # [Q] VSQRT.F32
+CYCLES_VDIV_F64 = 30  # [L] VDIV.F64 (FPv5 double precision)
+CYCLES_VSQRT_F64 = 29  # [L] VSQRT.F64
+CYCLES_DP_ARITH = 2  # [L] VADD/VMUL.F64 issue twice per instruction on the single-precision-width FPU
+
+# Branches.
+MISPREDICT_PENALTY = 8  # [Q] a mispredicted branch (for example a loop exit) costs 8 cycles
+BRANCH_PREDICTOR_BITS = 2  # a 2-bit saturating counter per branch, initially weakly taken
+
+# Memory (used by the memory model; ideal memory ignores them).
+CACHE_LINE = 32  # [TRM] bytes per line, I- and D-cache
+ICACHE_BYTES, ICACHE_WAYS = 16 * 1024, 2  # [TRM] STM32H743: 16 KB, 2-way
+DCACHE_BYTES, DCACHE_WAYS = 16 * 1024, 4  # [TRM] STM32H743: 16 KB, 4-way
+FLASH_LINE_MISS = 14  # [RM] 4 wait states at 240 MHz AXI (x2 core clocks) + AXI transfer of a 256-bit line
+AXI_SRAM_LINE_MISS = 8  # [TRM] AXI SRAM line fill at 240 MHz bus: about 4 bus cycles for 32 bytes
