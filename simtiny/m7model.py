@@ -123,11 +123,9 @@ def _classify(i: capstone.CsInsn) -> Insn:
     elif name in _STORES:
         kind, busy = STORE, 2 if name == "strd" else 1
     elif name in _LDM:
-        n = max(1, len([op for op in i.operands if op.type == arm.ARM_OP_REG]) - (0 if name in ("pop", "vpop") else 1))
-        kind, busy, latency = LDM, max(1, (n + 1) // 2), T.LAT_LOAD + 1
+        kind, busy, latency = LDM, (_register_count(i, name) + 1) // 2, T.LAT_LOAD + 1
     elif name in _STM:
-        n = max(1, len([op for op in i.operands if op.type == arm.ARM_OP_REG]) - (0 if name in ("push", "vpush") else 1))
-        kind, busy = STM, max(1, (n + 1) // 2)
+        kind, busy = STM, (_register_count(i, name) + 1) // 2
     elif name in _BRANCH:
         kind = BRANCH
     elif name in _MAC:
@@ -149,6 +147,12 @@ def _classify(i: capstone.CsInsn) -> Insn:
         tuple(address_regs), tuple(shifted), accumulator, bank,
         *_branch_info(i, name),
     )
+
+
+def _register_count(i: capstone.CsInsn, name: str) -> int:
+    """Registers transferred by LDM/STM/PUSH/POP (the base register of LDM/STM excluded)."""
+    regs = sum(1 for op in i.operands if op.type == arm.ARM_OP_REG)
+    return max(1, regs - (0 if name in ("pop", "vpop", "push", "vpush") else 1))
 
 
 def _classify_fp(name: str, fp64: bool) -> tuple[int, int, int]:
