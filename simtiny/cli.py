@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to run")
     _platform_option(run)
     _toolchain_option(run)
-    _budget_option(run)
+    _budget_option(run, scaled=True)
     run.add_argument(
         "--no-memory-limits",
         action="store_true",
@@ -155,14 +155,14 @@ def _positive(text: str) -> int:
     return value
 
 
-def _budget_option(p: argparse.ArgumentParser) -> None:
+def _budget_option(p: argparse.ArgumentParser, scaled: bool = False) -> None:
+    default = "64 per MAC of the model, at least 2G" if scaled else f"{DEFAULT_MAX_INSTRUCTIONS:,}"
     p.add_argument(
         "--max-instructions",
         type=_int_with_suffix,
-        default=DEFAULT_MAX_INSTRUCTIONS,
+        default=None if scaled else DEFAULT_MAX_INSTRUCTIONS,
         metavar="N",
-        help=f"stop a firmware that never ends after N instructions (default {DEFAULT_MAX_INSTRUCTIONS:,}; "
-        "suffixes K, M, G)",
+        help=f"stop a firmware that never ends after N instructions (default {default}; suffixes K, M, G)",
     )
 
 

@@ -13,6 +13,7 @@ from simtiny.engines.result import DEFAULT_MAX_INSTRUCTIONS, StackUse
 from simtiny.errors import EXIT_FAULT, EXIT_MISMATCH, EXIT_OK, InputError, SimtinyError
 from simtiny.golden import run_golden, run_golden_batch
 from simtiny.inputs import load_input
+from simtiny.macs import graph_macs
 from simtiny.model import Graph
 from simtiny.pipeline import CompiledModel, compile_model, load_and_check, random_inputs, simulate
 from simtiny.platform import load_platform
@@ -33,7 +34,7 @@ class RunOptions:
     inputs: list[Path] = field(default_factory=list)
     seed: int = 0
     samples: int = 1
-    max_instructions: int = DEFAULT_MAX_INSTRUCTIONS
+    max_instructions: int | None = None  # None: scaled to the model's work (instruction_budget)
     lift_limits: bool = False
     debug_layers: bool = False
 
@@ -79,6 +80,11 @@ class ModelReport:
     seconds: dict[str, float]
     first_bad_layer: LayerDiff | None = None
     layers_checked: int = 0
+    macs: list[int] = field(default_factory=list)  # per operator
+
+    @property
+    def total_macs(self) -> int:
+        return sum(self.macs)
 
     @property
     def exact(self) -> bool:
@@ -105,6 +111,11 @@ def _sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np
     ]
 
 
+def instruction_budget(macs: int) -> int:
+    """Default budget: generous for the slowest kernels (about 64 instructions per MAC)."""
+    return max(DEFAULT_MAX_INSTRUCTIONS, 64 * macs + 200_000_000)
+
+
 def run_model(options: RunOptions, progress: Progress = lambda _: None) -> ModelReport:
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -121,11 +132,13 @@ def run_model(options: RunOptions, progress: Progress = lambda _: None) -> Model
             + " (--no-memory-limits simulates it anyway)"
         )
     samples = _sample_inputs(options, graph)
+    macs = graph_macs(graph)
+    budget = options.max_instructions or instruction_budget(sum(macs))
     t1 = time.perf_counter()
     runs = []
     for k, (_, values) in enumerate(samples):
         progress(f"simulating sample {k + 1}/{len(samples)}")
-        runs.append(simulate(compiled, values, options.max_instructions))
+        runs.append(simulate(compiled, values, budget))
     seconds["simulate"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     progress("running LiteRT reference")
@@ -149,7 +162,9 @@ def run_model(options: RunOptions, progress: Progress = lambda _: None) -> Model
                 run.result.stack,
             )
         )
-    report = ModelReport(options, graph, compiled, reports, goldens[0].runtime if goldens else "", seconds)
+    report = ModelReport(
+        options, graph, compiled, reports, goldens[0].runtime if goldens else "", seconds, macs=macs
+    )
     if options.debug_layers and not report.exact:
         progress("rebuilding with every intermediate tensor kept (--debug-layers)")
         bad = next(s for s in reports if not s.exact)
@@ -164,7 +179,8 @@ def first_bad_layer(
     """Run with every tensor kept in its own buffer; compare operator outputs with LiteRT's."""
     compiled = compile_model(graph, board, options.toolchain, reuse=False)
     wanted = [t for op in graph.operators for t in op.outputs]
-    run = simulate(compiled, inputs, options.max_instructions, tensors=wanted)
+    budget = options.max_instructions or instruction_budget(sum(graph_macs(graph)))
+    run = simulate(compiled, inputs, budget, tensors=wanted)
     gold = run_golden(graph.model_bytes, inputs, preserve_all_tensors=True)
     checked = 0
     for i, op in enumerate(graph.operators):

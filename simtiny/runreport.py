@@ -53,16 +53,23 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
         lines.append(f"DOES NOT FIT {board.name}: {problem}")
     s0 = report.samples[0]
     ms = s0.cycles * 1000.0 / board.clock_hz
+    macs = report.total_macs
     lines.append(
         f"cycles    {s0.cycles:,} ({ms:.3f} ms at {board.clock_hz / 1e6:g} MHz), "
-        f"{s0.instructions:,} instructions"
+        f"{s0.instructions:,} instructions; {macs:,} MACs, {macs / max(s0.cycles, 1):.3f} MAC/cycle"
     )
     if per_op:
         lines.append("")
-        lines.append(f"{'op':>4}  {'operator':<24} {'cycles':>14}  {'share':>6}")
+        header = f"{'op':>4}  {'operator':<24} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  {'MAC/cyc':>7}"
+        lines.append(header)
         total = max(sum(s0.op_cycles), 1)
         for i, (op, cyc) in enumerate(zip(g.operators, s0.op_cycles, strict=True)):
-            lines.append(f"{i:>4}  {op.opcode:<24} {cyc:>14,}  {100 * cyc / total:5.1f}%")
+            m = report.macs[i] if report.macs else 0
+            rate = f"{m / cyc:7.3f}" if m and cyc else " " * 7
+            lines.append(
+                f"{i:>4}  {op.opcode:<24} {cyc:>14,}  {100 * cyc / total:5.1f}%  "
+                f"{cyc * 1000.0 / board.clock_hz:9.3f}  {m:>12,}  {rate}"
+            )
     if report.first_bad_layer:
         d = report.first_bad_layer
         lines.append("")
@@ -102,6 +109,7 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         "sram_budget": board.sram_budget,
         "arena_bytes": c.generated.arena_size,
         "constant_bytes": c.generated.const_bytes,
+        "macs": report.total_macs,
         "clock_hz": board.clock_hz,
         "samples": [
             {
@@ -122,8 +130,16 @@ def report_json(report: ModelReport) -> dict[str, Any]:
                     }
                     for cmp in s.comparisons
                 ],
+                "mac_per_cycle": report.total_macs / max(s.cycles, 1),
                 "op_cycles": [
-                    {"index": i, "operator": op.opcode, "cycles": cyc}
+                    {
+                        "index": i,
+                        "operator": op.opcode,
+                        "cycles": cyc,
+                        "milliseconds": cyc * 1000.0 / board.clock_hz,
+                        "macs": report.macs[i] if report.macs else 0,
+                        "mac_per_cycle": (report.macs[i] / cyc) if report.macs and cyc else None,
+                    }
                     for i, (op, cyc) in enumerate(zip(report.graph.operators, s.op_cycles, strict=True))
                 ],
             }

@@ -1,0 +1,79 @@
+"""Generated C: model text stays inside escaped comments; the memory plan never overlaps live
+buffers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simtiny.codegen import c_comment, generate
+from simtiny.hostrun import load_host_model
+from simtiny.model import parse_model
+from simtiny.pipeline import load_and_check
+from simtiny.plan import plan_memory
+from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = [
+    ROOT / "tests" / "data" / "models" / "person_detect.tflite",
+    ROOT / "tests" / "data" / "models" / "mcunet-vww1.tflite",
+    ROOT / "tests" / "data" / "models" / "micro_speech_quantized.tflite",
+    ROOT / "benchmarks" / "models" / "mbv2-w0.3-r64.tflite",
+]
+
+HOSTILE = '*/ #include "/etc/passwd" /* \n int evil = 1; // ??= \\ \x00 \u202e é'
+
+
+def test_c_comment_is_safe():
+    text = c_comment(HOSTILE, limit=500)
+    assert "*/" not in text and "/*" not in text and "\n" not in text and "\\" not in text
+    assert "??" not in text and '"' not in text
+    assert re.fullmatch(r"[A-Za-z0-9 _.,:;()\[\]#+=-]*", text)
+
+
+def test_hostile_tensor_names_never_reach_the_code(tmp_path):
+    rng = np.random.default_rng(0)
+    w = rng.integers(-127, 128, size=(3, 4), dtype=np.int8)
+    tensors = [
+        TensorSpec(HOSTILE, (1, 4), "int8", scale=[0.1], zero_point=[0]),
+        TensorSpec(HOSTILE + "w", (3, 4), "int8", scale=[0.01], zero_point=[0], data=w),
+        TensorSpec("*/ out", (1, 3), "int8", scale=[0.05], zero_point=[1]),
+    ]
+    model = build_model(tensors, [OpSpec("FULLY_CONNECTED", [0, 1], [2])], [0], [2], description=HOSTILE)
+    path = tmp_path / r'evil*\ "name" ??= .tflite'
+    path.write_bytes(model)
+    graph = load_and_check(path)
+    generated = generate(graph, plan_memory(graph))
+    code_only = re.sub(r"/\*.*?\*/", "", generated.source, flags=re.S)
+    assert "evil" not in code_only and "passwd" not in code_only
+    for comment in re.findall(r"/\*(.*?)\*/", generated.source, flags=re.S):
+        assert "/*" not in comment
+    host = load_host_model(generated, graph)  # it compiles with -Werror, and runs
+    assert host.run([np.ones((1, 4), dtype=np.int8)])[0].shape == (1, 3)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda p: p.stem)
+def test_memory_plan_never_overlaps_live_buffers(model):
+    graph = load_and_check(model)
+    for reuse in (True, False):
+        plan = plan_memory(graph, reuse=reuse)
+        buffers = plan.buffers
+        for i, a in enumerate(buffers):
+            assert a.offset % 16 == 0 and a.offset + a.size <= plan.arena_size
+            for b in buffers[i + 1 :]:
+                if a.overlaps(b):
+                    assert a.offset + a.size <= b.offset or b.offset + b.size <= a.offset, (a, b)
+        if not reuse:
+            assert plan.arena_size >= sum(b.size for b in buffers)
+    # Reuse must actually save memory on a real network.
+    assert plan_memory(graph).arena_size < plan_memory(graph, reuse=False).arena_size
+
+
+def test_views_share_their_source_buffer():
+    graph = parse_model((ROOT / "tests" / "data" / "models" / "micro_speech_quantized.tflite").read_bytes())
+    plan = plan_memory(graph)
+    reshape = next(op for op in graph.operators if op.opcode == "RESHAPE")
+    assert plan.offsets[reshape.outputs[0]] == plan.offsets[reshape.inputs[0]]
