@@ -43,6 +43,7 @@ _STORES = {"str", "strb", "strh", "strex", "strexb", "strexh", "strt", "strbt", 
 _LDM = {"ldm", "ldmdb", "pop", "vldmia", "vldmdb", "vpop"}
 _STM = {"stm", "stmdb", "push", "vstmia", "vstmdb", "vpush"}
 _BRANCH = {"b", "bl", "bx", "blx", "cbz", "cbnz", "tbb", "tbh"}
+_FP_FUSED = {"vfma", "vfms", "vfnma", "vfnms"}
 _NARROW_LOADS = {"ldrb", "ldrh", "ldrsb", "ldrsh", "ldrexb", "ldrexh", "ldrbt", "ldrht", "ldrsbt", "ldrsht"}
 
 FLAGS = -1  # pseudo-register for the APSR flags
@@ -62,7 +63,8 @@ class Insn:
     busy: int = 1  # cycles it keeps the issue stage (LDM/STM/division)
     address_regs: tuple[int, ...] = ()  # registers used to form a memory address
     shifted_regs: tuple[int, ...] = ()  # registers used as a shifted operand
-    accumulator: int | None = None  # MAC accumulator register (forwarded)
+    accumulator: int | None = None  # accumulator register, read late (MAC, VFMA)
+    accumulate_latency: int | None = None  # when its result feeds an accumulator: this, not `latency`
     bank: tuple[int, int] | None = None  # (base register, word offset) of a load/store
     branch_target: int | None = None
     conditional_branch: bool = False
@@ -142,9 +144,16 @@ def _classify(i: capstone.CsInsn) -> Insn:
         kind = SHIFT
     elif name.startswith("v"):
         kind, latency, busy = _classify_fp(name, fp64)
+        if name in _FP_FUSED and i.operands and i.operands[0].type == arm.ARM_OP_REG:
+            accumulator = i.operands[0].reg
+    accumulate_latency = None
+    if kind == MAC:
+        accumulate_latency = T.LAT_MAC_ACCUMULATE
+    elif name in _FP_FUSED:
+        accumulate_latency = T.LAT_VFP_FMA_ACCUMULATE + busy - 1
     return Insn(
         i.address, i.size, name, kind, tuple(reads), tuple(writes), latency, busy,
-        tuple(address_regs), tuple(shifted), accumulator, bank,
+        tuple(address_regs), tuple(shifted), accumulator, accumulate_latency, bank,
         *_branch_info(i, name),
     )
 
@@ -223,6 +232,7 @@ def price_block(code: bytes, address: int) -> BlockPrice:
     """Cycles one execution of the block costs with ideal memory and correctly predicted branches."""
     insns = decode(code, address)
     ready: dict[int, int] = {}
+    ready_acc: dict[int, int] = {}  # when a register may be read as an accumulator operand
     t = -1  # cycle of the last issue
     last: Insn | None = None
     shared = False  # the last cycle already holds two instructions
@@ -231,7 +241,7 @@ def price_block(code: bytes, address: int) -> BlockPrice:
         need = 0
         for r in insn.reads:
             if insn.accumulator is not None and r == insn.accumulator:
-                need = max(need, ready.get(r, 0) - (T.LAT_MAC - T.LAT_MAC_ACCUMULATE))
+                need = max(need, ready_acc.get(r, 0))
                 continue
             if r not in ready:
                 continue  # produced before the block: ready at its start
@@ -247,6 +257,7 @@ def price_block(code: bytes, address: int) -> BlockPrice:
             shared = False
         for w in insn.writes:
             ready[w] = issue + insn.latency
+            ready_acc[w] = issue + (insn.accumulate_latency or insn.latency)
         t = issue
         free_at = issue + insn.busy
         if insn.busy > 1:
@@ -254,6 +265,8 @@ def price_block(code: bytes, address: int) -> BlockPrice:
             shared = True  # nothing pairs into the last busy cycle
         last = insn
     cycles = max(t + 1, 1) if insns else 0
+    if insns and insns[-1].kind == BRANCH and not shared and cycles > 1:
+        cycles -= 1  # [Q][J] a branch alone in the last cycle pairs with the first instruction at its target
     branch, target = 0, 0
     end = address + len(code)
     if insns and insns[-1].conditional_branch and insns[-1].branch_target is not None:

@@ -5,8 +5,9 @@ Sources (see shared reference cortex-m7-timing.md):
         combinations", measured on an STM32H730 at 480 MHz, caches on.
   [J]   github jnk0le/random, "pipeline cycle test", measured on an STM32H743 with DWT CYCCNT.
   [L]   LLVM llvm/lib/Target/ARM/ARMScheduleM7.td (contributed by Arm), `llvm-mca -mcpu=cortex-m7`.
-  [TRM] Arm Cortex-M7 Technical Reference Manual (DDI 0489): caches, TCM, AXI.
-  [RM]  ST RM0433 (STM32H743 reference manual): flash wait states at 480 MHz.
+
+Memory timing (caches, flash wait states) is a fact of the board, not of the core: it lives in
+platforms/<board>/platform.toml.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ LAT_MAC_ACCUMULATE = 1  # [Q] chained accumulation into the same register: one p
 LAT_DSP = 1  # [Q] SXTB16, SADD16, PKHBT...
 LAT_DSP_SATURATING = 2  # [L] QADD, QSUB, SSAT, USAT
 LAT_VFP_ALU = 3  # [Q] VADD.F32, VMUL.F32
-LAT_VFP_FMA = 5  # [Q] VFMA.F32
+LAT_VFP_FMA = 5  # [Q][L] VFMA.F32 result as a multiplicand
+LAT_VFP_FMA_ACCUMULATE = 3  # [J] VFMA result feeding the next VFMA's accumulator (read late, as [L] models)
 LAT_VFP_MLA = 6  # [Q] VMLA.F32 (not fused)
 LAT_VFP_MOVE = 1  # VMOV between core and FP registers [L]
 LAT_VFP_LOAD = 2  # [L] VLDR result
@@ -40,10 +42,3 @@ CYCLES_DP_ARITH = 2  # [L] VADD/VMUL.F64 issue twice per instruction on the sing
 # Branches.
 MISPREDICT_PENALTY = 8  # [Q] a mispredicted branch (for example a loop exit) costs 8 cycles
 BRANCH_PREDICTOR_BITS = 2  # a 2-bit saturating counter per branch, initially weakly taken
-
-# Memory (used by the memory model; ideal memory ignores them).
-CACHE_LINE = 32  # [TRM] bytes per line, I- and D-cache
-ICACHE_BYTES, ICACHE_WAYS = 16 * 1024, 2  # [TRM] STM32H743: 16 KB, 2-way
-DCACHE_BYTES, DCACHE_WAYS = 16 * 1024, 4  # [TRM] STM32H743: 16 KB, 4-way
-FLASH_LINE_MISS = 14  # [RM] 4 wait states at 240 MHz AXI (x2 core clocks) + AXI transfer of a 256-bit line
-AXI_SRAM_LINE_MISS = 8  # [TRM] AXI SRAM line fill at 240 MHz bus: about 4 bus cycles for 32 bytes

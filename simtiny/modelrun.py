@@ -37,6 +37,7 @@ class RunOptions:
     max_instructions: int | None = None  # None: scaled to the model's work (instruction_budget)
     lift_limits: bool = False
     debug_layers: bool = False
+    memory_model: bool = True
 
 
 @dataclass
@@ -47,9 +48,16 @@ class SampleReport:
     golden: list[np.ndarray]
     comparisons: list[OutputComparison]
     op_cycles: list[int]
-    cycles: int
+    cycles: int  # whole run (start-up included), with the memory model when it is on
     instructions: int
     stack: StackUse | None
+    inference_cycles: int = 0  # st_model_run() alone, as the firmware's CYCCNT saw it
+    inference_memory_cycles: int = 0  # of which the memory system
+    op_memory_cycles: list[int] = field(default_factory=list)
+    ideal_cycles: int = 0  # whole run with zero-wait memory
+    memory_model: bool = False
+    icache: tuple[int, int] | None = None
+    dcache: tuple[int, int] | None = None
 
     @property
     def exact(self) -> bool:
@@ -138,7 +146,7 @@ def run_model(options: RunOptions, progress: Progress = lambda _: None) -> Model
     runs = []
     for k, (_, values) in enumerate(samples):
         progress(f"simulating sample {k + 1}/{len(samples)}")
-        runs.append(simulate(compiled, values, budget))
+        runs.append(simulate(compiled, values, budget, memory_model=options.memory_model))
     seconds["simulate"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     progress("running LiteRT reference")
@@ -160,6 +168,13 @@ def run_model(options: RunOptions, progress: Progress = lambda _: None) -> Model
                 run.result.cycles,
                 run.result.instructions,
                 run.result.stack,
+                inference_cycles=run.inference_cycles,
+                inference_memory_cycles=run.inference_memory_cycles,
+                op_memory_cycles=run.op_memory_cycles,
+                ideal_cycles=run.result.ideal_cycles,
+                memory_model=run.result.memory_model,
+                icache=run.result.icache,
+                dcache=run.result.dcache,
             )
         )
     report = ModelReport(
@@ -180,7 +195,7 @@ def first_bad_layer(
     compiled = compile_model(graph, board, options.toolchain, reuse=False)
     wanted = [t for op in graph.operators for t in op.outputs]
     budget = options.max_instructions or instruction_budget(sum(graph_macs(graph)))
-    run = simulate(compiled, inputs, budget, tensors=wanted)
+    run = simulate(compiled, inputs, budget, tensors=wanted, memory_model=False)
     gold = run_golden(graph.model_bytes, inputs, preserve_all_tensors=True)
     checked = 0
     for i, op in enumerate(graph.operators):

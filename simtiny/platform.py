@@ -49,6 +49,23 @@ class Window:
 
 
 @dataclass(frozen=True)
+class MemoryTiming:
+    """Extra cycles of one region kind: a cache line fill, and an uncached access."""
+
+    line_fill: int
+    uncached: int
+
+
+@dataclass(frozen=True)
+class Caches:
+    line_bytes: int = 32
+    icache_bytes: int = 16384
+    icache_ways: int = 2
+    dcache_bytes: int = 16384
+    dcache_ways: int = 4
+
+
+@dataclass(frozen=True)
 class Platform:
     """Everything simtiny knows about one board."""
 
@@ -68,6 +85,8 @@ class Platform:
     regions: tuple[Region, ...]
     windows: tuple[Window, ...]
     peripherals: tuple[Peripheral, ...] = field(default_factory=tuple)
+    caches: Caches = field(default_factory=Caches)
+    memory_timing: dict[str, MemoryTiming] = field(default_factory=dict)
 
     def memory_script(self) -> str:
         """The linker's MEMORY block for this board (included by its linker script)."""
@@ -153,4 +172,9 @@ def _from_toml(data: dict, directory: Path) -> Platform:
         regions=regions,
         windows=windows,
         peripherals=peripherals,
+        caches=Caches(**data.get("caches", {})),
+        memory_timing={
+            kind: MemoryTiming(int(t["line_fill"]), int(t["uncached"]))
+            for kind, t in data.get("memory_timing", {}).items()
+        },
     )

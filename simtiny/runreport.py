@@ -8,6 +8,12 @@ from simtiny.modelrun import ModelReport
 from simtiny.pipeline import describe_ops
 
 
+def _rate(stats: tuple[int, int] | None) -> str:
+    hits, misses = stats or (0, 0)
+    total = hits + misses
+    return f"{100.0 * hits / total:.1f}%" if total else "-"
+
+
 def _kb(n: int) -> str:
     return f"{n / 1024:,.1f} KB"
 
@@ -52,12 +58,27 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     for problem in c.fit_problems():
         lines.append(f"DOES NOT FIT {board.name}: {problem}")
     s0 = report.samples[0]
-    ms = s0.cycles * 1000.0 / board.clock_hz
+    mhz = board.clock_hz / 1e6
+    inference = s0.inference_cycles
+    ms = inference * 1000.0 / board.clock_hz
     macs = report.total_macs
+    memory = "caches and wait states" if s0.memory_model else "ideal memory (--ideal-memory)"
     lines.append(
-        f"cycles    {s0.cycles:,} ({ms:.3f} ms at {board.clock_hz / 1e6:g} MHz), "
-        f"{s0.instructions:,} instructions; {macs:,} MACs, {macs / max(s0.cycles, 1):.3f} MAC/cycle"
+        f"latency   {inference:,} cycles = {ms:.3f} ms at {mhz:g} MHz ({memory}); "
+        f"{macs:,} MACs, {macs / max(inference, 1):.3f} MAC/cycle"
     )
+    if s0.memory_model:
+        overhead = s0.inference_memory_cycles
+        lines.append(
+            f"          ideal memory: {inference - overhead:,} cycles = "
+            f"{(inference - overhead) * 1000.0 / board.clock_hz:.3f} ms; memory costs {overhead:,} cycles"
+            + (
+                f" (I-cache {_rate(s0.icache)}, D-cache {_rate(s0.dcache)} hits)"
+                if s0.icache and s0.dcache
+                else ""
+            )
+        )
+    lines.append(f"run       {s0.cycles:,} cycles from reset (start-up included), {s0.instructions:,} instructions")
     if per_op:
         lines.append("")
         header = f"{'op':>4}  {'operator':<24} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  {'MAC/cyc':>7}"
@@ -115,8 +136,16 @@ def report_json(report: ModelReport) -> dict[str, Any]:
             {
                 "label": s.label,
                 "bit_exact": s.exact,
-                "cycles": s.cycles,
-                "milliseconds": s.cycles * 1000.0 / board.clock_hz,
+                "inference_cycles": s.inference_cycles,
+                "milliseconds": s.inference_cycles * 1000.0 / board.clock_hz,
+                "memory_model": s.memory_model,
+                "run_cycles": s.cycles,
+                "run_ideal_cycles": s.ideal_cycles,
+                "memory_cycles": s.cycles - s.ideal_cycles,
+                "inference_memory_cycles": s.inference_memory_cycles,
+                "inference_ideal_cycles": s.inference_cycles - s.inference_memory_cycles,
+                "icache_hits_misses": s.icache,
+                "dcache_hits_misses": s.dcache,
                 "instructions": s.instructions,
                 "stack_bytes": s.stack.used if s.stack else None,
                 "outputs": [
@@ -130,7 +159,7 @@ def report_json(report: ModelReport) -> dict[str, Any]:
                     }
                     for cmp in s.comparisons
                 ],
-                "mac_per_cycle": report.total_macs / max(s.cycles, 1),
+                "mac_per_cycle": report.total_macs / max(s.inference_cycles, 1),
                 "op_cycles": [
                     {
                         "index": i,
@@ -139,6 +168,7 @@ def report_json(report: ModelReport) -> dict[str, Any]:
                         "milliseconds": cyc * 1000.0 / board.clock_hz,
                         "macs": report.macs[i] if report.macs else 0,
                         "mac_per_cycle": (report.macs[i] / cyc) if report.macs and cyc else None,
+                        "memory_cycles": s.op_memory_cycles[i] if s.op_memory_cycles else None,
                     }
                     for i, (op, cyc) in enumerate(zip(report.graph.operators, s.op_cycles, strict=True))
                 ],

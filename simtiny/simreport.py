@@ -35,6 +35,12 @@ def outcome_line(result: RunResult, request: RunRequest) -> str:
     return f"STOPPED without exiting at {where}"
 
 
+def _memory_note(result: RunResult) -> str:
+    if not result.memory_model:
+        return " (ideal memory)"
+    return f" ({result.ideal_cycles:,} with ideal memory; {result.mispredicts:,} mispredicted branches)"
+
+
 def format_run(result: RunResult, request: RunRequest) -> str:
     lines = []
     if result.console:
@@ -43,7 +49,7 @@ def format_run(result: RunResult, request: RunRequest) -> str:
     rows = [
         ("result", outcome_line(result, request)),
         ("instructions", f"{result.instructions:,}"),
-        ("cycles", f"{result.cycles:,}"),
+        ("cycles", f"{result.cycles:,}" + _memory_note(result)),
         ("time", f"{result.milliseconds:.3f} ms at {mhz:g} MHz"),
     ]
     if result.stack is not None:
@@ -82,6 +88,12 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
         "semihosting": result.semihosting_text,
         "instructions": result.instructions,
         "cycles": result.cycles,
+        "ideal_cycles": result.ideal_cycles,
+        "memory_cycles": result.memory_cycles,
+        "memory_model": result.memory_model,
+        "mispredicts": result.mispredicts,
+        "icache_hits_misses": result.icache,
+        "dcache_hits_misses": result.dcache,
         "clock_hz": result.clock_hz,
         "milliseconds": result.milliseconds,
         "stack": None

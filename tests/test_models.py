@@ -47,7 +47,7 @@ def test_bit_exact_on_three_seeds(model, toolchain, board):
     batch = [random_inputs(graph, seed) for seed in (0, 1, 2)]
     golden = run_golden_batch(graph.model_bytes, batch)
     for seed, (inputs, gold) in enumerate(zip(batch, golden, strict=True)):
-        run = simulate(compiled, inputs)
+        run = simulate(compiled, inputs, memory_model=False)  # outputs do not depend on it; 5x faster
         assert len(run.op_cycles) == len(graph.operators)
         for k, (got, want) in enumerate(zip(run.outputs, gold.outputs, strict=True)):
             assert got.shape == want.shape

@@ -14,6 +14,9 @@
 /* Core clock to its maximum (480 MHz on the STM32H743) the way production firmware does. */
 void simtiny_clock_init(void);
 
+/* Level 1 instruction and data caches: invalidate and enable. */
+void simtiny_caches_enable(void);
+
 /* Console: the board's virtual COM port UART. */
 void simtiny_console_init(void);
 void simtiny_console_write(const char *text, size_t length);

@@ -122,11 +122,15 @@ class Dwt(RegisterFile):
     CTRL, CYCCNT = 0x000, 0x004
     NUMCOMP = 4 << 28
 
+    MAX_READS = 100_000  # CYCCNT reads remembered (a delay loop may read it millions of times)
+
     def __init__(self, peripheral: Peripheral, clock: Clock, trace_enabled: Callable[[], bool]):
         super().__init__(peripheral, clock)
         self.trace_enabled = trace_enabled
         self.frozen = 0  # CYCCNT while stopped
         self.origin: int | None = None  # clock() minus CYCCNT while counting
+        self.memory_clock: Clock = lambda: 0  # cycles spent on memory so far (memory model)
+        self.reads: list[tuple[int, int]] = []  # (clock, memory clock) at each CYCCNT read
 
     def counting(self) -> bool:
         return self.origin is not None
@@ -140,6 +144,8 @@ class Dwt(RegisterFile):
         if offset == self.CTRL:
             return (super().load(offset) & 0x0FFFFFFF) | self.NUMCOMP
         if offset == self.CYCCNT:
+            if len(self.reads) < self.MAX_READS:
+                self.reads.append((self.clock(), self.memory_clock()))
             return self.cyccnt()
         return super().load(offset)
 
@@ -202,6 +208,7 @@ class SystemControlSpace(RegisterFile):
         self.zeroes_seen = 0
         self.reset_requested = False
         self.on_demcr: Callable[[], None] = lambda: None
+        self.on_ccr: Callable[[bool, bool], None] = lambda icache, dcache: None
 
     # SysTick counts down from RVR at the core clock (CLKSOURCE=1) while enabled; COUNTFLAG
     # marks a 1 -> 0 transition since CSR was last read (ARMv7-M ARM B3.3).
@@ -273,6 +280,8 @@ class SystemControlSpace(RegisterFile):
         super().store(offset, value)
         if offset == self.DEMCR:
             self.on_demcr()
+        elif offset == self.CCR:
+            self.on_ccr(*self.caches_enabled)
 
     @property
     def trace_enabled(self) -> bool:

@@ -30,6 +30,7 @@ class RunRequest:
     reads: list[MemoryRead] = field(default_factory=list)
     profile: bool = False  # per-function instructions and cycles from the block counts
     count_check: bool = False  # also count every instruction with a per-instruction hook (slow)
+    memory_model: bool = True  # caches and wait states (about 5x slower); False: ideal memory
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,17 @@ class RunResult:
     profile: list[FunctionCycles] = field(default_factory=list)
     host_seconds: float = 0.0
     exact_instructions: int | None = None  # the per-instruction count, with count_check
+    memory_cycles: int = 0  # part of `cycles` spent waiting on memory (0 with ideal memory)
+    memory_model: bool = False
+    mispredicts: int = 0
+    cyccnt_reads: list[tuple[int, int]] = field(default_factory=list)  # (cycles, memory cycles) per read
+    icache: tuple[int, int] | None = None  # (hits, misses)
+    dcache: tuple[int, int] | None = None
+
+    @property
+    def ideal_cycles(self) -> int:
+        """Cycles with zero-wait memory: the pipeline and branch model alone."""
+        return self.cycles - self.memory_cycles
 
     @property
     def milliseconds(self) -> float:

@@ -25,7 +25,13 @@ from simtiny.engines.peripherals import PeripheralBus
 from simtiny.engines.result import Fault, FunctionCycles, RunRequest, RunResult, StackUse
 from simtiny.engines.semihosting import Memory, Semihost
 from simtiny.engines.unicorn import vfp_double
-from simtiny.engines.unicorn.native import STOP_BUDGET, STOP_MEMORY, STOP_PRICING, BlockCounter
+from simtiny.engines.unicorn.native import (
+    STOP_BUDGET,
+    STOP_MEMORY,
+    STOP_PRICING,
+    BlockCounter,
+    MemoryRegionTiming,
+)
 from simtiny.errors import InputError, SimtinyError
 from simtiny.platform import Platform
 
@@ -134,6 +140,8 @@ class _Machine:
         self._map_memory()
         self._load_image()
         self._install_hooks()
+        if request.memory_model:
+            self._enable_memory_model()
         self.trace: list[int] = []
 
     # ----- set-up -------------------------------------------------------------------------
@@ -173,6 +181,22 @@ class _Machine:
         self.uc.hook_add(ucc.UC_HOOK_MEM_INVALID, self._on_bad_access)
         if self.request.count_check:
             self.uc.hook_add(ucc.UC_HOOK_CODE, self._on_step)
+
+    def _enable_memory_model(self) -> None:
+        """Caches and wait states from platform.toml; the firmware turns the caches on (CCR)."""
+        regions = []
+        for r in self.platform.regions:
+            timing = self.platform.memory_timing.get(r.kind)
+            if timing is not None:
+                regions.append(MemoryRegionTiming(r.base, r.end, True, timing.line_fill, timing.uncached))
+        c = self.platform.caches
+        isets = c.icache_bytes // (c.line_bytes * c.icache_ways)
+        dsets = c.dcache_bytes // (c.line_bytes * c.dcache_ways)
+        self.counter.enable_memory_model(regions, (isets, c.icache_ways), (dsets, c.dcache_ways))
+        if self.bus.scs is not None:
+            self.bus.scs.on_ccr = self.counter.set_caches_enabled
+        if self.bus.dwt is not None:
+            self.bus.dwt.memory_clock = lambda: self.counter.memory_cycles
 
     def _reset_vector(self) -> tuple[int, int]:
         boot = self.platform.boot_address
@@ -340,6 +364,7 @@ class _Machine:
             warnings.append(
                 f"the stack used all {stack.size} bytes painted below 0x{sp:08X}: it may have overflowed"
             )
+        icache, dcache = self.counter.cache_stats()
         memory = {}
         for read in self.request.reads:
             try:
@@ -370,6 +395,12 @@ class _Machine:
             profile=self._profile() if self.request.profile else [],
             host_seconds=seconds,
             exact_instructions=self._exact_count() if self.request.count_check else None,
+            memory_cycles=self.counter.memory_cycles,
+            memory_model=self.request.memory_model,
+            mispredicts=self.counter.mispredicts,
+            cyccnt_reads=list(self.bus.dwt.reads) if self.bus.dwt is not None else [],
+            icache=(icache.hits, icache.misses) if self.request.memory_model else None,
+            dcache=(dcache.hits, dcache.misses) if self.request.memory_model else None,
         )
 
     def _fault_from_error(self, error: unicorn.UcError | None, pc: int) -> Fault:

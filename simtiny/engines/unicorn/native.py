@@ -52,6 +52,36 @@ class BlockEntry(ctypes.Structure):
     ]
 
 
+class CacheState(ctypes.Structure):
+    """Mirror of st_cache."""
+
+    _fields_ = [
+        ("tags", ctypes.POINTER(ctypes.c_uint64)),
+        ("sets", ctypes.c_uint32),
+        ("ways", ctypes.c_uint32),
+        ("enabled", ctypes.c_uint32),
+        ("pad", ctypes.c_uint32),
+        ("hits", ctypes.c_uint64),
+        ("misses", ctypes.c_uint64),
+    ]
+
+
+class RegionTiming(ctypes.Structure):
+    """Mirror of st_region."""
+
+    _fields_ = [
+        ("base", ctypes.c_uint64),
+        ("end", ctypes.c_uint64),
+        ("cacheable", ctypes.c_uint32),
+        ("line_fill", ctypes.c_uint32),
+        ("uncached", ctypes.c_uint32),
+        ("pad", ctypes.c_uint32),
+    ]
+
+
+MAX_REGIONS = 16
+
+
 class CounterState(ctypes.Structure):
     """Mirror of st_counter."""
 
@@ -67,6 +97,13 @@ class CounterState(ctypes.Structure):
         ("pad", ctypes.c_int32),
         ("mispredict_penalty", ctypes.c_uint64),
         ("mispredicts", ctypes.c_uint64),
+        ("memory_cycles", ctypes.c_uint64),
+        ("icache", CacheState),
+        ("dcache", CacheState),
+        ("regions", RegionTiming * MAX_REGIONS),
+        ("nregions", ctypes.c_uint32),
+        ("memory_model", ctypes.c_uint32),
+        ("last_region", ctypes.c_void_p),
         ("price", ctypes.c_void_p),
         ("stop", ctypes.c_void_p),
     ]
@@ -104,7 +141,26 @@ def _load() -> ctypes.CDLL:
     lib.st_counter_new.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p]
     lib.st_counter_free.restype = None
     lib.st_counter_free.argtypes = [ctypes.POINTER(CounterState)]
+    lib.st_counter_configure_caches.restype = ctypes.c_int
+    lib.st_counter_configure_caches.argtypes = [ctypes.POINTER(CounterState)] + [ctypes.c_uint32] * 4
     return lib
+
+
+@dataclass(frozen=True)
+class MemoryRegionTiming:
+    """An address range and what an access to it costs (see st_region)."""
+
+    base: int
+    end: int
+    cacheable: bool
+    line_fill: int
+    uncached: int
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    hits: int
+    misses: int
 
 
 class BlockCounter:
@@ -170,6 +226,55 @@ class BlockCounter:
     def set_budget(self, instructions: int) -> None:
         self.state.budget = max(0, int(instructions))
 
+    def enable_memory_model(
+        self,
+        regions: list[MemoryRegionTiming],
+        icache: tuple[int, int],
+        dcache: tuple[int, int],
+    ) -> None:
+        """Price instruction fetches (I-cache) and data reads (D-cache, a C memory hook).
+
+        icache/dcache are (sets, ways). Costs about a factor of five in simulation speed:
+        Unicorn takes its slow memory path for every access once a memory hook exists.
+        Only reads are observed: with a UC_HOOK_MEM_WRITE hook installed, Unicorn 2.1.4
+        mis-executes Thumb IT blocks whose conditional store is skipped (measured: a branch
+        after `itt cc; strcc; cmpcc` lands 8 bytes past its target; cf. unicorn issue #1911).
+        Stores drain through the Cortex-M7 write buffer, so leaving them unpriced is also the
+        smaller error of the two.
+        """
+        if len(regions) > MAX_REGIONS:
+            raise ValueError(f"at most {MAX_REGIONS} memory regions")
+        if self._lib.st_counter_configure_caches(self._state_ptr, *icache, *dcache) != 0:
+            raise MemoryError("cache model")
+        for i, r in enumerate(regions):
+            self.state.regions[i] = RegionTiming(r.base, r.end, int(r.cacheable), r.line_fill, r.uncached, 0)
+        self.state.nregions = len(regions)
+        self.state.memory_model = 1
+        self._mem_hook = ctypes.c_size_t()
+        status = uclib.uc_hook_add(
+            self._uc._uch,
+            ctypes.byref(self._mem_hook),
+            ucc.UC_HOOK_MEM_READ,
+            ctypes.cast(self._lib.st_mem_hook, ctypes.c_void_p),
+            ctypes.cast(self._state_ptr, ctypes.c_void_p),
+            1,
+            0,
+        )
+        if status != ucc.UC_ERR_OK:
+            raise unicorn.UcError(status)
+
+    def set_caches_enabled(self, icache: bool, dcache: bool) -> None:
+        self.state.icache.enabled = int(icache)
+        self.state.dcache.enabled = int(dcache)
+
+    @property
+    def memory_cycles(self) -> int:
+        return int(self.state.memory_cycles)
+
+    def cache_stats(self) -> tuple[CacheStats, CacheStats]:
+        i, d = self.state.icache, self.state.dcache
+        return CacheStats(int(i.hits), int(i.misses)), CacheStats(int(d.hits), int(d.misses))
+
     @property
     def mispredicts(self) -> int:
         return int(self.state.mispredicts)
@@ -202,5 +307,7 @@ class BlockCounter:
     def close(self) -> None:
         if self._state_ptr:
             uclib.uc_hook_del(self._uc._uch, self._hook)
+            if getattr(self, "_mem_hook", None) is not None:
+                uclib.uc_hook_del(self._uc._uch, self._mem_hook)
             self._lib.st_counter_free(self._state_ptr)
             self._state_ptr = None

@@ -22,6 +22,27 @@ typedef struct {
     uint32_t counter;  /* 2-bit predictor: 0-1 predict not taken, 2-3 predict taken */
 } st_block;
 
+/* A set-associative cache with LRU replacement (ways kept most-recent first). */
+typedef struct {
+    uint64_t *tags;     /* sets * ways line numbers + 1; 0 = empty */
+    uint32_t sets, ways;
+    uint32_t enabled;   /* follows CCR.IC / CCR.DC, set by the host */
+    uint32_t pad;
+    uint64_t hits, misses;
+} st_cache;
+
+/* How an address range behaves: through a cache (miss = line fill), or uncached with a
+ * per-access cost, or zero-wait (TCM). */
+typedef struct {
+    uint64_t base, end;
+    uint32_t cacheable;     /* 1: through the I/D cache */
+    uint32_t line_fill;     /* cycles to fill a 32-byte line on a miss */
+    uint32_t uncached;      /* cycles per access when the cache is off (or the region is not cached) */
+    uint32_t pad;
+} st_region;
+
+#define ST_MAX_REGIONS 16
+
 typedef int (*st_price_fn)(uint64_t addr, uint32_t size, uint32_t *ninsn, uint64_t *cycles,
                            uint32_t *branch, uint64_t *target);
 typedef int (*st_stop_fn)(void *uc);
@@ -38,6 +59,12 @@ typedef struct {
     int32_t pad;
     uint64_t mispredict_penalty; /* cycles; 0 disables branch prediction */
     uint64_t mispredicts;
+    uint64_t memory_cycles;      /* cycles added by the memory system (caches, wait states) */
+    st_cache icache, dcache;
+    st_region regions[ST_MAX_REGIONS];
+    uint32_t nregions;
+    uint32_t memory_model;       /* 0: ideal memory */
+    const st_region *last_region; /* the region the previous access fell in */
     st_price_fn price;
     st_stop_fn stop;
 } st_counter;
@@ -51,6 +78,74 @@ static uint64_t st_hash(uint64_t key) {
     key *= 0xff51afd7ed558ccdULL;
     key ^= key >> 33;
     return key;
+}
+
+/* Returns 1 on a hit; on a miss the line is installed. */
+static int st_cache_access(st_cache *cache, uint64_t line) {
+    uint64_t *way = &cache->tags[(line % cache->sets) * cache->ways];
+    uint64_t tag = line + 1;
+    for (uint32_t i = 0; i < cache->ways; i++) {
+        if (way[i] == tag) {
+            for (uint32_t j = i; j > 0; j--) way[j] = way[j - 1];
+            way[0] = tag;
+            cache->hits++;
+            return 1;
+        }
+    }
+    for (uint32_t j = cache->ways - 1; j > 0; j--) way[j] = way[j - 1];
+    way[0] = tag;
+    cache->misses++;
+    return 0;
+}
+
+static const st_region *st_region_of(st_counter *c, uint64_t address) {
+    const st_region *hint = c->last_region;
+    if (hint && address >= hint->base && address < hint->end) return hint;
+    for (uint32_t i = 0; i < c->nregions; i++) {
+        if (address >= c->regions[i].base && address < c->regions[i].end) {
+            c->last_region = &c->regions[i];
+            return c->last_region;
+        }
+    }
+    return 0;
+}
+
+/* Cycles one access costs beyond the pipeline model. */
+static uint64_t st_access_cost(st_counter *c, st_cache *cache, uint64_t address) {
+    const st_region *r = st_region_of(c, address);
+    if (!r) return 0;
+    if (r->cacheable && cache->enabled) {
+        return st_cache_access(cache, address >> 5) ? 0 : r->line_fill;
+    }
+    return r->uncached;
+}
+
+int st_counter_configure_caches(st_counter *c, uint32_t isets, uint32_t iways, uint32_t dsets, uint32_t dways) {
+    c->icache.tags = calloc((size_t)isets * iways, sizeof(uint64_t));
+    c->dcache.tags = calloc((size_t)dsets * dways, sizeof(uint64_t));
+    if (!c->icache.tags || !c->dcache.tags) return -1;
+    c->icache.sets = isets;
+    c->icache.ways = iways;
+    c->dcache.sets = dsets;
+    c->dcache.ways = dways;
+    return 0;
+}
+
+/* UC_HOOK_MEM_READ: data reads through the D-cache (stores are not hooked: see native.py). */
+void st_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data) {
+    (void)uc;
+    (void)type;
+    (void)value;
+    st_counter *c = (st_counter *)user_data;
+    uint64_t cost = st_access_cost(c, &c->dcache, address);
+    if (size > 1 && ((address + (uint64_t)size - 1) >> 5) != (address >> 5)) {
+        cost += st_access_cost(c, &c->dcache, address + (uint64_t)size - 1);
+    }
+    if (cost) {
+        c->memory_cycles += cost;
+        c->cycles += cost;
+        if (c->last >= 0) c->table[c->last].extra += cost;
+    }
 }
 
 st_counter *st_counter_new(uint64_t capacity, st_price_fn price, st_stop_fn stop) {
@@ -69,6 +164,8 @@ st_counter *st_counter_new(uint64_t capacity, st_price_fn price, st_stop_fn stop
 
 void st_counter_free(st_counter *c) {
     if (!c) return;
+    free(c->icache.tags);
+    free(c->dcache.tags);
     free(c->table);
     free(c);
 }
@@ -159,6 +256,17 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     c->insns += b->ninsn;
     c->cycles += b->cycles;
     c->last = slot;
+    if (c->memory_model) {
+        uint64_t cost = 0;
+        for (uint64_t line = address >> 5; line <= (address + size - 1) >> 5; line++) {
+            cost += st_access_cost(c, &c->icache, line << 5);
+        }
+        if (cost) {
+            c->memory_cycles += cost;
+            c->cycles += cost;
+            b->extra += cost;
+        }
+    }
     if (c->budget && c->insns >= c->budget && !c->stop_reason) {
         c->stop_reason = 1;
         c->stop(uc);

@@ -1,0 +1,81 @@
+"""The Cortex-M7 cycle model end to end: per-operator cycles, determinism, the memory system."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simtiny.build import FIRMWARE_DIR, FirmwareSpec, build, find_toolchain
+from simtiny.engines.result import RunRequest
+from simtiny.engines.unicorn.engine import UnicornEngine
+from simtiny.m7model import price_block
+from simtiny.pipeline import compile_model, load_and_check, random_inputs, simulate
+from simtiny.platform import load_platform
+
+pytestmark = pytest.mark.sim
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "benchmarks" / "models" / "proxyless-w0.3-r64.tflite"
+
+
+@pytest.fixture(scope="module")
+def board():
+    return load_platform("stm32h743")
+
+
+@pytest.fixture(scope="module")
+def compiled(board):
+    return compile_model(load_and_check(MODEL), board, "gcc")
+
+
+def test_operator_cycles_add_up_to_the_inference(compiled):
+    run = simulate(compiled, random_inputs(compiled.graph, 0))
+    total = run.inference_cycles
+    assert total > 0
+    assert abs(sum(run.op_cycles) - total) <= 0.01 * total
+    assert len(run.op_memory_cycles) == len(compiled.graph.operators)
+    assert 0 < run.inference_memory_cycles < total
+
+
+def test_same_firmware_and_input_give_the_same_cycles(compiled):
+    inputs = random_inputs(compiled.graph, 3)
+    a = simulate(compiled, inputs)
+    b = simulate(compiled, inputs)
+    assert a.op_cycles == b.op_cycles and a.result.cycles == b.result.cycles
+    assert a.result.memory_cycles == b.result.memory_cycles
+    assert a.result.dcache == b.result.dcache and a.result.icache == b.result.icache
+
+
+def test_ideal_memory_figure_equals_a_run_without_the_memory_model(compiled):
+    inputs = random_inputs(compiled.graph, 1)
+    with_memory = simulate(compiled, inputs)
+    ideal = simulate(compiled, inputs, memory_model=False)
+    assert with_memory.outputs[0].tobytes() == ideal.outputs[0].tobytes()
+    assert with_memory.op_ideal_cycles == ideal.op_cycles
+    assert with_memory.inference_cycles - with_memory.inference_memory_cycles == ideal.inference_cycles
+    assert with_memory.inference_cycles > ideal.inference_cycles
+
+
+def test_caches_make_flash_and_sram_cheaper(board, tmp_path):
+    """compute.c enables the caches; the same code with caches off pays every access."""
+    source = (FIRMWARE_DIR / "tests" / "compute.c").read_text()
+    no_cache = tmp_path / "compute_nocache.c"
+    no_cache.write_text(source.replace("    simtiny_caches_enable();\n", ""))
+    tc = find_toolchain("gcc")
+    cached = build(FirmwareSpec("compute", (FIRMWARE_DIR / "tests" / "compute.c",)), board, tc)
+    uncached = build(FirmwareSpec("compute_nocache", (no_cache,)), board, tc)
+    on = UnicornEngine().run(RunRequest(cached.elf, board))
+    off = UnicornEngine().run(RunRequest(uncached.elf, board))
+    assert on.console == off.console and on.status == off.status == "exit"
+    assert on.ideal_cycles == pytest.approx(off.ideal_cycles, rel=0.01)
+    assert on.dcache[0] > 19 * on.dcache[1]  # a hit rate above 95%: only the streamed weights miss
+    assert off.dcache == (0, 0) and off.memory_cycles > 5 * on.memory_cycles
+
+
+def test_block_prices_follow_the_pairing_rules():
+    # two independent ADDs per cycle; a dependent chain one per cycle
+    independent = bytes.fromhex("00f1010001f1010102f1010203f10103") * 2  # add.w r0..r3, #1
+    dependent = bytes.fromhex("00f10100") * 8
+    assert price_block(independent, 0x1000).cycles == 4
+    assert price_block(dependent, 0x1000).cycles == 8
