@@ -1,8 +1,9 @@
-"""Simulation speed: simulated instructions per host second, with cycle accounting on.
+"""Simulation speed: simulated instructions per host second, with the cycle model on.
 
 Builds firmware/tests/compute.c (int8 matrix-vector products, ~260-400 M instructions) with
-each available toolchain, runs it on the simulated STM32H743 a few times and prints the best
-and median rates. Run: python benchmarks/sim_speed.py [--repeat N]
+each available toolchain and runs it on the simulated STM32H743, with the Cortex-M7 pipeline
+model alone (ideal memory) and with the memory system too (caches, wait states), a few times
+each; prints the best and median rates. Run: python benchmarks/sim_speed.py [--repeat N]
 """
 
 from __future__ import annotations
@@ -23,21 +24,26 @@ def main() -> None:
     args = parser.parse_args()
     board = load_platform("stm32h743")
     print(f"host: {host.processor() or host.machine()}, Python {host.python_version()}")
-    print(f"{'toolchain':<10} {'instructions':>14} {'cycles':>14} {'best M insn/s':>14} {'median':>8}")
+    print(
+        f"{'toolchain':<10} {'memory':<8} {'instructions':>14} {'cycles':>14} {'CPI':>5} "
+        f"{'best M insn/s':>14} {'median':>8}"
+    )
     for name in available_toolchains():
         spec = FirmwareSpec("compute", (FIRMWARE_DIR / "tests" / "compute.c",))
         firmware = build(spec, board, find_toolchain(name))
-        rates = []
-        result = None
-        for _ in range(args.repeat):
-            result = UnicornEngine().run(RunRequest(firmware.elf, board))
-            if result.status != "exit" or result.exit_code != 0:
-                raise SystemExit(f"compute firmware did not finish: {result.status} {result.fault}")
-            rates.append(result.instructions / result.host_seconds / 1e6)
-        print(
-            f"{name:<10} {result.instructions:>14,} {result.cycles:>14,} "
-            f"{max(rates):>14.1f} {statistics.median(rates):>8.1f}"
-        )
+        for memory_model in (False, True):
+            rates = []
+            result = None
+            for _ in range(args.repeat):
+                result = UnicornEngine().run(RunRequest(firmware.elf, board, memory_model=memory_model))
+                if result.status != "exit" or result.exit_code != 0:
+                    raise SystemExit(f"compute firmware did not finish: {result.status} {result.fault}")
+                rates.append(result.instructions / result.host_seconds / 1e6)
+            label = "caches" if memory_model else "ideal"
+            print(
+                f"{name:<10} {label:<8} {result.instructions:>14,} {result.cycles:>14,} "
+                f"{result.cycles / result.instructions:>5.2f} {max(rates):>14.1f} {statistics.median(rates):>8.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || need_apt+=(gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+command -v llvm-mca >/dev/null 2>&1 || need_apt+=(llvm)  # llvm-mca: independent check of the cycle model
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
   echo "setup: installing ${need_apt[*]} (apt)"
