@@ -45,6 +45,39 @@ def _int_with_suffix(text: str) -> int:
     return value
 
 
+def _bytes(text: str) -> int:
+    """Parse 524288, 512K, 512KB, 2M, 2MB (K = 1024)."""
+    t = text.strip().upper().removesuffix("B").replace("_", "")
+    scale = 1
+    for suffix, factor in (("K", 1024), ("M", 1024**2), ("G", 1024**3)):
+        if t.endswith(suffix):
+            t, scale = t[:-1], factor
+    try:
+        value = int(float(t) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: '{text}' (e.g. 256K, 1M, 524288)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: '{text}'")
+    return value
+
+
+def _milliseconds(text: str) -> float:
+    """Parse 50ms, 0.5s, 500us, or a plain number of milliseconds."""
+    t = text.strip().lower()
+    factor = 1.0
+    for suffix, scale in (("ms", 1.0), ("us", 1e-3), ("s", 1e3)):
+        if t.endswith(suffix):
+            t, factor = t[: -len(suffix)], scale
+            break
+    try:
+        value = float(t) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: '{text}' (e.g. 50ms, 0.5s)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: '{text}'")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in one line with simtiny's usage exit code."""
 
@@ -125,9 +158,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="when outputs differ, compare every operator's output and name the first that differs",
     )
     run.add_argument("--save-outputs", type=Path, metavar="DIR", help="write the firmware's outputs as .npy")
+    run.add_argument("--memory", action="store_true", help="print live arena memory per operator and the peak")
+    run.add_argument("--memory-plot", type=Path, metavar="FILE.png", help="plot live memory per operator")
+    _budget_overrides(run)
     run.add_argument("--json", type=Path, metavar="OUT", help="also write the report as JSON")
     run.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
     run.set_defaults(func=_cmd_run)
+
+    check = sub.add_parser(
+        "check",
+        help="pre-flash gate: fits every budget, fast enough, bit-exact",
+        description="Build, simulate and verify each model; pass only if it fits the flash and SRAM "
+        "budgets (measured: static RAM plus the stack high-water), meets --latency-budget, and its "
+        "outputs are bit-exact against LiteRT.",
+        epilog="exit codes: 0 every model passes, 1 a model fails (reasons one per line), "
+        "2 model or usage error",
+    )
+    check.add_argument("models", type=Path, nargs="+", metavar="MODEL.tflite")
+    _platform_option(check)
+    _toolchain_option(check)
+    _budget_overrides(check)
+    check.add_argument("--latency-budget", type=_milliseconds, metavar="TIME", help="e.g. 50ms, 0.5s")
+    check.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to verify")
+    _memory_option(check)
+    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--json", type=Path, metavar="OUT", help="also write the verdicts as JSON")
+    check.set_defaults(func=_cmd_check)
 
     build = sub.add_parser(
         "build",
@@ -166,6 +222,11 @@ def _budget_option(p: argparse.ArgumentParser, scaled: bool = False) -> None:
         metavar="N",
         help=f"stop a firmware that never ends after N instructions (default {default}; suffixes K, M, G)",
     )
+
+
+def _budget_overrides(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sram-budget", type=_bytes, metavar="SIZE", help="SRAM budget (default: the platform's)")
+    p.add_argument("--flash-budget", type=_bytes, metavar="SIZE", help="flash budget (default: the platform's)")
 
 
 def _memory_option(p: argparse.ArgumentParser) -> None:
@@ -240,6 +301,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         lift_limits=args.no_memory_limits,
         debug_layers=args.debug_layers,
         memory_model=not args.ideal_memory,
+        sram_budget=args.sram_budget,
+        flash_budget=args.flash_budget,
     )
     if args.save_outputs:
         _check_output_dir(args.save_outputs)
@@ -251,11 +314,53 @@ def _cmd_run(args: argparse.Namespace) -> int:
     report = run_model(options, progress)
     text = format_report(report)
     sys.stdout.write(text.splitlines()[-1] + "\n" if args.quiet else text)
+    if args.memory or args.memory_plot:
+        from simtiny.memreport import format_timeline, plot_timeline
+
+        if args.memory:
+            sys.stdout.write("\n" + format_timeline(report.graph, report.compiled.plan))
+        if args.memory_plot:
+            _refuse_overwrite(args.memory_plot, [args.model])
+            plot_timeline(report.graph, report.compiled.plan, args.memory_plot, args.model.name)
     if args.json:
         _write_json(args.json, report_json(report), [args.model, *args.input])
     if args.save_outputs:
         _save_outputs(args.save_outputs, report)
     return report.exit_code
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from simtiny.gate import check_model, format_verdict
+    from simtiny.modelrun import RunOptions
+
+    verdicts = []
+    for model in args.models:
+        options = RunOptions(
+            model=model, platform=args.platform, toolchain=args.toolchain, seed=args.seed,
+            samples=args.samples, sram_budget=args.sram_budget, flash_budget=args.flash_budget,
+            memory_model=not args.ideal_memory,
+        )
+        verdict = check_model(options, args.latency_budget)
+        sys.stdout.write(format_verdict(verdict))
+        verdicts.append(verdict)
+    if args.json:
+        from simtiny.runreport import report_json
+
+        data = {
+            "passed": all(v.passed for v in verdicts),
+            "models": [
+                {"model": str(v.model), "passed": v.passed, "problems": v.problems, "report": report_json(v.report)}
+                for v in verdicts
+            ],
+        }
+        _write_json(args.json, data, args.models)
+    return 0 if all(v.passed for v in verdicts) else 1
+
+
+def _refuse_overwrite(path: Path, inputs: Sequence[Path]) -> None:
+    for source in inputs:
+        if path.resolve() == Path(source).resolve():
+            raise InputError(f"{path} would overwrite an input file")
 
 
 def _check_output_dir(folder: Path) -> None:

@@ -83,6 +83,7 @@ class _Context:
         self.graph = graph
         self.plan = plan
         self.scratch = "0"
+        self.in_place = False
         self.decls: list[str] = []
         self.const_names: dict[int, str] = {}
         self.used: set[str] = set()
@@ -153,6 +154,7 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
     labels: list[str] = []
     for i, op in enumerate(graph.operators):
         ctx.scratch = f"(st_arena + {plan.scratch[i]})" if i in plan.scratch else "0"
+        ctx.in_place = i in plan.in_place
         call = table[op.opcode].lower(op, graph, ctx)
         ctx.decls.extend(call.declarations)
         for k in call.kernels:

@@ -9,7 +9,7 @@ memory system are dynamic and are added by the engine's counter (m7timing has ev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import capstone
@@ -20,7 +20,9 @@ from simtiny.cyclemodel import BlockCost
 
 ALU, SHIFT, DSP, MAC, DIV, LOAD, STORE, LDM, STM, BRANCH, FP, FP_BLOCK, FP_LOAD, FP_STORE = range(14)
 
-_SHIFT = {"lsl", "lsr", "asr", "ror", "rrx", "ubfx", "sbfx", "bfi", "bfc", "sxtb", "sxth", "uxtb", "uxth"}
+_SHIFT = {"rrx"}  # plus any data-processing op with a shifted register operand
+_PLAIN_SHIFTS = {"lsl", "lsr", "asr", "ror"}  # [J] constant shifts pair with each other
+_EXTEND = {"ubfx", "sbfx", "bfi", "bfc", "sxtb", "sxth", "uxtb", "uxth"}  # [J] older slot only
 _DSP = {
     "sxtb16", "sxtab16", "uxtb16", "uxtab16", "pkhbt", "pkhtb", "sxtab", "sxtah", "uxtab", "uxtah",
     "sadd16", "ssub16", "sadd8", "ssub8", "sasx", "ssax", "uadd16", "usub16", "uadd8", "usub8",
@@ -68,7 +70,8 @@ class Insn:
     bank: tuple[int, int] | None = None  # (base register, word offset) of a load/store
     branch_target: int | None = None
     conditional_branch: bool = False
-    meta: dict = field(default_factory=dict)
+    writeback: int | None = None  # base register updated by a pre/post-indexed access
+    store_data: tuple[int, ...] = ()  # registers a store writes to memory (read late [J])
 
 
 @cache
@@ -84,14 +87,13 @@ def decode(code: bytes, address: int) -> list[Insn]:
     offset = 0
     md = _disassembler()
     while offset < len(code):
-        decoded = next(md.disasm(code[offset:], address + offset, count=1), None)
-        if decoded is None:
+        for decoded in md.disasm(code[offset:], address + offset):  # in one pass: IT state kept
+            out.append(_classify(decoded))
+            offset += decoded.size
+        if offset < len(code):  # capstone stopped at bytes it does not know
             size = 4 if (code[offset + 1] >> 3) in (0b11101, 0b11110, 0b11111) and offset + 3 < len(code) else 2
             out.append(Insn(address + offset, size, "?", ALU, (), (), T.LAT_ALU))
             offset += size
-            continue
-        out.append(_classify(decoded))
-        offset += decoded.size
     return out
 
 
@@ -121,9 +123,8 @@ def _classify(i: capstone.CsInsn) -> Insn:
     if name in _LOADS:
         kind = LOAD
         latency = T.LAT_LOAD + (T.LAT_LOAD_NARROW_EXTRA if name in _NARROW_LOADS else 0)
-        busy = 2 if name == "ldrd" else 1
     elif name in _STORES:
-        kind, busy = STORE, 2 if name == "strd" else 1
+        kind = STORE  # [J] LDRD/STRD move two registers in ceil(2/2) = 1 cycle
     elif name in _LDM:
         kind, busy, latency = LDM, (_register_count(i, name) + 1) // 2, T.LAT_LOAD + 1
     elif name in _STM:
@@ -138,9 +139,9 @@ def _classify(i: capstone.CsInsn) -> Insn:
         kind, busy, latency = DIV, T.CYCLES_DIV, T.CYCLES_DIV
     elif name in _SATURATING:
         kind, latency = DSP, T.LAT_DSP_SATURATING
-    elif name in _DSP:
+    elif name in _DSP or name in _EXTEND:
         kind, latency = DSP, T.LAT_DSP
-    elif name in _SHIFT or shifted:
+    elif name in _SHIFT or (shifted and name not in _PLAIN_SHIFTS):
         kind = SHIFT
     elif name.startswith("v"):
         kind, latency, busy = _classify_fp(name, fp64)
@@ -151,10 +152,16 @@ def _classify(i: capstone.CsInsn) -> Insn:
         accumulate_latency = T.LAT_MAC_ACCUMULATE
     elif name in _FP_FUSED:
         accumulate_latency = T.LAT_VFP_FMA_ACCUMULATE + busy - 1
+    writeback = None
+    if kind in (LOAD, STORE, FP_LOAD, FP_STORE) and i.writeback and address_regs:
+        writeback = address_regs[0]
+    store_data: tuple[int, ...] = ()
+    if kind in (STORE, FP_STORE):
+        store_data = tuple(op.reg for op in i.operands if op.type == arm.ARM_OP_REG and op.reg not in address_regs)
     return Insn(
         i.address, i.size, name, kind, tuple(reads), tuple(writes), latency, busy,
         tuple(address_regs), tuple(shifted), accumulator, accumulate_latency, bank,
-        *_branch_info(i, name),
+        *_branch_info(i, name), writeback, store_data,
     )
 
 
@@ -208,6 +215,8 @@ def _can_pair(older: Insn, younger: Insn) -> bool:
         return False
     if older.kind in (STORE, FP_STORE) and younger.kind in (STORE, FP_STORE):  # two stores never
         return False
+    if {older.kind, younger.kind} in ({MAC, STORE}, {MAC, FP_STORE}):  # [J] a MAC never pairs with a store
+        return False
     if older.kind in (LOAD, FP_LOAD) and younger.kind in (LOAD, FP_LOAD):
         # two loads only from different 32-bit banks (known when both use the same base)
         return (
@@ -233,6 +242,7 @@ def price_block(code: bytes, address: int) -> BlockPrice:
     insns = decode(code, address)
     ready: dict[int, int] = {}
     ready_acc: dict[int, int] = {}  # when a register may be read as an accumulator operand
+    loaded: set[int] = set()  # registers whose current value came from a load
     t = -1  # cycle of the last issue
     last: Insn | None = None
     shared = False  # the last cycle already holds two instructions
@@ -243,11 +253,15 @@ def price_block(code: bytes, address: int) -> BlockPrice:
             if insn.accumulator is not None and r == insn.accumulator:
                 need = max(need, ready_acc.get(r, 0))
                 continue
-            if r not in ready:
-                continue  # produced before the block: ready at its start
+            if r not in ready or r in insn.store_data:
+                continue  # produced before the block, or store data (read late [J])
             extra = 0
             if r in insn.address_regs or r in insn.shifted_regs:
                 extra = T.LAT_SHIFTED_INPUT_EXTRA
+                if r in insn.address_regs and r in loaded:
+                    extra += T.LAT_LOAD_AS_ADDRESS_EXTRA
+            elif insn.kind == MAC and r in loaded:
+                extra = T.LAT_LOAD_TO_MAC_EXTRA
             need = max(need, ready[r] + extra)
         if last is not None and not shared and need <= t and _can_pair(last, insn):
             issue = t
@@ -256,8 +270,16 @@ def price_block(code: bytes, address: int) -> BlockPrice:
             issue = max(t + 1, need, free_at)
             shared = False
         for w in insn.writes:
+            if w == insn.writeback:
+                ready[w] = ready_acc[w] = issue + T.LAT_WRITEBACK
+                loaded.discard(w)
+                continue
             ready[w] = issue + insn.latency
             ready_acc[w] = issue + (insn.accumulate_latency or insn.latency)
+            if insn.kind in (LOAD, LDM, FP_LOAD):
+                loaded.add(w)
+            else:
+                loaded.discard(w)
         t = issue
         free_at = issue + insn.busy
         if insn.busy > 1:

@@ -20,6 +20,8 @@ LAT_SHIFTED_INPUT_EXTRA = 1  # [Q] a value used as shifted operand must be ready
 LAT_LOAD = 1  # [Q] LDR word result usable by an ALU op in the next cycle (the load issues in EX1)
 LAT_LOAD_NARROW_EXTRA = 1  # [Q] LDRB/LDRH/LDRSB/LDRSH: one more cycle than LDR
 LAT_LOAD_AS_ADDRESS_EXTRA = 1  # [Q] a loaded value used as an address (pointer chasing: 3 in all)
+LAT_LOAD_TO_MAC_EXTRA = 1  # [J] a loaded value is not ready for a MUL/MAC operand in the next cycle
+LAT_WRITEBACK = 1  # [J] the updated base of a pre/post-indexed load or store, like an ALU result
 LAT_MAC = 2  # [Q][L] MUL/MLA/SMLAD/SMULL... result after 2 cycles
 LAT_MAC_ACCUMULATE = 1  # [Q] chained accumulation into the same register: one per cycle
 LAT_DSP = 1  # [Q] SXTB16, SADD16, PKHBT...
@@ -29,7 +31,7 @@ LAT_VFP_FMA = 5  # [Q][L] VFMA.F32 result as a multiplicand
 LAT_VFP_FMA_ACCUMULATE = 3  # [J] VFMA result feeding the next VFMA's accumulator (read late, as [L] models)
 LAT_VFP_MLA = 6  # [Q] VMLA.F32 (not fused)
 LAT_VFP_MOVE = 1  # VMOV between core and FP registers [L]
-LAT_VFP_LOAD = 2  # [L] VLDR result
+LAT_VFP_LOAD = 1  # [L][J] VLDR result
 
 # Instructions that occupy the pipeline for several cycles.
 CYCLES_DIV = 7  # [Q] SDIV/UDIV block issue for up to about 7 cycles (data-dependent: worst case kept)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,8 @@ class RunOptions:
     lift_limits: bool = False
     debug_layers: bool = False
     memory_model: bool = True
+    sram_budget: int | None = None  # overrides the platform's budgets
+    flash_budget: int | None = None
 
 
 @dataclass
@@ -102,6 +104,24 @@ class ModelReport:
     def exit_code(self) -> int:
         return EXIT_OK if self.exact else EXIT_MISMATCH
 
+    @property
+    def stack_bytes(self) -> int:
+        """Deepest stack of all samples (measured)."""
+        return max((s.stack.used for s in self.samples if s.stack), default=0)
+
+    @property
+    def peak_sram(self) -> int:
+        return self.compiled.peak_sram(self.stack_bytes)
+
+    @property
+    def latency_ms(self) -> float:
+        """Slowest sample's inference time at the platform clock."""
+        cycles = max((s.inference_cycles for s in self.samples), default=0)
+        return cycles * 1000.0 / self.compiled.board.clock_hz
+
+    def fit_problems(self) -> list[str]:
+        return self.compiled.fit_problems(self.stack_bytes)
+
 
 def _sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np.ndarray]]]:
     if options.inputs:
@@ -128,6 +148,10 @@ def run_model(options: RunOptions, progress: Progress = lambda _: None) -> Model
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     board = load_platform(options.platform)
+    if options.sram_budget is not None:
+        board = replace(board, sram_budget=options.sram_budget)
+    if options.flash_budget is not None:
+        board = replace(board, flash_budget=options.flash_budget)
     progress("loading model")
     graph = load_and_check(options.model)
     progress(f"building firmware ({len(graph.operators)} operators)")

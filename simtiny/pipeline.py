@@ -18,6 +18,7 @@ from simtiny import ops
 from simtiny.build import FIRMWARE_DIR, Firmware, FirmwareSpec, build, find_toolchain
 from simtiny.cache import cache_dir
 from simtiny.codegen import GeneratedModel, generate
+from simtiny.contract import RAM_KINDS, STACK_SECTIONS
 from simtiny.elfinfo import ElfImage, load_elf
 from simtiny.engines import get_engine
 from simtiny.engines.result import DEFAULT_MAX_INSTRUCTIONS, MemoryRead, RunRequest, RunResult
@@ -89,24 +90,67 @@ class CompiledModel:
     def arena_address(self) -> int:
         return self.image.symbol("st_arena")
 
-    def fits(self) -> bool:
-        return (
-            self.size.flash.used <= self.board.flash_budget and self.size.sram.used <= self.board.sram_budget
-        )
+    @property
+    def flash_bytes(self) -> int:
+        return self.size.flash.used
 
-    def fit_problems(self) -> list[str]:
+    @property
+    def static_ram(self) -> int:
+        """RAM the image reserves in every RAM region (.data, .bss, the arena), not the stack."""
+        return static_ram(self.image, self.platform)
+
+    def peak_sram(self, stack_bytes: int = 0) -> int:
+        """Static RAM plus the stack high-water of a run (no heap: simtiny firmware has none)."""
+        return self.static_ram + stack_bytes
+
+    def flash_breakdown(self) -> dict[str, int]:
+        """Flash bytes by role: model constants, kernel code, generated code, runtime."""
+        return flash_breakdown(self.size, self.generated.kernels)
+
+    def fits(self, stack_bytes: int = 0) -> bool:
+        return not self.fit_problems(stack_bytes)
+
+    def fit_problems(self, stack_bytes: int = 0) -> list[str]:
         """One line per budget exceeded: what is needed against what the board has."""
         out = []
         for label, usage, budget in (
-            ("flash", self.size.flash.used, self.board.flash_budget),
-            ("SRAM", self.size.sram.used, self.board.sram_budget),
+            ("flash", self.flash_bytes, self.board.flash_budget),
+            ("SRAM", self.peak_sram(stack_bytes), self.board.sram_budget),
         ):
             if usage > budget:
                 out.append(
-                    f"{label}: needs {_kib(usage)}, {self.board.name} has {_kib(budget)} "
+                    f"{label}: needs {_kib(usage)}, the {self.board.name} budget is {_kib(budget)} "
                     f"({_kib(usage - budget)} over)"
                 )
         return out
+
+
+def static_ram(image: ElfImage, platform: Platform) -> int:
+    ram = [r for r in platform.regions if r.kind in RAM_KINDS]
+    total = 0
+    for sec in image.sections:
+        if not sec.alloc or not sec.size or sec.name in STACK_SECTIONS:
+            continue
+        if any(r.contains(sec.address) for r in ram):
+            total += sec.size
+    return total
+
+
+def flash_breakdown(size: SizeReport, kernels: list[str]) -> dict[str, int]:
+    """From the linker map: model constants and code (model.o), kernels, everything else."""
+    parts = {"constants": 0, "model code": 0, "kernels": 0, "runtime": 0}
+    kernel_objects = {f"{k}.o" for k in kernels}
+    for obj in size.objects:
+        name = obj.object.rsplit("/", 1)[-1]
+        flash = obj.code + obj.rodata + obj.data
+        if name == "model.o":
+            parts["constants"] += obj.rodata + obj.data
+            parts["model code"] += obj.code
+        elif name in kernel_objects:
+            parts["kernels"] += flash
+        elif not obj.object.startswith("*fill*"):
+            parts["runtime"] += flash
+    return parts
 
 
 def _kib(n: int) -> str:
@@ -167,6 +211,7 @@ def simulate(
     max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
     tensors: list[int] | None = None,
     memory_model: bool = True,
+    paint_ram: bool = False,
 ) -> ModelRun:
     """Write inputs into the arena, run from reset, read outputs (and `tensors`) and op cycles.
 
@@ -191,7 +236,13 @@ def simulate(
         if not tensor.is_constant:
             reads.append(MemoryRead(f"t{t}", base + gen.tensor_offsets[t], tensor.nbytes))
     request = RunRequest(
-        compiled.firmware.elf, compiled.platform, max_instructions, writes, reads, memory_model=memory_model
+        compiled.firmware.elf,
+        compiled.platform,
+        max_instructions,
+        writes,
+        reads,
+        memory_model=memory_model,
+        paint_ram=paint_ram,
     )
     result = get_engine("unicorn").run(request)
     if result.status != "exit" or result.exit_code != 0:

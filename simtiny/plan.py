@@ -1,12 +1,19 @@
-"""Memory plan: tensor lifetimes -> offsets in one static arena (greedy first-fit by size).
+"""Memory plan: tensor lifetimes -> offsets in one static arena.
 
-Constants stay in flash; every other tensor, and each operator's scratch buffer, gets an
-offset in the arena. Two buffers may share bytes only if their lifetimes (operator index
-ranges) do not overlap. Views (RESHAPE) share their source's buffer.
+Constants stay in flash. Every other tensor, and each operator's scratch buffer, gets an
+offset in the arena; two buffers may share bytes only if their lifetimes (operator index
+ranges) do not overlap. Two kinds of sharing make buffers groups of tensors:
+- views (RESHAPE, SQUEEZE): the output is the input's bytes;
+- in-place operators: when an operator's kernel can write its output over input 0 (the lowering
+  says so) and input 0 dies at that operator, the output takes input 0's offset; the group's
+  size is its largest member.
+Groups are then placed by first fit, trying several orders (by size, by start, by length of
+life) and keeping the smallest arena.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from simtiny import ops
@@ -17,7 +24,8 @@ ALIGN = 16
 
 @dataclass(frozen=True)
 class Buffer:
-    """One arena allocation: a tensor (key >= 0) or the scratch of operator -key-1."""
+    """One arena allocation: a group of tensors (key = its owner, >= 0) or the scratch of
+    operator -key-1."""
 
     key: int
     size: int
@@ -36,37 +44,36 @@ class Buffer:
 @dataclass
 class MemoryPlan:
     arena_size: int
-    offsets: dict[int, int]  # tensor index -> arena offset (views included)
+    offsets: dict[int, int]  # tensor index -> arena offset (views and in-place outputs included)
     scratch: dict[int, int]  # operator index -> arena offset of its scratch buffer
     buffers: list[Buffer] = field(default_factory=list)
-    alias_of: dict[int, int] = field(default_factory=dict)  # view tensor -> tensor owning the bytes
+    alias_of: dict[int, int] = field(default_factory=dict)  # tensor -> tensor owning its bytes
+    in_place: set[int] = field(default_factory=set)  # operators that write over their input 0
+    strategy: str = ""  # the placement order that won
+
+    def live_at(self, op_index: int) -> list[Buffer]:
+        return [b for b in self.buffers if b.first <= op_index <= b.last]
 
     def peak_at(self, op_index: int) -> int:
         """Bytes of the arena live while operator `op_index` runs."""
-        return sum(b.size for b in self.buffers if b.first <= op_index <= b.last)
+        return sum(b.size for b in self.live_at(op_index))
 
 
 def _align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def lifetimes(graph: Graph) -> tuple[list[Buffer], dict[int, int]]:
-    """Buffers with their lifetimes (before placement) and the view -> owner map."""
+def _uses(graph: Graph) -> tuple[dict[int, int], dict[int, int]]:
+    """First write and last read of every non-constant tensor (graph inputs: -1, outputs: n)."""
     n_ops = len(graph.operators)
-    alias_of: dict[int, int] = {}
-    for op in graph.operators:
-        if ops.aliases_input(op):
-            src = op.inputs[0]
-            alias_of[op.outputs[0]] = alias_of.get(src, src)
     first: dict[int, int] = {}
     last: dict[int, int] = {}
 
     def touch(t: int, i: int) -> None:
         if t < 0 or graph.tensor(t).is_constant:
             return
-        owner = alias_of.get(t, t)
-        first[owner] = min(first.get(owner, i), i)
-        last[owner] = max(last.get(owner, i), i)
+        first[t] = min(first.get(t, i), i)
+        last[t] = max(last.get(t, i), i)
 
     for t in graph.inputs:
         touch(t, -1)
@@ -75,34 +82,98 @@ def lifetimes(graph: Graph) -> tuple[list[Buffer], dict[int, int]]:
             touch(t, i)
     for t in graph.outputs:
         touch(t, n_ops)
-    buffers = [Buffer(t, _align(graph.tensor(t).nbytes), first[t], last[t]) for t in sorted(first)]
+    return first, last
+
+
+def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int]]:
+    """tensor -> owner of its bytes, and the operators that run in place."""
+    first, last = _uses(graph)
+    owner: dict[int, int] = {t: t for t in first}
+    members: dict[int, list[int]] = {t: [t] for t in first}
+    running_in_place: set[int] = set()
+
+    def join(t: int, root: int) -> None:
+        owner[t] = root
+        members[root].extend(members.pop(t, [t]))
+
     for i, op in enumerate(graph.operators):
-        size = ops.scratch_bytes(op, graph)
+        if not op.outputs or op.outputs[0] not in owner:
+            continue
+        out = op.outputs[0]
+        src = op.inputs[0] if op.inputs else -1
+        if src < 0 or src not in owner:
+            continue
+        root = owner[src]
+        if ops.aliases_input(op):
+            join(out, root)
+            continue
+        if not in_place or not ops.can_run_in_place(op, graph):
+            continue
+        dies_here = max(last[m] for m in members[root]) == i
+        others = {owner[t] for t in op.inputs[1:] if t in owner}
+        if dies_here and root not in others and graph.tensor(out).dtype == graph.tensor(src).dtype:
+            join(out, root)
+            running_in_place.add(i)
+    return owner, running_in_place
+
+
+def lifetimes(graph: Graph, in_place: bool = True) -> tuple[list[Buffer], dict[int, int], set[int]]:
+    """Buffers (groups and scratch) with their lifetimes, before placement."""
+    first, last = _uses(graph)
+    owner, running_in_place = groups(graph, in_place)
+    span: dict[int, tuple[int, int, int]] = {}
+    for t, root in owner.items():
+        lo, hi, size = span.get(root, (first[t], last[t], 0))
+        span[root] = (min(lo, first[t]), max(hi, last[t]), max(size, graph.tensor(t).nbytes))
+    buffers = [Buffer(root, _align(size), lo, hi) for root, (lo, hi, size) in sorted(span.items())]
+    for i, op in enumerate(graph.operators):
+        size = ops.scratch_bytes(op, graph, i in running_in_place)
         if size:
             buffers.append(Buffer(-i - 1, _align(size), i, i))
-    return buffers, alias_of
+    alias_of = {t: root for t, root in owner.items() if t != root}
+    return buffers, alias_of, running_in_place
 
 
-def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
-    """Place every buffer; with reuse=False every buffer gets bytes of its own (debugging)."""
-    pending, alias_of = lifetimes(graph)
+ORDERS: dict[str, Callable[[Buffer], tuple]] = {
+    "size": lambda b: (-b.size, b.first, b.key),
+    "start": lambda b: (b.first, -b.size, b.key),
+    "lifetime": lambda b: (-(b.last - b.first), -b.size, b.key),
+    "area": lambda b: (-(b.size * (b.last - b.first + 1)), b.key),
+}
+
+
+def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[Buffer]:
     placed: list[Buffer] = []
-    top = 0
-    for buf in sorted(pending, key=lambda b: (-b.size, b.first, b.key)):
-        if not reuse:
-            placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top))
-            top += buf.size
-            continue
+    for buf in sorted(buffers, key=order):
         offset = 0
         for other in sorted((b for b in placed if b.overlaps(buf)), key=lambda b: b.offset):
             if offset + buf.size <= other.offset:
                 break
             offset = max(offset, other.offset + other.size)
         placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, offset))
-        top = max(top, offset + buf.size)
+    return placed
+
+
+def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
+    """Place every buffer; with reuse=False every tensor gets bytes of its own (debugging)."""
+    pending, alias_of, running_in_place = lifetimes(graph, in_place=reuse)
+    if reuse:
+        candidates = {name: _first_fit(pending, order) for name, order in ORDERS.items()}
+        strategy = min(candidates, key=lambda k: (max((b.offset + b.size for b in candidates[k]), default=0), k))
+        placed = candidates[strategy]
+    else:
+        strategy = "no reuse"
+        placed, top = [], 0
+        for buf in sorted(pending, key=ORDERS["start"]):
+            placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top))
+            top += buf.size
+    top = max((b.offset + b.size for b in placed), default=0)
     offsets = {b.key: b.offset for b in placed if not b.is_scratch}
-    for view, owner in alias_of.items():
-        if owner in offsets:
-            offsets[view] = offsets[owner]
+    for t, root in alias_of.items():
+        if root in offsets:
+            offsets[t] = offsets[root]
     scratch = {-b.key - 1: b.offset for b in placed if b.is_scratch}
-    return MemoryPlan(_align(top), offsets, scratch, sorted(placed, key=lambda b: b.offset), alias_of)
+    return MemoryPlan(
+        _align(top), offsets, scratch, sorted(placed, key=lambda b: b.offset), alias_of,
+        running_in_place, strategy,
+    )

@@ -44,18 +44,23 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
                 )
             lines.append(f"{s.label:<{width}}  output {cmp.index} [{shape}] {cmp.dtype}: {verdict}")
     lines.append("")
-    flash, sram = c.size.flash, c.size.sram
+    flash = c.size.flash
     lines.append(
         f"flash     {_kb(flash.used)} of {_kb(board.flash_budget)} ({100 * flash.used / board.flash_budget:.1f}%)"
         f"; constants {_kb(c.generated.const_bytes)}"
     )
-    stack = report.samples[0].stack if report.samples else None
-    stack_text = f" + stack {stack.used:,} B (measured, DTCM)" if stack else ""
+    parts = c.flash_breakdown()
+    if any(parts.values()):
+        lines.append(
+            "          " + ", ".join(f"{name} {_kb(n)}" for name, n in parts.items())
+        )
+    peak = report.peak_sram
     lines.append(
-        f"SRAM      {_kb(sram.used)} of {_kb(board.sram_budget)} ({100 * sram.used / board.sram_budget:.1f}%)"
-        f": arena {_kb(c.generated.arena_size)}{stack_text}"
+        f"SRAM      {_kb(peak)} of {_kb(board.sram_budget)} ({100 * peak / board.sram_budget:.1f}%): "
+        f"static {_kb(c.static_ram)} (arena {_kb(c.generated.arena_size)}, {len(c.plan.in_place)} operators "
+        f"in place) + stack {report.stack_bytes:,} B (measured)"
     )
-    for problem in c.fit_problems():
+    for problem in report.fit_problems():
         lines.append(f"DOES NOT FIT {board.name}: {problem}")
     s0 = report.samples[0]
     mhz = board.clock_hz / 1e6
@@ -122,11 +127,15 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         "reference": report.golden_runtime,
         "bit_exact": report.exact,
         "exit_code": report.exit_code,
-        "fits": c.fits(),
-        "fit_problems": c.fit_problems(),
+        "fits": not report.fit_problems(),
+        "fit_problems": report.fit_problems(),
         "flash_bytes": c.size.flash.used,
         "flash_budget": board.flash_budget,
-        "sram_bytes": c.size.sram.used,
+        "sram_bytes": report.peak_sram,
+        "static_ram_bytes": c.static_ram,
+        "stack_bytes": report.stack_bytes,
+        "flash_breakdown": c.flash_breakdown(),
+        "in_place_operators": sorted(c.plan.in_place),
         "sram_budget": board.sram_budget,
         "arena_bytes": c.generated.arena_size,
         "constant_bytes": c.generated.const_bytes,

@@ -82,8 +82,8 @@ def test_mobilenet_v2_does_not_fit_and_says_by_how_much(capsys):
     err = capsys.readouterr().err
     assert code == EXIT_FAULT
     assert "does not fit stm32h743" in err
-    assert "flash: needs" in err and "has 2,048.0 KB" in err
-    assert "SRAM: needs" in err and "has 512.0 KB" in err
+    assert "flash: needs" in err and "budget is 2,048.0 KB" in err
+    assert "SRAM: needs" in err and "budget is 512.0 KB" in err
 
 
 def test_mobilenet_v2_bit_exact_with_memory_limits_lifted(capsys):

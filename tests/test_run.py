@@ -18,9 +18,7 @@ MODELS = Path(__file__).parent / "data" / "models"
 
 
 def _simtiny(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "simtiny.cli", *args], capture_output=True, text=True, timeout=600
-    )
+    return subprocess.run([sys.executable, "-m", "simtiny.cli", *args], capture_output=True, text=True, timeout=600)
 
 
 def _one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
@@ -58,7 +56,11 @@ def test_hello_world_bit_exact_on_three_seeds(toolchain, tmp_path, capsys):
     report = json.loads(out.read_text())
     assert report["bit_exact"] and report["toolchain"] == toolchain
     assert [s["label"] for s in report["samples"]] == ["seed 5", "seed 6", "seed 7"]
-    assert all(s["cycles"] > 0 and len(s["op_cycles"]) == 3 for s in report["samples"])
+    assert all(s["inference_cycles"] > 0 and len(s["op_cycles"]) == 3 for s in report["samples"])
+    assert all(
+        abs(sum(o["cycles"] for o in s["op_cycles"]) - s["inference_cycles"]) <= 0.05 * s["inference_cycles"]
+        for s in report["samples"]
+    )
     # What the firmware produced, as .npy, equals what the report says it produced.
     for k, sample in enumerate(report["samples"]):
         saved_value = np.load(saved / f"sample{k}_output0.npy")

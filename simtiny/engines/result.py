@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simtiny.platform import Platform
+
+if TYPE_CHECKING:
+    from simtiny.engines.unicorn.native import BlockCount
 
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000  # about 4 s of a 480 MHz core at one instruction/cycle
 
@@ -31,6 +35,7 @@ class RunRequest:
     profile: bool = False  # per-function instructions and cycles from the block counts
     count_check: bool = False  # also count every instruction with a per-instruction hook (slow)
     memory_model: bool = True  # caches and wait states (about 5x slower); False: ideal memory
+    paint_ram: bool = False  # fill every writable region with the paint byte, report what was written
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,10 @@ class RunResult:
     memory_model: bool = False
     mispredicts: int = 0
     cyccnt_reads: list[tuple[int, int]] = field(default_factory=list)  # (cycles, memory cycles) per read
+    touched: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> lowest, highest written
     icache: tuple[int, int] | None = None  # (hits, misses)
     dcache: tuple[int, int] | None = None
+    blocks: list[BlockCount] = field(default_factory=list)  # executed blocks and their counts, with profile
 
     @property
     def ideal_cycles(self) -> int:

@@ -6,7 +6,12 @@ Each module in this package defines `LOWERINGS`, a list of objects with:
   lower(op, graph, ctx) -> KernelCall      the C to emit for this operator
 and optionally:
   aliases_input: bool                      True if the output is the input re-viewed (RESHAPE)
-  scratch_bytes(op, graph) -> int          temporary memory the kernel needs
+  in_place(op, graph) -> bool              the kernel can write its output over input 0's
+                                           buffer (output at the same offset), if the planner
+                                           finds that input 0 dies at this operator
+  scratch_bytes(op, graph, in_place) -> int  temporary memory the kernel needs
+When the planner runs an operator in place, the code generator's context says so
+(`ctx.in_place`), and the lowering must emit the in-place form of its kernel.
 The registry is built by importing every module here; nothing else needs editing to add one.
 """
 
@@ -38,6 +43,7 @@ class Context(Protocol):
 
     graph: Graph
     scratch: str  # C expression of this operator's scratch buffer (uint8_t *), if it asked for one
+    in_place: bool  # the planner put the output over input 0 (same offset)
 
     def tensor(self, index: int) -> str:
         """C expression pointing at the tensor's data, typed by its dtype (const for constants)."""
@@ -79,10 +85,16 @@ def aliases_input(op: Operator) -> bool:
     return bool(getattr(lowering, "aliases_input", False))
 
 
-def scratch_bytes(op: Operator, graph: Graph) -> int:
+def can_run_in_place(op: Operator, graph: Graph) -> bool:
+    lowering = registry().get(op.opcode)
+    fn = getattr(lowering, "in_place", None)
+    return bool(fn(op, graph)) if fn else False
+
+
+def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False) -> int:
     lowering = registry().get(op.opcode)
     fn = getattr(lowering, "scratch_bytes", None)
-    return int(fn(op, graph)) if fn else 0
+    return int(fn(op, graph, in_place)) if fn else 0
 
 
 def unsupported(graph: Graph) -> list[str]:

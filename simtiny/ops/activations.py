@@ -354,6 +354,10 @@ class Int8Unary:
 
     opcodes: tuple[str, ...] = ()
 
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """A table lookup writes element k after reading it: always safe over its input."""
+        return True
+
     def check(self, op: Operator, graph: Graph) -> str | None:
         return dtype_reason(graph, op, {"input": ("int8",), "output": ("int8",)}) or quant_reason(op, graph)
 

@@ -132,6 +132,11 @@ class AddSub:
 
     opcodes = ("ADD", "SUB")
 
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """The kernel reads element k of each input before writing element k: the output may
+        overwrite input 0 when input 0 is not broadcast (it has the output's shape)."""
+        return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
+
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = _common_reason(op, graph)
         if reason:
@@ -169,6 +174,11 @@ class Mul:
     """MUL int8: (x1 - z1) * (x2 - z2) requantized by s1*s2/so."""
 
     opcodes = ("MUL",)
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """The kernel reads element k of each input before writing element k: the output may
+        overwrite input 0 when input 0 is not broadcast (it has the output's shape)."""
+        return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         return _common_reason(op, graph)

@@ -316,8 +316,33 @@ class _Machine:
         return False
 
     # ----- running ---------------------------------------------------------------------------
+    def _writable_regions(self):
+        return [r for r in self.platform.regions if "w" in r.access and r.kind not in ("flash", "rom")]
+
+    def _paint_ram(self) -> None:
+        """Fill all RAM with the paint byte (then the host's own writes go back on top)."""
+        for region in self._writable_regions():
+            self.uc.mem_write(region.base, bytes([STACK_PAINT_BYTE]) * region.size)
+        for address, data in self.request.writes.items():
+            self.uc.mem_write(address, bytes(data))
+
+    def _touched(self) -> dict[str, tuple[int, int]]:
+        """Per painted region: the lowest and highest address holding something else now."""
+        out = {}
+        paint = bytes([STACK_PAINT_BYTE])
+        for region in self._writable_regions():
+            data = bytes(self.uc.mem_read(region.base, region.size))
+            low = len(data) - len(data.lstrip(paint))
+            if low == len(data):
+                continue
+            high = len(data.rstrip(paint)) - 1
+            out[region.name] = (region.base + low, region.base + high)
+        return out
+
     def run(self) -> RunResult:
         sp, pc = self._reset_vector()
+        if self.request.paint_ram:
+            self._paint_ram()
         limit = self._stack_limit(sp)
         if sp > limit:
             self.uc.mem_write(limit, bytes([STACK_PAINT_BYTE]) * (sp - limit))
@@ -399,8 +424,10 @@ class _Machine:
             memory_model=self.request.memory_model,
             mispredicts=self.counter.mispredicts,
             cyccnt_reads=list(self.bus.dwt.reads) if self.bus.dwt is not None else [],
+            touched=self._touched() if self.request.paint_ram else {},
             icache=(icache.hits, icache.misses) if self.request.memory_model else None,
             dcache=(dcache.hits, dcache.misses) if self.request.memory_model else None,
+            blocks=[b for b in self.counter.blocks() if b.count] if self.request.profile else [],
         )
 
     def _fault_from_error(self, error: unicorn.UcError | None, pc: int) -> Fault:

@@ -1,0 +1,106 @@
+"""Fit: measured peak SRAM and flash, the planner, `simtiny check` (issue 5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from simtiny.cli import main
+from simtiny.pipeline import compile_model, load_and_check, random_inputs, simulate
+from simtiny.plan import plan_memory
+from simtiny.platform import load_platform
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "tests" / "data" / "models"
+PAPER = ROOT / "benchmarks" / "models"
+
+
+@pytest.fixture(scope="module")
+def board():
+    return load_platform("stm32h743")
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize(
+    "model", [PAPER / "mbv2-w0.3-r64.tflite", MODELS / "person_detect.tflite"], ids=lambda p: p.stem
+)
+def test_reported_peak_is_what_the_run_touched(model, board):
+    """All RAM painted before the run: the written extent of each region is the reported use."""
+    compiled = compile_model(load_and_check(model), board, "gcc")
+    run = simulate(compiled, random_inputs(compiled.graph, 0), memory_model=False, paint_ram=True)
+    touched = run.result.touched
+    assert set(touched) == {"AXI_SRAM", "DTCM"}, touched  # nothing else is used
+    axi = next(r for r in compiled.platform.regions if r.name == "AXI_SRAM")
+    static_end = max(
+        s.address + s.size for s in compiled.image.sections if s.alloc and s.size and axi.contains(s.address)
+    )
+    low, high = touched["AXI_SRAM"]
+    assert low >= axi.base and high < static_end  # nothing written beyond what the image reserves
+    assert high >= static_end - 64  # and the top of the arena is really used (alignment slack only)
+    stack = run.result.stack
+    low, high = touched["DTCM"]
+    assert low == pytest.approx(stack.initial_sp - stack.used, abs=4)  # the deepest stack write
+    assert high < stack.initial_sp
+    used = (static_end - axi.base) + (stack.initial_sp - low)
+    assert abs(compiled.peak_sram(stack.used) - used) <= 64
+
+
+def test_planner_runs_operators_in_place_and_beats_the_baseline():
+    graph = load_and_check(PAPER / "mbv2-w0.3-r64.tflite")
+    plan = plan_memory(graph)
+    assert plan.in_place  # ADDs of the residual blocks at least
+    for i in plan.in_place:
+        op = graph.operators[i]
+        assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]]
+    # Without reuse every tensor has its own bytes: the plan must be far smaller.
+    assert plan.arena_size < plan_memory(graph, reuse=False).arena_size / 4
+
+
+@pytest.mark.sim
+def test_memory_timeline_and_plot(tmp_path, capsys):
+    plot = tmp_path / "memory.png"
+    code = main(["run", str(PAPER / "mbv2-w0.3-r64.tflite"), "--ideal-memory", "--memory", "--memory-plot", str(plot)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "peak" in out and "made of:" in out and "in place" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.sim
+def test_check_passes_and_fails_with_reasons(tmp_path, capsys):
+    model = str(MODELS / "hello_world_int8.tflite")
+    assert main(["check", model, "--latency-budget", "10ms"]) == 0
+    assert "PASS" in capsys.readouterr().out
+    out_json = tmp_path / "verdict.json"
+    code = main(["check", model, "--sram-budget", "64", "--flash-budget", "1K", "--latency-budget", "1us",
+                 "--json", str(out_json)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL" in out
+    assert "flash: needs" in out and "SRAM: needs" in out and "latency:" in out
+    data = json.loads(out_json.read_text())
+    assert data["passed"] is False and len(data["models"][0]["problems"]) == 3
+
+
+@pytest.mark.sim
+def test_check_says_mobilenet_v2_does_not_fit(capsys):
+    code = main(["check", str(MODELS / "mobilenet_v2_quantized_1x3x224x224.tflite"), "--ideal-memory"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "flash: needs" in out and "budget is 2,048.0 KB" in out
+    assert "SRAM: needs" in out and "budget is 512.0 KB" in out
+    assert "bit-exact" in out  # verified all the same, limits lifted
+
+
+def test_check_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "missing.tflite")]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "x.tflite", "--sram-budget", "lots"])
+    assert exc.value.code == 2
+
+
+def test_pre_commit_hook_declares_simtiny_check():
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    assert "id: simtiny-check" in text and "entry: simtiny check" in text and "files: \\.tflite$" in text
