@@ -261,7 +261,8 @@ CAUSES: dict[str, Cause] = {
         ),
         Cause(
             "ldrd",
-            "LDRD/STRD (and 64-bit VLDR/VSTR): simtiny 2 issue cycles, llvm-mca 1; silicon ceil(2/2) = 1 [jnk0le]",
+            "LDRD/STRD (and 64-bit VLDR/VSTR): llvm-mca 1 issue cycle, as silicon ceil(2/2) = 1 [jnk0le]; "
+            "simtiny charges more only for 64-bit VLDR/VSTR",
             "llvm-mca",
         ),
         Cause(
@@ -279,8 +280,8 @@ CAUSES: dict[str, Cause] = {
         ),
         Cause(
             "store_data",
-            "store data: llvm-mca reads it a cycle late, simtiny at issue; silicon stores any "
-            "result in the same cycle [jnk0le]",
+            "store data: llvm-mca and simtiny read it late, as silicon stores any result in the same "
+            "cycle [jnk0le]; a remaining gap comes from how each orders the producer",
             "llvm-mca",
         ),
         Cause(
@@ -291,8 +292,8 @@ CAUSES: dict[str, Cause] = {
         ),
         Cause(
             "bitfield_slot",
-            "dual issue of extend/bitfield ops (SXTB, UXTH, UBFX, BFI): llvm-mca older slot "
-            "only, simtiny either slot as a shift; silicon older slot only [jnk0le]",
+            "dual issue of extend/bitfield ops (SXTB, UXTH, UBFX, BFI): older slot only in llvm-mca, "
+            "simtiny and silicon [jnk0le]; a remaining gap comes from what they pair with",
             "llvm-mca",
         ),
         Cause(

@@ -7,8 +7,10 @@ ranges) do not overlap. Two kinds of sharing make buffers groups of tensors:
 - in-place operators: when an operator's kernel can write its output over input 0 (the lowering
   says so) and input 0 dies at that operator, the output takes input 0's offset; the group's
   size is its largest member.
-Groups are then placed by first fit, trying several orders (by size, by start, by length of
-life) and keeping the smallest arena.
+A group is placed as a whole (one offset) but occupies, at each moment, only what its member
+alive then needs: a chain of in-place operators takes the expanded tensor's bytes only while
+that tensor lives. Groups are placed by first fit, trying several orders (by size, by start,
+by length of life, by area) and keeping the smallest arena.
 """
 
 from __future__ import annotations
@@ -22,23 +24,41 @@ from simtiny.model import Graph
 ALIGN = 16
 
 
+Segment = tuple[int, int, int]  # (size, first, last): bytes needed over an operator range
+
+
 @dataclass(frozen=True)
 class Buffer:
     """One arena allocation: a group of tensors (key = its owner, >= 0) or the scratch of
-    operator -key-1."""
+    operator -key-1; `segments` say how many bytes it needs when."""
 
     key: int
-    size: int
+    size: int  # the most it ever needs
     first: int  # index of the operator that writes it first (-1: a graph input)
     last: int  # index of the operator that reads it last (len(ops): a graph output)
     offset: int = 0
+    segments: tuple[Segment, ...] = ()
 
     @property
     def is_scratch(self) -> bool:
         return self.key < 0
 
+    def parts(self) -> tuple[Segment, ...]:
+        return self.segments or ((self.size, self.first, self.last),)
+
+    def size_at(self, op_index: int) -> int:
+        return max((size for size, lo, hi in self.parts() if lo <= op_index <= hi), default=0)
+
     def overlaps(self, other: Buffer) -> bool:
         return self.first <= other.last and other.first <= self.last
+
+    def clashes(self, offset: int, other: Buffer) -> bool:
+        """Would this buffer at `offset` share a byte with `other` at a moment both are live?"""
+        for size, lo, hi in self.parts():
+            for osize, olo, ohi in other.parts():
+                if lo <= ohi and olo <= hi and offset < other.offset + osize and other.offset < offset + size:
+                    return True
+        return False
 
 
 @dataclass
@@ -52,11 +72,11 @@ class MemoryPlan:
     strategy: str = ""  # the placement order that won
 
     def live_at(self, op_index: int) -> list[Buffer]:
-        return [b for b in self.buffers if b.first <= op_index <= b.last]
+        return [b for b in self.buffers if b.size_at(op_index)]
 
     def peak_at(self, op_index: int) -> int:
         """Bytes of the arena live while operator `op_index` runs."""
-        return sum(b.size for b in self.live_at(op_index))
+        return sum(b.size_at(op_index) for b in self.buffers)
 
 
 def _align(n: int) -> int:
@@ -121,11 +141,20 @@ def lifetimes(graph: Graph, in_place: bool = True) -> tuple[list[Buffer], dict[i
     """Buffers (groups and scratch) with their lifetimes, before placement."""
     first, last = _uses(graph)
     owner, running_in_place = groups(graph, in_place)
-    span: dict[int, tuple[int, int, int]] = {}
+    members: dict[int, list[Segment]] = {}
     for t, root in owner.items():
-        lo, hi, size = span.get(root, (first[t], last[t], 0))
-        span[root] = (min(lo, first[t]), max(hi, last[t]), max(size, graph.tensor(t).nbytes))
-    buffers = [Buffer(root, _align(size), lo, hi) for root, (lo, hi, size) in sorted(span.items())]
+        members.setdefault(root, []).append((_align(graph.tensor(t).nbytes), first[t], last[t]))
+    buffers = [
+        Buffer(
+            root,
+            max(size for size, _, _ in segs),
+            min(lo for _, lo, _ in segs),
+            max(hi for _, _, hi in segs),
+            0,
+            tuple(sorted(segs, key=lambda s: (s[1], s[2]))),
+        )
+        for root, segs in sorted(members.items())
+    ]
     for i, op in enumerate(graph.operators):
         size = ops.scratch_bytes(op, graph, i in running_in_place)
         if size:
@@ -143,14 +172,13 @@ ORDERS: dict[str, Callable[[Buffer], tuple]] = {
 
 
 def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[Buffer]:
+    """Lowest offset at which each buffer, in turn, clashes with nothing placed before it."""
     placed: list[Buffer] = []
     for buf in sorted(buffers, key=order):
-        offset = 0
-        for other in sorted((b for b in placed if b.overlaps(buf)), key=lambda b: b.offset):
-            if offset + buf.size <= other.offset:
-                break
-            offset = max(offset, other.offset + other.size)
-        placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, offset))
+        neighbours = [b for b in placed if b.overlaps(buf)]
+        candidates = sorted({0} | {b.offset + size for b in neighbours for size, _, _ in b.parts()})
+        offset = next(c for c in candidates if not any(buf.clashes(c, b) for b in neighbours))
+        placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, offset, buf.segments))
     return placed
 
 
@@ -165,7 +193,7 @@ def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
         strategy = "no reuse"
         placed, top = [], 0
         for buf in sorted(pending, key=ORDERS["start"]):
-            placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top))
+            placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top, buf.segments))
             top += buf.size
     top = max((b.offset + b.size for b in placed), default=0)
     offsets = {b.key: b.offset for b in placed if not b.is_scratch}
@@ -174,6 +202,11 @@ def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
             offsets[t] = offsets[root]
     scratch = {-b.key - 1: b.offset for b in placed if b.is_scratch}
     return MemoryPlan(
-        _align(top), offsets, scratch, sorted(placed, key=lambda b: b.offset), alias_of,
-        running_in_place, strategy,
+        _align(top),
+        offsets,
+        scratch,
+        sorted(placed, key=lambda b: b.offset),
+        alias_of,
+        running_in_place,
+        strategy,
     )

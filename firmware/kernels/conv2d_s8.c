@@ -15,6 +15,7 @@ void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *
     const int32_t step_x = p->dilation_w * p->input_c;       /* input elements between taps */
     const int32_t step_y = p->dilation_h * in_row;
     const int32_t input_offset = p->input_offset;
+    const int contiguous = p->groups == 1 && p->dilation_w == 1;
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = input + b * p->input_h * in_row;
@@ -33,6 +34,7 @@ void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *
                     window += (iy0 + fy0 * p->dilation_h) * in_row + (ix0 + fx0 * p->dilation_w) * p->input_c;
                     first_tap = fy0 * filter_row + fx0 * fc;
                 }
+                const int32_t run_len = (fx1 - fx0) * fc;
                 for (int32_t g = 0; g < p->groups; g++) {
                     const int8_t *xg = window + g * fc;
                     for (int32_t k = 0; k < per_group; k++) {
@@ -40,18 +42,35 @@ void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *
                         const int8_t *wk = filter + oc * filter_size + first_tap;
                         uint32_t acc = 0;
                         const int8_t *xrow = xg;
-                        for (int32_t fy = fy0; fy < fy1; fy++) {
-                            const int8_t *x = xrow;
-                            const int8_t *w = wk;
-                            for (int32_t fx = fx0; fx < fx1; fx++) {
-                                for (int32_t c = 0; c < fc; c++) {
-                                    acc += (uint32_t)((int32_t)w[c] * ((int32_t)x[c] + input_offset));
+                        if (contiguous) {
+                            /* one group, no horizontal dilation: a window row's taps and
+                             * channels are run_len consecutive bytes in both input and filter;
+                             * pipelined: each pair of loads one step ahead of its multiply */
+                            for (int32_t fy = fy0; fy < fy1 && run_len > 0; fy++) {
+                                int32_t xv = xrow[0], wv = wk[0];
+                                for (int32_t i = 1; i < run_len; i++) {
+                                    acc += (uint32_t)(wv * (xv + input_offset));
+                                    xv = xrow[i];
+                                    wv = wk[i];
                                 }
-                                x += step_x;
-                                w += fc;
+                                acc += (uint32_t)(wv * (xv + input_offset));
+                                xrow += step_y;
+                                wk += filter_row;
                             }
-                            xrow += step_y;
-                            wk += filter_row;
+                        } else {
+                            for (int32_t fy = fy0; fy < fy1; fy++) {
+                                const int8_t *x = xrow;
+                                const int8_t *w = wk;
+                                for (int32_t fx = fx0; fx < fx1; fx++) {
+                                    for (int32_t c = 0; c < fc; c++) {
+                                        acc += (uint32_t)((int32_t)w[c] * ((int32_t)x[c] + input_offset));
+                                    }
+                                    x += step_x;
+                                    w += fc;
+                                }
+                                xrow += step_y;
+                                wk += filter_row;
+                            }
                         }
                         if (bias) acc += (uint32_t)bias[oc];
                         const int32_t q = p->per_channel ? oc : 0;

@@ -17,7 +17,7 @@ typedef struct {
     int32_t output_offset;     /* output zero point */
     int32_t act_min, act_max;
     const int32_t *multiplier; /* one per output channel, or one for all (per_channel = 0) */
-    const int32_t *shift;
+    const int8_t *shift;       /* in [-31, 30], int8 to save flash */
     int32_t per_channel;
 } st_conv2d_params;
 
@@ -41,12 +41,23 @@ static inline void st_conv_tap_range(int32_t origin, int32_t dilation, int32_t s
 /* LiteRT's convolutions requantise with gemmlowp's double rounding (measured on the
  * ai-edge-litert wheel: TFLITE_SINGLE_ROUNDING is not in effect for CONV_2D and
  * DEPTHWISE_CONV_2D): x << left_shift (wrapping, as the compiled int32 multiply does),
- * a rounding doubling high multiply, then a rounding right shift. shift in [-31, 30]. */
+ * a rounding doubling high multiply, then a rounding right shift. shift in [-31, 30].
+ * The high multiply is st_sat_rounding_doubling_high_mul in fewer instructions: with
+ * ab = a * b, gemmlowp's (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31, truncated toward zero,
+ * equals floor((ab + 2^30) / 2^31) for either sign of ab (for ab < 0 the truncation adds
+ * 2^31 - 1 before flooring, and 1 - 2^30 + 2^31 - 1 = 2^30). */
 static inline int32_t st_conv_requantize(int32_t x, int32_t multiplier, int32_t shift) {
     const int left = shift > 0 ? (int)shift : 0;
     const int right = shift > 0 ? 0 : (int)-shift;
     const int32_t scaled = (int32_t)((uint32_t)x << left);
-    return st_rounding_divide_by_pot(st_sat_rounding_doubling_high_mul(scaled, multiplier), right);
+    int32_t high;
+    if (scaled == INT32_MIN && multiplier == INT32_MIN) {
+        high = INT32_MAX; /* the one product that does not fit */
+    } else {
+        /* >> of a negative int64 is an arithmetic shift with gcc and clang (floor) */
+        high = (int32_t)(((int64_t)scaled * (int64_t)multiplier + (1LL << 30)) >> 31);
+    }
+    return st_rounding_divide_by_pot(high, right);
 }
 
 #endif

@@ -6,6 +6,12 @@ QuantizeMultiplier(double(input_scale) * double(filter_scale) / double(output_sc
 Padding and output size follow ComputePaddingHeightWidth (tflite/kernels/padding.h). Unlike
 FULLY_CONNECTED, the wheel's convolutions requantise with gemmlowp's double rounding (measured;
 see st_conv_requantize in firmware/kernels/conv2d_s8.h).
+
+Pointwise convolutions (1x1 filter, stride 1, one group) run a dedicated kernel (conv1x1_s8)
+with the input offset folded into the bias. Both operators can run in place, the output over
+input 0's buffer: pointwise convolutions pixel by pixel (scratch: one pixel's input channels),
+depthwise convolutions with depth multiplier 1 channel plane by channel plane (scratch: one
+input plane). The per-channel shifts are stored as int8 (they lie in [-31, 30]).
 """
 
 from __future__ import annotations
@@ -136,7 +142,7 @@ def requant_consts(op: Operator, graph: Graph, ctx, prefix: str) -> tuple[str, s
     """Per-channel multiplier/shift arrays (one entry when the filter is per-tensor), as LiteRT."""
     pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
     mult = ctx.const(f"{prefix}_mult", np.array([m for m, _ in pairs], dtype=np.int32))
-    shift = ctx.const(f"{prefix}_shift", np.array([s for _, s in pairs], dtype=np.int32))
+    shift = ctx.const(f"{prefix}_shift", np.array([s for _, s in pairs], dtype=np.int8))
     return mult, shift, 1 if len(pairs) > 1 else 0
 
 
@@ -145,8 +151,65 @@ def act_bounds(op: Operator, graph: Graph) -> tuple[int, int]:
     return activation_range(op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point())
 
 
+def folded_bias(op: Operator, graph: Graph) -> np.ndarray:
+    """bias + input_offset * (sum of each output channel's filter), wrapped to int32 like the
+    kernel's accumulator: the pointwise kernel then sums filter * input alone."""
+    x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+    assert w.data is not None
+    filters = w.data.reshape(w.shape[0], -1).astype(np.int64)
+    total = filters.sum(axis=1) * -x.zero_point()
+    if has_bias(op):
+        b = graph.tensor(op.inputs[2])
+        assert b.data is not None
+        total = total + b.data.reshape(-1).astype(np.int64)
+    return (total & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+
+
+def interleaved_filter(w: Tensor) -> np.ndarray:
+    """A 1x1 filter [Cout, Cin] as conv1x1_s8 reads it: output channels in groups of four,
+    each group [Cin][4], then the remaining Cout % 4 rows unchanged."""
+    assert w.data is not None
+    rows = w.data.reshape(w.shape[0], -1)
+    full = rows.shape[0] // 4 * 4
+    groups = rows[:full].reshape(-1, 4, rows.shape[1]).transpose(0, 2, 1)
+    return np.concatenate([groups.reshape(-1), rows[full:].reshape(-1)]).astype(np.int8)
+
+
+def in_place_refused(ctx, op: Operator) -> None:
+    if getattr(ctx, "in_place", False):
+        raise ValueError(f"operator {op.index} ({op.opcode}) planned in place, which its kernel cannot do")
+
+
+def scratch_of(ctx, op: Operator) -> str:
+    """The in-place kernels' scratch buffer, as int8_t *."""
+    if ctx.scratch == "0":
+        raise ValueError(f"operator {op.index} ({op.opcode}) runs in place without its scratch buffer")
+    return f"(int8_t *){ctx.scratch}"
+
+
 class Conv2D:
     opcodes = ("CONV_2D",)
+
+    @staticmethod
+    def pointwise(op: Operator, graph: Graph) -> bool:
+        """1x1 filter, stride 1, one group: output pixel p depends on input pixel p alone
+        (padding and dilation change nothing for a 1x1 filter)."""
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        o = op.options
+        return (
+            tuple(w.shape[1:3]) == (1, 1)
+            and int(o.get("stride_h", 1)) == 1
+            and int(o.get("stride_w", 1)) == 1
+            and w.shape[3] == x.shape[3]
+        )
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """Pointwise convolutions write each pixel's outputs after copying its inputs."""
+        return self.check(op, graph) is None and self.pointwise(op, graph)
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
+        """In place: one pixel's input channels."""
+        return graph.tensor(op.inputs[0]).shape[3] if in_place and self.in_place(op, graph) else 0
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = common_reason(op, graph, channel_dim=0)
@@ -164,6 +227,9 @@ class Conv2D:
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        if self.pointwise(op, graph):
+            return self.lower_pointwise(op, graph, ctx)
+        in_place_refused(ctx, op)
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_conv")
@@ -190,9 +256,47 @@ class Conv2D:
         )
         return KernelCall(call, ("conv2d_s8",), (decl,))
 
+    def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        p = ctx.ident(f"op{op.index}_conv1x1")
+        mult, shift, per_channel = requant_consts(op, graph, ctx, p)
+        bias = ctx.const(f"{p}_bias", folded_bias(op, graph))
+        filt = ctx.const(f"{p}_filter", interleaved_filter(w))
+        act_min, act_max = act_bounds(op, graph)
+        decl = (
+            f"static const st_conv1x1_params {p} = {{\n"
+            f"    .pixels = {x.size // x.shape[3]}, .input_c = {x.shape[3]}, .output_c = {w.shape[0]},\n"
+            f"    .output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max},\n"
+            f"    .multiplier = {mult}, .shift = {shift}, .per_channel = {per_channel}}};"
+        )
+        if getattr(ctx, "in_place", False):
+            call = (
+                f"st_conv1x1_s8_inplace(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {bias}, "
+                f"{scratch_of(ctx, op)});"
+            )
+        else:
+            call = (
+                f"st_conv1x1_s8(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {bias}, "
+                f"{ctx.tensor(op.outputs[0])});"
+            )
+        return KernelCall(call, ("conv1x1_s8",), (decl,))
+
 
 class DepthwiseConv2D:
     opcodes = ("DEPTHWISE_CONV_2D",)
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """Depth multiplier 1: output channel c reads input channel c alone, so each input
+        plane is saved to scratch before its output plane overwrites it."""
+        if self.check(op, graph) is not None:
+            return False
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        return w.shape[3] == x.shape[3] and y.shape[1] * y.shape[2] <= x.shape[1] * x.shape[2]
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
+        """In place: one input channel plane."""
+        x = graph.tensor(op.inputs[0])
+        return x.shape[1] * x.shape[2] if in_place and self.in_place(op, graph) else 0
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = common_reason(op, graph, channel_dim=3)
@@ -229,10 +333,18 @@ class DepthwiseConv2D:
             f"    .multiplier = {mult}, .shift = {shift}, .per_channel = {per_channel}}};"
         )
         bias = ctx.tensor(op.inputs[2]) if has_bias(op) else "0"
-        call = (
-            f"st_depthwise_conv2d_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-            f"{bias}, {ctx.tensor(op.outputs[0])});"
-        )
+        if getattr(ctx, "in_place", False):
+            if not self.in_place(op, graph):
+                in_place_refused(ctx, op)
+            call = (
+                f"st_depthwise_conv2d_s8_inplace(&{p}, {ctx.tensor(op.inputs[0])}, "
+                f"{ctx.tensor(op.inputs[1])}, {bias}, {scratch_of(ctx, op)});"
+            )
+        else:
+            call = (
+                f"st_depthwise_conv2d_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+                f"{bias}, {ctx.tensor(op.outputs[0])});"
+            )
         return KernelCall(call, ("depthwise_conv2d_s8",), (decl,))
 
 

@@ -366,7 +366,7 @@ def test_depthwise_refusals() -> None:
 
 # ---- the kernels build for the Cortex-M7 -------------------------------------------------------
 
-KERNEL_FILES = ["conv2d_s8.c", "depthwise_conv2d_s8.c"]
+KERNEL_FILES = ["conv2d_s8.c", "depthwise_conv2d_s8.c", "conv1x1_s8.c"]
 M7_FLAGS = ["-std=c99", "-ffreestanding", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS}", "-c"]
 
 

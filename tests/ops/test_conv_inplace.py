@@ -1,0 +1,331 @@
+"""CONV_2D 1x1 and DEPTHWISE_CONV_2D in place (output over input 0) against LiteRT, bit for bit.
+
+Each model packs independent operators whose input dies at the operator, so simtiny's memory
+planner puts every output over its input; the tests assert that it did (plan.in_place), that
+the in-place kernels were emitted with the scratch they asked for, and that the outputs match
+LiteRT's reference kernels. The pointwise kernel's out-of-place form runs on the same models
+with reuse off. A sample of mcunet-in4's real depthwise and 1x1 layers closes the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simtiny import ops
+from simtiny.codegen import generate
+from simtiny.hostrun import load_host_model
+from simtiny.model import Graph, Operator, load_model, parse_model
+from simtiny.ops.conv import out_size_and_padding
+from simtiny.plan import ALIGN, plan_memory
+from simtiny.tflite_writer import OpSpec, build_model
+from tests.opcheck import random_input, reference_interpreter
+from tests.ops.test_conv import (
+    ACTIVATIONS,
+    Case,
+    act_tensor,
+    bias_tensor,
+    check_against_zero_bias,
+    filter_tensor,
+    pack,
+    spec_of,
+)
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "models"
+
+
+def aligned(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def expected_scratch(graph: Graph, index: int) -> int:
+    """What each in-place kernel asks for: one pixel's channels (1x1) or one plane (depthwise)."""
+    op = graph.operators[index]
+    x = graph.tensor(op.inputs[0])
+    return x.shape[3] if op.opcode == "CONV_2D" else x.shape[1] * x.shape[2]
+
+
+def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = True) -> int:
+    """Plan (in place, or with reuse off: every tensor apart), check the plan and the emitted
+    kernels, then compare `samples` random inputs with LiteRT. Returns the elements compared."""
+    tensors, op_specs, inputs, outputs, label = pack(cases)
+    model = build_model(tensors, op_specs, inputs, outputs)
+    graph = parse_model(model)
+    assert not ops.unsupported(graph), label
+    plan = plan_memory(graph, reuse=in_place)
+    generated = generate(graph, plan)
+    n = len(op_specs)
+    if in_place:
+        assert plan.in_place == set(range(n)), f"{label}: in place {sorted(plan.in_place)} of {n}"
+        for i, op in enumerate(graph.operators):
+            assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
+            sizes = {b.key: b.size for b in plan.buffers}
+            assert sizes[-i - 1] == aligned(expected_scratch(graph, i)), label
+        assert generated.source.count("_inplace(&") == n, label
+    else:
+        assert not plan.in_place and "_inplace(" not in generated.source, label
+    host = load_host_model(generated, graph)
+    interpreter = reference_interpreter(model)
+    rng = np.random.default_rng(seed)
+    elements = 0
+    for sample in range(samples):
+        values = [random_input(rng, tensors[i]) for i in inputs]
+        for detail, value in zip(interpreter.get_input_details(), values, strict=True):
+            interpreter.set_tensor(detail["index"], value)
+        interpreter.invoke()
+        want = [interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()]
+        for k, (w, g) in enumerate(zip(want, host.run(values), strict=True)):
+            assert w.shape == g.shape, f"{label}: output {k} shape {g.shape}, LiteRT {w.shape}"
+            diff = np.flatnonzero(w.reshape(-1) != g.reshape(-1))
+            if diff.size:
+                i = int(diff[0])
+                raise AssertionError(
+                    f"{label}: sample {sample} output {k} ({'in place' if in_place else 'apart'}): "
+                    f"{diff.size} of {w.size} differ; first at {i}: simtiny {g.reshape(-1)[i]}, "
+                    f"LiteRT {w.reshape(-1)[i]}"
+                )
+            elements += w.size
+    return elements
+
+
+# ---- pointwise (1x1, stride 1) ----------------------------------------------------------------
+
+
+def channels(rng: np.random.Generator, kind: str) -> tuple[int, int]:
+    """(Cin, Cout) expanding, contracting or equal; odd and tiny sizes included."""
+    a, b = sorted(int(v) for v in rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 24, 33], 2, replace=False))
+    if kind == "expand":
+        return a, b
+    if kind == "contract":
+        return b, a
+    return a, a
+
+
+def random_pointwise(rng: np.random.Generator, index: int, kind: str) -> Case:
+    cin, cout = channels(rng, kind)
+    h, w = (int(v) for v in rng.integers(1, 10, 2))
+    batches = int(rng.choice([1, 1, 1, 2]))
+    per_channel = bool(rng.random() < 0.6)
+    extreme = bool(rng.random() < 0.15)
+    activation = str(rng.choice(ACTIVATIONS))
+    padding = str(rng.choice(["SAME", "VALID"]))
+    dilation = int(rng.choice([1, 1, 1, 2]))  # changes nothing for a 1x1 filter
+    tensors = [
+        act_tensor("x", (batches, h, w, cin), rng, extreme),
+        filter_tensor((cout, 1, 1, cin), 0, rng, per_channel, extreme),
+        bias_tensor(cout, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
+        act_tensor("y", (batches, h, w, cout), rng, extreme),
+    ]
+    options = {"padding": padding, "stride_h": 1, "stride_w": 1, "dilation_h_factor": dilation,
+               "dilation_w_factor": dilation, "fused_activation_function": activation}
+    label = (f"1x1#{index} {kind} x{tensors[0].shape} w{tensors[1].shape} {padding} d{dilation} {activation} "
+             f"{'per-channel' if per_channel else 'per-tensor'}{' extreme scales' if extreme else ''}")
+    return Case(label, tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options))
+
+
+POINTWISE_MODELS, DEPTHWISE_MODELS, CASES_PER_MODEL, SAMPLES = 30, 40, 6, 4
+
+
+@pytest.mark.parametrize("seed", range(POINTWISE_MODELS))
+def test_pointwise_in_place(seed: int) -> None:
+    rng = np.random.default_rng(3000 + seed)
+    kinds = ["expand", "contract", "equal"]
+    cases = [random_pointwise(rng, i, kinds[(seed + i) % 3]) for i in range(CASES_PER_MODEL)]
+    assert run_planned(cases, seed, SAMPLES) > 0
+
+
+@pytest.mark.parametrize("seed", range(0, POINTWISE_MODELS, 3))
+def test_pointwise_apart(seed: int) -> None:
+    """The pointwise kernel out of place, on the same operators."""
+    rng = np.random.default_rng(3000 + seed)
+    kinds = ["expand", "contract", "equal"]
+    cases = [random_pointwise(rng, i, kinds[(seed + i) % 3]) for i in range(CASES_PER_MODEL)]
+    assert run_planned(cases, seed, SAMPLES, in_place=False) > 0
+
+
+def test_pointwise_every_activation_and_quantization() -> None:
+    """Each fused activation, per channel and per tensor, expanding and contracting."""
+    rng = np.random.default_rng(31)
+    cases = []
+    for i, activation in enumerate(ACTIVATIONS):
+        for per_channel in (False, True):
+            for cin, cout in ((5, 19), (19, 5), (9, 9)):
+                tensors = [act_tensor("x", (1, 3, 5, cin), rng, False),
+                           filter_tensor((cout, 1, 1, cin), 0, rng, per_channel, False),
+                           bias_tensor(cout, rng, 3000), act_tensor("y", (1, 3, 5, cout), rng, False)]
+                options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": activation}
+                cases.append(Case(f"1x1 {activation} {per_channel} {cin}->{cout}#{i}", tensors,
+                                  OpSpec("CONV_2D", [0, 1, 2], [3], options)))
+    assert run_planned(cases, 31, 6) > 0
+
+
+@pytest.mark.parametrize("shape", [(3, 11), (11, 3)])
+def test_pointwise_without_bias(shape: tuple[int, int]) -> None:
+    """No bias input (LiteRT's reference gets zeros instead, as it refuses a missing bias)."""
+    rng = np.random.default_rng(shape[0])
+    cin, cout = shape
+    tensors = [act_tensor("x", (1, 4, 3, cin), rng, False), filter_tensor((cout, 1, 1, cin), 0, rng, True, False),
+               act_tensor("y", (1, 4, 3, cout), rng, False)]
+    options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": "RELU"}
+    graph = parse_model(build_model(tensors, [OpSpec("CONV_2D", [0, 1, -1], [2], options)], [0], [2]))
+    assert plan_memory(graph).in_place == {0}
+    check_against_zero_bias(tensors, OpSpec("CONV_2D", [0, 1, -1], [2], options), 6, shape[0])
+
+
+# ---- depthwise, depth multiplier 1 ------------------------------------------------------------
+
+
+def random_depthwise(rng: np.random.Generator, index: int) -> Case:
+    while True:
+        h, w = (int(v) for v in rng.integers(1, 13, 2))
+        k = int(rng.choice([1, 3, 3, 5, 7]))
+        fh, fw = (k, k) if rng.random() < 0.85 else (int(v) for v in rng.integers(1, 6, 2))
+        sh = int(rng.choice([1, 2, 2, 3]))
+        sw = sh if rng.random() < 0.8 else int(rng.choice([1, 2]))
+        d = int(rng.choice([1, 1, 1, 2, 3]))
+        padding = str(rng.choice(["SAME", "VALID"]))
+        oh, _ = out_size_and_padding(padding, h, fh, sh, d)
+        ow, _ = out_size_and_padding(padding, w, fw, sw, d)
+        if oh >= 1 and ow >= 1:
+            break
+    c = int(rng.integers(1, 13))
+    batches = int(rng.choice([1, 1, 1, 1, 2]))
+    per_channel = bool(rng.random() < 0.6)
+    extreme = bool(rng.random() < 0.15)
+    filter_zp = bool(rng.random() < 0.1)
+    with_bias = bool(rng.random() < 0.85)
+    activation = str(rng.choice(ACTIVATIONS))
+    tensors = [
+        act_tensor("x", (batches, h, w, c), rng, extreme),
+        filter_tensor((1, fh, fw, c), 3, rng, per_channel, extreme, filter_zp),
+        bias_tensor(c, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
+        act_tensor("y", (batches, oh, ow, c), rng, extreme),
+    ]
+    options = {"padding": padding, "stride_h": sh, "stride_w": sw, "dilation_h_factor": d,
+               "dilation_w_factor": d, "depth_multiplier": 1, "fused_activation_function": activation}
+    label = (f"dw#{index} x{tensors[0].shape} k{fh}x{fw} s{sh},{sw} d{d} {padding} {activation} "
+             f"{'per-channel' if per_channel else 'per-tensor'}{'' if with_bias else ' no bias'}"
+             f"{' extreme scales' if extreme else ''}")
+    return Case(label, tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2] if with_bias else [0, 1], [3], options))
+
+
+@pytest.mark.parametrize("seed", range(DEPTHWISE_MODELS))
+def test_depthwise_in_place(seed: int) -> None:
+    rng = np.random.default_rng(4000 + seed)
+    assert run_planned([random_depthwise(rng, i) for i in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+@pytest.mark.parametrize("seed", range(0, DEPTHWISE_MODELS, 5))
+def test_depthwise_apart(seed: int) -> None:
+    """The same operators out of place (the NHWC kernel, depth multiplier 1)."""
+    rng = np.random.default_rng(4000 + seed)
+    cases = [random_depthwise(rng, i) for i in range(CASES_PER_MODEL)]
+    assert run_planned(cases, seed, SAMPLES, in_place=False) > 0
+
+
+def test_depthwise_in_place_grid() -> None:
+    """Kernels 3, 5 and 7, strides 1 and 2, SAME and VALID, dilation 1 and 2, on odd sizes."""
+    rng = np.random.default_rng(41)
+    cases = []
+    for k in (3, 5, 7):
+        for s in (1, 2):
+            for padding in ("SAME", "VALID"):
+                for d in (1, 2):
+                    h = 9 + 2 * d * (k // 2)
+                    w = h + 2
+                    oh, _ = out_size_and_padding(padding, h, k, s, d)
+                    ow, _ = out_size_and_padding(padding, w, k, s, d)
+                    tensors = [act_tensor("x", (1, h, w, 7), rng, False),
+                               filter_tensor((1, k, k, 7), 3, rng, bool((k + s + d) % 2), False),
+                               bias_tensor(7, rng, 5000), act_tensor("y", (1, oh, ow, 7), rng, False)]
+                    options = {"padding": padding, "stride_h": s, "stride_w": s, "dilation_h_factor": d,
+                               "dilation_w_factor": d, "fused_activation_function": ACTIVATIONS[(k + s) % 4]}
+                    cases.append(Case(f"dw k{k} s{s} {padding} d{d}", tensors,
+                                      OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
+    assert run_planned(cases, 41, 4) > 0
+
+
+# ---- what may run in place, and the scratch it needs -------------------------------------------
+
+
+def single_op_graph(opcode: str, x: tuple, w: tuple, y: tuple, **options) -> Graph:
+    rng = np.random.default_rng(0)
+    axis = 0 if opcode == "CONV_2D" else 3
+    tensors = [act_tensor("x", x, rng, False), filter_tensor(w, axis, rng, True, False),
+               bias_tensor(w[axis], rng, 10), act_tensor("y", y, rng, False)]
+    opts = {"padding": "SAME", "stride_h": 1, "stride_w": 1, **options}
+    return parse_model(build_model(tensors, [OpSpec(opcode, [0, 1, 2], [3], opts)], [0], [3]))
+
+
+def test_in_place_eligibility_and_scratch() -> None:
+    cases = [  # (opcode, input, filter, output, options, in place?, scratch in place)
+        ("CONV_2D", (1, 6, 5, 8), (24, 1, 1, 8), (1, 6, 5, 24), {}, True, 8),
+        ("CONV_2D", (1, 6, 5, 24), (8, 1, 1, 24), (1, 6, 5, 8), {"padding": "VALID"}, True, 24),
+        ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 8),
+        ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 0),
+        ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 0),
+        ("CONV_2D", (1, 6, 5, 8), (8, 1, 1, 4), (1, 6, 5, 8), {}, False, 0),  # two groups
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 3, 3, 8), (1, 7, 9, 8), {}, True, 63),
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), {"stride_h": 2, "stride_w": 2}, True, 63),
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 4), (1, 3, 3, 8), (1, 7, 9, 8), {"depth_multiplier": 2}, False, 0),
+    ]
+    for opcode, x, w, y, options, want, scratch in cases:
+        graph = single_op_graph(opcode, x, w, y, **options)
+        op = graph.operators[0]
+        assert not ops.unsupported(graph), (opcode, x, w)
+        assert ops.can_run_in_place(op, graph) is want, (opcode, x, w, options)
+        assert ops.scratch_bytes(op, graph, True) == scratch, (opcode, x, w, options)
+        assert ops.scratch_bytes(op, graph, False) == 0
+        assert (0 in plan_memory(graph).in_place) is want
+
+
+def test_in_place_refused_by_kernel() -> None:
+    """A plan that puts a 3x3 convolution in place is a bug, not silently wrong output."""
+    graph = single_op_graph("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8))
+    plan = plan_memory(graph)
+    plan.in_place = {0}
+    with pytest.raises(ValueError, match="in place"):
+        generate(graph, plan)
+
+
+# ---- real layers: mcunet-in4 at 160x160 (the peaks are at these) --------------------------------
+
+MCUNET_IN4 = BENCHMARKS / "mcunet-in4-r160.tflite"
+# every depthwise layer (3x3, 5x5 and 7x7, strides 1 and 2, 80x80 down to 5x5) and every 1x1 layer
+# (expanding up to 192->768, contracting down to 768->320)
+MCUNET_DEPTHWISE = (1, 4, 7, 11, 15, 18, 22, 26, 29, 33, 37, 40, 44, 48, 51, 55, 59)
+MCUNET_POINTWISE = (2, 3, 5, 6, 8, 10, 12, 14, 16, 17, 19, 21, 23, 25, 27, 28, 30, 32, 34, 36, 38, 39, 41,
+                    43, 45, 47, 49, 50, 52, 54, 56, 58, 60)
+MCUNET_OPS = MCUNET_DEPTHWISE + MCUNET_POINTWISE
+
+
+@pytest.fixture(scope="module")
+def mcunet() -> Graph:
+    return load_model(MCUNET_IN4)
+
+
+@pytest.mark.parametrize("index", MCUNET_OPS)
+def test_mcunet_in4_layer_in_place(mcunet: Graph, index: int) -> None:
+    op = mcunet.operators[index]
+    assert op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D")
+    roles = ["x", "w", "b"][: len(op.inputs)]
+    tensors = [spec_of(mcunet, i, role) for i, role in zip(op.inputs, roles, strict=False) if i >= 0]
+    tensors.append(spec_of(mcunet, op.outputs[0], "y"))
+    spec = OpSpec(op.opcode, list(range(len(tensors) - 1)), [len(tensors) - 1], dict(op.options), op.version)
+    label = f"mcunet-in4 op {index} {op.opcode} x{tensors[0].shape} w{tensors[1].shape}"
+    case = Case(label, tensors, spec)
+    assert run_planned([case], index, 2) > 0
+
+
+def test_mcunet_in4_layers_listed(mcunet: Graph) -> None:
+    """MCUNET_OPS is every depthwise and 1x1 layer, and each may run in place (the planner then
+    decides: an expansion's input that a residual ADD still needs does not die there)."""
+    def pointwise(op: Operator) -> bool:
+        return op.opcode == "CONV_2D" and mcunet.tensor(op.inputs[1]).shape[1:3] == (1, 1)
+
+    found = {op.index for op in mcunet.operators if op.opcode == "DEPTHWISE_CONV_2D" or pointwise(op)}
+    assert found == set(MCUNET_OPS)
+    assert all(ops.can_run_in_place(mcunet.operators[i], mcunet) for i in MCUNET_OPS)
+    assert not ops.can_run_in_place(mcunet.operators[0], mcunet)  # the 3x3 stride-2 stem
