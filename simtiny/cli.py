@@ -141,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="an input (.npy, or .bmp/.png for image models), once per model input in order",
     )
+    run.add_argument(
+        "--image-mode",
+        choices=["pixels", "raw"],
+        default="pixels",
+        help="BMP/PNG inputs: 'pixels' maps pixel p to p-128 (int8), p (uint8), p/255 (float32); 'raw' "
+        "takes the image bytes as the int8/uint8 input, as TF-Lite Micro's test images are made",
+    )
     run.add_argument("--seed", type=int, default=0, help="seed of the first random input (default 0)")
     run.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to run")
     _platform_option(run)
@@ -184,6 +191,27 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0)
     check.add_argument("--json", type=Path, metavar="OUT", help="also write the verdicts as JSON")
     check.set_defaults(func=_cmd_check)
+
+    bench = sub.add_parser(
+        "bench",
+        help="reproduce the survey's Table 3 in simulation, beside the published figures",
+        description="Build, verify bit-exact and measure the paper's networks (benchmarks/models/) or the "
+        "models given: latency at the platform clock (with the memory system and zero-wait), peak SRAM, "
+        "flash, MACs and MAC/cycle; print a table and write table3.md, table3.json and table3.png with the "
+        "published CMSIS-NN, X-Cube-AI, TinyEngine and TF-Lite Micro figures beside simtiny's.",
+        epilog="exit codes: 0 every network bit-exact, 1 a network's outputs differ, 2 model or usage error, "
+        "3 firmware fault",
+    )
+    bench.add_argument(
+        "--models",
+        type=Path,
+        nargs="+",
+        metavar="MODEL",
+        help="models to run instead of the paper's four (a .tflite path, or a network name such as "
+        "proxyless-w0.3-r64)",
+    )
+    bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the table3.* files (default build/bench)")
+    bench.set_defaults(func=_cmd_bench)
 
     build = sub.add_parser(
         "build",
@@ -301,6 +329,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         lift_limits=args.no_memory_limits,
         debug_layers=args.debug_layers,
         memory_model=not args.ideal_memory,
+        image_mode=args.image_mode,
         sram_budget=args.sram_budget,
         flash_budget=args.flash_budget,
     )
@@ -355,6 +384,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
         }
         _write_json(args.json, data, args.models)
     return 0 if all(v.passed for v in verdicts) else 1
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from simtiny.bench import bench_command
+
+    return bench_command(args.models, args.out)
 
 
 def _refuse_overwrite(path: Path, inputs: Sequence[Path]) -> None:

@@ -1,8 +1,11 @@
 """Model inputs from files: .npy arrays, or BMP/PNG images for image models.
 
-Images map pixels to the model's input type the way TFLite's image examples do: int8 inputs
-take p - 128, uint8 inputs take p, float32 inputs take p / 255. The image must already have the
-model's height, width and channel count (grayscale or RGB); simtiny does not resize.
+Images, image_mode "pixels" (the default, for ordinary pictures): int8 inputs take p - 128,
+uint8 inputs take p, float32 inputs take p / 255. image_mode "raw": the image's bytes are the
+input's bytes (int8 or uint8), which is how TF-Lite Micro's test images are made: its
+generate_cc_arrays.py writes a BMP's bytes into an int8_t array (person_detect's person.bmp and
+no_person.bmp). The image must already have the model's height, width and channel count;
+simtiny does not resize.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from simtiny.errors import InputError
 from simtiny.model import NUMPY_DTYPES, Tensor
 
 IMAGE_SUFFIXES = (".bmp", ".png")
+IMAGE_MODES = ("pixels", "raw")
 
 
-def load_input(path: Path, tensor: Tensor, position: int) -> np.ndarray:
+def load_input(path: Path, tensor: Tensor, position: int, image_mode: str = "pixels") -> np.ndarray:
     """Read one input file and check it against the model input it is for."""
     if not path.is_file():
         raise InputError(f"{path}: no such input file")
@@ -25,7 +29,7 @@ def load_input(path: Path, tensor: Tensor, position: int) -> np.ndarray:
     if suffix == ".npy":
         value = _npy(path)
     elif suffix in IMAGE_SUFFIXES:
-        value = _image(path, tensor)
+        value = _image(path, tensor, image_mode)
     else:
         raise InputError(f"{path}: unknown input format (use .npy, .bmp or .png)")
     return conform(value, tensor, position, str(path))
@@ -53,7 +57,7 @@ def _npy(path: Path) -> np.ndarray:
         raise InputError(f"{path}: not a readable .npy file ({exc})") from None
 
 
-def _image(path: Path, tensor: Tensor) -> np.ndarray:
+def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray:
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:
@@ -76,6 +80,10 @@ def _image(path: Path, tensor: Tensor) -> np.ndarray:
             f"{shape[2]}x{shape[1]} (resize it first)"
         )
     pixels = pixels.reshape(shape)
+    if image_mode == "raw":
+        if tensor.dtype not in ("int8", "uint8"):
+            raise InputError(f"{path}: --image-mode raw feeds int8 or uint8 inputs, not {tensor.dtype}")
+        return pixels.view(np.int8) if tensor.dtype == "int8" else pixels
     if tensor.dtype == "int8":
         return (pixels.astype(np.int16) - 128).astype(np.int8)
     if tensor.dtype == "uint8":

@@ -38,6 +38,7 @@ class RunOptions:
     lift_limits: bool = False
     debug_layers: bool = False
     memory_model: bool = True
+    image_mode: str = "pixels"  # how BMP/PNG inputs become tensor bytes (simtiny.inputs)
     sram_budget: int | None = None  # overrides the platform's budgets
     flash_budget: int | None = None
 
@@ -130,7 +131,7 @@ def _sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np
                 f"the model has {len(graph.inputs)} input(s), {len(options.inputs)} --input given"
             )
         values = [
-            load_input(p, graph.tensor(t), k)
+            load_input(p, graph.tensor(t), k, options.image_mode)
             for k, (p, t) in enumerate(zip(options.inputs, graph.inputs, strict=True))
         ]
         return [(", ".join(p.name for p in options.inputs), values)]

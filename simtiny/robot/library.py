@@ -1,0 +1,651 @@
+"""The Robot Framework keywords: a thin front over `Machine`; every failure is one line that says
+what differs (first mismatching index and both values, the measured figure against the limit)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from robot.api import logger
+from robot.api.deco import keyword, library
+
+from simtiny import __version__
+from simtiny.errors import InputError, SimtinyError
+from simtiny.modelrun import DoesNotFit, ModelReport
+from simtiny.robot.checks import output_difference, run_outcome, top_class
+from simtiny.robot.machine import Machine
+from simtiny.robot.units import format_ms, format_size, parse_count, parse_duration_ms, parse_size
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _kw(name: str | None = None) -> Callable[[F], F]:
+    """A keyword whose simtiny errors fail it with their one-line message (no class name)."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except SimtinyError as exc:
+                raise AssertionError(str(exc)) from None
+
+        return keyword(name)(run)  # type: ignore[return-value]
+
+    return decorate
+
+
+@library(scope="SUITE", version=__version__, doc_format="ROBOT", auto_keywords=False)
+class SimtinyLibrary:
+    """Verify int8 neural-network firmware on a simulated STM32H743 (Cortex-M7), without a board.
+
+    The library compiles a ``.tflite`` model into firmware with simtiny's kernels, runs it on the
+    simulated microcontroller, runs LiteRT's reference kernels on the same input and compares
+    every output bit for bit. It also runs any Cortex-M7 ELF built for the board and reads its
+    UART. Keywords are named like Renode's where the idea is the same (`Create Machine`,
+    `Wait For Line On Uart`, `Start Emulation`), so a Renode suite reads alike.
+
+    = The machine =
+
+    A suite has one machine (the library's scope is ``SUITE``): a platform, a memory model and
+    budgets, and at most one program loaded on it, either a model (`Load Model`) or a firmware
+    (`Load Firmware`); loading one unloads the other. Keywords that need a run start one when
+    none has run yet: a model runs on one random input (seed 0), a firmware runs from reset to
+    its exit, a fault or the instruction budget. Simulation runs to completion, so
+    `Wait For Line On Uart` searches everything the firmware printed.
+
+    = Memory model =
+
+    By default cycles include the Cortex-M7 caches and flash wait states, which is what
+    `Latency Should Be Below` and cycle limits need. `Use Ideal Memory` (or
+    ``memory_model=False`` on `Create Machine` or on the library import) prices zero-wait
+    memory instead: about five times faster to simulate and the same outputs, flash and SRAM,
+    so prefer it in suites that assert no timing.
+
+    = Units =
+
+    Sizes: ``512 KB``, ``2 MB``, ``64KB``, ``512K`` or a byte count (K = 1024).
+    Durations need a unit: ``30 ms``, ``0.5 s``, ``500 us``.
+    Cycle and instruction counts: ``100000``, ``100_000``, ``100,000``, ``2M``.
+    Paths are relative to the directory Robot runs in; ``${CURDIR}`` makes them relative to
+    the suite file.
+
+    = Failures =
+
+    A failing keyword says what differs in one line: the first mismatching index and both
+    values (``output 0 (seed 0) differs from LiteRT at index 3: firmware 12, LiteRT 13 ...``),
+    or the measured figure against the limit (``peak SRAM is 100.2 KB (102,600 bytes), the
+    limit is 64.0 KB (65,536 bytes)``). simtiny's own errors (unsupported operator, a model
+    that does not fit, a firmware fault) fail the keyword with simtiny's one-line message.
+
+    = Example =
+
+    Two test cases of a suite whose settings import the library with
+    ``Library    simtiny.robot`` (paths relative to a clone of simtiny):
+
+    | Person Detector Is Bit-Exact And Fits
+    |     Create Machine    stm32h743
+    |     Load Model    tests/data/models/person_detect.tflite
+    |     Run Inference    tests/data/models/no_person.bmp
+    |     Outputs Should Match Golden
+    |     Output Should Be Top Class    0
+    |     Peak SRAM Should Be Below    512 KB
+    |     Flash Usage Should Be Below    2 MB
+    |     Latency Should Be Below    100 ms
+    |     Cycles Of Operator Should Be Below    0    5M
+    |
+    | Hello Firmware Prints And Exits
+    |     Create Machine    stm32h743    memory_model=False
+    |     ${elf}=    Build Firmware    firmware/tests/hello.c
+    |     Load Firmware    ${elf}
+    |     Wait For Line On Uart    hello from USART3
+    |     Firmware Should Exit With    7
+    """
+
+    def __init__(self, platform: str = "stm32h743", memory_model: bool = True, toolchain: str | None = None) -> None:
+        """Defaults for every `Create Machine` of the suite.
+
+        ``platform`` is the board (``stm32h743``), ``memory_model=False`` prices ideal memory,
+        ``toolchain`` is ``gcc`` or ``zig`` (default: gcc if installed, else zig).
+
+        | Library    simtiny.robot    memory_model=False
+        """
+        self._defaults = (platform, memory_model, toolchain)
+        self._machine: Machine | None = None
+
+    @property
+    def machine(self) -> Machine:
+        """The suite's machine, created with the import's defaults on first use."""
+        if self._machine is None:
+            try:
+                self._machine = Machine(*self._defaults)
+            except SimtinyError as exc:
+                raise AssertionError(str(exc)) from None
+        return self._machine
+
+    # --- the machine ----------------------------------------------------------------------
+
+    @_kw()
+    def create_machine(
+        self, platform: str | None = None, memory_model: bool | None = None, toolchain: str | None = None
+    ) -> None:
+        """Creates a fresh machine: nothing loaded, the platform's own budgets.
+
+        Arguments left out take the library import's values (``stm32h743``, memory model on,
+        the default toolchain).
+
+        | Create Machine    stm32h743
+        | Create Machine    stm32h743    memory_model=False
+        | Create Machine    stm32h743    toolchain=zig
+        """
+        default_platform, default_memory, default_toolchain = self._defaults
+        self._machine = Machine(
+            platform or default_platform,
+            default_memory if memory_model is None else memory_model,
+            toolchain or default_toolchain,
+        )
+        logger.info(f"machine {self._machine.platform.name} ({self._machine.memory_note()})")
+
+    @_kw()
+    def use_ideal_memory(self) -> None:
+        """Prices zero-wait memory in the runs that follow (about five times faster to simulate).
+
+        Outputs, flash and SRAM are the same; cycles and latency are lower than the board's.
+
+        | Use Ideal Memory
+        """
+        self.machine.memory_model = False
+
+    @_kw()
+    def use_memory_model(self) -> None:
+        """Models the Cortex-M7 caches and flash wait states in the runs that follow (the default).
+
+        | Use Memory Model
+        """
+        self.machine.memory_model = True
+
+    @_kw("Set SRAM Budget")
+    def set_sram_budget(self, size: str) -> None:
+        """Replaces the platform's SRAM budget (512 KB on the STM32H743), as ``--sram-budget`` does.
+
+        A model whose static RAM plus stack exceeds it no longer fits: `Model Should Fit` and
+        `Run Inference` fail, unless `Ignore Memory Limits` was used.
+
+        | Set SRAM Budget    128 KB
+        """
+        self.machine.set_budgets(sram=parse_size(size))
+
+    @_kw()
+    def set_flash_budget(self, size: str) -> None:
+        """Replaces the platform's flash budget (2 MB on the STM32H743), as ``--flash-budget`` does.
+
+        | Set Flash Budget    1 MB
+        """
+        self.machine.set_budgets(flash=parse_size(size))
+
+    @_kw()
+    def set_instruction_budget(self, count: str) -> None:
+        """Stops a run that has not ended after ``count`` instructions (a firmware that never exits).
+
+        Default: 2,000,000,000 for firmware, 64 per MAC (at least that) for a model.
+
+        | Set Instruction Budget    10M
+        """
+        self.machine.max_instructions = parse_count(count)
+
+    @_kw()
+    def ignore_memory_limits(self) -> None:
+        """Simulates a model that does not fit the board anyway (``--no-memory-limits``).
+
+        `Model Should Fit` still reports the verdict against the real budgets.
+
+        | Ignore Memory Limits
+        """
+        self.machine.lift_limits = True
+
+    # --- models ---------------------------------------------------------------------------
+
+    @_kw()
+    def load_model(self, path: str) -> None:
+        """Loads an int8 ``.tflite`` model and builds its firmware for the machine.
+
+        Fails with simtiny's message if the model uses an operator simtiny cannot compile
+        (naming each one), is a float model or is not a model. Building is cached by content,
+        so loading the same model again is quick.
+
+        | Load Model    ${CURDIR}/models/person_detect.tflite
+        """
+        compiled = self.machine.load_model(path)
+        logger.info(
+            f"{Path(path).name}: {len(compiled.graph.operators)} operators, "
+            f"flash {format_size(compiled.flash_bytes)}, static RAM {format_size(compiled.static_ram)}"
+        )
+
+    @_kw()
+    def run_inference(self, *inputs: str) -> list:
+        """Runs the loaded model on the given inputs and LiteRT's reference kernels on the same.
+
+        One file per model input, in order: ``.npy`` (the input's dtype and shape, the batch
+        dimension may be left out), or ``.bmp`` or ``.png`` for image models. Without inputs it runs
+        one random input (seed 0), like `Random Input`. Returns the firmware's outputs (numpy
+        arrays). Fails if the model does not fit the board (see `Ignore Memory Limits`) or the
+        firmware faults.
+
+        | Run Inference    ${CURDIR}/models/person.bmp
+        | ${outputs}=    Run Inference    input.npy
+        """
+        report = _robot_hint(self.machine.run_inference, [Path(p) for p in inputs])
+        self._log_run()
+        return report.samples[-1].outputs
+
+    @_kw()
+    def random_input(self, seed: int = 0, samples: int = 1) -> None:
+        """Runs the loaded model on ``samples`` seeded random inputs covering each input's range.
+
+        Sample ``k`` uses seed ``seed + k``, so the same seed gives the same input everywhere
+        (``simtiny run --seed``). Every later check looks at all the samples.
+
+        | Random Input    seed=1
+        | Random Input    seed=0    samples=3
+        """
+        if samples < 1:
+            raise InputError(f"samples must be at least 1, not {samples}")
+        _robot_hint(self.machine.run_inference, seed=seed, samples=samples)
+        self._log_run()
+
+    @_kw()
+    def outputs_should_match_golden(self) -> None:
+        """Fails unless every output of every sample equals LiteRT's bit for bit.
+
+        The message names the output, the sample, the first mismatching index and both values.
+
+        | Outputs Should Match Golden
+        """
+        report = self.machine.need_report()
+        for sample in report.samples:
+            for i, (got, want) in enumerate(zip(sample.outputs, sample.golden, strict=True)):
+                problem = output_difference(i, got, want, "LiteRT", f" ({sample.label})")
+                if problem:
+                    raise AssertionError(problem)
+        logger.info(f"bit-exact against {report.golden_runtime}: {len(report.samples)} sample(s)")
+
+    @_kw()
+    def output_should_match_file(self, path: str, output: int = 0) -> None:
+        """Fails unless output ``output`` of the last sample equals the array in a ``.npy`` file.
+
+        | Output Should Match File    ${CURDIR}/expected/output0.npy
+        """
+        file = Path(path)
+        if not file.is_file():
+            raise InputError(f"{file}: no such file")
+        try:
+            want = np.load(file, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise InputError(f"{file}: not a readable .npy file ({exc})") from None
+        got = self._output(output, -1)
+        if want.shape != got.shape and want.size == got.size:
+            want = want.reshape(got.shape)  # a file without the batch dimension
+        problem = output_difference(output, got, want, file.name)
+        if problem:
+            raise AssertionError(problem)
+
+    @_kw()
+    def output_should_be_top_class(self, expected: int, output: int = 0) -> None:
+        """Fails unless class ``expected`` has the highest score in output ``output`` of every sample.
+
+        | Output Should Be Top Class    1
+        | Output Should Be Top Class    0    output=1
+        """
+        report = self.machine.need_report()
+        for k, sample in enumerate(report.samples):
+            values = self._output(output, k).reshape(-1)
+            if not 0 <= expected < values.size:
+                raise AssertionError(
+                    f"output {output} has {values.size} classes (0 to {values.size - 1}), not {expected}"
+                )
+            best = top_class(values)
+            if best != expected:
+                raise AssertionError(
+                    f"top class of output {output} ({sample.label}) is {best} (score {values[best].item()}), "
+                    f"expected {expected} (score {values[expected].item()})"
+                )
+
+    @_kw()
+    def get_output(self, output: int = 0, sample: int = 0) -> list:
+        """Returns output ``output`` of sample ``sample`` of the last run, flattened to a list.
+
+        | ${scores}=    Get Output
+        | Should Be True    ${scores}[1] > ${scores}[0]
+        """
+        return self._output(output, sample).reshape(-1).tolist()
+
+    @_kw()
+    def get_top_class(self, output: int = 0, sample: int = 0) -> int:
+        """Returns the class with the highest score in output ``output`` of sample ``sample``.
+
+        | ${class}=    Get Top Class
+        """
+        return top_class(self._output(output, sample))
+
+    @_kw()
+    def model_should_fit(self) -> None:
+        """Fails unless the model's flash and peak SRAM fit the machine's budgets.
+
+        Peak SRAM is static RAM plus the stack measured in the last run (static RAM alone before
+        any run). The message gives what is needed against each budget.
+
+        | Model Should Fit
+        """
+        problems = self._fit_problems()
+        if problems:
+            raise AssertionError(
+                f"{self.machine.name()} does not fit {self.machine.board.name}: " + "; ".join(problems)
+            )
+
+    @_kw()
+    def model_should_not_fit(self, reason: str | None = None) -> None:
+        """Fails if the model fits the budgets; with ``reason``, also unless a problem mentions it.
+
+        | Model Should Not Fit
+        | Model Should Not Fit    flash
+        """
+        problems = self._fit_problems()
+        compiled = self.machine.need_compiled()
+        if not problems:
+            raise AssertionError(
+                f"{self.machine.name()} fits {compiled.board.name}: flash {format_size(compiled.flash_bytes)} "
+                f"of {format_size(compiled.board.flash_budget)}, static RAM {format_size(compiled.static_ram)} "
+                f"of {format_size(compiled.board.sram_budget)}"
+            )
+        if reason and not any(reason.lower() in p.lower() for p in problems):
+            raise AssertionError(f"{self.machine.name()} does not fit, but not for '{reason}': " + "; ".join(problems))
+        logger.info("; ".join(problems))
+
+    @_kw()
+    def cycles_of_operator_should_be_below(self, operator: int, limit: str) -> None:
+        """Fails unless operator ``operator`` (0-based, in model order) took fewer cycles than ``limit``.
+
+        Cycles are what the firmware read from DWT CYCCNT around the kernel; with several
+        samples, the slowest sample counts.
+
+        | Cycles Of Operator Should Be Below    3    100000
+        | Cycles Of Operator Should Be Below    0    2M
+        """
+        most = parse_count(limit)
+        cycles = self.get_operator_cycles(operator)
+        opcode = self.machine.need_compiled().graph.operators[operator].opcode
+        if cycles >= most:
+            raise AssertionError(
+                f"operator {operator} ({opcode}) took {cycles:,} cycles ({self._memory_note()}), the limit is {most:,}"
+            )
+
+    @_kw()
+    def get_operator_cycles(self, operator: int) -> int:
+        """Returns the cycles of operator ``operator`` (0-based) in the slowest sample of the last run.
+
+        | ${cycles}=    Get Operator Cycles    0
+        """
+        report = self.machine.need_report()
+        count = len(report.graph.operators)
+        if not 0 <= operator < count:
+            raise AssertionError(f"the model has {count} operators (0 to {count - 1}), not {operator}")
+        return max(s.op_cycles[operator] for s in report.samples)
+
+    # --- firmware -------------------------------------------------------------------------
+
+    @_kw()
+    def build_firmware(self, *sources: str, optimize: str = "2", defines: list[str] | None = None) -> str:
+        """Compiles C sources for the machine's board and returns the ELF's path.
+
+        The sources are linked with simtiny's start-up code and HAL (``firmware/hal/simtiny_hal.h``:
+        console on USART3, cycle counter, clock set-up, semihosting exit), like ``simtiny build``.
+        ``optimize`` is ``0``, ``1``, ``2``, ``3`` or ``s``; ``defines`` a list of ``NAME=VALUE``.
+        Builds are cached by content.
+
+        | ${elf}=    Build Firmware    ${CURDIR}/../firmware/tests/hello.c
+        | ${elf}=    Build Firmware    main.c    uart.c    optimize=s
+        """
+        if optimize not in ("0", "1", "2", "3", "s"):
+            raise InputError(f"optimize must be 0, 1, 2, 3 or s, not '{optimize}'")
+        elf = self.machine.build_firmware(list(sources), optimize, tuple(defines or ()))
+        logger.info(f"built {elf}")
+        return str(elf)
+
+    @_kw()
+    def load_firmware(self, path: str) -> None:
+        """Loads a Cortex-M7 ELF for the machine's board (unloading any model).
+
+        The ELF runs from reset (vector table at 0x08000000) at the first keyword that needs
+        a run, or at `Start Emulation`.
+
+        | Load Firmware    ${elf}
+        """
+        self.machine.load_firmware(path)
+
+    @_kw()
+    def start_emulation(self) -> None:
+        """Runs the loaded firmware from reset until it exits, faults or uses up its instruction budget.
+
+        The keywords that need a run start it themselves, so this is optional; it runs the
+        firmware again if it has already run.
+
+        | Start Emulation
+        """
+        result = self.machine.run_firmware()
+        logger.info(
+            f"{self.machine.name()} {run_outcome(result, self.machine.firmware_budget())}: "
+            f"{result.instructions:,} instructions, {result.cycles:,} cycles ({self._memory_note()})"
+        )
+
+    @_kw()
+    def wait_for_line_on_uart(
+        self,
+        content: str,
+        timeout: str | None = None,
+        treatAsRegex: bool = False,  # Renode's spelling
+    ) -> str:
+        """Fails unless a line the firmware printed on its UART (USART3) contains ``content``.
+
+        With ``treatAsRegex=True`` the content is a regular expression searched in each line.
+        Returns the first matching line. ``timeout`` is accepted so Renode suites run unchanged;
+        the simulation always runs to the end, so the whole output is searched.
+
+        | Wait For Line On Uart    hello from USART3
+        | ${line}=    Wait For Line On Uart    result: \\\\d+    treatAsRegex=True
+        """
+        del timeout
+        result = self.machine.need_result()
+        lines = _lines(result.uart_text)
+        pattern = re.compile(content) if treatAsRegex else None
+        for line in lines:
+            if pattern.search(line) if pattern else content in line:
+                return line
+        what = "matches" if treatAsRegex else "contains"
+        shown = "; ".join(repr(line) for line in lines[:5]) + (" ..." if len(lines) > 5 else "")
+        printed = f"printed {len(lines)} line(s) ({shown})" if lines else "printed nothing"
+        outcome = run_outcome(result, self.machine.firmware_budget())
+        raise AssertionError(f"no UART line {what} '{content}': the firmware {printed} and {outcome}")
+
+    @_kw()
+    def should_not_be_on_uart(self, content: str) -> None:
+        """Fails if any line the firmware printed on its UART contains ``content``.
+
+        | Should Not Be On Uart    error
+        """
+        for line in _lines(self.machine.need_result().uart_text):
+            if content in line:
+                raise AssertionError(f"the UART printed '{line}', which contains '{content}'")
+
+    @_kw()
+    def firmware_should_exit_with(self, code: int) -> None:
+        """Fails unless the firmware exited (semihosting ``SYS_EXIT``, or returning from ``main``) with ``code``.
+
+        A fault, an exhausted instruction budget or a halted core fail with where it happened.
+
+        | Firmware Should Exit With    0
+        """
+        result = self.machine.need_result()
+        if result.status != "exit" or result.exit_code != code:
+            raise AssertionError(
+                f"the firmware {run_outcome(result, self.machine.firmware_budget())}, expected an exit with {code}"
+            )
+
+    @_kw()
+    def firmware_should_fault(self, kind: str | None = None) -> None:
+        """Fails unless the firmware faulted; with ``kind``, unless the fault's description contains it.
+
+        Kinds include ``unmapped read``, ``unmapped write``, ``write to read-only memory`` and
+        ``undefined instruction``; the description also names the function.
+
+        | Firmware Should Fault
+        | Firmware Should Fault    unmapped read
+        """
+        result = self.machine.need_result()
+        outcome = run_outcome(result, self.machine.firmware_budget())
+        if result.status != "fault" or result.fault is None:
+            raise AssertionError(f"the firmware {outcome}, expected a fault")
+        if kind and kind.lower() not in result.fault.describe().lower():
+            raise AssertionError(f"the firmware {outcome}, expected a fault with '{kind}'")
+
+    # --- figures, for the loaded model or firmware -----------------------------------------
+
+    @_kw()
+    def flash_usage_should_be_below(self, limit: str) -> None:
+        """Fails unless the program's flash (code, constants, initial data) is below ``limit``.
+
+        | Flash Usage Should Be Below    2 MB
+        """
+        self._below("flash usage", self.machine.flash_bytes(), parse_size(limit), format_size)
+
+    @_kw("Peak SRAM Should Be Below")
+    def peak_sram_should_be_below(self, limit: str) -> None:
+        """Fails unless peak SRAM (static RAM plus the measured stack high-water mark) is below ``limit``.
+
+        | Peak SRAM Should Be Below    512 KB
+        """
+        self._below("peak SRAM", self.machine.peak_sram(), parse_size(limit), format_size)
+
+    @_kw()
+    def stack_usage_should_be_below(self, limit: str) -> None:
+        """Fails unless the stack the last run used (painted before the run) is below ``limit``.
+
+        | Stack Usage Should Be Below    4 KB
+        """
+        self._below("stack usage", self.machine.stack_bytes(), parse_size(limit), format_size)
+
+    @_kw()
+    def latency_should_be_below(self, limit: str) -> None:
+        """Fails unless the latency at the platform clock is below ``limit``.
+
+        For a model, the slowest sample's inference (``st_model_run``, as the firmware's cycle
+        counter saw it); for a firmware, the whole run. Use the memory model (the default) for
+        figures that match the board.
+
+        | Latency Should Be Below    30 ms
+        | Latency Should Be Below    0.5 s
+        """
+        ms = self.machine.latency_ms()
+        most = parse_duration_ms(limit)
+        if ms >= most:
+            mhz = self.machine.platform.clock_hz / 1e6
+            raise AssertionError(
+                f"latency is {format_ms(ms)} at {mhz:g} MHz ({self._memory_note()}), the limit is {format_ms(most)}"
+            )
+
+    @_kw()
+    def cycles_should_be_below(self, limit: str) -> None:
+        """Fails unless the cycles are below ``limit``: a model's inference, or a firmware's whole run.
+
+        | Cycles Should Be Below    5M
+        """
+        self._below("cycles", self.machine.cycles(), parse_count(limit), lambda n: f"{n:,}", self._memory_note())
+
+    @_kw()
+    def get_flash_usage(self) -> int:
+        """Returns the program's flash use in bytes.
+
+        | ${flash}=    Get Flash Usage
+        """
+        return self.machine.flash_bytes()
+
+    @_kw("Get Peak SRAM")
+    def get_peak_sram(self) -> int:
+        """Returns peak SRAM in bytes (static RAM plus the stack of the last run).
+
+        | ${sram}=    Get Peak SRAM
+        """
+        return self.machine.peak_sram()
+
+    @_kw()
+    def get_latency(self) -> float:
+        """Returns the latency of the last run in milliseconds at the platform clock.
+
+        | ${ms}=    Get Latency
+        """
+        return self.machine.latency_ms()
+
+    @_kw()
+    def get_cycles(self) -> int:
+        """Returns the cycles of the last run (a model's inference, a firmware's whole run).
+
+        | ${cycles}=    Get Cycles
+        """
+        return self.machine.cycles()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _output(self, output: int, sample: int) -> np.ndarray:
+        report = self.machine.need_report()
+        if not -len(report.samples) <= sample < len(report.samples):
+            raise AssertionError(f"the last run has {len(report.samples)} sample(s), not {sample}")
+        outputs = report.samples[sample].outputs
+        if not 0 <= output < len(outputs):
+            raise AssertionError(f"the model has {len(outputs)} output(s) (0 to {len(outputs) - 1}), not {output}")
+        return outputs[output]
+
+    def _fit_problems(self) -> list[str]:
+        compiled = self.machine.need_compiled()
+        report = self.machine.report
+        return compiled.fit_problems(report.stack_bytes if report else 0)
+
+    def _memory_note(self) -> str:
+        """What the last run priced (it may differ from the current setting)."""
+        m = self.machine
+        if m.result is not None:
+            return "memory model" if m.result.memory_model else "ideal memory"
+        if m.report is not None and m.report.samples:
+            return "memory model" if m.report.samples[0].memory_model else "ideal memory"
+        return m.memory_note()
+
+    def _below(self, what: str, value: int, limit: int, fmt: Callable[[int], str], note: str = "") -> None:
+        if value >= limit:
+            extra = f" ({note})" if note else ""
+            raise AssertionError(f"{what} is {fmt(value)}{extra}, the limit is {fmt(limit)}")
+
+    def _log_run(self) -> None:
+        report = self.machine.report
+        if report is None:
+            return
+        verdict = "bit-exact" if report.exact else "outputs DIFFER from LiteRT"
+        logger.info(
+            f"{self.machine.name()}: {verdict} on {len(report.samples)} sample(s); flash "
+            f"{format_size(report.compiled.flash_bytes)}, peak SRAM {format_size(report.peak_sram)}, latency "
+            f"{format_ms(report.latency_ms)} ({self._memory_note()}), "
+            f"{max(s.inference_cycles for s in report.samples):,} inference cycles"
+        )
+
+
+def _robot_hint(run: Callable[..., ModelReport], *args: Any, **kwargs: Any) -> ModelReport:
+    """Run; a model that does not fit gets the keyword that lifts the limits in its hint."""
+    try:
+        return run(*args, **kwargs)
+    except DoesNotFit as exc:
+        raise DoesNotFit(str(exc).replace("--no-memory-limits", "Ignore Memory Limits")) from None
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip("\r") for line in text.split("\n") if line.rstrip("\r")]

@@ -1,0 +1,91 @@
+"""The pytest plugin: the `simtiny` fixture as users write it, and the plugin alone (pytester)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+MODELS = Path(__file__).parent / "data" / "models"
+FIRMWARE = Path(__file__).parent.parent / "firmware" / "tests"
+
+
+@pytest.mark.sim
+def test_kws(simtiny):
+    r = simtiny.run("data/models/micro_speech_quantized.tflite")  # found beside this file
+    assert r.bit_exact and r.peak_sram < 64 * 1024
+
+
+@pytest.mark.sim
+def test_model_figures(simtiny):
+    r = simtiny.run(MODELS / "hello_world_int8.tflite", seed=3, samples=2, memory_model=False)
+    assert r.bit_exact and r.mismatch is None and r.fits
+    assert len(r.report.samples) == 2 and len(r.op_cycles) == 3
+    assert 0 < r.op_cycles[1] < r.cycles and r.latency_ms == pytest.approx(r.cycles / 480e3)
+    assert 0 < r.stack < r.peak_sram and 1024 < r.flash < 16 * 1024
+    assert r.outputs[0].tobytes() == r.golden[0].tobytes()
+    assert r.top_class() == 0  # one output value: class 0 is the only class
+    assert repr(r).startswith("<ModelResult hello_world_int8.tflite: bit-exact; flash ")
+
+
+@pytest.mark.sim
+def test_model_over_a_budget_is_measured_and_reported(simtiny):
+    r = simtiny.run(MODELS / "hello_world_int8.tflite", memory_model=False, sram_budget="64", flash_budget=512)
+    assert r.bit_exact and not r.fits
+    assert [p.split(":")[0] for p in r.fit_problems] == ["flash", "SRAM"]
+    assert "does NOT fit" in repr(r)
+
+
+@pytest.mark.sim
+def test_firmware_from_c_and_from_elf(simtiny):
+    r = simtiny.run(FIRMWARE / "hello.c", memory_model=False)
+    assert r.exit_code == 7 and r.status == "exit" and r.fault is None
+    assert "hello from USART3" in r.uart_lines and "hello from semihosting" in r.console
+    assert r.cycles > 0 and 0 < r.stack < 1024 and r.peak_sram > r.stack and r.flash > 1024
+    again = simtiny.run(r.elf)
+    assert again.exit_code == 7 and again.result.memory_model  # the fixture's default: memory model
+
+
+@pytest.mark.sim
+def test_firmware_fault_and_budget(simtiny):
+    elf = simtiny.build(FIRMWARE / "fault_read.c")
+    r = simtiny.run(elf)
+    assert r.exit_code is None and r.status == "fault"
+    assert r.fault is not None and r.fault.startswith("unmapped read at 0x60000000") and " in f)" in r.fault
+    spin = simtiny.run(FIRMWARE / "spin.c", max_instructions=1_000_000)
+    assert spin.status == "budget" and spin.outcome.startswith("did not exit within 1,000,000 instructions")
+
+
+def test_missing_file_is_a_one_line_error(simtiny):
+    from simtiny.errors import InputError
+
+    with pytest.raises(InputError, match=r"^no_such\.tflite: no such file \(looked in "):
+        simtiny.run("no_such.tflite")
+
+
+@pytest.mark.sim
+def test_plugin_alone_with_pytester(pytester):
+    """A user's project: no conftest, the fixture comes from the entry point alone."""
+    model = MODELS / "hello_world_int8.tflite"
+    pytester.makepyfile(
+        f"""
+        def test_fits(simtiny):
+            r = simtiny.run({str(model)!r})
+            assert r.bit_exact and r.peak_sram < 64 * 1024
+            assert not r.report.samples[0].memory_model  # --simtiny-ideal-memory
+
+        def test_too_small(simtiny):
+            r = simtiny.run({str(model)!r})
+            assert r.peak_sram < 16
+        """
+    )
+    result = pytester.runpytest("--simtiny-ideal-memory", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*<ModelResult hello_world_int8.tflite: bit-exact; flash *, peak SRAM * B, *"])
+
+
+def test_plugin_options_are_registered(pytester):
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(["*--simtiny-platform*", "*--simtiny-toolchain*", "*--simtiny-ideal-memory*"])
