@@ -19,8 +19,10 @@ def round_half_away(x: float) -> int:
     return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
-def quantize_multiplier(real: float) -> tuple[int, int]:
-    """TFLite QuantizeMultiplier: real = q * 2^(shift - 31), q in [2^30, 2^31); shift may be < 0."""
+def quantize_multiplier(real: float, clamp: bool = True) -> tuple[int, int]:
+    """TFLite QuantizeMultiplier: real = q * 2^(shift - 31), q in [2^30, 2^31); shift may be < 0.
+
+    clamp=False: as built without TFLITE_SINGLE_ROUNDING, where a shift above 30 is kept."""
     if real == 0.0:
         return 0, 0
     q, shift = math.frexp(real)
@@ -30,7 +32,7 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
         shift += 1
     if shift < -31:
         return 0, 0
-    if shift > 30:
+    if shift > 30 and clamp:
         return (1 << 31) - 1, 30
     return q_fixed, shift
 

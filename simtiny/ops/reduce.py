@@ -11,13 +11,11 @@ disagrees with LiteRT on many random cases, double rounding on none).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from simtiny.model import Graph, Operator, Tensor
 from simtiny.ops import KernelCall, dtype_reason
-from simtiny.quantize import round_half_away
+from simtiny.quantize import quantize_multiplier
 
 MAX_DIMS = 8  # ST_MEAN_MAX_DIMS
 MAX_SCALE_RATIO = float(1 << 16)  # beyond, LiteRT's left shift overflows int32 (UB in C++)
@@ -25,16 +23,7 @@ MAX_SCALE_RATIO = float(1 << 16)  # beyond, LiteRT's left shift overflows int32 
 
 def quantize_multiplier_unclamped(real: float) -> tuple[int, int]:
     """QuantizeMultiplier as built without TFLITE_SINGLE_ROUNDING (no clamp of shift > 30)."""
-    if real == 0.0:
-        return 0, 0
-    q, shift = math.frexp(real)
-    q_fixed = round_half_away(q * (1 << 31))
-    if q_fixed == 1 << 31:
-        q_fixed //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    return q_fixed, shift
+    return quantize_multiplier(real, clamp=False)
 
 
 def resolve_axes(axes: np.ndarray, rank: int) -> list[int] | None:

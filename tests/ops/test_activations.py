@@ -7,9 +7,6 @@ kernel and the code generation; then the refusals and the Cortex-M7 build of the
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -204,25 +201,3 @@ def test_litert_refuses_what_simtiny_refuses() -> None:
 # ---- the kernel builds for the Cortex-M7 -------------------------------------------------------
 
 ZIG_TARGET = ["-target", "thumb-freestanding-eabihf", "-mcpu=cortex_m7+fp_armv8d16"]
-M7_FLAGS = ["-std=c99", "-ffreestanding", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS}", "-c"]
-
-
-def m7_compiler(compiler: str) -> list[str]:
-    if compiler == "gcc":
-        if shutil.which("arm-none-eabi-gcc") is None:
-            pytest.skip("arm-none-eabi-gcc not installed")
-        return ["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard"]
-    try:
-        import ziglang  # noqa: F401
-    except ImportError:
-        pytest.skip("ziglang not installed")
-    return [sys.executable, "-m", "ziglang", "cc", *ZIG_TARGET]
-
-
-@pytest.mark.parametrize("compiler", ["gcc", "zig"])
-def test_kernel_builds_for_cortex_m7(compiler: str, tmp_path: Path) -> None:
-    cmd = m7_compiler(compiler)
-    proc = subprocess.run(
-        [*cmd, *M7_FLAGS, str(KERNELS / "lut_s8.c"), "-o", str(tmp_path / "k.o")], capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr

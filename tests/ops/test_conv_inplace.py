@@ -118,10 +118,18 @@ def random_pointwise(rng: np.random.Generator, index: int, kind: str) -> Case:
         bias_tensor(cout, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
         act_tensor("y", (batches, h, w, cout), rng, extreme),
     ]
-    options = {"padding": padding, "stride_h": 1, "stride_w": 1, "dilation_h_factor": dilation,
-               "dilation_w_factor": dilation, "fused_activation_function": activation}
-    label = (f"1x1#{index} {kind} x{tensors[0].shape} w{tensors[1].shape} {padding} d{dilation} {activation} "
-             f"{'per-channel' if per_channel else 'per-tensor'}{' extreme scales' if extreme else ''}")
+    options = {
+        "padding": padding,
+        "stride_h": 1,
+        "stride_w": 1,
+        "dilation_h_factor": dilation,
+        "dilation_w_factor": dilation,
+        "fused_activation_function": activation,
+    }
+    label = (
+        f"1x1#{index} {kind} x{tensors[0].shape} w{tensors[1].shape} {padding} d{dilation} {activation} "
+        f"{'per-channel' if per_channel else 'per-tensor'}{' extreme scales' if extreme else ''}"
+    )
     return Case(label, tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options))
 
 
@@ -152,12 +160,20 @@ def test_pointwise_every_activation_and_quantization() -> None:
     for i, activation in enumerate(ACTIVATIONS):
         for per_channel in (False, True):
             for cin, cout in ((5, 19), (19, 5), (9, 9)):
-                tensors = [act_tensor("x", (1, 3, 5, cin), rng, False),
-                           filter_tensor((cout, 1, 1, cin), 0, rng, per_channel, False),
-                           bias_tensor(cout, rng, 3000), act_tensor("y", (1, 3, 5, cout), rng, False)]
+                tensors = [
+                    act_tensor("x", (1, 3, 5, cin), rng, False),
+                    filter_tensor((cout, 1, 1, cin), 0, rng, per_channel, False),
+                    bias_tensor(cout, rng, 3000),
+                    act_tensor("y", (1, 3, 5, cout), rng, False),
+                ]
                 options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": activation}
-                cases.append(Case(f"1x1 {activation} {per_channel} {cin}->{cout}#{i}", tensors,
-                                  OpSpec("CONV_2D", [0, 1, 2], [3], options)))
+                cases.append(
+                    Case(
+                        f"1x1 {activation} {per_channel} {cin}->{cout}#{i}",
+                        tensors,
+                        OpSpec("CONV_2D", [0, 1, 2], [3], options),
+                    )
+                )
     assert run_planned(cases, 31, 6) > 0
 
 
@@ -166,8 +182,11 @@ def test_pointwise_without_bias(shape: tuple[int, int]) -> None:
     """No bias input (LiteRT's reference gets zeros instead, as it refuses a missing bias)."""
     rng = np.random.default_rng(shape[0])
     cin, cout = shape
-    tensors = [act_tensor("x", (1, 4, 3, cin), rng, False), filter_tensor((cout, 1, 1, cin), 0, rng, True, False),
-               act_tensor("y", (1, 4, 3, cout), rng, False)]
+    tensors = [
+        act_tensor("x", (1, 4, 3, cin), rng, False),
+        filter_tensor((cout, 1, 1, cin), 0, rng, True, False),
+        act_tensor("y", (1, 4, 3, cout), rng, False),
+    ]
     options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": "RELU"}
     graph = parse_model(build_model(tensors, [OpSpec("CONV_2D", [0, 1, -1], [2], options)], [0], [2]))
     assert plan_memory(graph).in_place == {0}
@@ -203,11 +222,20 @@ def random_depthwise(rng: np.random.Generator, index: int) -> Case:
         bias_tensor(c, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
         act_tensor("y", (batches, oh, ow, c), rng, extreme),
     ]
-    options = {"padding": padding, "stride_h": sh, "stride_w": sw, "dilation_h_factor": d,
-               "dilation_w_factor": d, "depth_multiplier": 1, "fused_activation_function": activation}
-    label = (f"dw#{index} x{tensors[0].shape} k{fh}x{fw} s{sh},{sw} d{d} {padding} {activation} "
-             f"{'per-channel' if per_channel else 'per-tensor'}{'' if with_bias else ' no bias'}"
-             f"{' extreme scales' if extreme else ''}")
+    options = {
+        "padding": padding,
+        "stride_h": sh,
+        "stride_w": sw,
+        "dilation_h_factor": d,
+        "dilation_w_factor": d,
+        "depth_multiplier": 1,
+        "fused_activation_function": activation,
+    }
+    label = (
+        f"dw#{index} x{tensors[0].shape} k{fh}x{fw} s{sh},{sw} d{d} {padding} {activation} "
+        f"{'per-channel' if per_channel else 'per-tensor'}{'' if with_bias else ' no bias'}"
+        f"{' extreme scales' if extreme else ''}"
+    )
     return Case(label, tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2] if with_bias else [0, 1], [3], options))
 
 
@@ -237,13 +265,27 @@ def test_depthwise_in_place_grid() -> None:
                     w = h + 2
                     oh, _ = out_size_and_padding(padding, h, k, s, d)
                     ow, _ = out_size_and_padding(padding, w, k, s, d)
-                    tensors = [act_tensor("x", (1, h, w, 7), rng, False),
-                               filter_tensor((1, k, k, 7), 3, rng, bool((k + s + d) % 2), False),
-                               bias_tensor(7, rng, 5000), act_tensor("y", (1, oh, ow, 7), rng, False)]
-                    options = {"padding": padding, "stride_h": s, "stride_w": s, "dilation_h_factor": d,
-                               "dilation_w_factor": d, "fused_activation_function": ACTIVATIONS[(k + s) % 4]}
-                    cases.append(Case(f"dw k{k} s{s} {padding} d{d}", tensors,
-                                      OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
+                    tensors = [
+                        act_tensor("x", (1, h, w, 7), rng, False),
+                        filter_tensor((1, k, k, 7), 3, rng, bool((k + s + d) % 2), False),
+                        bias_tensor(7, rng, 5000),
+                        act_tensor("y", (1, oh, ow, 7), rng, False),
+                    ]
+                    options = {
+                        "padding": padding,
+                        "stride_h": s,
+                        "stride_w": s,
+                        "dilation_h_factor": d,
+                        "dilation_w_factor": d,
+                        "fused_activation_function": ACTIVATIONS[(k + s) % 4],
+                    }
+                    cases.append(
+                        Case(
+                            f"dw k{k} s{s} {padding} d{d}",
+                            tensors,
+                            OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options),
+                        )
+                    )
     assert run_planned(cases, 41, 4) > 0
 
 
@@ -253,8 +295,12 @@ def test_depthwise_in_place_grid() -> None:
 def single_op_graph(opcode: str, x: tuple, w: tuple, y: tuple, **options) -> Graph:
     rng = np.random.default_rng(0)
     axis = 0 if opcode == "CONV_2D" else 3
-    tensors = [act_tensor("x", x, rng, False), filter_tensor(w, axis, rng, True, False),
-               bias_tensor(w[axis], rng, 10), act_tensor("y", y, rng, False)]
+    tensors = [
+        act_tensor("x", x, rng, False),
+        filter_tensor(w, axis, rng, True, False),
+        bias_tensor(w[axis], rng, 10),
+        act_tensor("y", y, rng, False),
+    ]
     opts = {"padding": "SAME", "stride_h": 1, "stride_w": 1, **options}
     return parse_model(build_model(tensors, [OpSpec(opcode, [0, 1, 2], [3], opts)], [0], [3]))
 
@@ -296,8 +342,41 @@ MCUNET_IN4 = BENCHMARKS / "mcunet-in4-r160.tflite"
 # every depthwise layer (3x3, 5x5 and 7x7, strides 1 and 2, 80x80 down to 5x5) and every 1x1 layer
 # (expanding up to 192->768, contracting down to 768->320)
 MCUNET_DEPTHWISE = (1, 4, 7, 11, 15, 18, 22, 26, 29, 33, 37, 40, 44, 48, 51, 55, 59)
-MCUNET_POINTWISE = (2, 3, 5, 6, 8, 10, 12, 14, 16, 17, 19, 21, 23, 25, 27, 28, 30, 32, 34, 36, 38, 39, 41,
-                    43, 45, 47, 49, 50, 52, 54, 56, 58, 60)
+MCUNET_POINTWISE = (
+    2,
+    3,
+    5,
+    6,
+    8,
+    10,
+    12,
+    14,
+    16,
+    17,
+    19,
+    21,
+    23,
+    25,
+    27,
+    28,
+    30,
+    32,
+    34,
+    36,
+    38,
+    39,
+    41,
+    43,
+    45,
+    47,
+    49,
+    50,
+    52,
+    54,
+    56,
+    58,
+    60,
+)
 MCUNET_OPS = MCUNET_DEPTHWISE + MCUNET_POINTWISE
 
 
@@ -322,6 +401,7 @@ def test_mcunet_in4_layer_in_place(mcunet: Graph, index: int) -> None:
 def test_mcunet_in4_layers_listed(mcunet: Graph) -> None:
     """MCUNET_OPS is every depthwise and 1x1 layer, and each may run in place (the planner then
     decides: an expansion's input that a residual ADD still needs does not die there)."""
+
     def pointwise(op: Operator) -> bool:
         return op.opcode == "CONV_2D" and mcunet.tensor(op.inputs[1]).shape[1:3] == (1, 1)
 

@@ -11,13 +11,27 @@ from simtiny.tflite_writer import OpSpec, TensorSpec
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
 
 
-def _case(rng: np.random.Generator, per_channel: bool, batch_shape: tuple[int, ...], depth: int, units: int,
-          bias: bool, activation: str, keep_num_dims: bool = False):
+def _case(
+    rng: np.random.Generator,
+    per_channel: bool,
+    batch_shape: tuple[int, ...],
+    depth: int,
+    units: int,
+    bias: bool,
+    activation: str,
+    keep_num_dims: bool = False,
+):
     x = quantized("x", (*batch_shape, depth), rng)
     n_scales = units if per_channel else 1
     w_scales = [float(np.float32(s)) for s in rng.uniform(0.0005, 0.05, n_scales)]
-    w = TensorSpec("w", (units, depth), "int8", scale=w_scales, zero_point=[0] * n_scales,
-                   data=rng.integers(-127, 128, size=(units, depth), dtype=np.int8))
+    w = TensorSpec(
+        "w",
+        (units, depth),
+        "int8",
+        scale=w_scales,
+        zero_point=[0] * n_scales,
+        data=rng.integers(-127, 128, size=(units, depth), dtype=np.int8),
+    )
     x_scale = x.scale[0]
     rows = int(np.prod(batch_shape))
     out_shape = (*batch_shape, units) if keep_num_dims else (rows, units)
@@ -25,9 +39,16 @@ def _case(rng: np.random.Generator, per_channel: bool, batch_shape: tuple[int, .
     tensors = [x, w]
     inputs = [0, 1]
     if bias:
-        tensors.append(TensorSpec("b", (units,), "int32", scale=[x_scale * s for s in w_scales],
-                                  zero_point=[0] * n_scales,
-                                  data=rng.integers(-20000, 20000, size=units, dtype=np.int32)))
+        tensors.append(
+            TensorSpec(
+                "b",
+                (units,),
+                "int32",
+                scale=[x_scale * s for s in w_scales],
+                zero_point=[0] * n_scales,
+                data=rng.integers(-20000, 20000, size=units, dtype=np.int32),
+            )
+        )
         inputs.append(2)
     tensors.append(y)
     out = len(tensors) - 1
@@ -44,8 +65,14 @@ def test_random_fully_connected(per_channel):
         depth = int(rng.integers(1, 200))
         units = int(rng.integers(1, 64))
         tensors, ops, ins, outs = _case(
-            rng, per_channel, batch_shape, depth, units, bias=case % 5 != 4,
-            activation=ACTIVATIONS[case % 4], keep_num_dims=case % 4 == 2,
+            rng,
+            per_channel,
+            batch_shape,
+            depth,
+            units,
+            bias=case % 5 != 4,
+            activation=ACTIVATIONS[case % 4],
+            keep_num_dims=case % 4 == 2,
         )
         result = check_model(tensors, ops, ins, outs, rng, samples=6, label=f"fc case {case}")
         elements += result.elements

@@ -8,9 +8,6 @@ operators' refusals, and the kernels compiled for the Cortex-M7.
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,8 +40,14 @@ def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], 
     for case in cases:
         base = len(tensors)
         tensors += case.tensors
-        op_specs.append(OpSpec(case.op.opcode, [i + base if i >= 0 else i for i in case.op.inputs],
-                               [i + base for i in case.op.outputs], case.op.options))
+        op_specs.append(
+            OpSpec(
+                case.op.opcode,
+                [i + base if i >= 0 else i for i in case.op.inputs],
+                [i + base for i in case.op.outputs],
+                case.op.options,
+            )
+        )
         inputs += [i + base for i in case.inputs]
         outputs += [i + base for i in case.op.outputs]
         labels.append(f"output {len(labels)}: {case.label}")
@@ -60,8 +63,13 @@ def qparams(rng: np.random.Generator) -> tuple[list[float], list[int]]:
     return [float(np.float32(rng.uniform(0.002, 0.2)))], [int(rng.integers(-128, 128))]
 
 
-def data_tensor(name: str, shape: tuple[int, ...], dtype: str, q: tuple[list[float], list[int]] | None,
-                rng: np.random.Generator | None = None) -> TensorSpec:
+def data_tensor(
+    name: str,
+    shape: tuple[int, ...],
+    dtype: str,
+    q: tuple[list[float], list[int]] | None,
+    rng: np.random.Generator | None = None,
+) -> TensorSpec:
     """An activation (or, with rng, a random constant) of `dtype`; int8/int16 quantized by q."""
     data = None
     if rng is not None:
@@ -75,8 +83,9 @@ def data_tensor(name: str, shape: tuple[int, ...], dtype: str, q: tuple[list[flo
     return TensorSpec(name, shape, dtype, data=data)
 
 
-def random_dtype(rng: np.random.Generator, choices=("int8", "int8", "int8", "int8", "int16", "int32",
-                                                      "float32")) -> str:
+def random_dtype(
+    rng: np.random.Generator, choices=("int8", "int8", "int8", "int8", "int16", "int32", "float32")
+) -> str:
     return str(rng.choice(choices))
 
 
@@ -127,8 +136,11 @@ def random_pad(rng: np.random.Generator) -> Case:
     q_out = q_in if rng.random() < 0.8 else qparams(rng)  # LiteRT copies raw values either way
     out = tuple(int(n + a + b) for n, (a, b) in zip(shape, pads, strict=True))
     pad_dtype = str(rng.choice(["int32", "int64"]))
-    tensors = [data_tensor("x", shape, dtype, q_in), int_const("paddings", pads, pad_dtype),
-               data_tensor("y", out, dtype, q_out)]
+    tensors = [
+        data_tensor("x", shape, dtype, q_in),
+        int_const("paddings", pads, pad_dtype),
+        data_tensor("y", out, dtype, q_out),
+    ]
     kind = str(rng.choice(["PAD", "PADV2 constant", "PADV2 input"]))
     label = f"{kind} {dtype} {list(shape)} paddings {pads.tolist()} ({pad_dtype})"
     if kind == "PAD":
@@ -149,8 +161,11 @@ def random_transpose(rng: np.random.Generator, rank: int | None = None) -> Case:
     perm = [int(p) for p in rng.permutation(rank)]
     written = [p - rank if rng.random() < 0.2 else p for p in perm]  # negative entries count from the end
     q = qparams(rng)
-    tensors = [data_tensor("x", shape, dtype, q), int_const("perm", written),
-               data_tensor("y", tuple(shape[p] for p in perm), dtype, q)]
+    tensors = [
+        data_tensor("x", shape, dtype, q),
+        int_const("perm", written),
+        data_tensor("y", tuple(shape[p] for p in perm), dtype, q),
+    ]
     return Case(f"TRANSPOSE {dtype} {list(shape)} perm {written}", tensors, OpSpec("TRANSPOSE", [0, 1], [2]))
 
 
@@ -201,8 +216,13 @@ def random_slice(rng: np.random.Generator) -> Case:
         if math.prod(plan.counts) == math.prod(plan.output_shape):
             break
     q = qparams(rng)
-    tensors = [data_tensor("x", shape, dtype, q), int_const("begin", begin), int_const("end", end),
-               int_const("strides", strides), data_tensor("y", tuple(plan.output_shape), dtype, q)]
+    tensors = [
+        data_tensor("x", shape, dtype, q),
+        int_const("begin", begin),
+        int_const("end", end),
+        int_const("strides", strides),
+        data_tensor("y", tuple(plan.output_shape), dtype, q),
+    ]
     label = f"STRIDED_SLICE {dtype} {list(shape)} begin {begin} end {end} strides {strides} {opts}"
     return Case(label, tensors, OpSpec("STRIDED_SLICE", [0, 1, 2, 3], [4], opts))
 
@@ -216,14 +236,22 @@ def random_resize(rng: np.random.Generator) -> Case:
     size = [int(rng.integers(1, 13)), int(rng.integers(1, 13))]
     opts = {"align_corners": bool(rng.random() < 0.4), "half_pixel_centers": bool(rng.random() < 0.4)}
     q = qparams(rng)
-    tensors = [data_tensor("x", shape, dtype, q), int_const("size", size),
-               data_tensor("y", (shape[0], size[0], size[1], shape[3]), dtype, q)]
+    tensors = [
+        data_tensor("x", shape, dtype, q),
+        int_const("size", size),
+        data_tensor("y", (shape[0], size[0], size[1], shape[3]), dtype, q),
+    ]
     label = f"RESIZE_NEAREST_NEIGHBOR {dtype} {list(shape)} -> {size} {opts}"
     return Case(label, tensors, OpSpec("RESIZE_NEAREST_NEIGHBOR", [0, 1], [2], opts))
 
 
-GENERATORS = {"concat": (random_concat, 100), "pad": (random_pad, 200), "transpose": (random_transpose, 300),
-              "strided_slice": (random_slice, 400), "resize": (random_resize, 500)}
+GENERATORS = {
+    "concat": (random_concat, 100),
+    "pad": (random_pad, 200),
+    "transpose": (random_transpose, 300),
+    "strided_slice": (random_slice, 400),
+    "resize": (random_resize, 500),
+}
 MODELS, CASES_PER_MODEL, SAMPLES = 24, 10, 4
 
 
@@ -239,13 +267,25 @@ def test_random(family: str, seed: int) -> None:
 # ---- edge cases --------------------------------------------------------------------------------
 
 
-def slice_case(shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int], opts: dict,
-               rng: np.random.Generator, dtype: str = "int8") -> Case:
+def slice_case(
+    shape: tuple[int, ...],
+    begin: list[int],
+    end: list[int],
+    strides: list[int],
+    opts: dict,
+    rng: np.random.Generator,
+    dtype: str = "int8",
+) -> Case:
     plan = plan_strided_slice(shape, begin, end, strides, opts)
     assert not isinstance(plan, str), plan
     q = qparams(rng)
-    tensors = [data_tensor("x", shape, dtype, q), int_const("begin", begin), int_const("end", end),
-               int_const("strides", strides), data_tensor("y", tuple(plan.output_shape), dtype, q)]
+    tensors = [
+        data_tensor("x", shape, dtype, q),
+        int_const("begin", begin),
+        int_const("end", end),
+        int_const("strides", strides),
+        data_tensor("y", tuple(plan.output_shape), dtype, q),
+    ]
     label = f"STRIDED_SLICE {list(shape)} {begin} {end} {strides} {opts} -> {plan.output_shape}"
     return Case(label, tensors, OpSpec("STRIDED_SLICE", [0, 1, 2, 3], [4], opts))
 
@@ -279,23 +319,55 @@ def test_big_and_deep() -> None:
     rng = np.random.default_rng(51)
     q = qparams(rng)
     cases = [random_transpose(rng, 8), random_transpose(rng, 8)]
-    cases.append(Case("TRANSPOSE NHWC->NCHW", [data_tensor("x", (1, 24, 20, 8), "int8", q),
-                                                int_const("perm", [0, 3, 1, 2]),
-                                                data_tensor("y", (1, 8, 24, 20), "int8", q)],
-                      OpSpec("TRANSPOSE", [0, 1], [2])))
-    cases.append(Case("PAD image style", [data_tensor("x", (1, 20, 20, 8), "int8", q),
-                                           int_const("p", [[0, 0], [1, 2], [3, 0], [0, 0]]),
-                                           data_tensor("y", (1, 23, 23, 8), "int8", q)],
-                      OpSpec("PAD", [0, 1], [2])))
-    cases.append(Case("PAD rank 5", [data_tensor("x", (2, 1, 3, 2, 2), "int8", q),
-                                      int_const("p", [[1, 1], [0, 2], [1, 0], [2, 2], [0, 1]], "int64"),
-                                      data_tensor("y", (4, 3, 4, 6, 3), "int8", q)],
-                      OpSpec("PAD", [0, 1], [2])))
+    cases.append(
+        Case(
+            "TRANSPOSE NHWC->NCHW",
+            [
+                data_tensor("x", (1, 24, 20, 8), "int8", q),
+                int_const("perm", [0, 3, 1, 2]),
+                data_tensor("y", (1, 8, 24, 20), "int8", q),
+            ],
+            OpSpec("TRANSPOSE", [0, 1], [2]),
+        )
+    )
+    cases.append(
+        Case(
+            "PAD image style",
+            [
+                data_tensor("x", (1, 20, 20, 8), "int8", q),
+                int_const("p", [[0, 0], [1, 2], [3, 0], [0, 0]]),
+                data_tensor("y", (1, 23, 23, 8), "int8", q),
+            ],
+            OpSpec("PAD", [0, 1], [2]),
+        )
+    )
+    cases.append(
+        Case(
+            "PAD rank 5",
+            [
+                data_tensor("x", (2, 1, 3, 2, 2), "int8", q),
+                int_const("p", [[1, 1], [0, 2], [1, 0], [2, 2], [0, 1]], "int64"),
+                data_tensor("y", (4, 3, 4, 6, 3), "int8", q),
+            ],
+            OpSpec("PAD", [0, 1], [2]),
+        )
+    )
     inputs = [data_tensor(f"x{k}", (2, k + 1, 3), "int8", q) for k in range(8)]
-    cases.append(Case("CONCATENATION of 8", [*inputs, data_tensor("y", (2, 36, 3), "int8", q)],
-                      OpSpec("CONCATENATION", list(range(8)), [8], {"axis": -2}), list(range(8))))
-    cases.append(Case("CONCATENATION of 1", [data_tensor("x", (3, 4), "int8", q), data_tensor("y", (3, 4), "int8", q)],
-                      OpSpec("CONCATENATION", [0], [1], {"axis": 1})))
+    cases.append(
+        Case(
+            "CONCATENATION of 8",
+            [*inputs, data_tensor("y", (2, 36, 3), "int8", q)],
+            OpSpec("CONCATENATION", list(range(8)), [8], {"axis": -2}),
+            list(range(8)),
+        )
+    )
+    cases.append(
+        Case(
+            "CONCATENATION of 1",
+            [data_tensor("x", (3, 4), "int8", q), data_tensor("y", (3, 4), "int8", q)],
+            OpSpec("CONCATENATION", [0], [1], {"axis": 1}),
+        )
+    )
     assert run_packed(cases, 52, 4) > 0
 
 
@@ -303,16 +375,23 @@ def test_resize_corners() -> None:
     """Every flag combination on up- and downscales, 1x1 inputs and outputs, identity sizes."""
     rng = np.random.default_rng(61)
     cases = []
-    for (h, w), (oh, ow) in [((1, 1), (7, 5)), ((5, 7), (1, 1)), ((3, 4), (3, 4)), ((4, 4), (9, 2)),
-                             ((7, 3), (2, 11))]:
+    for (h, w), (oh, ow) in [((1, 1), (7, 5)), ((5, 7), (1, 1)), ((3, 4), (3, 4)), ((4, 4), (9, 2)), ((7, 3), (2, 11))]:
         for align in (False, True):
             for half in (False, True):
                 q = qparams(rng)
                 opts = {"align_corners": align, "half_pixel_centers": half}
-                tensors = [data_tensor("x", (1, h, w, 3), "int8", q), int_const("size", [oh, ow]),
-                           data_tensor("y", (1, oh, ow, 3), "int8", q)]
-                cases.append(Case(f"RESIZE {h}x{w}->{oh}x{ow} {opts}", tensors,
-                                  OpSpec("RESIZE_NEAREST_NEIGHBOR", [0, 1], [2], opts)))
+                tensors = [
+                    data_tensor("x", (1, h, w, 3), "int8", q),
+                    int_const("size", [oh, ow]),
+                    data_tensor("y", (1, oh, ow, 3), "int8", q),
+                ]
+                cases.append(
+                    Case(
+                        f"RESIZE {h}x{w}->{oh}x{ow} {opts}",
+                        tensors,
+                        OpSpec("RESIZE_NEAREST_NEIGHBOR", [0, 1], [2], opts),
+                    )
+                )
     assert run_packed(cases, 62, 4) > 0
 
 
@@ -332,8 +411,13 @@ def test_index_helpers() -> None:
 # ---- refusals -----------------------------------------------------------------------------------
 
 
-def checked(opcode: str, tensors: list[TensorSpec], op_inputs: list[int], options: dict | None = None,
-            graph_inputs: list[int] | None = None) -> str | None:
+def checked(
+    opcode: str,
+    tensors: list[TensorSpec],
+    op_inputs: list[int],
+    options: dict | None = None,
+    graph_inputs: list[int] | None = None,
+) -> str | None:
     out = len(tensors) - 1
     model = build_model(tensors, [OpSpec(opcode, op_inputs, [out], options or {})], graph_inputs or [0], [out])
     graph = parse_model(model)
@@ -342,8 +426,11 @@ def checked(opcode: str, tensors: list[TensorSpec], op_inputs: list[int], option
 
 def test_concat_refusals() -> None:
     q, other = ([0.1], [3]), ([0.2], [3])
-    two = [data_tensor("a", (2, 3), "int8", q), data_tensor("b", (2, 2), "int8", q),
-           data_tensor("y", (2, 5), "int8", q)]
+    two = [
+        data_tensor("a", (2, 3), "int8", q),
+        data_tensor("b", (2, 2), "int8", q),
+        data_tensor("y", (2, 5), "int8", q),
+    ]
     assert checked("CONCATENATION", two, [0, 1], {"axis": -1}, [0, 1]) is None
     assert checked("CONCATENATION", two, [0, 1], {"axis": 0}, [0, 1]) == (
         "input 1 shape [2, 2] does not match input 0 [2, 3]"
@@ -397,23 +484,31 @@ def test_transpose_slice_resize_refusals() -> None:
     z = data_tensor("y", (3,), "int8", q)
     slice_inputs = [x, int_const("b", [0, 2]), int_const("e", [2, 0]), int_const("s", [1, -1])]
     assert checked("STRIDED_SLICE", [*slice_inputs, data_tensor("y", (2, 2), "int8", q)], [0, 1, 2, 3]) is None
-    assert checked("STRIDED_SLICE", [*slice_inputs, z], [0, 1, 2, 3]) == (
-        "output shape [3], LiteRT computes [2, 2]"
-    )
-    shrink_back = [x, int_const("b", [0, 1]), int_const("e", [2, 2]), int_const("s", [1, -1]),
-                   data_tensor("y", (2,), "int8", q)]
+    assert checked("STRIDED_SLICE", [*slice_inputs, z], [0, 1, 2, 3]) == ("output shape [3], LiteRT computes [2, 2]")
+    shrink_back = [
+        x,
+        int_const("b", [0, 1]),
+        int_const("e", [2, 2]),
+        int_const("s", [1, -1]),
+        data_tensor("y", (2,), "int8", q),
+    ]
     assert checked("STRIDED_SLICE", shrink_back, [0, 1, 2, 3], {"shrink_axis_mask": 2}) == (
         "LiteRT writes 0 of 2 output elements"
     )
     runtime = [x, TensorSpec("b", (2,), "int32"), int_const("e", [2, 0]), int_const("s", [1, -1]), z]
     assert checked("STRIDED_SLICE", runtime, [0, 1, 2, 3], graph_inputs=[0, 1]) == "non-constant begin"
     image = data_tensor("x", (1, 2, 2, 3), "int8", q)
-    assert checked("RESIZE_NEAREST_NEIGHBOR", [image, int_const("size", [4, 4]),
-                                               data_tensor("y", (1, 4, 4, 3), "int8", q)], [0, 1]) is None
-    assert checked("RESIZE_NEAREST_NEIGHBOR", [image, int_const("size", [4, 4]),
-                                               data_tensor("y", (1, 4, 5, 3), "int8", q)], [0, 1]) == (
-        "output shape [1, 4, 5, 3], size gives [1, 4, 4, 3]"
+    assert (
+        checked(
+            "RESIZE_NEAREST_NEIGHBOR",
+            [image, int_const("size", [4, 4]), data_tensor("y", (1, 4, 4, 3), "int8", q)],
+            [0, 1],
+        )
+        is None
     )
+    assert checked(
+        "RESIZE_NEAREST_NEIGHBOR", [image, int_const("size", [4, 4]), data_tensor("y", (1, 4, 5, 3), "int8", q)], [0, 1]
+    ) == ("output shape [1, 4, 5, 3], size gives [1, 4, 4, 3]")
     flat = [data_tensor("x", (2, 2, 3), "int8", q), int_const("size", [4, 4]), data_tensor("y", (4, 4, 3), "int8", q)]
     assert checked("RESIZE_NEAREST_NEIGHBOR", flat, [0, 1]) == "rank-3 input"
     i32 = [TensorSpec("x", (1, 2, 2, 3), "int32"), int_const("size", [4, 4]), TensorSpec("y", (1, 4, 4, 3), "int32")]
@@ -421,25 +516,3 @@ def test_transpose_slice_resize_refusals() -> None:
 
 
 # ---- the kernels build for the Cortex-M7 -------------------------------------------------------
-
-KERNEL_FILES = ["concat_s8.c", "pad_s8.c", "transpose_s8.c", "strided_slice_s8.c", "resize_nearest_s8.c"]
-M7_FLAGS = ["-std=c99", "-ffreestanding", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS}", "-c"]
-
-
-@pytest.mark.parametrize("source", KERNEL_FILES)
-@pytest.mark.parametrize("compiler", ["gcc", "zig"])
-def test_kernel_builds_for_cortex_m7(compiler: str, source: str, tmp_path: Path) -> None:
-    if compiler == "gcc":
-        if shutil.which("arm-none-eabi-gcc") is None:
-            pytest.skip("arm-none-eabi-gcc not installed")
-        cmd = ["arm-none-eabi-gcc", "-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard"]
-    else:
-        try:
-            import ziglang  # noqa: F401
-        except ImportError:
-            pytest.skip("ziglang not installed")
-        cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "thumb-freestanding-eabihf",
-               "-mcpu=cortex_m7+fp_armv8d16"]
-    proc = subprocess.run([*cmd, *M7_FLAGS, str(KERNELS / source), "-o", str(tmp_path / "k.o")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
