@@ -19,6 +19,7 @@ from simtiny.errors import (
     InputError,
     SimtinyError,
 )
+from simtiny.inputs import IMAGE_MODES
 
 EXIT_CODES_HELP = f"""exit codes of 'simtiny sim':
   N     the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED), modulo 256
@@ -143,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--image-mode",
-        choices=["pixels", "raw"],
+        choices=IMAGE_MODES,
         default="pixels",
         help="BMP/PNG inputs: 'pixels' maps pixel p to p-128 (int8), p (uint8), p/255 (float32); 'raw' "
         "takes the image bytes as the int8/uint8 input, as TF-Lite Micro's test images are made",

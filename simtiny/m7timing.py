@@ -43,4 +43,4 @@ CYCLES_DP_ARITH = 2  # [L] VADD/VMUL.F64 issue twice per instruction on the sing
 
 # Branches.
 MISPREDICT_PENALTY = 8  # [Q] a mispredicted branch (for example a loop exit) costs 8 cycles
-BRANCH_PREDICTOR_BITS = 2  # a 2-bit saturating counter per branch, initially weakly taken
+# The predictor itself (a 2-bit saturating counter per branch) lives in the C block counter.
