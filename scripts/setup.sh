@@ -18,4 +18,7 @@ fi
 PYTHON="${PYTHON:-python3}"
 echo "setup: installing simtiny and its Python dependencies (pip)"
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
+# pyenv reaches console scripts through shims that exist only after a rehash
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
+command -v simtiny >/dev/null 2>&1 || echo "setup: 'simtiny' is not on PATH; use '$PYTHON -m simtiny.cli' or add pip's script folder to PATH"
 echo "setup: done ($("$PYTHON" -m simtiny.cli --version), toolchains: $("$PYTHON" -c 'from simtiny.build import available_toolchains as a; print(", ".join(a()) or "none")'))"
