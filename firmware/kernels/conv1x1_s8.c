@@ -5,7 +5,9 @@
  * rounding (st_conv_requantize).
  * In place, pixel p is copied to scratch before its outputs are written at p * output_c:
  * pixels go last to first when the output is wider than the input, first to last otherwise,
- * so a write never lands on a pixel not yet read. */
+ * so a write never lands on a pixel not yet read.
+ * On a core with the DSP extension (Cortex-M7) the dot products read words and multiply
+ * pairs of int16 halves with SMLAD; the accumulators are the same sums modulo 2^32. */
 #include "conv1x1_s8.h"
 
 #include "conv2d_s8.h" /* st_conv_requantize */
@@ -25,6 +27,110 @@ static inline int8_t requant(const requant_params *r, uint32_t acc, int32_t oc) 
     return (int8_t)st_clamp(v, r->act_min, r->act_max);
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* Four int8 at any address: the Cortex-M7 does unaligned LDR on normal memory, and the
+ * compilers turn this 4-byte copy into one LDR (never LDRD/LDM, which must be aligned). */
+static inline uint32_t load4(const int8_t *p) {
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+/* bytes 0 and 2 sign-extended into the low and high halves */
+static inline uint32_t sxtb16(uint32_t v) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
+    return r;
+}
+
+/* bytes 1 and 3 sign-extended into the low and high halves */
+static inline uint32_t sxtb16_ror8(uint32_t v) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+
+/* low half of lo, low half of hi above it */
+static inline uint32_t pack_low(uint32_t lo, uint32_t hi) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+
+/* high half of lo below, high half of hi */
+static inline uint32_t pack_high(uint32_t lo, uint32_t hi) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* acc + a.lo * b.lo + a.hi * b.hi (signed 16 x 16), modulo 2^32 (the Q flag is not read) */
+static inline uint32_t smlad(uint32_t a, uint32_t b, uint32_t acc) {
+    uint32_t r;
+    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/* The DSP form of conv1x1_pixel. Four input channels c..c+3 at a time: x gives the halves
+ * (x[c], x[c+2]) and (x[c+1], x[c+3]); in a group, words W0..W3 hold channel c+k's weights
+ * for the four outputs, and PKHBT/PKHTB pair W0 with W2 (W1 with W3) so that one SXTB16
+ * gives an output's (w[c], w[c+2]) halves for one SMLAD. The input_c % 4 tail is scalar. */
+static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int8_t *filter,
+                          const int32_t *bias, int8_t *out) {
+    const requant_params r = {p->multiplier, p->shift, p->per_channel ? 1 : 0,
+                              p->output_offset, p->act_min, p->act_max};
+    const int32_t cin = p->input_c;
+    const int32_t cout = p->output_c;
+    const int32_t cin4 = cin & ~(int32_t)3;
+    int32_t oc = 0;
+    for (; oc + 4 <= cout; oc += 4) {
+        const int8_t *w = filter + oc * cin;
+        uint32_t a0 = (uint32_t)bias[oc], a1 = (uint32_t)bias[oc + 1];
+        uint32_t a2 = (uint32_t)bias[oc + 2], a3 = (uint32_t)bias[oc + 3];
+        int32_t c = 0;
+        for (; c < cin4; c += 4) {
+            const uint32_t xv = load4(x + c);
+            const uint32_t xe = sxtb16(xv), xo = sxtb16_ror8(xv);
+            const uint32_t w0 = load4(w), w1 = load4(w + 4);
+            const uint32_t w2 = load4(w + 8), w3 = load4(w + 12);
+            w += 16;
+            const uint32_t e01 = pack_low(w0, w2), e23 = pack_high(w0, w2);
+            a0 = smlad(sxtb16(e01), xe, a0);
+            a1 = smlad(sxtb16_ror8(e01), xe, a1);
+            a2 = smlad(sxtb16(e23), xe, a2);
+            a3 = smlad(sxtb16_ror8(e23), xe, a3);
+            const uint32_t o01 = pack_low(w1, w3), o23 = pack_high(w1, w3);
+            a0 = smlad(sxtb16(o01), xo, a0);
+            a1 = smlad(sxtb16_ror8(o01), xo, a1);
+            a2 = smlad(sxtb16(o23), xo, a2);
+            a3 = smlad(sxtb16_ror8(o23), xo, a3);
+        }
+        for (; c < cin; c++, w += 4) {
+            const int32_t xv = x[c];
+            a0 += (uint32_t)(w[0] * xv);
+            a1 += (uint32_t)(w[1] * xv);
+            a2 += (uint32_t)(w[2] * xv);
+            a3 += (uint32_t)(w[3] * xv);
+        }
+        out[oc] = requant(&r, a0, oc);
+        out[oc + 1] = requant(&r, a1, oc + 1);
+        out[oc + 2] = requant(&r, a2, oc + 2);
+        out[oc + 3] = requant(&r, a3, oc + 3);
+    }
+    for (; oc < cout; oc++) { /* the last output_c % 4 channels, one filter row each */
+        const int8_t *w = filter + oc * cin;
+        uint32_t a = (uint32_t)bias[oc];
+        int32_t c = 0;
+        for (; c < cin4; c += 4) {
+            const uint32_t xv = load4(x + c), wv = load4(w + c);
+            a = smlad(sxtb16(wv), sxtb16(xv), a);
+            a = smlad(sxtb16_ror8(wv), sxtb16_ror8(xv), a);
+        }
+        for (; c < cin; c++) a += (uint32_t)(w[c] * (int32_t)x[c]);
+        out[oc] = requant(&r, a, oc);
+    }
+}
+#else
 /* All output channels of one pixel, four at a time: the filter holds each group of four
  * output channels interleaved (w[c][0..3] consecutive), so one pointer walks the group and
  * each x load serves four multiplies. */
@@ -70,6 +176,7 @@ static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int
         out[oc] = requant(&r, a, oc);
     }
 }
+#endif
 
 void st_conv1x1_s8(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
                    const int32_t *bias, int8_t *output) {

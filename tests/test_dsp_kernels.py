@@ -1,0 +1,141 @@
+"""The Cortex-M7 DSP paths of the int8 kernels (SXTB16 + SMLAD, word loads) against LiteRT.
+
+The host tests build the portable C; these run firmware on the simulated STM32H743, where
+`__ARM_FEATURE_DSP` selects the DSP code, with both toolchains. Single-op 1x1 models cover
+input_c % 4 tails and output_c % 4 rows, in place and not in place (the same input feeds two
+convolutions: the first cannot overwrite it, the last can); real models close the file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simtiny.golden import run_golden_batch
+from simtiny.pipeline import CompiledModel, compile_model, load_and_check, random_inputs, simulate
+from simtiny.platform import load_platform
+from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
+from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor
+
+pytestmark = pytest.mark.sim
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks" / "models"
+TOOLCHAINS = ("gcc", "zig")
+INPUT_CHANNELS = (1, 3, 4, 5, 8, 17, 64)
+SEEDS = (0, 1, 2)
+SAMPLES = 3
+
+
+def spread_output(
+    name: str, shape: tuple[int, ...], x: TensorSpec, w: TensorSpec, rng: np.random.Generator
+) -> TensorSpec:
+    """An output scale near the accumulators' spread (about sqrt(input_c) * 74^2 for uniform
+    int8), so most outputs land inside the int8 range instead of saturating."""
+    assert x.scale is not None and w.scale is not None
+    spread = float(np.sqrt(x.shape[3])) * 74.0 * 74.0 * x.scale[0] * max(abs(s) for s in w.scale)
+    y_scale = float(np.float32(max(spread, 1e-9) / 40.0 * 10 ** rng.uniform(-0.3, 0.3)))
+    return TensorSpec(name, shape, "int8", scale=[y_scale], zero_point=[int(rng.integers(-40, 41))])
+
+
+def pointwise_model(seed: int) -> bytes:
+    """For each input_c: one input [1, h, w, input_c] read by two 1x1 convolutions with
+    output_c not a multiple of 4 (the first runs out of place, the second in place)."""
+    rng = np.random.default_rng(seed)
+    tensors: list[TensorSpec] = []
+    op_specs: list[OpSpec] = []
+    inputs: list[int] = []
+    outputs: list[int] = []
+    for cin in INPUT_CHANNELS:
+        h, w = (int(v) for v in rng.integers(1, 6, 2))
+        x = len(tensors)
+        tensors.append(act_tensor(f"x{cin}", (1, h, w, cin), rng, False))
+        inputs.append(x)
+        for _ in range(2):
+            cout = int(rng.choice([1, 2, 3, 5, 6, 7, 9, 10, 11, 13, 19, 66, 70]))
+            per_channel = bool(rng.random() < 0.6)
+            base = len(tensors)
+            weights = filter_tensor((cout, 1, 1, cin), 0, rng, per_channel, False)
+            tensors += [
+                weights,
+                bias_tensor(cout, rng, int(rng.choice([0, 300, 30000, 1 << 20]))),
+                spread_output(f"y{cin}_{base}", (1, h, w, cout), tensors[x], weights, rng),
+            ]
+            options = {
+                "padding": str(rng.choice(["SAME", "VALID"])),
+                "stride_h": 1,
+                "stride_w": 1,
+                "dilation_h_factor": 1,
+                "dilation_w_factor": 1,
+                "fused_activation_function": str(rng.choice(ACTIVATIONS, p=[0.55, 0.2, 0.15, 0.1])),
+            }
+            op_specs.append(OpSpec("CONV_2D", [x, base, base + 1], [base + 2], options))
+            outputs.append(base + 2)
+    return build_model(tensors, op_specs, inputs, outputs)
+
+
+@pytest.fixture(scope="module")
+def board():
+    return load_platform("stm32h743")
+
+
+def check_bit_exact(compiled: CompiledModel, model: Path, seeds: tuple[int, ...]) -> int:
+    """Simulate (ideal memory) one random input per seed; compare every output byte with
+    LiteRT's reference kernels. Returns the number of output bytes compared."""
+    batch = [random_inputs(compiled.graph, s) for s in seeds]
+    golden = run_golden_batch(model, batch)
+    compared = 0
+    for seed, values, want in zip(seeds, batch, golden, strict=True):
+        got = simulate(compiled, values, memory_model=False).outputs
+        assert len(got) == len(want.outputs)
+        for k, (g, w) in enumerate(zip(got, want.outputs, strict=True)):
+            assert g.shape == w.shape, f"{model.name} seed {seed} output {k}: shape {g.shape}, LiteRT {w.shape}"
+            diff = np.flatnonzero(g.reshape(-1) != w.reshape(-1))
+            assert not diff.size, (
+                f"{model.name} seed {seed} output {k}: {diff.size} of {g.size} differ, first at "
+                f"{int(diff[0])}: simtiny {g.reshape(-1)[diff[0]]}, LiteRT {w.reshape(-1)[diff[0]]}"
+            )
+            compared += g.size
+    return compared
+
+
+def assert_uses_smlad(compiled: CompiledModel) -> None:
+    """The firmware's 1x1 kernels hold SMLAD (the DSP path was compiled, not the portable one)."""
+    objdump = shutil.which("arm-none-eabi-objdump")
+    if objdump is None:
+        return
+    text = subprocess.run(
+        [objdump, "-d", str(compiled.firmware.elf)], capture_output=True, text=True, check=True
+    ).stdout
+    kernel = text[text.index("<conv1x1_pixel>:") :] if "<conv1x1_pixel>:" in text else text
+    assert "smlad" in kernel and "sxtb16" in kernel
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -> None:
+    path = tmp_path / f"pointwise-{seed}.tflite"
+    path.write_bytes(pointwise_model(seed))
+    compiled = compile_model(load_and_check(path), board, toolchain)
+    n = len(compiled.graph.operators)
+    assert n == 2 * len(INPUT_CHANNELS)
+    assert compiled.plan.in_place == set(range(1, n, 2)), "the second reader of each input runs in place"
+    source = compiled.generated.source
+    assert source.count("st_conv1x1_s8_inplace(&") == n // 2
+    assert source.count("st_conv1x1_s8(&") == n // 2
+    assert_uses_smlad(compiled)
+    seeds = tuple(100 * seed + s for s in range(SAMPLES))
+    assert check_bit_exact(compiled, path, seeds) > 0
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("name", ["mbv2-w0.3-r64.tflite", "proxyless-w0.3-r64.tflite"])
+def test_real_model_dsp_paths(board, name: str, toolchain: str) -> None:
+    path = BENCHMARKS / name
+    compiled = compile_model(load_and_check(path), board, toolchain)
+    assert "st_conv1x1_s8" in compiled.generated.source
+    assert_uses_smlad(compiled)
+    assert check_bit_exact(compiled, path, (0, 1)) > 0
