@@ -7,14 +7,15 @@ simtiny.tflite_writer's TensorSpec/OpSpec, and `check_model` runs several random
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from simtiny import ops
 from simtiny.codegen import generate
 from simtiny.hostrun import load_host_model
-from simtiny.model import NUMPY_DTYPES, parse_model
+from simtiny.model import NUMPY_DTYPES, Graph, Operator, load_model, parse_model
 from simtiny.plan import plan_memory
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
 
@@ -95,3 +96,73 @@ def quantized(
     if zero_point is None:
         zero_point = int(rng.integers(-128, 128)) if dtype == "int8" else 0
     return TensorSpec(name, shape, dtype, scale=[scale], zero_point=[zero_point], data=data)
+
+
+MODELS_DIR = Path(__file__).resolve().parent / "data" / "models"
+
+
+@dataclass
+class Case:
+    """One operator with its tensors (indices local to the case) and a description for failures;
+    `inputs` are the case's model inputs, `outputs` its model outputs (default: the op's)."""
+
+    label: str
+    tensors: list[TensorSpec]
+    op: OpSpec
+    inputs: list[int] = field(default_factory=lambda: [0])
+    outputs: list[int] = field(default_factory=list)
+
+
+def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
+    """Independent cases as one model (fewer libraries to compile): each keeps its own inputs
+    and outputs; an omitted optional input (-1) stays omitted."""
+    tensors: list[TensorSpec] = []
+    op_specs: list[OpSpec] = []
+    inputs: list[int] = []
+    outputs: list[int] = []
+    labels: list[str] = []
+    for case in cases:
+        base = len(tensors)
+        tensors += case.tensors
+        shifted = [i + base if i >= 0 else i for i in case.op.inputs]
+        op_specs.append(
+            OpSpec(case.op.opcode, shifted, [i + base for i in case.op.outputs], case.op.options, case.op.version)
+        )
+        inputs += [i + base for i in case.inputs]
+        outputs += [i + base for i in case.outputs or case.op.outputs]
+        labels.append(f"output {len(labels)}: {case.label}")
+    return tensors, op_specs, inputs, outputs, "; ".join(labels)
+
+
+def run_packed(cases: list[Case], seed: int, samples: int) -> int:
+    """Check all cases as one model on `samples` random inputs; returns the elements compared."""
+    tensors, op_specs, inputs, outputs, label = pack(cases)
+    return check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label).elements
+
+
+def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:
+    """A real model's tensor as a TensorSpec (an out-of-range quantized_dimension, as in
+    person_detect's biases, written as 0 so desktop LiteRT loads it)."""
+    t = graph.tensor(index)
+    q = t.quant
+    axis = q.axis if q is not None else 0
+    if q is not None and not 0 <= axis < max(len(t.shape), 1):
+        axis = 0
+    return TensorSpec(
+        name,
+        t.shape,
+        t.dtype,
+        scale=list(q.scale) if q else None,
+        zero_point=list(q.zero_point) if q else None,
+        quantized_dimension=axis,
+        data=t.data,
+    )
+
+
+def real_model_ops(names: tuple[str, ...], opcodes: tuple[str, ...]) -> list[tuple[str, Graph, Operator]]:
+    """Every operator of the given kinds in tests/data/models/<name>.tflite, with its graph."""
+    found = []
+    for name in names:
+        graph = load_model(MODELS_DIR / f"{name}.tflite")
+        found += [(name, graph, op) for op in graph.operators if op.opcode in opcodes]
+    return found

@@ -15,6 +15,7 @@ import pytest
 from simtiny import ops
 from simtiny.model import parse_model
 from simtiny.ops import activations as act
+from simtiny.quantize import f32
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
 from tests.opcheck import check_model, reference_interpreter
 
@@ -25,10 +26,6 @@ VERSIONS = {"LOGISTIC": 2, "TANH": 2, "LEAKY_RELU": 2, "RELU": 2, "RELU6": 2}
 ALPHAS = (0.0, 0.01, 0.1, 0.2, 0.3, 0.5, 1.0, 1.5, -0.25, -0.5, -0.375, -2.0)
 # Ratios of output to input scale that make exact halves (ties) frequent in the fixed-point steps.
 TIE_RATIOS = (1.0, 2.0, 0.5, 4.0, 1 / 0.75, 1 / 1.5, 1 / 3, 8 / 3, 1 / 0.375)
-
-
-def f32(x: float) -> float:
-    return float(np.float32(x))
 
 
 def random_scale(rng: np.random.Generator, extreme: bool) -> float:

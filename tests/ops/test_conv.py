@@ -7,7 +7,6 @@ with its own weights, the operators' refusals, and the kernels compiled for the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,46 +15,25 @@ import pytest
 from simtiny import ops
 from simtiny.codegen import generate
 from simtiny.hostrun import load_host_model
-from simtiny.model import Graph, Operator, load_model, parse_model
+from simtiny.model import Graph, Operator, parse_model
 from simtiny.ops.conv import out_size_and_padding
 from simtiny.plan import plan_memory
+from simtiny.quantize import f32
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import check_model, random_input, reference_interpreter
+from tests.opcheck import (
+    Case,
+    check_model,
+    random_input,
+    real_model_ops,
+    reference_interpreter,
+    run_packed,
+    spec_of,
+)
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 REAL_MODELS = ("person_detect", "mcunet-320kb-1mb_imagenet", "mcunet-vww1")
-
-
-@dataclass
-class Case:
-    """One operator with its tensors (indices local to the case) and a description for failures."""
-
-    label: str
-    tensors: list[TensorSpec]
-    op: OpSpec
-    inputs: list[int] = field(default_factory=lambda: [0])
-    outputs: list[int] = field(default_factory=list)
-
-
-def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
-    """Independent cases as one model: each keeps its own input and output."""
-    tensors: list[TensorSpec] = []
-    op_specs, inputs, outputs, labels = [], [], [], []
-    for case in cases:
-        base = len(tensors)
-        shift = [i + base if i >= 0 else i for i in case.op.inputs]
-        tensors += case.tensors
-        op_specs.append(OpSpec(case.op.opcode, shift, [i + base for i in case.op.outputs], case.op.options))
-        inputs += [i + base for i in case.inputs]
-        outputs += [i + base for i in (case.outputs or case.op.outputs)]
-        labels.append(f"output {len(labels)}: {case.label}")
-    return tensors, op_specs, inputs, outputs, "; ".join(labels)
-
-
-def f32(x: float) -> float:
-    return float(np.float32(x))
 
 
 def scale(rng: np.random.Generator, extreme: bool) -> float:
@@ -167,12 +145,6 @@ def random_depthwise(rng: np.random.Generator, index: int) -> Case:
         f"{'' if with_bias else ' no bias'}{' extreme scales' if extreme else ''}"
     )
     return Case(label, tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2] if with_bias else [0, 1], [3], options))
-
-
-def run_packed(cases: list[Case], seed: int, samples: int) -> int:
-    tensors, op_specs, inputs, outputs, label = pack(cases)
-    result = check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label)
-    return result.elements
 
 
 CONV_MODELS, DEPTHWISE_MODELS, CASES_PER_MODEL, SAMPLES = 60, 60, 6, 4
@@ -296,32 +268,7 @@ def test_bias_minus_one(opcode: str) -> None:
 # ---- every convolution of the real models, op by op ------------------------------------------
 
 
-def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:
-    t = graph.tensor(index)
-    q = t.quant
-    axis = q.axis if q is not None else 0
-    if q is not None and not 0 <= axis < max(len(t.shape), 1):
-        axis = 0  # person_detect's 1-D biases say 3, which desktop LiteRT refuses
-    return TensorSpec(
-        name,
-        t.shape,
-        t.dtype,
-        scale=list(q.scale) if q else None,
-        zero_point=list(q.zero_point) if q else None,
-        quantized_dimension=axis,
-        data=t.data,
-    )
-
-
-def real_ops() -> list[tuple[str, Graph, Operator]]:
-    found = []
-    for name in REAL_MODELS:
-        graph = load_model(MODELS / f"{name}.tflite")
-        found += [(name, graph, op) for op in graph.operators if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D")]
-    return found
-
-
-REAL_OPS = real_ops()
+REAL_OPS = real_model_ops(REAL_MODELS, ("CONV_2D", "DEPTHWISE_CONV_2D"))
 
 
 def test_real_models_have_convolutions() -> None:

@@ -21,17 +21,8 @@ from simtiny.model import Graph, Operator, load_model, parse_model
 from simtiny.ops.conv import out_size_and_padding
 from simtiny.plan import ALIGN, plan_memory
 from simtiny.tflite_writer import OpSpec, build_model
-from tests.opcheck import random_input, reference_interpreter
-from tests.ops.test_conv import (
-    ACTIVATIONS,
-    Case,
-    act_tensor,
-    bias_tensor,
-    check_against_zero_bias,
-    filter_tensor,
-    pack,
-    spec_of,
-)
+from tests.opcheck import Case, pack, random_input, reference_interpreter, spec_of
+from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, check_against_zero_bias, filter_tensor
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "models"
 

@@ -16,9 +16,10 @@ import pytest
 from simtiny import ops
 from simtiny.model import parse_model
 from simtiny.ops.elementwise import add_sub_multipliers, broadcast_loops, broadcast_shape
-from simtiny.quantize import quantize_multiplier
+from simtiny.quantize import f32, quantize_multiplier
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import check_model
+from tests import opcheck
+from tests.opcheck import run_packed
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -26,40 +27,10 @@ OPCODES = ("ADD", "SUB", "MUL")
 
 
 @dataclass
-class Case:
-    """One operator with its tensors (indices local to the case) and a description for failures."""
+class Case(opcheck.Case):
+    """A two-input case: inputs 0 and 1 are model inputs unless the case says otherwise."""
 
-    label: str
-    tensors: list[TensorSpec]
-    op: OpSpec
     inputs: list[int] = field(default_factory=lambda: [0, 1])
-
-
-def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
-    """Independent cases as one model: each keeps its own inputs and output."""
-    tensors: list[TensorSpec] = []
-    op_specs, inputs, outputs, labels = [], [], [], []
-    for case in cases:
-        base = len(tensors)
-        tensors += case.tensors
-        op_specs.append(
-            OpSpec(
-                case.op.opcode, [i + base for i in case.op.inputs], [i + base for i in case.op.outputs], case.op.options
-            )
-        )
-        inputs += [i + base for i in case.inputs]
-        outputs += [i + base for i in case.op.outputs]
-        labels.append(f"output {len(labels)}: {case.label}")
-    return tensors, op_specs, inputs, outputs, "; ".join(labels)
-
-
-def run_packed(cases: list[Case], seed: int, samples: int) -> int:
-    tensors, op_specs, inputs, outputs, label = pack(cases)
-    return check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label).elements
-
-
-def f32(x: float) -> float:
-    return float(np.float32(x))
 
 
 def scale(rng: np.random.Generator, extreme: bool) -> float:

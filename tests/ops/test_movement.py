@@ -8,7 +8,6 @@ operators' refusals, and the kernels compiled for the Cortex-M7.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,45 +17,9 @@ from simtiny import ops
 from simtiny.model import parse_model
 from simtiny.ops.movement import merge_loops, nearest_sources, plan_strided_slice
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import check_model
+from tests.opcheck import Case, run_packed
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
-
-
-@dataclass
-class Case:
-    """One operator with its tensors (indices local to the case) and a description for failures."""
-
-    label: str
-    tensors: list[TensorSpec]
-    op: OpSpec
-    inputs: list[int] = field(default_factory=lambda: [0])
-
-
-def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
-    """Independent cases as one model: each keeps its own inputs and output."""
-    tensors: list[TensorSpec] = []
-    op_specs, inputs, outputs, labels = [], [], [], []
-    for case in cases:
-        base = len(tensors)
-        tensors += case.tensors
-        op_specs.append(
-            OpSpec(
-                case.op.opcode,
-                [i + base if i >= 0 else i for i in case.op.inputs],
-                [i + base for i in case.op.outputs],
-                case.op.options,
-            )
-        )
-        inputs += [i + base for i in case.inputs]
-        outputs += [i + base for i in case.op.outputs]
-        labels.append(f"output {len(labels)}: {case.label}")
-    return tensors, op_specs, inputs, outputs, "; ".join(labels)
-
-
-def run_packed(cases: list[Case], seed: int, samples: int) -> int:
-    tensors, op_specs, inputs, outputs, label = pack(cases)
-    return check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label).elements
 
 
 def qparams(rng: np.random.Generator) -> tuple[list[float], list[int]]:

@@ -19,16 +19,13 @@ from simtiny.hostrun import load_host_model
 from simtiny.model import NUMPY_DTYPES, Graph, load_model, parse_model
 from simtiny.ops.quantize_ops import requantize_table
 from simtiny.plan import plan_memory
+from simtiny.quantize import f32
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
 from tests.opcheck import check_model, reference_interpreter
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 TIE_RATIOS = (1.0, 2.0, 0.5, 4.0, 1 / 0.75, 1 / 1.5, 1 / 3, 8 / 3, 1 / 0.375)
-
-
-def f32(x: float) -> float:
-    return float(np.float32(x))
 
 
 def bits(a: np.ndarray) -> np.ndarray:

@@ -14,41 +14,15 @@ import numpy as np
 import pytest
 
 from simtiny import ops
-from simtiny.model import Graph, Operator, load_model, parse_model
+from simtiny.model import Graph, Operator, parse_model
 from simtiny.ops.reduce import mean_multiplier, split_dims
+from simtiny.quantize import f32
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import check_model
+from tests.opcheck import Case, check_model, real_model_ops, run_packed, spec_of
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 REAL_MODELS = ("mcunet-vww1", "mobilenet_v2_quantized_1x3x224x224")
-
-Case = tuple[str, list[TensorSpec], OpSpec]  # label, [x, axes, y], MEAN on tensors 0, 1 -> 2
-
-
-def f32(x: float) -> float:
-    return float(np.float32(x))
-
-
-def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
-    """Independent cases as one model, each with its own input and output."""
-    tensors: list[TensorSpec] = []
-    op_specs, inputs, outputs, labels = [], [], [], []
-    for label, case_tensors, op in cases:
-        base = len(tensors)
-        tensors += case_tensors
-        op_specs.append(
-            OpSpec(op.opcode, [i + base for i in op.inputs], [i + base for i in op.outputs], op.options, op.version)
-        )
-        inputs.append(base)
-        outputs.append(base + op.outputs[0])
-        labels.append(f"output {len(labels)}: {label}")
-    return tensors, op_specs, inputs, outputs, "; ".join(labels)
-
-
-def run_packed(cases: list[Case], seed: int, samples: int) -> int:
-    tensors, op_specs, inputs, outputs, label = pack(cases)
-    return check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label).elements
 
 
 def mean_case(
@@ -67,7 +41,7 @@ def mean_case(
         TensorSpec("y", out, "int8", scale=[q_out[0]], zero_point=[q_out[1]]),
     ]
     label = f"MEAN x{shape} axes {axes} keep_dims {keep} q_in {q_in} q_out {q_out}"
-    return label, tensors, OpSpec("MEAN", [0, 1], [2], {"keep_dims": keep})
+    return Case(label, tensors, OpSpec("MEAN", [0, 1], [2], {"keep_dims": keep}))  # axes: tensor 1
 
 
 def random_case(rng: np.random.Generator) -> Case:
@@ -152,28 +126,7 @@ def test_mean_multiplier_folds_count() -> None:
 # ---- every MEAN of the real models, op by op -------------------------------------------------
 
 
-def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:
-    t = graph.tensor(index)
-    q = t.quant
-    return TensorSpec(
-        name,
-        t.shape,
-        t.dtype,
-        scale=list(q.scale) if q else None,
-        zero_point=list(q.zero_point) if q else None,
-        data=t.data,
-    )
-
-
-def real_ops() -> list[tuple[str, Graph, Operator]]:
-    found = []
-    for name in REAL_MODELS:
-        graph = load_model(MODELS / f"{name}.tflite")
-        found += [(name, graph, op) for op in graph.operators if op.opcode == "MEAN"]
-    return found
-
-
-REAL_OPS = real_ops()
+REAL_OPS = real_model_ops(REAL_MODELS, ("MEAN",))
 
 
 def test_real_models_have_means() -> None:

@@ -16,22 +16,17 @@ import pytest
 from simtiny import ops
 from simtiny.codegen import generate
 from simtiny.hostrun import load_host_model
-from simtiny.model import Graph, Operator, load_model, parse_model
+from simtiny.model import Graph, Operator, parse_model
 from simtiny.ops.softmax import softmax_scaling
 from simtiny.plan import plan_memory
+from simtiny.quantize import f32
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import check_model, reference_interpreter
+from tests.opcheck import Case, check_model, pack, real_model_ops, reference_interpreter, run_packed, spec_of
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 REAL_MODELS = ("micro_speech_quantized", "person_detect")
 OUT_SCALE = 1.0 / 256
-
-Case = tuple[str, list[TensorSpec], OpSpec]  # label, [x, y], SOFTMAX on tensors 0 -> 1
-
-
-def f32(x: float) -> float:
-    return float(np.float32(x))
 
 
 def softmax_case(
@@ -42,26 +37,7 @@ def softmax_case(
         TensorSpec("y", shape, "int8", scale=[f32(out_scale)], zero_point=[-128]),
     ]
     label = f"SOFTMAX x{shape} scale {f32(in_scale)} zp {in_zp} beta {f32(beta)} out scale {out_scale}"
-    return label, tensors, OpSpec("SOFTMAX", [0], [1], {"beta": f32(beta)})
-
-
-def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
-    """Independent cases as one model, each with its own input and output."""
-    tensors: list[TensorSpec] = []
-    op_specs, inputs, outputs, labels = [], [], [], []
-    for label, case_tensors, op in cases:
-        base = len(tensors)
-        tensors += case_tensors
-        op_specs.append(OpSpec(op.opcode, [base], [base + 1], op.options, op.version))
-        inputs.append(base)
-        outputs.append(base + 1)
-        labels.append(f"output {len(labels)}: {label}")
-    return tensors, op_specs, inputs, outputs, "; ".join(labels)
-
-
-def run_packed(cases: list[Case], seed: int, samples: int) -> int:
-    tensors, op_specs, inputs, outputs, label = pack(cases)
-    return check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label).elements
+    return Case(label, tensors, OpSpec("SOFTMAX", [0], [1], {"beta": f32(beta)}))
 
 
 def run_explicit(cases: list[Case], values: list[list[np.ndarray]]) -> None:
@@ -151,7 +127,8 @@ def test_softmax_where_litert_aborts() -> None:
     """512 entries tied at the maximum: LiteRT's TFLITE_CHECK(exponent <= 31) aborts the process
     (measured: SIGABRT), so there is nothing to compare; simtiny gives -128, the limit of its
     rounding shift, and does not crash."""
-    _, tensors, op = softmax_case((2, 512), 0.01, 0, 1.0)
+    case = softmax_case((2, 512), 0.01, 0, 1.0)
+    tensors, op = case.tensors, case.op
     graph = parse_model(build_model(tensors, [op], [0], [1]))
     host = load_host_model(generate(graph, plan_memory(graph)), graph)
     x = np.zeros((2, 512), dtype=np.int8)
@@ -159,7 +136,7 @@ def test_softmax_where_litert_aborts() -> None:
     x[1, :500] = 127  # 500 ties: below the limit, ordinary output
     got = host.run([x])[0]
     assert (got[0] == -128).all()
-    _, one_row, op = softmax_case((1, 512), 0.01, 0, 1.0)  # the second row alone, LiteRT can do
+    one_row = softmax_case((1, 512), 0.01, 0, 1.0).tensors  # the second row alone, LiteRT can do
     interpreter = reference_interpreter(build_model(one_row, [op], [0], [1]))
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x[1:])
     interpreter.invoke()
@@ -187,28 +164,7 @@ def test_scaling_parameters() -> None:
 # ---- the real models' SOFTMAX, op by op ------------------------------------------------------
 
 
-def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:
-    t = graph.tensor(index)
-    q = t.quant
-    return TensorSpec(
-        name,
-        t.shape,
-        t.dtype,
-        scale=list(q.scale) if q else None,
-        zero_point=list(q.zero_point) if q else None,
-        data=t.data,
-    )
-
-
-def real_ops() -> list[tuple[str, Graph, Operator]]:
-    found = []
-    for name in REAL_MODELS:
-        graph = load_model(MODELS / f"{name}.tflite")
-        found += [(name, graph, op) for op in graph.operators if op.opcode == "SOFTMAX"]
-    return found
-
-
-REAL_OPS = real_ops()
+REAL_OPS = real_model_ops(REAL_MODELS, ("SOFTMAX",))
 
 
 def test_real_models_have_softmax() -> None:
@@ -231,7 +187,7 @@ def test_real_model_op(entry: tuple[str, Graph, Operator]) -> None:
         TensorSpec("x", x.shape, "int8", scale=tensors[0].scale, zero_point=tensors[0].zero_point),
         TensorSpec("y", x.shape, "int8", scale=tensors[1].scale, zero_point=tensors[1].zero_point),
     ]
-    run_explicit([(label, big, spec)], [[x]])
+    run_explicit([Case(label, big, spec)], [[x]])
 
 
 # ---- refusals ----------------------------------------------------------------------------------
