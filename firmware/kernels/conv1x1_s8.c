@@ -15,15 +15,18 @@
 /* The requantisation parameters in locals: the int8 output stores may alias anything, so
  * fields read through p would be reloaded after every store. */
 typedef struct {
-    const int32_t *multiplier;
-    const int8_t *shift;
-    int32_t step; /* 1 per channel, 0 per tensor */
+    st_channel_params ch;
     int32_t output_offset, act_min, act_max;
 } requant_params;
 
+static inline uint32_t bias_of(const requant_params *r, int32_t oc) {
+    return (uint32_t)st_channel_bias(&r->ch, oc);
+}
+
 static inline int8_t requant(const requant_params *r, uint32_t acc, int32_t oc) {
-    const int32_t q = oc * r->step;
-    const int32_t v = st_conv_requantize((int32_t)acc, r->multiplier[q], r->shift[q]) + r->output_offset;
+    int32_t mult, shift;
+    st_channel_requant(&r->ch, oc, &mult, &shift);
+    const int32_t v = st_conv_requantize((int32_t)acc, mult, shift) + r->output_offset;
     return (int8_t)st_clamp(v, r->act_min, r->act_max);
 }
 
@@ -75,18 +78,16 @@ static inline uint32_t smlad(uint32_t a, uint32_t b, uint32_t acc) {
  * (x[c], x[c+2]) and (x[c+1], x[c+3]); in a group, words W0..W3 hold channel c+k's weights
  * for the four outputs, and PKHBT/PKHTB pair W0 with W2 (W1 with W3) so that one SXTB16
  * gives an output's (w[c], w[c+2]) halves for one SMLAD. The input_c % 4 tail is scalar. */
-static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int8_t *filter,
-                          const int32_t *bias, int8_t *out) {
-    const requant_params r = {p->multiplier, p->shift, p->per_channel ? 1 : 0,
-                              p->output_offset, p->act_min, p->act_max};
+static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int8_t *filter, int8_t *out) {
+    const requant_params r = {p->channels, p->output_offset, p->act_min, p->act_max};
     const int32_t cin = p->input_c;
     const int32_t cout = p->output_c;
     const int32_t cin4 = cin & ~(int32_t)3;
     int32_t oc = 0;
     for (; oc + 4 <= cout; oc += 4) {
         const int8_t *w = filter + oc * cin;
-        uint32_t a0 = (uint32_t)bias[oc], a1 = (uint32_t)bias[oc + 1];
-        uint32_t a2 = (uint32_t)bias[oc + 2], a3 = (uint32_t)bias[oc + 3];
+        uint32_t a0 = bias_of(&r, oc), a1 = bias_of(&r, oc + 1);
+        uint32_t a2 = bias_of(&r, oc + 2), a3 = bias_of(&r, oc + 3);
         int32_t c = 0;
         for (; c < cin4; c += 4) {
             const uint32_t xv = load4(x + c);
@@ -119,7 +120,7 @@ static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int
     }
     for (; oc < cout; oc++) { /* the last output_c % 4 channels, one filter row each */
         const int8_t *w = filter + oc * cin;
-        uint32_t a = (uint32_t)bias[oc];
+        uint32_t a = bias_of(&r, oc);
         int32_t c = 0;
         for (; c < cin4; c += 4) {
             const uint32_t xv = load4(x + c), wv = load4(w + c);
@@ -134,17 +135,15 @@ static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int
 /* All output channels of one pixel, four at a time: the filter holds each group of four
  * output channels interleaved (w[c][0..3] consecutive), so one pointer walks the group and
  * each x load serves four multiplies. */
-static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int8_t *filter,
-                          const int32_t *bias, int8_t *out) {
-    const requant_params r = {p->multiplier, p->shift, p->per_channel ? 1 : 0,
-                              p->output_offset, p->act_min, p->act_max};
+static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int8_t *filter, int8_t *out) {
+    const requant_params r = {p->channels, p->output_offset, p->act_min, p->act_max};
     const int32_t cin = p->input_c;
     const int32_t cout = p->output_c;
     int32_t oc = 0;
     for (; oc + 4 <= cout; oc += 4) {
         const int8_t *w = filter + oc * cin;
-        uint32_t a0 = (uint32_t)bias[oc], a1 = (uint32_t)bias[oc + 1];
-        uint32_t a2 = (uint32_t)bias[oc + 2], a3 = (uint32_t)bias[oc + 3];
+        uint32_t a0 = bias_of(&r, oc), a1 = bias_of(&r, oc + 1);
+        uint32_t a2 = bias_of(&r, oc + 2), a3 = bias_of(&r, oc + 3);
         /* software-pipelined: the next channel's five loads are issued after this channel's
          * multiplies, so no multiply waits on the load just before it */
         int32_t xv = x[0], w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
@@ -171,22 +170,22 @@ static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int
     }
     for (; oc < cout; oc++) { /* the last output_c % 4 channels, one filter row each */
         const int8_t *w = filter + oc * cin;
-        uint32_t a = (uint32_t)bias[oc];
+        uint32_t a = bias_of(&r, oc);
         for (int32_t c = 0; c < cin; c++) a += (uint32_t)(w[c] * (int32_t)x[c]);
         out[oc] = requant(&r, a, oc);
     }
 }
 #endif
 
-void st_conv1x1_s8(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
-                   const int32_t *bias, int8_t *output) {
+void ST_CHANNEL_KERNEL(st_conv1x1_s8)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
+                   int8_t *output) {
     for (int32_t px = 0; px < p->pixels; px++) {
-        conv1x1_pixel(p, input + px * p->input_c, filter, bias, output + px * p->output_c);
+        conv1x1_pixel(p, input + px * p->input_c, filter, output + px * p->output_c);
     }
 }
 
-void st_conv1x1_s8_inplace(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
-                           const int32_t *bias, int8_t *scratch) {
+void ST_CHANNEL_KERNEL(st_conv1x1_s8_inplace)(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
+                           int8_t *scratch) {
     const int32_t cin = p->input_c;
     const int32_t cout = p->output_c;
     const int32_t n = p->pixels;
@@ -195,6 +194,6 @@ void st_conv1x1_s8_inplace(const st_conv1x1_params *p, int8_t *buffer, const int
         const int32_t px = backwards ? n - 1 - k : k;
         const int8_t *x = buffer + px * cin;
         for (int32_t c = 0; c < cin; c++) scratch[c] = x[c];
-        conv1x1_pixel(p, scratch, filter, bias, buffer + px * cout);
+        conv1x1_pixel(p, scratch, filter, buffer + px * cout);
     }
 }

@@ -5,8 +5,8 @@
  * is gemmlowp's double rounding (st_conv_requantize). */
 #include "conv2d_s8.h"
 
-void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
-                  const int32_t *bias, int8_t *output) {
+void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
+                  int8_t *output) {
     const int32_t fc = p->filter_c;
     const int32_t per_group = p->output_c / p->groups;
     const int32_t in_row = p->input_w * p->input_c;          /* input elements per row */
@@ -72,9 +72,10 @@ void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *
                                 wk += filter_row;
                             }
                         }
-                        if (bias) acc += (uint32_t)bias[oc];
-                        const int32_t q = p->per_channel ? oc : 0;
-                        int32_t v = st_conv_requantize((int32_t)acc, p->multiplier[q], p->shift[q]);
+                        acc += (uint32_t)st_channel_bias(&p->channels, oc);
+                        int32_t mult, shift;
+                        st_channel_requant(&p->channels, oc, &mult, &shift);
+                        int32_t v = st_conv_requantize((int32_t)acc, mult, shift);
                         v += p->output_offset;
                         out[oc] = (int8_t)st_clamp(v, p->act_min, p->act_max);
                     }

@@ -7,8 +7,8 @@
 
 #include "conv2d_s8.h" /* st_conv_tap_range, st_conv_requantize */
 
-void st_depthwise_conv2d_s8(const st_depthwise_conv2d_params *p, const int8_t *input,
-                            const int8_t *filter, const int32_t *bias, int8_t *output) {
+void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params *p, const int8_t *input,
+                            const int8_t *filter, int8_t *output) {
     const int32_t ic_n = p->input_c;
     const int32_t oc_n = ic_n * p->depth_multiplier;
     const int32_t in_row = p->input_w * ic_n;
@@ -51,9 +51,10 @@ void st_depthwise_conv2d_s8(const st_depthwise_conv2d_params *p, const int8_t *i
                             xrow += step_y;
                             wrow += filter_row;
                         }
-                        if (bias) acc += (uint32_t)bias[oc];
-                        const int32_t q = p->per_channel ? oc : 0;
-                        int32_t v = st_conv_requantize((int32_t)acc, p->multiplier[q], p->shift[q]);
+                        acc += (uint32_t)st_channel_bias(&p->channels, oc);
+                        int32_t mult, shift;
+                        st_channel_requant(&p->channels, oc, &mult, &shift);
+                        int32_t v = st_conv_requantize((int32_t)acc, mult, shift);
                         v += p->output_offset;
                         out[oc] = (int8_t)st_clamp(v, p->act_min, p->act_max);
                     }
@@ -125,8 +126,8 @@ static inline int8_t dw_output(uint32_t acc, int32_t mult, int32_t shift, const 
  * done. Windows entirely inside the image take the input offset's share from a per-channel
  * sum of the filter (sums wrap modulo 2^32, so this is exact); clipped windows add it tap by
  * tap, as LiteRT does, which skips the padding taps. */
-void st_depthwise_conv2d_s8_inplace(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                    const int8_t *filter, const int32_t *bias, int8_t *scratch) {
+void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                    const int8_t *filter, int8_t *scratch) {
     const int32_t ch = p->input_c;
     const int32_t ih = p->input_h, iw = p->input_w, oh = p->output_h, ow = p->output_w;
     const int32_t fh = p->filter_h, fw = p->filter_w;
@@ -150,10 +151,9 @@ void st_depthwise_conv2d_s8_inplace(const st_depthwise_conv2d_params *p, int8_t 
         int8_t *out_image = buffer + b * oh * ow * ch;
         for (int32_t c = 0; c < ch; c++) {
             for (int32_t i = 0; i < plane; i++) scratch[i] = image[i * ch + c];
-            const uint32_t b0 = bias ? (uint32_t)bias[c] : 0u;
-            const int32_t q = p->per_channel ? c : 0;
-            const int32_t mult = p->multiplier[q];
-            const int32_t shift = p->shift[q];
+            const uint32_t b0 = (uint32_t)st_channel_bias(&p->channels, c);
+            int32_t mult, shift;
+            st_channel_requant(&p->channels, c, &mult, &shift);
             const int8_t *wc = filter + c; /* channel c's taps, tap_step apart */
             uint32_t full = b0; /* bias + input_offset * sum of the taps: a whole window's constant */
             if (has_interior) {

@@ -3,8 +3,8 @@
 
 #include "st_quant.h"
 
-void st_fully_connected_s8(const st_fully_connected_params *p, const int8_t *input,
-                           const int8_t *filter, const int32_t *bias, int8_t *output) {
+void ST_CHANNEL_KERNEL(st_fully_connected_s8)(const st_fully_connected_params *p, const int8_t *input,
+                           const int8_t *filter, int8_t *output) {
     const int32_t depth = p->accum_depth;
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *x = input + b * depth;
@@ -14,9 +14,10 @@ void st_fully_connected_s8(const st_fully_connected_params *p, const int8_t *inp
             for (int32_t d = 0; d < depth; d++) {
                 acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)x[d] + p->input_offset);
             }
-            if (bias) acc += bias[o];
-            const int32_t c = p->per_channel ? o : 0;
-            acc = st_mul_by_quantized_multiplier(acc, p->multiplier[c], (int)p->shift[c]);
+            acc += st_channel_bias(&p->channels, o);
+            int32_t mult, shift;
+            st_channel_requant(&p->channels, o, &mult, &shift);
+            acc = st_mul_by_quantized_multiplier(acc, mult, (int)shift);
             acc += p->output_offset;
             output[b * p->output_depth + o] = (int8_t)st_clamp(acc, p->act_min, p->act_max);
         }

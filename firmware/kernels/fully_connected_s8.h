@@ -1,8 +1,10 @@
-/* FULLY_CONNECTED, int8 activations, int8 weights (per-tensor or per-channel), int32 bias. */
+/* FULLY_CONNECTED, int8 activations, int8 weights (per-tensor or per-channel), int32 bias (st_channel.h). */
 #ifndef ST_FULLY_CONNECTED_S8_H
 #define ST_FULLY_CONNECTED_S8_H
 
 #include <stdint.h>
+
+#include "st_channel.h"
 
 typedef struct {
     int32_t batches;       /* rows of the input */
@@ -12,12 +14,12 @@ typedef struct {
     int32_t filter_offset; /* -filter zero point */
     int32_t output_offset; /* output zero point */
     int32_t act_min, act_max;
-    const int32_t *multiplier; /* one per output feature, or one for all (per_channel = 0) */
-    const int32_t *shift;
-    int32_t per_channel;
+    st_channel_params channels; /* bias (may be absent) and requantisation per output feature */
 } st_fully_connected_params;
 
 void st_fully_connected_s8(const st_fully_connected_params *p, const int8_t *input,
-                           const int8_t *filter, const int32_t *bias, int8_t *output);
+                           const int8_t *filter, int8_t *output);
+void st_fully_connected_s8_shifts(const st_fully_connected_params *p, const int8_t *input,
+                                  const int8_t *filter, int8_t *output);
 
 #endif

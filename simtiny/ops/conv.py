@@ -11,7 +11,7 @@ Pointwise convolutions (1x1 filter, stride 1, one group) run a dedicated kernel 
 with the input offset folded into the bias. Both operators can run in place, the output over
 input 0's buffer: pointwise convolutions pixel by pixel (scratch: one pixel's input channels),
 depthwise convolutions with depth multiplier 1 channel plane by channel plane (scratch: one
-input plane). The per-channel shifts are stored as int8 (they lie in [-31, 30]).
+input plane). Bias, multipliers and shifts are stored compactly (simtiny.ops.channels).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 
 from simtiny.model import Graph, Operator, Tensor
 from simtiny.ops import KernelCall, dtype_reason
+from simtiny.ops.channels import channel_params, channels_initializer
 from simtiny.quantize import activation_range, quantize_multiplier, round_half_away
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -66,6 +67,10 @@ def geometry(op: Operator, x: Tensor, w: Tensor) -> Geometry:
     return Geometry(out_h, out_w, pad_h, pad_w, sh, sw, dh, dw)
 
 
+STEP_OPTIONS = ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor")
+INT16_MAX = 32767  # the kernels' parameter structs hold sizes, strides and offsets as int16
+
+
 def has_bias(op: Operator) -> bool:
     return len(op.inputs) > 2 and op.inputs[2] >= 0
 
@@ -92,9 +97,12 @@ def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
         if any(not math.isfinite(s) or (s <= 0 and role != "filter") for s in t.quant.scale):
             return f"invalid {role} scale"
     o = op.options
+    sizes = (*x.shape, *w.shape, *y.shape, *(int(o.get(k, 1)) for k in STEP_OPTIONS))
+    if max(sizes) > INT16_MAX:
+        return f"dimension, stride or dilation {max(sizes)} over {INT16_MAX} (the kernels' int16 parameters)"
     if o.get("padding", "SAME") not in ("SAME", "VALID"):
         return f"padding {o.get('padding')}"
-    if min(int(o.get(k, 1)) for k in ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor")) < 1:
+    if min(int(o.get(k, 1)) for k in STEP_OPTIONS) < 1:
         return "stride or dilation < 1"
     activation = o.get("fused_activation_function", "NONE")
     if activation not in ACTIVATIONS:
@@ -138,12 +146,21 @@ def multiplier_shift(real: float) -> int:
     return shift + 1 if round_half_away(q * (1 << 31)) == 1 << 31 else shift
 
 
-def requant_consts(op: Operator, graph: Graph, ctx, prefix: str) -> tuple[str, str, int]:
-    """Per-channel multiplier/shift arrays (one entry when the filter is per-tensor), as LiteRT."""
-    pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
-    mult = ctx.const(f"{prefix}_mult", np.array([m for m, _ in pairs], dtype=np.int32))
-    shift = ctx.const(f"{prefix}_shift", np.array([s for _, s in pairs], dtype=np.int8))
-    return mult, shift, 1 if len(pairs) > 1 else 0
+def model_bias(op: Operator, graph: Graph) -> np.ndarray | None:
+    """The bias tensor's values, or None without one."""
+    if not has_bias(op):
+        return None
+    data = graph.tensor(op.inputs[2]).data
+    assert data is not None
+    return data.reshape(-1)
+
+
+def channels_decl(op: Operator, graph: Graph, ctx, prefix: str, bias: np.ndarray | None) -> tuple[str, str]:
+    """The st_channel_params initializer (bias and LiteRT's multiplier/shift per channel, one
+    pair when the filter is per-tensor, compactly encoded: simtiny.ops.channels) and the suffix
+    of the kernel twin that reads it."""
+    params = channel_params(bias, [quantize_multiplier(r) for r in effective_scales(op, graph)])
+    return channels_initializer(ctx, prefix, params), params.suffix
 
 
 def act_bounds(op: Operator, graph: Graph) -> tuple[int, int]:
@@ -233,7 +250,7 @@ class Conv2D:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_conv")
-        mult, shift, per_channel = requant_consts(op, graph, ctx, p)
+        channels, twin = channels_decl(op, graph, ctx, p, model_bias(op, graph))
         act_min, act_max = act_bounds(op, graph)
         y = graph.tensor(op.outputs[0])
         decl = (
@@ -247,39 +264,31 @@ class Conv2D:
             f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
             f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
             f".act_min = {act_min}, .act_max = {act_max},\n"
-            f"    .multiplier = {mult}, .shift = {shift}, .per_channel = {per_channel}}};"
+            f"    .channels = {channels}}};"
         )
-        bias = ctx.tensor(op.inputs[2]) if has_bias(op) else "0"
         call = (
-            f"st_conv2d_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {bias}, "
+            f"st_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
             f"{ctx.tensor(op.outputs[0])});"
         )
-        return KernelCall(call, ("conv2d_s8",), (decl,))
+        return KernelCall(call, (f"conv2d_s8{twin}",), (decl,))
 
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         p = ctx.ident(f"op{op.index}_conv1x1")
-        mult, shift, per_channel = requant_consts(op, graph, ctx, p)
-        bias = ctx.const(f"{p}_bias", folded_bias(op, graph))
+        channels, twin = channels_decl(op, graph, ctx, p, folded_bias(op, graph))
         filt = ctx.const(f"{p}_filter", interleaved_filter(w))
         act_min, act_max = act_bounds(op, graph)
         decl = (
             f"static const st_conv1x1_params {p} = {{\n"
             f"    .pixels = {x.size // x.shape[3]}, .input_c = {x.shape[3]}, .output_c = {w.shape[0]},\n"
             f"    .output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max},\n"
-            f"    .multiplier = {mult}, .shift = {shift}, .per_channel = {per_channel}}};"
+            f"    .channels = {channels}}};"
         )
         if getattr(ctx, "in_place", False):
-            call = (
-                f"st_conv1x1_s8_inplace(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {bias}, "
-                f"{scratch_of(ctx, op)});"
-            )
+            call = f"st_conv1x1_s8_inplace{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {scratch_of(ctx, op)});"
         else:
-            call = (
-                f"st_conv1x1_s8(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {bias}, "
-                f"{ctx.tensor(op.outputs[0])});"
-            )
-        return KernelCall(call, ("conv1x1_s8",), (decl,))
+            call = f"st_conv1x1_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, (f"conv1x1_s8{twin}",), (decl,))
 
 
 class DepthwiseConv2D:
@@ -316,7 +325,7 @@ class DepthwiseConv2D:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_dwconv")
-        mult, shift, per_channel = requant_consts(op, graph, ctx, p)
+        channels, twin = channels_decl(op, graph, ctx, p, model_bias(op, graph))
         act_min, act_max = act_bounds(op, graph)
         y = graph.tensor(op.outputs[0])
         decl = (
@@ -330,22 +339,21 @@ class DepthwiseConv2D:
             f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
             f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
             f".act_min = {act_min}, .act_max = {act_max},\n"
-            f"    .multiplier = {mult}, .shift = {shift}, .per_channel = {per_channel}}};"
+            f"    .channels = {channels}}};"
         )
-        bias = ctx.tensor(op.inputs[2]) if has_bias(op) else "0"
         if getattr(ctx, "in_place", False):
             if not self.in_place(op, graph):
                 in_place_refused(ctx, op)
             call = (
-                f"st_depthwise_conv2d_s8_inplace(&{p}, {ctx.tensor(op.inputs[0])}, "
-                f"{ctx.tensor(op.inputs[1])}, {bias}, {scratch_of(ctx, op)});"
+                f"st_depthwise_conv2d_s8_inplace{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
+                f"{ctx.tensor(op.inputs[1])}, {scratch_of(ctx, op)});"
             )
         else:
             call = (
-                f"st_depthwise_conv2d_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-                f"{bias}, {ctx.tensor(op.outputs[0])});"
+                f"st_depthwise_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+                f"{ctx.tensor(op.outputs[0])});"
             )
-        return KernelCall(call, ("depthwise_conv2d_s8",), (decl,))
+        return KernelCall(call, (f"depthwise_conv2d_s8{twin}",), (decl,))
 
 
 LOWERINGS = [Conv2D(), DepthwiseConv2D()]

@@ -6,6 +6,7 @@ import numpy as np
 
 from simtiny.model import Graph, Operator
 from simtiny.ops import KernelCall, dtype_reason
+from simtiny.ops.channels import channel_params, channels_initializer
 from simtiny.quantize import activation_range, quantize_multiplier
 
 
@@ -42,19 +43,19 @@ class FullyConnected:
             op.options.get("fused_activation_function", "NONE"), out_scale, out.zero_point()
         )
         p = ctx.ident(f"op{op.index}_fc")
-        mult = ctx.const(f"{p}_mult", np.array([m for m, _ in pairs], dtype=np.int32))
-        shift = ctx.const(f"{p}_shift", np.array([s for _, s in pairs], dtype=np.int32))
+        bias = graph.tensor(op.inputs[2]).data if has_bias else None
+        params = channel_params(None if bias is None else bias.reshape(-1), pairs)
+        channels = channels_initializer(ctx, p, params)
         decl = (
             f"static const st_fully_connected_params {p} = {{{batches}, {accum_depth}, {output_depth}, "
-            f"{-x.zero_point()}, {-w.zero_point()}, {out.zero_point()}, {act_min}, {act_max}, "
-            f"{mult}, {shift}, {1 if len(pairs) > 1 else 0}}};"
+            f"{-x.zero_point()}, {-w.zero_point()}, {out.zero_point()}, {act_min}, {act_max},\n"
+            f"    {channels}}};"
         )
-        bias = ctx.tensor(op.inputs[2]) if has_bias else "0"
         call = (
-            f"st_fully_connected_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-            f"{bias}, {ctx.tensor(op.outputs[0])});"
+            f"st_fully_connected_s8{params.suffix}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{ctx.tensor(op.outputs[0])});"
         )
-        return KernelCall(call, ("fully_connected_s8",), (decl,))
+        return KernelCall(call, (f"fully_connected_s8{params.suffix}",), (decl,))
 
 
 LOWERINGS = [FullyConnected()]

@@ -9,6 +9,7 @@ with reuse off. A sample of mcunet-in4's real depthwise and 1x1 layers closes th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,8 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
             assert sizes[-i - 1] == aligned(expected_scratch(graph, i)), label
-        assert generated.source.count("_inplace(&") == n, label
+        calls = re.findall(r"_inplace(?:_shifts)?\(&", generated.source)
+        assert len(calls) == n, label
     else:
         assert not plan.in_place and "_inplace(" not in generated.source, label
     host = load_host_model(generated, graph)
@@ -106,7 +108,7 @@ def random_pointwise(rng: np.random.Generator, index: int, kind: str) -> Case:
     tensors = [
         act_tensor("x", (batches, h, w, cin), rng, extreme),
         filter_tensor((cout, 1, 1, cin), 0, rng, per_channel, extreme),
-        bias_tensor(cout, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
+        bias_tensor(cout, rng, int(rng.choice([0, 300, 1 << 20, 1 << 24]))),
         act_tensor("y", (batches, h, w, cout), rng, extreme),
     ]
     options = {
@@ -210,7 +212,7 @@ def random_depthwise(rng: np.random.Generator, index: int) -> Case:
     tensors = [
         act_tensor("x", (batches, h, w, c), rng, extreme),
         filter_tensor((1, fh, fw, c), 3, rng, per_channel, extreme, filter_zp),
-        bias_tensor(c, rng, int(rng.choice([0, 300, 30000, 1 << 24]))),
+        bias_tensor(c, rng, int(rng.choice([0, 300, 1 << 20, 1 << 24]))),
         act_tensor("y", (batches, oh, ow, c), rng, extreme),
     ]
     options = {

@@ -20,6 +20,7 @@ def _case(
     bias: bool,
     activation: str,
     keep_num_dims: bool = False,
+    bias_magnitude: int = 20000,
 ):
     x = quantized("x", (*batch_shape, depth), rng)
     n_scales = units if per_channel else 1
@@ -46,7 +47,7 @@ def _case(
                 "int32",
                 scale=[x_scale * s for s in w_scales],
                 zero_point=[0] * n_scales,
-                data=rng.integers(-20000, 20000, size=units, dtype=np.int32),
+                data=rng.integers(-bias_magnitude, bias_magnitude + 1, size=units, dtype=np.int32),
             )
         )
         inputs.append(2)
@@ -73,6 +74,7 @@ def test_random_fully_connected(per_channel):
             bias=case % 5 != 4,
             activation=ACTIVATIONS[case % 4],
             keep_num_dims=case % 4 == 2,
+            bias_magnitude=(100, 20000, 1 << 20, 1 << 23)[case // 5 % 4],  # bias stored in 1 to 4 bytes
         )
         result = check_model(tensors, ops, ins, outs, rng, samples=6, label=f"fc case {case}")
         elements += result.elements

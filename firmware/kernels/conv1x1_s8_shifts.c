@@ -1,0 +1,3 @@
+/* conv1x1_s8.c for layers whose requantisation shifts are stored apart (st_channel.h). */
+#define ST_CHANNEL_SHIFTS 1
+#include "conv1x1_s8.c"
