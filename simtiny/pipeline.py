@@ -6,6 +6,7 @@ The CLI, the Robot Framework library and the pytest plugin are thin fronts over 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import struct
 import time
 from collections import Counter
@@ -227,7 +228,7 @@ def simulate(
         writes[base + io.offset] = data
     n_ops = len(graph.operators)
     reads = [
-        MemoryRead("cycles", compiled.image.symbol("st_op_cycles"), 4 * n_ops),
+        MemoryRead("stamps", compiled.image.symbol("st_op_stamps"), 4 * (n_ops + 1)),
         MemoryRead("inference", compiled.image.symbol("st_inference_cycles"), 4),
     ]
     wanted = [io.tensor for io in gen.outputs] + list(tensors or [])
@@ -258,7 +259,8 @@ def simulate(
         raw = result.memory[f"t{t}"]
         return np.frombuffer(raw, dtype=NUMPY_DTYPES[tensor.dtype]).reshape(tensor.shape).copy()
 
-    cycles = list(struct.unpack(f"<{n_ops}I", result.memory["cycles"]))
+    stamps = struct.unpack(f"<{n_ops + 1}I", result.memory["stamps"])
+    cycles = [(b - a) & 0xFFFFFFFF for a, b in itertools.pairwise(stamps)]  # CYCCNT wraps
     inference = struct.unpack("<I", result.memory["inference"])[0]
     outputs = [value(io.tensor) for io in gen.outputs]
     extra = {t: value(t) for t in tensors or []}
@@ -268,11 +270,12 @@ def simulate(
 
 def _memory_shares(reads: list[tuple[int, int]], n_ops: int) -> tuple[list[int], int]:
     """Memory-model cycles of each operator and of the whole inference, from the simulator's
-    record of the firmware's CYCCNT reads: one before st_model_run, two around each operator,
-    one after (firmware/runtime/st_main.c and the generated st_model_run)."""
-    if len(reads) != 2 * n_ops + 2:
+    record of the firmware's CYCCNT reads: one before st_model_run, one before the first
+    operator and one after each, one after st_model_run (firmware/runtime/st_main.c and the
+    generated st_model_run)."""
+    if len(reads) != n_ops + 3:
         return [], 0
-    per_op = [reads[2 + 2 * i][1] - reads[1 + 2 * i][1] for i in range(n_ops)]
+    per_op = [reads[2 + i][1] - reads[1 + i][1] for i in range(n_ops)]
     return per_op, reads[-1][1] - reads[0][1]
 
 

@@ -1,6 +1,6 @@
 /* Firmware entry for a generated model: clocks up, caches on, cycle counter on, run, exit
  * status. The host writes the inputs into the arena before reset and reads outputs,
- * st_op_cycles and st_inference_cycles. */
+ * st_op_stamps and st_inference_cycles. */
 #include "simtiny_hal.h"
 #include "st_runtime.h"
 

@@ -14,7 +14,8 @@
 /* Cycle counter read around every operator: DWT CYCCNT on the board, 0 on the host. */
 uint32_t st_cycles(void);
 
-/* Generated: runs every operator in order, fills st_op_cycles; returns 0 on success. */
+/* Generated: runs every operator in order, fills st_op_stamps (the cycle counter before the
+   first operator and after each); returns 0 on success. */
 int st_model_run(void);
 
 #endif
