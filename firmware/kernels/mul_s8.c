@@ -18,26 +18,14 @@ static inline int8_t mul_one(const st_mul_params *p, int8_t x1, int8_t x2) {
 }
 
 void st_mul_s8(const st_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
-    const int32_t last = p->ndim - 1;
-    int32_t index[ST_MUL_MAX_DIMS] = {0};
-    for (int32_t d = 0; d <= last; d++) {
-        if (p->shape[d] <= 0) return; /* empty tensor */
-    }
-    const int32_t inner = p->shape[last], s1 = p->stride1[last], s2 = p->stride2[last];
+    if (st_broadcast_empty(&p->loops)) return;
+    const int32_t *innermost = p->loops.loops + 3 * (p->loops.ndim - 1);
+    const int32_t inner = innermost[0], s1 = innermost[1], s2 = innermost[2];
+    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
     int32_t o1 = 0, o2 = 0; /* element offsets of the current row in each input */
-    for (;;) {
+    do {
         const int8_t *a = input1 + o1, *b = input2 + o2;
         for (int32_t i = 0; i < inner; i++) output[i] = mul_one(p, a[i * s1], b[i * s2]);
         output += inner;
-        int32_t d = last - 1;
-        for (; d >= 0; d--) { /* odometer over the outer loops */
-            o1 += p->stride1[d];
-            o2 += p->stride2[d];
-            if (++index[d] < p->shape[d]) break;
-            o1 -= p->stride1[d] * p->shape[d];
-            o2 -= p->stride2[d] * p->shape[d];
-            index[d] = 0;
-        }
-        if (d < 0) return;
-    }
+    } while (st_broadcast_next(&p->loops, index, &o1, &o2));
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simtiny.model import Graph, Operator, Tensor
-from simtiny.ops import KernelCall, c_int_list, dtype_reason
+from simtiny.ops import KernelCall, dtype_reason
 from simtiny.quantize import activation_range, quantize_multiplier
 
 MAX_DIMS = 6  # BroadcastAdd6DSlow / BroadcastQuantSubSlow / BroadcastMul6DSlow
@@ -109,11 +109,12 @@ def _common_reason(op: Operator, graph: Graph) -> str | None:
     return _quant_reason(graph, op) or _shape_reason(graph, op)
 
 
-def _loops_decl(graph: Graph, op: Operator) -> tuple[int, str, str, str]:
-    """(number of loops, C initialisers of the extents and both stride arrays)."""
+def _loops_init(graph: Graph, op: Operator, ctx, prefix: str) -> str:
+    """The st_broadcast initializer (firmware/kernels/st_broadcast.h), its loop table a constant."""
     a, b = graph.tensor(op.inputs[0]).shape, graph.tensor(op.inputs[1]).shape
     shape, sa, sb = broadcast_loops(a, b, graph.tensor(op.outputs[0]).shape)
-    return len(shape), c_int_list(shape), c_int_list(sa), c_int_list(sb)
+    table = ctx.const(f"{prefix}_loops", np.array([shape, sa, sb], dtype=np.int32).T.reshape(-1))
+    return f"{{.loops = {table}, .ndim = {len(shape)}}}"
 
 
 def _activation(op: Operator, out: Tensor) -> tuple[int, int]:
@@ -155,13 +156,14 @@ class AddSub:
         reals = add_sub_multipliers(x1.scale(), x2.scale(), out.scale())
         (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in reals)
         act_min, act_max = _activation(op, out)
-        ndim, shape, sa, sb = _loops_decl(graph, op)
         p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
         decl = (
-            f"static const st_add_params {p} = {{{ndim}, {{{shape}}}, {{{sa}}}, {{{sb}}}, "
-            f"{-x1.zero_point()}, {-x2.zero_point()}, {out.zero_point()}, {LEFT_SHIFT}, "
-            f"{m1}, {sh1}, {m2}, {sh2}, {mo}, {sho}, {act_min}, {act_max}, "
-            f"{1 if op.opcode == 'SUB' else 0}}};"
+            f"static const st_add_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
+            f"    .input1_multiplier = {m1}, .input2_multiplier = {m2}, .output_multiplier = {mo},\n"
+            f"    .input1_shift = {sh1}, .input2_shift = {sh2}, .output_shift = {sho}, .left_shift = {LEFT_SHIFT},\n"
+            f"    .input1_offset = {-x1.zero_point()}, .input2_offset = {-x2.zero_point()}, "
+            f".output_offset = {out.zero_point()},\n"
+            f"    .act_min = {act_min}, .act_max = {act_max}, .subtract = {1 if op.opcode == 'SUB' else 0}}};"
         )
         call = (
             f"st_add_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
@@ -190,12 +192,12 @@ class Mul:
         real = float(f(f(x1.scale()) * f(x2.scale())) / f(out.scale()))
         mult, shift = quantize_multiplier(real)
         act_min, act_max = _activation(op, out)
-        ndim, shape, sa, sb = _loops_decl(graph, op)
         p = ctx.ident(f"op{op.index}_mul")
         decl = (
-            f"static const st_mul_params {p} = {{{ndim}, {{{shape}}}, {{{sa}}}, {{{sb}}}, "
-            f"{-x1.zero_point()}, {-x2.zero_point()}, {out.zero_point()}, {mult}, {shift}, "
-            f"{act_min}, {act_max}}};"
+            f"static const st_mul_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
+            f"    .output_multiplier = {mult}, .output_shift = {shift}, .input1_offset = {-x1.zero_point()}, "
+            f".input2_offset = {-x2.zero_point()},\n"
+            f"    .output_offset = {out.zero_point()}, .act_min = {act_min}, .act_max = {act_max}}};"
         )
         call = (
             f"st_mul_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "

@@ -1,0 +1,41 @@
+/* The walk of two broadcast inputs shared by the element-wise kernels (ADD, SUB, MUL): the
+ * output's elements in order, as nested loops whose extents and per-input element steps the
+ * code generator computes (a step of 0 broadcasts; size-1 dimensions dropped, mergeable ones
+ * merged, so same-shape inputs make a single loop). The loop table is a separate constant,
+ * three int32 per loop, so a layer's parameters take only the loops it has. */
+#ifndef ST_BROADCAST_H
+#define ST_BROADCAST_H
+
+#include <stdint.h>
+
+#define ST_BROADCAST_MAX_DIMS 6
+
+typedef struct {
+    const int32_t *loops; /* ndim triples (extent, input1 step, input2 step), outermost first */
+    int32_t ndim;         /* 1..ST_BROADCAST_MAX_DIMS */
+} st_broadcast;
+
+/* Some loop has no iterations (an empty tensor). */
+static inline int st_broadcast_empty(const st_broadcast *b) {
+    for (int32_t d = 0; d < b->ndim; d++) {
+        if (b->loops[3 * d] <= 0) return 1;
+    }
+    return 0;
+}
+
+/* After a run of the innermost loop: advance the outer loops like an odometer, moving the
+ * element offsets o1 and o2 of each input; 0 when the walk is complete. */
+static inline int st_broadcast_next(const st_broadcast *b, int32_t *index, int32_t *o1, int32_t *o2) {
+    for (int32_t d = b->ndim - 2; d >= 0; d--) {
+        const int32_t *loop = b->loops + 3 * d;
+        *o1 += loop[1];
+        *o2 += loop[2];
+        if (++index[d] < loop[0]) return 1;
+        *o1 -= loop[1] * loop[0];
+        *o2 -= loop[2] * loop[0];
+        index[d] = 0;
+    }
+    return 0;
+}
+
+#endif
