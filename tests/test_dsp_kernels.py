@@ -3,7 +3,8 @@
 The host tests build the portable C; these run firmware on the simulated STM32H743, where
 `__ARM_FEATURE_DSP` selects the DSP code, with both toolchains. Single-op 1x1 models cover
 input_c % 4 tails and output_c % 4 rows, in place and not in place (the same input feeds two
-convolutions: the first cannot overwrite it, the last can); real models close the file.
+convolutions: the first cannot overwrite it, the last can), FULLY_CONNECTED models cover
+depth % 4 tails, odd output counts and several rows; real models close the file.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from simtiny.golden import run_golden_batch
 from simtiny.pipeline import CompiledModel, compile_model, load_and_check, random_inputs, simulate
 from simtiny.platform import load_platform
 from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
+from tests.opcheck import Case, pack
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor
+from tests.ops.test_fully_connected import _case as fully_connected_case
 
 pytestmark = pytest.mark.sim
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks" / "models"
 TOOLCHAINS = ("gcc", "zig")
 INPUT_CHANNELS = (1, 3, 4, 5, 8, 17, 64)
+FC_DEPTHS = (1, 3, 4, 7, 64, 97, 384)
 SEEDS = (0, 1, 2)
 SAMPLES = 3
 
@@ -78,6 +82,28 @@ def pointwise_model(seed: int) -> bytes:
     return build_model(tensors, op_specs, inputs, outputs)
 
 
+def fully_connected_model(seed: int) -> bytes:
+    """One FULLY_CONNECTED per depth, each with its own input: odd and even output counts,
+    one to three rows, per-tensor and per-channel weights, every bias width."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i, depth in enumerate(FC_DEPTHS):
+        units = int(rng.choice([1, 2, 3, 5, 16, 33]))
+        tensors, ops, ins, outs = fully_connected_case(
+            rng,
+            per_channel=i % 2 == 1,
+            batch_shape=((1,), (3,), (2,))[i % 3],
+            depth=depth,
+            units=units,
+            bias=i % 4 != 3,
+            activation=ACTIVATIONS[i % len(ACTIVATIONS)],
+            bias_magnitude=(100, 20000, 1 << 20, 1 << 23)[i % 4],
+        )
+        cases.append(Case(f"fc depth {depth} units {units}", tensors, ops[0], ins, outs))
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    return build_model(tensors, op_specs, inputs, outputs)
+
+
 @pytest.fixture(scope="module")
 def board():
     return load_platform("stm32h743")
@@ -103,15 +129,19 @@ def check_bit_exact(compiled: CompiledModel, model: Path, seeds: tuple[int, ...]
     return compared
 
 
-def assert_uses_smlad(compiled: CompiledModel) -> None:
-    """The firmware's 1x1 kernels hold SMLAD (the DSP path was compiled, not the portable one)."""
+def assert_uses_smlad(compiled: CompiledModel, functions: tuple[str, ...] = ("conv1x1_pixel",)) -> None:
+    """The first of `functions` in the firmware (a static one may be inlined into the next)
+    holds SMLAD: the DSP path was compiled, not the portable one."""
     objdump = shutil.which("arm-none-eabi-objdump")
     if objdump is None:
         return
     text = subprocess.run(
         [objdump, "-d", str(compiled.firmware.elf)], capture_output=True, text=True, check=True
     ).stdout
-    kernel = text[text.index("<conv1x1_pixel>:") :] if "<conv1x1_pixel>:" in text else text
+    found = [text.find(f"<{f}>:") for f in functions if f"<{f}>:" in text]
+    assert found, f"none of {functions} in the firmware"
+    start = found[0]
+    kernel = text[start : text.find("\n\n", start)]
     assert "smlad" in kernel and "sxtb16" in kernel
 
 
@@ -140,3 +170,15 @@ def test_real_model_dsp_paths(board, name: str, toolchain: str) -> None:
     assert "st_conv1x1_s8" in compiled.generated.source
     assert_uses_smlad(compiled)
     assert check_bit_exact(compiled, path, (0, 1)) > 0
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fully_connected_dsp_path(board, tmp_path: Path, seed: int, toolchain: str) -> None:
+    path = tmp_path / f"fully-connected-{seed}.tflite"
+    path.write_bytes(fully_connected_model(seed))
+    compiled = compile_model(load_and_check(path), board, toolchain)
+    assert len(compiled.graph.operators) == len(FC_DEPTHS)
+    assert_uses_smlad(compiled, ("fc_row_dsp", "st_fully_connected_s8"))
+    seeds = tuple(100 * seed + s for s in range(SAMPLES))
+    assert check_bit_exact(compiled, path, seeds) > 0

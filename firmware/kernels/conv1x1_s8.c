@@ -11,6 +11,7 @@
 #include "conv1x1_s8.h"
 
 #include "conv2d_s8.h" /* st_conv_requantize */
+#include "st_dsp.h"
 
 /* The requantisation parameters in locals: the int8 output stores may alias anything, so
  * fields read through p would be reloaded after every store. */
@@ -31,48 +32,6 @@ static inline int8_t requant(const requant_params *r, uint32_t acc, int32_t oc) 
 }
 
 #if defined(__ARM_FEATURE_DSP)
-/* Four int8 at any address: the Cortex-M7 does unaligned LDR on normal memory, and the
- * compilers turn this 4-byte copy into one LDR (never LDRD/LDM, which must be aligned). */
-static inline uint32_t load4(const int8_t *p) {
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4);
-    return v;
-}
-
-/* bytes 0 and 2 sign-extended into the low and high halves */
-static inline uint32_t sxtb16(uint32_t v) {
-    uint32_t r;
-    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
-    return r;
-}
-
-/* bytes 1 and 3 sign-extended into the low and high halves */
-static inline uint32_t sxtb16_ror8(uint32_t v) {
-    uint32_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-    return r;
-}
-
-/* low half of lo, low half of hi above it */
-static inline uint32_t pack_low(uint32_t lo, uint32_t hi) {
-    uint32_t r;
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-    return r;
-}
-
-/* high half of lo below, high half of hi */
-static inline uint32_t pack_high(uint32_t lo, uint32_t hi) {
-    uint32_t r;
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
-    return r;
-}
-
-/* acc + a.lo * b.lo + a.hi * b.hi (signed 16 x 16), modulo 2^32 (the Q flag is not read) */
-static inline uint32_t smlad(uint32_t a, uint32_t b, uint32_t acc) {
-    uint32_t r;
-    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-    return r;
-}
 
 /* The DSP form of conv1x1_pixel. Four input channels c..c+3 at a time: x gives the halves
  * (x[c], x[c+2]) and (x[c+1], x[c+3]); in a group, words W0..W3 hold channel c+k's weights
@@ -90,21 +49,21 @@ static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int
         uint32_t a2 = bias_of(&r, oc + 2), a3 = bias_of(&r, oc + 3);
         int32_t c = 0;
         for (; c < cin4; c += 4) {
-            const uint32_t xv = load4(x + c);
-            const uint32_t xe = sxtb16(xv), xo = sxtb16_ror8(xv);
-            const uint32_t w0 = load4(w), w1 = load4(w + 4);
-            const uint32_t w2 = load4(w + 8), w3 = load4(w + 12);
+            const uint32_t xv = st_load4(x + c);
+            const uint32_t xe = st_sxtb16(xv), xo = st_sxtb16_ror8(xv);
+            const uint32_t w0 = st_load4(w), w1 = st_load4(w + 4);
+            const uint32_t w2 = st_load4(w + 8), w3 = st_load4(w + 12);
             w += 16;
-            const uint32_t e01 = pack_low(w0, w2), e23 = pack_high(w0, w2);
-            a0 = smlad(sxtb16(e01), xe, a0);
-            a1 = smlad(sxtb16_ror8(e01), xe, a1);
-            a2 = smlad(sxtb16(e23), xe, a2);
-            a3 = smlad(sxtb16_ror8(e23), xe, a3);
-            const uint32_t o01 = pack_low(w1, w3), o23 = pack_high(w1, w3);
-            a0 = smlad(sxtb16(o01), xo, a0);
-            a1 = smlad(sxtb16_ror8(o01), xo, a1);
-            a2 = smlad(sxtb16(o23), xo, a2);
-            a3 = smlad(sxtb16_ror8(o23), xo, a3);
+            const uint32_t e01 = st_pkhbt(w0, w2), e23 = st_pkhtb(w0, w2);
+            a0 = st_smlad(st_sxtb16(e01), xe, a0);
+            a1 = st_smlad(st_sxtb16_ror8(e01), xe, a1);
+            a2 = st_smlad(st_sxtb16(e23), xe, a2);
+            a3 = st_smlad(st_sxtb16_ror8(e23), xe, a3);
+            const uint32_t o01 = st_pkhbt(w1, w3), o23 = st_pkhtb(w1, w3);
+            a0 = st_smlad(st_sxtb16(o01), xo, a0);
+            a1 = st_smlad(st_sxtb16_ror8(o01), xo, a1);
+            a2 = st_smlad(st_sxtb16(o23), xo, a2);
+            a3 = st_smlad(st_sxtb16_ror8(o23), xo, a3);
         }
         for (; c < cin; c++, w += 4) {
             const int32_t xv = x[c];
@@ -123,9 +82,9 @@ static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int
         uint32_t a = bias_of(&r, oc);
         int32_t c = 0;
         for (; c < cin4; c += 4) {
-            const uint32_t xv = load4(x + c), wv = load4(w + c);
-            a = smlad(sxtb16(wv), sxtb16(xv), a);
-            a = smlad(sxtb16_ror8(wv), sxtb16_ror8(xv), a);
+            const uint32_t xv = st_load4(x + c), wv = st_load4(w + c);
+            a = st_smlad(st_sxtb16(wv), st_sxtb16(xv), a);
+            a = st_smlad(st_sxtb16_ror8(wv), st_sxtb16_ror8(xv), a);
         }
         for (; c < cin; c++) a += (uint32_t)(w[c] * (int32_t)x[c]);
         out[oc] = requant(&r, a, oc);

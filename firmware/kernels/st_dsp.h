@@ -1,0 +1,60 @@
+/* Cortex-M7 DSP-extension helpers shared by the kernels' SIMD paths (compiled only where
+ * __ARM_FEATURE_DSP is defined; the portable C paths need none of this). */
+#ifndef ST_DSP_H
+#define ST_DSP_H
+
+#include <stdint.h>
+
+#if defined(__ARM_FEATURE_DSP)
+/* Four int8 at any address: the Cortex-M7 does unaligned LDR on normal memory, and the
+ * compilers turn this 4-byte copy into one LDR (never LDRD/LDM, which must be aligned). */
+static inline uint32_t st_load4(const int8_t *p) {
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+
+/* bytes 0 and 2 sign-extended into the low and high halves */
+static inline uint32_t st_sxtb16(uint32_t v) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(v));
+    return r;
+}
+
+/* bytes 1 and 3 sign-extended into the low and high halves */
+static inline uint32_t st_sxtb16_ror8(uint32_t v) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+
+/* low half of lo, low half of hi above it */
+static inline uint32_t st_pkhbt(uint32_t lo, uint32_t hi) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+
+/* high half of lo below, high half of hi */
+static inline uint32_t st_pkhtb(uint32_t lo, uint32_t hi) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* acc + a.lo * b.lo + a.hi * b.hi (signed 16 x 16), modulo 2^32 (the Q flag is not read) */
+static inline uint32_t st_smlad(uint32_t a, uint32_t b, uint32_t acc) {
+    uint32_t r;
+    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/* a + b, halfword by halfword (no saturation) */
+static inline uint32_t st_sadd16(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#endif
+
+#endif
