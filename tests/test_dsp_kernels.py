@@ -109,6 +109,16 @@ def board():
     return load_platform("stm32h743")
 
 
+def write_and_compile(board, path: Path, model: bytes, toolchain: str) -> tuple[Path, CompiledModel]:
+    path.write_bytes(model)
+    return path, compile_model(load_and_check(path), board, toolchain)
+
+
+def seeded(seed: int) -> tuple[int, ...]:
+    """SAMPLES input seeds of their own for a test seed."""
+    return tuple(100 * seed + s for s in range(SAMPLES))
+
+
 def check_bit_exact(compiled: CompiledModel, model: Path, seeds: tuple[int, ...]) -> int:
     """Simulate (ideal memory) one random input per seed; compare every output byte with
     LiteRT's reference kernels. Returns the number of output bytes compared."""
@@ -148,9 +158,7 @@ def assert_uses_smlad(compiled: CompiledModel, functions: tuple[str, ...] = ("co
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -> None:
-    path = tmp_path / f"pointwise-{seed}.tflite"
-    path.write_bytes(pointwise_model(seed))
-    compiled = compile_model(load_and_check(path), board, toolchain)
+    path, compiled = write_and_compile(board, tmp_path / f"pointwise-{seed}.tflite", pointwise_model(seed), toolchain)
     n = len(compiled.graph.operators)
     assert n == 2 * len(INPUT_CHANNELS)
     assert compiled.plan.in_place == set(range(1, n, 2)), "the second reader of each input runs in place"
@@ -158,8 +166,7 @@ def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -
     assert len(re.findall(r"st_conv1x1_s8_inplace(?:_shifts)?\(&", source)) == n // 2
     assert len(re.findall(r"st_conv1x1_s8(?:_shifts)?\(&", source)) == n // 2
     assert_uses_smlad(compiled)
-    seeds = tuple(100 * seed + s for s in range(SAMPLES))
-    assert check_bit_exact(compiled, path, seeds) > 0
+    assert check_bit_exact(compiled, path, seeded(seed)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
@@ -175,10 +182,8 @@ def test_real_model_dsp_paths(board, name: str, toolchain: str) -> None:
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_fully_connected_dsp_path(board, tmp_path: Path, seed: int, toolchain: str) -> None:
-    path = tmp_path / f"fully-connected-{seed}.tflite"
-    path.write_bytes(fully_connected_model(seed))
-    compiled = compile_model(load_and_check(path), board, toolchain)
+    model = fully_connected_model(seed)
+    path, compiled = write_and_compile(board, tmp_path / f"fully-connected-{seed}.tflite", model, toolchain)
     assert len(compiled.graph.operators) == len(FC_DEPTHS)
     assert_uses_smlad(compiled, ("fc_row_dsp", "st_fully_connected_s8"))
-    seeds = tuple(100 * seed + s for s in range(SAMPLES))
-    assert check_bit_exact(compiled, path, seeds) > 0
+    assert check_bit_exact(compiled, path, seeded(seed)) > 0
