@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simtiny.model import Graph, Operator
+
 TWIN_SUFFIX = "_shifts"  # kernel sources compiled again for the shifts-apart layout
 PACKED_SPAN = 4  # shift - shift_base must fit the two free bits of a packed multiplier
 Q30, Q31 = 1 << 30, 1 << 31
@@ -34,6 +36,20 @@ class ChannelParams:
     def suffix(self) -> str:
         """The kernel twin that reads this layout: "" (packed shifts) or "_shifts" (apart)."""
         return "" if self.shift is None else TWIN_SUFFIX
+
+
+def has_bias(op: Operator) -> bool:
+    """Whether the optional bias input (input 2 of the convolutions and FULLY_CONNECTED) is there."""
+    return len(op.inputs) > 2 and op.inputs[2] >= 0
+
+
+def bias_values(op: Operator, graph: Graph) -> np.ndarray | None:
+    """The bias tensor's values, flat, or None without one."""
+    if not has_bias(op):
+        return None
+    data = graph.tensor(op.inputs[2]).data
+    assert data is not None
+    return data.reshape(-1)
 
 
 def kernel_header(kernel: str) -> str:
@@ -97,6 +113,13 @@ def channel_params(bias: np.ndarray | None, pairs: list[tuple[int, int]]) -> Cha
     blob, width = encode_bias(bias) if bias is not None else (None, 4)
     words, shifts, base = encode_requant(pairs)
     return ChannelParams(blob, width, words, shifts, base, len(pairs) > 1)
+
+
+def emit_channels(ctx, prefix: str, bias: np.ndarray | None, pairs: list[tuple[int, int]]) -> tuple[str, str]:
+    """Encode one layer's parameters and emit their arrays as constants: the C designated
+    initializer of its st_channel_params, and the suffix of the kernel twin that reads them."""
+    params = channel_params(bias, pairs)
+    return channels_initializer(ctx, prefix, params), params.suffix
 
 
 def channels_initializer(ctx, prefix: str, params: ChannelParams) -> str:

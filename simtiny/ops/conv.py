@@ -23,7 +23,7 @@ import numpy as np
 
 from simtiny.model import Graph, Operator, Tensor
 from simtiny.ops import KernelCall, dtype_reason
-from simtiny.ops.channels import channel_params, channels_initializer
+from simtiny.ops.channels import bias_values, emit_channels, has_bias
 from simtiny.quantize import activation_range, quantize_multiplier, round_half_away
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -69,10 +69,6 @@ def geometry(op: Operator, x: Tensor, w: Tensor) -> Geometry:
 
 STEP_OPTIONS = ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor")
 INT16_MAX = 32767  # the kernels' parameter structs hold sizes, strides and offsets as int16
-
-
-def has_bias(op: Operator) -> bool:
-    return len(op.inputs) > 2 and op.inputs[2] >= 0
 
 
 def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
@@ -146,26 +142,28 @@ def multiplier_shift(real: float) -> int:
     return shift + 1 if round_half_away(q * (1 << 31)) == 1 << 31 else shift
 
 
-def model_bias(op: Operator, graph: Graph) -> np.ndarray | None:
-    """The bias tensor's values, or None without one."""
-    if not has_bias(op):
-        return None
-    data = graph.tensor(op.inputs[2]).data
-    assert data is not None
-    return data.reshape(-1)
-
-
 def channels_decl(op: Operator, graph: Graph, ctx, prefix: str, bias: np.ndarray | None) -> tuple[str, str]:
-    """The st_channel_params initializer (bias and LiteRT's multiplier/shift per channel, one
-    pair when the filter is per-tensor, compactly encoded: simtiny.ops.channels) and the suffix
-    of the kernel twin that reads it."""
-    params = channel_params(bias, [quantize_multiplier(r) for r in effective_scales(op, graph)])
-    return channels_initializer(ctx, prefix, params), params.suffix
+    """The st_channel_params initializer with LiteRT's multiplier/shift per channel (one pair
+    when the filter is per-tensor), and the suffix of the kernel twin that reads it."""
+    return emit_channels(ctx, prefix, bias, [quantize_multiplier(r) for r in effective_scales(op, graph)])
 
 
 def act_bounds(op: Operator, graph: Graph) -> tuple[int, int]:
     y = graph.tensor(op.outputs[0])
     return activation_range(op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point())
+
+
+def window_fields(op: Operator, graph: Graph, g: Geometry) -> str:
+    """The designated-initializer lines CONV_2D's and DEPTHWISE_CONV_2D's structs share:
+    strides, dilations, padding, zero points and the activation's bounds."""
+    x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    act_min, act_max = act_bounds(op, graph)
+    return (
+        f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
+        f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
+        f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
+        f".act_min = {act_min}, .act_max = {act_max},\n"
+    )
 
 
 def folded_bias(op: Operator, graph: Graph) -> np.ndarray:
@@ -175,10 +173,9 @@ def folded_bias(op: Operator, graph: Graph) -> np.ndarray:
     assert w.data is not None
     filters = w.data.reshape(w.shape[0], -1).astype(np.int64)
     total = filters.sum(axis=1) * -x.zero_point()
-    if has_bias(op):
-        b = graph.tensor(op.inputs[2])
-        assert b.data is not None
-        total = total + b.data.reshape(-1).astype(np.int64)
+    bias = bias_values(op, graph)
+    if bias is not None:
+        total = total + bias.astype(np.int64)
     return (total & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
 
 
@@ -250,9 +247,7 @@ class Conv2D:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_conv")
-        channels, twin = channels_decl(op, graph, ctx, p, model_bias(op, graph))
-        act_min, act_max = act_bounds(op, graph)
-        y = graph.tensor(op.outputs[0])
+        channels, twin = channels_decl(op, graph, ctx, p, bias_values(op, graph))
         decl = (
             f"static const st_conv2d_params {p} = {{\n"
             f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "
@@ -260,11 +255,7 @@ class Conv2D:
             f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, .filter_c = {w.shape[3]},\n"
             f"    .output_h = {g.out_h}, .output_w = {g.out_w}, .output_c = {w.shape[0]}, "
             f".groups = {x.shape[3] // w.shape[3]},\n"
-            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
-            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
-            f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
-            f".act_min = {act_min}, .act_max = {act_max},\n"
-            f"    .channels = {channels}}};"
+            f"{window_fields(op, graph, g)}    .channels = {channels}}};"
         )
         call = (
             f"st_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
@@ -325,9 +316,7 @@ class DepthwiseConv2D:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_dwconv")
-        channels, twin = channels_decl(op, graph, ctx, p, model_bias(op, graph))
-        act_min, act_max = act_bounds(op, graph)
-        y = graph.tensor(op.outputs[0])
+        channels, twin = channels_decl(op, graph, ctx, p, bias_values(op, graph))
         decl = (
             f"static const st_depthwise_conv2d_params {p} = {{\n"
             f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "
@@ -335,11 +324,7 @@ class DepthwiseConv2D:
             f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, "
             f".depth_multiplier = {w.shape[3] // x.shape[3]},\n"
             f"    .output_h = {g.out_h}, .output_w = {g.out_w},\n"
-            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
-            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
-            f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
-            f".act_min = {act_min}, .act_max = {act_max},\n"
-            f"    .channels = {channels}}};"
+            f"{window_fields(op, graph, g)}    .channels = {channels}}};"
         )
         if getattr(ctx, "in_place", False):
             if not self.in_place(op, graph):

@@ -6,7 +6,7 @@ import numpy as np
 
 from simtiny.model import Graph, Operator
 from simtiny.ops import KernelCall, dtype_reason
-from simtiny.ops.channels import channel_params, channels_initializer
+from simtiny.ops.channels import bias_values, emit_channels
 from simtiny.quantize import activation_range, quantize_multiplier
 
 
@@ -28,7 +28,6 @@ class FullyConnected:
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         out = graph.tensor(op.outputs[0])
-        has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
         output_depth, accum_depth = w.shape[0], w.shape[-1]
         batches = x.size // accum_depth
         in_scale, out_scale = x.scale(), out.scale()
@@ -43,19 +42,17 @@ class FullyConnected:
             op.options.get("fused_activation_function", "NONE"), out_scale, out.zero_point()
         )
         p = ctx.ident(f"op{op.index}_fc")
-        bias = graph.tensor(op.inputs[2]).data if has_bias else None
-        params = channel_params(None if bias is None else bias.reshape(-1), pairs)
-        channels = channels_initializer(ctx, p, params)
+        channels, twin = emit_channels(ctx, p, bias_values(op, graph), pairs)
         decl = (
             f"static const st_fully_connected_params {p} = {{{batches}, {accum_depth}, {output_depth}, "
             f"{-x.zero_point()}, {-w.zero_point()}, {out.zero_point()}, {act_min}, {act_max},\n"
             f"    {channels}}};"
         )
         call = (
-            f"st_fully_connected_s8{params.suffix}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"st_fully_connected_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
             f"{ctx.tensor(op.outputs[0])});"
         )
-        return KernelCall(call, (f"fully_connected_s8{params.suffix}",), (decl,))
+        return KernelCall(call, (f"fully_connected_s8{twin}",), (decl,))
 
 
 LOWERINGS = [FullyConnected()]
