@@ -22,18 +22,15 @@ static inline int8_t add_one(const st_add_params *p, int8_t x1, int8_t x2) {
     return (int8_t)st_clamp(out, p->act_min, p->act_max);
 }
 
+static void add_row(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2,
+                    int32_t n, int8_t *out) {
+    const st_add_params *p = params;
+    for (int32_t i = 0; i < n; i++) out[i] = add_one(p, a[i * s1], b[i * s2]);
+}
+
 void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
-    if (st_broadcast_empty(&p->loops)) return;
     /* the parameters in locals: the int8 output stores may alias anything, so fields read
      * through p would be reloaded after every store */
     const st_add_params q = *p;
-    const int32_t *innermost = p->loops.loops + 3 * (p->loops.ndim - 1);
-    const int32_t inner = innermost[0], s1 = innermost[1], s2 = innermost[2];
-    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
-    int32_t o1 = 0, o2 = 0; /* element offsets of the current row in each input */
-    do {
-        const int8_t *a = input1 + o1, *b = input2 + o2;
-        for (int32_t i = 0; i < inner; i++) output[i] = add_one(&q, a[i * s1], b[i * s2]);
-        output += inner;
-    } while (st_broadcast_next(&p->loops, index, &o1, &o2));
+    st_broadcast_walk(&q.loops, input1, input2, output, add_row, &q);
 }

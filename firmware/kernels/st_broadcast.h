@@ -23,6 +23,10 @@ static inline int st_broadcast_empty(const st_broadcast *b) {
     return 0;
 }
 
+/* One run of the innermost loop: out[i] from a[i * s1] and b[i * s2], i < n. */
+typedef void (*st_broadcast_row)(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2,
+                                 int32_t n, int8_t *out);
+
 /* After a run of the innermost loop: advance the outer loops like an odometer, moving the
  * element offsets o1 and o2 of each input; 0 when the walk is complete. */
 static inline int st_broadcast_next(const st_broadcast *b, int32_t *index, int32_t *o1, int32_t *o2) {
@@ -36,6 +40,20 @@ static inline int st_broadcast_next(const st_broadcast *b, int32_t *index, int32
         index[d] = 0;
     }
     return 0;
+}
+
+/* The whole walk: row() for each run of the innermost loop, output written in order. Inlined
+ * with a constant row function, so the kernels' per-element code is inlined too. */
+static inline void st_broadcast_walk(const st_broadcast *b, const int8_t *input1, const int8_t *input2,
+                                     int8_t *output, st_broadcast_row row, const void *params) {
+    if (st_broadcast_empty(b)) return;
+    const int32_t *innermost = b->loops + 3 * (b->ndim - 1);
+    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
+    int32_t o1 = 0, o2 = 0; /* element offsets of the current row in each input */
+    do {
+        row(params, input1 + o1, innermost[1], input2 + o2, innermost[2], innermost[0], output);
+        output += innermost[0];
+    } while (st_broadcast_next(b, index, &o1, &o2));
 }
 
 #endif
