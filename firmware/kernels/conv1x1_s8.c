@@ -137,14 +137,14 @@ static void conv1x1_pixel(const st_conv1x1_params *p, const int8_t *x, const int
 #endif
 
 void ST_CHANNEL_KERNEL(st_conv1x1_s8)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
-                   int8_t *output) {
+                                      int8_t *output) {
     for (int32_t px = 0; px < p->pixels; px++) {
         conv1x1_pixel(p, input + px * p->input_c, filter, output + px * p->output_c);
     }
 }
 
 void ST_CHANNEL_KERNEL(st_conv1x1_s8_inplace)(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
-                           int8_t *scratch) {
+                                              int8_t *scratch) {
     const int32_t cin = p->input_c;
     const int32_t cout = p->output_c;
     const int32_t n = p->pixels;

@@ -6,7 +6,7 @@
 #include "conv2d_s8.h"
 
 void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
-                  int8_t *output) {
+                                     int8_t *output) {
     const int32_t fc = p->filter_c;
     const int32_t per_group = p->output_c / p->groups;
     const int32_t in_row = p->input_w * p->input_c;          /* input elements per row */

@@ -8,7 +8,7 @@
 #include "conv2d_s8.h" /* st_conv_tap_range, st_conv_requantize */
 
 void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params *p, const int8_t *input,
-                            const int8_t *filter, int8_t *output) {
+                                               const int8_t *filter, int8_t *output) {
     const int32_t ic_n = p->input_c;
     const int32_t oc_n = ic_n * p->depth_multiplier;
     const int32_t in_row = p->input_w * ic_n;
@@ -127,7 +127,7 @@ static inline int8_t dw_output(uint32_t acc, int32_t mult, int32_t shift, const 
  * sum of the filter (sums wrap modulo 2^32, so this is exact); clipped windows add it tap by
  * tap, as LiteRT does, which skips the padding taps. */
 void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                    const int8_t *filter, int8_t *scratch) {
+                                                       const int8_t *filter, int8_t *scratch) {
     const int32_t ch = p->input_c;
     const int32_t ih = p->input_h, iw = p->input_w, oh = p->output_h, ow = p->output_w;
     const int32_t fh = p->filter_h, fw = p->filter_w;
