@@ -1,6 +1,6 @@
 """Cycle-model calibration: the model's cycles for micro-benchmark loops against Cortex-M7 silicon.
 
-Builds firmware/tests/cycles_bench.c with each available toolchain, runs it on the simulated
+Builds benchmarks/firmware/cycles_bench.c with each available toolchain, runs it on the simulated
 STM32H743 under a cycle model (the default one unless --model) and prints, per loop, the
 published cycles per iteration, the model's, their ratio and the source (simtiny/calibration.py
 has the table). --markdown PATH also writes the report; docs/cycle-model-calibration.md is made
@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simtiny import cyclemodel
-from simtiny.build import available_toolchains
-from simtiny.calibration import (
+from cyclecal import (
     BENCHMARKS,
     ITERATIONS,
     SOURCES,
@@ -24,7 +22,10 @@ from simtiny.calibration import (
     format_table,
     run_calibration,
 )
+
+from simtiny.flow.build import available_toolchains
 from simtiny.platform import load_platform
+from simtiny.sim import timing as cyclemodel
 
 
 def _fmt(value: float | None, digits: int) -> str:
@@ -44,7 +45,7 @@ def markdown(calibrations: list[Calibration]) -> str:
         f"Cycle model that produced these figures: **{', '.join(models)}** "
         f"(simtiny's default model at the time of the run). Firmware built with: {builds}.",
         "",
-        "Each row is one loop of `firmware/tests/cycles_bench.c`, an unrolled body plus its loop",
+        "Each row is one loop of `benchmarks/firmware/cycles_bench.c`, an unrolled body plus its loop",
         "control, timed with DWT CYCCNT as the firmware sees it. The firmware runs every loop for 11",
         f"and for 111 iterations and keeps the difference, so the figures are {ITERATIONS} steady-state",
         "iterations (set-up, calls, the cold first iteration and the loop-exit mispredict cancel),",
@@ -100,16 +101,15 @@ def markdown(calibrations: list[Calibration]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="cycle model to run (default: simtiny's default model)")
+    parser.add_argument("--model", choices=cyclemodel.MODELS, help="timing model to run (default: the CPU's)")
     parser.add_argument("--toolchain", action="append", help="gcc or zig (default: every available one)")
     parser.add_argument("--markdown", type=Path, help="also write the report to this Markdown file")
     args = parser.parse_args()
     board = load_platform("stm32h743")
-    model = cyclemodel.get_cycle_model(args.model) if args.model else cyclemodel.default_cycle_model()
     calibrations = []
     for name in args.toolchain or available_toolchains():
         firmware = build_firmware(board, name)
-        calibration = run_calibration(firmware.elf, board, model, toolchain=name)
+        calibration = run_calibration(firmware.elf, board, args.model, toolchain=name)
         calibrations.append(calibration)
         print(format_table(calibration))
         print()

@@ -1,6 +1,6 @@
 """Cross-check simtiny's Cortex-M7 block prices against llvm-mca on simtiny's own firmware.
 
-Builds firmware/tests/cycles_bench.c (the calibration loops) and the firmware of a real model,
+Builds benchmarks/firmware/cycles_bench.c (the calibration loops) and the firmware of a real model,
 runs both on the simulator with ideal memory and profiling, and prices every executed basic block
 with simtiny's pipeline model (m7model) and with llvm-mca (simtiny.mca). Prints the hot blocks,
 a summary weighted by executions and the causes of the gaps; the calibration loops, which have
@@ -18,17 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import capstone
+import mca
 import numpy as np
+from cyclecal import BENCHMARKS, build_firmware
 
-from simtiny import mca
-from simtiny.build import find_toolchain
-from simtiny.calibration import BENCHMARKS, build_firmware
-from simtiny.elfinfo import ElfImage, load_elf
-from simtiny.engines.result import RunRequest
-from simtiny.engines.unicorn.engine import UnicornEngine
+from simtiny.elf.image import ElfImage, load_elf
 from simtiny.errors import SimtinyError
-from simtiny.pipeline import compile_model, load_and_check, random_inputs
+from simtiny.flow.build import find_toolchain
+from simtiny.flow.inputs import random_inputs
+from simtiny.flow.run import compile_model
+from simtiny.flow.validate import load_and_check
 from simtiny.platform import Platform, load_platform
+from simtiny.sim import get_engine
+from simtiny.sim.result import RunRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "benchmarks" / "models" / "mbv2-w0.3-r64.tflite"
@@ -71,7 +73,7 @@ def read_code(image: ElfImage, address: int, size: int) -> bytes:
 def profile_blocks(name: str, elf: Path, platform: Platform, writes: dict[int, bytes] | None = None) -> list[Row]:
     """Run the ELF (ideal memory, profile) and compare every executed block."""
     request = RunRequest(elf, platform, writes=writes or {}, profile=True, memory_model=False)
-    result = UnicornEngine().run(request)
+    result = get_engine("unicorn").run(request)
     if result.status != "exit" or result.exit_code != 0:
         what = result.fault.describe() if result.fault else result.status
         raise SystemExit(f"{name}: the firmware did not exit cleanly: {what}")
@@ -337,7 +339,7 @@ def markdown(rows: list[Row], loops: list[Loop], top: int, versions: dict[str, s
         "",
         "## Calibration loops: both models against silicon",
         "",
-        "The loop bodies of `firmware/tests/cycles_bench.c` (loop head to back edge) priced by both models, "
+        "The loop bodies of `benchmarks/firmware/cycles_bench.c` (loop head to back edge) priced by both models, "
         "against the silicon figure per iteration from `docs/cycle-model-calibration.md`. Loops with branches "
         "inside are not straight-line blocks and are left out.",
         "",

@@ -5,7 +5,7 @@
 the JSON configs of mit-han-lab/tinyml (mcunet/assets/configs, MIT licence); latency and memory
 do not depend on the weight values, so this script builds each network in Keras from its
 config with random weights (fixed seed), converts it with the TFLite converter to full-integer
-int8 and writes benchmarks/models/*.tflite plus benchmarks/models/README.md (provenance, MACs,
+int8 and writes simtiny/bench/models/*.tflite plus simtiny/bench/models/README.md (provenance, MACs,
 operator counts, quantization). It then loads every model in LiteRT's reference kernels, runs
 a few random inputs and checks that the softmax output is sane.
 
@@ -40,7 +40,7 @@ import numpy as np
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 CONFIG_DIR = BENCH_DIR / "configs"
-MODEL_DIR = BENCH_DIR / "models"
+MODEL_DIR = REPO_DIR / "simtiny" / "bench" / "models"  # shipped with the package: simtiny bench runs them
 SHARED_CONFIG_DIR = REPO_DIR.parent / "shared" / "configs"
 CONFIG_SOURCE = "mit-han-lab/tinyml, mcunet/assets/configs/"
 

@@ -1,6 +1,6 @@
 """Simulation speed: simulated instructions per host second, with the cycle model on.
 
-Builds firmware/tests/compute.c (int8 matrix-vector products, ~260-400 M instructions) with
+Builds tests/firmware/compute.c (int8 matrix-vector products, ~260-400 M instructions) with
 each available toolchain and runs it on the simulated STM32H743, with the Cortex-M7 pipeline
 model alone (ideal memory) and with the memory system too (caches, wait states), a few times
 each; prints the best and median rates. Run: python benchmarks/sim_speed.py [--repeat N]
@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import platform as host
 import statistics
+from pathlib import Path
 
-from simtiny.build import FIRMWARE_DIR, FirmwareSpec, available_toolchains, build, find_toolchain
-from simtiny.engines.result import RunRequest
-from simtiny.engines.unicorn.engine import UnicornEngine
+from simtiny.flow.build import FirmwareSpec, available_toolchains, build, find_toolchain
 from simtiny.platform import load_platform
+from simtiny.sim import get_engine
+from simtiny.sim.result import RunRequest
+
+COMPUTE = Path(__file__).resolve().parent.parent / "tests" / "firmware" / "compute.c"
 
 
 def main() -> None:
@@ -29,13 +32,13 @@ def main() -> None:
         f"{'best M insn/s':>14} {'median':>8}"
     )
     for name in available_toolchains():
-        spec = FirmwareSpec("compute", (FIRMWARE_DIR / "tests" / "compute.c",))
+        spec = FirmwareSpec("compute", (COMPUTE,))
         firmware = build(spec, board, find_toolchain(name))
         for memory_model in (False, True):
             rates = []
             result = None
             for _ in range(args.repeat):
-                result = UnicornEngine().run(RunRequest(firmware.elf, board, memory_model=memory_model))
+                result = get_engine("unicorn").run(RunRequest(firmware.elf, board, memory_model=memory_model))
                 if result.status != "exit" or result.exit_code != 0:
                     raise SystemExit(f"compute firmware did not finish: {result.status} {result.fault}")
                 rates.append(result.instructions / result.host_seconds / 1e6)

@@ -1,6 +1,6 @@
 *** Settings ***
 Documentation       simtiny's acceptance suites: every model in tests/data/models, the paper's
-...                 networks in benchmarks/models, firmware on the simulated UART, and negative
+...                 networks in simtiny/bench/models, firmware on the simulated UART, and negative
 ...                 cases that must fail with their stated message. Run from the repository with
 ...                 ``python3 -m robot --outputdir build/robot robot/`` (log and report land in
 ...                 build/robot). Suites that assert no timing use ideal memory (about five times

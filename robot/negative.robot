@@ -101,5 +101,5 @@ Bad Limits Are Refused
     Load Model    ${MODELS}/hello_world_int8.tflite
     Run Keyword And Expect Error    not a duration: '30' (give a unit: 30 ms, 0.5 s, 500 us)
     ...    Latency Should Be Below    30
-    Run Keyword And Expect Error    not a size: '2 parsecs' (units: bytes, KB, MB; e.g. 512 KB)
+    Run Keyword And Expect Error    not a size: '2 parsecs' (units: bytes, KB, MB, GB; e.g. 512 KB)
     ...    Flash Usage Should Be Below    2 parsecs

@@ -1,7 +1,7 @@
 *** Settings ***
 Documentation       The four networks Table 3 of "Tiny Machine Learning: Progress and Futures"
 ...                 measures on the STM32H743, with the paper's architectures and random weights
-...                 (benchmarks/models/README.md): bit-exact against LiteRT, within the board's
+...                 (simtiny/bench/models/README.md): bit-exact against LiteRT, within the board's
 ...                 2 MB of flash and 512 KB of SRAM, and within a latency budget. The memory
 ...                 model is on (latency is asserted); one random input per network. The latency
 ...                 limits are regression guards with headroom over today's portable C kernels.

@@ -21,4 +21,4 @@ echo "setup: installing simtiny and its Python dependencies (pip)"
 # pyenv reaches console scripts through shims that exist only after a rehash
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
 command -v simtiny >/dev/null 2>&1 || echo "setup: 'simtiny' is not on PATH; use '$PYTHON -m simtiny.cli' or add pip's script folder to PATH"
-echo "setup: done ($("$PYTHON" -m simtiny.cli --version), toolchains: $("$PYTHON" -c 'from simtiny.build import available_toolchains as a; print(", ".join(a()) or "none")'))"
+echo "setup: done ($("$PYTHON" -m simtiny.cli --version), toolchains: $("$PYTHON" -c 'from simtiny.flow.build import available_toolchains as a; print(", ".join(a()) or "none")'))"

@@ -1,4 +1,7 @@
-"""The `simtiny` command: thin front over the stages. Errors are one line and an exit code."""
+"""The `simtiny` command: a thin front over the flow (simtiny.flow.run) and the reports.
+
+Errors are one line and an exit code; `--verbose` adds the whole story (a compiler's messages).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from simtiny import __version__
-from simtiny.engines.result import DEFAULT_MAX_INSTRUCTIONS
 from simtiny.errors import (
     EXIT_SIM_BUDGET,
     EXIT_SIM_FAULT,
@@ -19,7 +22,9 @@ from simtiny.errors import (
     InputError,
     SimtinyError,
 )
-from simtiny.inputs import IMAGE_MODES
+from simtiny.flow.inputs import IMAGE_MODES
+from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, ENGINES
+from simtiny.units import parse_count, parse_duration_ms, parse_size
 
 EXIT_CODES_HELP = f"""exit codes of 'simtiny sim':
   N     the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED), modulo 256
@@ -28,55 +33,25 @@ EXIT_CODES_HELP = f"""exit codes of 'simtiny sim':
   {EXIT_SIM_FAULT}   the firmware faulted (unmapped or read-only access, undefined instruction, ...)
   {EXIT_SIM_NO_EXIT}   the core stopped without exiting (WFI/WFE with no interrupt modelled)
 """
+MODEL_HELP = "a .tflite file, or the name of a model that ships with simtiny (the paper's networks: {names})"
 
 
-def _int_with_suffix(text: str) -> int:
-    """Parse 2000000, 2_000_000, 2e9, 500M, 2G."""
-    t = text.strip().replace("_", "").upper()
-    scale = 1
-    for suffix, factor in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
-        if t.endswith(suffix):
-            t, scale = t[:-1], factor
-    try:
-        value = int(float(t) * scale) if ("E" in t or "." in t) else int(t) * scale
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: '{text}'")
-    return value
+def _parsed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type from a simtiny.units parser: its one-line message on bad input."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
 
 
-def _bytes(text: str) -> int:
-    """Parse 524288, 512K, 512KB, 2M, 2MB (K = 1024)."""
-    t = text.strip().upper().removesuffix("B").replace("_", "")
-    scale = 1
-    for suffix, factor in (("K", 1024), ("M", 1024**2), ("G", 1024**3)):
-        if t.endswith(suffix):
-            t, scale = t[:-1], factor
-    try:
-        value = int(float(t) * scale)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a size: '{text}' (e.g. 256K, 1M, 524288)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: '{text}'")
-    return value
-
-
-def _milliseconds(text: str) -> float:
-    """Parse 50ms, 0.5s, 500us, or a plain number of milliseconds."""
-    t = text.strip().lower()
-    factor = 1.0
-    for suffix, scale in (("ms", 1.0), ("us", 1e-3), ("s", 1e3)):
-        if t.endswith(suffix):
-            t, factor = t[: -len(suffix)], scale
-            break
-    try:
-        value = float(t) * factor
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a duration: '{text}' (e.g. 50ms, 0.5s)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: '{text}'")
-    return value
+_count = _parsed(parse_count)
+_bytes = _parsed(parse_size)
+_milliseconds = _parsed(parse_duration_ms)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,10 +64,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="simtiny",
-        description="Simulate and verify int8 neural-network firmware on a Cortex-M7 (STM32H743).",
+        description="Simulate and verify int8 neural-network firmware on Cortex-M7 boards.",
     )
     parser.add_argument("--version", action="version", version=f"simtiny {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    models_help = MODEL_HELP.format(names=", ".join(_bundled_names()))
 
     sim = sub.add_parser(
         "sim",
@@ -103,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sim.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
-    _platform_option(sim)
+    _common(sim, toolchain=False)
     _budget_option(sim)
     _memory_option(sim)
     sim.add_argument("--profile", action="store_true", help="print a flat profile per function")
@@ -133,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 bit-exact, 1 outputs differ, 2 model or usage error, "
         "3 firmware fault, instruction budget or the model does not fit the board",
     )
-    run.add_argument("model", type=Path, metavar="MODEL.tflite")
+    run.add_argument("model", type=Path, metavar="MODEL", help=models_help)
     run.add_argument(
         "--input",
         type=Path,
@@ -151,8 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, default=0, help="seed of the first random input (default 0)")
     run.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to run")
-    _platform_option(run)
-    _toolchain_option(run)
+    _common(run)
     _budget_option(run, scaled=True)
     _memory_option(run)
     run.add_argument(
@@ -182,9 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 every model passes, 1 a model fails (reasons one per line), "
         "2 model or usage error",
     )
-    check.add_argument("models", type=Path, nargs="+", metavar="MODEL.tflite")
-    _platform_option(check)
-    _toolchain_option(check)
+    check.add_argument("models", type=Path, nargs="+", metavar="MODEL", help=models_help)
+    _common(check)
     _budget_overrides(check)
     check.add_argument("--latency-budget", type=_milliseconds, metavar="TIME", help="e.g. 50ms, 0.5s")
     check.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to verify")
@@ -196,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser(
         "bench",
         help="reproduce the survey's Table 3 in simulation, beside the published figures",
-        description="Build, verify bit-exact and measure the paper's networks (benchmarks/models/) or the "
+        description="Build, verify bit-exact and measure the paper's networks (shipped with simtiny) or the "
         "models given: latency at the platform clock (with the memory system and zero-wait), peak SRAM, "
         "flash, MACs and MAC/cycle; print a table and write table3.md, table3.json and table3.png with the "
         "published CMSIS-NN, X-Cube-AI, TinyEngine and TF-Lite Micro figures beside simtiny's.",
@@ -212,13 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
         "proxyless-w0.3-r64)",
     )
     bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the table3.* files (default build/bench)")
+    _engine_option(bench)
+    _verbose_option(bench)
     bench.set_defaults(func=_cmd_bench)
 
     build = sub.add_parser(
         "build",
         help="compile C sources into firmware for the board",
-        description="Compile C sources with simtiny's start-up code and HAL for the board "
-        "(console, cycle counter, semihosting exit: see firmware/hal/simtiny_hal.h).",
+        description="Compile C sources with the board's start-up code and HAL (console, cycle counter, "
+        "clock set-up, semihosting exit: the functions of simtiny_hal.h).",
     )
     build.add_argument("sources", type=Path, nargs="+", metavar="SOURCE.c")
     build.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.elf")
@@ -227,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-O", dest="optimize", default="2", choices=["0", "1", "2", "3", "s"])
     _platform_option(build)
     _toolchain_option(build)
+    _verbose_option(build)
     build.add_argument("--force", action="store_true", help="overwrite OUT.elf if it exists")
     build.set_defaults(func=_cmd_build)
     return parser
@@ -242,11 +219,20 @@ def _positive(text: str) -> int:
     return value
 
 
+def _common(p: argparse.ArgumentParser, toolchain: bool = True) -> None:
+    """The board, the engine, the compiler and --verbose: every command that builds or runs."""
+    _platform_option(p)
+    _engine_option(p)
+    if toolchain:
+        _toolchain_option(p)
+    _verbose_option(p)
+
+
 def _budget_option(p: argparse.ArgumentParser, scaled: bool = False) -> None:
     default = "64 per MAC of the model, at least 2G" if scaled else f"{DEFAULT_MAX_INSTRUCTIONS:,}"
     p.add_argument(
         "--max-instructions",
-        type=_int_with_suffix,
+        type=_count,
         default=None if scaled else DEFAULT_MAX_INSTRUCTIONS,
         metavar="N",
         help=f"stop a firmware that never ends after N instructions (default {default}; suffixes K, M, G)",
@@ -254,8 +240,8 @@ def _budget_option(p: argparse.ArgumentParser, scaled: bool = False) -> None:
 
 
 def _budget_overrides(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sram-budget", type=_bytes, metavar="SIZE", help="SRAM budget (default: the platform's)")
-    p.add_argument("--flash-budget", type=_bytes, metavar="SIZE", help="flash budget (default: the platform's)")
+    p.add_argument("--sram-budget", type=_bytes, metavar="SIZE", help="SRAM budget, e.g. 256K (default: the board's)")
+    p.add_argument("--flash-budget", type=_bytes, metavar="SIZE", help="flash budget, e.g. 1M (default: the board's)")
 
 
 def _memory_option(p: argparse.ArgumentParser) -> None:
@@ -267,7 +253,21 @@ def _memory_option(p: argparse.ArgumentParser) -> None:
 
 
 def _platform_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--platform", default="stm32h743", help="board (default stm32h743)")
+    from simtiny.platform import available_platforms
+
+    p.add_argument(
+        "--platform",
+        default="stm32h743",
+        metavar="BOARD",
+        help=f"a board that ships with simtiny ({', '.join(available_platforms())}), or the path of a "
+        "board folder (platform.toml, linker script, start-up and HAL); default stm32h743",
+    )
+
+
+def _engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine", choices=list(ENGINES), default=DEFAULT_ENGINE, help=f"simulator engine (default {DEFAULT_ENGINE})"
+    )
 
 
 def _toolchain_option(p: argparse.ArgumentParser) -> None:
@@ -278,104 +278,124 @@ def _toolchain_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _write_json(path: Path, data: dict, inputs: Sequence[Path]) -> None:
+def _verbose_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--verbose", "-v", action="store_true", help="on an error, also print the full compiler output")
+
+
+def _bundled_names() -> list[str]:
+    from simtiny.resources import PAPER_MODELS_DIR
+
+    return sorted(p.stem for p in PAPER_MODELS_DIR.glob("*.tflite"))
+
+
+def _model_path(given: Path) -> Path:
+    """A model file, or the name of a model that ships with simtiny (when no such file exists)."""
+    from simtiny.resources import PAPER_MODELS_DIR
+
+    if not given.exists() and str(given) in _bundled_names():
+        return PAPER_MODELS_DIR / f"{given}.tflite"
+    return given
+
+
+def _refuse_overwrite(path: Path, inputs: Sequence[Path]) -> None:
+    """Nothing the user gave is ever overwritten: compare files by identity, not by path text."""
     for source in inputs:
-        if path.resolve() == Path(source).resolve():
-            raise InputError(f"--json {path} would overwrite an input file")
+        source = Path(source)
+        if path.exists() and source.exists() and os.path.samefile(path, source):
+            raise InputError(f"{path} would overwrite an input file")
+        if path.resolve() == source.resolve():
+            raise InputError(f"{path} would overwrite an input file")
+
+
+def _write_json(path: Path, data: dict, inputs: Sequence[Path]) -> None:
+    _refuse_overwrite(path, inputs)
     try:
         path.write_text(json.dumps(data, indent=2) + "\n")
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror}") from exc
 
 
-def _cmd_sim(args: argparse.Namespace) -> int:
-    from simtiny.engines import get_engine
-    from simtiny.engines.result import RunRequest
-    from simtiny.platform import load_platform
-    from simtiny.simreport import exit_code_of, format_run, run_to_json
+def _progress(enabled: bool) -> Callable[[str], None]:
+    return (lambda msg: print(f"simtiny: {msg}...", file=sys.stderr)) if enabled else (lambda msg: None)
 
-    platform = load_platform(args.platform)
-    request = RunRequest(
-        args.firmware,
-        platform,
-        max_instructions=args.max_instructions,
-        profile=args.profile,
-        memory_model=not args.ideal_memory,
-    )
-    result = get_engine("unicorn").run(request)
-    if args.quiet:
-        sys.stdout.write(result.console)
-    else:
-        sys.stdout.write(format_run(result, request))
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    from simtiny.flow.run import run_firmware
+    from simtiny.platform import load_platform
+    from simtiny.report.sim import exit_code_of, format_run, run_to_json
+
+    board = load_platform(args.platform)
+    report = run_firmware(args.firmware, board, args.engine, args.max_instructions, not args.ideal_memory, args.profile)
+    result = report.result
+    sys.stdout.write(result.console.text if args.quiet else format_run(result, report.request))
     sys.stdout.flush()
     for warning in result.warnings:
         print(f"simtiny: warning: {warning}", file=sys.stderr)
     if args.json:
-        _write_json(args.json, run_to_json(result, request), [args.firmware])
+        _write_json(args.json, run_to_json(result, report.request), [args.firmware])
     return exit_code_of(result)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from simtiny.modelrun import RunOptions, run_model
-    from simtiny.runreport import format_report, report_json
+def _run_options(args: argparse.Namespace, model: Path, **extra: Any) -> Any:
+    from simtiny.flow.run import RunOptions
 
-    options = RunOptions(
-        model=args.model,
+    return RunOptions(
+        model=_model_path(model),
         platform=args.platform,
+        engine=args.engine,
         toolchain=args.toolchain,
-        inputs=args.input,
         seed=args.seed,
         samples=args.samples,
+        memory_model=not args.ideal_memory,
+        sram_budget=args.sram_budget,
+        flash_budget=args.flash_budget,
+        **extra,
+    )
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from simtiny.flow.run import run_model
+    from simtiny.report.run import format_report, report_json
+
+    options = _run_options(
+        args,
+        args.model,
+        inputs=tuple(args.input),
         max_instructions=args.max_instructions,
         lift_limits=args.no_memory_limits,
         debug_layers=args.debug_layers,
-        memory_model=not args.ideal_memory,
         image_mode=args.image_mode,
-        sram_budget=args.sram_budget,
-        flash_budget=args.flash_budget,
     )
     if args.save_outputs:
         _check_output_dir(args.save_outputs)
-    progress = (
-        (lambda msg: print(f"simtiny: {msg}...", file=sys.stderr))
-        if sys.stderr.isatty()
-        else (lambda msg: None)
-    )
-    report = run_model(options, progress)
+    report = run_model(options, _progress(sys.stderr.isatty()))
     text = format_report(report)
     sys.stdout.write(text.splitlines()[-1] + "\n" if args.quiet else text)
     if args.memory or args.memory_plot:
-        from simtiny.memreport import format_timeline, plot_timeline
+        from simtiny.report.memory import format_timeline, plot_timeline
 
         if args.memory:
             sys.stdout.write("\n" + format_timeline(report.graph, report.compiled.plan))
         if args.memory_plot:
-            _refuse_overwrite(args.memory_plot, [args.model])
-            plot_timeline(report.graph, report.compiled.plan, args.memory_plot, args.model.name)
+            _refuse_overwrite(args.memory_plot, [options.model])
+            plot_timeline(report.graph, report.compiled.plan, args.memory_plot, options.model.name)
     if args.json:
-        _write_json(args.json, report_json(report), [args.model, *args.input])
+        _write_json(args.json, report_json(report), [options.model, *args.input])
     if args.save_outputs:
         _save_outputs(args.save_outputs, report)
     return report.exit_code
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from simtiny.gate import check_model, format_verdict
-    from simtiny.modelrun import RunOptions
+    from simtiny.check import check_model, format_verdict
+    from simtiny.report.run import report_json
 
     verdicts = []
     for model in args.models:
-        options = RunOptions(
-            model=model, platform=args.platform, toolchain=args.toolchain, seed=args.seed,
-            samples=args.samples, sram_budget=args.sram_budget, flash_budget=args.flash_budget,
-            memory_model=not args.ideal_memory,
-        )
-        verdict = check_model(options, args.latency_budget)
+        verdict = check_model(_run_options(args, model), args.latency_budget)
         sys.stdout.write(format_verdict(verdict))
         verdicts.append(verdict)
     if args.json:
-        from simtiny.runreport import report_json
-
         data = {
             "passed": all(v.passed for v in verdicts),
             "models": [
@@ -383,20 +403,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 for v in verdicts
             ],
         }
-        _write_json(args.json, data, args.models)
+        _write_json(args.json, data, [_model_path(m) for m in args.models])
     return 0 if all(v.passed for v in verdicts) else 1
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from simtiny.bench import bench_command
 
-    return bench_command(args.models, args.out)
-
-
-def _refuse_overwrite(path: Path, inputs: Sequence[Path]) -> None:
-    for source in inputs:
-        if path.resolve() == Path(source).resolve():
-            raise InputError(f"{path} would overwrite an input file")
+    return bench_command(args.models, args.out, args.engine)
 
 
 def _check_output_dir(folder: Path) -> None:
@@ -404,7 +418,7 @@ def _check_output_dir(folder: Path) -> None:
         raise InputError(f"--save-outputs {folder}: exists and is not a folder")
 
 
-def _save_outputs(folder: Path, report) -> None:
+def _save_outputs(folder: Path, report: Any) -> None:
     import numpy as np
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -422,9 +436,10 @@ def _save_outputs(folder: Path, report) -> None:
 
 
 def _cmd_size(args: argparse.Namespace) -> int:
-    from simtiny.elfinfo import load_elf
+    from simtiny.elf.image import load_elf
+    from simtiny.elf.size import analyze
     from simtiny.platform import load_platform
-    from simtiny.size import analyze, format_text, to_json
+    from simtiny.report.size import format_text, to_json
 
     platform = load_platform(args.platform)
     image = load_elf(args.firmware)
@@ -441,7 +456,8 @@ def _cmd_size(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     import shutil
 
-    from simtiny.build import FirmwareSpec, build, find_toolchain
+    from simtiny.flow.build import find_toolchain
+    from simtiny.flow.run import build_firmware
     from simtiny.platform import load_platform
 
     for source in args.sources:
@@ -449,16 +465,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
             raise InputError(f"{source}: no such source file")
     if args.output.exists() and not args.force:
         raise InputError(f"{args.output} exists; pass --force to overwrite it")
-    platform = load_platform(args.platform)
+    _refuse_overwrite(args.output, args.sources)
+    board = load_platform(args.platform)
     toolchain = find_toolchain(args.toolchain)
-    spec = FirmwareSpec(
-        name=args.output.stem,
-        sources=tuple(s.resolve() for s in args.sources),
-        include_dirs=tuple(d.resolve() for d in args.include),
-        defines=tuple(args.define),
-        optimize=f"-O{args.optimize}",
+    firmware = build_firmware(
+        args.sources, board, args.toolchain, args.optimize, args.define, args.include, name=args.output.stem
     )
-    firmware = build(spec, platform, toolchain)
     shutil.copyfile(firmware.elf, args.output)
     map_out = args.output.with_suffix(".map")
     if firmware.map is not None and (args.force or not map_out.exists()):
@@ -478,6 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except SimtinyError as exc:
         print(f"simtiny: error: {exc}", file=sys.stderr)
+        if exc.details and getattr(args, "verbose", False):
+            print(exc.details, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("simtiny: interrupted", file=sys.stderr)

@@ -19,10 +19,11 @@ class SimtinyError(Exception):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None, details: str = "") -> None:
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+        self.details = details  # the whole story (a compiler's messages), shown under --verbose
 
 
 class InputError(SimtinyError):

@@ -11,7 +11,7 @@ Heavy imports wait until a test asks for the fixture, so the plugin costs nothin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +20,10 @@ import pytest
 if TYPE_CHECKING:
     import numpy as np
 
-    from simtiny.engines.result import RunResult
-    from simtiny.modelrun import ModelReport
+    from simtiny.flow.measure import Figures
+    from simtiny.flow.run import ModelReport
     from simtiny.robot.machine import Machine
+    from simtiny.sim.result import RunResult
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,25 +36,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="price zero-wait memory in simtiny runs (about 5x faster; latency and cycles lower than the board's)",
     )
+    group.addoption("--simtiny-engine", default=None, help="simulator engine for the simtiny fixture (default unicorn)")
     parser.addini("simtiny_platform", "board for the simtiny fixture", default="stm32h743")
+    parser.addini("simtiny_engine", "simulator engine for the simtiny fixture", default="unicorn")
     parser.addini("simtiny_ideal_memory", "price zero-wait memory in simtiny runs", type="bool", default=False)
 
 
 @dataclass
 class ModelResult:
-    """A model run: verdict against LiteRT and the figures (bytes, cycles, milliseconds)."""
+    """A model run: verdict against LiteRT and the figures (bytes, cycles, milliseconds), all read
+    from the flow's one `Figures` value (``r.figures``)."""
 
     report: ModelReport
     mismatch: str | None  # the first difference from LiteRT, in words; None when bit-exact
-    fit_problems: list[str] = field(default_factory=list)  # budgets exceeded, one line each
+
+    @property
+    def figures(self) -> Figures:
+        return self.report.figures
 
     @property
     def bit_exact(self) -> bool:
         return self.mismatch is None
 
     @property
+    def fit_problems(self) -> list[str]:
+        """Budgets exceeded, one line each."""
+        return self.figures.fit_problems
+
+    @property
     def fits(self) -> bool:
-        return not self.fit_problems
+        return self.figures.fits
 
     @property
     def outputs(self) -> list[np.ndarray]:
@@ -67,33 +79,33 @@ class ModelResult:
 
     @property
     def flash(self) -> int:
-        return self.report.compiled.flash_bytes
+        return self.figures.flash
 
     @property
     def peak_sram(self) -> int:
         """Static RAM plus the deepest stack the run measured."""
-        return self.report.peak_sram
+        return self.figures.peak_sram
 
     @property
     def stack(self) -> int:
-        return self.report.stack_bytes
+        return self.figures.stack
 
     @property
-    def cycles(self) -> int:
+    def cycles(self) -> int | None:
         """The slowest sample's inference, as the firmware's cycle counter saw it."""
-        return max(s.inference_cycles for s in self.report.samples)
+        return self.figures.cycles
 
     @property
-    def latency_ms(self) -> float:
-        return self.report.latency_ms
+    def latency_ms(self) -> float | None:
+        return self.figures.latency_ms
 
     @property
     def op_cycles(self) -> list[int]:
-        """Cycles per operator (model order), the slowest sample's for each."""
-        return [max(c) for c in zip(*(s.op_cycles for s in self.report.samples), strict=True)]
+        """Cycles per operator (model order), of the slowest sample."""
+        return [o.cycles for o in self.figures.operators]
 
     def top_class(self, output: int = 0, sample: int = 0) -> int:
-        from simtiny.robot.checks import top_class
+        from simtiny.flow.verify import top_class
 
         return top_class(self.report.samples[sample].outputs[output])
 
@@ -101,9 +113,9 @@ class ModelResult:
         name = self.report.options.model.name
         verdict = "bit-exact" if self.bit_exact else self.mismatch
         fit = "" if self.fits else "; does NOT fit: " + "; ".join(self.fit_problems)
+        timing = "no cycle model" if self.cycles is None else f"{self.cycles:,} cycles = {self.latency_ms:.3f} ms"
         return (
-            f"<ModelResult {name}: {verdict}; flash {self.flash:,} B, peak SRAM {self.peak_sram:,} B, "
-            f"{self.cycles:,} cycles = {self.latency_ms:.3f} ms{fit}>"
+            f"<ModelResult {name}: {verdict}; flash {self.flash:,} B, peak SRAM {self.peak_sram:,} B, {timing}{fit}>"
         )
 
 
@@ -114,8 +126,7 @@ class FirmwareResult:
     elf: Path
     result: RunResult
     outcome: str  # "exited with 7", "faulted: unmapped read at ...", ...
-    flash: int
-    static_ram: int
+    figures: Figures
 
     @property
     def exit_code(self) -> int | None:
@@ -132,41 +143,50 @@ class FirmwareResult:
 
     @property
     def uart(self) -> str:
-        return self.result.uart_text
+        return self.result.console.uart
 
     @property
     def uart_lines(self) -> list[str]:
-        return [line.rstrip("\r") for line in self.result.uart_text.splitlines()]
+        return [line.rstrip("\r") for line in self.uart.splitlines()]
 
     @property
     def console(self) -> str:
-        """UART and semihosting output, interleaved as printed."""
-        return self.result.console
+        """UART and semihosting output."""
+        return self.result.console.text
 
     @property
-    def cycles(self) -> int:
-        return self.result.cycles
+    def cycles(self) -> int | None:
+        return self.figures.cycles
 
     @property
     def instructions(self) -> int:
         return self.result.instructions
 
     @property
-    def latency_ms(self) -> float:
-        return self.result.milliseconds
+    def latency_ms(self) -> float | None:
+        return self.figures.latency_ms
+
+    @property
+    def flash(self) -> int:
+        return self.figures.flash
+
+    @property
+    def static_ram(self) -> int:
+        return self.figures.static_ram
 
     @property
     def stack(self) -> int:
-        return self.result.stack.used if self.result.stack else 0
+        return self.figures.stack
 
     @property
     def peak_sram(self) -> int:
-        return self.static_ram + self.stack
+        return self.figures.peak_sram
 
     def __repr__(self) -> str:
+        cycles = "no cycle model" if self.cycles is None else f"{self.cycles:,} cycles"
         return (
-            f"<FirmwareResult {self.elf.name}: {self.outcome}; UART {self.uart_lines[:3]!r}; "
-            f"{self.cycles:,} cycles, stack {self.stack:,} B>"
+            f"<FirmwareResult {self.elf.name}: {self.outcome}; UART {self.uart_lines[:3]!r}; {cycles}, "
+            f"stack {self.stack:,} B>"
         )
 
 
@@ -176,13 +196,17 @@ class Simtiny:
     Relative paths are looked up in the current directory, then beside the test file.
     Models run with the memory limits lifted, like ``simtiny check``: a model too big for the
     board is still measured and verified, and ``r.fits`` / ``r.fit_problems`` say so.
+    Inputs are files (.npy, .bmp, .png) or numpy arrays, one per model input.
     """
 
-    def __init__(self, base: Path, platform: str, memory_model: bool, toolchain: str | None) -> None:
+    def __init__(
+        self, base: Path, platform: str, memory_model: bool, toolchain: str | None, engine: str = "unicorn"
+    ) -> None:
         self.base = base
         self.platform = platform
         self.memory_model = memory_model
         self.toolchain = toolchain
+        self.engine = engine
 
     def path(self, name: str | Path) -> Path:
         p = Path(name)
@@ -199,13 +223,15 @@ class Simtiny:
         """A fresh machine with the fixture's settings (the Robot library's state, for advanced use)."""
         from simtiny.robot.machine import Machine
 
-        return Machine(self.platform, self.memory_model if memory_model is None else memory_model, self.toolchain)
+        return Machine(
+            self.platform, self.memory_model if memory_model is None else memory_model, self.toolchain, self.engine
+        )
 
     def build(self, *sources: str | Path, optimize: str = "2", defines: Sequence[str] = ()) -> Path:
-        """Compile C sources with simtiny's start-up code and HAL; returns the ELF (cached by content)."""
+        """Compile C sources with the board's start-up code and HAL; returns the ELF (cached by content)."""
         return self.machine().build_firmware([self.path(s) for s in sources], optimize, tuple(defines))
 
-    def run(self, target: str | Path, *inputs: str | Path, **options: Any) -> Any:
+    def run(self, target: str | Path, *inputs: Any, **options: Any) -> Any:
         """Run a ``.tflite`` model (`run_model`), an ``.elf`` or a C source (`run_firmware`)."""
         path = self.path(target)
         if path.suffix.lower() == ".tflite":
@@ -219,7 +245,7 @@ class Simtiny:
     def run_model(
         self,
         model: str | Path,
-        *inputs: str | Path,
+        *inputs: Any,
         seed: int = 0,
         samples: int = 1,
         memory_model: bool | None = None,
@@ -227,10 +253,13 @@ class Simtiny:
         flash_budget: int | str | None = None,
         max_instructions: int | None = None,
     ) -> ModelResult:
-        """Simulate a model on ``inputs`` (.npy, .bmp, .png; one per model input) or on ``samples``
-        seeded random inputs, run LiteRT on the same, and compare. Budgets: bytes or "64 KB"."""
-        from simtiny.robot.checks import output_difference
-        from simtiny.robot.units import parse_size
+        """Simulate a model on ``inputs`` (files or numpy arrays; one per model input) or on
+        ``samples`` seeded random inputs, run LiteRT on the same, and compare. Budgets: bytes
+        or "64 KB"."""
+        import numpy as np
+
+        from simtiny.flow.verify import output_difference
+        from simtiny.units import parse_size
 
         m = self.machine(memory_model)
         m.max_instructions = max_instructions
@@ -240,28 +269,27 @@ class Simtiny:
             flash=None if flash_budget is None else parse_size(flash_budget),
         )
         m.load_model(self.path(model))
-        report = m.run_inference([self.path(i) for i in inputs], seed, samples)
+        given = [i if isinstance(i, np.ndarray) else self.path(i) for i in inputs]
+        report = m.run_inference(given, seed, samples)
         mismatch = None
         for sample in report.samples:
             for i, (got, want) in enumerate(zip(sample.outputs, sample.golden, strict=True)):
                 mismatch = mismatch or output_difference(i, got, want, "LiteRT", f" ({sample.label})")
-        return ModelResult(report, mismatch, report.fit_problems())
+        return ModelResult(report, mismatch)
 
     def run_firmware(
         self, firmware: str | Path, memory_model: bool | None = None, max_instructions: int | None = None
     ) -> FirmwareResult:
         """Run an ELF (or build a C source first) from reset to its exit, a fault or the budget."""
-        from simtiny.pipeline import static_ram
-        from simtiny.robot.checks import run_outcome
+        from simtiny.report.sim import run_outcome
 
         m = self.machine(memory_model)
         m.max_instructions = max_instructions
         path = self.path(firmware)
         m.load_firmware(m.build_firmware([path]) if path.suffix.lower() == ".c" else path)
         result = m.run_firmware()
-        assert m.elf is not None and m.image is not None
-        outcome = run_outcome(result, m.firmware_budget())
-        return FirmwareResult(m.elf, result, outcome, m.flash_bytes(), static_ram(m.image, m.platform))
+        assert m.elf is not None
+        return FirmwareResult(m.elf, result, run_outcome(result, m.firmware_budget()), m.figures())
 
 
 @pytest.fixture
@@ -272,4 +300,5 @@ def simtiny(request: pytest.FixtureRequest) -> Simtiny:
     ideal = config.getoption("simtiny_ideal_memory")
     if ideal is None:
         ideal = config.getini("simtiny_ideal_memory")
-    return Simtiny(Path(request.path).parent, platform, not ideal, config.getoption("simtiny_toolchain"))
+    engine = config.getoption("simtiny_engine") or config.getini("simtiny_engine")
+    return Simtiny(Path(request.path).parent, platform, not ideal, config.getoption("simtiny_toolchain"), engine)

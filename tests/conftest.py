@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from simtiny.build import (
-    FIRMWARE_DIR,
+from simtiny.flow.build import (
     Firmware,
     FirmwareSpec,
     available_toolchains,
     build,
     find_toolchain,
 )
-from simtiny.engines.result import RunRequest, RunResult
-from simtiny.engines.unicorn.engine import UnicornEngine
 from simtiny.platform import Platform, load_platform
+from simtiny.sim import get_engine
+from simtiny.sim.result import RunRequest, RunResult
 
 TOOLCHAINS = ["gcc", "zig"]
+TEST_FIRMWARE = Path(__file__).resolve().parent / "firmware"  # small firmwares the tests build
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def platform() -> Platform:
 
 @pytest.fixture(scope="session")
 def firmware_builder(platform):
-    """Build firmware/tests/<name>.c with a toolchain, once per session."""
+    """Build tests/firmware/<name>.c with a toolchain, once per session."""
     built: dict[tuple[str, str], Firmware] = {}
 
     def get(name: str, toolchain: str) -> Firmware:
@@ -36,7 +36,7 @@ def firmware_builder(platform):
             pytest.skip(f"toolchain {toolchain} not installed (see README: .ci/run installs both)")
         key = (name, toolchain)
         if key not in built:
-            spec = FirmwareSpec(name, (FIRMWARE_DIR / "tests" / f"{name}.c",))
+            spec = FirmwareSpec(name, (TEST_FIRMWARE / f"{name}.c",))
             built[key] = build(spec, platform, find_toolchain(toolchain))
         return built[key]
 
@@ -51,6 +51,6 @@ def toolchain(request) -> str:
 @pytest.fixture
 def run_firmware(platform):
     def run(elf: Path, **kwargs) -> RunResult:
-        return UnicornEngine().run(RunRequest(elf, platform, **kwargs))
+        return get_engine("unicorn").run(RunRequest(elf, platform, **kwargs))
 
     return run

@@ -11,12 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from simtiny import bench, benchdata
+from simtiny import bench
+from simtiny.bench.published import Published
+from simtiny.bench.published import table3 as published_table
 from simtiny.cli import main
 from simtiny.errors import EXIT_USAGE
+from simtiny.flow.measure import Figures
+from simtiny.report import table3
+from simtiny.resources import PAPER_MODELS_DIR
 
-PAPER = Path(__file__).resolve().parent.parent / "benchmarks" / "models"
+PAPER = PAPER_MODELS_DIR
 SMALL = PAPER / "proxyless-w0.3-r64.tflite"
+TABLE = published_table()
 
 
 def _simtiny(*args: str) -> subprocess.CompletedProcess:
@@ -38,13 +44,13 @@ def _md_row(text: str, label: str) -> list[str]:
     return [c.strip() for c in line.strip("|").split("|")]
 
 
-def _published(p: benchdata.Published | None) -> str:
+def _published(p: Published | None) -> str:
     return "OOM" if p is None else f"{p.latency_ms:g} ms / {p.peak_sram_kb:g} KB / {p.flash_kb:g} KB"
 
 
 @pytest.mark.sim
 def test_bench_one_network_matches_run_model(tmp_path, capsys):
-    from simtiny.modelrun import RunOptions, run_model
+    from simtiny.flow.run import RunOptions, run_model
 
     out = tmp_path / "results"
     code = main(["bench", "--models", str(SMALL), "--out", str(out)])
@@ -54,25 +60,23 @@ def test_bench_one_network_matches_run_model(tmp_path, capsys):
     assert (out / "table3.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     report = run_model(RunOptions(SMALL, samples=1, memory_model=True, lift_limits=True))
-    s0 = report.samples[0]
-    clock = report.compiled.board.clock_hz
-    zero_wait = (s0.inference_cycles - s0.inference_memory_cycles) * 1000.0 / clock
+    f = report.figures
 
     data = json.loads((out / "table3.json").read_text())
     assert data["bit_exact"] and len(data["networks"]) == 1
     row = data["networks"][0]
     ours = row["simtiny"]
     assert ours["bit_exact"] and report.exact and not ours["oom"]
-    assert ours["latency_ms"] == report.latency_ms
-    assert ours["zero_wait_ms"] == zero_wait
-    assert ours["inference_cycles"] == s0.inference_cycles
-    assert ours["memory_cycles"] == s0.inference_memory_cycles
-    assert ours["peak_sram_bytes"] == report.peak_sram
-    assert ours["flash_bytes"] == report.compiled.flash_bytes
-    assert ours["macs"] == report.total_macs
-    assert ours["mac_per_cycle"] == report.total_macs / s0.inference_cycles
+    assert ours["latency_ms"] == f.latency_ms
+    assert ours["zero_wait_ms"] == f.zero_wait_ms
+    assert ours["inference_cycles"] == f.cycles == report.samples[0].run.inference_cycles
+    assert ours["memory_cycles"] == f.memory_cycles == report.samples[0].run.inference_memory_cycles
+    assert ours["peak_sram_bytes"] == f.peak_sram
+    assert ours["flash_bytes"] == f.flash
+    assert ours["macs"] == f.macs
+    assert ours["mac_per_cycle"] == f.macs / f.cycles
 
-    paper = benchdata.network("proxyless-w0.3-r64")
+    paper = TABLE.network("proxyless-w0.3-r64")
     assert paper is not None
     assert row["published"] == {
         fw: (
@@ -83,19 +87,16 @@ def test_bench_one_network_matches_run_model(tmp_path, capsys):
 
     md = (out / "table3.md").read_text()
     cells = _md_row(md, paper.label)
-    assert cells[1:5] == [_published(paper.published[fw]) for fw in benchdata.FRAMEWORKS]
-    ours_cell = (
-        f"{report.latency_ms:.1f} ms / {report.peak_sram / 1024:.1f} KB / {report.compiled.flash_bytes / 1024:.1f} KB"
-    )
-    assert cells[5] == ours_cell
+    assert cells[1:5] == [_published(paper.published[fw]) for fw in TABLE.frameworks]
+    assert cells[5] == f"{f.latency_ms:.1f} ms / {f.peak_sram / 1024:,.1f} KB / {f.flash / 1024:,.1f} KB"
     best_latency = min(p.latency_ms for p in paper.published.values() if p)
-    assert f"{report.latency_ms / best_latency:.2f}x latency" in cells[6]
+    assert f"{f.latency_ms / best_latency:.2f}x latency" in cells[6]
     assert cells[7] == "bit-exact"
     detail = _md_row(md.split("in detail", 1)[1], paper.label)
-    assert detail[1:3] == [f"{report.latency_ms:.1f} ms", f"{zero_wait:.1f} ms"]
-    assert f"{s0.inference_cycles:,}" in detail and f"{report.total_macs:,}" in detail
+    assert detail[1:3] == [f"{f.latency_ms:.1f} ms", f"{f.zero_wait_ms:.1f} ms"]
+    assert f"{f.cycles:,}" in detail and f"{f.macs:,}" in detail
     assert "Command: `simtiny bench --models" in md and "simtiny 0.1.0" in md
-    assert f"{report.latency_ms:.1f} ms" in printed and "bit-exact" in printed
+    assert f"{f.latency_ms:.1f} ms" in printed and "bit-exact" in printed
 
 
 def test_bad_models_path_is_one_line_exit_2(tmp_path):
@@ -113,33 +114,33 @@ def test_out_that_is_a_file_is_refused(tmp_path):
 
 def test_network_names_resolve_to_the_paper_models():
     assert bench.resolve_models([Path("proxyless-w0.3-r64"), SMALL]) == [SMALL]
-    assert [m.stem for m in bench.resolve_models(None)] == [n.name for n in benchdata.NETWORKS]
+    assert [m.stem for m in bench.resolve_models(None)] == [n.name for n in TABLE.networks]
 
 
-def test_benchdata_rows_cover_every_framework():
-    assert len(benchdata.NETWORKS) == 4
-    for n in benchdata.NETWORKS:
-        assert set(n.published) == set(benchdata.FRAMEWORKS)
+def test_published_rows_cover_every_framework():
+    assert len(TABLE.networks) == 4 and TABLE.board == "stm32h743"
+    for n in TABLE.networks:
+        assert set(n.published) == set(TABLE.frameworks)
         assert (PAPER / f"{n.name}.tflite").is_file()
-    mcunet = benchdata.network("mcunet-in4-r160")
+    mcunet = TABLE.network("mcunet-in4-r160")
     assert mcunet and mcunet.published["CMSIS-NN"] is None and mcunet.published["TF-Lite Micro"] is None
 
 
 def _fake_bench(oom: bool) -> bench.Bench:
-    ours = bench.Measured(
-        inference_cycles=240_000_000,
-        memory_cycles=24_000_000,
+    ours = Figures(
+        board="stm32h743",
         clock_hz=480_000_000,
-        peak_sram=600 * 1024 if oom else 300 * 1024,
+        flash_budget=TABLE.flash_budget,
+        sram_budget=TABLE.sram_budget,
         flash=1800 * 1024,
+        static_ram=(600 if oom else 300) * 1024 - 512,
+        stack=512,
+        cycles=240_000_000,
+        memory_cycles=24_000_000,
         macs=125_874_400,
-        exact=True,
-        fit_problems=("SRAM: needs 600.0 KB",) if oom else (),
-        toolchain="gcc",
-        seconds=1.0,
     )
-    rows = [bench.Row(PAPER / "mcunet-in4-r160.tflite", benchdata.network("mcunet-in4-r160"), ours)]
-    rows.append(bench.Row(Path("mine.tflite"), None, replace(ours, exact=False)))
+    row = bench.Row(PAPER / "mcunet-in4-r160.tflite", TABLE.network("mcunet-in4-r160"), ours, True, "gcc", 1.0)
+    rows = [row, replace(row, model=Path("mine.tflite"), paper=None, exact=False)]
     return bench.Bench(rows, "simtiny bench", "2024-01-01 00:00 UTC", "test machine", 2.0, "stm32h743", 480_000_000)
 
 
@@ -151,20 +152,20 @@ def test_ratios_against_the_best_published_figure_of_each_metric():
         "flash": (1825, "TinyEngine"),
     }
     assert row.ratios() == pytest.approx({"latency": 500 / 463, "SRAM": 300 / 342, "flash": 1800 / 1825})
-    assert bench.ratio_cell(row) == "1.08x latency, 0.88x SRAM, 0.99x flash"
+    assert table3.ratio_cell(row) == "1.08x latency, 0.88x SRAM, 0.99x flash"
 
 
 def test_markdown_marks_oom_mismatch_and_unpublished_rows(tmp_path):
     b = _fake_bench(oom=True)
-    md = bench.format_markdown(b)
+    md = table3.format_markdown(b)
     cells = _md_row(md, "mcunet-in4 (160x160)")
     assert cells[1] == "OOM" and cells[4] == "OOM"
-    assert cells[5] == "OOM (500.0 ms / 600.0 KB / 1800.0 KB)"
+    assert cells[5] == "OOM (500.0 ms / 600.0 KB / 1,800.0 KB)"
     mine = _md_row(md, "mine.tflite")
     assert mine[1:5] == ["-"] * 4 and mine[6] == "-" and "differ" in mine[7]
     assert "Command: `simtiny bench`" in md
-    assert "DIFFER" in bench.format_terminal(b)
-    bench.plot(b, tmp_path / "t.png")
+    assert "DIFFER" in table3.format_terminal(b)
+    table3.plot(b, tmp_path / "t.png")
     assert (tmp_path / "t.png").stat().st_size > 10_000
 
 

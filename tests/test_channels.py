@@ -1,4 +1,4 @@
-"""The compact per-channel parameter encodings (simtiny.ops.channels): lossless, and as small
+"""The compact per-channel parameter encodings (simtiny.lower.channels): lossless, and as small
 as the values allow. The kernels' decoding of them is checked bit for bit against LiteRT by the
 convolution and FULLY_CONNECTED operator tests, which cover every bias width and both layouts."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simtiny.ops.channels import (
+from simtiny.lower.channels import (
     TWIN_SUFFIX,
     bias_width,
     channel_params,
@@ -17,7 +17,7 @@ from simtiny.ops.channels import (
     encode_requant,
     kernel_header,
 )
-from simtiny.quantize import quantize_multiplier
+from simtiny.lower.quant import quantize_multiplier
 
 
 @pytest.mark.parametrize(

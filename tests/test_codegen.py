@@ -8,20 +8,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.hostrun import load_host_model
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny.codegen import c_comment, generate
-from simtiny.hostrun import load_host_model
+from simtiny.flow.codegen import c_comment, generate
+from simtiny.flow.plan import plan_memory
+from simtiny.flow.validate import load_and_check
 from simtiny.model import parse_model
-from simtiny.pipeline import load_and_check
-from simtiny.plan import plan_memory
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
+from simtiny.resources import PAPER_MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = [
     ROOT / "tests" / "data" / "models" / "person_detect.tflite",
     ROOT / "tests" / "data" / "models" / "mcunet-vww1.tflite",
     ROOT / "tests" / "data" / "models" / "micro_speech_quantized.tflite",
-    ROOT / "benchmarks" / "models" / "mbv2-w0.3-r64.tflite",
+    PAPER_MODELS_DIR / "mbv2-w0.3-r64.tflite",
 ]
 
 HOSTILE = '*/ #include "/etc/passwd" /* \n int evil = 1; // ??= \\ \x00 \u202e é'

@@ -6,17 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from simtiny.build import FIRMWARE_DIR, FirmwareSpec, build, find_toolchain
-from simtiny.engines.result import RunRequest
-from simtiny.engines.unicorn.engine import UnicornEngine
-from simtiny.m7model import price_block
-from simtiny.pipeline import compile_model, load_and_check, random_inputs, simulate
+from simtiny.flow.build import FirmwareSpec, build, find_toolchain
+from simtiny.flow.inputs import random_inputs
+from simtiny.flow.run import compile_model
+from simtiny.flow.simulate import simulate
+from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
+from simtiny.resources import PAPER_MODELS_DIR
+from simtiny.sim import get_engine
+from simtiny.sim.result import RunRequest
+from simtiny.sim.timing.m7model import price_block
 
 pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "benchmarks" / "models" / "proxyless-w0.3-r64.tflite"
+TEST_FIRMWARE = ROOT / "tests" / "firmware"
+MODEL = PAPER_MODELS_DIR / "proxyless-w0.3-r64.tflite"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +49,7 @@ def test_same_firmware_and_input_give_the_same_cycles(compiled):
     b = simulate(compiled, inputs)
     assert a.op_cycles == b.op_cycles and a.result.cycles == b.result.cycles
     assert a.result.memory_cycles == b.result.memory_cycles
-    assert a.result.dcache == b.result.dcache and a.result.icache == b.result.icache
+    assert a.result.timing.dcache == b.result.timing.dcache and a.result.timing.icache == b.result.timing.icache
 
 
 def test_ideal_memory_figure_equals_a_run_without_the_memory_model(compiled):
@@ -59,18 +64,18 @@ def test_ideal_memory_figure_equals_a_run_without_the_memory_model(compiled):
 
 def test_caches_make_flash_and_sram_cheaper(board, tmp_path):
     """compute.c enables the caches; the same code with caches off pays every access."""
-    source = (FIRMWARE_DIR / "tests" / "compute.c").read_text()
+    source = (TEST_FIRMWARE / "compute.c").read_text()
     no_cache = tmp_path / "compute_nocache.c"
     no_cache.write_text(source.replace("    simtiny_caches_enable();\n", ""))
     tc = find_toolchain("gcc")
-    cached = build(FirmwareSpec("compute", (FIRMWARE_DIR / "tests" / "compute.c",)), board, tc)
+    cached = build(FirmwareSpec("compute", (TEST_FIRMWARE / "compute.c",)), board, tc)
     uncached = build(FirmwareSpec("compute_nocache", (no_cache,)), board, tc)
-    on = UnicornEngine().run(RunRequest(cached.elf, board))
-    off = UnicornEngine().run(RunRequest(uncached.elf, board))
+    on = get_engine("unicorn").run(RunRequest(cached.elf, board))
+    off = get_engine("unicorn").run(RunRequest(uncached.elf, board))
     assert on.console == off.console and on.status == off.status == "exit"
     assert on.ideal_cycles == pytest.approx(off.ideal_cycles, rel=0.01)
-    assert on.dcache[0] > 19 * on.dcache[1]  # a hit rate above 95%: only the streamed weights miss
-    assert off.dcache == (0, 0) and off.memory_cycles > 5 * on.memory_cycles
+    assert on.timing.dcache[0] > 19 * on.timing.dcache[1]  # a hit rate above 95%: only the streamed weights miss
+    assert off.timing.dcache == (0, 0) and off.memory_cycles > 5 * on.memory_cycles
 
 
 def test_block_prices_follow_the_pairing_rules():

@@ -16,18 +16,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.opcheck import Case, pack
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny.golden import run_golden_batch
-from simtiny.pipeline import CompiledModel, compile_model, load_and_check, random_inputs, simulate
+from simtiny.flow.build import CompiledModel
+from simtiny.flow.golden import run_golden_batch
+from simtiny.flow.inputs import random_inputs
+from simtiny.flow.run import compile_model
+from simtiny.flow.simulate import simulate
+from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import Case, pack
+from simtiny.resources import PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor
 from tests.ops.test_fully_connected import _case as fully_connected_case
 
 pytestmark = pytest.mark.sim
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks" / "models"
+BENCHMARKS = PAPER_MODELS_DIR
 TOOLCHAINS = ("gcc", "zig")
 INPUT_CHANNELS = (1, 3, 4, 5, 8, 17, 64)
 FC_DEPTHS = (1, 3, 4, 7, 64, 97, 384)

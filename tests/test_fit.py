@@ -8,13 +8,18 @@ from pathlib import Path
 import pytest
 
 from simtiny.cli import main
-from simtiny.pipeline import compile_model, load_and_check, random_inputs, simulate
-from simtiny.plan import plan_memory
+from simtiny.flow.inputs import random_inputs
+from simtiny.flow.measure import model_figures
+from simtiny.flow.plan import plan_memory
+from simtiny.flow.run import compile_model
+from simtiny.flow.simulate import simulate
+from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
+from simtiny.resources import PAPER_MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "tests" / "data" / "models"
-PAPER = ROOT / "benchmarks" / "models"
+PAPER = PAPER_MODELS_DIR
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +49,7 @@ def test_reported_peak_is_what_the_run_touched(model, board):
     assert low == pytest.approx(stack.initial_sp - stack.used, abs=4)  # the deepest stack write
     assert high < stack.initial_sp
     used = (static_end - axi.base) + (stack.initial_sp - low)
-    assert abs(compiled.peak_sram(stack.used) - used) <= 64
+    assert abs(model_figures(compiled, [run], []).peak_sram - used) <= 64
 
 
 def test_planner_runs_operators_in_place_and_beats_the_baseline():

@@ -1,4 +1,4 @@
-"""simtiny.golden: LiteRT's reference kernels in a child process, and how its failures read."""
+"""simtiny.flow.golden: LiteRT's reference kernels in a child process, and how its failures read."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny.errors import EXIT_FAULT, InputError, SimtinyError
-from simtiny.golden import GoldenError, GoldenResult, run_golden, run_golden_batch
-from simtiny.golden_worker import CRASH_HOOK
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
+from simtiny.flow.golden import GoldenError, GoldenResult, run_golden, run_golden_batch
+from simtiny.flow.golden_worker import CRASH_HOOK
 
 HELLO_WORLD = Path(__file__).parent / "data" / "models" / "hello_world_int8.tflite"
 

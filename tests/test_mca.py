@@ -12,9 +12,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import mca
 import pytest
 
-from simtiny import m7model, mca
+from simtiny.sim.timing import m7model
 
 ADDRESS = 0x0800_0000
 needs_mca = pytest.mark.skipif(

@@ -11,15 +11,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simtiny.golden import run_golden_batch
-from simtiny.pipeline import compile_model, load_and_check, random_inputs, simulate
+from simtiny.flow.golden import run_golden_batch
+from simtiny.flow.inputs import random_inputs
+from simtiny.flow.measure import model_figures
+from simtiny.flow.run import compile_model
+from simtiny.flow.simulate import simulate
+from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
+from simtiny.resources import PAPER_MODELS_DIR
 
 pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parent.parent
 THIRD_PARTY = ROOT / "tests" / "data" / "models"
-PAPER = ROOT / "benchmarks" / "models"
+PAPER = PAPER_MODELS_DIR
 
 MODELS = [
     THIRD_PARTY / "hello_world_int8.tflite",
@@ -43,7 +48,8 @@ def board():
 def test_bit_exact_on_three_seeds(model, toolchain, board):
     graph = load_and_check(model)
     compiled = compile_model(graph, board, toolchain)
-    assert compiled.fits(), compiled.fit_problems()
+    static = model_figures(compiled, [], [])
+    assert static.fits, static.fit_problems
     batch = [random_inputs(graph, seed) for seed in (0, 1, 2)]
     golden = run_golden_batch(graph.model_bytes, batch)
     for seed, (inputs, gold) in enumerate(zip(batch, golden, strict=True)):
@@ -57,7 +63,7 @@ def test_bit_exact_on_three_seeds(model, toolchain, board):
 
 def test_person_detect_scores_the_person_image_higher(board, capsys):
     from simtiny.cli import main
-    from simtiny.modelrun import RunOptions, run_model
+    from simtiny.flow.run import RunOptions, run_model
 
     for mode in ("raw", "pixels"):
         scores = {}

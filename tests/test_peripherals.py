@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simtiny.engines.peripherals import PeripheralBus
+from simtiny.sim.peripherals import PeripheralBus
+from simtiny.sim.peripherals.cortexm import SystemControlSpace
 
 
 class FakeClock:
@@ -131,4 +132,4 @@ def test_unmodelled_registers_read_zero_and_are_listed(bus):
 
 def test_reset_request_is_recorded(bus):
     bus.write(0xE000ED0C, 4, (0x05FA << 16) | (1 << 2))
-    assert bus.scs.reset_requested
+    assert bus.find(SystemControlSpace).reset_requested

@@ -6,7 +6,7 @@ import pytest
 
 from simtiny.errors import PlatformError
 from simtiny.platform import load_platform
-from simtiny.thumb import boundaries, is_wide
+from simtiny.sim.thumb import boundaries, is_wide
 
 
 def test_stm32h743_memory_map(platform):

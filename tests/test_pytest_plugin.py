@@ -9,7 +9,7 @@ import pytest
 pytest_plugins = ["pytester"]
 
 MODELS = Path(__file__).parent / "data" / "models"
-FIRMWARE = Path(__file__).parent.parent / "firmware" / "tests"
+FIRMWARE = Path(__file__).parent / "firmware"
 
 
 @pytest.mark.sim
@@ -45,7 +45,7 @@ def test_firmware_from_c_and_from_elf(simtiny):
     assert "hello from USART3" in r.uart_lines and "hello from semihosting" in r.console
     assert r.cycles > 0 and 0 < r.stack < 1024 and r.peak_sram > r.stack and r.flash > 1024
     again = simtiny.run(r.elf)
-    assert again.exit_code == 7 and again.result.memory_model  # the fixture's default: memory model
+    assert again.exit_code == 7 and again.result.timing.memory_model  # the fixture's default: memory model
 
 
 @pytest.mark.sim
@@ -74,7 +74,7 @@ def test_plugin_alone_with_pytester(pytester):
         def test_fits(simtiny):
             r = simtiny.run({str(model)!r})
             assert r.bit_exact and r.peak_sram < 64 * 1024
-            assert not r.report.samples[0].memory_model  # --simtiny-ideal-memory
+            assert not r.figures.memory_model  # --simtiny-ideal-memory
 
         def test_too_small(simtiny):
             r = simtiny.run({str(model)!r})

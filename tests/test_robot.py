@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny.errors import InputError
-from simtiny.robot.units import format_size, parse_count, parse_duration_ms, parse_size
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
+from simtiny.units import format_size, parse_count, parse_duration_ms, parse_size
 
 ROOT = Path(__file__).parent.parent
 SUITES = ROOT / "robot"

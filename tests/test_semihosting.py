@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from simtiny.engines import semihosting as sh
+from simtiny.sim import semihosting as sh
 
 
 class FakeMemory:

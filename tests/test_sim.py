@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from simtiny.cli import main
-from simtiny.elfinfo import load_elf
-from simtiny.engines.result import MemoryRead
+from simtiny.elf.image import load_elf
 from simtiny.errors import EXIT_SIM_BUDGET, EXIT_SIM_FAULT
+from simtiny.sim.result import MemoryRead
 
 pytestmark = pytest.mark.sim
 
@@ -37,19 +37,19 @@ def test_hello_prints_both_consoles_and_exits_with_7(firmware_builder, toolchain
 def test_instruction_count_equals_single_step_count(firmware_builder, toolchain, run_firmware):
     """Block counting (C hook) against Unicorn's per-instruction hook, on the same run."""
     for name in ("hello", "stack_depth", "double_math", "peripherals"):
-        result = run_firmware(firmware_builder(name, toolchain).elf, count_check=True)
+        result = run_firmware(firmware_builder(name, toolchain).elf, options={"count_check": True})
         assert result.status == "exit", (name, result.fault)
-        assert result.instructions == result.exact_instructions, name
+        assert result.instructions == result.extras["exact_instructions"], name
 
 
 def test_instruction_count_exact_when_the_budget_stops_mid_run(firmware_builder, run_firmware):
     fw = firmware_builder("spin", "gcc")
-    result = run_firmware(fw.elf, count_check=True, max_instructions=123_457)
+    result = run_firmware(fw.elf, options={"count_check": True}, max_instructions=123_457)
     assert result.status == "budget"
     assert result.instructions <= 123_457
     # The per-instruction hook sees the first instruction of the block that was stopped
     # before it ran; everything else must agree exactly.
-    assert result.exact_instructions - result.instructions in (0, 1)
+    assert result.extras["exact_instructions"] - result.instructions in (0, 1)
 
 
 def test_cycle_counter_seen_by_firmware_is_the_simulator_clock(firmware_builder, toolchain, run_firmware):
@@ -63,7 +63,7 @@ def test_cycle_counter_seen_by_firmware_is_the_simulator_clock(firmware_builder,
         # CYCCNT was started after the clock set-up and read just before exit: what the
         # firmware saw is the simulator's clock at that read, less the start-up before it.
         assert 0 < seen < result.cycles
-        clock_at_read = result.cyccnt_reads[-1][0]
+        clock_at_read = result.timing.counter_reads[-1][0]
         assert clock_at_read <= result.cycles
         if not memory_model:
             assert result.cycles - seen < 200_000  # start-up (stack painting) ran before CYCCNT started

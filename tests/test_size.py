@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from simtiny.elfinfo import check_flash_image, load_elf
+from simtiny.elf.image import check_flash_image, load_elf
+from simtiny.elf.mapfile import FILL, filled_entries, parse_map, parse_map_text, short_object
+from simtiny.elf.size import analyze, berkeley
 from simtiny.errors import InputError
-from simtiny.mapfile import FILL, filled_entries, parse_map, parse_map_text, short_object
 from simtiny.platform import Platform, load_platform
-from simtiny.size import analyze, berkeley, format_text, to_json
+from simtiny.report.size import format_text, to_json
 
 GCC_FLAGS = ["-mcpu=cortex-m7", "-mthumb", "-mfpu=fpv5-d16", "-mfloat-abi=hard", "-O2"]
 GCC_HINT = "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi"
@@ -305,7 +306,7 @@ def test_report_text_and_json(gcc_build: Build, stm32: Platform) -> None:
     text = format_text(report)
     b = report.berkeley
     assert f"text {b.text}  data {b.data}  bss {b.bss}" in text
-    assert f"{report.flash.used / 1024:.1f} KB" in text and "2048.0 KB" in text
+    assert f"{report.flash.used / 1024:.1f} KB" in text and "2,048.0 KB" in text
     assert f"{100 * report.sram.share:.1f}%" in text
     assert "libc_nano.a(lib_a-memcpy.o)" in text
     encoded = json.loads(json.dumps(to_json(report)))

@@ -1,12 +1,11 @@
-"""simtiny.tflite_writer: models built from numpy load in LiteRT and compute what numpy says."""
+"""support.tflite_writer: models built from numpy load in LiteRT and compute what numpy says."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import tflite
-
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model, options_type
+from support.tflite_writer import OpSpec, TensorSpec, build_model, options_type
 
 RNG_SEED = 20240601
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simtiny.engines.unicorn import vfp_double as vfp
+from simtiny.sim.unicorn import vfp_double as vfp
 
 IOC, DZC, OFC, UFC, IXC, IDC = 1, 2, 4, 8, 16, 128
 RN, RP, RM, RZ = 0, 1, 2, 3

@@ -15,10 +15,12 @@ from robot.api.deco import keyword, library
 
 from simtiny import __version__
 from simtiny.errors import InputError, SimtinyError
-from simtiny.modelrun import DoesNotFit, ModelReport
-from simtiny.robot.checks import output_difference, run_outcome, top_class
+from simtiny.flow.run import DoesNotFit, ModelReport
+from simtiny.flow.verify import output_difference, top_class
+from simtiny.report.sim import run_outcome
 from simtiny.robot.machine import Machine
-from simtiny.robot.units import format_ms, format_size, parse_count, parse_duration_ms, parse_size
+from simtiny.sim import DEFAULT_ENGINE
+from simtiny.units import format_ms, format_size, parse_count, parse_duration_ms, parse_size
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,21 +102,29 @@ class SimtinyLibrary:
     |
     | Hello Firmware Prints And Exits
     |     Create Machine    stm32h743    memory_model=False
-    |     ${elf}=    Build Firmware    firmware/tests/hello.c
+    |     ${elf}=    Build Firmware    tests/firmware/hello.c
     |     Load Firmware    ${elf}
     |     Wait For Line On Uart    hello from USART3
     |     Firmware Should Exit With    7
     """
 
-    def __init__(self, platform: str = "stm32h743", memory_model: bool = True, toolchain: str | None = None) -> None:
+    def __init__(
+        self,
+        platform: str = "stm32h743",
+        memory_model: bool = True,
+        toolchain: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+    ) -> None:
         """Defaults for every `Create Machine` of the suite.
 
-        ``platform`` is the board (``stm32h743``), ``memory_model=False`` prices ideal memory,
-        ``toolchain`` is ``gcc`` or ``zig`` (default: gcc if installed, else zig).
+        ``platform`` is the board (a name such as ``stm32h743`` or ``stm32f746g-disco``, or the
+        path of a board folder), ``memory_model=False`` prices ideal memory, ``toolchain`` is
+        ``gcc`` or ``zig`` (default: gcc if installed, else zig), ``engine`` the simulator
+        (``unicorn``).
 
         | Library    simtiny.robot    memory_model=False
         """
-        self._defaults = (platform, memory_model, toolchain)
+        self._defaults = (platform, memory_model, toolchain, engine)
         self._machine: Machine | None = None
 
     @property
@@ -131,7 +141,11 @@ class SimtinyLibrary:
 
     @_kw()
     def create_machine(
-        self, platform: str | None = None, memory_model: bool | None = None, toolchain: str | None = None
+        self,
+        platform: str | None = None,
+        memory_model: bool | None = None,
+        toolchain: str | None = None,
+        engine: str | None = None,
     ) -> None:
         """Creates a fresh machine: nothing loaded, the platform's own budgets.
 
@@ -141,12 +155,14 @@ class SimtinyLibrary:
         | Create Machine    stm32h743
         | Create Machine    stm32h743    memory_model=False
         | Create Machine    stm32h743    toolchain=zig
+        | Create Machine    stm32f746g-disco
         """
-        default_platform, default_memory, default_toolchain = self._defaults
+        default_platform, default_memory, default_toolchain, default_engine = self._defaults
         self._machine = Machine(
             platform or default_platform,
             default_memory if memory_model is None else memory_model,
             toolchain or default_toolchain,
+            engine or default_engine,
         )
         logger.info(f"machine {self._machine.platform.name} ({self._machine.memory_note()})")
 
@@ -220,9 +236,10 @@ class SimtinyLibrary:
         | Load Model    ${CURDIR}/models/person_detect.tflite
         """
         compiled = self.machine.load_model(path)
+        f = self.machine.figures(run=False)
         logger.info(
             f"{Path(path).name}: {len(compiled.graph.operators)} operators, "
-            f"flash {format_size(compiled.flash_bytes)}, static RAM {format_size(compiled.static_ram)}"
+            f"flash {format_size(f.flash)}, static RAM {format_size(f.static_ram)}"
         )
 
     @_kw()
@@ -354,12 +371,12 @@ class SimtinyLibrary:
         | Model Should Not Fit    flash
         """
         problems = self._fit_problems()
-        compiled = self.machine.need_compiled()
+        f = self.machine.figures(run=False)
         if not problems:
             raise AssertionError(
-                f"{self.machine.name()} fits {compiled.board.name}: flash {format_size(compiled.flash_bytes)} "
-                f"of {format_size(compiled.board.flash_budget)}, static RAM {format_size(compiled.static_ram)} "
-                f"of {format_size(compiled.board.sram_budget)}"
+                f"{self.machine.name()} fits {f.board}: flash {format_size(f.flash)} "
+                f"of {format_size(f.flash_budget)}, peak SRAM {format_size(f.peak_sram)} "
+                f"of {format_size(f.sram_budget)}"
             )
         if reason and not any(reason.lower() in p.lower() for p in problems):
             raise AssertionError(f"{self.machine.name()} does not fit, but not for '{reason}': " + "; ".join(problems))
@@ -389,11 +406,13 @@ class SimtinyLibrary:
 
         | ${cycles}=    Get Operator Cycles    0
         """
-        report = self.machine.need_report()
-        count = len(report.graph.operators)
+        operators = self.machine.figures().operators
+        count = len(self.machine.need_compiled().graph.operators)
         if not 0 <= operator < count:
             raise AssertionError(f"the model has {count} operators (0 to {count - 1}), not {operator}")
-        return max(s.op_cycles[operator] for s in report.samples)
+        if not operators:
+            raise AssertionError(f"not measured: the {self.machine.engine} engine has no cycle model")
+        return operators[operator].cycles
 
     # --- firmware -------------------------------------------------------------------------
 
@@ -401,12 +420,12 @@ class SimtinyLibrary:
     def build_firmware(self, *sources: str, optimize: str = "2", defines: list[str] | None = None) -> str:
         """Compiles C sources for the machine's board and returns the ELF's path.
 
-        The sources are linked with simtiny's start-up code and HAL (``firmware/hal/simtiny_hal.h``:
-        console on USART3, cycle counter, clock set-up, semihosting exit), like ``simtiny build``.
+        The sources are linked with the board's start-up code and HAL (``simtiny_hal.h``: console
+        UART, cycle counter, clock set-up, semihosting exit), like ``simtiny build``.
         ``optimize`` is ``0``, ``1``, ``2``, ``3`` or ``s``; ``defines`` a list of ``NAME=VALUE``.
         Builds are cached by content.
 
-        | ${elf}=    Build Firmware    ${CURDIR}/../firmware/tests/hello.c
+        | ${elf}=    Build Firmware    ${CURDIR}/../tests/firmware/hello.c
         | ${elf}=    Build Firmware    main.c    uart.c    optimize=s
         """
         if optimize not in ("0", "1", "2", "3", "s"):
@@ -436,9 +455,10 @@ class SimtinyLibrary:
         | Start Emulation
         """
         result = self.machine.run_firmware()
+        cycles = "no cycle model" if result.cycles is None else f"{result.cycles:,} cycles"
         logger.info(
             f"{self.machine.name()} {run_outcome(result, self.machine.firmware_budget())}: "
-            f"{result.instructions:,} instructions, {result.cycles:,} cycles ({self._memory_note()})"
+            f"{result.instructions:,} instructions, {cycles} ({self._memory_note()})"
         )
 
     @_kw()
@@ -459,7 +479,7 @@ class SimtinyLibrary:
         """
         del timeout
         result = self.machine.need_result()
-        lines = _lines(result.uart_text)
+        lines = _lines(result.console.uart)
         pattern = re.compile(content) if treatAsRegex else None
         for line in lines:
             if pattern.search(line) if pattern else content in line:
@@ -476,7 +496,7 @@ class SimtinyLibrary:
 
         | Should Not Be On Uart    error
         """
-        for line in _lines(self.machine.need_result().uart_text):
+        for line in _lines(self.machine.need_result().console.uart):
             if content in line:
                 raise AssertionError(f"the UART printed '{line}', which contains '{content}'")
 
@@ -519,7 +539,7 @@ class SimtinyLibrary:
 
         | Flash Usage Should Be Below    2 MB
         """
-        self._below("flash usage", self.machine.flash_bytes(), parse_size(limit), format_size)
+        self._below("flash usage", self.machine.figures(run=False).flash, parse_size(limit), format_size)
 
     @_kw("Peak SRAM Should Be Below")
     def peak_sram_should_be_below(self, limit: str) -> None:
@@ -527,7 +547,7 @@ class SimtinyLibrary:
 
         | Peak SRAM Should Be Below    512 KB
         """
-        self._below("peak SRAM", self.machine.peak_sram(), parse_size(limit), format_size)
+        self._below("peak SRAM", self.machine.figures().peak_sram, parse_size(limit), format_size)
 
     @_kw()
     def stack_usage_should_be_below(self, limit: str) -> None:
@@ -535,7 +555,7 @@ class SimtinyLibrary:
 
         | Stack Usage Should Be Below    4 KB
         """
-        self._below("stack usage", self.machine.stack_bytes(), parse_size(limit), format_size)
+        self._below("stack usage", self.machine.figures().stack, parse_size(limit), format_size)
 
     @_kw()
     def latency_should_be_below(self, limit: str) -> None:
@@ -548,7 +568,7 @@ class SimtinyLibrary:
         | Latency Should Be Below    30 ms
         | Latency Should Be Below    0.5 s
         """
-        ms = self.machine.latency_ms()
+        ms = self._measured(self.machine.figures().latency_ms)
         most = parse_duration_ms(limit)
         if ms >= most:
             mhz = self.machine.platform.clock_hz / 1e6
@@ -562,7 +582,8 @@ class SimtinyLibrary:
 
         | Cycles Should Be Below    5M
         """
-        self._below("cycles", self.machine.cycles(), parse_count(limit), lambda n: f"{n:,}", self._memory_note())
+        cycles = self._measured(self.machine.figures().cycles)
+        self._below("cycles", cycles, parse_count(limit), lambda n: f"{n:,}", self._memory_note())
 
     @_kw()
     def get_flash_usage(self) -> int:
@@ -570,7 +591,7 @@ class SimtinyLibrary:
 
         | ${flash}=    Get Flash Usage
         """
-        return self.machine.flash_bytes()
+        return self.machine.figures(run=False).flash
 
     @_kw("Get Peak SRAM")
     def get_peak_sram(self) -> int:
@@ -578,7 +599,7 @@ class SimtinyLibrary:
 
         | ${sram}=    Get Peak SRAM
         """
-        return self.machine.peak_sram()
+        return self.machine.figures().peak_sram
 
     @_kw()
     def get_latency(self) -> float:
@@ -586,7 +607,7 @@ class SimtinyLibrary:
 
         | ${ms}=    Get Latency
         """
-        return self.machine.latency_ms()
+        return self._measured(self.machine.figures().latency_ms)
 
     @_kw()
     def get_cycles(self) -> int:
@@ -594,7 +615,7 @@ class SimtinyLibrary:
 
         | ${cycles}=    Get Cycles
         """
-        return self.machine.cycles()
+        return self._measured(self.machine.figures().cycles)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -608,18 +629,19 @@ class SimtinyLibrary:
         return outputs[output]
 
     def _fit_problems(self) -> list[str]:
-        compiled = self.machine.need_compiled()
-        report = self.machine.report
-        return compiled.fit_problems(report.stack_bytes if report else 0)
+        self.machine.need_compiled()
+        return self.machine.figures(run=False).fit_problems
+
+    def _measured(self, value: Any) -> Any:
+        if value is None:
+            raise AssertionError(f"not measured: the {self.machine.engine} engine has no cycle model")
+        return value
 
     def _memory_note(self) -> str:
         """What the last run priced (it may differ from the current setting)."""
         m = self.machine
-        if m.result is not None:
-            return "memory model" if m.result.memory_model else "ideal memory"
-        if m.report is not None and m.report.samples:
-            return "memory model" if m.report.samples[0].memory_model else "ideal memory"
-        return m.memory_note()
+        ran = m.firmware_report is not None or m.report is not None
+        return ("memory model" if m.figures(run=False).memory_model else "ideal memory") if ran else m.memory_note()
 
     def _below(self, what: str, value: int, limit: int, fmt: Callable[[int], str], note: str = "") -> None:
         if value >= limit:
@@ -631,11 +653,15 @@ class SimtinyLibrary:
         if report is None:
             return
         verdict = "bit-exact" if report.exact else "outputs DIFFER from LiteRT"
+        f = report.figures
+        timing = (
+            "no cycle model"
+            if f.cycles is None
+            else f"latency {format_ms(f.latency_ms or 0.0)} ({self._memory_note()}), {f.cycles:,} inference cycles"
+        )
         logger.info(
             f"{self.machine.name()}: {verdict} on {len(report.samples)} sample(s); flash "
-            f"{format_size(report.compiled.flash_bytes)}, peak SRAM {format_size(report.peak_sram)}, latency "
-            f"{format_ms(report.latency_ms)} ({self._memory_note()}), "
-            f"{max(s.inference_cycles for s in report.samples):,} inference cycles"
+            f"{format_size(f.flash)}, peak SRAM {format_size(f.peak_sram)}, {timing}"
         )
 
 

@@ -1,20 +1,29 @@
-"""A simulated board and what is loaded on it (a model or a firmware ELF), with the figures
-tests assert on. The state behind the Robot keywords and the pytest fixture; no test logic."""
+"""A simulated board and what is loaded on it (a model or a firmware ELF): the state behind the
+Robot keywords and the pytest fixture. It runs the flow (simtiny.flow.run) and reads every figure
+from the one `Figures` value the flow measured; no test logic lives here."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
-from simtiny.build import FirmwareSpec, build, find_toolchain
-from simtiny.elfinfo import ElfImage, load_elf
-from simtiny.engines.result import DEFAULT_MAX_INSTRUCTIONS, RunRequest, RunResult
-from simtiny.engines.unicorn.engine import UnicornEngine
-from simtiny.errors import InputError, SimtinyError
-from simtiny.modelrun import ModelReport, RunOptions, run_model
-from simtiny.pipeline import CompiledModel, compile_model, load_and_check, static_ram
+from simtiny.elf.image import ElfImage, load_elf
+from simtiny.elf.size import analyze
+from simtiny.errors import SimtinyError
+from simtiny.flow.build import CompiledModel
+from simtiny.flow.measure import Figures, firmware_figures, model_figures
+from simtiny.flow.run import (
+    FirmwareReport,
+    ModelReport,
+    RunOptions,
+    build_firmware,
+    compile_model,
+    run_firmware,
+    run_model,
+)
+from simtiny.flow.validate import load_and_check
 from simtiny.platform import Platform, load_platform
-from simtiny.size import analyze
+from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, RunResult
 
 
 class NothingLoaded(SimtinyError):
@@ -22,14 +31,21 @@ class NothingLoaded(SimtinyError):
 
 
 class Machine:
-    """One board (platform, memory model, budgets) and at most one program on it: loading a
-    model unloads the firmware and the other way round, so every figure has one meaning."""
+    """One board (platform, engine, memory model, budgets) and at most one program on it: loading
+    a model unloads the firmware and the other way round, so every figure has one meaning."""
 
-    def __init__(self, platform: str = "stm32h743", memory_model: bool = True, toolchain: str | None = None) -> None:
-        self.platform_name = platform
+    def __init__(
+        self,
+        platform: str | Path = "stm32h743",
+        memory_model: bool = True,
+        toolchain: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+    ) -> None:
+        self.platform_spec = platform
         self.platform: Platform = load_platform(platform)  # a bad name fails here, not at the first run
         self.memory_model = memory_model
         self.toolchain = toolchain or None
+        self.engine = engine
         self.sram_budget: int | None = None
         self.flash_budget: int | None = None
         self.lift_limits = False
@@ -39,17 +55,12 @@ class Machine:
         self.report: ModelReport | None = None
         self.elf: Path | None = None
         self.image: ElfImage | None = None
-        self.result: RunResult | None = None
+        self.firmware_report: FirmwareReport | None = None
 
     @property
     def board(self) -> Platform:
         """The platform with the budgets this machine was given (Set SRAM Budget, ...)."""
-        board = self.platform
-        if self.sram_budget is not None:
-            board = replace(board, sram_budget=self.sram_budget)
-        if self.flash_budget is not None:
-            board = replace(board, flash_budget=self.flash_budget)
-        return board
+        return self.platform.with_budgets(self.sram_budget, self.flash_budget)
 
     def set_budgets(self, sram: int | None = None, flash: int | None = None) -> None:
         if sram is not None:
@@ -65,20 +76,21 @@ class Machine:
         """Check every operator is supported and build the firmware (cached by content)."""
         self.unload()
         model = Path(path)
-        graph = load_and_check(model)
-        self.compiled = compile_model(graph, self.board, self.toolchain)
+        self.compiled = compile_model(load_and_check(model), self.board, self.toolchain)
         self.model = model
         return self.compiled
 
-    def run_inference(self, inputs: list[Path] | None = None, seed: int = 0, samples: int = 1) -> ModelReport:
-        """Simulate the loaded model on `inputs` (or seeded random ones) and run LiteRT on the same."""
-        if self.model is None:
-            raise NothingLoaded("no model loaded: use Load Model first")
+    def run_inference(self, inputs: list | None = None, seed: int = 0, samples: int = 1) -> ModelReport:
+        """Simulate the loaded model on `inputs` (files or arrays; or seeded random ones) and run
+        LiteRT on the same."""
+        compiled = self.need_compiled()
+        assert self.model is not None
         options = RunOptions(
             model=self.model,
-            platform=self.platform_name,
+            platform=self.platform_spec,
+            engine=self.engine,
             toolchain=self.toolchain,
-            inputs=list(inputs or []),
+            inputs=tuple(inputs or ()),
             seed=seed,
             samples=samples,
             max_instructions=self.max_instructions,
@@ -87,8 +99,7 @@ class Machine:
             sram_budget=self.sram_budget,
             flash_budget=self.flash_budget,
         )
-        self.report = run_model(options)
-        self.compiled = self.report.compiled
+        self.report = run_model(options, compiled=compiled)
         return self.report
 
     def need_compiled(self) -> CompiledModel:
@@ -106,15 +117,8 @@ class Machine:
     # --- firmware -------------------------------------------------------------------------
 
     def build_firmware(self, sources: list[str | Path], optimize: str = "2", defines: tuple[str, ...] = ()) -> Path:
-        """Compile C sources with simtiny's start-up code and HAL; the ELF path (cached by content)."""
-        if not sources:
-            raise InputError("Build Firmware needs at least one C source")
-        paths = [Path(s) for s in sources]
-        for p in paths:
-            if not p.is_file():
-                raise InputError(f"{p}: no such source file")
-        spec = FirmwareSpec(paths[0].stem, tuple(paths), optimize=f"-O{optimize}", defines=tuple(defines))
-        return build(spec, self.platform, find_toolchain(self.toolchain)).elf
+        """Compile C sources with the board's start-up code and HAL; the ELF path (cached by content)."""
+        return build_firmware(sources, self.board, self.toolchain, optimize, defines).elf
 
     def load_firmware(self, path: str | Path) -> None:
         self.unload()
@@ -129,20 +133,21 @@ class Machine:
         """Run the loaded ELF from reset to its exit, a fault or the instruction budget."""
         if self.elf is None:
             raise NothingLoaded("no firmware loaded: use Load Firmware first")
-        request = RunRequest(self.elf, self.platform, self.firmware_budget(), memory_model=self.memory_model)
-        self.result = UnicornEngine().run(request)
-        return self.result
+        self.firmware_report = run_firmware(
+            self.elf, self.board, self.engine, self.firmware_budget(), self.memory_model
+        )
+        return self.firmware_report.result
 
     def need_result(self) -> RunResult:
         """The last firmware run; runs the firmware if it has not run yet."""
-        if self.result is None:
+        if self.firmware_report is None:
             self.run_firmware()
-        assert self.result is not None
-        return self.result
+        assert self.firmware_report is not None
+        return self.firmware_report.result
 
     def unload(self) -> None:
         self.model = self.compiled = self.report = None
-        self.elf = self.image = self.result = None
+        self.elf = self.image = self.firmware_report = None
 
     # --- figures, for whichever program is loaded -----------------------------------------
 
@@ -150,35 +155,21 @@ class Machine:
     def has_firmware(self) -> bool:
         return self.elf is not None
 
-    def flash_bytes(self) -> int:
+    def figures(self, run: bool = True) -> Figures:
+        """The loaded program's figures against this machine's budgets; `run`: run it first if
+        it has not run (stack, cycles and latency need a run; flash and static RAM do not)."""
+        board = self.board
         if self.has_firmware:
             assert self.image is not None
-            return analyze(self.image, self.platform).flash.used
-        return self.need_compiled().flash_bytes
-
-    def peak_sram(self) -> int:
-        """Static RAM (.data, .bss, arena) plus the measured stack high-water mark."""
-        if self.has_firmware:
-            assert self.image is not None
-            return static_ram(self.image, self.platform) + self.stack_bytes()
-        return self.need_report().peak_sram
-
-    def stack_bytes(self) -> int:
-        if self.has_firmware:
-            stack = self.need_result().stack
-            return stack.used if stack else 0
-        return self.need_report().stack_bytes
-
-    def cycles(self) -> int:
-        """Firmware: the whole run. Model: the slowest sample's inference (st_model_run)."""
-        if self.has_firmware:
-            return self.need_result().cycles
-        return max(s.inference_cycles for s in self.need_report().samples)
-
-    def latency_ms(self) -> float:
-        if self.has_firmware:
-            return self.need_result().milliseconds
-        return self.need_report().latency_ms
+            if run:
+                self.need_result()
+            result = self.firmware_report.result if self.firmware_report else None
+            figures = firmware_figures(self.image, analyze(self.image, board), board, result)
+        elif run:
+            figures = self.need_report().figures
+        else:
+            figures = self.report.figures if self.report else model_figures(self.need_compiled(), [], [])
+        return replace(figures, flash_budget=board.flash_budget, sram_budget=board.sram_budget)
 
     def memory_note(self) -> str:
         return "memory model" if self.memory_model else "ideal memory"

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.opcheck import check_model, reference_interpreter
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny import ops
+from simtiny import lower
+from simtiny.lower import activations as act
+from simtiny.lower.quant import f32
 from simtiny.model import parse_model
-from simtiny.ops import activations as act
-from simtiny.quantize import f32
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import check_model, reference_interpreter
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 ALL_INT8 = np.arange(-128, 128, dtype=np.int8)
@@ -81,7 +81,7 @@ def refusal(
     model = unary_model(opcode, (1, 4), in_scale, 0, out_scale, 0, options or {})
     graph = parse_model(model)
     graph.tensor(0).dtype = dtype
-    return ops.registry()[opcode].check(graph.operators[0], graph)
+    return lower.registry()[opcode].check(graph.operators[0], graph)
 
 
 def litert_on_all_inputs(model: bytes) -> np.ndarray:
@@ -185,7 +185,7 @@ def test_refusals() -> None:
     model = unary_model("RELU", (1, 2), 0.1, 0, 0.1, 0, {})
     graph = parse_model(model)
     graph.tensor(0).quant = None
-    assert ops.registry()["RELU"].check(graph.operators[0], graph) == "unquantized input"
+    assert lower.registry()["RELU"].check(graph.operators[0], graph) == "unquantized input"
 
 
 def test_litert_refuses_what_simtiny_refuses() -> None:

@@ -11,16 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from simtiny import ops
-from simtiny.codegen import generate
-from simtiny.hostrun import load_host_model
-from simtiny.model import Graph, Operator, parse_model
-from simtiny.ops.conv import out_size_and_padding
-from simtiny.plan import plan_memory
-from simtiny.quantize import f32
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import (
+from support.hostrun import load_host_model
+from support.opcheck import (
     Case,
     check_model,
     random_input,
@@ -29,6 +21,14 @@ from tests.opcheck import (
     run_packed,
     spec_of,
 )
+from support.tflite_writer import OpSpec, TensorSpec, build_model
+
+from simtiny import lower
+from simtiny.flow.codegen import generate
+from simtiny.flow.plan import plan_memory
+from simtiny.lower.conv import out_size_and_padding
+from simtiny.lower.quant import f32
+from simtiny.model import Graph, Operator, parse_model
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
@@ -239,7 +239,7 @@ def check_against_zero_bias(tensors: list[TensorSpec], op: OpSpec, samples: int,
     ref_op = OpSpec(op.opcode, [op.inputs[0], op.inputs[1], len(tensors)], op.outputs, op.options)
     reference = build_model([*tensors, zero], [ref_op], [0], [op.outputs[0]])
     graph = parse_model(ours)
-    assert not ops.unsupported(graph)
+    assert not lower.unsupported(graph)
     host = load_host_model(generate(graph, plan_memory(graph)), graph)
     interpreter = reference_interpreter(reference)
     rng = np.random.default_rng(seed)
@@ -294,7 +294,7 @@ def test_real_model_op(entry: tuple[str, Graph, Operator]) -> None:
 def checked(opcode: str, tensors: list[TensorSpec], inputs: list[int], options: dict) -> str | None:
     model = build_model(tensors, [OpSpec(opcode, inputs, [len(tensors) - 1], options)], [0], [len(tensors) - 1])
     graph = parse_model(model)
-    return ops.registry()[opcode].check(graph.operators[0], graph)
+    return lower.registry()[opcode].check(graph.operators[0], graph)
 
 
 def refusal_tensors(rng: np.random.Generator, **change) -> list[TensorSpec]:

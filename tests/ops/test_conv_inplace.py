@@ -10,22 +10,22 @@ with reuse off. A sample of mcunet-in4's real depthwise and 1x1 layers closes th
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support.hostrun import load_host_model
+from support.opcheck import Case, pack, random_input, reference_interpreter, spec_of
+from support.tflite_writer import OpSpec, build_model
 
-from simtiny import ops
-from simtiny.codegen import generate
-from simtiny.hostrun import load_host_model
+from simtiny import lower
+from simtiny.flow.codegen import generate
+from simtiny.flow.plan import ALIGN, plan_memory
+from simtiny.lower.conv import out_size_and_padding
 from simtiny.model import Graph, Operator, load_model, parse_model
-from simtiny.ops.conv import out_size_and_padding
-from simtiny.plan import ALIGN, plan_memory
-from simtiny.tflite_writer import OpSpec, build_model
-from tests.opcheck import Case, pack, random_input, reference_interpreter, spec_of
+from simtiny.resources import PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, check_against_zero_bias, filter_tensor
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "models"
+BENCHMARKS = PAPER_MODELS_DIR
 
 
 def aligned(n: int) -> int:
@@ -45,7 +45,7 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
     tensors, op_specs, inputs, outputs, label = pack(cases)
     model = build_model(tensors, op_specs, inputs, outputs)
     graph = parse_model(model)
-    assert not ops.unsupported(graph), label
+    assert not lower.unsupported(graph), label
     plan = plan_memory(graph, reuse=in_place)
     generated = generate(graph, plan)
     n = len(op_specs)
@@ -313,10 +313,10 @@ def test_in_place_eligibility_and_scratch() -> None:
     for opcode, x, w, y, options, want, scratch in cases:
         graph = single_op_graph(opcode, x, w, y, **options)
         op = graph.operators[0]
-        assert not ops.unsupported(graph), (opcode, x, w)
-        assert ops.can_run_in_place(op, graph) is want, (opcode, x, w, options)
-        assert ops.scratch_bytes(op, graph, True) == scratch, (opcode, x, w, options)
-        assert ops.scratch_bytes(op, graph, False) == 0
+        assert not lower.unsupported(graph), (opcode, x, w)
+        assert lower.can_run_in_place(op, graph) is want, (opcode, x, w, options)
+        assert lower.scratch_bytes(op, graph, True) == scratch, (opcode, x, w, options)
+        assert lower.scratch_bytes(op, graph, False) == 0
         assert (0 in plan_memory(graph).in_place) is want
 
 
@@ -400,5 +400,5 @@ def test_mcunet_in4_layers_listed(mcunet: Graph) -> None:
 
     found = {op.index for op in mcunet.operators if op.opcode == "DEPTHWISE_CONV_2D" or pointwise(op)}
     assert found == set(MCUNET_OPS)
-    assert all(ops.can_run_in_place(mcunet.operators[i], mcunet) for i in MCUNET_OPS)
-    assert not ops.can_run_in_place(mcunet.operators[0], mcunet)  # the 3x3 stride-2 stem
+    assert all(lower.can_run_in_place(mcunet.operators[i], mcunet) for i in MCUNET_OPS)
+    assert not lower.can_run_in_place(mcunet.operators[0], mcunet)  # the 3x3 stride-2 stem

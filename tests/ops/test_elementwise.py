@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import opcheck
+from support.opcheck import run_packed
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny import ops
+from simtiny import lower
+from simtiny.lower.elementwise import add_sub_multipliers, broadcast_loops, broadcast_shape
+from simtiny.lower.quant import f32, quantize_multiplier
 from simtiny.model import parse_model
-from simtiny.ops.elementwise import add_sub_multipliers, broadcast_loops, broadcast_shape
-from simtiny.quantize import f32, quantize_multiplier
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests import opcheck
-from tests.opcheck import run_packed
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -177,7 +177,7 @@ def test_broadcast_loops_merge() -> None:
 def checked(opcode: str, tensors: list[TensorSpec], options: dict | None = None) -> str | None:
     model = build_model(tensors, [OpSpec(opcode, [0, 1], [2], options or {})], [0, 1], [2])
     graph = parse_model(model)
-    return ops.registry()[opcode].check(graph.operators[0], graph)
+    return lower.registry()[opcode].check(graph.operators[0], graph)
 
 
 def three(a=(2, 3), b=(2, 3), y=(2, 3), s=(0.1, 0.1, 0.1), dtype="int8") -> list[TensorSpec]:

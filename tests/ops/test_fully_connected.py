@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from opcheck import check_model, quantized
-
-from simtiny.tflite_writer import OpSpec, TensorSpec
+from support.opcheck import check_model, quantized
+from support.tflite_writer import OpSpec, TensorSpec
 
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
 

@@ -1,4 +1,4 @@
-"""Every kernel in firmware/kernels/ builds for the Cortex-M7 with both toolchains, warning-free."""
+"""Every kernel in simtiny/firmware/kernels/ builds for the Cortex-M7 with both toolchains, warning-free."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
+from simtiny.resources import KERNELS_DIR
+
+KERNELS = KERNELS_DIR
 SOURCES = sorted(p.name for p in KERNELS.glob("*.c"))
 FLAGS = ["-std=c99", "-ffreestanding", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{KERNELS}", "-c"]
 

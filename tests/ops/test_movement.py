@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.opcheck import Case, run_packed
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny import ops
+from simtiny import lower
+from simtiny.lower.movement import merge_loops, nearest_sources, plan_strided_slice
 from simtiny.model import parse_model
-from simtiny.ops.movement import merge_loops, nearest_sources, plan_strided_slice
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import Case, run_packed
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 
@@ -384,7 +384,7 @@ def checked(
     out = len(tensors) - 1
     model = build_model(tensors, [OpSpec(opcode, op_inputs, [out], options or {})], graph_inputs or [0], [out])
     graph = parse_model(model)
-    return ops.registry()[opcode].check(graph.operators[0], graph)
+    return lower.registry()[opcode].check(graph.operators[0], graph)
 
 
 def test_concat_refusals() -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.opcheck import Case, check_model, real_model_ops, run_packed, spec_of
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny import ops
+from simtiny import lower
+from simtiny.lower.pool import out_size_and_padding
+from simtiny.lower.quant import f32
 from simtiny.model import Graph, Operator, parse_model
-from simtiny.ops.pool import out_size_and_padding
-from simtiny.quantize import f32
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import Case, check_model, real_model_ops, run_packed, spec_of
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
@@ -167,7 +167,7 @@ def checked(
         TensorSpec("y", y_shape, dtype, scale=[0.1], zero_point=[0]),
     ]
     graph = parse_model(build_model(tensors, [OpSpec(opcode, [0], [1], options)], [0], [1]))
-    return ops.registry()[opcode].check(graph.operators[0], graph)
+    return lower.registry()[opcode].check(graph.operators[0], graph)
 
 
 @pytest.mark.parametrize("opcode", OPCODES)

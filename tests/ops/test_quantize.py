@@ -12,16 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.hostrun import load_host_model
+from support.opcheck import check_model, reference_interpreter
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny import ops
-from simtiny.codegen import generate
-from simtiny.hostrun import load_host_model
+from simtiny import lower
+from simtiny.flow.codegen import generate
+from simtiny.flow.plan import plan_memory
+from simtiny.lower.quant import f32
+from simtiny.lower.quantize_ops import requantize_table
 from simtiny.model import NUMPY_DTYPES, Graph, load_model, parse_model
-from simtiny.ops.quantize_ops import requantize_table
-from simtiny.plan import plan_memory
-from simtiny.quantize import f32
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import check_model, reference_interpreter
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
@@ -44,7 +44,7 @@ def compare(
     """A model run on the given input values (one array per model input, per sample): simtiny against LiteRT."""
     model = build_model(tensors, op_specs, inputs, outputs)
     graph = parse_model(model)
-    assert not ops.unsupported(graph), f"{label}: {ops.unsupported(graph)}"
+    assert not lower.unsupported(graph), f"{label}: {lower.unsupported(graph)}"
     host = load_host_model(generate(graph, plan_memory(graph)), graph)
     interpreter = reference_interpreter(model)
     for k, values in enumerate(samples):
@@ -154,7 +154,7 @@ def test_requantize_table_matches_litert(din: str, dout: str) -> None:
         ]
         model = build_model(tensors, [OpSpec("QUANTIZE", [0], [1], {}, 2)], [0], [1])
         graph = parse_model(model)
-        if ops.registry()["QUANTIZE"].check(graph.operators[0], graph):
+        if lower.registry()["QUANTIZE"].check(graph.operators[0], graph):
             continue
         interpreter = reference_interpreter(model)
         interpreter.set_tensor(interpreter.get_input_details()[0]["index"], every)
@@ -236,7 +236,7 @@ def test_mcunet_vww1_edges() -> None:
 
 def check_of(opcode: str, tensors: list[TensorSpec]) -> str | None:
     graph = parse_model(build_model(tensors, [OpSpec(opcode, [0], [1])], [0], [1]))
-    return ops.registry()[opcode].check(graph.operators[0], graph)
+    return lower.registry()[opcode].check(graph.operators[0], graph)
 
 
 def test_refusals() -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.opcheck import Case, check_model, real_model_ops, run_packed, spec_of
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny import ops
+from simtiny import lower
+from simtiny.lower.quant import f32
+from simtiny.lower.reduce import mean_multiplier, split_dims
 from simtiny.model import Graph, Operator, parse_model
-from simtiny.ops.reduce import mean_multiplier, split_dims
-from simtiny.quantize import f32
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import Case, check_model, real_model_ops, run_packed, spec_of
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
@@ -153,7 +153,7 @@ def test_real_model_op(entry: tuple[str, Graph, Operator]) -> None:
 def checked(x: TensorSpec, axes: TensorSpec, y: TensorSpec, keep: bool = False) -> str | None:
     tensors = [x, axes, y]
     graph = parse_model(build_model(tensors, [OpSpec("MEAN", [0, 1], [2], {"keep_dims": keep})], [0], [2]))
-    return ops.registry()["MEAN"].check(graph.operators[0], graph)
+    return lower.registry()["MEAN"].check(graph.operators[0], graph)
 
 
 def test_mean_refusals() -> None:

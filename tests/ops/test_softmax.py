@@ -12,16 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.hostrun import load_host_model
+from support.opcheck import Case, check_model, pack, real_model_ops, reference_interpreter, run_packed, spec_of
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny import ops
-from simtiny.codegen import generate
-from simtiny.hostrun import load_host_model
+from simtiny import lower
+from simtiny.flow.codegen import generate
+from simtiny.flow.plan import plan_memory
+from simtiny.lower.quant import f32
+from simtiny.lower.softmax import softmax_scaling
 from simtiny.model import Graph, Operator, parse_model
-from simtiny.ops.softmax import softmax_scaling
-from simtiny.plan import plan_memory
-from simtiny.quantize import f32
-from simtiny.tflite_writer import OpSpec, TensorSpec, build_model
-from tests.opcheck import Case, check_model, pack, real_model_ops, reference_interpreter, run_packed, spec_of
 
 MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
@@ -45,7 +45,7 @@ def run_explicit(cases: list[Case], values: list[list[np.ndarray]]) -> None:
     tensors, op_specs, inputs, outputs, label = pack(cases)
     model = build_model(tensors, op_specs, inputs, outputs)
     graph = parse_model(model)
-    assert not ops.unsupported(graph), label
+    assert not lower.unsupported(graph), label
     host = load_host_model(generate(graph, plan_memory(graph)), graph)
     interpreter = reference_interpreter(model)
     for sample in values:
@@ -201,7 +201,7 @@ def checked(
         TensorSpec("y", (1, 10), y_dtype, scale=[y_scale], zero_point=[y_zp]),
     ]
     graph = parse_model(build_model(tensors, [OpSpec("SOFTMAX", [0], [1], {"beta": beta})], [0], [1]))
-    return ops.registry()["SOFTMAX"].check(graph.operators[0], graph)
+    return lower.registry()["SOFTMAX"].check(graph.operators[0], graph)
 
 
 def test_softmax_refusals() -> None:

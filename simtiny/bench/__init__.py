@@ -1,0 +1,259 @@
+"""`simtiny bench`: Table 3 of the TinyML survey reproduced in simulation. Each network is built,
+verified bit-exact against LiteRT and measured through the flow; the paper's four published
+columns (silicon, table3.toml) are set beside simtiny's in a terminal table, table3.md,
+table3.json and table3.png (simtiny.report.table3 writes them)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from simtiny import __version__
+from simtiny.bench.published import Network, Published, Table, table3
+from simtiny.errors import EXIT_MISMATCH, EXIT_OK, InputError
+from simtiny.flow.measure import Figures
+from simtiny.resources import PAPER_MODELS_DIR
+from simtiny.sim import DEFAULT_ENGINE
+
+DEFAULT_OUT = Path("build/bench")
+OUTPUTS = ("table3.md", "table3.json", "table3.png")
+OURS = "simtiny"
+METRICS = ("latency", "SRAM", "flash")  # the order of the ratios, as the table prints them
+
+
+@dataclass(frozen=True)
+class Row:
+    """One network: its model file, the paper's row (None if the paper did not measure it), and
+    simtiny's figures from one run with the memory model on."""
+
+    model: Path
+    paper: Network | None
+    figures: Figures
+    exact: bool
+    toolchain: str
+    seconds: float
+
+    @property
+    def name(self) -> str:
+        return self.model.stem
+
+    @property
+    def label(self) -> str:
+        return self.paper.label if self.paper else self.model.name
+
+    @property
+    def oom(self) -> bool:
+        return not self.figures.fits
+
+    def ours(self) -> dict[str, float]:
+        """Latency in ms, SRAM and flash in KB: the units of the published table."""
+        f = self.figures
+        return {"latency": f.latency_ms or 0.0, "SRAM": f.peak_sram / 1024, "flash": f.flash / 1024}
+
+    def best_published(self) -> dict[str, tuple[float, str]]:
+        """Per metric, the best (lowest) published figure of the row and its framework; OOM cells
+        do not count. Empty when the paper has no figures for this network."""
+        cells = [(fw, p) for fw, p in (self.paper.published.items() if self.paper else []) if p]
+        best: dict[str, tuple[float, str]] = {}
+        for metric in METRICS:
+            values = [(published_figures(p)[metric], fw) for fw, p in cells]
+            if values:
+                best[metric] = min(values, key=lambda v: v[0])
+        return best
+
+    def ratios(self) -> dict[str, float]:
+        """Ours over the best published figure, per metric (< 1: simtiny does better)."""
+        ours = self.ours()
+        return {m: ours[m] / value for m, (value, _) in self.best_published().items()}
+
+
+@dataclass(frozen=True)
+class Bench:
+    rows: list[Row]
+    command: str
+    date: str
+    machine: str
+    seconds: float
+    board: str
+    clock_hz: int
+    engine: str = DEFAULT_ENGINE
+    version: str = __version__
+
+    @property
+    def exact(self) -> bool:
+        return all(r.exact for r in self.rows)
+
+    @property
+    def table(self) -> Table:
+        return table3()
+
+
+def published_figures(p: Published) -> dict[str, float]:
+    return {"latency": p.latency_ms, "SRAM": p.peak_sram_kb, "flash": p.flash_kb}
+
+
+def measure(model: Path, engine: str = DEFAULT_ENGINE, progress: Callable[[str], None] = lambda _: None) -> Row:
+    """Build, simulate with the memory model and verify one network on the paper's board; the
+    limits are lifted so that a network over budget is still measured, then held against the
+    real budgets."""
+    from simtiny.flow.build import find_toolchain
+    from simtiny.flow.run import RunOptions, run_model
+
+    start = time.perf_counter()
+    options = RunOptions(model, platform=table3().board, engine=engine, samples=1, memory_model=True, lift_limits=True)
+    report = run_model(options, progress)
+    tool = report.compiled.firmware.toolchain
+    return Row(
+        model,
+        table3().network(model.stem),
+        report.figures,
+        report.exact,
+        f"{tool} ({find_toolchain(tool).version})",
+        time.perf_counter() - start,
+    )
+
+
+def resolve_models(given: list[Path] | None) -> list[Path]:
+    """The models to run: the paper's four (shipped with simtiny) by default, else those given
+    (a path, or the name of one of the paper's networks). Every one is loaded and checked first,
+    so that a bad model fails in a second rather than after minutes of simulation."""
+    from simtiny.flow.validate import load_and_check
+
+    if given is None:
+        models = [PAPER_MODELS_DIR / f"{n.name}.tflite" for n in table3().networks]
+        missing = [m for m in models if not m.is_file()]
+        if missing:
+            raise InputError(f"{missing[0]}: the paper's networks are not there (pass --models MODEL.tflite ...)")
+    else:
+        models = []
+        for m in given:
+            if not m.exists() and table3().network(str(m)):
+                m = PAPER_MODELS_DIR / f"{m}.tflite"
+            if not m.is_file():
+                raise InputError(f"--models {m}: no such model file")
+            if m.resolve() not in [x.resolve() for x in models]:
+                models.append(m)
+    for m in models:
+        load_and_check(m)
+    return models
+
+
+def machine() -> str:
+    """The host that ran the simulation: CPU, cores, OS and Python."""
+    cpu = platform.processor()
+    if not cpu and Path("/proc/cpuinfo").is_file():
+        names = [
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ]
+        cpu = names[0] if names else ""
+    return (
+        f"{cpu or 'unknown CPU'} ({platform.machine()}, {os.cpu_count()} CPUs), "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def run_bench(models: list[Path], command: str, bar: ProgressBar | None = None, engine: str = DEFAULT_ENGINE) -> Bench:
+    """Measure every model in turn (the paper's row attached by file name)."""
+    from simtiny.platform import load_platform
+
+    board = load_platform(table3().board)
+    start = time.perf_counter()
+    rows = []
+    for k, model in enumerate(models, 1):
+        show = (lambda stage, k=k, model=model: bar.show(k, model.stem, stage)) if bar else (lambda _: None)
+        row = measure(model, engine, show)
+        rows.append(row)
+        if bar:
+            bar.finish(k, model.stem, _summary(row))
+    return Bench(
+        rows=rows,
+        command=command,
+        date=datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        machine=machine(),
+        seconds=time.perf_counter() - start,
+        board=board.name,
+        clock_hz=board.clock_hz,
+        engine=engine,
+    )
+
+
+class ProgressBar:
+    """One self-rewriting line on stderr while a network runs, one kept line when it ends;
+    silent when stderr is not a terminal (CI logs, pipes)."""
+
+    WIDTH = 20
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.start = time.perf_counter()
+
+    def _elapsed(self) -> str:
+        s = int(time.perf_counter() - self.start)
+        return f"{s // 60}:{s % 60:02d}"
+
+    def show(self, k: int, name: str, stage: str) -> None:
+        if not self.enabled:
+            return
+        filled = self.WIDTH * (k - 1) // self.total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r\x1b[K[{k}/{self.total}] {bar} {name}: {stage} ... {self._elapsed()}")
+        self.stream.flush()
+
+    def finish(self, k: int, name: str, summary: str) -> None:
+        if self.enabled:
+            self.stream.write(f"\r\x1b[K[{k}/{self.total}] {name}: {summary} ({self._elapsed()})\n")
+            self.stream.flush()
+
+
+def _summary(row: Row) -> str:
+    f = row.figures
+    verdict = "bit-exact" if row.exact else "OUTPUTS DIFFER"
+    latency = "no cycle model" if f.latency_ms is None else f"{f.latency_ms:.1f} ms"
+    return f"{verdict}, {latency}, {f.peak_sram / 1024:.1f} KB SRAM" + (", OOM" if row.oom else "")
+
+
+def prepare_out(out: Path) -> None:
+    """Create the output folder before any simulation, so a bad --out fails at once."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot create it: {exc.strerror}") from exc
+    if not os.access(out, os.W_OK):
+        raise InputError(f"--out {out}: not writable")
+
+
+def bench_command(models: list[Path] | None, out: Path | None, engine: str = DEFAULT_ENGINE) -> int:
+    """`simtiny bench`: measure, print the table, write the files; exit 1 if a network's outputs
+    differ from LiteRT's (its row is still written), 0 otherwise. OOM is a finding, not a failure."""
+    import shlex
+
+    from simtiny.report.table3 import format_terminal, write_outputs
+
+    command = "simtiny bench"
+    if models:
+        command += " --models " + " ".join(shlex.quote(str(m)) for m in models)
+    if out is not None:
+        command += f" --out {shlex.quote(str(out))}"
+    if engine != DEFAULT_ENGINE:
+        command += f" --engine {engine}"
+    folder = out if out is not None else DEFAULT_OUT
+    paths = resolve_models(models)
+    prepare_out(folder)
+    bench = run_bench(paths, command, ProgressBar(len(paths)), engine)
+    written = write_outputs(bench, folder)
+    sys.stdout.write(format_terminal(bench))
+    sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
+    return EXIT_OK if bench.exact else EXIT_MISMATCH

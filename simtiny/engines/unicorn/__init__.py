@@ -1,1 +1,0 @@
-"""The Unicorn-based engine: CPU emulation plus the pieces Unicorn lacks."""

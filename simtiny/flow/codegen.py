@@ -1,0 +1,207 @@
+"""C sources for a model: weights as const arrays, the arena, one kernel call per operator.
+
+Identifiers are made by simtiny; text from the model (names, description) only ever appears
+inside comments, and only after `c_comment` has reduced it to a safe character set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from simtiny import __version__, lower
+from simtiny.cache import cache_dir
+from simtiny.errors import SimtinyError
+from simtiny.flow.plan import MemoryPlan
+from simtiny.lower.channels import kernel_header
+from simtiny.model import Graph
+
+CTYPES = {
+    "int8": "int8_t",
+    "uint8": "uint8_t",
+    "int16": "int16_t",
+    "uint16": "uint16_t",
+    "int32": "int32_t",
+    "uint32": "uint32_t",
+    "int64": "int64_t",
+    "float32": "float",
+    "bool": "uint8_t",
+}
+BLOB_THRESHOLD = 1024  # bytes; larger constants are emitted as .incbin blobs
+SAFE_COMMENT = re.compile(r"[^A-Za-z0-9 _.,:;()\[\]#+=-]")
+
+
+def blob_path(data: bytes) -> Path:
+    """Content-addressed file holding a constant's bytes (shared by all generated models)."""
+    path = cache_dir() / "blobs" / f"{hashlib.sha256(data).hexdigest()[:32]}.bin"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    if any(ch in str(path) for ch in '"\\\n'):
+        raise SimtinyError(f"the cache folder {path.parent} has a quote or backslash in its name")
+    return path
+
+
+def c_comment(text: str, limit: int = 60) -> str:
+    """Model text made safe for a C comment: no '*/', no newlines, no trigraphs, no escapes."""
+    return SAFE_COMMENT.sub("_", text)[:limit]
+
+
+@dataclass(frozen=True)
+class IoBuffer:
+    """A model input or output in the arena, exported as a symbol the host finds in the ELF."""
+
+    symbol: str
+    tensor: int
+    offset: int
+    size: int
+
+
+@dataclass
+class GeneratedModel:
+    source: str
+    kernels: list[str]
+    arena_size: int
+    inputs: list[IoBuffer]
+    outputs: list[IoBuffer]
+    tensor_offsets: dict[int, int]
+    op_labels: list[str]
+    const_bytes: int
+    notes: list[str] = field(default_factory=list)
+
+
+class _Context:
+    """Implements simtiny.lower.Context while one model is generated."""
+
+    def __init__(self, graph: Graph, plan: MemoryPlan) -> None:
+        self.graph = graph
+        self.plan = plan
+        self.scratch = "0"
+        self.in_place = False
+        self.decls: list[str] = []
+        self.const_names: dict[int, str] = {}
+        self.used: set[str] = set()
+        self.const_bytes = 0
+
+    def ident(self, hint: str) -> str:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", hint)
+        if not base or base[0].isdigit():
+            base = "st_" + base
+        name, n = base, 2
+        while name in self.used:
+            name, n = f"{base}_{n}", n + 1
+        self.used.add(name)
+        return name
+
+    def const(self, hint: str, values: np.ndarray) -> str:
+        values = np.ascontiguousarray(values)
+        ctype = CTYPES[str(values.dtype) if values.dtype != np.bool_ else "bool"]
+        name = self.ident(hint)
+        if values.nbytes >= BLOB_THRESHOLD and values.dtype != np.float32:
+            return self._blob(name, ctype, values)
+        flat = values.reshape(-1)
+        if values.dtype == np.float32:
+            items = [f"{float(v)!r}f" if np.isfinite(v) else "0.0f" for v in flat]
+        else:
+            items = [str(int(v)) for v in flat]
+        body = ",\n".join(", ".join(items[i : i + 24]) for i in range(0, len(items), 24))
+        self.decls.append(
+            f"static const {ctype} {name}[{max(len(items), 1)}] __attribute__((aligned(4))) = {{\n"
+            f"{body if items else '0'}\n}};"
+        )
+        self.const_bytes += values.nbytes
+        return name
+
+    def _blob(self, name: str, ctype: str, values: np.ndarray) -> str:
+        """Large constants as raw bytes pulled in by the assembler (.incbin): compiling a
+        megabyte of C literals takes seconds, the bytes take none."""
+        data = values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
+        path = blob_path(data)
+        self.decls.append(
+            f"extern const {ctype} {name}[{values.size}];\n"
+            f'__asm__(".section .rodata.{name},\\"a\\"\\n\\t.balign 16\\n\\t.globl {name}\\n\\t'
+            f'.type {name}, %object\\n{name}:\\n\\t.incbin \\"{path}\\"\\n\\t'
+            f'.size {name}, {len(data)}\\n\\t.previous");'
+        )
+        self.const_bytes += len(data)
+        return name
+
+    def tensor(self, index: int) -> str:
+        t = self.graph.tensor(index)
+        ctype = CTYPES.get(t.dtype)
+        if ctype is None:
+            raise ValueError(f"tensor {index} has type {t.dtype}, which has no C type")
+        if t.is_constant:
+            if index not in self.const_names:
+                data = t.data if t.dtype != "bool" else t.data.astype(np.uint8)
+                self.const_names[index] = self.const(f"st_t{index}", data)
+            return self.const_names[index]
+        return f"(({ctype} *)(st_arena + {self.plan.offsets[index]}))"
+
+
+def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
+    """Emit model.c for `graph` laid out by `plan`."""
+    table = lower.registry()
+    ctx = _Context(graph, plan)
+    calls: list[str] = []
+    kernels: list[str] = []
+    labels: list[str] = []
+    for i, op in enumerate(graph.operators):
+        ctx.scratch = f"(st_arena + {plan.scratch[i]})" if i in plan.scratch else "0"
+        ctx.in_place = i in plan.in_place
+        call = table[op.opcode].lower(op, graph, ctx)
+        ctx.decls.extend(call.declarations)
+        for k in call.kernels:
+            if k not in kernels:
+                kernels.append(k)
+        out_name = c_comment(graph.tensor(op.outputs[0]).name) if op.outputs else ""
+        labels.append(f"{op.opcode}")
+        calls.append(
+            f"    /* {i}: {op.opcode} -> {out_name} */\n"
+            f"    {call.statement}\n    st_op_stamps[{i + 1}] = st_cycles();\n"
+        )
+    inputs = [_io(f"st_input_{k}", t, graph, plan) for k, t in enumerate(graph.inputs)]
+    outputs = [_io(f"st_output_{k}", t, graph, plan) for k, t in enumerate(graph.outputs)]
+    n_ops = len(graph.operators)
+    arena = max(plan.arena_size, 16)
+    exports = "".join(
+        f'__asm__(".globl {b.symbol}\\n\\t.type {b.symbol}, %object\\n\\t'
+        f'.set {b.symbol}, st_arena + {b.offset}\\n\\t.size {b.symbol}, {b.size}");\n'
+        for b in (*inputs, *outputs)
+    )
+    name = c_comment(graph.path.name if graph.path else "model")
+    source = (
+        f"/* Generated by simtiny {__version__} from {name}: do not edit. */\n"
+        "#include <stdint.h>\n\n"
+        '#include "st_runtime.h"\n'
+        + "".join(f'#include "{h}.h"\n' for h in dict.fromkeys(kernel_header(k) for k in kernels))
+        + f"\n#define ST_ARENA_SIZE {arena}\n"
+        "/* Activations and scratch. Not cleared at reset: the host writes inputs here first. */\n"
+        "ST_NOINIT uint8_t st_arena[ST_ARENA_SIZE] __attribute__((aligned(16)));\n"
+        "/* Cycle counter before the first operator and after each: the host takes differences\n"
+        "   (one counter read per operator, where a start and stop pair would take two). */\n"
+        f"uint32_t st_op_stamps[{n_ops + 1}];\n"
+        f"const uint32_t st_op_count = {n_ops};\n"
+        f"const uint32_t st_arena_size = ST_ARENA_SIZE;\n\n"
+        + exports
+        + "\n"
+        + "\n\n".join(ctx.decls)
+        + "\n\nint st_model_run(void) {\n    st_op_stamps[0] = st_cycles();\n"
+        + "".join(calls)
+        + "    return 0;\n}\n"
+    )
+    return GeneratedModel(
+        source, kernels, arena, inputs, outputs, dict(plan.offsets), labels, ctx.const_bytes
+    )
+
+
+def _io(symbol: str, tensor: int, graph: Graph, plan: MemoryPlan) -> IoBuffer:
+    t = graph.tensor(tensor)
+    return IoBuffer(symbol, tensor, plan.offsets[tensor], t.nbytes)

@@ -1,0 +1,132 @@
+"""Model inputs: arrays given by the caller, .npy files, BMP/PNG images for image models, or
+seeded random values.
+
+Images, image_mode "pixels" (the default, for ordinary pictures): int8 inputs take p - 128,
+uint8 inputs take p, float32 inputs take p / 255. image_mode "raw": the image's bytes are the
+input's bytes (int8 or uint8), which is how TF-Lite Micro's test images are made: its
+generate_cc_arrays.py writes a BMP's bytes into an int8_t array (person_detect's person.bmp and
+no_person.bmp). The image must already have the model's height, width and channel count;
+simtiny does not resize.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from simtiny.errors import InputError
+from simtiny.model import NUMPY_DTYPES, Graph, Tensor
+
+IMAGE_SUFFIXES = (".bmp", ".png")
+IMAGE_MODES = ("pixels", "raw")
+
+
+def load_input(path: Path, tensor: Tensor, position: int, image_mode: str = "pixels") -> np.ndarray:
+    """Read one input file and check it against the model input it is for."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such input file")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        value = _npy(path)
+    elif suffix in IMAGE_SUFFIXES:
+        value = _image(path, tensor, image_mode)
+    else:
+        raise InputError(f"{path}: unknown input format (use .npy, .bmp or .png)")
+    return conform(value, tensor, position, str(path))
+
+
+def conform(value: np.ndarray, tensor: Tensor, position: int, where: str) -> np.ndarray:
+    """Check dtype and shape (a missing leading batch dimension of 1 is added)."""
+    want = np.dtype(NUMPY_DTYPES[tensor.dtype])
+    if value.dtype != want:
+        raise InputError(f"{where}: input {position} must be {want.name}, the file holds {value.dtype.name}")
+    if tensor.shape[:1] == (1,) and value.shape == tensor.shape[1:]:
+        value = value.reshape(tensor.shape)  # the batch dimension may be left out
+    if value.shape != tensor.shape:
+        raise InputError(
+            f"{where}: input {position} must have shape {list(tensor.shape)}, the file holds "
+            f"{list(value.shape)}"
+        )
+    return np.ascontiguousarray(value)
+
+
+def _npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable .npy file ({exc})") from None
+
+
+def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray:
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise InputError("reading images needs Pillow: pip install pillow") from None
+    shape = tensor.shape
+    if len(shape) != 4 or shape[0] != 1 or shape[3] not in (1, 3):
+        raise InputError(
+            f"{path}: an image input needs a model input of shape [1, H, W, 1 or 3], "
+            f"this model takes {list(shape)}"
+        )
+    try:
+        with Image.open(path) as img:
+            img = img.convert("L" if shape[3] == 1 else "RGB")
+            pixels = np.asarray(img, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"{path}: not a readable image ({exc})") from None
+    if pixels.shape[:2] != shape[1:3]:
+        raise InputError(
+            f"{path}: the image is {pixels.shape[1]}x{pixels.shape[0]}, the model takes "
+            f"{shape[2]}x{shape[1]} (resize it first)"
+        )
+    pixels = pixels.reshape(shape)
+    if image_mode == "raw":
+        if tensor.dtype not in ("int8", "uint8"):
+            raise InputError(f"{path}: --image-mode raw feeds int8 or uint8 inputs, not {tensor.dtype}")
+        return pixels.view(np.int8) if tensor.dtype == "int8" else pixels
+    if tensor.dtype == "int8":
+        return (pixels.astype(np.int16) - 128).astype(np.int8)
+    if tensor.dtype == "uint8":
+        return pixels
+    if tensor.dtype == "float32":
+        return pixels.astype(np.float32) / np.float32(255.0)
+    raise InputError(f"{path}: images can feed int8, uint8 or float32 inputs, not {tensor.dtype}")
+
+
+def model_inputs(graph: Graph, given: list, image_mode: str = "pixels") -> list[np.ndarray]:
+    """One sample from what the caller gave, one item per model input: a numpy array (checked
+    like a .npy file) or a path (.npy, .bmp, .png)."""
+    if len(given) != len(graph.inputs):
+        raise InputError(f"the model has {len(graph.inputs)} input(s), {len(given)} given")
+    out = []
+    for k, (item, t) in enumerate(zip(given, graph.inputs, strict=True)):
+        if isinstance(item, np.ndarray):
+            out.append(conform(item, graph.tensor(t), k, f"input {k}"))
+        else:
+            out.append(load_input(Path(item), graph.tensor(t), k, image_mode))
+    return out
+
+
+def random_inputs(graph: Graph, seed: int) -> list[np.ndarray]:
+    """Seeded random inputs covering each input's whole quantized range."""
+    rng = np.random.default_rng(seed)
+    out = []
+    consumers = graph.consumers()
+    for t in graph.inputs:
+        tensor = graph.tensor(t)
+        dtype = np.dtype(NUMPY_DTYPES[tensor.dtype])
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            out.append(rng.integers(info.min, info.max, size=tensor.shape, endpoint=True, dtype=dtype))
+            continue
+        low, high = -1.0, 1.0
+        for i in consumers.get(t, []):
+            op = graph.operators[i]
+            q = graph.tensor(op.outputs[0])
+            if op.opcode == "QUANTIZE" and q.quant is not None:
+                info = np.iinfo(np.dtype(NUMPY_DTYPES[q.dtype]))
+                low = q.scale() * (info.min - q.zero_point())
+                high = q.scale() * (info.max - q.zero_point())
+        out.append(rng.uniform(low, high, size=tensor.shape).astype(dtype))
+    return out

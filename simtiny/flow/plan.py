@@ -1,0 +1,212 @@
+"""Memory plan: tensor lifetimes -> offsets in one static arena.
+
+Constants stay in flash. Every other tensor, and each operator's scratch buffer, gets an
+offset in the arena; two buffers may share bytes only if their lifetimes (operator index
+ranges) do not overlap. Two kinds of sharing make buffers groups of tensors:
+- views (RESHAPE, SQUEEZE): the output is the input's bytes;
+- in-place operators: when an operator's kernel can write its output over input 0 (the lowering
+  says so) and input 0 dies at that operator, the output takes input 0's offset; the group's
+  size is its largest member.
+A group is placed as a whole (one offset) but occupies, at each moment, only what its member
+alive then needs: a chain of in-place operators takes the expanded tensor's bytes only while
+that tensor lives. Groups are placed by first fit, trying several orders (by size, by start,
+by length of life, by area) and keeping the smallest arena.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from simtiny import lower
+from simtiny.model import Graph
+
+ALIGN = 16
+
+
+Segment = tuple[int, int, int]  # (size, first, last): bytes needed over an operator range
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """One arena allocation: a group of tensors (key = its owner, >= 0) or the scratch of
+    operator -key-1; `segments` say how many bytes it needs when."""
+
+    key: int
+    size: int  # the most it ever needs
+    first: int  # index of the operator that writes it first (-1: a graph input)
+    last: int  # index of the operator that reads it last (len(ops): a graph output)
+    offset: int = 0
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.key < 0
+
+    def parts(self) -> tuple[Segment, ...]:
+        return self.segments or ((self.size, self.first, self.last),)
+
+    def size_at(self, op_index: int) -> int:
+        return max((size for size, lo, hi in self.parts() if lo <= op_index <= hi), default=0)
+
+    def overlaps(self, other: Buffer) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+    def clashes(self, offset: int, other: Buffer) -> bool:
+        """Would this buffer at `offset` share a byte with `other` at a moment both are live?"""
+        for size, lo, hi in self.parts():
+            for osize, olo, ohi in other.parts():
+                if lo <= ohi and olo <= hi and offset < other.offset + osize and other.offset < offset + size:
+                    return True
+        return False
+
+
+@dataclass
+class MemoryPlan:
+    arena_size: int
+    offsets: dict[int, int]  # tensor index -> arena offset (views and in-place outputs included)
+    scratch: dict[int, int]  # operator index -> arena offset of its scratch buffer
+    buffers: list[Buffer] = field(default_factory=list)
+    alias_of: dict[int, int] = field(default_factory=dict)  # tensor -> tensor owning its bytes
+    in_place: set[int] = field(default_factory=set)  # operators that write over their input 0
+    strategy: str = ""  # the placement order that won
+
+    def live_at(self, op_index: int) -> list[Buffer]:
+        return [b for b in self.buffers if b.size_at(op_index)]
+
+    def peak_at(self, op_index: int) -> int:
+        """Bytes of the arena live while operator `op_index` runs."""
+        return sum(b.size_at(op_index) for b in self.buffers)
+
+
+def _align(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def _uses(graph: Graph) -> tuple[dict[int, int], dict[int, int]]:
+    """First write and last read of every non-constant tensor (graph inputs: -1, outputs: n)."""
+    n_ops = len(graph.operators)
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+
+    def touch(t: int, i: int) -> None:
+        if t < 0 or graph.tensor(t).is_constant:
+            return
+        first[t] = min(first.get(t, i), i)
+        last[t] = max(last.get(t, i), i)
+
+    for t in graph.inputs:
+        touch(t, -1)
+    for i, op in enumerate(graph.operators):
+        for t in (*op.inputs, *op.outputs):
+            touch(t, i)
+    for t in graph.outputs:
+        touch(t, n_ops)
+    return first, last
+
+
+def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int]]:
+    """tensor -> owner of its bytes, and the operators that run in place."""
+    first, last = _uses(graph)
+    owner: dict[int, int] = {t: t for t in first}
+    members: dict[int, list[int]] = {t: [t] for t in first}
+    running_in_place: set[int] = set()
+
+    def join(t: int, root: int) -> None:
+        owner[t] = root
+        members[root].extend(members.pop(t, [t]))
+
+    for i, op in enumerate(graph.operators):
+        if not op.outputs or op.outputs[0] not in owner:
+            continue
+        out = op.outputs[0]
+        src = op.inputs[0] if op.inputs else -1
+        if src < 0 or src not in owner:
+            continue
+        root = owner[src]
+        if lower.aliases_input(op):
+            join(out, root)
+            continue
+        if not in_place or not lower.can_run_in_place(op, graph):
+            continue
+        dies_here = max(last[m] for m in members[root]) == i
+        others = {owner[t] for t in op.inputs[1:] if t in owner}
+        if dies_here and root not in others and graph.tensor(out).dtype == graph.tensor(src).dtype:
+            join(out, root)
+            running_in_place.add(i)
+    return owner, running_in_place
+
+
+def lifetimes(graph: Graph, in_place: bool = True) -> tuple[list[Buffer], dict[int, int], set[int]]:
+    """Buffers (groups and scratch) with their lifetimes, before placement."""
+    first, last = _uses(graph)
+    owner, running_in_place = groups(graph, in_place)
+    members: dict[int, list[Segment]] = {}
+    for t, root in owner.items():
+        members.setdefault(root, []).append((_align(graph.tensor(t).nbytes), first[t], last[t]))
+    buffers = [
+        Buffer(
+            root,
+            max(size for size, _, _ in segs),
+            min(lo for _, lo, _ in segs),
+            max(hi for _, _, hi in segs),
+            0,
+            tuple(sorted(segs, key=lambda s: (s[1], s[2]))),
+        )
+        for root, segs in sorted(members.items())
+    ]
+    for i, op in enumerate(graph.operators):
+        size = lower.scratch_bytes(op, graph, i in running_in_place)
+        if size:
+            buffers.append(Buffer(-i - 1, _align(size), i, i))
+    alias_of = {t: root for t, root in owner.items() if t != root}
+    return buffers, alias_of, running_in_place
+
+
+ORDERS: dict[str, Callable[[Buffer], tuple]] = {
+    "size": lambda b: (-b.size, b.first, b.key),
+    "start": lambda b: (b.first, -b.size, b.key),
+    "lifetime": lambda b: (-(b.last - b.first), -b.size, b.key),
+    "area": lambda b: (-(b.size * (b.last - b.first + 1)), b.key),
+}
+
+
+def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[Buffer]:
+    """Lowest offset at which each buffer, in turn, clashes with nothing placed before it."""
+    placed: list[Buffer] = []
+    for buf in sorted(buffers, key=order):
+        neighbours = [b for b in placed if b.overlaps(buf)]
+        candidates = sorted({0} | {b.offset + size for b in neighbours for size, _, _ in b.parts()})
+        offset = next(c for c in candidates if not any(buf.clashes(c, b) for b in neighbours))
+        placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, offset, buf.segments))
+    return placed
+
+
+def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
+    """Place every buffer; with reuse=False every tensor gets bytes of its own (debugging)."""
+    pending, alias_of, running_in_place = lifetimes(graph, in_place=reuse)
+    if reuse:
+        candidates = {name: _first_fit(pending, order) for name, order in ORDERS.items()}
+        strategy = min(candidates, key=lambda k: (max((b.offset + b.size for b in candidates[k]), default=0), k))
+        placed = candidates[strategy]
+    else:
+        strategy = "no reuse"
+        placed, top = [], 0
+        for buf in sorted(pending, key=ORDERS["start"]):
+            placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top, buf.segments))
+            top += buf.size
+    top = max((b.offset + b.size for b in placed), default=0)
+    offsets = {b.key: b.offset for b in placed if not b.is_scratch}
+    for t, root in alias_of.items():
+        if root in offsets:
+            offsets[t] = offsets[root]
+    scratch = {-b.key - 1: b.offset for b in placed if b.is_scratch}
+    return MemoryPlan(
+        _align(top),
+        offsets,
+        scratch,
+        sorted(placed, key=lambda b: b.offset),
+        alias_of,
+        running_in_place,
+        strategy,
+    )

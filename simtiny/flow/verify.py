@@ -1,0 +1,73 @@
+"""The verify stage: simulated outputs against the golden model's, bit for bit, with the first
+difference in words (shared by every front)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class OutputComparison:
+    """One output tensor of one sample."""
+
+    index: int
+    shape: tuple[int, ...]
+    dtype: str
+    elements: int
+    mismatches: int
+    max_abs_diff: float
+    first_mismatch: int | None  # flat index
+    got: float | None
+    want: float | None
+
+    @property
+    def exact(self) -> bool:
+        return self.mismatches == 0
+
+
+def compare(index: int, got: np.ndarray, want: np.ndarray) -> OutputComparison:
+    if got.shape != want.shape:
+        raise ValueError(f"output {index}: shape {got.shape} against {want.shape}")
+    g, w = got.reshape(-1), want.reshape(-1)
+    if g.dtype.kind == "f":
+        same = (g.view(np.uint8).reshape(g.size, -1) == w.view(np.uint8).reshape(w.size, -1)).all(axis=1)
+    else:
+        same = g == w
+    bad = np.flatnonzero(~same)
+    diff = np.abs(g.astype(np.float64) - w.astype(np.float64))
+    first = int(bad[0]) if bad.size else None
+    return OutputComparison(
+        index,
+        tuple(got.shape),
+        str(got.dtype),
+        int(g.size),
+        int(bad.size),
+        float(np.nanmax(diff)) if bad.size else 0.0,
+        first,
+        None if first is None else g[first].item(),
+        None if first is None else w[first].item(),
+    )
+
+
+def output_difference(
+    index: int, got: np.ndarray, want: np.ndarray, theirs: str = "LiteRT", where: str = ""
+) -> str | None:
+    """Where output `index` first differs from `want` (bit for bit), or None if it does not."""
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return f"output {index}{where} is {got.dtype} {list(got.shape)}, {theirs} has {want.dtype} {list(want.shape)}"
+    c = compare(index, got, want)
+    if c.exact:
+        return None
+    position = np.unravel_index(c.first_mismatch, got.shape) if got.ndim > 1 else None
+    at = f"index {c.first_mismatch}" + (f" {list(map(int, position))}" if position is not None else "")
+    return (
+        f"output {index}{where} differs from {theirs} at {at}: firmware {c.got}, {theirs} {c.want} "
+        f"({c.mismatches:,} of {c.elements:,} elements differ, largest difference {c.max_abs_diff:g})"
+    )
+
+
+def top_class(output: np.ndarray) -> int:
+    """The class with the highest score (the first one on ties, as numpy's argmax)."""
+    return int(np.argmax(output.reshape(-1)))

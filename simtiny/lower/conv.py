@@ -1,0 +1,344 @@
+"""CONV_2D and DEPTHWISE_CONV_2D int8: LiteRT's reference ConvPerChannel / DepthwiseConvPerChannel.
+
+LiteRT runs every int8 convolution through the per-channel kernels: a per-tensor filter scale is
+broadcast to all output channels, and each channel's multiplier is
+QuantizeMultiplier(double(input_scale) * double(filter_scale) / double(output_scale)).
+Padding and output size follow ComputePaddingHeightWidth (tflite/kernels/padding.h). Unlike
+FULLY_CONNECTED, the wheel's convolutions requantise with gemmlowp's double rounding (measured;
+see st_conv_requantize in firmware/kernels/conv2d_s8.h).
+
+Pointwise convolutions (1x1 filter, stride 1, one group) run a dedicated kernel (conv1x1_s8)
+with the input offset folded into the bias. Both operators can run in place, the output over
+input 0's buffer: pointwise convolutions pixel by pixel (scratch: one pixel's input channels),
+depthwise convolutions with depth multiplier 1 channel plane by channel plane (scratch: one
+input plane). Bias, multipliers and shifts are stored compactly (simtiny.lower.channels).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.channels import bias_values, emit_channels, has_bias
+from simtiny.lower.quant import activation_range, quantize_multiplier, round_half_away
+from simtiny.model import Graph, Operator, Tensor
+
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+DTYPES = {"input": ("int8",), "input1": ("int8",), "input2": ("int32",), "output": ("int8",)}
+
+
+def out_size_and_padding(padding: str, size: int, filter_size: int, stride: int,
+                         dilation: int) -> tuple[int, int]:
+    """ComputeOutSize + ComputePaddingWithOffset: (output size, padding before); size < 1 if empty."""
+    effective = (filter_size - 1) * dilation + 1
+    if padding == "SAME":
+        out = (size + stride - 1) // stride
+    else:  # VALID; C++ division truncates toward zero
+        n = size + stride - effective
+        out = n // stride if n >= 0 else -(-n // stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    return out, total // 2
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Spatial parameters shared by both operators, as LiteRT's Prepare derives them."""
+
+    out_h: int
+    out_w: int
+    pad_h: int
+    pad_w: int
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+
+
+def geometry(op: Operator, x: Tensor, w: Tensor) -> Geometry:
+    o = op.options
+    sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+    dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
+    padding = o.get("padding", "SAME")
+    out_h, pad_h = out_size_and_padding(padding, x.shape[1], w.shape[1], sh, dh)
+    out_w, pad_w = out_size_and_padding(padding, x.shape[2], w.shape[2], sw, dw)
+    return Geometry(out_h, out_w, pad_h, pad_w, sh, sw, dh, dw)
+
+
+STEP_OPTIONS = ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor")
+INT16_MAX = 32767  # the kernels' parameter structs hold sizes, strides and offsets as int16
+
+
+def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
+    """Checks both operators share; channel_dim is the filter axis holding the output channels."""
+    reason = dtype_reason(graph, op, DTYPES)
+    if reason:
+        return reason
+    if len(op.inputs) < 2 or len(op.outputs) != 1:
+        return "needs input, filter and one output"
+    x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+    if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
+        return "input, filter and output must be 4-D"
+    if min(*x.shape, *w.shape) <= 0:
+        return "empty input or filter"
+    if not w.is_constant:
+        return "non-constant weights"
+    for t, role in ((x, "input"), (w, "filter"), (y, "output")):
+        if t.quant is None or not t.quant.scale:
+            return f"unquantized {role}"
+        # Filter scales only enter the multiplier: LiteRT takes zero (a dead channel) and negative
+        # ones (MCUNet has some; the channel's output is negated) without complaint.
+        if any(not math.isfinite(s) or (s <= 0 and role != "filter") for s in t.quant.scale):
+            return f"invalid {role} scale"
+    o = op.options
+    sizes = (*x.shape, *w.shape, *y.shape, *(int(o.get(k, 1)) for k in STEP_OPTIONS))
+    if max(sizes) > INT16_MAX:
+        return f"dimension, stride or dilation {max(sizes)} over {INT16_MAX} (the kernels' int16 parameters)"
+    if o.get("padding", "SAME") not in ("SAME", "VALID"):
+        return f"padding {o.get('padding')}"
+    if min(int(o.get(k, 1)) for k in STEP_OPTIONS) < 1:
+        return "stride or dilation < 1"
+    activation = o.get("fused_activation_function", "NONE")
+    if activation not in ACTIVATIONS:
+        return f"fused {activation}"
+    channels = w.shape[channel_dim]
+    assert w.quant is not None
+    n_scales = len(w.quant.scale)
+    axis_ok = 0 <= w.quant.axis < 4 and w.shape[w.quant.axis] == channels
+    if n_scales not in (1, channels) or (n_scales > 1 and not axis_ok):
+        return f"{n_scales} filter scales for {channels} output channels"
+    if has_bias(op):
+        b = graph.tensor(op.inputs[2])
+        if b.size != channels:
+            return f"bias of {b.size} values for {channels} output channels"
+        if b.quant is not None and any(b.quant.zero_point):
+            return "non-zero bias zero point"
+    if max(multiplier_shift(r) for r in effective_scales(op, graph)) > 30:
+        # the double-rounding path would shift left by 31 or more: undefined in LiteRT's C++
+        return "requantisation scale input*filter/output >= 2^30"
+    g = geometry(op, x, w)
+    want = (x.shape[0], g.out_h, g.out_w, channels)
+    if g.out_h < 1 or g.out_w < 1:
+        return "filter larger than the padded input"
+    if tuple(y.shape) != want:
+        return f"output shape {list(y.shape)}, expected {list(want)}"
+    return None
+
+
+def effective_scales(op: Operator, graph: Graph) -> list[float]:
+    """PopulateConvolutionQuantizationParams: each float scale widened to double, then multiplied."""
+    x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+    assert w.quant is not None
+    return [float(x.scale()) * float(s) / float(y.scale()) for s in w.quant.scale]
+
+
+def multiplier_shift(real: float) -> int:
+    """The shift QuantizeMultiplier gives `real`, before any clamping."""
+    if real == 0.0:
+        return 0
+    q, shift = math.frexp(real)
+    return shift + 1 if round_half_away(q * (1 << 31)) == 1 << 31 else shift
+
+
+def channels_decl(op: Operator, graph: Graph, ctx, prefix: str, bias: np.ndarray | None) -> tuple[str, str]:
+    """The st_channel_params initializer with LiteRT's multiplier/shift per channel (one pair
+    when the filter is per-tensor), and the suffix of the kernel twin that reads it."""
+    return emit_channels(ctx, prefix, bias, [quantize_multiplier(r) for r in effective_scales(op, graph)])
+
+
+def act_bounds(op: Operator, graph: Graph) -> tuple[int, int]:
+    y = graph.tensor(op.outputs[0])
+    return activation_range(op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point())
+
+
+def window_fields(op: Operator, graph: Graph, g: Geometry) -> str:
+    """The designated-initializer lines CONV_2D's and DEPTHWISE_CONV_2D's structs share:
+    strides, dilations, padding, zero points and the activation's bounds."""
+    x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    act_min, act_max = act_bounds(op, graph)
+    return (
+        f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
+        f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
+        f"    .input_offset = {-x.zero_point()}, .output_offset = {y.zero_point()}, "
+        f".act_min = {act_min}, .act_max = {act_max},\n"
+    )
+
+
+def folded_bias(op: Operator, graph: Graph) -> np.ndarray:
+    """bias + input_offset * (sum of each output channel's filter), wrapped to int32 like the
+    kernel's accumulator: the pointwise kernel then sums filter * input alone."""
+    x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+    assert w.data is not None
+    filters = w.data.reshape(w.shape[0], -1).astype(np.int64)
+    total = filters.sum(axis=1) * -x.zero_point()
+    bias = bias_values(op, graph)
+    if bias is not None:
+        total = total + bias.astype(np.int64)
+    return (total & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+
+
+def interleaved_filter(w: Tensor) -> np.ndarray:
+    """A 1x1 filter [Cout, Cin] as conv1x1_s8 reads it: output channels in groups of four,
+    each group [Cin][4], then the remaining Cout % 4 rows unchanged."""
+    assert w.data is not None
+    rows = w.data.reshape(w.shape[0], -1)
+    full = rows.shape[0] // 4 * 4
+    groups = rows[:full].reshape(-1, 4, rows.shape[1]).transpose(0, 2, 1)
+    return np.concatenate([groups.reshape(-1), rows[full:].reshape(-1)]).astype(np.int8)
+
+
+def in_place_refused(ctx, op: Operator) -> None:
+    if getattr(ctx, "in_place", False):
+        raise ValueError(f"operator {op.index} ({op.opcode}) planned in place, which its kernel cannot do")
+
+
+def scratch_of(ctx, op: Operator) -> str:
+    """The in-place kernels' scratch buffer, as int8_t *."""
+    if ctx.scratch == "0":
+        raise ValueError(f"operator {op.index} ({op.opcode}) runs in place without its scratch buffer")
+    return f"(int8_t *){ctx.scratch}"
+
+
+class Conv2D:
+    opcodes = ("CONV_2D",)
+
+    @staticmethod
+    def pointwise(op: Operator, graph: Graph) -> bool:
+        """1x1 filter, stride 1, one group: output pixel p depends on input pixel p alone
+        (padding and dilation change nothing for a 1x1 filter)."""
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        o = op.options
+        return (
+            tuple(w.shape[1:3]) == (1, 1)
+            and int(o.get("stride_h", 1)) == 1
+            and int(o.get("stride_w", 1)) == 1
+            and w.shape[3] == x.shape[3]
+        )
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """Pointwise convolutions write each pixel's outputs after copying its inputs."""
+        return self.check(op, graph) is None and self.pointwise(op, graph)
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
+        """In place: one pixel's input channels."""
+        return graph.tensor(op.inputs[0]).shape[3] if in_place and self.in_place(op, graph) else 0
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = common_reason(op, graph, channel_dim=0)
+        if reason:
+            return reason
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        assert w.quant is not None
+        if any(w.quant.zero_point):
+            return "non-zero filter zero point"  # LiteRT's Prepare refuses it for int8
+        if x.shape[3] % w.shape[3]:
+            return f"{x.shape[3]} input channels not a multiple of {w.shape[3]} filter channels"
+        groups = x.shape[3] // w.shape[3]
+        if w.shape[0] % groups:
+            return f"{w.shape[0]} output channels not a multiple of {groups} groups"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        if self.pointwise(op, graph):
+            return self.lower_pointwise(op, graph, ctx)
+        in_place_refused(ctx, op)
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        g = geometry(op, x, w)
+        p = ctx.ident(f"op{op.index}_conv")
+        channels, twin = channels_decl(op, graph, ctx, p, bias_values(op, graph))
+        decl = (
+            f"static const st_conv2d_params {p} = {{\n"
+            f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "
+            f".input_c = {x.shape[3]},\n"
+            f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, .filter_c = {w.shape[3]},\n"
+            f"    .output_h = {g.out_h}, .output_w = {g.out_w}, .output_c = {w.shape[0]}, "
+            f".groups = {x.shape[3] // w.shape[3]},\n"
+            f"{window_fields(op, graph, g)}    .channels = {channels}}};"
+        )
+        call = (
+            f"st_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, (f"conv2d_s8{twin}",), (decl,))
+
+    def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        p = ctx.ident(f"op{op.index}_conv1x1")
+        channels, twin = channels_decl(op, graph, ctx, p, folded_bias(op, graph))
+        filt = ctx.const(f"{p}_filter", interleaved_filter(w))
+        act_min, act_max = act_bounds(op, graph)
+        decl = (
+            f"static const st_conv1x1_params {p} = {{\n"
+            f"    .pixels = {x.size // x.shape[3]}, .input_c = {x.shape[3]}, .output_c = {w.shape[0]},\n"
+            f"    .output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max},\n"
+            f"    .channels = {channels}}};"
+        )
+        if getattr(ctx, "in_place", False):
+            call = f"st_conv1x1_s8_inplace{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {scratch_of(ctx, op)});"
+        else:
+            call = f"st_conv1x1_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, (f"conv1x1_s8{twin}",), (decl,))
+
+
+class DepthwiseConv2D:
+    opcodes = ("DEPTHWISE_CONV_2D",)
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """Depth multiplier 1: output channel c reads input channel c alone, so each input
+        plane is saved to scratch before its output plane overwrites it."""
+        if self.check(op, graph) is not None:
+            return False
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        return w.shape[3] == x.shape[3] and y.shape[1] * y.shape[2] <= x.shape[1] * x.shape[2]
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
+        """In place: one input channel plane."""
+        x = graph.tensor(op.inputs[0])
+        return x.shape[1] * x.shape[2] if in_place and self.in_place(op, graph) else 0
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = common_reason(op, graph, channel_dim=3)
+        if reason:
+            return reason
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        if w.shape[0] != 1:
+            return f"filter shape {list(w.shape)} is not [1, H, W, C]"
+        if w.shape[3] % x.shape[3]:
+            return f"{w.shape[3]} filter channels not a multiple of {x.shape[3]} input channels"
+        if has_bias(op) and len(graph.tensor(op.inputs[2]).shape) != 1:
+            return "bias is not 1-D"
+        # A non-zero filter zero point is accepted: LiteRT's int8 path ignores it (weights_offset 0).
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        g = geometry(op, x, w)
+        p = ctx.ident(f"op{op.index}_dwconv")
+        channels, twin = channels_decl(op, graph, ctx, p, bias_values(op, graph))
+        decl = (
+            f"static const st_depthwise_conv2d_params {p} = {{\n"
+            f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "
+            f".input_c = {x.shape[3]},\n"
+            f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, "
+            f".depth_multiplier = {w.shape[3] // x.shape[3]},\n"
+            f"    .output_h = {g.out_h}, .output_w = {g.out_w},\n"
+            f"{window_fields(op, graph, g)}    .channels = {channels}}};"
+        )
+        if getattr(ctx, "in_place", False):
+            if not self.in_place(op, graph):
+                in_place_refused(ctx, op)
+            call = (
+                f"st_depthwise_conv2d_s8_inplace{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
+                f"{ctx.tensor(op.inputs[1])}, {scratch_of(ctx, op)});"
+            )
+        else:
+            call = (
+                f"st_depthwise_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+                f"{ctx.tensor(op.outputs[0])});"
+            )
+        return KernelCall(call, (f"depthwise_conv2d_s8{twin}",), (decl,))
+
+
+LOWERINGS = [Conv2D(), DepthwiseConv2D()]

@@ -1,0 +1,209 @@
+"""ADD, SUB, MUL int8 with broadcasting: LiteRT's reference quantized arithmetic.
+
+The multipliers are computed here exactly as add.cc / sub.cc / mul.cc do in Prepare; the
+broadcast is flattened to at most six strided loops so the kernel only does integer work.
+These three requantize with gemmlowp's double rounding (measured on ai-edge-litert 2.3.0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.quant import activation_range, quantize_multiplier
+from simtiny.model import Graph, Operator, Tensor
+
+MAX_DIMS = 6  # BroadcastAdd6DSlow / BroadcastQuantSubSlow / BroadcastMul6DSlow
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+LEFT_SHIFT = 20  # int8 ADD/SUB headroom: 255 << 20 still fits an int32
+
+
+def broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """numpy-style broadcast of two shapes (CalculateShapeForBroadcast), None if incompatible."""
+    rank = max(len(a), len(b))
+    a1 = (1,) * (rank - len(a)) + tuple(a)
+    b1 = (1,) * (rank - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a1, b1, strict=True):
+        if x != y and x != 1 and y != 1:
+            return None
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def broadcast_loops(
+    a: tuple[int, ...], b: tuple[int, ...], out: tuple[int, ...]
+) -> tuple[list[int], list[int], list[int]]:
+    """Output extents and each input's element strides (0 = broadcast), outermost first.
+
+    Size-1 dimensions are dropped and neighbours that walk both inputs the same way are
+    merged, so the kernel's innermost loop is as long as possible.
+    """
+    rank = len(out)
+    a1 = (1,) * (rank - len(a)) + tuple(a)
+    b1 = (1,) * (rank - len(b)) + tuple(b)
+
+    def strides(shape: tuple[int, ...]) -> list[int]:
+        s, acc = [0] * rank, 1
+        for d in range(rank - 1, -1, -1):
+            s[d] = acc if shape[d] != 1 else 0
+            acc *= shape[d]
+        return s
+
+    sa, sb = strides(a1), strides(b1)
+    dims: list[list[int]] = []  # [extent, stride_a, stride_b], innermost first
+    for d in range(rank - 1, -1, -1):
+        n = out[d]
+        if n == 1:
+            continue
+        if dims:
+            inner = dims[-1]
+            if sa[d] == inner[1] * inner[0] and sb[d] == inner[2] * inner[0]:
+                inner[0] *= n
+                continue
+        dims.append([n, sa[d], sb[d]])
+    if not dims:
+        dims = [[1, 0, 0]]
+    dims.reverse()
+    return [d[0] for d in dims], [d[1] for d in dims], [d[2] for d in dims]
+
+
+def _quant_reason(graph: Graph, op: Operator) -> str | None:
+    for role, index in (("input", op.inputs[0]), ("input1", op.inputs[1]), ("output", op.outputs[0])):
+        t = graph.tensor(index)
+        if t.quant is None:
+            return f"unquantized {role}"
+        if t.quant.per_channel:
+            return f"per-channel quantized {role}"
+        if not -128 <= t.zero_point() <= 127:
+            return f"{role} zero point {t.zero_point()} outside int8"
+        if not t.scale() > 0:
+            return f"{role} scale {t.scale()}"
+    return None
+
+
+def _shape_reason(graph: Graph, op: Operator) -> str | None:
+    a, b = graph.tensor(op.inputs[0]).shape, graph.tensor(op.inputs[1]).shape
+    out = graph.tensor(op.outputs[0]).shape
+    if any(d < 0 for d in (*a, *b, *out)):
+        return "dynamic shape"
+    shape = broadcast_shape(a, b)
+    if shape is None:
+        return f"shapes {list(a)} and {list(b)} do not broadcast"
+    if tuple(out) != shape:
+        return f"output shape {list(out)}, broadcast gives {list(shape)}"
+    if len(shape) > MAX_DIMS:
+        return f"rank {len(shape)} > {MAX_DIMS}"
+    return None
+
+
+def _common_reason(op: Operator, graph: Graph) -> str | None:
+    if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
+        return "needs two inputs and one output"
+    reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int8",), "output": ("int8",)})
+    if reason:
+        return reason
+    activation = op.options.get("fused_activation_function", "NONE")
+    if activation not in ACTIVATIONS:
+        return f"fused activation {activation}"
+    return _quant_reason(graph, op) or _shape_reason(graph, op)
+
+
+def _loops_init(graph: Graph, op: Operator, ctx, prefix: str) -> str:
+    """The st_broadcast initializer (firmware/kernels/st_broadcast.h), its loop table a constant."""
+    a, b = graph.tensor(op.inputs[0]).shape, graph.tensor(op.inputs[1]).shape
+    shape, sa, sb = broadcast_loops(a, b, graph.tensor(op.outputs[0]).shape)
+    table = ctx.const(f"{prefix}_loops", np.array([shape, sa, sb], dtype=np.int32).T.reshape(-1))
+    return f"{{.loops = {table}, .ndim = {len(shape)}}}"
+
+
+def _activation(op: Operator, out: Tensor) -> tuple[int, int]:
+    activation = op.options.get("fused_activation_function", "NONE")
+    return activation_range(activation, out.scale(), out.zero_point())
+
+
+def add_sub_multipliers(s1: float, s2: float, so: float) -> tuple[float, float, float]:
+    """add.cc / sub.cc Prepare: real multipliers, every step in double from float scales."""
+    twice_max = 2.0 * max(float(np.float32(s1)), float(np.float32(s2)))
+    return s1 / twice_max, s2 / twice_max, twice_max / (float(1 << LEFT_SHIFT) * so)
+
+
+class AddSub:
+    """ADD and SUB int8: both inputs rescaled to a common scale, summed, requantized."""
+
+    opcodes = ("ADD", "SUB")
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """The kernel reads element k of each input before writing element k: the output may
+        overwrite input 0 when input 0 is not broadcast (it has the output's shape)."""
+        return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _common_reason(op, graph)
+        if reason:
+            return reason
+        s1, s2 = graph.tensor(op.inputs[0]).scale(), graph.tensor(op.inputs[1]).scale()
+        _, _, real_out = add_sub_multipliers(s1, s2, graph.tensor(op.outputs[0]).scale())
+        _, shift = quantize_multiplier(real_out)
+        # ADD: QuantizeMultiplierSmallerThanOneExp TFLITE_CHECKs (aborts) outside (0, 1). SUB takes
+        # QuantizeMultiplierGreaterThanOne above 1, then shifts right by a negative amount.
+        if real_out >= 1.0 or shift > 0:
+            return f"output scale too small (LiteRT {op.opcode}: output multiplier >= 1)"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x1, x2, out = (graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0]))
+        reals = add_sub_multipliers(x1.scale(), x2.scale(), out.scale())
+        (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in reals)
+        act_min, act_max = _activation(op, out)
+        p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
+        decl = (
+            f"static const st_add_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
+            f"    .input1_multiplier = {m1}, .input2_multiplier = {m2}, .output_multiplier = {mo},\n"
+            f"    .input1_shift = {sh1}, .input2_shift = {sh2}, .output_shift = {sho}, .left_shift = {LEFT_SHIFT},\n"
+            f"    .input1_offset = {-x1.zero_point()}, .input2_offset = {-x2.zero_point()}, "
+            f".output_offset = {out.zero_point()},\n"
+            f"    .act_min = {act_min}, .act_max = {act_max}, .subtract = {1 if op.opcode == 'SUB' else 0}}};"
+        )
+        call = (
+            f"st_add_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("add_s8",), (decl,))
+
+
+class Mul:
+    """MUL int8: (x1 - z1) * (x2 - z2) requantized by s1*s2/so."""
+
+    opcodes = ("MUL",)
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """The kernel reads element k of each input before writing element k: the output may
+        overwrite input 0 when input 0 is not broadcast (it has the output's shape)."""
+        return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        return _common_reason(op, graph)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x1, x2, out = (graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0]))
+        # mul.cc: input1 scale * input2 scale / output scale, all in float, then widened.
+        f = np.float32
+        real = float(f(f(x1.scale()) * f(x2.scale())) / f(out.scale()))
+        mult, shift = quantize_multiplier(real)
+        act_min, act_max = _activation(op, out)
+        p = ctx.ident(f"op{op.index}_mul")
+        decl = (
+            f"static const st_mul_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
+            f"    .output_multiplier = {mult}, .output_shift = {shift}, .input1_offset = {-x1.zero_point()}, "
+            f".input2_offset = {-x2.zero_point()},\n"
+            f"    .output_offset = {out.zero_point()}, .act_min = {act_min}, .act_max = {act_max}}};"
+        )
+        call = (
+            f"st_mul_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("mul_s8",), (decl,))
+
+
+LOWERINGS = [AddSub(), Mul()]

@@ -1,0 +1,58 @@
+"""FULLY_CONNECTED int8 (also on inputs of rank > 2): TFLite reference FullyConnected."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.channels import bias_values, emit_channels
+from simtiny.lower.quant import activation_range, quantize_multiplier
+from simtiny.model import Graph, Operator
+
+
+class FullyConnected:
+    opcodes = ("FULLY_CONNECTED",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = dtype_reason(
+            graph, op, {"input": ("int8",), "input1": ("int8",), "input2": ("int32",), "output": ("int8",)}
+        )
+        if reason:
+            return reason
+        if not graph.tensor(op.inputs[1]).is_constant:
+            return "non-constant weights"
+        if op.options.get("weights_format", 0) != 0:
+            return "shuffled weights"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        out = graph.tensor(op.outputs[0])
+        output_depth, accum_depth = w.shape[0], w.shape[-1]
+        batches = x.size // accum_depth
+        in_scale, out_scale = x.scale(), out.scale()
+        if w.quant is not None and w.quant.per_channel:
+            # PopulateConvolutionQuantizationParams: double(input) * double(filter) / double(output)
+            reals = [float(in_scale) * float(s) / float(out_scale) for s in w.quant.scale]
+        else:
+            # GetQuantizedConvolutionMultipler: the scale product is taken in float
+            reals = [float(np.float32(in_scale) * np.float32(w.scale())) / float(out_scale)]
+        pairs = [quantize_multiplier(r) for r in reals]
+        act_min, act_max = activation_range(
+            op.options.get("fused_activation_function", "NONE"), out_scale, out.zero_point()
+        )
+        p = ctx.ident(f"op{op.index}_fc")
+        channels, twin = emit_channels(ctx, p, bias_values(op, graph), pairs)
+        decl = (
+            f"static const st_fully_connected_params {p} = {{{batches}, {accum_depth}, {output_depth}, "
+            f"{-x.zero_point()}, {-w.zero_point()}, {out.zero_point()}, {act_min}, {act_max},\n"
+            f"    {channels}}};"
+        )
+        call = (
+            f"st_fully_connected_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, (f"fully_connected_s8{twin}",), (decl,))
+
+
+LOWERINGS = [FullyConnected()]

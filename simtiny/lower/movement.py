@@ -1,0 +1,550 @@
+"""Data movement: CONCATENATION, PAD/PADV2, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR.
+
+LiteRT's reference kernels move raw values for these (int8 CONCATENATION refuses inputs
+quantized unlike its output; PAD and the rest copy whatever the quantization), so the kernels
+are byte copies and every index computation (masks, negative strides, nearest source pixel)
+is done here, at code-generation time, by ports of LiteRT's own logic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simtiny.lower import KernelCall, c_int_list
+from simtiny.model import NUMPY_DTYPES, Graph, Operator, Tensor
+
+COPY_DTYPES = ("int8", "int16", "int32", "float32")
+RESIZE_DTYPES = ("int8", "int16", "float32")  # resize_nearest_neighbor.cc has no int32
+PAD_MAX_DIMS = 5  # reference_ops::PadKernelMaxDimensionCount()
+TRANSPOSE_MAX_DIMS = 8  # kTransposeMaxDimensions
+LOOP_MAX_DIMS = 8  # ST_TRANSPOSE_MAX_DIMS / ST_STRIDED_SLICE_MAX_DIMS
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _dims_reason(*tensors: Tensor) -> str | None:
+    for t in tensors:
+        if any(d < 0 for d in t.shape):
+            return "dynamic shape"
+    return None
+
+
+def _io_reason(op: Operator, graph: Graph, dtypes: tuple[str, ...]) -> str | None:
+    """Input 0 and output 0 exist, share a dtype from `dtypes`, have static shapes."""
+    if not op.inputs or op.inputs[0] < 0 or len(op.outputs) != 1:
+        return "needs an input and one output"
+    src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    if src.dtype not in dtypes:
+        return f"{src.dtype} input"
+    if dst.dtype != src.dtype:
+        return f"{src.dtype} input, {dst.dtype} output"
+    return _dims_reason(src, dst)
+
+
+def _constant_ints(graph: Graph, index: int, what: str, dtypes=("int32", "int64")) -> np.ndarray | str:
+    """The values of a constant integer input, or the reason it cannot be used."""
+    if index < 0:
+        return f"no {what}"
+    t = graph.tensor(index)
+    if t.dtype not in dtypes:
+        return f"{t.dtype} {what}"
+    if t.size == 0 and not any(d < 0 for d in t.shape):
+        return np.zeros(t.shape, dtype=np.int64)  # no values: the same whether stored or fed
+    if not t.is_constant:
+        return f"non-constant {what}"
+    return t.data.astype(np.int64)
+
+
+def _params_qp(t: Tensor) -> tuple[float, int]:
+    """TfLiteTensor.params as LiteRT sees it: (0, 0) when the tensor is not quantized."""
+    if t.quant is None:
+        return 0.0, 0
+    return float(t.scale()), int(t.zero_point())
+
+
+def merge_loops(shape: list[int], stride: list[int]) -> tuple[list[int], list[int]]:
+    """Drop extent-1 loops and fuse neighbours that step contiguously; outermost first."""
+    loops: list[list[int]] = []  # innermost first while building
+    for n, s in zip(reversed(shape), reversed(stride), strict=True):
+        if n == 1:
+            continue
+        if loops and s == loops[-1][1] * loops[-1][0]:
+            loops[-1][0] *= n
+            continue
+        loops.append([n, s])
+    if not loops:
+        loops = [[1, 0]]
+    loops.reverse()
+    return [n for n, _ in loops], [s for _, s in loops]
+
+
+def row_strides(shape: tuple[int, ...] | list[int]) -> list[int]:
+    """Row-major element strides."""
+    strides, acc = [0] * len(shape), 1
+    for d in range(len(shape) - 1, -1, -1):
+        strides[d] = acc
+        acc *= shape[d]
+    return strides
+
+
+class Concatenation:
+    """CONCATENATION on any axis: per outer index, each input's slice copied in turn."""
+
+    opcodes = ("CONCATENATION",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if not op.inputs or min(op.inputs) < 0 or len(op.outputs) != 1:
+            return "needs inputs and one output"
+        out = graph.tensor(op.outputs[0])
+        ins = [graph.tensor(i) for i in op.inputs]
+        if out.dtype not in COPY_DTYPES:
+            return f"{out.dtype} output"
+        reason = _dims_reason(out, *ins)
+        if reason:
+            return reason
+        activation = op.options.get("fused_activation_function", "NONE")
+        if activation != "NONE":
+            return f"fused activation {activation} (LiteRT refuses one)"
+        rank = len(ins[0].shape)
+        if rank == 0:
+            return "scalar inputs"
+        axis = op.options.get("axis", 0)
+        axis = axis + rank if axis < 0 else axis
+        if not 0 <= axis < rank:
+            return f"axis {op.options.get('axis', 0)} of a rank-{rank} input"
+        for k, t in enumerate(ins):
+            if t.dtype != out.dtype:
+                return f"{t.dtype} input {k}, {out.dtype} output"
+            if len(t.shape) != rank or any(t.shape[d] != ins[0].shape[d] for d in range(rank) if d != axis):
+                return f"input {k} shape {list(t.shape)} does not match input 0 {list(ins[0].shape)}"
+            if out.dtype == "int8" and _params_qp(t) != _params_qp(out):
+                return f"input {k} quantized unlike the output (LiteRT int8 refuses to rescale)"
+            if out.dtype == "int16" and _params_qp(t)[1] != 0:
+                return f"input {k} zero point not 0 (LiteRT int16 refuses)"
+        if out.dtype == "int16" and _params_qp(out)[1] != 0:
+            return "output zero point not 0 (LiteRT int16 refuses)"
+        want = list(ins[0].shape)
+        want[axis] = sum(t.shape[axis] for t in ins)
+        if list(out.shape) != want:
+            return f"output shape {list(out.shape)}, concatenation gives {want}"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        ins = [graph.tensor(i) for i in op.inputs]
+        rank = len(ins[0].shape)
+        axis = op.options.get("axis", 0)
+        axis = axis + rank if axis < 0 else axis
+        outer = math.prod(ins[0].shape[:axis])
+        itemsize = graph.tensor(op.outputs[0]).itemsize
+        sizes = np.array([math.prod(t.shape[axis:]) * itemsize for t in ins], dtype=np.int32)
+        p = ctx.ident(f"op{op.index}_concat")
+        bytes_name = ctx.const(f"{p}_bytes", sizes)
+        decl = f"static const st_concat_params {p} = {{{outer}, {len(ins)}, {bytes_name}}};"
+        pointers = ", ".join(f"(const void *){ctx.tensor(i)}" for i in op.inputs)
+        call = (
+            f"{{ const void *const in[{len(ins)}] = {{{pointers}}}; "
+            f"st_concat_s8(&{p}, in, {ctx.tensor(op.outputs[0])}); }}"
+        )
+        return KernelCall(call, ("concat_s8",), (decl,))
+
+
+class Pad:
+    """PAD and PADV2 with constant paddings: pad value = output zero point or the given value."""
+
+    opcodes = ("PAD", "PADV2")
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        rank = len(src.shape)
+        if rank == 0:
+            return "scalar input"
+        if rank > PAD_MAX_DIMS:
+            return f"rank {rank} > {PAD_MAX_DIMS} (LiteRT's limit)"
+        pads = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "paddings",
+                              ("int32", "int64", "int8", "int16"))
+        if isinstance(pads, str):
+            return pads
+        if pads.shape != (rank, 2):
+            return f"paddings of shape {list(pads.shape)} for a rank-{rank} input"
+        if pads.min() < 0:
+            return "negative padding"
+        want = [int(n + a + b) for n, (a, b) in zip(src.shape, pads, strict=True)]
+        if list(dst.shape) != want:
+            return f"output shape {list(dst.shape)}, padding gives {want}"
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            value = graph.tensor(op.inputs[2])
+            if value.dtype != src.dtype:
+                return f"{value.dtype} pad value for a {src.dtype} input"
+            if value.size != 1:
+                return f"pad value of {value.size} elements"
+            quantized = src.quant is not None and src.dtype in ("int8", "int16")
+            if quantized and _params_qp(value) != _params_qp(dst):
+                return "pad value quantized unlike the output (LiteRT refuses)"
+        elif src.quant is not None and src.dtype in ("int8", "int16"):
+            info = np.iinfo(src.dtype)
+            if not info.min <= _params_qp(dst)[1] <= info.max:
+                return f"output zero point {_params_qp(dst)[1]} outside {src.dtype}"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        pads = graph.tensor(op.inputs[1]).data.astype(np.int64)
+        rank = len(src.shape)
+        out_stride = row_strides(dst.shape)
+        origin = sum(int(pads[d][0]) * out_stride[d] for d in range(rank))
+        p = ctx.ident(f"op{op.index}_pad")
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            value = ctx.tensor(op.inputs[2])
+        else:  # PAD: zero (the output zero point when quantized) in the tensor's own type
+            zero = _params_qp(dst)[1] if src.quant is not None and src.dtype in ("int8", "int16") else 0
+            value = ctx.const(f"{p}_value", np.array([zero], dtype=NUMPY_DTYPES[src.dtype]))
+        decl = (
+            f"static const st_pad_params {p} = {{{rank}, {{{c_int_list(src.shape)}}}, "
+            f"{{{c_int_list(out_stride)}}}, {origin}, {dst.size}, {src.itemsize}}};"
+        )
+        call = (
+            f"st_pad_s8(&{p}, {ctx.tensor(op.inputs[0])}, {value}, {ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("pad_s8",), (decl,))
+
+
+def transpose_perm(op: Operator, graph: Graph) -> list[int] | str:
+    """The permutation, negative entries normalised, or the reason it is unusable."""
+    rank = len(graph.tensor(op.inputs[0]).shape)
+    perm = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "permutation", ("int32",))
+    if isinstance(perm, str):
+        return perm
+    if perm.ndim != 1 or perm.size != rank:
+        return f"permutation of shape {list(perm.shape)} for a rank-{rank} input"
+    out = [int(v) + rank if v < 0 else int(v) for v in perm]
+    if sorted(out) != list(range(rank)):
+        return f"invalid permutation {perm.tolist()}"
+    return out
+
+
+class Transpose:
+    """TRANSPOSE with a constant permutation, up to 8 dimensions."""
+
+    opcodes = ("TRANSPOSE",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if len(src.shape) > TRANSPOSE_MAX_DIMS:
+            return f"rank {len(src.shape)} > {TRANSPOSE_MAX_DIMS} (LiteRT's limit)"
+        perm = transpose_perm(op, graph)
+        if isinstance(perm, str):
+            return perm
+        want = [src.shape[a] for a in perm]
+        if list(dst.shape) != want:
+            return f"output shape {list(dst.shape)}, the permutation gives {want}"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src = graph.tensor(op.inputs[0])
+        perm = transpose_perm(op, graph)
+        assert not isinstance(perm, str)
+        in_stride = row_strides(src.shape)
+        shape, stride = merge_loops([src.shape[a] for a in perm], [in_stride[a] for a in perm])
+        p = ctx.ident(f"op{op.index}_transpose")
+        decl = (
+            f"static const st_transpose_params {p} = {{{len(shape)}, {{{c_int_list(shape)}}}, "
+            f"{{{c_int_list(stride)}}}, {src.itemsize}}};"
+        )
+        call = f"st_transpose_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("transpose_s8",), (decl,))
+
+
+@dataclass
+class SlicePlan:
+    """A strided slice resolved: the loops LiteRT's Eval runs and the shape its Prepare gives."""
+
+    effective_shape: list[int]
+    starts: list[int]
+    stops: list[int]
+    strides: list[int]
+    counts: list[int]  # iterations of each loop
+    output_shape: list[int]  # ResizeOutputTensor's shape
+
+
+def _bit(mask: int, i: int) -> bool:
+    return bool((mask >> i) & 1) if 0 <= i < 32 else False
+
+
+def _clamp(v: int, lo: int, hi: int) -> int:
+    return hi if hi < v else (lo if v < lo else v)
+
+
+def _cdiv(a: int, b: int) -> int:
+    """C integer division (truncates toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def _build_slice_params(shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int],
+                        opts: dict, with_indices: bool) -> tuple[list[int], list[int], list[int], list[int],
+                                                                 int, int, int] | str:
+    """strided_slice.cc BuildStridedSliceParams: ellipsis and new axes folded into masks."""
+    ellipsis_mask, new_axis_mask = opts.get("ellipsis_mask", 0), opts.get("new_axis_mask", 0)
+    input_dims, begin_count = len(shape), len(begin)
+    num_add_axis = sum(
+        1 for i in range(begin_count) if not _bit(ellipsis_mask, i) and _bit(new_axis_mask, i)
+    )
+    dims = input_dims + num_add_axis
+    eff_ellipsis = eff_new_axis = 0
+    ellipsis_start, expanded = dims, 0
+    i = 0
+    while i < dims:
+        if _bit(ellipsis_mask, i):
+            ellipsis_start = i
+            ellipsis_end = max(i + 1, min(i + 1 + num_add_axis + input_dims - begin_count, dims))
+            expanded = ellipsis_end - ellipsis_start - 1
+            while i < ellipsis_end:
+                eff_ellipsis |= 1 << i
+                i += 1
+            continue
+        if _bit(new_axis_mask, i - expanded):
+            eff_new_axis |= 1 << i
+        i += 1
+    starts, stops, steps, eff_shape = [0] * dims, [0] * dims, [1] * dims, [0] * dims
+    begin_mask = end_mask = shrink_mask = 0
+    added_ellipsis = added_axes = 0
+    for i in range(dims):
+        source = i - added_axes
+        if _bit(eff_new_axis, i) and not _bit(eff_ellipsis, i):
+            stops[i] = 1
+            eff_shape[i] = 1
+            added_axes += 1
+            continue
+        if not 0 <= source < input_dims:
+            return "unsupported combination of ellipsis and new-axis masks"
+        eff_shape[i] = shape[source]
+        if _bit(eff_ellipsis, i):
+            added_ellipsis = max(0, i - ellipsis_start)
+            begin_mask |= 1 << i
+            end_mask |= 1 << i
+        elif i >= begin_count + expanded:
+            begin_mask |= 1 << i
+            end_mask |= 1 << i
+        else:
+            orig = i - added_ellipsis
+            if with_indices:
+                starts[i], stops[i] = begin[orig], end[orig]
+            steps[i] = strides[orig]
+            if _bit(opts.get("begin_mask", 0), orig):
+                begin_mask |= 1 << i
+            if _bit(opts.get("end_mask", 0), orig):
+                end_mask |= 1 << i
+            if _bit(opts.get("shrink_axis_mask", 0), orig):
+                shrink_mask |= 1 << i
+    return eff_shape, starts, stops, steps, begin_mask, end_mask, shrink_mask
+
+
+def _start_for_axis(size: int, start: int, stride: int, begin_mask: int, axis: int) -> int:
+    if start < 0:
+        start += size
+    start = _clamp(start, 0, size) if stride > 0 else _clamp(start, -1, size - 1)
+    if _bit(begin_mask, axis):
+        start = 0 if stride > 0 else size - 1
+    return start
+
+
+def _end_for_axis(size: int, stop: int, stride: int, end_mask: int, shrink_mask: int, axis: int,
+                  start: int, offset: bool) -> int:
+    if _bit(shrink_mask, axis):
+        return start if start >= size else start + 1
+    end = stop + start if offset else stop
+    if end < 0:
+        end += size
+    end = _clamp(end, 0, size) if stride > 0 else _clamp(end, -1, size - 1)
+    if _bit(end_mask, axis):
+        end = size if stride > 0 else -1
+    return end
+
+
+def plan_strided_slice(shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int],
+                       opts: dict) -> SlicePlan | str:
+    """What LiteRT's STRIDED_SLICE does for constant begin/end/strides (Prepare and Eval)."""
+    offset = bool(opts.get("offset", False))
+    # Prepare: ResizeOutputTensor (begin and end left at 0 in offset mode, as LiteRT does).
+    built = _build_slice_params(shape, begin, end, strides, opts, not offset)
+    if isinstance(built, str):
+        return built
+    eff_shape, starts, stops, steps, bmask, emask, smask = built
+    out_shape: list[int] = []
+    for idx in range(len(eff_shape) - 1, -1, -1):
+        stride = steps[idx]
+        if stride == 0:
+            return "zero stride"
+        if _bit(smask, idx):
+            continue
+        if offset:
+            if idx >= len(end):
+                return "offset slice with more axes than end values"
+            dim = end[idx]
+        else:
+            b = _start_for_axis(eff_shape[idx], starts[idx], stride, bmask, idx)
+            dim = _end_for_axis(eff_shape[idx], stops[idx], stride, emask, smask, idx, b, offset) - b
+        if (dim < 0) != (stride < 0):
+            dim = 0
+        elif stride < 0:
+            dim = _cdiv(dim + 1, stride) + 1
+        else:
+            dim = 0 if dim == 0 else _cdiv(dim - 1, stride) + 1
+        if not 0 <= dim <= INT32_MAX:
+            return "output dimension overflows"
+        out_shape.append(dim)
+    out_shape.reverse()
+    # Eval: the loops of reference_ops::StridedSlice with the real begin and end.
+    built = _build_slice_params(shape, begin, end, strides, opts, True)
+    assert not isinstance(built, str)
+    eff_shape, starts, stops, steps, bmask, emask, smask = built
+    real_starts, real_stops, counts = [], [], []
+    for axis, size in enumerate(eff_shape):
+        b = _start_for_axis(size, starts[axis], steps[axis], bmask, axis)
+        e = _end_for_axis(size, stops[axis], steps[axis], emask, smask, axis, b, offset)
+        real_starts.append(b)
+        real_stops.append(e)
+        counts.append(len(range(b, e, steps[axis])))
+    return SlicePlan(eff_shape, real_starts, real_stops, steps, counts, out_shape)
+
+
+def slice_loops(plan: SlicePlan) -> tuple[list[int], list[int], int]:
+    """The kernel's loops (extents, signed input steps) and the input element it starts from."""
+    in_stride = row_strides(plan.effective_shape)
+    counts = plan.counts or [1]  # a scalar input: element 0, once
+    steps = [k * s for k, s in zip(plan.strides, in_stride, strict=True)] or [0]
+    start = 0  # nothing is read from an empty slice
+    if all(n > 0 for n in plan.counts):
+        start = sum(b * s for b, s in zip(plan.starts, in_stride, strict=True))
+    shape, stride = merge_loops(counts, steps)
+    return shape, stride, start
+
+
+class StridedSlice:
+    """STRIDED_SLICE with constant begin/end/strides; every mask, negative strides, offset."""
+
+    opcodes = ("STRIDED_SLICE",)
+
+    def _plan(self, op: Operator, graph: Graph) -> SlicePlan | str:
+        if len(op.inputs) != 4:
+            return f"{len(op.inputs)} inputs"
+        values = []
+        for index, what in zip(op.inputs[1:], ("begin", "end", "strides"), strict=True):
+            v = _constant_ints(graph, index, what, ("int32",))
+            if isinstance(v, str):
+                return v
+            if v.ndim != 1:
+                return f"{what} of rank {v.ndim}"
+            values.append([int(x) for x in v])
+        begin, end, strides = values
+        if not len(begin) == len(end) == len(strides):
+            return "begin, end and strides differ in length"
+        if len(begin) > 31:
+            return "more than 31 indices (LiteRT's limit)"
+        if INT32_MIN in strides:
+            return "stride INT32_MIN"
+        return plan_strided_slice(graph.tensor(op.inputs[0]).shape, begin, end, strides, op.options)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        plan = self._plan(op, graph)
+        if isinstance(plan, str):
+            return plan
+        dst = graph.tensor(op.outputs[0])
+        if list(dst.shape) != plan.output_shape:
+            return f"output shape {list(dst.shape)}, LiteRT computes {plan.output_shape}"
+        written = math.prod(plan.counts) if plan.counts else 1
+        if written != dst.size:
+            return f"LiteRT writes {written} of {dst.size} output elements"
+        if len(slice_loops(plan)[0]) > LOOP_MAX_DIMS:
+            return f"more than {LOOP_MAX_DIMS} sliced dimensions"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        plan = self._plan(op, graph)
+        assert not isinstance(plan, str)
+        src = graph.tensor(op.inputs[0])
+        shape, stride, start = slice_loops(plan)
+        p = ctx.ident(f"op{op.index}_strided_slice")
+        decl = (
+            f"static const st_strided_slice_params {p} = {{{len(shape)}, {{{c_int_list(shape)}}}, "
+            f"{{{c_int_list(stride)}}}, {start}, {src.itemsize}}};"
+        )
+        call = f"st_strided_slice_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("strided_slice_s8",), (decl,))
+
+
+def nearest_sources(in_size: int, out_size: int, align_corners: bool, half_pixel: bool) -> list[int]:
+    """reference_ops GetNearestNeighbor for every output index, in LiteRT's float arithmetic."""
+    f = np.float32
+    aligned = align_corners and out_size > 1
+    scale = f(f(in_size - 1) / f(out_size - 1)) if aligned else f(f(in_size) / f(out_size))
+    offset = f(0.5) if half_pixel else f(0.0)
+    out = []
+    for i in range(out_size):
+        v = float(f(f(f(i) + offset) * scale))
+        if align_corners:  # TfLiteRound: halves away from zero (v >= 0 here)
+            r = math.floor(v)
+            value = r + 1 if v - r >= 0.5 else r
+        else:
+            value = math.floor(v)
+        value = min(value, in_size - 1)
+        if half_pixel:
+            value = max(0, value)
+        out.append(value)
+    return out
+
+
+class ResizeNearest:
+    """RESIZE_NEAREST_NEIGHBOR NHWC with a constant size; align_corners, half_pixel_centers."""
+
+    opcodes = ("RESIZE_NEAREST_NEIGHBOR",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, RESIZE_DTYPES)
+        if reason:
+            return reason
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if len(src.shape) != 4:
+            return f"rank-{len(src.shape)} input"
+        size = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "size", ("int32",))
+        if isinstance(size, str):
+            return size
+        if size.shape != (2,):
+            return f"size of shape {list(size.shape)}"
+        want = [src.shape[0], int(size[0]), int(size[1]), src.shape[3]]
+        if list(dst.shape) != want:
+            return f"output shape {list(dst.shape)}, size gives {want}"
+        if min(want) <= 0 or min(src.shape) <= 0:
+            return "empty tensor"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        n, h, w, c = src.shape
+        oh, ow = dst.shape[1], dst.shape[2]
+        align = bool(op.options.get("align_corners", False))
+        half = bool(op.options.get("half_pixel_centers", False))
+        p = ctx.ident(f"op{op.index}_resize_nearest")
+        rows = ctx.const(f"{p}_rows", np.array(nearest_sources(h, oh, align, half), dtype=np.int32))
+        cols = ctx.const(f"{p}_cols", np.array(nearest_sources(w, ow, align, half), dtype=np.int32))
+        decl = (
+            f"static const st_resize_nearest_params {p} = {{{n}, {h}, {w}, {oh}, {ow}, "
+            f"{c * src.itemsize}, {rows}, {cols}}};"
+        )
+        call = f"st_resize_nearest_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("resize_nearest_s8",), (decl,))
+
+
+LOWERINGS = [Concatenation(), Pad(), Transpose(), StridedSlice(), ResizeNearest()]
+

@@ -1,0 +1,116 @@
+"""AVERAGE_POOL_2D and MAX_POOL_2D int8: LiteRT's reference_integer_ops AveragePool / MaxPool.
+
+Both work on the raw int8 values: LiteRT only DCHECKs that input and output share scale and
+zero point, so a model whose quantization differs gets the raw average or maximum, re-read
+with the output's parameters, and so does simtiny. Output size and padding follow
+ComputePaddingHeightWidth with dilation 1 (tflite/kernels/padding.h).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.quant import activation_range
+from simtiny.model import Graph, Operator
+
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+def out_size_and_padding(padding: str, size: int, filter_size: int, stride: int) -> tuple[int, int]:
+    """ComputeOutSize and ComputePadding: (output size, padding before); size < 1 if empty."""
+    if padding == "SAME":
+        out = (size + stride - 1) // stride
+    else:  # VALID; the C++ division truncates toward zero
+        n = size + stride - filter_size
+        out = n // stride if n >= 0 else -(-n // stride)
+    return out, max(((out - 1) * stride + filter_size - size) // 2, 0)
+
+
+@dataclass(frozen=True)
+class PoolGeometry:
+    batches: int
+    input_h: int
+    input_w: int
+    depth: int
+    output_h: int
+    output_w: int
+    stride_h: int
+    stride_w: int
+    filter_h: int
+    filter_w: int
+    pad_h: int
+    pad_w: int
+
+
+def geometry(op: Operator, shape: tuple[int, ...]) -> PoolGeometry:
+    o = op.options
+    sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+    fh, fw = int(o.get("filter_height", 1)), int(o.get("filter_width", 1))
+    padding = o.get("padding", "SAME")
+    oh, ph = out_size_and_padding(padding, shape[1], fh, sh)
+    ow, pw = out_size_and_padding(padding, shape[2], fw, sw)
+    return PoolGeometry(shape[0], shape[1], shape[2], shape[3], oh, ow, sh, sw, fh, fw, ph, pw)
+
+
+def empty_window(g: PoolGeometry) -> bool:
+    """True if some output's window misses the image (AveragePool then fails in LiteRT)."""
+    def misses(out: int, stride: int, pad: int, filt: int, size: int) -> bool:
+        for o in range(out):
+            origin = o * stride - pad
+            if min(filt, size - origin) <= max(0, -origin):
+                return True
+        return False
+
+    return misses(g.output_h, g.stride_h, g.pad_h, g.filter_h, g.input_h) or misses(
+        g.output_w, g.stride_w, g.pad_w, g.filter_w, g.input_w
+    )
+
+
+class Pool:
+    """Shared check and lowering; `kernel` names the C function and file."""
+
+    def __init__(self, opcode: str, kernel: str) -> None:
+        self.opcodes = (opcode,)
+        self.kernel = kernel
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8",)})
+        if reason:
+            return reason
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if x.quant is None or y.quant is None:
+            return "not quantized"
+        if len(x.shape) != 4:
+            return f"{len(x.shape)}-D input (needs 4-D NHWC)"
+        o = op.options
+        if o.get("padding", "SAME") not in ("SAME", "VALID"):
+            return f"padding {o.get('padding')}"
+        if min(int(o.get(k, 1)) for k in ("stride_h", "stride_w", "filter_height", "filter_width")) < 1:
+            return "stride or filter size below 1"
+        if o.get("fused_activation_function", "NONE") not in ACTIVATIONS:
+            return f"fused activation {o.get('fused_activation_function')}"
+        g = geometry(op, x.shape)
+        if g.output_h < 1 or g.output_w < 1 or x.size == 0:
+            return "empty output"
+        if tuple(y.shape) != (g.batches, g.output_h, g.output_w, g.depth):
+            return f"output shape {list(y.shape)}, LiteRT computes {[g.batches, g.output_h, g.output_w, g.depth]}"
+        if empty_window(g):
+            return "a pooling window lies outside the input"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        g = geometry(op, x.shape)
+        act_min, act_max = activation_range(
+            op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point()
+        )
+        p = ctx.ident(f"op{op.index}_pool")
+        fields = (g.batches, g.input_h, g.input_w, g.depth, g.output_h, g.output_w, g.stride_h,
+                  g.stride_w, g.filter_h, g.filter_w, g.pad_h, g.pad_w, act_min, act_max)
+        decl = f"static const st_pool_params {p} = {{{', '.join(str(int(v)) for v in fields)}}};"
+        call = f"st_{self.kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, (self.kernel,), (decl,))
+
+
+LOWERINGS = [Pool("AVERAGE_POOL_2D", "avg_pool_s8"), Pool("MAX_POOL_2D", "max_pool_s8")]

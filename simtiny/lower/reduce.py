@@ -1,0 +1,133 @@
+"""MEAN int8: LiteRT's reference kernel (EvalMean<kReference> -> EvalQuantizedMean ->
+reference_ops::QuantizedMeanOrSum), for every axis set, keep_dims or not.
+
+Prepare: QuantizeMultiplier(double(input_scale) / double(output_scale)). Eval folds 1/count
+into that multiplier: shift = min(floor(log2(count)), 32, 31 + output_shift),
+multiplier = (multiplier << shift) / count (int64, truncated), output_shift -= shift; then
+MultiplyByQuantizedMultiplier(sum - input_zero_point * count) + output_zero_point, saturated.
+This wheel requantises with gemmlowp's double rounding here (measured: single rounding
+disagrees with LiteRT on many random cases, double rounding on none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.quant import quantize_multiplier
+from simtiny.model import Graph, Operator, Tensor
+
+MAX_DIMS = 8  # ST_MEAN_MAX_DIMS
+MAX_SCALE_RATIO = float(1 << 16)  # beyond, LiteRT's left shift overflows int32 (UB in C++)
+
+
+def quantize_multiplier_unclamped(real: float) -> tuple[int, int]:
+    """QuantizeMultiplier as built without TFLITE_SINGLE_ROUNDING (no clamp of shift > 30)."""
+    return quantize_multiplier(real, clamp=False)
+
+
+def resolve_axes(axes: np.ndarray, rank: int) -> list[int] | None:
+    """ResolveAxis: negative axes wrap once, duplicates drop; None if one is out of range."""
+    out: list[int] = []
+    for a in (int(v) for v in np.asarray(axes).reshape(-1)):
+        a = a + rank if a < 0 else a
+        if not 0 <= a < rank:
+            return None
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def mean_multiplier(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
+    """The (multiplier, shift) QuantizedMeanOrSum applies to sum - zero_point * count."""
+    real = float(np.float32(input_scale)) / float(np.float32(output_scale))
+    multiplier, shift = quantize_multiplier_unclamped(real)
+    bits = min(count.bit_length() - 1, 32, 31 + shift)
+    return (multiplier << bits) // count, shift - bits
+
+
+def split_dims(shape: tuple[int, ...], reduced: list[int]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(kept, reduced) lists of (size, stride in elements); size-1 dimensions dropped and
+    neighbours of the same kind merged, so a global average pool is one kept and one reduced."""
+    strides = [int(np.prod(shape[i + 1 :], dtype=np.int64)) for i in range(len(shape))]
+    groups: list[tuple[bool, int, int]] = []  # (is_reduced, size, stride)
+    for i, size in enumerate(shape):
+        if size == 1:
+            continue
+        kind = i in reduced
+        if groups and groups[-1][0] == kind and groups[-1][2] == size * strides[i]:
+            groups[-1] = (kind, groups[-1][1] * size, strides[i])
+        else:
+            groups.append((kind, size, strides[i]))
+    kept = [(s, st) for k, s, st in groups if not k]
+    inner = [(s, st) for k, s, st in groups if k]
+    return kept, inner
+
+
+def axis_values(axis: Tensor) -> np.ndarray | None:
+    """The constant axes; an empty axis tensor has no buffer but is constant all the same."""
+    if axis.data is not None:
+        return axis.data
+    return np.zeros((0,), dtype=np.int32) if axis.size == 0 else None
+
+
+class Mean:
+    """MEAN of int8 over constant axes; the kernel walks kept and reduced dimensions by stride."""
+
+    opcodes = ("MEAN",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int32",), "output": ("int8",)})
+        if reason:
+            return reason
+        x, axis, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        if x.quant is None or y.quant is None:
+            return "not quantized"
+        values = axis_values(axis)
+        if values is None:
+            return "non-constant axes"
+        if len(x.shape) > MAX_DIMS:
+            return f"{len(x.shape)}-D input (at most {MAX_DIMS})"
+        if len(x.shape) == 0:
+            return "scalar input"
+        if x.size == 0:
+            return "empty input"
+        axes = resolve_axes(values, len(x.shape))
+        if axes is None:
+            return "axis out of range"
+        keep = bool(op.options.get("keep_dims", False))
+        want = tuple(1 if i in axes else d for i, d in enumerate(x.shape)) if keep else tuple(
+            d for i, d in enumerate(x.shape) if i not in axes
+        )
+        if tuple(y.shape) != want:
+            return f"output shape {list(y.shape)}, LiteRT computes {list(want)}"
+        if float(np.float32(x.scale())) / float(np.float32(y.scale())) >= MAX_SCALE_RATIO:
+            return "input scale / output scale >= 65536"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, axis, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        values = axis_values(axis)
+        assert values is not None
+        axes = resolve_axes(values, len(x.shape))
+        assert axes is not None
+        count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+        kept, inner = split_dims(x.shape, axes)
+        multiplier, shift = mean_multiplier(x.scale(), y.scale(), count)
+        sum_offset = (-x.zero_point() * count + (1 << 31)) % (1 << 32) - (1 << 31)
+
+        def dims(pairs: list[tuple[int, int]]) -> str:
+            sizes = [s for s, _ in pairs] or [1]
+            strides = [st for _, st in pairs] or [0]
+            return f"{len(pairs)}, {{{', '.join(map(str, sizes))}}}, {{{', '.join(map(str, strides))}}}"
+
+        p = ctx.ident(f"op{op.index}_mean")
+        decl = (
+            f"static const st_mean_params {p} = {{{dims(kept)}, {dims(inner)}, {y.size}, {count}, "
+            f"{sum_offset}, {multiplier}, {shift}, {y.zero_point()}}};"
+        )
+        call = f"st_mean_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("mean_s8",), (decl,))
+
+
+LOWERINGS = [Mean()]

@@ -1,0 +1,87 @@
+"""SOFTMAX int8 -> int8: LiteRT's reference kernel, gemmlowp fixed point (reference/softmax.h).
+
+SoftmaxPrepare<kReference> folds beta and the input scale into one Q31 multiplier and left
+shift (PreprocessSoftmaxScaling, 5 integer bits for the scaled differences) and a diff_min
+below which an entry's exponential is dropped. The kernel ignores the output quantization:
+LiteRT only accepts zero point -128 and a scale within 0.1 % of 1/256.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.reduce import quantize_multiplier_unclamped
+from simtiny.model import Graph, Operator
+
+SCALED_DIFF_INTEGER_BITS = 5
+# PreprocessSoftmaxScaling's cap without TFLITE_SINGLE_ROUNDING, which this wheel's
+# requantisation shows (double rounding, measured on MEAN and the convolutions); with it the cap
+# is 2^30 - 1. Both give the same outputs: above 2^30 only a row's maxima survive either way.
+MAX_REAL_MULTIPLIER = (1 << 31) - 1.0
+
+
+def softmax_scaling(beta: float, input_scale: float) -> tuple[int, int, int] | None:
+    """(input_multiplier, input_left_shift, diff_min), or None where LiteRT would abort."""
+    beta32, scale32 = float(np.float32(beta)), float(np.float32(input_scale))
+    real = min(beta32 * scale32 * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)), MAX_REAL_MULTIPLIER)
+    if not real > 1.0:  # QuantizeMultiplierGreaterThanOne: TFLITE_CHECK_GT(multiplier, 1.)
+        return None
+    multiplier, left_shift = quantize_multiplier_unclamped(real)
+    # CalculateInputRadius(5, left_shift, 31) in double, floored; diff_min is its negation.
+    radius = math.floor(
+        ((1 << SCALED_DIFF_INTEGER_BITS) - 1) * float(1 << (31 - SCALED_DIFF_INTEGER_BITS)) / float(1 << left_shift)
+    )
+    return multiplier, left_shift, -radius
+
+
+def output_quantization_ok(scale: float, zero_point: int) -> bool:
+    """SoftmaxPrepare: zero point -128 and |scale - 1/256| <= 0.001 / 256, compared in float."""
+    s = np.float32(scale)
+    target = np.float32(1.0) / np.float32(256)
+    tolerance = np.float32(0.001) * np.float32(1.0) / np.float32(256)
+    return zero_point == -128 and bool(np.abs(s - target) <= tolerance)
+
+
+class Softmax:
+    """SOFTMAX int8 -> int8 over the last axis, any rank; beta from the options."""
+
+    opcodes = ("SOFTMAX",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8",)})
+        if reason:
+            return reason
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if x.quant is None or y.quant is None:
+            return "not quantized"
+        if len(x.shape) < 1:
+            return "scalar input"
+        if x.shape != y.shape:
+            return "output shape differs from the input's"
+        if x.size == 0:
+            return "empty tensor"
+        if not output_quantization_ok(y.scale(), y.zero_point()):
+            return "output quantization must be scale 1/256, zero point -128 (LiteRT refuses others)"
+        if softmax_scaling(op.options.get("beta", 1.0), x.scale()) is None:
+            return "beta * input scale <= 2^-26 (LiteRT aborts)"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x = graph.tensor(op.inputs[0])
+        scaling = softmax_scaling(op.options.get("beta", 1.0), x.scale())
+        assert scaling is not None
+        multiplier, left_shift, diff_min = scaling
+        depth = x.shape[-1]
+        p = ctx.ident(f"op{op.index}_softmax")
+        decl = (
+            f"static const st_softmax_params {p} = {{{x.size // depth}, {depth}, "
+            f"{multiplier}, {left_shift}, {diff_min}}};"
+        )
+        call = f"st_softmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("softmax_s8",), (decl,))
+
+
+LOWERINGS = [Softmax()]

@@ -1,0 +1,118 @@
+"""The graph simtiny compiles: tensors, operators and their quantization, as plain dataclasses.
+
+simtiny.model.tflite reads a .tflite flatbuffer into these; nothing here knows the file format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+NUMPY_DTYPES = {
+    "float32": np.float32,
+    "float16": np.float16,
+    "float64": np.float64,
+    "int8": np.int8,
+    "uint8": np.uint8,
+    "int16": np.int16,
+    "uint16": np.uint16,
+    "int32": np.int32,
+    "uint32": np.uint32,
+    "int64": np.int64,
+    "bool": np.bool_,
+}
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """Affine quantization: real = scale * (q - zero_point), per tensor or per channel on `axis`."""
+
+    scale: tuple[float, ...]
+    zero_point: tuple[int, ...]
+    axis: int = 0
+
+    @property
+    def per_channel(self) -> bool:
+        return len(self.scale) > 1
+
+
+@dataclass
+class Tensor:
+    """One tensor of the graph; `data` is set for constants (weights, biases, shapes)."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    quant: Quantization | None = None
+    data: np.ndarray | None = field(default=None, repr=False)
+    variable: bool = False
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+
+    @property
+    def itemsize(self) -> int:
+        return np.dtype(NUMPY_DTYPES[self.dtype]).itemsize if self.dtype in NUMPY_DTYPES else 0
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    def scale(self, channel: int = 0) -> float:
+        assert self.quant is not None, f"tensor {self.index} is not quantized"
+        return self.quant.scale[channel if self.quant.per_channel else 0]
+
+    def zero_point(self, channel: int = 0) -> int:
+        assert self.quant is not None, f"tensor {self.index} is not quantized"
+        zps = self.quant.zero_point
+        return zps[channel] if len(zps) > 1 else (zps[0] if zps else 0)
+
+
+@dataclass
+class Operator:
+    """One operator: its builtin name, tensor indices (-1 = omitted optional input), options."""
+
+    index: int
+    opcode: str
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+
+
+@dataclass
+class Graph:
+    """Subgraph 0 of a model, plus the bytes LiteRT should load (possibly corrected)."""
+
+    path: Path | None
+    description: str
+    tensors: list[Tensor]
+    operators: list[Operator]
+    inputs: list[int]
+    outputs: list[int]
+    model_bytes: bytes = field(repr=False, default=b"")
+    notes: list[str] = field(default_factory=list)  # normalisations applied, for the report
+
+    def tensor(self, index: int) -> Tensor:
+        return self.tensors[index]
+
+    def producers(self) -> dict[int, int]:
+        """tensor index -> index (position) of the operator that writes it."""
+        return {t: i for i, op in enumerate(self.operators) for t in op.outputs}
+
+    def consumers(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i, op in enumerate(self.operators):
+            for t in op.inputs:
+                if t >= 0:
+                    out.setdefault(t, []).append(i)
+        return out

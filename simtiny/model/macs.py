@@ -1,0 +1,28 @@
+"""Multiply-accumulates per operator, from the shapes (as the survey counts them: convolutions,
+depthwise convolutions and fully connected layers; everything else counts zero)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simtiny.model.graph import Graph, Operator
+
+
+def op_macs(op: Operator, graph: Graph) -> int:
+    if op.opcode == "CONV_2D":
+        w = graph.tensor(op.inputs[1]).shape  # OHWI
+        out = graph.tensor(op.outputs[0])
+        return out.size * w[1] * w[2] * w[3]
+    if op.opcode == "DEPTHWISE_CONV_2D":
+        w = graph.tensor(op.inputs[1]).shape  # 1HWC
+        out = graph.tensor(op.outputs[0])
+        return out.size * w[1] * w[2]
+    if op.opcode == "FULLY_CONNECTED":
+        w = graph.tensor(op.inputs[1]).shape  # (units, depth)
+        x = graph.tensor(op.inputs[0])
+        return (x.size // w[-1]) * int(np.prod(w))
+    return 0
+
+
+def graph_macs(graph: Graph) -> list[int]:
+    return [op_macs(op, graph) for op in graph.operators]

@@ -1,0 +1,90 @@
+"""Where the SRAM goes: live arena bytes per operator, the tensors that make the peak, a plot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from simtiny.flow.codegen import c_comment
+from simtiny.flow.plan import Buffer, MemoryPlan
+from simtiny.model import Graph
+
+
+@dataclass(frozen=True)
+class LiveTensor:
+    buffer: int  # owner tensor, or -(op+1) for a scratch buffer
+    label: str
+    size: int
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    op_index: int
+    opcode: str
+    live_bytes: int
+    in_place: bool
+    live: tuple[LiveTensor, ...]
+
+
+def _label(graph: Graph, plan: MemoryPlan, b: Buffer) -> str:
+    if b.is_scratch:
+        op = -b.key - 1
+        return f"scratch of #{op} {graph.operators[op].opcode}"
+    t = graph.tensor(b.key)
+    members = [b.key] + [v for v, o in plan.alias_of.items() if o == b.key]
+    shape = "x".join(str(d) for d in t.shape)
+    more = f" (+{len(members) - 1} sharing it)" if len(members) > 1 else ""
+    return f"t{b.key} {shape} {c_comment(t.name, 40)}{more}"
+
+
+def timeline(graph: Graph, plan: MemoryPlan) -> list[TimelinePoint]:
+    points = []
+    for i, op in enumerate(graph.operators):
+        live = plan.live_at(i)
+        points.append(
+            TimelinePoint(
+                i,
+                op.opcode,
+                sum(b.size for b in live),
+                i in plan.in_place,
+                tuple(LiveTensor(b.key, _label(graph, plan, b), b.size) for b in sorted(live, key=lambda b: -b.size)),
+            )
+        )
+    return points
+
+
+def format_timeline(graph: Graph, plan: MemoryPlan) -> str:
+    points = timeline(graph, plan)
+    peak = max(points, key=lambda p: p.live_bytes)
+    lines = [
+        f"arena {plan.arena_size:,} bytes (placement: {plan.strategy}; {len(plan.in_place)} operators in place)",
+        f"{'op':>4}  {'operator':<22} {'live KB':>9}  in place",
+    ]
+    width = 40
+    for p in points:
+        bar = "#" * round(width * p.live_bytes / max(peak.live_bytes, 1))
+        mark = "yes" if p.in_place else ""
+        lines.append(f"{p.op_index:>4}  {p.opcode:<22} {p.live_bytes / 1024:9.1f}  {mark:<3} {bar}")
+    lines.append(f"peak {peak.live_bytes:,} bytes at #{peak.op_index} {peak.opcode}, made of:")
+    for t in peak.live:
+        lines.append(f"  {t.size / 1024:8.1f} KB  {t.label}")
+    return "\n".join(lines) + "\n"
+
+
+def plot_timeline(graph: Graph, plan: MemoryPlan, path: Path, title: str) -> None:
+    """A bar chart of live arena KB per operator (matplotlib, no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = timeline(graph, plan)
+    fig, ax = plt.subplots(figsize=(max(6.0, len(points) * 0.12), 3.5))
+    colors = ["tab:orange" if p.in_place else "tab:blue" for p in points]
+    ax.bar([p.op_index for p in points], [p.live_bytes / 1024 for p in points], color=colors)
+    ax.set_xlabel("operator")
+    ax.set_ylabel("live arena (KB)")
+    ax.set_title(f"{title}: arena {plan.arena_size / 1024:.1f} KB (orange: in place)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,198 @@
+"""Terminal and JSON reports of a model run (`simtiny run`): the verdict per output, then the
+figures of simtiny.flow.measure as they are, never recomputed here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simtiny.flow.run import ModelReport
+from simtiny.flow.validate import describe_ops
+from simtiny.units import format_kb
+
+
+def _rate(stats: tuple[int, int] | None) -> str:
+    hits, misses = stats or (0, 0)
+    total = hits + misses
+    return f"{100.0 * hits / total:.1f}%" if total else "-"
+
+
+def _ms(cycles: int, clock_hz: int) -> float:
+    return cycles * 1000.0 / clock_hz
+
+
+def format_report(report: ModelReport, per_op: bool = True) -> str:
+    c = report.compiled
+    g = report.graph
+    f = report.figures
+    lines = [f"model     {report.options.model.name}: {len(g.operators)} operators ({describe_ops(g)})"]
+    for note in g.notes:
+        lines.append(f"          note: {note}")
+    cached = "cached" if c.firmware.cached else f"built in {c.build_seconds:.1f} s"
+    lines.append(f"firmware  {c.firmware.toolchain}, {cached}: {c.firmware.elf}")
+    lines.append(f"reference {report.golden_runtime}")
+    lines.append("")
+    width = max(len(s.label) for s in report.samples)
+    for s in report.samples:
+        for cmp in s.comparisons:
+            shape = "x".join(str(d) for d in cmp.shape)
+            if cmp.exact:
+                verdict = "bit-exact"
+            else:
+                verdict = (
+                    f"MISMATCH: {cmp.mismatches} of {cmp.elements} elements differ, largest difference "
+                    f"{cmp.max_abs_diff:g}; first at {cmp.first_mismatch}: simtiny {cmp.got}, LiteRT {cmp.want}"
+                )
+            lines.append(f"{s.label:<{width}}  output {cmp.index} [{shape}] {cmp.dtype}: {verdict}")
+    lines.append("")
+    lines.append(
+        f"flash     {format_kb(f.flash)} of {format_kb(f.flash_budget)} ({100 * f.flash / f.flash_budget:.1f}%): "
+        + ", ".join(f"{name} {format_kb(n)}" for name, n in f.flash_breakdown.items())
+    )
+    lines.append(
+        f"SRAM      {format_kb(f.peak_sram)} of {format_kb(f.sram_budget)} ({100 * f.peak_sram / f.sram_budget:.1f}%): "
+        f"static {format_kb(f.static_ram)} (arena {format_kb(f.arena)}, {len(c.plan.in_place)} operators "
+        f"in place) + stack {f.stack:,} B (measured)"
+    )
+    for problem in f.fit_problems:
+        lines.append(f"DOES NOT FIT {f.board}: {problem}")
+    lines.extend(_latency_lines(report))
+    if per_op and f.operators:
+        lines.append("")
+        lines.append(
+            f"{'op':>4}  {'operator':<24} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  {'MAC/cyc':>7}"
+        )
+        total = max(sum(o.cycles for o in f.operators), 1)
+        for o in f.operators:
+            rate = f"{o.mac_per_cycle:7.3f}" if o.mac_per_cycle is not None else " " * 7
+            lines.append(
+                f"{o.index:>4}  {o.opcode:<24} {o.cycles:>14,}  {100 * o.cycles / total:5.1f}%  "
+                f"{_ms(o.cycles, f.clock_hz):9.3f}  {o.macs:>12,}  {rate}"
+            )
+    if report.first_bad_layer:
+        d = report.first_bad_layer
+        lines.append("")
+        lines.append(
+            f"first differing operator: #{d.op_index} {d.opcode} (tensor {d.tensor}): {d.mismatches} of "
+            f"{d.elements} elements differ; first at {d.flat_index}: simtiny {d.got}, LiteRT {d.want}"
+        )
+    elif report.options.debug_layers and not report.exact:
+        lines.append(f"--debug-layers: all {report.layers_checked} operator outputs matched LiteRT")
+    lines.append("")
+    verdict = "BIT-EXACT" if report.exact else "MISMATCH"
+    lines.append(
+        f"{verdict}: {len(report.samples)} sample(s) against LiteRT reference kernels "
+        f"({report.seconds.get('total', 0):.1f} s)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _latency_lines(report: ModelReport) -> list[str]:
+    f = report.figures
+    if f.cycles is None:
+        return [f"latency   not measured: the {report.options.engine} engine has no cycle model"]
+    slowest = max(report.samples, key=lambda s: s.run.inference_cycles)
+    which = f" (slowest sample: {slowest.label})" if len(report.samples) > 1 else ""
+    memory = "caches and wait states" if f.memory_model else "ideal memory (--ideal-memory)"
+    lines = [
+        f"latency   {f.cycles:,} cycles = {f.latency_ms:.3f} ms at {f.clock_hz / 1e6:g} MHz ({memory}){which}; "
+        f"{f.macs:,} MACs, {f.mac_per_cycle:.3f} MAC/cycle"
+    ]
+    timing = slowest.run.result.timing
+    if f.memory_model and timing is not None:
+        caches = f" (I-cache {_rate(timing.icache)}, D-cache {_rate(timing.dcache)} hits)" if timing.icache else ""
+        lines.append(
+            f"          ideal memory: {f.zero_wait_cycles:,} cycles = {f.zero_wait_ms:.3f} ms; "
+            f"memory costs {f.memory_cycles:,} cycles{caches}"
+        )
+    result = slowest.run.result
+    lines.append(
+        f"run       {result.cycles:,} cycles from reset (start-up included), {result.instructions:,} instructions"
+    )
+    return lines
+
+
+def figures_json(f: Any) -> dict[str, Any]:
+    """The figures of a model or firmware, as JSON (bytes, cycles, milliseconds; unrounded)."""
+    return {
+        "board": f.board,
+        "clock_hz": f.clock_hz,
+        "flash_bytes": f.flash,
+        "flash_budget": f.flash_budget,
+        "flash_breakdown": f.flash_breakdown,
+        "static_ram_bytes": f.static_ram,
+        "stack_bytes": f.stack,
+        "sram_bytes": f.peak_sram,
+        "sram_budget": f.sram_budget,
+        "arena_bytes": f.arena,
+        "constant_bytes": f.constants,
+        "fits": f.fits,
+        "fit_problems": f.fit_problems,
+        "memory_model": f.memory_model,
+        "inference_cycles": f.cycles,
+        "memory_cycles": f.memory_cycles,
+        "zero_wait_cycles": f.zero_wait_cycles,
+        "milliseconds": f.latency_ms,
+        "zero_wait_milliseconds": f.zero_wait_ms,
+        "macs": f.macs,
+        "mac_per_cycle": f.mac_per_cycle,
+        "operators": [
+            {
+                "index": o.index,
+                "operator": o.opcode,
+                "cycles": o.cycles,
+                "milliseconds": _ms(o.cycles, f.clock_hz),
+                "memory_cycles": o.memory_cycles,
+                "macs": o.macs,
+                "mac_per_cycle": o.mac_per_cycle,
+            }
+            for o in f.operators
+        ],
+    }
+
+
+def report_json(report: ModelReport) -> dict[str, Any]:
+    c = report.compiled
+    f = report.figures
+    return {
+        "model": str(report.options.model),
+        "platform": f.board,
+        "engine": report.options.engine,
+        "operators": [op.opcode for op in report.graph.operators],
+        "notes": report.graph.notes,
+        "toolchain": c.firmware.toolchain,
+        "firmware": str(c.firmware.elf),
+        "reference": report.golden_runtime,
+        "bit_exact": report.exact,
+        "exit_code": report.exit_code,
+        "in_place_operators": sorted(c.plan.in_place),
+        "figures": figures_json(f),
+        "samples": [
+            {
+                "label": s.label,
+                "bit_exact": s.exact,
+                "inference_cycles": s.run.inference_cycles,
+                "inference_memory_cycles": s.run.inference_memory_cycles,
+                "run_cycles": s.run.result.cycles,
+                "run_memory_cycles": s.run.result.memory_cycles,
+                "instructions": s.run.result.instructions,
+                "stack_bytes": s.run.result.stack.used if s.run.result.stack else None,
+                "icache_hits_misses": s.run.result.timing.icache if s.run.result.timing else None,
+                "dcache_hits_misses": s.run.result.timing.dcache if s.run.result.timing else None,
+                "outputs": [
+                    {
+                        "index": cmp.index,
+                        "shape": list(cmp.shape),
+                        "dtype": cmp.dtype,
+                        "mismatches": cmp.mismatches,
+                        "max_abs_diff": cmp.max_abs_diff,
+                        "values": s.outputs[cmp.index].reshape(-1).tolist()[:4096],
+                    }
+                    for cmp in s.comparisons
+                ],
+                "op_cycles": s.run.op_cycles,
+            }
+            for s in report.samples
+        ],
+        "first_bad_layer": None if report.first_bad_layer is None else report.first_bad_layer.__dict__,
+        "seconds": report.seconds,
+    }

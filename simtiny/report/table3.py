@@ -1,0 +1,283 @@
+"""Table 3 as `simtiny bench` writes it: the terminal summary, table3.md, table3.json and the
+table3.png plot, from a simtiny.bench.Bench (published cells beside simtiny's figures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from simtiny.bench import METRICS, OURS, OUTPUTS, Bench, Row, published_figures
+from simtiny.bench.published import Published
+from simtiny.errors import InputError
+from simtiny.report.text import table
+from simtiny.units import format_kb
+
+
+def published_cell(p: Published | None) -> str:
+    """A paper cell as the paper prints it: latency / peak SRAM / flash, or OOM."""
+    return "OOM" if p is None else f"{p.latency_ms:g} ms / {p.peak_sram_kb:g} KB / {p.flash_kb:g} KB"
+
+
+def _latency(row: Row) -> str:
+    ms = row.figures.latency_ms
+    return "- ms" if ms is None else f"{ms:.1f} ms"
+
+
+def ours_cell(row: Row) -> str:
+    """Our cell in the paper's format; a network over budget is marked OOM with what it needs."""
+    f = row.figures
+    cell = f"{_latency(row)} / {format_kb(f.peak_sram)} / {format_kb(f.flash)}"
+    return f"OOM ({cell})" if row.oom else cell
+
+
+def ratio_cell(row: Row) -> str:
+    ratios = row.ratios()
+    return ", ".join(f"{ratios[m]:.2f}x {m}" for m in METRICS if m in ratios) or "-"
+
+
+def _verdict(row: Row) -> str:
+    return "bit-exact" if row.exact else "**outputs differ**"
+
+
+def _duration(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{seconds:.1f} s"
+
+
+def format_markdown(bench: Bench) -> str:
+    """table3.md: the paper's columns and ours side by side, then simtiny's figures in full."""
+    mhz = bench.clock_hz / 1e6
+    frameworks = bench.table.frameworks
+    header = ["network", *frameworks, f"{OURS} {bench.version}", "simtiny / best published", "verified"]
+    lines = [
+        "# Table 3 on the STM32H743: published (silicon) and simtiny (simulated)",
+        "",
+        f"Columns {', '.join(frameworks)}: published figures, from {bench.table.source}.",
+        f"Column {OURS}: this run, simulated with simtiny's own code generator and kernels on its "
+        f"Cortex-M7 cycle model at {mhz:g} MHz (caches and flash wait states), outputs verified bit for bit "
+        "against LiteRT's reference kernels; the networks have the paper's architectures with random weights.",
+        "",
+        "Each cell: latency / peak SRAM / flash (KB = 1024 bytes). OOM: does not fit "
+        f"{bench.table.sram_budget // 1024} KB SRAM / {bench.table.flash_budget // 1024 // 1024} MB flash "
+        f"({OURS}: measured anyway, figures in brackets). "
+        "Ratios: simtiny over the best published figure of the row, each figure on its own (< 1 is better).",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for row in bench.rows:
+        published = [published_cell(row.paper.published[fw]) if row.paper else "-" for fw in frameworks]
+        cells = [row.label, *published, ours_cell(row), ratio_cell(row), _verdict(row)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"## {OURS} in detail",
+        "",
+        "Latency from the cycle model with the memory system (as in the table) and with zero-wait memory "
+        "(pipeline and branch prediction alone); both from the same run.",
+        "",
+        "| network | latency | zero-wait latency | memory share | cycles | MACs | MAC/cycle | peak SRAM | flash "
+        "| fits 512 KB / 2 MB | verified |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in bench.rows:
+        m = row.figures
+        fits = "OOM: " + "; ".join(m.fit_problems) if row.oom else "yes"
+        if m.cycles is None:
+            timing = f"| - | - | - | - | {m.macs:,} | - "
+        else:
+            share = 100.0 * m.memory_cycles / max(m.cycles, 1)
+            timing = (
+                f"| {m.latency_ms:.1f} ms | {m.zero_wait_ms:.1f} ms | {share:.1f}% | {m.cycles:,} | {m.macs:,} "
+                f"| {m.mac_per_cycle:.3f} "
+            )
+        lines.append(
+            f"| {row.label} {timing}| {format_kb(m.peak_sram)} | {format_kb(m.flash)} | {fits} | {_verdict(row)} |"
+        )
+    toolchains = sorted({r.toolchain for r in bench.rows})
+    lines += [
+        "",
+        f"Run: {bench.date}, simtiny {bench.version}, {bench.board} at {mhz:g} MHz, toolchain "
+        f"{', '.join(toolchains)}; {_duration(bench.seconds)} on {bench.machine}.",
+        "",
+        f"Command: `{bench.command}`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def format_terminal(bench: Bench) -> str:
+    """The terminal summary: ours, the ratios against the best published figures, the verdicts."""
+    header = ("network", "latency", "zero-wait", "peak SRAM", "flash", "MAC/cyc", "vs best published", "verified")
+    rows = [header]
+    for row in bench.rows:
+        m = row.figures
+        verdict = ("bit-exact" if row.exact else "DIFFERS") + (", OOM" if row.oom else "")
+        rows.append(
+            (
+                row.label,
+                _latency(row),
+                "- ms" if m.zero_wait_ms is None else f"{m.zero_wait_ms:.1f} ms",
+                format_kb(m.peak_sram),
+                format_kb(m.flash),
+                "-" if m.mac_per_cycle is None else f"{m.mac_per_cycle:.3f}",
+                ratio_cell(row),
+                verdict,
+            )
+        )
+    out = table(rows, {1, 2, 3, 4, 5})
+    out.append("")
+    out.append(
+        f"{len(bench.rows)} network(s) in {_duration(bench.seconds)}; "
+        + ("all bit-exact" if bench.exact else "SOME OUTPUTS DIFFER from LiteRT")
+        + f"; latency at {bench.clock_hz / 1e6:g} MHz with caches and flash wait states"
+    )
+    return "\n".join(out) + "\n"
+
+
+def _shown(path: Path) -> str:
+    """A model path relative to the working folder when it is under it (results stay portable)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def bench_json(bench: Bench) -> dict[str, Any]:
+    """table3.json: every figure of the run unrounded, the published figures and their source."""
+    networks = []
+    for row in bench.rows:
+        m = row.figures
+        networks.append(
+            {
+                "name": row.name,
+                "label": row.label,
+                "model": _shown(row.model),
+                "published": None
+                if row.paper is None
+                else {fw: (None if p is None else vars(p)) for fw, p in row.paper.published.items()},
+                "simtiny": {
+                    "latency_ms": m.latency_ms,
+                    "zero_wait_ms": m.zero_wait_ms,
+                    "inference_cycles": m.cycles,
+                    "memory_cycles": m.memory_cycles,
+                    "peak_sram_bytes": m.peak_sram,
+                    "flash_bytes": m.flash,
+                    "macs": m.macs,
+                    "mac_per_cycle": m.mac_per_cycle,
+                    "bit_exact": row.exact,
+                    "oom": row.oom,
+                    "fit_problems": list(m.fit_problems),
+                    "toolchain": row.toolchain,
+                    "seconds": row.seconds,
+                },
+                "best_published": {k: {"value": v, "framework": fw} for k, (v, fw) in row.best_published().items()},
+                "ratio_to_best": row.ratios(),
+            }
+        )
+    return {
+        "simtiny_version": bench.version,
+        "date": bench.date,
+        "machine": bench.machine,
+        "command": bench.command,
+        "seconds": bench.seconds,
+        "board": bench.board,
+        "clock_hz": bench.clock_hz,
+        "engine": bench.engine,
+        "budgets": {"sram_bytes": bench.table.sram_budget, "flash_bytes": bench.table.flash_budget},
+        "published_source": bench.table.source,
+        "frameworks": [*bench.table.frameworks, OURS],
+        "units": {"latency": "ms", "SRAM": "KB (1024 bytes) in published", "flash": "KB in published"},
+        "bit_exact": bench.exact,
+        "networks": networks,
+    }
+
+
+# --- plot ------------------------------------------------------------------------------------
+
+
+def _panel_value(row: Row, fw: str, metric: str) -> tuple[float | None, bool]:
+    """A bar's height and whether that framework is OOM on the row (None: no bar)."""
+    if fw == OURS:
+        return row.ours()[metric], row.oom
+    p = row.paper.published[fw] if row.paper else None
+    if p is None:
+        return None, row.paper is not None
+    return published_figures(p)[metric], False
+
+
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1}
+COLORS = {"CMSIS-NN": "C0", "X-Cube-AI 7.3": "C1", "TinyEngine": "C2", "TF-Lite Micro": "C4", OURS: "C3"}
+
+
+def _draw_panel(ax: Any, bench: Bench, metric: str) -> None:
+    """Grouped bars, one group per network; OOM: a label at the foot of the (absent or hatched) bar."""
+    frameworks = [*bench.table.frameworks, OURS]
+    width = 0.8 / len(frameworks)
+    values = [v for r in bench.rows for fw in frameworks if (v := _panel_value(r, fw, metric)[0])]
+    log = metric == "latency"
+    foot = min(values) / 3 if log else 0.0
+    for j, fw in enumerate(frameworks):
+        for i, row in enumerate(bench.rows):
+            x = i + (j - (len(frameworks) - 1) / 2) * width
+            value, oom = _panel_value(row, fw, metric)
+            if value is not None:
+                edge = "black" if oom else COLORS[fw]
+                ax.bar(x, value, width, color=COLORS[fw], hatch="//" if oom else None, edgecolor=edge)
+                ax.text(x, value, f"{value:.0f}", ha="center", va="bottom", fontsize=6, rotation=90)
+            if oom:
+                y = foot * 1.2 if log else 4
+                ax.text(
+                    x, y, "OOM", ha="center", va="bottom", fontsize=7, rotation=90, fontweight="bold", bbox=LABEL_BOX
+                )
+            if fw == OURS and log:
+                ax.hlines(row.figures.zero_wait_ms or 0.0, x - width / 2, x + width / 2, colors="black", linewidth=1.5)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(foot, max(values) * 4)
+        ax.set_ylabel(f"latency at {bench.clock_hz / 1e6:g} MHz (ms, log scale)")
+    else:
+        budget = bench.table.sram_budget / 1024
+        ax.axhline(budget, color="gray", linestyle="--", linewidth=1)
+        ax.text(len(bench.rows) - 0.5, budget, f"{budget:g} KB budget", ha="right", va="bottom", fontsize=7)
+        ax.set_ylim(0, max(*values, budget) * 1.15)
+        ax.set_ylabel("peak SRAM (KB)")
+    ax.set_xticks(range(len(bench.rows)), [r.label.replace(" (", "\n(") for r in bench.rows], fontsize=8)
+
+
+def plot(bench: Bench, path: Path) -> None:
+    """table3.png: latency (log scale) and peak SRAM per network and framework; black ticks mark
+    simtiny's zero-wait latency, hatching a simtiny figure over budget."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    fig, axes = plt.subplots(1, 2, figsize=(max(10.0, 3.2 * len(bench.rows) + 2), 4.8))
+    _draw_panel(axes[0], bench, "latency")
+    _draw_panel(axes[1], bench, "SRAM")
+    handles: list[Any] = [Patch(color=COLORS[fw], label=f"{fw} (silicon)") for fw in bench.table.frameworks]
+    handles.append(Patch(color=COLORS[OURS], label=f"{OURS} {bench.version} (simulated)"))
+    handles.append(Line2D([], [], color="black", linewidth=1.5, label=f"{OURS}, zero-wait memory"))
+    axes[0].legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
+    fig.suptitle(f"Table 3 on the STM32H743: published figures and simtiny's ({bench.date})", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+
+
+def write_outputs(bench: Bench, out: Path) -> list[Path]:
+    """table3.md, table3.json and table3.png into `out`, nothing else."""
+    md, js, png = (out / name for name in OUTPUTS)
+    try:
+        md.write_text(format_markdown(bench))
+        js.write_text(json.dumps(bench_json(bench), indent=2) + "\n")
+        plot(bench, png)
+    except OSError as exc:
+        raise InputError(f"cannot write into {out}: {exc.strerror}") from exc
+    return [md, js, png]

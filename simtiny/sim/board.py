@@ -1,0 +1,211 @@
+"""One simulated board for one run, engine-neutral: memory map checks, register models, Arm
+semihosting, the console, stack painting and the results every engine reports the same way.
+
+An engine only translates: it maps the platform's regions, routes peripheral-window accesses to
+`bus`, passes `bkpt 0xAB` to `semihosting`, names faults with simtiny.sim.faults, and calls
+`finish` with what its core counted.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from simtiny.elf.image import ElfImage, check_flash_image
+from simtiny.errors import InputError
+from simtiny.platform import Platform
+from simtiny.sim import faults, stack
+from simtiny.sim.peripherals import PeripheralBus
+from simtiny.sim.peripherals.cortexm import Dwt, SystemControlSpace
+from simtiny.sim.profile import symbol_name
+from simtiny.sim.result import Console, Fault, RunRequest, RunResult, StackUse, Timing
+from simtiny.sim.semihosting import Semihost
+from simtiny.sim.target import Memory
+
+SEMIHOSTING_BKPT = 0xBEAB  # bkpt 0xAB, Thumb encoding
+
+
+@dataclass
+class Reset:
+    """Where the core starts: the initial stack pointer and PC from the vector table, and the
+    lowest address of the painted stack."""
+
+    sp: int
+    pc: int
+    stack_limit: int
+
+
+@dataclass
+class Ending:
+    """How the engine's core stopped, in engine-neutral terms."""
+
+    pc: int
+    fault: Fault | None = None
+    budget_exhausted: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+class Board:
+    """The board around the core for one run of `request.elf`."""
+
+    def __init__(self, request: RunRequest, image: ElfImage, clock: Callable[[], int]) -> None:
+        self.request = request
+        self.platform: Platform = request.platform
+        self.image = image
+        check_flash_image(image, self.platform)
+        self.bus = PeripheralBus(self.platform, clock)
+        self.scs = self.bus.find(SystemControlSpace)
+        self.dwt = self.bus.find(Dwt)
+        self.semihosting_out = bytearray()
+        self.semihost = Semihost(cycles=clock, clock_hz=self.platform.clock_hz, on_output=self.semihosting_out.extend)
+
+    # ----- before the run ----------------------------------------------------------------------
+    def load_image(self) -> list[tuple[int, bytes]]:
+        """The ELF's loadable bytes, each checked to lie in the board's memory."""
+        out = []
+        for seg in self.image.segments:
+            if not seg.data:
+                continue
+            region = self.platform.region_at(seg.paddr)
+            if region is None or not region.contains(seg.paddr, len(seg.data)):
+                raise InputError(
+                    f"{self.request.elf}: a loadable segment at 0x{seg.paddr:08X} "
+                    f"({len(seg.data)} bytes) lies outside the memory of {self.platform.name}"
+                )
+            out.append((seg.paddr, seg.data))
+        return out
+
+    def reset(self, memory: Memory) -> Reset:
+        """Read the vector table, apply the host's writes, paint the stack (and all RAM when
+        asked): the state at the first instruction."""
+        for address, data in self.request.writes.items():
+            _write(memory, address, data)
+        boot = self.platform.boot_address
+        sp, pc = struct.unpack("<II", memory.read(boot, 8))
+        region = self.platform.region_at(pc & ~1)
+        if not pc & 1 or region is None or "x" not in region.access:
+            raise InputError(
+                f"{self.request.elf}: no vector table at 0x{boot:08X} (reset vector 0x{pc:08X} "
+                "is not a Thumb address in executable memory)"
+            )
+        sp_region = self.platform.region_at(sp - 4)
+        if sp_region is None or "w" not in sp_region.access:
+            raise InputError(f"{self.request.elf}: initial stack pointer 0x{sp:08X} is not in writable RAM")
+        if self.request.paint_ram:
+            stack.paint_ram(memory, self.platform)
+            for address, data in self.request.writes.items():
+                _write(memory, address, data)
+        limit = stack.stack_limit(self.image, self.platform, sp)
+        stack.paint_stack(memory, limit, sp)
+        return Reset(sp, pc, limit)
+
+    # ----- during the run ----------------------------------------------------------------------
+    def semihosting(self, op: int, arg: int, memory: Memory) -> int:
+        """One semihosting call (r0 = op, r1 = arg): the value for r0. `exited` says if it ended the run."""
+        return self.semihost.handle(op, arg, memory)
+
+    @property
+    def exited(self) -> bool:
+        return self.semihost.exited
+
+    def fault(self, kind: str, pc: int, address: int | None = None, detail: str = "") -> Fault:
+        return Fault(kind, pc, self.symbol(pc), address, detail)
+
+    def memory_fault(self, access: str, reason: str, pc: int, address: int, size: int, lr: int | None) -> Fault:
+        """A load, store or fetch the memory map refuses, described with the region it hit."""
+        text = faults.MEMORY.get((access, reason), f"memory fault ({access}, {reason})")
+        region = self.platform.region_at(address)
+        detail = f"{size}-byte access"
+        if region is not None:
+            detail += f" to {region.name} ({region.access})"
+        if access == "fetch" and lr is not None:
+            detail += "; " + self.where("LR", lr)
+        return self.fault(text, pc, address, detail)
+
+    def where(self, label: str, address: int) -> str:
+        name = self.symbol(address & ~1)
+        return f"{label} 0x{address:08X}" + (f" in {name}" if name else "")
+
+    def symbol(self, address: int) -> str | None:
+        return symbol_name(self.image, address)
+
+    # ----- after the run -----------------------------------------------------------------------
+    def finish(
+        self,
+        engine: str,
+        memory: Memory,
+        reset: Reset,
+        ending: Ending,
+        instructions: int,
+        cycles: int | None,
+        seconds: float,
+        timing: Timing | None = None,
+    ) -> RunResult:
+        """The engine-neutral result: status, console, stack, memory read back, warnings."""
+        fault = ending.fault
+        status = "stopped"
+        if self.exited:
+            status, fault = "exit", None
+        elif ending.budget_exhausted:
+            status = "budget"
+        elif fault is not None:
+            status = "fault"
+        elif self.scs is not None and self.scs.reset_requested:
+            status, fault = "fault", self.fault(faults.RESET_REQUEST, ending.pc)
+        used = stack.stack_use(memory, reset.sp, reset.stack_limit)
+        result = RunResult(
+            engine=engine,
+            status=status,
+            exit_code=self.semihost.exit_status,
+            console=self.console(),
+            instructions=instructions,
+            cycles=cycles,
+            clock_hz=self.platform.clock_hz,
+            stack=used,
+            fault=fault,
+            stop_pc=ending.pc,
+            stop_symbol=self.symbol(ending.pc),
+            memory=self._reads(memory),
+            warnings=[*ending.warnings, *self._warnings(used, reset.sp)],
+            host_seconds=seconds,
+            timing=timing,
+            touched=stack.touched_ram(memory, self.platform) if self.request.paint_ram else {},
+        )
+        if timing is not None and self.dwt is not None:
+            timing.counter_reads = list(self.dwt.reads)
+        return result
+
+    def console(self) -> Console:
+        uart = self.bus.consoles.get(self.platform.console.lower())
+        return Console(_text(bytes(uart.sent)) if uart else "", _text(bytes(self.semihosting_out)))
+
+    def _reads(self, memory: Memory) -> dict[str, bytes]:
+        out = {}
+        for read in self.request.reads:
+            try:
+                out[read.name] = memory.read(read.address, read.size)
+            except Exception as exc:  # the engine's own error type: any failure is the caller's range
+                raise InputError(f"cannot read '{read.name}' at 0x{read.address:08X}: {exc}") from exc
+        return out
+
+    def _warnings(self, used: StackUse, sp: int) -> list[str]:
+        out = []
+        if self.bus.unmodelled:
+            out.append("registers with no model read as zero: " + self.bus.unmodelled.summary())
+        for op, n in sorted(self.semihost.unsupported.items()):
+            out.append(f"unsupported semihosting operation 0x{op:02X} called {n}x")
+        if used.overflowed:
+            out.append(f"the stack used all {used.size} bytes painted below 0x{sp:08X}: it may have overflowed")
+        return out
+
+
+def _write(memory: Memory, address: int, data: bytes) -> None:
+    try:
+        memory.write(address, bytes(data))
+    except Exception as exc:  # the engine's own error type
+        raise InputError(f"cannot write {len(data)} bytes at 0x{address:08X}: {exc}") from exc
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")

@@ -1,0 +1,175 @@
+"""What an engine is asked to run and what every engine gives back: plain dataclasses.
+
+`RunResult` holds what any engine can fill (how the run ended, the console, memory read back,
+instructions, cycles, the fault, the stack); what only a cycle model knows sits in `Timing`,
+and what only one engine knows in `extras`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simtiny.platform import Platform
+
+DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000  # about 4 s of a 480 MHz core at one instruction/cycle
+STATUSES = ("exit", "fault", "budget", "stopped")
+
+
+@dataclass(frozen=True)
+class MemoryRead:
+    """A range to read back after the run (for example an output tensor)."""
+
+    name: str
+    address: int
+    size: int
+
+
+@dataclass
+class RunRequest:
+    """One run of one ELF on one platform."""
+
+    elf: Path
+    platform: Platform
+    max_instructions: int = DEFAULT_MAX_INSTRUCTIONS
+    writes: dict[int, bytes] = field(default_factory=dict)  # poked after loading, before reset
+    reads: list[MemoryRead] = field(default_factory=list)
+    profile: bool = False  # per-function instructions and cycles from the block counts
+    memory_model: bool = True  # caches and wait states (about 5x slower); False: ideal memory
+    paint_ram: bool = False  # fill every writable region with the paint byte, report what was written
+    timing: str | None = None  # timing model by name; None: the one the platform's CPU names
+    options: dict[str, Any] = field(default_factory=dict)  # engine-specific (see the engine's docs)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Why and where a run ended abnormally."""
+
+    kind: str  # e.g. "unmapped read", "write to read-only memory", "undefined instruction"
+    pc: int
+    symbol: str | None
+    address: int | None = None  # the data address, for memory faults
+    detail: str = ""
+
+    def describe(self) -> str:
+        where = f"PC 0x{self.pc:08X}"
+        if self.symbol:
+            where += f" in {self.symbol}"
+        text = self.kind
+        if self.address is not None:
+            text += f" at 0x{self.address:08X}"
+        text += f" ({where})"
+        if self.detail:
+            text += f": {self.detail}"
+        return text
+
+
+@dataclass(frozen=True)
+class StackUse:
+    """Stack high-water mark measured by painting the stack before the run."""
+
+    initial_sp: int
+    limit: int  # lowest address of the painted stack area
+    used: int  # bytes below the initial SP that the run wrote
+
+    @property
+    def size(self) -> int:
+        return self.initial_sp - self.limit
+
+    @property
+    def overflowed(self) -> bool:
+        return self.used >= self.size
+
+
+@dataclass(frozen=True)
+class FunctionCycles:
+    """Flat-profile line: one function's share of the run."""
+
+    name: str
+    instructions: int
+    cycles: int
+
+
+@dataclass(frozen=True)
+class BlockCount:
+    """How often one straight run of code (a translated block) ran, and what one run of it costs."""
+
+    address: int
+    size: int
+    instructions: int
+    cycles: int  # one execution, static price
+    count: int
+    extra_cycles: int = 0  # dynamic cycles charged to it (mispredicted branches)
+
+    @property
+    def total_cycles(self) -> int:
+        return self.count * self.cycles + self.extra_cycles
+
+
+@dataclass(frozen=True)
+class Console:
+    """What the firmware printed: on the board's console UART and through semihosting."""
+
+    uart: str = ""
+    semihosting: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.uart + self.semihosting
+
+
+@dataclass
+class Timing:
+    """What a cycle model adds to a run: the memory system's share and its counters."""
+
+    model: str  # the timing model's name ("cortex-m7", "1-cpi")
+    memory_model: bool  # caches and wait states priced (False: zero-wait memory)
+    memory_cycles: int = 0  # part of the run's cycles spent waiting on memory
+    mispredicts: int = 0
+    icache: tuple[int, int] | None = None  # (hits, misses)
+    dcache: tuple[int, int] | None = None
+    # (cycles, memory cycles) at each read of the cycle counter, in order (DWT CYCCNT)
+    counter_reads: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced."""
+
+    engine: str
+    status: str  # one of STATUSES
+    exit_code: int | None
+    console: Console
+    instructions: int
+    cycles: int | None  # None: the engine has no cycle model
+    clock_hz: int
+    stack: StackUse | None
+    fault: Fault | None = None
+    stop_pc: int | None = None
+    stop_symbol: str | None = None
+    memory: dict[str, bytes] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    host_seconds: float = 0.0
+    timing: Timing | None = None
+    profile: list[FunctionCycles] = field(default_factory=list)
+    blocks: list[BlockCount] = field(default_factory=list)  # executed blocks, with profile
+    touched: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> lowest, highest written
+    extras: dict[str, Any] = field(default_factory=dict)  # engine-specific figures
+
+    @property
+    def memory_cycles(self) -> int:
+        return self.timing.memory_cycles if self.timing else 0
+
+    @property
+    def ideal_cycles(self) -> int | None:
+        """Cycles with zero-wait memory: the pipeline and branch model alone."""
+        return None if self.cycles is None else self.cycles - self.memory_cycles
+
+    @property
+    def milliseconds(self) -> float | None:
+        return None if self.cycles is None else self.cycles * 1000.0 / self.clock_hz
+
+    @property
+    def instructions_per_second(self) -> float:
+        return self.instructions / self.host_seconds if self.host_seconds else 0.0

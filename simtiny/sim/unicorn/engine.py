@@ -1,0 +1,351 @@
+"""The `unicorn` engine: Unicorn's Cortex-M core (QEMU's, from PyPI) driving simtiny's board.
+
+What is Unicorn's alone lives here: mapping the platform's regions with their rights, routing
+the peripheral windows and `bkpt 0xAB` to the board services (simtiny.sim.board), translating
+QEMU's exception numbers and Unicorn's memory errors into simtiny's fault words, executing the
+double-precision FPU instructions Unicorn's M7 lacks (vfp_double.py), and the C block counter
+(native.py) that counts instructions and hosts the timing model.
+
+Engine options (`RunRequest.options`): `count_check=True` also counts every instruction with a
+per-instruction hook (slow) and reports it as `extras["exact_instructions"]`.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from dataclasses import dataclass, field
+
+import unicorn
+from unicorn import arm_const as arm
+from unicorn import unicorn_const as ucc
+
+from simtiny.elf.image import load_elf
+from simtiny.errors import InputError, SimtinyError
+from simtiny.sim import faults, thumb
+from simtiny.sim.board import SEMIHOSTING_BKPT, Board, Ending
+from simtiny.sim.profile import flat_profile
+from simtiny.sim.result import Fault, RunRequest, RunResult, Timing
+from simtiny.sim.target import Memory
+from simtiny.sim.timing import CycleModel, get_cycle_model
+from simtiny.sim.unicorn import vfp_double
+from simtiny.sim.unicorn.native import (
+    STOP_BUDGET,
+    STOP_MEMORY,
+    STOP_PRICING,
+    BlockCounter,
+    MemoryRegionTiming,
+)
+
+# Unicorn's CPU models for the CPUs simtiny describes (cpus/<name>.toml).
+CPU_MODELS = {"cortex-m7": arm.UC_CPU_ARM_CORTEX_M7}
+
+# QEMU exception numbers as Unicorn passes them to interrupt hooks (target/arm/cpu.h).
+EXCP_UDEF, EXCP_SWI, EXCP_PREFETCH_ABORT, EXCP_DATA_ABORT = 1, 2, 3, 4
+EXCP_BKPT, EXCP_EXCEPTION_EXIT = 7, 8
+EXCP_NOCP, EXCP_INVSTATE, EXCP_STKOF, EXCP_LAZYFP, EXCP_LSERR, EXCP_UNALIGNED = 17, 18, 19, 20, 21, 22
+EXCP_HLT, EXCP_YIELD = 0x10001, 0x10004
+
+EXCEPTIONS = {
+    EXCP_UDEF: faults.UNDEFINED_INSTRUCTION,
+    EXCP_SWI: faults.SUPERVISOR_CALL,
+    EXCP_PREFETCH_ABORT: faults.FETCH_BUS_FAULT,
+    EXCP_DATA_ABORT: faults.DATA_BUS_FAULT,
+    EXCP_EXCEPTION_EXIT: faults.EXCEPTION_RETURN,
+    EXCP_NOCP: faults.COPROCESSOR_DISABLED,
+    EXCP_INVSTATE: faults.INVALID_STATE,
+    EXCP_STKOF: faults.STACK_OVERFLOW,
+    EXCP_LAZYFP: faults.LAZY_FP,
+    EXCP_LSERR: faults.LAZY_STATE,
+    EXCP_UNALIGNED: faults.UNALIGNED,
+    EXCP_HLT: faults.WAIT_FOR_INTERRUPT,
+    EXCP_YIELD: faults.WAIT_FOR_EVENT,
+}
+
+MEMORY_ERRORS = {
+    ucc.UC_MEM_READ_UNMAPPED: ("read", "unmapped"),
+    ucc.UC_MEM_WRITE_UNMAPPED: ("write", "unmapped"),
+    ucc.UC_MEM_FETCH_UNMAPPED: ("fetch", "unmapped"),
+    ucc.UC_MEM_WRITE_PROT: ("write", "protected"),
+    ucc.UC_MEM_READ_PROT: ("read", "protected"),
+    ucc.UC_MEM_FETCH_PROT: ("fetch", "protected"),
+}
+
+UNTIL = 0xFFFFFFFF  # never a Thumb PC: run until something stops the engine
+
+
+def _perms(access: str) -> int:
+    perms = 0
+    if "r" in access:
+        perms |= ucc.UC_PROT_READ
+    if "w" in access:
+        perms |= ucc.UC_PROT_WRITE
+    if "x" in access:
+        perms |= ucc.UC_PROT_EXEC
+    return perms
+
+
+@dataclass
+class _Outcome:
+    """What ended the run, filled in by the hooks."""
+
+    fault: Fault | None = None
+    mem_access: tuple[int, int, int] | None = None  # (unicorn access type, address, size)
+    warnings: list[str] = field(default_factory=list)
+
+
+class UnicornEngine:
+    """Run ELFs on Unicorn's Cortex-M7 inside simtiny's board model."""
+
+    name = "unicorn"
+    has_cycle_model = True
+
+    def run(self, request: RunRequest) -> RunResult:
+        machine = _Machine(request)
+        try:
+            return machine.run()
+        finally:
+            machine.close()
+
+
+class _Machine:
+    """One Unicorn instance for one run."""
+
+    def __init__(self, request: RunRequest) -> None:
+        self.request = request
+        self.platform = request.platform
+        cpu = self.platform.cpu
+        if cpu.name not in CPU_MODELS:
+            raise InputError(f"the unicorn engine has no model of CPU '{cpu.name}' (it has: {', '.join(CPU_MODELS)})")
+        image = load_elf(request.elf)
+        self.cycle_model: CycleModel = get_cycle_model(request.timing or cpu.timing_model)
+        self.uc = unicorn.Uc(ucc.UC_ARCH_ARM, ucc.UC_MODE_THUMB | ucc.UC_MODE_MCLASS)
+        self.uc.ctl_set_cpu_model(CPU_MODELS[cpu.name])
+        self.outcome = _Outcome()
+        self.counter = BlockCounter(self.uc, self._price, self.cycle_model.mispredict_penalty)
+        self.board = Board(request, image, lambda: self.counter.cycles)
+        self.memory = Memory(read=lambda a, n: bytes(self.uc.mem_read(a, n)), write=self.uc.mem_write)
+        self.trace: list[int] = []
+        self._map_memory()
+        for address, data in self.board.load_image():
+            self.uc.mem_write(address, data)
+        self._install_hooks()
+        if request.memory_model:
+            self._enable_memory_model()
+
+    # ----- set-up -------------------------------------------------------------------------
+    def _map_memory(self) -> None:
+        bus = self.board.bus
+        for region in self.platform.regions:
+            self.uc.mem_map(region.base, region.size, _perms(region.access))
+        for window in self.platform.windows:
+            self.uc.mmio_map(
+                window.base,
+                window.size,
+                lambda uc, off, size, ud, base=window.base: bus.read(base + off, size),
+                None,
+                lambda uc, off, size, value, ud, base=window.base: bus.write(base + off, size, value),
+                None,
+            )
+
+    def _install_hooks(self) -> None:
+        self.uc.hook_add(ucc.UC_HOOK_INTR, self._on_exception)
+        self.uc.hook_add(ucc.UC_HOOK_INSN_INVALID, self._on_invalid)
+        self.uc.hook_add(ucc.UC_HOOK_MEM_INVALID, self._on_bad_access)
+        if self.request.options.get("count_check"):
+            self.uc.hook_add(ucc.UC_HOOK_CODE, self._on_step)
+
+    def _enable_memory_model(self) -> None:
+        """Caches and wait states from platform.toml; the firmware turns the caches on (CCR)."""
+        regions = []
+        for r in self.platform.regions:
+            timing = self.platform.memory_timing.get(r.kind)
+            if timing is not None:
+                regions.append(MemoryRegionTiming(r.base, r.end, True, timing.line_fill, timing.uncached))
+        c = self.platform.caches
+        isets = c.icache_bytes // (c.line_bytes * c.icache_ways)
+        dsets = c.dcache_bytes // (c.line_bytes * c.dcache_ways)
+        self.counter.enable_memory_model(regions, (isets, c.icache_ways), (dsets, c.dcache_ways))
+        if self.board.scs is not None:
+            self.board.scs.on_ccr = self.counter.set_caches_enabled
+        if self.board.dwt is not None:
+            self.board.dwt.memory_clock = lambda: self.counter.memory_cycles
+
+    # ----- hooks ----------------------------------------------------------------------------
+    def _price(self, address: int, size: int) -> tuple[int, int, int, int]:
+        code = bytes(self.uc.mem_read(address, size))
+        c = self.cycle_model.cost(code, address)
+        return c.instructions, c.cycles, c.branch, c.target
+
+    def _on_step(self, uc, address, size, ud) -> None:
+        self.trace.append(address)
+
+    def _exact_count(self) -> int:
+        """Instructions retired according to the per-instruction trace.
+
+        QEMU does not call the per-instruction hook for an IT-block instruction whose condition
+        fails, but the core retires it (as a NOP), so those are added back: after each IT in
+        the trace, the instructions of its block that the trace skips.
+        """
+        total = len(self.trace)
+        for i, address in enumerate(self.trace):
+            hw = struct.unpack("<H", self.uc.mem_read(address, 2))[0]
+            if hw & 0xFF00 != 0xBF00 or hw & 0xF == 0:
+                continue
+            mask = hw & 0xF
+            length = 4 - ((mask & -mask).bit_length() - 1)
+            code = bytes(self.uc.mem_read(address + 2, 16))
+            block = thumb.boundaries(code, address + 2)[:length]
+            seen = set(self.trace[i + 1 : i + 1 + length])
+            total += sum(1 for a in block if a not in seen)
+        return total
+
+    def _stop_with(self, fault: Fault) -> None:
+        if self.outcome.fault is None:
+            self.outcome.fault = fault
+        self.uc.emu_stop()
+
+    def _on_exception(self, uc, intno, ud) -> None:
+        pc = uc.reg_read(arm.UC_ARM_REG_PC) & ~1
+        if intno == EXCP_BKPT:
+            insn = struct.unpack("<H", uc.mem_read(pc, 2))[0]
+            if insn == SEMIHOSTING_BKPT:
+                self._semihosting(uc, pc)
+                return
+            self._stop_with(self.board.fault(faults.breakpoint_fault(insn & 0xFF), pc))
+            return
+        kind = EXCEPTIONS.get(intno, f"exception {intno}")
+        lr = uc.reg_read(arm.UC_ARM_REG_LR)
+        self._stop_with(self.board.fault(faults.hard_fault(kind), pc, detail=self.board.where("LR", lr)))
+
+    def _semihosting(self, uc: unicorn.Uc, pc: int) -> None:
+        op = uc.reg_read(arm.UC_ARM_REG_R0)
+        arg = uc.reg_read(arm.UC_ARM_REG_R1)
+        try:
+            result = self.board.semihosting(op, arg, self.memory)
+        except unicorn.UcError as exc:
+            self._stop_with(self.board.fault("bad semihosting argument", pc, arg, f"op 0x{op:02X}: {exc}"))
+            return
+        if self.board.exited:
+            uc.emu_stop()
+            return
+        uc.reg_write(arm.UC_ARM_REG_R0, result & 0xFFFFFFFF)
+        uc.reg_write(arm.UC_ARM_REG_PC, (pc + 2) | 1)
+
+    def _on_invalid(self, uc, ud) -> bool:
+        if self.platform.cpu.double_precision and vfp_double.handle_invalid_instruction(uc):
+            return True  # a double-precision FPU instruction, executed by simtiny
+        pc = uc.reg_read(arm.UC_ARM_REG_PC) & ~1
+        raw = bytes(uc.mem_read(pc, 4))
+        hw1 = raw[0] | raw[1] << 8
+        text = _disassemble(raw if thumb.is_wide(hw1) else raw[:2], pc)
+        self._stop_with(self.board.fault(faults.hard_fault(faults.UNDEFINED_INSTRUCTION), pc, detail=text))
+        return False
+
+    def _on_bad_access(self, uc, access, address, size, value, ud) -> bool:
+        self.outcome.mem_access = (access, address, size)
+        return False
+
+    # ----- running ---------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        reset = self.board.reset(self.memory)
+        self.uc.reg_write(arm.UC_ARM_REG_SP, reset.sp)
+        self.counter.set_budget(self.request.max_instructions)
+        start = time.perf_counter()
+        error: unicorn.UcError | None = None
+        try:
+            self.uc.emu_start(reset.pc | 1, UNTIL)
+        except unicorn.UcError as exc:
+            error = exc
+        seconds = time.perf_counter() - start
+        if self.counter.pricing_error is not None:
+            raise SimtinyError(f"cycle model failed: {self.counter.pricing_error}")
+        ending = self._ending(error)
+        result = self.board.finish(
+            UnicornEngine.name,
+            self.memory,
+            reset,
+            ending,
+            self.counter.instructions,
+            self.counter.cycles,
+            seconds,
+            self._timing(),
+        )
+        if self.request.profile:
+            result.blocks = [b for b in self.counter.blocks() if b.count]
+            result.profile = flat_profile(result.blocks, self.board.image)
+        if self.request.options.get("count_check"):
+            result.extras["exact_instructions"] = self._exact_count()
+        return result
+
+    def _ending(self, error: unicorn.UcError | None) -> Ending:
+        """How the core stopped; the counter takes back what the last block did not run."""
+        pc = self.uc.reg_read(arm.UC_ARM_REG_PC) & ~1
+        ending = Ending(pc, self.outcome.fault, warnings=list(self.outcome.warnings))
+        if self.board.exited:
+            self._retire_partial(pc, inclusive=True)
+        elif self.counter.stop_reason == STOP_BUDGET:
+            ending.budget_exhausted = True
+            self._retire_partial(pc, inclusive=False)
+        elif self.counter.stop_reason in (STOP_PRICING, STOP_MEMORY):
+            raise SimtinyError("the simulator ran out of memory for its block table")
+        elif ending.fault is not None or error is not None:
+            if ending.fault is None:
+                ending.fault = self._fault_from_error(error, pc)
+            self._retire_partial(ending.fault.pc, inclusive=False)
+        return ending
+
+    def _timing(self) -> Timing:
+        icache, dcache = self.counter.cache_stats()
+        on = self.request.memory_model
+        return Timing(
+            model=self.cycle_model.name,
+            memory_model=on,
+            memory_cycles=self.counter.memory_cycles,
+            mispredicts=self.counter.mispredicts,
+            icache=(icache.hits, icache.misses) if on else None,
+            dcache=(dcache.hits, dcache.misses) if on else None,
+        )
+
+    def _fault_from_error(self, error: unicorn.UcError | None, pc: int) -> Fault:
+        access = self.outcome.mem_access
+        if access is not None:
+            kind, address, size = access
+            what, why = MEMORY_ERRORS.get(kind, (f"access {kind}", "refused"))
+            lr = self.uc.reg_read(arm.UC_ARM_REG_LR) & ~1 if what == "fetch" else None
+            return self.board.memory_fault(what, why, pc, address, size, lr)
+        return self.board.fault(f"emulation error: {error}", pc)
+
+    def _retire_partial(self, pc: int, inclusive: bool) -> None:
+        """Take back the part of the last block that did not run (the run stopped inside it).
+
+        The counter adds a whole block when the block starts; a run that ends at a fault or at
+        the budget stops before the instruction at `pc`, one that exits stops after it.
+        """
+        last = self.counter.last_block()
+        if last is None or not last.address <= pc < last.address + last.size:
+            return
+        code = bytes(self.uc.mem_read(last.address, last.size))
+        starts = thumb.boundaries(code, last.address)
+        ran = sum(1 for a in starts if a < pc or (inclusive and a == pc))
+        if ran == len(starts):
+            return
+        if ran == 0:
+            self.counter.take_back(last.instructions, last.cycles, whole_block=True)
+            return
+        end = starts[ran] - last.address
+        cost = self.cycle_model.cost(code[:end], last.address)
+        self.counter.take_back(last.instructions - cost.instructions, last.cycles - cost.cycles, whole_block=False)
+
+    def close(self) -> None:
+        self.counter.close()
+
+
+def _disassemble(code: bytes, address: int) -> str:
+    import capstone
+
+    md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+    halfwords = " ".join(f"{code[i] | code[i + 1] << 8:04x}" for i in range(0, len(code) - 1, 2))
+    for insn in md.disasm(code, address):
+        return f"{halfwords} ({insn.mnemonic} {insn.op_str})".replace(" )", ")")
+    return f"{halfwords} (not a valid Thumb-2 instruction)"

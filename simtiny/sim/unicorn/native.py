@@ -1,0 +1,298 @@
+"""Build and load the C block counter (native/blockhook.c) and attach it to a Unicorn engine.
+
+The hook is compiled once per source version with the host C compiler (cc, gcc, clang, or
+zig's clang from the PyPI package) into simtiny's cache folder, then loaded with ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import unicorn
+from unicorn import unicorn_const as ucc
+from unicorn.unicorn_py3.unicorn import uclib
+
+from simtiny.cache import cache_dir
+from simtiny.hostcc import compile_shared
+from simtiny.sim.result import BlockCount
+
+SOURCE = Path(__file__).resolve().parent / "native" / "blockhook.c"
+
+STOP_NONE, STOP_BUDGET, STOP_PRICING, STOP_MEMORY = 0, 1, 2, 3
+
+PriceFn = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.c_uint64,
+    ctypes.c_uint32,
+    ctypes.POINTER(ctypes.c_uint32),
+    ctypes.POINTER(ctypes.c_uint64),
+    ctypes.POINTER(ctypes.c_uint32),
+    ctypes.POINTER(ctypes.c_uint64),
+)
+StopFn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+
+
+class BlockEntry(ctypes.Structure):
+    """Mirror of st_block."""
+
+    _fields_ = [
+        ("addr", ctypes.c_uint64),
+        ("size", ctypes.c_uint32),
+        ("ninsn", ctypes.c_uint32),
+        ("cycles", ctypes.c_uint64),
+        ("count", ctypes.c_uint64),
+        ("target", ctypes.c_uint64),
+        ("extra", ctypes.c_uint64),
+        ("branch", ctypes.c_uint32),
+        ("counter", ctypes.c_uint32),
+    ]
+
+
+class CacheState(ctypes.Structure):
+    """Mirror of st_cache."""
+
+    _fields_ = [
+        ("tags", ctypes.POINTER(ctypes.c_uint64)),
+        ("sets", ctypes.c_uint32),
+        ("ways", ctypes.c_uint32),
+        ("enabled", ctypes.c_uint32),
+        ("pad", ctypes.c_uint32),
+        ("hits", ctypes.c_uint64),
+        ("misses", ctypes.c_uint64),
+    ]
+
+
+class RegionTiming(ctypes.Structure):
+    """Mirror of st_region."""
+
+    _fields_ = [
+        ("base", ctypes.c_uint64),
+        ("end", ctypes.c_uint64),
+        ("cacheable", ctypes.c_uint32),
+        ("line_fill", ctypes.c_uint32),
+        ("uncached", ctypes.c_uint32),
+        ("pad", ctypes.c_uint32),
+    ]
+
+
+MAX_REGIONS = 16
+
+
+class CounterState(ctypes.Structure):
+    """Mirror of st_counter."""
+
+    _fields_ = [
+        ("table", ctypes.POINTER(BlockEntry)),
+        ("capacity", ctypes.c_uint64),
+        ("used", ctypes.c_uint64),
+        ("insns", ctypes.c_uint64),
+        ("cycles", ctypes.c_uint64),
+        ("budget", ctypes.c_uint64),
+        ("last", ctypes.c_int64),
+        ("stop_reason", ctypes.c_int32),
+        ("pad", ctypes.c_int32),
+        ("mispredict_penalty", ctypes.c_uint64),
+        ("mispredicts", ctypes.c_uint64),
+        ("memory_cycles", ctypes.c_uint64),
+        ("icache", CacheState),
+        ("dcache", CacheState),
+        ("regions", RegionTiming * MAX_REGIONS),
+        ("nregions", ctypes.c_uint32),
+        ("memory_model", ctypes.c_uint32),
+        ("last_region", ctypes.c_void_p),
+        ("price", ctypes.c_void_p),
+        ("stop", ctypes.c_void_p),
+    ]
+
+
+def library_path() -> Path:
+    """Return the compiled hook library, building it on first use."""
+    source = SOURCE.read_bytes()
+    digest = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
+    target = cache_dir() / "native" / f"blockhook-{digest}.so"
+    if not target.is_file():
+        compile_shared([SOURCE], target, what="native block counter")
+    return target
+
+
+def _load() -> ctypes.CDLL:
+    lib = ctypes.CDLL(str(library_path()))
+    lib.st_counter_new.restype = ctypes.POINTER(CounterState)
+    lib.st_counter_new.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p]
+    lib.st_counter_free.restype = None
+    lib.st_counter_free.argtypes = [ctypes.POINTER(CounterState)]
+    lib.st_counter_configure_caches.restype = ctypes.c_int
+    lib.st_counter_configure_caches.argtypes = [ctypes.POINTER(CounterState)] + [ctypes.c_uint32] * 4
+    return lib
+
+
+@dataclass(frozen=True)
+class MemoryRegionTiming:
+    """An address range and what an access to it costs (see st_region)."""
+
+    base: int
+    end: int
+    cacheable: bool
+    line_fill: int
+    uncached: int
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    hits: int
+    misses: int
+
+
+class BlockCounter:
+    """Counts blocks, instructions and cycles of a Unicorn run in C; prices new blocks in Python."""
+
+    def __init__(
+        self,
+        uc: unicorn.Uc,
+        price: Callable[[int, int], tuple[int, int, int, int]],
+        mispredict_penalty: int = 0,
+    ) -> None:
+        self._lib = _load()
+        self._price_py = price
+        self._error: BaseException | None = None
+        self._price_c = PriceFn(self._price_cb)
+        stop_addr = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+        self._state_ptr = self._lib.st_counter_new(
+            4096, ctypes.cast(self._price_c, ctypes.c_void_p), stop_addr
+        )
+        if not self._state_ptr:
+            raise MemoryError("block counter")
+        self.state = self._state_ptr.contents
+        self.state.mispredict_penalty = mispredict_penalty
+        self._hook = ctypes.c_size_t()
+        hook_fn = ctypes.cast(self._lib.st_block_hook, ctypes.c_void_p)
+        status = uclib.uc_hook_add(
+            uc._uch,
+            ctypes.byref(self._hook),
+            ucc.UC_HOOK_BLOCK,
+            hook_fn,
+            ctypes.cast(self._state_ptr, ctypes.c_void_p),
+            1,
+            0,
+        )
+        if status != ucc.UC_ERR_OK:
+            raise unicorn.UcError(status)
+        self._uc = uc
+
+    def _price_cb(self, address, size, ninsn_out, cycles_out, branch_out, target_out) -> int:
+        try:
+            ninsn, cycles, branch, target = self._price_py(int(address), int(size))
+            ninsn_out[0] = ninsn
+            cycles_out[0] = cycles
+            branch_out[0] = branch
+            target_out[0] = target
+            return 0
+        except BaseException as exc:  # reported after the run; never unwind through C
+            self._error = exc
+            return 1
+
+    @property
+    def pricing_error(self) -> BaseException | None:
+        return self._error
+
+    @property
+    def instructions(self) -> int:
+        return int(self.state.insns)
+
+    @property
+    def cycles(self) -> int:
+        return int(self.state.cycles)
+
+    def set_budget(self, instructions: int) -> None:
+        self.state.budget = max(0, int(instructions))
+
+    def enable_memory_model(
+        self,
+        regions: list[MemoryRegionTiming],
+        icache: tuple[int, int],
+        dcache: tuple[int, int],
+    ) -> None:
+        """Price instruction fetches (I-cache) and data reads (D-cache, a C memory hook).
+
+        icache/dcache are (sets, ways). Costs about a factor of five in simulation speed:
+        Unicorn takes its slow memory path for every access once a memory hook exists.
+        Only reads are observed: with a UC_HOOK_MEM_WRITE hook installed, Unicorn 2.1.4
+        mis-executes Thumb IT blocks whose conditional store is skipped (measured: a branch
+        after `itt cc; strcc; cmpcc` lands 8 bytes past its target; cf. unicorn issue #1911).
+        Stores drain through the Cortex-M7 write buffer, so leaving them unpriced is also the
+        smaller error of the two.
+        """
+        if len(regions) > MAX_REGIONS:
+            raise ValueError(f"at most {MAX_REGIONS} memory regions")
+        if self._lib.st_counter_configure_caches(self._state_ptr, *icache, *dcache) != 0:
+            raise MemoryError("cache model")
+        for i, r in enumerate(regions):
+            self.state.regions[i] = RegionTiming(r.base, r.end, int(r.cacheable), r.line_fill, r.uncached, 0)
+        self.state.nregions = len(regions)
+        self.state.memory_model = 1
+        self._mem_hook = ctypes.c_size_t()
+        status = uclib.uc_hook_add(
+            self._uc._uch,
+            ctypes.byref(self._mem_hook),
+            ucc.UC_HOOK_MEM_READ,
+            ctypes.cast(self._lib.st_mem_hook, ctypes.c_void_p),
+            ctypes.cast(self._state_ptr, ctypes.c_void_p),
+            1,
+            0,
+        )
+        if status != ucc.UC_ERR_OK:
+            raise unicorn.UcError(status)
+
+    def set_caches_enabled(self, icache: bool, dcache: bool) -> None:
+        self.state.icache.enabled = int(icache)
+        self.state.dcache.enabled = int(dcache)
+
+    @property
+    def memory_cycles(self) -> int:
+        return int(self.state.memory_cycles)
+
+    def cache_stats(self) -> tuple[CacheStats, CacheStats]:
+        i, d = self.state.icache, self.state.dcache
+        return CacheStats(int(i.hits), int(i.misses)), CacheStats(int(d.hits), int(d.misses))
+
+    @property
+    def mispredicts(self) -> int:
+        return int(self.state.mispredicts)
+
+    @property
+    def stop_reason(self) -> int:
+        return int(self.state.stop_reason)
+
+    def last_block(self) -> BlockCount | None:
+        if self.state.last < 0:
+            return None
+        return self._entry(self.state.table[self.state.last])
+
+    def take_back(self, instructions: int, cycles: int, whole_block: bool) -> None:
+        """Remove what the last block did not run (the run stopped inside or before it)."""
+        self.state.insns -= instructions
+        self.state.cycles -= cycles
+        if whole_block and self.state.last >= 0:
+            self.state.table[self.state.last].count -= 1
+
+    def blocks(self) -> list[BlockCount]:
+        table = self.state.table
+        return [self._entry(table[i]) for i in range(self.state.capacity) if table[i].addr != 0]
+
+    @staticmethod
+    def _entry(e: BlockEntry) -> BlockCount:
+        address = 0 if e.addr == 1 else int(e.addr)
+        return BlockCount(address, int(e.size), int(e.ninsn), int(e.cycles), int(e.count), int(e.extra))
+
+    def close(self) -> None:
+        if self._state_ptr:
+            uclib.uc_hook_del(self._uc._uch, self._hook)
+            if getattr(self, "_mem_hook", None) is not None:
+                uclib.uc_hook_del(self._uc._uch, self._mem_hook)
+            self._lib.st_counter_free(self._state_ptr)
+            self._state_ptr = None

@@ -1,0 +1,81 @@
+"""Run generated model code natively on the host: the kernels' fast path for tests and debugging.
+
+The same C (generated model + firmware/kernels) that goes into the firmware is compiled into a
+shared library; inputs are written into its arena, st_model_run() is called through ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simtiny.cache import cache_dir
+from simtiny.flow.codegen import GeneratedModel
+from simtiny.hostcc import compile_shared
+from simtiny.model import NUMPY_DTYPES, Graph
+from simtiny.resources import KERNELS_DIR, RUNTIME_DIR
+
+WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+
+
+def kernel_sources(names: list[str]) -> list[Path]:
+    return [KERNELS_DIR / f"{name}.c" for name in names]
+
+
+@dataclass
+class HostModel:
+    """A generated model loaded into this process."""
+
+    library: ctypes.CDLL
+    generated: GeneratedModel
+    graph: Graph
+
+    def run(self, inputs: list[np.ndarray], tensors: list[int] | None = None) -> list[np.ndarray]:
+        """Outputs for one set of inputs; with `tensors`, those tensors' values instead."""
+        arena = (ctypes.c_uint8 * self.generated.arena_size).in_dll(self.library, "st_arena")
+        base = ctypes.addressof(arena)
+        for io, value in zip(self.generated.inputs, inputs, strict=True):
+            data = np.ascontiguousarray(value).tobytes()
+            if len(data) != io.size:
+                raise ValueError(f"input {io.symbol}: {len(data)} bytes given, {io.size} expected")
+            ctypes.memmove(base + io.offset, data, len(data))
+        status = self.library.st_model_run()
+        if status != 0:
+            raise RuntimeError(f"st_model_run returned {status}")
+        wanted = tensors if tensors is not None else [io.tensor for io in self.generated.outputs]
+        return [self._read(base, t) for t in wanted]
+
+    def _read(self, base: int, index: int) -> np.ndarray:
+        t = self.graph.tensor(index)
+        if t.is_constant:
+            return t.data.copy()
+        raw = ctypes.string_at(base + self.generated.tensor_offsets[index], t.nbytes)
+        return np.frombuffer(raw, dtype=NUMPY_DTYPES[t.dtype]).reshape(t.shape).copy()
+
+
+def load_host_model(generated: GeneratedModel, graph: Graph) -> HostModel:
+    """Compile (cached by content) and load the generated model for the host."""
+    sources = [*kernel_sources(generated.kernels), RUNTIME_DIR / "st_host.c"]
+    h = hashlib.sha256(generated.source.encode())
+    for path in sources:
+        h.update(path.read_bytes())
+    for header in sorted(KERNELS_DIR.glob("*.h")) + sorted(RUNTIME_DIR.glob("*.h")):
+        h.update(header.read_bytes())
+    folder = cache_dir() / "host" / h.hexdigest()[:20]
+    library = folder / "model.so"
+    if not library.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "model.c").write_text(generated.source)
+        compile_shared(
+            [folder / "model.c", *sources],
+            library,
+            [*WARNINGS, f"-I{KERNELS_DIR}", f"-I{RUNTIME_DIR}"],
+            what="host model",
+        )
+    lib = ctypes.CDLL(str(library))
+    lib.st_model_run.restype = ctypes.c_int
+    return HostModel(lib, generated, graph)

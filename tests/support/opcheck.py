@@ -1,0 +1,168 @@
+"""Check one operator bit for bit: a single-op .tflite built in memory, LiteRT's reference kernels
+against simtiny's generated C compiled for the host.
+
+Used by tests/ops/*: each test describes tensors and one or more operators with
+support.tflite_writer's TensorSpec/OpSpec, and `check_model` runs several random inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from simtiny import lower
+from simtiny.flow.codegen import generate
+from simtiny.flow.plan import plan_memory
+from simtiny.model import NUMPY_DTYPES, Graph, Operator, load_model, parse_model
+from support.hostrun import load_host_model
+from support.tflite_writer import OpSpec, TensorSpec, build_model
+
+
+@dataclass
+class CaseResult:
+    samples: int
+    elements: int
+
+
+def reference_interpreter(model: bytes):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    interpreter.allocate_tensors()
+    return interpreter
+
+
+def random_input(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
+    dtype = np.dtype(NUMPY_DTYPES[spec.dtype])
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, size=spec.shape, endpoint=True, dtype=dtype)
+    return rng.standard_normal(spec.shape).astype(dtype) * 4
+
+
+def check_model(
+    tensors: list[TensorSpec],
+    op_specs: list[OpSpec],
+    inputs: list[int],
+    outputs: list[int],
+    rng: np.random.Generator,
+    samples: int = 8,
+    label: str = "",
+) -> CaseResult:
+    """Build, compare `samples` random inputs; raise AssertionError naming the first difference."""
+    model = build_model(tensors, op_specs, inputs, outputs)
+    graph = parse_model(model)
+    missing = lower.unsupported(graph)
+    assert not missing, f"{label}: unsupported {missing}"
+    host = load_host_model(generate(graph, plan_memory(graph)), graph)
+    interpreter = reference_interpreter(model)
+    in_details = interpreter.get_input_details()
+    out_details = interpreter.get_output_details()
+    elements = 0
+    for sample in range(samples):
+        values = [random_input(rng, tensors[i]) for i in inputs]
+        for detail, value in zip(in_details, values, strict=True):
+            interpreter.set_tensor(detail["index"], value)
+        interpreter.invoke()
+        want = [interpreter.get_tensor(d["index"]) for d in out_details]
+        got = host.run(values)
+        for k, (w, g) in enumerate(zip(want, got, strict=True)):
+            assert w.shape == g.shape, f"{label}: output {k} shape {g.shape}, LiteRT {w.shape}"
+            diff = np.flatnonzero(w.reshape(-1) != g.reshape(-1))
+            if diff.size:
+                i = int(diff[0])
+                raise AssertionError(
+                    f"{label}: sample {sample} output {k}: {diff.size} of {w.size} elements differ; "
+                    f"first at flat index {i}: simtiny {g.reshape(-1)[i]}, LiteRT {w.reshape(-1)[i]}"
+                )
+            elements += w.size
+    return CaseResult(samples, elements)
+
+
+def quantized(
+    name: str,
+    shape: tuple[int, ...],
+    rng: np.random.Generator,
+    dtype: str = "int8",
+    data: np.ndarray | None = None,
+    scale: float | None = None,
+    zero_point: int | None = None,
+) -> TensorSpec:
+    """An int8 activation or constant with random, plausible quantization parameters."""
+    if scale is None:
+        scale = float(np.float32(rng.uniform(0.002, 0.2)))
+    if zero_point is None:
+        zero_point = int(rng.integers(-128, 128)) if dtype == "int8" else 0
+    return TensorSpec(name, shape, dtype, scale=[scale], zero_point=[zero_point], data=data)
+
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
+
+
+@dataclass
+class Case:
+    """One operator with its tensors (indices local to the case) and a description for failures;
+    `inputs` are the case's model inputs, `outputs` its model outputs (default: the op's)."""
+
+    label: str
+    tensors: list[TensorSpec]
+    op: OpSpec
+    inputs: list[int] = field(default_factory=lambda: [0])
+    outputs: list[int] = field(default_factory=list)
+
+
+def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], list[int], str]:
+    """Independent cases as one model (fewer libraries to compile): each keeps its own inputs
+    and outputs; an omitted optional input (-1) stays omitted."""
+    tensors: list[TensorSpec] = []
+    op_specs: list[OpSpec] = []
+    inputs: list[int] = []
+    outputs: list[int] = []
+    labels: list[str] = []
+    for case in cases:
+        base = len(tensors)
+        tensors += case.tensors
+        shifted = [i + base if i >= 0 else i for i in case.op.inputs]
+        op_specs.append(
+            OpSpec(case.op.opcode, shifted, [i + base for i in case.op.outputs], case.op.options, case.op.version)
+        )
+        inputs += [i + base for i in case.inputs]
+        outputs += [i + base for i in case.outputs or case.op.outputs]
+        labels.append(f"output {len(labels)}: {case.label}")
+    return tensors, op_specs, inputs, outputs, "; ".join(labels)
+
+
+def run_packed(cases: list[Case], seed: int, samples: int) -> int:
+    """Check all cases as one model on `samples` random inputs; returns the elements compared."""
+    tensors, op_specs, inputs, outputs, label = pack(cases)
+    return check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label).elements
+
+
+def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:
+    """A real model's tensor as a TensorSpec (an out-of-range quantized_dimension, as in
+    person_detect's biases, written as 0 so desktop LiteRT loads it)."""
+    t = graph.tensor(index)
+    q = t.quant
+    axis = q.axis if q is not None else 0
+    if q is not None and not 0 <= axis < max(len(t.shape), 1):
+        axis = 0
+    return TensorSpec(
+        name,
+        t.shape,
+        t.dtype,
+        scale=list(q.scale) if q else None,
+        zero_point=list(q.zero_point) if q else None,
+        quantized_dimension=axis,
+        data=t.data,
+    )
+
+
+def real_model_ops(names: tuple[str, ...], opcodes: tuple[str, ...]) -> list[tuple[str, Graph, Operator]]:
+    """Every operator of the given kinds in tests/data/models/<name>.tflite, with its graph."""
+    found = []
+    for name in names:
+        graph = load_model(MODELS_DIR / f"{name}.tflite")
+        found += [(name, graph, op) for op in graph.operators if op.opcode in opcodes]
+    return found
