@@ -20,6 +20,7 @@ from simtiny.errors import PlatformError
 from simtiny.resources import CPUS_DIR, PLATFORMS_DIR
 
 BOARD_FILE = "platform.toml"
+CPU_FILE = "cpu.toml"
 # Keys whose values are paths, resolved against the folder of the file that sets them.
 PATH_KEYS = ("linker_script", "startup")
 PATH_LIST_KEYS = ("hal", "include")
@@ -97,7 +98,9 @@ class Cpu:
     double_precision: bool  # FPv5-D16 executes double-precision instructions; FPv5-SP-D16 faults
     gcc_flags: tuple[str, ...]
     zig_flags: tuple[str, ...]
-    id_registers: dict[str, int] = field(default_factory=dict)  # CPUID, MVFR0..2
+    id_registers: dict[str, int] = field(default_factory=dict)  # CPUID, CLIDR, CTR, MVFR0..2
+    startup: Path | None = None  # the core's start-up code (vector table, reset handler)
+    hal_sources: tuple[Path, ...] = ()  # the core's part of the HAL (caches, cycle counter, semihosting)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class Platform:
     startup: Path
     hal_sources: tuple[Path, ...]
     include_dirs: tuple[Path, ...]
+    defines: tuple[str, ...]  # for every source built for the board (SIMTINY_IRQ_LINES=150)
     flash_budget: int
     sram_budget: int
     regions: tuple[Region, ...]
@@ -123,6 +127,7 @@ class Platform:
     caches: Caches = field(default_factory=Caches)
     memory_timing: dict[str, MemoryTiming] = field(default_factory=dict)
     files: tuple[Path, ...] = ()  # the TOML files this description was read from, board first
+    real_regions: tuple[Region, ...] = ()  # before lifted() grew them (empty: `regions` are real)
 
     @property
     def gcc_cpu_flags(self) -> tuple[str, ...]:
@@ -140,11 +145,11 @@ class Platform:
             flash_budget=self.flash_budget if flash is None else flash,
         )
 
-    def link_regions(self) -> list[tuple[str, str, int, int]]:
+    def link_regions(self, real: bool = False) -> list[tuple[str, str, int, int]]:
         """(name, access, origin, length) of the linker's MEMORY regions: regions that share a
         `link` name and follow each other form one (a board whose SRAMs are contiguous)."""
         out: list[tuple[str, str, int, int]] = []
-        for r in self.regions:
+        for r in self.real_regions or self.regions if real else self.regions:
             if r.kind == "rom":
                 continue
             if out and out[-1][0] == r.link_name and out[-1][2] + out[-1][3] == r.base:
@@ -155,11 +160,14 @@ class Platform:
         return out
 
     def memory_script(self) -> str:
-        """The linker's MEMORY block for this board (included by its linker script)."""
+        """The linker's MEMORY block for this board (included by its linker script), and the end
+        of each region on the real board (`__simtiny_RAM_end`), which lifting does not move."""
         lines = ["MEMORY", "{"]
         for name, access, base, size in self.link_regions():
             lines.append(f"  {name:<9} ({access}) : ORIGIN = 0x{base:08X}, LENGTH = 0x{size:X}")
         lines.append("}")
+        real = self.link_regions(real=True)
+        lines += [f"__simtiny_{name}_end = 0x{base + size:08X};" for name, _, base, size in real]
         return "\n".join(lines) + "\n"
 
     def lifted(self, size: int = 64 * 1024 * 1024) -> Platform:
@@ -177,7 +185,7 @@ class Platform:
             for b in grown:
                 if a is not b and a.base < b.end and b.base < a.end:
                     raise PlatformError(f"cannot lift {self.name}: {a.name} would overlap {b.name}")
-        return replace(self, regions=tuple(grown))
+        return replace(self, regions=tuple(grown), real_regions=self.real_regions or self.regions)
 
     def region_at(self, address: int) -> Region | None:
         for region in self.regions:
@@ -302,12 +310,13 @@ def _merge_named(base: list[dict[str, Any]], over: list[dict[str, Any]], key: st
 def load_cpu(name: str, fpu: str | None, overrides: dict[str, Any] | None = None) -> tuple[Cpu, dict[str, Any]]:
     """The CPU description `cpus/<name>.toml` with the board's FPU choice; also its data, whose
     private peripherals and windows join the board's."""
-    path = CPUS_DIR / f"{name}.toml"
+    path = CPUS_DIR / name / CPU_FILE
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in CPUS_DIR.glob("*.toml"))) or "none"
+        known = ", ".join(sorted(p.parent.name for p in CPUS_DIR.glob(f"*/{CPU_FILE}"))) or "none"
         raise ValueError(f"unknown cpu '{name}' (known: {known})")
     data = tomllib.loads(path.read_text())
     core = data["cpu"]
+    _resolve_paths(core, path.parent)
     fpus = data.get("fpu", {})
     fpu_name = fpu or core["default_fpu"]
     if fpu_name not in fpus:
@@ -326,6 +335,8 @@ def load_cpu(name: str, fpu: str | None, overrides: dict[str, Any] | None = None
         gcc_flags=(*core["gcc"], *chosen["gcc"]),
         zig_flags=("-target", core["zig_target"], f"-mcpu={zig_cpu}"),
         id_registers=ids,
+        startup=core.get("startup"),
+        hal_sources=tuple(_c_sources(core.get("hal", []))),
     )
     return cpu, data
 
@@ -352,7 +363,9 @@ def _from_data(data: dict[str, Any], files: list[Path]) -> Platform:
     )
     _check_peripherals(peripherals, p["console"])
     directory = files[0].parent
-    hal = p.get("hal", [])
+    startup = p.get("startup") or cpu.startup
+    if startup is None:
+        raise ValueError(f"no start-up code: neither the board nor cpu {cpu.name} names one")
     return Platform(
         name=p["name"],
         description=p.get("description", ""),
@@ -362,9 +375,10 @@ def _from_data(data: dict[str, Any], files: list[Path]) -> Platform:
         console=p["console"],
         directory=directory,
         linker_script=p["linker_script"],
-        startup=p["startup"],
-        hal_sources=tuple(_c_sources(hal)),
+        startup=startup,
+        hal_sources=_hal(cpu.hal_sources, _c_sources(p.get("hal", []))),
         include_dirs=tuple(p.get("include", [])),
+        defines=(f"SIMTINY_IRQ_LINES={int(p['irq_lines'])}",),
         flash_budget=int(data["budgets"]["flash"]),
         sram_budget=int(data["budgets"]["sram"]),
         regions=regions,
@@ -377,6 +391,14 @@ def _from_data(data: dict[str, Any], files: list[Path]) -> Platform:
         },
         files=tuple(files),
     )
+
+
+def _hal(core: tuple[Path, ...], board: list[Path]) -> tuple[Path, ...]:
+    """The core's HAL files and the board's, in file-name order (the link order); a board file
+    replaces the core's file of the same name."""
+    by_name = {p.name: p for p in core}
+    by_name.update({p.name: p for p in board})
+    return tuple(by_name[name] for name in sorted(by_name))
 
 
 def _c_sources(entries: list[Path]) -> list[Path]:

@@ -178,7 +178,7 @@ def build(
         *toolchain.target_flags(platform),
         *COMMON_FLAGS,
         spec.optimize,
-        *[f"-D{d}" for d in spec.defines],
+        *[f"-D{d}" for d in (*platform.defines, *spec.defines)],
         *spec.extra_flags,
         *[f"-I{d}" for d in includes],
     ]

@@ -72,6 +72,7 @@ MEMORY_ERRORS = {
 }
 
 UNTIL = 0xFFFFFFFF  # never a Thumb PC: run until something stops the engine
+PAGE = 4096  # Unicorn maps memory in whole pages
 
 
 def _perms(access: str) -> int:
@@ -136,6 +137,12 @@ class _Machine:
     # ----- set-up -------------------------------------------------------------------------
     def _map_memory(self) -> None:
         bus = self.board.bus
+        for region in [*self.platform.regions, *self.platform.windows]:
+            if region.base % PAGE or region.size % PAGE:
+                raise InputError(
+                    f"{self.platform.name}: {region.name} (0x{region.base:08X}, {region.size:#x} bytes) is not "
+                    f"aligned to the unicorn engine's {PAGE // 1024} KB pages"
+                )
         for region in self.platform.regions:
             self.uc.mem_map(region.base, region.size, _perms(region.access))
         for window in self.platform.windows:

@@ -1,4 +1,5 @@
-/* STM32H743 start-up: vector table and reset handler for simtiny firmware.
+/* Cortex-M7 start-up for simtiny firmware: the vector table (16 core exceptions plus the part's
+ * SIMTINY_IRQ_LINES interrupt lines, from the board's platform.toml) and the reset handler.
  * Enables the FPU, copies .data, clears .bss, paints the stack (firmware contract), runs
  * main() and reports its return value through semihosting. */
 #include <stdint.h>
@@ -24,11 +25,13 @@ WEAK_HANDLER(SysTick_Handler);
 
 typedef void (*vector_t)(void);
 
-#define IRQ5 Default_Handler, Default_Handler, Default_Handler, Default_Handler, Default_Handler
-#define IRQ25 IRQ5, IRQ5, IRQ5, IRQ5, IRQ5
-#define IRQ150 IRQ25, IRQ25, IRQ25, IRQ25, IRQ25, IRQ25 /* STM32H743 interrupt lines */
+#ifndef SIMTINY_IRQ_LINES
+#error "SIMTINY_IRQ_LINES (the part's interrupt lines) comes from irq_lines in the board's platform.toml"
+#endif
 
-__attribute__((section(".isr_vector"), used)) const vector_t simtiny_vectors[16 + 150] = {
+/* Every interrupt line points at Default_Handler: a range designator (a GNU C extension that gcc
+ * and clang both accept) fills them, so one table serves every part. */
+__attribute__((section(".isr_vector"), used)) const vector_t simtiny_vectors[16 + SIMTINY_IRQ_LINES] = {
     (vector_t)(uintptr_t)&_estack,
     Reset_Handler,
     NMI_Handler,
@@ -42,7 +45,7 @@ __attribute__((section(".isr_vector"), used)) const vector_t simtiny_vectors[16 
     0,
     PendSV_Handler,
     SysTick_Handler,
-    IRQ150,
+    [16 ... 15 + SIMTINY_IRQ_LINES] = Default_Handler,
 };
 
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
