@@ -5,7 +5,7 @@ broadcast to all output channels, and each channel's multiplier is
 QuantizeMultiplier(double(input_scale) * double(filter_scale) / double(output_scale)).
 Padding and output size follow ComputePaddingHeightWidth (tflite/kernels/padding.h). Unlike
 FULLY_CONNECTED, the wheel's convolutions requantise with gemmlowp's double rounding (measured;
-see st_conv_requantize in firmware/kernels/conv2d_s8.h).
+see st_requantize_double in firmware/kernels/st_quant.h).
 
 Pointwise convolutions (1x1 filter, stride 1, one group) run a dedicated kernel (conv1x1_s8)
 with the input offset folded into the bias. Both operators can run in place, the output over

@@ -20,7 +20,7 @@ COPY_DTYPES = ("int8", "int16", "int32", "float32")
 RESIZE_DTYPES = ("int8", "int16", "float32")  # resize_nearest_neighbor.cc has no int32
 PAD_MAX_DIMS = 5  # reference_ops::PadKernelMaxDimensionCount()
 TRANSPOSE_MAX_DIMS = 8  # kTransposeMaxDimensions
-LOOP_MAX_DIMS = 8  # ST_TRANSPOSE_MAX_DIMS / ST_STRIDED_SLICE_MAX_DIMS
+LOOP_MAX_DIMS = 8  # ST_STRIDED_COPY_MAX_DIMS
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -213,6 +213,20 @@ class Pad:
         return KernelCall(call, ("pad_s8",), (decl,))
 
 
+def strided_copy(
+    op: Operator, ctx, what: str, shape: list[int], stride: list[int], start: int, itemsize: int
+) -> KernelCall:
+    """TRANSPOSE and STRIDED_SLICE alike: the output in order, gathered by per-loop input steps
+    (st_strided_copy_s8)."""
+    p = ctx.ident(f"op{op.index}_{what}")
+    decl = (
+        f"static const st_strided_copy_params {p} = {{{len(shape)}, {{{c_int_list(shape)}}}, "
+        f"{{{c_int_list(stride)}}}, {start}, {itemsize}}};"
+    )
+    call = f"st_strided_copy_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+    return KernelCall(call, ("strided_copy_s8",), (decl,))
+
+
 def transpose_perm(op: Operator, graph: Graph) -> list[int] | str:
     """The permutation, negative entries normalised, or the reason it is unusable."""
     rank = len(graph.tensor(op.inputs[0]).shape)
@@ -253,13 +267,7 @@ class Transpose:
         assert not isinstance(perm, str)
         in_stride = row_strides(src.shape)
         shape, stride = merge_loops([src.shape[a] for a in perm], [in_stride[a] for a in perm])
-        p = ctx.ident(f"op{op.index}_transpose")
-        decl = (
-            f"static const st_transpose_params {p} = {{{len(shape)}, {{{c_int_list(shape)}}}, "
-            f"{{{c_int_list(stride)}}}, {src.itemsize}}};"
-        )
-        call = f"st_transpose_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
-        return KernelCall(call, ("transpose_s8",), (decl,))
+        return strided_copy(op, ctx, "transpose", shape, stride, 0, src.itemsize)
 
 
 @dataclass
@@ -473,15 +481,8 @@ class StridedSlice:
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         plan = self._plan(op, graph)
         assert not isinstance(plan, str)
-        src = graph.tensor(op.inputs[0])
         shape, stride, start = slice_loops(plan)
-        p = ctx.ident(f"op{op.index}_strided_slice")
-        decl = (
-            f"static const st_strided_slice_params {p} = {{{len(shape)}, {{{c_int_list(shape)}}}, "
-            f"{{{c_int_list(stride)}}}, {start}, {src.itemsize}}};"
-        )
-        call = f"st_strided_slice_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
-        return KernelCall(call, ("strided_slice_s8",), (decl,))
+        return strided_copy(op, ctx, "strided_slice", shape, stride, start, graph.tensor(op.inputs[0]).itemsize)
 
 
 def nearest_sources(in_size: int, out_size: int, align_corners: bool, half_pixel: bool) -> list[int]:

@@ -1,24 +1,18 @@
 /* ADD/SUB int8: each input rescaled to twice the larger input scale (after a left shift of 20
  * bits of headroom), summed or subtracted, requantized to the output, offset and clamped.
  * Measured against ai-edge-litert 2.3.0: its ADD/SUB/MUL requantize with gemmlowp's two
- * roundings (doubling high multiply, then rounding right shift), not the single rounding of
- * st_mul_by_quantized_multiplier. */
+ * roundings (st_requantize_double), not the single rounding of FULLY_CONNECTED. */
 #include "add_s8.h"
 
 #include "st_quant.h"
 
-/* MultiplyByQuantizedMultiplierSmallerThanOneExp, double rounding; shift <= 0. */
-static inline int32_t scale_down(int32_t x, int32_t multiplier, int32_t shift) {
-    return st_rounding_divide_by_pot(st_sat_rounding_doubling_high_mul(x, multiplier), (int)-shift);
-}
-
 static inline int8_t add_one(const st_add_params *p, int8_t x1, int8_t x2) {
     const int32_t shifted1 = (p->input1_offset + x1) * (1 << p->left_shift);
     const int32_t shifted2 = (p->input2_offset + x2) * (1 << p->left_shift);
-    const int32_t scaled1 = scale_down(shifted1, p->input1_multiplier, p->input1_shift);
-    const int32_t scaled2 = scale_down(shifted2, p->input2_multiplier, p->input2_shift);
+    const int32_t scaled1 = st_requantize_double(shifted1, p->input1_multiplier, p->input1_shift);
+    const int32_t scaled2 = st_requantize_double(shifted2, p->input2_multiplier, p->input2_shift);
     const int32_t raw = p->subtract ? scaled1 - scaled2 : scaled1 + scaled2;
-    const int32_t out = scale_down(raw, p->output_multiplier, p->output_shift) + p->output_offset;
+    const int32_t out = st_requantize_double(raw, p->output_multiplier, p->output_shift) + p->output_offset;
     return (int8_t)st_clamp(out, p->act_min, p->act_max);
 }
 

@@ -1,34 +1,19 @@
 /* AVERAGE_POOL_2D int8: LiteRT reference_integer_ops::AveragePool. The window is clipped to
- * the image; the sum of its raw int8 values is divided by the number of values it covers,
- * rounding half away from zero, then clamped to the activation. */
+ * the image (st_window.h); the sum of its raw int8 values is divided by the number of values it
+ * covers, rounding half away from zero, then clamped to the activation. */
 #include "avg_pool_s8.h"
 
-void st_avg_pool_s8(const st_pool_params *p, const int8_t *input, int8_t *output) {
-    const int32_t depth = p->depth;
-    for (int32_t b = 0; b < p->batches; b++) {
-        const int8_t *image = input + b * p->input_h * p->input_w * depth;
-        for (int32_t oy = 0; oy < p->output_h; oy++) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy_start = y0 < 0 ? -y0 : 0;
-            const int32_t fy_end = p->filter_h < p->input_h - y0 ? p->filter_h : p->input_h - y0;
-            for (int32_t ox = 0; ox < p->output_w; ox++) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx_start = x0 < 0 ? -x0 : 0;
-                const int32_t fx_end = p->filter_w < p->input_w - x0 ? p->filter_w : p->input_w - x0;
-                const int32_t count = (fy_end - fy_start) * (fx_end - fx_start);
-                for (int32_t c = 0; c < depth; c++) {
-                    int32_t acc = 0;
-                    for (int32_t fy = fy_start; fy < fy_end; fy++) {
-                        const int8_t *row = image + ((y0 + fy) * p->input_w + x0 + fx_start) * depth + c;
-                        for (int32_t fx = 0; fx < fx_end - fx_start; fx++) acc += row[fx * depth];
-                    }
-                    /* C division truncates toward zero, as in the reference */
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    if (acc < p->act_min) acc = p->act_min;
-                    if (acc > p->act_max) acc = p->act_max;
-                    *output++ = (int8_t)acc;
-                }
-            }
-        }
+static inline int32_t window_average(const int8_t *corner, int32_t rows, int32_t cols, int32_t row_step,
+                                     int32_t depth) {
+    const int32_t count = rows * cols;
+    int32_t acc = 0;
+    for (int32_t fy = 0; fy < rows; fy++) {
+        for (int32_t fx = 0; fx < cols; fx++) acc += corner[fy * row_step + fx * depth];
     }
+    /* C division truncates toward zero, as in the reference */
+    return acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+}
+
+void st_avg_pool_s8(const st_pool_params *p, const int8_t *input, int8_t *output) {
+    st_pool_walk(p, input, output, window_average);
 }

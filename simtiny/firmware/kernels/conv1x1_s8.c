@@ -2,7 +2,7 @@
  * out[p][oc] = requant(bias[oc] + sum_c w[oc][c] * (x[p][c] + input_offset)). The input
  * offset's share is folded into the bias at code-generation time; sums wrap modulo 2^32 like
  * LiteRT's int32 accumulator, so the folding is exact. Requantisation is gemmlowp's double
- * rounding (st_conv_requantize).
+ * rounding (st_requantize_double).
  * In place, pixel p is copied to scratch before its outputs are written at p * output_c:
  * pixels go last to first when the output is wider than the input, first to last otherwise,
  * so a write never lands on a pixel not yet read.
@@ -10,7 +10,7 @@
  * pairs of int16 halves with SMLAD; the accumulators are the same sums modulo 2^32. */
 #include "conv1x1_s8.h"
 
-#include "conv2d_s8.h" /* st_conv_requantize */
+#include "st_quant.h"
 #include "st_dsp.h"
 
 /* The requantisation parameters in locals: the int8 output stores may alias anything, so
@@ -25,10 +25,7 @@ static inline uint32_t bias_of(const requant_params *r, int32_t oc) {
 }
 
 static inline int8_t requant(const requant_params *r, uint32_t acc, int32_t oc) {
-    int32_t mult, shift;
-    st_channel_requant(&r->ch, oc, &mult, &shift);
-    const int32_t v = st_conv_requantize((int32_t)acc, mult, shift) + r->output_offset;
-    return (int8_t)st_clamp(v, r->act_min, r->act_max);
+    return st_channel_output(&r->ch, oc, acc, r->output_offset, r->act_min, r->act_max);
 }
 
 #if defined(__ARM_FEATURE_DSP)

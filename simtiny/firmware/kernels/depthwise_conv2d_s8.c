@@ -2,10 +2,12 @@
  * oc = ic * depth_multiplier + m sees only input channel ic:
  * out = requant(bias[oc] + sum over in-image taps w[fy][fx][oc] * (x[iy][ix][ic] + input_offset)).
  * The sum wraps modulo 2^32 like LiteRT's int32 accumulator, without C's undefined behaviour;
- * requantisation is gemmlowp's double rounding (st_conv_requantize). */
+ * requantisation is gemmlowp's double rounding (st_requantize_double); padding taps are
+ * skipped (st_window.h). */
 #include "depthwise_conv2d_s8.h"
 
-#include "conv2d_s8.h" /* st_conv_tap_range, st_conv_requantize */
+#include "st_quant.h"
+#include "st_window.h"
 
 void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params *p, const int8_t *input,
                                                const int8_t *filter, int8_t *output) {
@@ -16,53 +18,39 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params 
     const int32_t step_x = p->dilation_w * ic_n;
     const int32_t step_y = p->dilation_h * in_row;
     const int32_t input_offset = p->input_offset;
-    int8_t *out = output;
-    for (int32_t b = 0; b < p->batches; b++) {
-        const int8_t *image = input + b * p->input_h * in_row;
-        for (int32_t oy = 0; oy < p->output_h; oy++) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            int32_t fy0, fy1;
-            st_conv_tap_range(iy0, p->dilation_h, p->filter_h, p->input_h, &fy0, &fy1);
-            for (int32_t ox = 0; ox < p->output_w; ox++) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                int32_t fx0, fx1;
-                st_conv_tap_range(ix0, p->dilation_w, p->filter_w, p->input_w, &fx0, &fx1);
-                /* First in-image tap of this window (none: no taps, bias only) */
-                const int8_t *window = image;
-                const int8_t *wwin = filter;
-                if (fy0 < fy1 && fx0 < fx1) {
-                    window += (iy0 + fy0 * p->dilation_h) * in_row + (ix0 + fx0 * p->dilation_w) * ic_n;
-                    wwin += fy0 * filter_row + fx0 * oc_n;
-                }
-                int32_t oc = 0;
-                for (int32_t ic = 0; ic < ic_n; ic++) {
-                    for (int32_t m = 0; m < p->depth_multiplier; m++, oc++) {
-                        uint32_t acc = 0;
-                        const int8_t *xrow = window + ic;
-                        const int8_t *wrow = wwin + oc;
-                        for (int32_t fy = fy0; fy < fy1; fy++) {
-                            const int8_t *x = xrow;
-                            const int8_t *w = wrow;
-                            for (int32_t fx = fx0; fx < fx1; fx++) {
-                                acc += (uint32_t)((int32_t)*w * ((int32_t)*x + input_offset));
-                                x += step_x;
-                                w += oc_n;
-                            }
-                            xrow += step_y;
-                            wrow += filter_row;
-                        }
-                        acc += (uint32_t)st_channel_bias(&p->channels, oc);
-                        int32_t mult, shift;
-                        st_channel_requant(&p->channels, oc, &mult, &shift);
-                        int32_t v = st_conv_requantize((int32_t)acc, mult, shift);
-                        v += p->output_offset;
-                        out[oc] = (int8_t)st_clamp(v, p->act_min, p->act_max);
+    const st_window_shape shape = {
+        p->batches,  p->input_h,  p->input_w,  ic_n,          p->output_h,   p->output_w, oc_n,    p->filter_h,
+        p->filter_w, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_h,    p->pad_w,
+    };
+    st_window_iter it;
+    if (!st_window_begin(&it, &shape, input, output)) return;
+    do {
+        const st_window *w = &it.w;
+        /* the window's first in-image tap (none: no taps, bias only), in input and filter */
+        const int8_t *window = it.image + st_window_origin(w, in_row, ic_n);
+        const int8_t *wwin = filter + (w->y0 < w->y1 && w->x0 < w->x1 ? w->y0 * filter_row + w->x0 * oc_n : 0);
+        int32_t oc = 0;
+        for (int32_t ic = 0; ic < ic_n; ic++) {
+            for (int32_t m = 0; m < p->depth_multiplier; m++, oc++) {
+                uint32_t acc = 0;
+                const int8_t *xrow = window + ic;
+                const int8_t *wrow = wwin + oc;
+                for (int32_t fy = w->y0; fy < w->y1; fy++) {
+                    const int8_t *x = xrow;
+                    const int8_t *wt = wrow;
+                    for (int32_t fx = w->x0; fx < w->x1; fx++) {
+                        acc += (uint32_t)((int32_t)*wt * ((int32_t)*x + input_offset));
+                        x += step_x;
+                        wt += oc_n;
                     }
+                    xrow += step_y;
+                    wrow += filter_row;
                 }
-                out += oc_n;
+                acc += (uint32_t)st_channel_bias(&p->channels, oc);
+                it.out[oc] = st_channel_output(&p->channels, oc, acc, p->output_offset, p->act_min, p->act_max);
             }
         }
-    }
+    } while (st_window_next(&it));
 }
 
 
@@ -77,21 +65,6 @@ static void interior_range(int32_t outputs, int32_t stride, int32_t pad, int32_t
     while (b > a && (b - 1) * stride - pad + (size - 1) * dilation >= limit) b--;
     *lo = a;
     *hi = b;
-}
-
-/* st_conv_tap_range, without loops when dilation is 1. */
-static inline void tap_range(int32_t origin, int32_t dilation, int32_t size, int32_t limit, int32_t *lo,
-                             int32_t *hi) {
-    if (dilation != 1) {
-        st_conv_tap_range(origin, dilation, size, limit, lo, hi);
-        return;
-    }
-    int32_t a = origin < 0 ? -origin : 0;
-    int32_t b = limit - origin;
-    if (a > size) a = size;
-    if (b > size) b = size;
-    *lo = a;
-    *hi = b > a ? b : a;
 }
 
 /* sum over the fh x fw window of taps[fy][fx] * x[fy * row_step + fx * dw]; inlined with a
@@ -115,7 +88,7 @@ static inline uint32_t window_dot(const int8_t *x, int32_t row_step, const int8_
 }
 
 static inline int8_t dw_output(uint32_t acc, int32_t mult, int32_t shift, const st_depthwise_conv2d_params *p) {
-    const int32_t v = st_conv_requantize((int32_t)acc, mult, shift) + p->output_offset;
+    const int32_t v = st_requantize_double((int32_t)acc, mult, shift) + p->output_offset;
     return (int8_t)st_clamp(v, p->act_min, p->act_max);
 }
 
@@ -167,7 +140,7 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d
             for (int32_t oy = 0; oy < oh; oy++) {
                 const int32_t iy0 = oy * sh - p->pad_h;
                 int32_t fy0, fy1;
-                tap_range(iy0, dh, fh, ih, &fy0, &fy1);
+                st_window_taps(iy0, dh, fh, ih, &fy0, &fy1);
                 const int interior_row = has_interior && oy >= y_lo && oy < y_hi;
                 for (int32_t ox = 0; ox < ow; ox++, out += ch) {
                     const int32_t ix0 = ox * sw - p->pad_w;
@@ -194,7 +167,7 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d
                         continue;
                     }
                     int32_t fx0, fx1;
-                    tap_range(ix0, dw, fw, iw, &fx0, &fx1);
+                    st_window_taps(ix0, dw, fw, iw, &fx0, &fx1);
                     uint32_t acc = b0;
                     for (int32_t fy = fy0; fy < fy1 && fx0 < fx1; fy++) { /* pipelined as window_dot */
                         const int8_t *x = scratch + (iy0 + fy * dh) * iw + ix0;

@@ -13,7 +13,7 @@
 __attribute__((noinline)) static int8_t fc_output(const st_fully_connected_params *p, uint32_t acc, int32_t o) {
     int32_t mult, shift;
     st_channel_requant(&p->channels, o, &mult, &shift);
-    const int32_t v = st_mul_by_quantized_multiplier((int32_t)(acc + (uint32_t)st_channel_bias(&p->channels, o)),
+    const int32_t v = st_requantize_single((int32_t)(acc + (uint32_t)st_channel_bias(&p->channels, o)),
                                                      mult, (int)shift);
     return (int8_t)st_clamp(v + p->output_offset, p->act_min, p->act_max);
 }

@@ -29,7 +29,7 @@ void st_mean_s8(const st_mean_params *p, const int8_t *input, int8_t *output) {
             sum += (uint32_t)(int32_t)input[base + offset];
             offset += step(p->inner_rank, p->inner_size, p->inner_stride, inner_index);
         }
-        const int32_t scaled = st_fp_mul_by_quantized_multiplier((int32_t)sum, p->multiplier,
+        const int32_t scaled = st_requantize_double((int32_t)sum, p->multiplier,
                                                                  (int)p->shift);
         const int32_t shifted = (int32_t)((uint32_t)scaled + (uint32_t)p->output_zero_point);
         output[o] = (int8_t)st_clamp(shifted, -128, 127);

@@ -1,6 +1,8 @@
 /* PAD: fill the output with the pad value, then copy each input row into place. */
 #include "pad_s8.h"
 
+#include "st_odometer.h"
+
 void st_pad_s8(const st_pad_params *p, const void *input, const void *pad_value, void *output) {
     const int32_t size = p->elem_size;
     const uint8_t *value = (const uint8_t *)pad_value;
@@ -16,17 +18,9 @@ void st_pad_s8(const st_pad_params *p, const void *input, const void *pad_value,
     }
     const int32_t row_bytes = p->in_shape[last] * size;
     int32_t at = p->origin; /* output element of the current input row's first element */
-    for (;;) {
+    do {
         uint8_t *dst = out + at * size;
         for (int32_t k = 0; k < row_bytes; k++) dst[k] = in[k];
         in += row_bytes;
-        int32_t d = last - 1;
-        for (; d >= 0; d--) { /* odometer over the input rows */
-            at += p->out_stride[d];
-            if (++index[d] < p->in_shape[d]) break;
-            at -= p->out_stride[d] * p->in_shape[d];
-            index[d] = 0;
-        }
-        if (d < 0) return;
-    }
+    } while (st_odometer_next(index, p->in_shape, p->out_stride, last, &at)); /* over the input rows */
 }

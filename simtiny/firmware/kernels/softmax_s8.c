@@ -11,7 +11,7 @@ enum { SCALED_DIFF_INTEGER_BITS = 5, ACCUMULATION_INTEGER_BITS = 12 };
 /* exp(beta * input_scale * diff) in Q0 for a difference diff <= 0. Called from two loops;
  * kept out of line, which halves the kernel's flash for a call costing a few percent of it. */
 __attribute__((noinline)) static int32_t exp_of_diff(const st_softmax_params *p, int32_t diff) {
-    const int32_t rescaled = st_fp_mul_by_quantized_multiplier(diff, p->input_multiplier,
+    const int32_t rescaled = st_requantize_double(diff, p->input_multiplier,
                                                                (int)p->input_left_shift);
     return st_fp_exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS);
 }

@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include "st_quant.h"
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "st_channel.h decodes little-endian parameter blobs"
 #endif
@@ -51,6 +53,16 @@ static inline void st_channel_requant(const st_channel_params *c, int32_t oc, in
     *multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
     *shift = c->shift_base + (int32_t)(word >> 30);
 #endif
+}
+
+/* Channel oc's int8 output from its accumulator (bias included): requantised with the
+ * convolutions' double rounding, offset by the output zero point, clamped to the activation. */
+static inline int8_t st_channel_output(const st_channel_params *c, int32_t oc, uint32_t acc, int32_t output_offset,
+                                       int32_t act_min, int32_t act_max) {
+    int32_t mult, shift;
+    st_channel_requant(c, oc, &mult, &shift);
+    const int32_t v = st_requantize_double((int32_t)acc, mult, shift) + output_offset;
+    return (int8_t)st_clamp(v, act_min, act_max);
 }
 
 /* A kernel's exported name in this build: name, or name_shifts for the shifts-apart twin. */

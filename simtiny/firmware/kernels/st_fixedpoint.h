@@ -1,6 +1,6 @@
 /* gemmlowp fixed-point arithmetic (fixedpoint.h) as LiteRT's int8 reference kernels use it:
- * exp on negative values, 1 / (1 + x), the reciprocal of a fixed-point sum, and the
- * double-rounding MultiplyByQuantizedMultiplier. Results must equal LiteRT's bit for bit.
+ * exp on negative values, 1 / (1 + x) and the reciprocal of a fixed-point sum, on top of the
+ * high multiply and rounding shift of st_quant.h. Results must equal LiteRT's bit for bit.
  * Fixed-point values are raw int32_t; "Qm" below means m integer bits, 31 - m fractional. */
 #ifndef ST_FIXEDPOINT_H
 #define ST_FIXEDPOINT_H
@@ -20,15 +20,6 @@ static inline int32_t st_fp_sat_shl(int32_t x, int exponent) {
     if (x > threshold) return INT32_MAX;
     if (x < -threshold) return INT32_MIN;
     return st_fp_shl_wrap(x, exponent);
-}
-
-/* MultiplyByQuantizedMultiplier without TFLITE_SINGLE_ROUNDING: a saturating rounding doubling
- * high multiply, then a rounding right shift (ties away from zero). shift in [-31, 31]. */
-static inline int32_t st_fp_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
-    const int left = shift > 0 ? shift : 0;
-    const int right = shift > 0 ? 0 : -shift;
-    const int32_t scaled = left ? st_fp_shl_wrap(x, left) : x;
-    return st_rounding_divide_by_pot(st_sat_rounding_doubling_high_mul(scaled, multiplier), right);
 }
 
 /* gemmlowp RoundingHalfSum: (a + b) / 2 rounded to nearest, ties away from zero. */

@@ -1,26 +1,29 @@
-/* Fixed-point arithmetic of TFLite's int8 reference kernels, shared by simtiny's kernels.
- * A result here must equal LiteRT's bit for bit, and LiteRT 2.3's kernels do not all round
- * alike (measured against ai-edge-litert 2.3.0's reference kernels):
+/* Requantisation as TFLite's int8 reference kernels do it, one function per rounding mode, shared
+ * by every kernel. A result here must equal LiteRT's bit for bit, and LiteRT 2.3's kernels do not
+ * all round alike (measured against ai-edge-litert 2.3.0's reference kernels):
  * - FULLY_CONNECTED requantises with one 64-bit multiply and one rounding shift
- *   (st_mul_by_quantized_multiplier; gemmlowp's two-step rounding differs on 23 of the 256
- *   inputs of hello_world_int8);
- * - CONV_2D and DEPTHWISE_CONV_2D use gemmlowp's two steps, a saturating rounding doubling
- *   high multiply then a rounding right shift (see conv2d_s8.h).
+ *   (st_requantize_single; gemmlowp's two-step rounding differs on 23 of the 256 inputs of
+ *   hello_world_int8);
+ * - CONV_2D, DEPTHWISE_CONV_2D, ADD, SUB, MUL, MEAN and SOFTMAX use gemmlowp's two steps, a
+ *   saturating rounding doubling high multiply then a rounding right shift (st_requantize_double).
  * Each operator's tests decide which one it uses. */
 #ifndef ST_QUANT_H
 #define ST_QUANT_H
 
 #include <stdint.h>
 
-/* (a * b * 2) >> 32 rounded to nearest, saturating the one overflow case. */
+/* gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2) >> 32 rounded to nearest, saturating
+ * the one overflow case. gemmlowp computes (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 with a
+ * division that truncates toward zero; that equals floor((ab + 2^30) / 2^31) for either sign of
+ * ab (for ab < 0 the truncation adds 2^31 - 1 before flooring, and 1 - 2^30 + 2^31 - 1 = 2^30),
+ * which is one add and one arithmetic shift. */
 static inline int32_t st_sat_rounding_doubling_high_mul(int32_t a, int32_t b) {
-    if (a == b && a == INT32_MIN) return INT32_MAX;
-    int64_t ab = (int64_t)a * (int64_t)b;
-    int64_t nudge = ab >= 0 ? (1LL << 30) : (1LL - (1LL << 30));
-    return (int32_t)((ab + nudge) / (1LL << 31)); /* C division truncates toward zero */
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX; /* the one product that does not fit */
+    /* >> of a negative int64 is an arithmetic shift with gcc and clang (floor) */
+    return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 30)) >> 31);
 }
 
-/* x / 2^exponent rounded to nearest, ties away from zero. */
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero. */
 static inline int32_t st_rounding_divide_by_pot(int32_t x, int exponent) {
     const int32_t mask = (int32_t)((1LL << exponent) - 1);
     const int32_t remainder = x & mask;
@@ -28,9 +31,19 @@ static inline int32_t st_rounding_divide_by_pot(int32_t x, int exponent) {
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/* round(x * multiplier * 2^(shift - 31)), halves rounded up; multiplier is Q31, shift in
- * [-31, 30] (TFLITE_SINGLE_ROUNDING MultiplyByQuantizedMultiplier). */
-static inline int32_t st_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+/* MultiplyByQuantizedMultiplier with gemmlowp's double rounding (TFLite without
+ * TFLITE_SINGLE_ROUNDING): x << left_shift (wrapping, as the compiled int32 shift does), a
+ * rounding doubling high multiply, then a rounding right shift. shift in [-31, 31]. */
+static inline int32_t st_requantize_double(int32_t x, int32_t multiplier, int32_t shift) {
+    const int left = shift > 0 ? (int)shift : 0;
+    const int right = shift > 0 ? 0 : (int)-shift;
+    const int32_t scaled = (int32_t)((uint32_t)x << left);
+    return st_rounding_divide_by_pot(st_sat_rounding_doubling_high_mul(scaled, multiplier), right);
+}
+
+/* MultiplyByQuantizedMultiplier with TFLITE_SINGLE_ROUNDING: round(x * multiplier *
+ * 2^(shift - 31)), halves rounded up; multiplier is Q31, shift in [-31, 30]. */
+static inline int32_t st_requantize_single(int32_t x, int32_t multiplier, int shift) {
     const int total_shift = 31 - shift;
     const int64_t round = (int64_t)1 << (total_shift - 1);
     const int64_t result = (int64_t)x * (int64_t)multiplier + round;
