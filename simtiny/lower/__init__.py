@@ -67,9 +67,9 @@ class Lowering(Protocol):
 
 
 @cache
-def registry() -> dict[str, Any]:
+def registry() -> dict[str, Lowering]:
     """opcode -> lowering, from every module of this package."""
-    table: dict[str, Any] = {}
+    table: dict[str, Lowering] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for lowering in getattr(module, "LOWERINGS", []):

@@ -23,24 +23,12 @@ import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason
 from simtiny.lower.channels import bias_values, emit_channels, has_bias
+from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import activation_range, quantize_multiplier, round_half_away
 from simtiny.model import Graph, Operator, Tensor
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 DTYPES = {"input": ("int8",), "input1": ("int8",), "input2": ("int32",), "output": ("int8",)}
-
-
-def out_size_and_padding(padding: str, size: int, filter_size: int, stride: int,
-                         dilation: int) -> tuple[int, int]:
-    """ComputeOutSize + ComputePaddingWithOffset: (output size, padding before); size < 1 if empty."""
-    effective = (filter_size - 1) * dilation + 1
-    if padding == "SAME":
-        out = (size + stride - 1) // stride
-    else:  # VALID; C++ division truncates toward zero
-        n = size + stride - effective
-        out = n // stride if n >= 0 else -(-n // stride)
-    total = max((out - 1) * stride + effective - size, 0)
-    return out, total // 2
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import activation_range
 from simtiny.model import Graph, Operator
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
-
-
-def out_size_and_padding(padding: str, size: int, filter_size: int, stride: int) -> tuple[int, int]:
-    """ComputeOutSize and ComputePadding: (output size, padding before); size < 1 if empty."""
-    if padding == "SAME":
-        out = (size + stride - 1) // stride
-    else:  # VALID; the C++ division truncates toward zero
-        n = size + stride - filter_size
-        out = n // stride if n >= 0 else -(-n // stride)
-    return out, max(((out - 1) * stride + filter_size - size) // 2, 0)
 
 
 @dataclass(frozen=True)

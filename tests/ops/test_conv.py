@@ -26,7 +26,7 @@ from support.tflite_writer import OpSpec, TensorSpec, build_model
 from simtiny import lower
 from simtiny.flow.codegen import generate
 from simtiny.flow.plan import plan_memory
-from simtiny.lower.conv import out_size_and_padding
+from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import f32
 from simtiny.model import Graph, Operator, parse_model
 

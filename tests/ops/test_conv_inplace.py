@@ -20,7 +20,7 @@ from support.tflite_writer import OpSpec, build_model
 from simtiny import lower
 from simtiny.flow.codegen import generate
 from simtiny.flow.plan import ALIGN, plan_memory
-from simtiny.lower.conv import out_size_and_padding
+from simtiny.lower.geometry import out_size_and_padding
 from simtiny.model import Graph, Operator, load_model, parse_model
 from simtiny.resources import PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, check_against_zero_bias, filter_tensor

@@ -15,7 +15,7 @@ from support.opcheck import Case, check_model, real_model_ops, run_packed, spec_
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny import lower
-from simtiny.lower.pool import out_size_and_padding
+from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import f32
 from simtiny.model import Graph, Operator, parse_model
 
