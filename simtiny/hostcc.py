@@ -30,13 +30,24 @@ def host_compilers() -> list[list[str]]:
 def compile_shared(
     sources: list[Path], target: Path, flags: list[str] | None = None, what: str = "library"
 ) -> Path:
-    """Compile C sources into a shared library at `target` (atomically), trying each compiler."""
+    """Compile C sources (or objects) into a shared library at `target` (atomically)."""
+    return _compile(["-shared", "-fPIC"], sources, target, flags, what)
+
+
+def compile_object(source: Path, target: Path, flags: list[str] | None = None, what: str = "object") -> Path:
+    """Compile one C source into a position-independent object at `target` (atomically), to be
+    linked into shared libraries later (compiled once, linked many times)."""
+    return _compile(["-c", "-fPIC"], [source], target, flags, what)
+
+
+def _compile(mode: list[str], sources: list[Path], target: Path, flags: list[str] | None, what: str) -> Path:
+    """Run the first host compiler that succeeds; one line naming the first failure otherwise."""
     target.parent.mkdir(parents=True, exist_ok=True)
     errors = []
     for compiler in host_compilers():
         with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
             out = Path(tmp) / target.name
-            cmd = [*compiler, "-O2", "-shared", "-fPIC", *(flags or []), "-o", str(out)]
+            cmd = [*compiler, "-O2", *mode, *(flags or []), "-o", str(out)]
             cmd += [str(s) for s in sources]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             if proc.returncode == 0 and out.is_file():

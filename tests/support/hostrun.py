@@ -1,7 +1,9 @@
 """Run generated model code natively on the host: the kernels' fast path for tests and debugging.
 
-The same C (generated model + firmware/kernels) that goes into the firmware is compiled into a
-shared library; inputs are written into its arena, st_model_run() is called through ctypes.
+The same C (generated model + firmware/kernels) that goes into the firmware is compiled for the
+host; inputs are written into its arena, st_model_run() is called through ctypes. Each kernel is
+compiled once into an object (cached by the content of its source and every header) and linked
+into every model's library, so a test case compiles only its own small model.c.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import ctypes
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from simtiny.cache import cache_dir
 from simtiny.flow.codegen import GeneratedModel
-from simtiny.hostcc import compile_shared
+from simtiny.hostcc import compile_object, compile_shared
 from simtiny.model import NUMPY_DTYPES, Graph
 from simtiny.resources import KERNELS_DIR, RUNTIME_DIR
 
@@ -57,25 +60,40 @@ class HostModel:
         return np.frombuffer(raw, dtype=NUMPY_DTYPES[t.dtype]).reshape(t.shape).copy()
 
 
+FLAGS = [*WARNINGS, f"-I{KERNELS_DIR}", f"-I{RUNTIME_DIR}"]
+
+
+@cache
+def _headers_digest() -> bytes:
+    h = hashlib.sha256("\0".join(FLAGS).encode())
+    for header in sorted(KERNELS_DIR.glob("*.h")) + sorted(RUNTIME_DIR.glob("*.h")):
+        h.update(header.name.encode() + b"\0" + header.read_bytes())
+    return h.digest()
+
+
+@cache
+def kernel_object(source: Path) -> Path:
+    """`source` compiled for the host, once (cached by its content, the headers and the flags)."""
+    h = hashlib.sha256(_headers_digest())
+    h.update(source.read_bytes())
+    target = cache_dir() / "host" / "objects" / f"{source.stem}-{h.hexdigest()[:20]}.o"
+    if not target.is_file():
+        compile_object(source, target, FLAGS, what=f"host object of {source.name}")
+    return target
+
+
 def load_host_model(generated: GeneratedModel, graph: Graph) -> HostModel:
     """Compile (cached by content) and load the generated model for the host."""
-    sources = [*kernel_sources(generated.kernels), RUNTIME_DIR / "st_host.c"]
+    objects = [kernel_object(s) for s in (*kernel_sources(generated.kernels), RUNTIME_DIR / "st_host.c")]
     h = hashlib.sha256(generated.source.encode())
-    for path in sources:
-        h.update(path.read_bytes())
-    for header in sorted(KERNELS_DIR.glob("*.h")) + sorted(RUNTIME_DIR.glob("*.h")):
-        h.update(header.read_bytes())
+    for obj in objects:
+        h.update(obj.name.encode())  # the object names carry their content's hash
     folder = cache_dir() / "host" / h.hexdigest()[:20]
     library = folder / "model.so"
     if not library.is_file():
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "model.c").write_text(generated.source)
-        compile_shared(
-            [folder / "model.c", *sources],
-            library,
-            [*WARNINGS, f"-I{KERNELS_DIR}", f"-I{RUNTIME_DIR}"],
-            what="host model",
-        )
+        compile_shared([folder / "model.c", *objects], library, FLAGS, what="host model")
     lib = ctypes.CDLL(str(library))
     lib.st_model_run.restype = ctypes.c_int
     return HostModel(lib, generated, graph)
