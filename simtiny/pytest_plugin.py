@@ -36,9 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="price zero-wait memory in simtiny runs (about 5x faster; latency and cycles lower than the board's)",
     )
-    group.addoption("--simtiny-engine", default=None, help="simulator engine for the simtiny fixture (default unicorn)")
+    group.addoption("--simtiny-engine", default=None, help="simulator engine for the simtiny fixture")
     parser.addini("simtiny_platform", "board for the simtiny fixture", default="stm32h743")
-    parser.addini("simtiny_engine", "simulator engine for the simtiny fixture", default="unicorn")
+    parser.addini("simtiny_engine", "simulator engine for the simtiny fixture", default="")
     parser.addini("simtiny_ideal_memory", "price zero-wait memory in simtiny runs", type="bool", default=False)
 
 
@@ -200,7 +200,7 @@ class Simtiny:
     """
 
     def __init__(
-        self, base: Path, platform: str, memory_model: bool, toolchain: str | None, engine: str = "unicorn"
+        self, base: Path, platform: str, memory_model: bool, toolchain: str | None, engine: str | None = None
     ) -> None:
         self.base = base
         self.platform = platform
@@ -222,10 +222,10 @@ class Simtiny:
     def machine(self, memory_model: bool | None = None) -> Machine:
         """A fresh machine with the fixture's settings (the Robot library's state, for advanced use)."""
         from simtiny.robot.machine import Machine
+        from simtiny.sim import DEFAULT_ENGINE
 
-        return Machine(
-            self.platform, self.memory_model if memory_model is None else memory_model, self.toolchain, self.engine
-        )
+        memory = self.memory_model if memory_model is None else memory_model
+        return Machine(self.platform, memory, self.toolchain, self.engine or DEFAULT_ENGINE)
 
     def build(self, *sources: str | Path, optimize: str = "2", defines: Sequence[str] = ()) -> Path:
         """Compile C sources with the board's start-up code and HAL; returns the ELF (cached by content)."""
