@@ -28,6 +28,8 @@ void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *in
         /* First in-image tap of this window, at channel 0 (none: no taps, bias only), and its
          * offset in each channel's filter */
         const int8_t *window = it.image + st_window_origin(&it.w, in_row, p->input_c);
+        /* st_window_tap_offset, written on the local copies: through the iterator gcc and clang
+         * schedule this kernel 2-4% slower (measured on proxyless-w0.3's first layer) */
         const int32_t first_tap = fy0 < fy1 && fx0 < fx1 ? fy0 * filter_row + fx0 * fc : 0;
         const int32_t run_len = (fx1 - fx0) * fc;
         for (int32_t g = 0; g < p->groups; g++) {

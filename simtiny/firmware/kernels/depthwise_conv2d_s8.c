@@ -28,7 +28,7 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params 
         const st_window *w = &it.w;
         /* the window's first in-image tap (none: no taps, bias only), in input and filter */
         const int8_t *window = it.image + st_window_origin(w, in_row, ic_n);
-        const int8_t *wwin = filter + (w->y0 < w->y1 && w->x0 < w->x1 ? w->y0 * filter_row + w->x0 * oc_n : 0);
+        const int8_t *wwin = filter + st_window_tap_offset(w, filter_row, oc_n);
         int32_t oc = 0;
         for (int32_t ic = 0; ic < ic_n; ic++) {
             for (int32_t m = 0; m < p->depth_multiplier; m++, oc++) {

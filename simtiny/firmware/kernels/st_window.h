@@ -46,7 +46,7 @@ typedef struct {
 /* The output pixels of a windowed operator in NHWC order, each with its window clipped to the
  * image, as one flat loop the kernel writes its pixel code in:
  *     st_window_iter it;
- *     st_window_begin(&it, &shape, input, output);
+ *     if (!st_window_begin(&it, &shape, input, output)) return;
  *     do { ... it.w, it.image, it.out ... } while (st_window_next(&it));
  */
 typedef struct {
@@ -101,9 +101,20 @@ static inline int st_window_next(st_window_iter *it) {
     return 1;
 }
 
+/* The window has at least one in-image tap. */
+static inline int st_window_taps_any(const st_window *w) {
+    return w->y0 < w->y1 && w->x0 < w->x1;
+}
+
 /* Input element offset of a window's first in-image tap (channel 0), 0 for an empty window. */
 static inline int32_t st_window_origin(const st_window *w, int32_t row_elements, int32_t channels) {
-    return w->y0 < w->y1 && w->x0 < w->x1 ? w->iy * row_elements + w->ix * channels : 0;
+    return st_window_taps_any(w) ? w->iy * row_elements + w->ix * channels : 0;
+}
+
+/* Filter element offset of the same tap (filter rows of row_elements, taps of `channels`), 0 for
+ * an empty window. */
+static inline int32_t st_window_tap_offset(const st_window *w, int32_t row_elements, int32_t channels) {
+    return st_window_taps_any(w) ? w->y0 * row_elements + w->x0 * channels : 0;
 }
 
 #endif
