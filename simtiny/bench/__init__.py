@@ -53,9 +53,13 @@ class Row:
         return not self.figures.fits
 
     def ours(self) -> dict[str, float]:
-        """Latency in ms, SRAM and flash in KB: the units of the published table."""
+        """Latency in ms, SRAM and flash in KB: the units of the published table (no latency when
+        the engine has no cycle model: nothing is compared that was not measured)."""
         f = self.figures
-        return {"latency": f.latency_ms or 0.0, "SRAM": f.peak_sram / 1024, "flash": f.flash / 1024}
+        out = {"SRAM": f.peak_sram / 1024, "flash": f.flash / 1024}
+        if f.latency_ms is not None:
+            out["latency"] = f.latency_ms
+        return out
 
     def best_published(self) -> dict[str, tuple[float, str]]:
         """Per metric, the best (lowest) published figure of the row and its framework; OOM cells
@@ -71,7 +75,7 @@ class Row:
     def ratios(self) -> dict[str, float]:
         """Ours over the best published figure, per metric (< 1: simtiny does better)."""
         ours = self.ours()
-        return {m: ours[m] / value for m, (value, _) in self.best_published().items()}
+        return {m: ours[m] / value for m, (value, _) in self.best_published().items() if m in ours}
 
 
 @dataclass(frozen=True)

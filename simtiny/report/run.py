@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simtiny.flow.measure import Figures
 from simtiny.flow.run import ModelReport
 from simtiny.flow.validate import describe_ops
 from simtiny.units import format_kb
@@ -111,7 +112,7 @@ def _latency_lines(report: ModelReport) -> list[str]:
     return lines
 
 
-def figures_json(f: Any) -> dict[str, Any]:
+def figures_json(f: Figures) -> dict[str, Any]:
     """The figures of a model or firmware, as JSON (bytes, cycles, milliseconds; unrounded)."""
     return {
         "board": f.board,

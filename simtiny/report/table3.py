@@ -200,7 +200,7 @@ def bench_json(bench: Bench) -> dict[str, Any]:
 def _panel_value(row: Row, fw: str, metric: str) -> tuple[float | None, bool]:
     """A bar's height and whether that framework is OOM on the row (None: no bar)."""
     if fw == OURS:
-        return row.ours()[metric], row.oom
+        return row.ours().get(metric), row.oom
     p = row.paper.published[fw] if row.paper else None
     if p is None:
         return None, row.paper is not None
@@ -231,8 +231,8 @@ def _draw_panel(ax: Any, bench: Bench, metric: str) -> None:
                 ax.text(
                     x, y, "OOM", ha="center", va="bottom", fontsize=7, rotation=90, fontweight="bold", bbox=LABEL_BOX
                 )
-            if fw == OURS and log:
-                ax.hlines(row.figures.zero_wait_ms or 0.0, x - width / 2, x + width / 2, colors="black", linewidth=1.5)
+            if fw == OURS and log and row.figures.zero_wait_ms is not None:
+                ax.hlines(row.figures.zero_wait_ms, x - width / 2, x + width / 2, colors="black", linewidth=1.5)
     if log:
         ax.set_yscale("log")
         ax.set_ylim(foot, max(values) * 4)

@@ -163,8 +163,10 @@ class Machine:
             assert self.image is not None
             if run:
                 self.need_result()
-            result = self.firmware_report.result if self.firmware_report else None
-            figures = firmware_figures(self.image, analyze(self.image, board), board, result)
+            if self.firmware_report is not None:
+                figures = self.firmware_report.figures  # measured by the flow with the run
+            else:
+                figures = firmware_figures(self.image, analyze(self.image, board), board, None)
         elif run:
             figures = self.need_report().figures
         else:

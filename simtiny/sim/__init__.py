@@ -34,8 +34,7 @@ __all__ = [
 class Engine(Protocol):
     """Runs one request to completion and returns what happened."""
 
-    name: str
-    has_cycle_model: bool  # False: RunResult.cycles is None, and reports say so
+    name: str  # RunResult.cycles is None when the engine has no cycle model; reports say so
 
     def run(self, request: RunRequest) -> RunResult: ...
 

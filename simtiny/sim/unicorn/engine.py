@@ -99,7 +99,6 @@ class UnicornEngine:
     """Run ELFs on Unicorn's Cortex-M7 inside simtiny's board model."""
 
     name = "unicorn"
-    has_cycle_model = True
 
     def run(self, request: RunRequest) -> RunResult:
         machine = _Machine(request)
