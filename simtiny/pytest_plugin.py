@@ -42,6 +42,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("simtiny_ideal_memory", "price zero-wait memory in simtiny runs", type="bool", default=False)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a bad --simtiny-* option or simtiny_* ini value before any test runs (a usage
+    error in one line); simtiny is imported only when such a value is set."""
+    try:
+        config.getini("simtiny_ideal_memory")
+    except ValueError as exc:
+        raise pytest.UsageError(f"simtiny_ideal_memory: {exc} (true or false)") from None
+    platform = config.getoption("simtiny_platform") or config.getini("simtiny_platform")
+    engine = config.getoption("simtiny_engine") or config.getini("simtiny_engine")
+    if platform == "stm32h743" and not engine:
+        return
+    from simtiny.errors import SimtinyError
+    from simtiny.flow.options import check_engine, check_platform
+
+    try:
+        check_platform(platform, "--simtiny-platform" if config.getoption("simtiny_platform") else "simtiny_platform")
+        if engine:
+            check_engine(engine, "--simtiny-engine" if config.getoption("simtiny_engine") else "simtiny_engine")
+    except SimtinyError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 @dataclass
 class ModelResult:
     """A model run: verdict against LiteRT and the figures (bytes, cycles, milliseconds), all read
@@ -56,7 +78,9 @@ class ModelResult:
 
     @property
     def bit_exact(self) -> bool:
-        return self.mismatch is None
+        """Every output of every sample equals LiteRT's, with grounds: at least one sample ran and
+        every output was compared with the reference (the flow's own verdict)."""
+        return self.mismatch is None and self.report.exact
 
     @property
     def fit_problems(self) -> list[str]:
@@ -105,9 +129,15 @@ class ModelResult:
         return [o.cycles for o in self.figures.operators]
 
     def top_class(self, output: int = 0, sample: int = 0) -> int:
+        """The class with the highest score in output `output` of sample `sample` (0-based)."""
+        from simtiny.flow.options import index
         from simtiny.flow.verify import top_class
 
-        return top_class(self.report.samples[sample].outputs[output])
+        count = len(self.report.samples)
+        k = index(sample, "sample", count, f"the run has {count} sample(s)")
+        outputs = self.report.samples[k].outputs
+        n = len(outputs)
+        return top_class(outputs[index(output, "output", n, f"the model has {n} output(s)")])
 
     def __repr__(self) -> str:
         name = self.report.options.model.name
@@ -196,8 +226,12 @@ class Simtiny:
     Relative paths are looked up in the current directory, then beside the test file.
     Models run with the memory limits lifted, like ``simtiny check``: a model too big for the
     board is still measured and verified, and ``r.fits`` / ``r.fit_problems`` say so.
-    Inputs are files (.npy, .bmp, .png) or numpy arrays, one per model input.
+    Inputs are files (.npy, .bmp, .png) or numpy arrays, one per model input. A bad argument
+    (unknown, of the wrong type or out of range) raises simtiny's InputError, in one line.
     """
+
+    MODEL_OPTIONS = ("seed", "samples", "memory_model", "sram_budget", "flash_budget", "max_instructions")
+    FIRMWARE_OPTIONS = ("memory_model", "max_instructions")
 
     def __init__(
         self, base: Path, platform: str, memory_model: bool, toolchain: str | None, engine: str | None = None
@@ -208,38 +242,53 @@ class Simtiny:
         self.toolchain = toolchain
         self.engine = engine
 
-    def path(self, name: str | Path) -> Path:
+    def path(self, name: str | Path, what: str = "path") -> Path:
+        """`name` as given if it exists, else beside the test file; `what` names it in errors."""
+        from simtiny.errors import InputError
+
+        if not isinstance(name, (str, Path)) or not str(name).strip():
+            raise InputError(f"{what} must be a file path (str or pathlib.Path), not {name!r}")
         p = Path(name)
         if p.is_absolute() or p.exists():
             return p
         beside = self.base / p
         if beside.exists():
             return beside
-        from simtiny.errors import InputError
-
         raise InputError(f"{name}: no such file (looked in {Path.cwd()} and {self.base})")
 
     def machine(self, memory_model: bool | None = None) -> Machine:
         """A fresh machine with the fixture's settings (the Robot library's state, for advanced use)."""
+        from simtiny.flow.options import boolean
         from simtiny.robot.machine import Machine
         from simtiny.sim import DEFAULT_ENGINE
 
-        memory = self.memory_model if memory_model is None else memory_model
+        memory = self.memory_model if memory_model is None else boolean(memory_model, "memory_model")
         return Machine(self.platform, memory, self.toolchain, self.engine or DEFAULT_ENGINE)
 
     def build(self, *sources: str | Path, optimize: str = "2", defines: Sequence[str] = ()) -> Path:
         """Compile C sources with the board's start-up code and HAL; returns the ELF (cached by content)."""
-        return self.machine().build_firmware([self.path(s) for s in sources], optimize, tuple(defines))
+        from simtiny.errors import InputError
+        from simtiny.flow.options import OPTIMIZE_LEVELS, choice
+
+        level = choice(str(optimize) if isinstance(optimize, int) else optimize, "optimize", OPTIMIZE_LEVELS)
+        wanted = [defines] if isinstance(defines, str) else defines
+        if not isinstance(wanted, Sequence) or not all(isinstance(d, str) and d.strip() for d in wanted):
+            raise InputError(f"defines must be a list of NAME or NAME=VALUE strings, not {defines!r}")
+        paths = [self.path(s, "source") for s in sources]
+        return self.machine().build_firmware(paths, level or "2", tuple(wanted))
 
     def run(self, target: str | Path, *inputs: Any, **options: Any) -> Any:
         """Run a ``.tflite`` model (`run_model`), an ``.elf`` or a C source (`run_firmware`)."""
-        path = self.path(target)
+        from simtiny.errors import InputError
+        from simtiny.flow.options import refuse_unknown
+
+        path = self.path(target, "target")
         if path.suffix.lower() == ".tflite":
+            refuse_unknown(options, self.MODEL_OPTIONS, path.name)
             return self.run_model(path, *inputs, **options)
         if inputs:
-            from simtiny.errors import InputError
-
             raise InputError(f"{path.name}: inputs are for models; a firmware reads none")
+        refuse_unknown(options, self.FIRMWARE_OPTIONS, path.name)
         return self.run_firmware(path, **options)
 
     def run_model(
@@ -252,25 +301,35 @@ class Simtiny:
         sram_budget: int | str | None = None,
         flash_budget: int | str | None = None,
         max_instructions: int | None = None,
+        **unknown: Any,
     ) -> ModelResult:
         """Simulate a model on ``inputs`` (files or numpy arrays; one per model input) or on
         ``samples`` seeded random inputs, run LiteRT on the same, and compare. Budgets: bytes
-        or "64 KB"."""
+        or "64 KB". ``seed`` is a whole number from 0, ``samples`` and ``max_instructions`` from 1."""
         import numpy as np
 
+        from simtiny.errors import InputError
+        from simtiny.flow.options import refuse_unknown, size, whole_number
         from simtiny.flow.verify import output_difference
-        from simtiny.units import parse_size
 
+        refuse_unknown(unknown, self.MODEL_OPTIONS, "run_model")
+        first = whole_number(seed, "seed", 0)
+        count = whole_number(samples, "samples", 1)
+        budget = None if max_instructions is None else whole_number(max_instructions, "max_instructions", 1)
+        sram = None if sram_budget is None else size(sram_budget, "sram_budget")
+        flash = None if flash_budget is None else size(flash_budget, "flash_budget")
+        path = self.path(model, "model")
+        given: list[Any] = []
+        for k, item in enumerate(inputs):
+            if not isinstance(item, (str, Path, np.ndarray)):
+                raise InputError(f"input {k} must be a file path or a numpy array, not {item!r}")
+            given.append(item if isinstance(item, np.ndarray) else self.path(item, f"input {k}"))
         m = self.machine(memory_model)
-        m.max_instructions = max_instructions
+        m.max_instructions = budget
         m.lift_limits = True
-        m.set_budgets(
-            sram=None if sram_budget is None else parse_size(sram_budget),
-            flash=None if flash_budget is None else parse_size(flash_budget),
-        )
-        m.load_model(self.path(model))
-        given = [i if isinstance(i, np.ndarray) else self.path(i) for i in inputs]
-        report = m.run_inference(given, seed, samples)
+        m.set_budgets(sram=sram, flash=flash)
+        m.load_model(path)
+        report = m.run_inference(given, first, count)
         mismatch = None
         for sample in report.samples:
             for i, (got, want) in enumerate(zip(sample.outputs, sample.golden, strict=True)):
@@ -278,14 +337,21 @@ class Simtiny:
         return ModelResult(report, mismatch)
 
     def run_firmware(
-        self, firmware: str | Path, memory_model: bool | None = None, max_instructions: int | None = None
+        self,
+        firmware: str | Path,
+        memory_model: bool | None = None,
+        max_instructions: int | None = None,
+        **unknown: Any,
     ) -> FirmwareResult:
         """Run an ELF (or build a C source first) from reset to its exit, a fault or the budget."""
+        from simtiny.flow.options import refuse_unknown, whole_number
         from simtiny.report.sim import run_outcome
 
+        refuse_unknown(unknown, self.FIRMWARE_OPTIONS, "run_firmware")
+        budget = None if max_instructions is None else whole_number(max_instructions, "max_instructions", 1)
+        path = self.path(firmware, "firmware")
         m = self.machine(memory_model)
-        m.max_instructions = max_instructions
-        path = self.path(firmware)
+        m.max_instructions = budget
         m.load_firmware(m.build_firmware([path]) if path.suffix.lower() == ".c" else path)
         result = m.run_firmware()
         assert m.elf is not None

@@ -15,6 +15,17 @@ from robot.api.deco import keyword, library
 
 from simtiny import __version__
 from simtiny.errors import InputError, SimtinyError
+from simtiny.flow.options import (
+    OPTIMIZE_LEVELS,
+    check_engine,
+    check_platform,
+    check_toolchain,
+    choice,
+    flag,
+    index,
+    refuse_unknown,
+    whole_number,
+)
 from simtiny.flow.run import DoesNotFit, ModelReport
 from simtiny.flow.verify import output_difference, top_class
 from simtiny.report.sim import run_outcome
@@ -111,31 +122,46 @@ class SimtinyLibrary:
     def __init__(
         self,
         platform: str = "stm32h743",
-        memory_model: bool = True,
+        memory_model: bool | str = True,
         toolchain: str | None = None,
         engine: str = DEFAULT_ENGINE,
+        **unknown: str,
     ) -> None:
         """Defaults for every `Create Machine` of the suite.
 
         ``platform`` is the board (a name such as ``stm32h743`` or ``stm32f746g-disco``, or the
         path of a board folder), ``memory_model=False`` prices ideal memory, ``toolchain`` is
         ``gcc`` or ``zig`` (default: gcc if installed, else zig), ``engine`` the simulator
-        (``unicorn``).
+        (``unicorn``). Booleans are ``True``/``False`` (or ``yes``/``no``, ``on``/``off``,
+        ``1``/``0``). A bad or unknown argument fails the suite's first keyword with what is wrong.
 
         | Library    simtiny.robot    memory_model=False
         """
-        self._defaults = (platform, memory_model, toolchain, engine)
+        self._defaults: tuple[str, bool, str | None, str] = ("stm32h743", True, None, DEFAULT_ENGINE)
+        self._import_error: str | None = None
         self._machine: Machine | None = None
+        try:
+            refuse_unknown(unknown, _MACHINE_ARGS)
+            check_platform(platform)
+            memory = flag(memory_model, "memory_model")
+            self._defaults = (platform, memory, check_toolchain(toolchain or None), check_engine(engine))
+        except SimtinyError as exc:  # Robot would print a traceback for an import error: fail keywords instead
+            self._import_error = f"Library simtiny.robot: {exc}"
 
     @property
     def machine(self) -> Machine:
         """The suite's machine, created with the import's defaults on first use."""
         if self._machine is None:
             try:
-                self._machine = Machine(*self._defaults)
+                self._machine = Machine(*self._import_defaults())
             except SimtinyError as exc:
                 raise AssertionError(str(exc)) from None
         return self._machine
+
+    def _import_defaults(self) -> tuple[str, bool, str | None, str]:
+        if self._import_error:
+            raise InputError(self._import_error)
+        return self._defaults
 
     # --- the machine ----------------------------------------------------------------------
 
@@ -143,24 +169,29 @@ class SimtinyLibrary:
     def create_machine(
         self,
         platform: str | None = None,
-        memory_model: bool | None = None,
+        memory_model: bool | str | None = None,
         toolchain: str | None = None,
         engine: str | None = None,
+        **unknown: str,
     ) -> None:
         """Creates a fresh machine: nothing loaded, the platform's own budgets.
 
         Arguments left out take the library import's values (``stm32h743``, memory model on,
-        the default toolchain).
+        the default toolchain). ``memory_model`` is ``True`` or ``False`` (or ``yes``/``no``,
+        ``on``/``off``, ``1``/``0``), ``toolchain`` ``gcc`` or ``zig``, ``engine`` ``unicorn``;
+        anything else, or an unknown argument, fails naming it.
 
         | Create Machine    stm32h743
         | Create Machine    stm32h743    memory_model=False
         | Create Machine    stm32h743    toolchain=zig
         | Create Machine    stm32f746g-disco
         """
-        default_platform, default_memory, default_toolchain, default_engine = self._defaults
+        refuse_unknown(unknown, _MACHINE_ARGS, "Create Machine")
+        memory = None if memory_model is None else flag(memory_model, "memory_model")
+        default_platform, default_memory, default_toolchain, default_engine = self._import_defaults()
         self._machine = Machine(
             platform or default_platform,
-            default_memory if memory_model is None else memory_model,
+            default_memory if memory is None else memory,
             toolchain or default_toolchain,
             engine or default_engine,
         )
@@ -211,7 +242,10 @@ class SimtinyLibrary:
 
         | Set Instruction Budget    10M
         """
-        self.machine.max_instructions = parse_count(count)
+        budget = parse_count(count)
+        if budget < 1:  # '0.1' parses to 0
+            raise InputError(f"count must be a whole number >= 1, not '{count}'")
+        self.machine.max_instructions = budget
 
     @_kw()
     def ignore_memory_limits(self) -> None:
@@ -260,18 +294,20 @@ class SimtinyLibrary:
         return report.samples[-1].outputs
 
     @_kw()
-    def random_input(self, seed: int = 0, samples: int = 1) -> None:
+    def random_input(self, seed: int | str = 0, samples: int | str = 1, **unknown: str) -> None:
         """Runs the loaded model on ``samples`` seeded random inputs covering each input's range.
 
         Sample ``k`` uses seed ``seed + k``, so the same seed gives the same input everywhere
-        (``simtiny run --seed``). Every later check looks at all the samples.
+        (``simtiny run --seed``). Every later check looks at all the samples. ``seed`` is a whole
+        number from 0, ``samples`` from 1.
 
         | Random Input    seed=1
         | Random Input    seed=0    samples=3
         """
-        if samples < 1:
-            raise InputError(f"samples must be at least 1, not {samples}")
-        _robot_hint(self.machine.run_inference, seed=seed, samples=samples)
+        refuse_unknown(unknown, ("seed", "samples"), "Random Input")
+        first = whole_number(seed, "seed", 0, text=True)
+        count = whole_number(samples, "samples", 1, text=True)
+        _robot_hint(self.machine.run_inference, seed=first, samples=count)
         self._log_run()
 
     @_kw()
@@ -291,7 +327,7 @@ class SimtinyLibrary:
         logger.info(f"bit-exact against {report.golden_runtime}: {len(report.samples)} sample(s)")
 
     @_kw()
-    def output_should_match_file(self, path: str, output: int = 0) -> None:
+    def output_should_match_file(self, path: str, output: int | str = 0) -> None:
         """Fails unless output ``output`` of the last sample equals the array in a ``.npy`` file.
 
         | Output Should Match File    ${CURDIR}/expected/output0.npy
@@ -303,49 +339,51 @@ class SimtinyLibrary:
             want = np.load(file, allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
             raise InputError(f"{file}: not a readable .npy file ({exc})") from None
-        got = self._output(output, -1)
+        got = self._output(output, len(self.machine.need_report().samples) - 1)
         if want.shape != got.shape and want.size == got.size:
             want = want.reshape(got.shape)  # a file without the batch dimension
-        problem = output_difference(output, got, want, file.name)
+        problem = output_difference(int(output), got, want, file.name)  # int(): checked by _output
         if problem:
             raise AssertionError(problem)
 
     @_kw()
-    def output_should_be_top_class(self, expected: int, output: int = 0) -> None:
+    def output_should_be_top_class(self, expected: int | str, output: int | str = 0, **unknown: str) -> None:
         """Fails unless class ``expected`` has the highest score in output ``output`` of every sample.
 
         | Output Should Be Top Class    1
         | Output Should Be Top Class    0    output=1
         """
+        refuse_unknown(unknown, ("expected", "output"), "Output Should Be Top Class")
         report = self.machine.need_report()
         for k, sample in enumerate(report.samples):
             values = self._output(output, k).reshape(-1)
-            if not 0 <= expected < values.size:
-                raise AssertionError(
-                    f"output {output} has {values.size} classes (0 to {values.size - 1}), not {expected}"
-                )
+            output = int(output)  # checked by _output
+            classes = f"output {output} has {values.size} classes"
+            wanted = index(expected, "expected", values.size, classes, text=True)
             best = top_class(values)
-            if best != expected:
+            if best != wanted:
                 raise AssertionError(
                     f"top class of output {output} ({sample.label}) is {best} (score {values[best].item()}), "
-                    f"expected {expected} (score {values[expected].item()})"
+                    f"expected {wanted} (score {values[wanted].item()})"
                 )
 
     @_kw()
-    def get_output(self, output: int = 0, sample: int = 0) -> list:
+    def get_output(self, output: int | str = 0, sample: int | str = 0, **unknown: str) -> list:
         """Returns output ``output`` of sample ``sample`` of the last run, flattened to a list.
 
         | ${scores}=    Get Output
         | Should Be True    ${scores}[1] > ${scores}[0]
         """
+        refuse_unknown(unknown, ("output", "sample"), "Get Output")
         return self._output(output, sample).reshape(-1).tolist()
 
     @_kw()
-    def get_top_class(self, output: int = 0, sample: int = 0) -> int:
+    def get_top_class(self, output: int | str = 0, sample: int | str = 0, **unknown: str) -> int:
         """Returns the class with the highest score in output ``output`` of sample ``sample``.
 
         | ${class}=    Get Top Class
         """
+        refuse_unknown(unknown, ("output", "sample"), "Get Top Class")
         return top_class(self._output(output, sample))
 
     @_kw()
@@ -383,7 +421,7 @@ class SimtinyLibrary:
         logger.info("; ".join(problems))
 
     @_kw()
-    def cycles_of_operator_should_be_below(self, operator: int, limit: str) -> None:
+    def cycles_of_operator_should_be_below(self, operator: int | str, limit: str) -> None:
         """Fails unless operator ``operator`` (0-based, in model order) took fewer cycles than ``limit``.
 
         Cycles are what the firmware read from DWT CYCCNT around the kernel; with several
@@ -394,20 +432,22 @@ class SimtinyLibrary:
         """
         most = parse_count(limit)
         cycles = self.get_operator_cycles(operator)
-        opcode = self.machine.need_compiled().graph.operators[operator].opcode
+        number = int(operator)  # checked by Get Operator Cycles
+        opcode = self.machine.need_compiled().graph.operators[number].opcode
         if cycles >= most:
             raise AssertionError(
-                f"operator {operator} ({opcode}) took {cycles:,} cycles ({self._memory_note()}), the limit is {most:,}"
+                f"operator {number} ({opcode}) took {cycles:,} cycles ({self._memory_note()}), the limit is {most:,}"
             )
 
     @_kw()
-    def get_operator_cycles(self, operator: int) -> int:
+    def get_operator_cycles(self, operator: int | str) -> int:
         """Returns the cycles of operator ``operator`` (0-based) in the slowest sample of the last run.
 
         | ${cycles}=    Get Operator Cycles    0
         """
-        operators = self.machine.figures().operators
+        operator = whole_number(operator, "operator", text=True)
         count = len(self.machine.need_compiled().graph.operators)
+        operators = self.machine.figures().operators
         if not 0 <= operator < count:
             raise AssertionError(f"the model has {count} operators (0 to {count - 1}), not {operator}")
         if not operators:
@@ -417,20 +457,24 @@ class SimtinyLibrary:
     # --- firmware -------------------------------------------------------------------------
 
     @_kw()
-    def build_firmware(self, *sources: str, optimize: str = "2", defines: list[str] | None = None) -> str:
+    def build_firmware(self, *sources: str, optimize: str = "2", defines: list[str] | str | None = None) -> str:
         """Compiles C sources for the machine's board and returns the ELF's path.
 
         The sources are linked with the board's start-up code and HAL (``simtiny_hal.h``: console
         UART, cycle counter, clock set-up, semihosting exit), like ``simtiny build``.
-        ``optimize`` is ``0``, ``1``, ``2``, ``3`` or ``s``; ``defines`` a list of ``NAME=VALUE``.
+        ``optimize`` is ``0``, ``1``, ``2``, ``3`` or ``s``; ``defines`` a list of ``NAME=VALUE``
+        (or one of them).
         Builds are cached by content.
 
         | ${elf}=    Build Firmware    ${CURDIR}/../tests/firmware/hello.c
         | ${elf}=    Build Firmware    main.c    uart.c    optimize=s
         """
-        if optimize not in ("0", "1", "2", "3", "s"):
-            raise InputError(f"optimize must be 0, 1, 2, 3 or s, not '{optimize}'")
-        elf = self.machine.build_firmware(list(sources), optimize, tuple(defines or ()))
+        level = choice(optimize, "optimize", OPTIMIZE_LEVELS) or "2"
+        wanted = [defines] if isinstance(defines, str) else list(defines or ())
+        for define in wanted:
+            if not isinstance(define, str) or not define.strip():
+                raise InputError(f"defines must be NAME or NAME=VALUE strings, not {define!r}")
+        elf = self.machine.build_firmware(list(sources), level, tuple(wanted))
         logger.info(f"built {elf}")
         return str(elf)
 
@@ -466,7 +510,7 @@ class SimtinyLibrary:
         self,
         content: str,
         timeout: str | None = None,
-        treatAsRegex: bool = False,  # Renode's spelling
+        treatAsRegex: bool | str = False,  # Renode's spelling
     ) -> str:
         """Fails unless a line the firmware printed on its UART (USART3) contains ``content``.
 
@@ -478,13 +522,17 @@ class SimtinyLibrary:
         | ${line}=    Wait For Line On Uart    result: \\\\d+    treatAsRegex=True
         """
         del timeout
+        regex = flag(treatAsRegex, "treatAsRegex")
+        try:
+            pattern = re.compile(content) if regex else None
+        except re.error as exc:
+            raise InputError(f"content is not a regular expression ({exc}): '{content}'") from None
         result = self.machine.need_result()
         lines = _lines(result.console.uart)
-        pattern = re.compile(content) if treatAsRegex else None
         for line in lines:
             if pattern.search(line) if pattern else content in line:
                 return line
-        what = "matches" if treatAsRegex else "contains"
+        what = "matches" if regex else "contains"
         shown = "; ".join(repr(line) for line in lines[:5]) + (" ..." if len(lines) > 5 else "")
         printed = f"printed {len(lines)} line(s) ({shown})" if lines else "printed nothing"
         outcome = run_outcome(result, self.machine.firmware_budget())
@@ -501,13 +549,14 @@ class SimtinyLibrary:
                 raise AssertionError(f"the UART printed '{line}', which contains '{content}'")
 
     @_kw()
-    def firmware_should_exit_with(self, code: int) -> None:
+    def firmware_should_exit_with(self, code: int | str) -> None:
         """Fails unless the firmware exited (semihosting ``SYS_EXIT``, or returning from ``main``) with ``code``.
 
         A fault, an exhausted instruction budget or a halted core fail with where it happened.
 
         | Firmware Should Exit With    0
         """
+        code = whole_number(code, "code", text=True)
         result = self.machine.need_result()
         if result.status != "exit" or result.exit_code != code:
             raise AssertionError(
@@ -619,14 +668,14 @@ class SimtinyLibrary:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _output(self, output: int, sample: int) -> np.ndarray:
+    def _output(self, output: int | str, sample: int | str) -> np.ndarray:
+        """Output `output` of sample `sample` of the last run, both checked (0-based)."""
         report = self.machine.need_report()
-        if not -len(report.samples) <= sample < len(report.samples):
-            raise AssertionError(f"the last run has {len(report.samples)} sample(s), not {sample}")
-        outputs = report.samples[sample].outputs
-        if not 0 <= output < len(outputs):
-            raise AssertionError(f"the model has {len(outputs)} output(s) (0 to {len(outputs) - 1}), not {output}")
-        return outputs[output]
+        count = len(report.samples)
+        k = index(sample, "sample", count, f"the last run has {count} sample(s)", text=True)
+        outputs = report.samples[k].outputs
+        n = len(outputs)
+        return outputs[index(output, "output", n, f"the model has {n} output(s)", text=True)]
 
     def _fit_problems(self) -> list[str]:
         self.machine.need_compiled()
@@ -663,6 +712,9 @@ class SimtinyLibrary:
             f"{self.machine.name()}: {verdict} on {len(report.samples)} sample(s); flash "
             f"{format_size(f.flash)}, peak SRAM {format_size(f.peak_sram)}, {timing}"
         )
+
+
+_MACHINE_ARGS = ("platform", "memory_model", "toolchain", "engine")
 
 
 def _robot_hint(run: Callable[..., ModelReport], *args: Any, **kwargs: Any) -> ModelReport:

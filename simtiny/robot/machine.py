@@ -12,6 +12,7 @@ from simtiny.elf.size import analyze
 from simtiny.errors import SimtinyError
 from simtiny.flow.build import CompiledModel
 from simtiny.flow.measure import Figures, firmware_figures, model_figures
+from simtiny.flow.options import boolean, check_engine, check_platform, check_toolchain, validate_options, whole_number
 from simtiny.flow.run import (
     FirmwareReport,
     ModelReport,
@@ -22,7 +23,7 @@ from simtiny.flow.run import (
     run_model,
 )
 from simtiny.flow.validate import load_and_check
-from simtiny.platform import Platform, load_platform
+from simtiny.platform import Platform
 from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, RunResult
 
 
@@ -42,10 +43,10 @@ class Machine:
         engine: str = DEFAULT_ENGINE,
     ) -> None:
         self.platform_spec = platform
-        self.platform: Platform = load_platform(platform)  # a bad name fails here, not at the first run
-        self.memory_model = memory_model
-        self.toolchain = toolchain or None
-        self.engine = engine
+        self.platform: Platform = check_platform(platform)  # a bad name fails here, not at the first run
+        self.memory_model = boolean(memory_model, "memory_model")
+        self.toolchain = check_toolchain(toolchain or None)
+        self.engine = check_engine(engine)
         self.sram_budget: int | None = None
         self.flash_budget: int | None = None
         self.lift_limits = False
@@ -63,10 +64,11 @@ class Machine:
         return self.platform.with_budgets(self.sram_budget, self.flash_budget)
 
     def set_budgets(self, sram: int | None = None, flash: int | None = None) -> None:
+        """Replace the platform's budgets (bytes, at least 1); None keeps the current one."""
         if sram is not None:
-            self.sram_budget = sram
+            self.sram_budget = whole_number(sram, "sram_budget", 1)
         if flash is not None:
-            self.flash_budget = flash
+            self.flash_budget = whole_number(flash, "flash_budget", 1)
         if self.compiled is not None:
             self.compiled = replace(self.compiled, board=self.board)
 
@@ -99,7 +101,7 @@ class Machine:
             sram_budget=self.sram_budget,
             flash_budget=self.flash_budget,
         )
-        self.report = run_model(options, compiled=compiled)
+        self.report = run_model(validate_options(options), compiled=compiled)
         return self.report
 
     def need_compiled(self) -> CompiledModel:
@@ -127,7 +129,9 @@ class Machine:
         self.elf = elf
 
     def firmware_budget(self) -> int:
-        return self.max_instructions or DEFAULT_MAX_INSTRUCTIONS
+        if self.max_instructions is None:
+            return DEFAULT_MAX_INSTRUCTIONS
+        return whole_number(self.max_instructions, "max_instructions", 1)
 
     def run_firmware(self) -> RunResult:
         """Run the loaded ELF from reset to its exit, a fault or the instruction budget."""
