@@ -68,7 +68,8 @@ def test_negative_suite_fails_each_case_for_its_stated_reason(tmp_path):
     # Some of the reasons, word for word (the suite's own patterns match the rest).
     assert (
         "Load Model",
-        "keyword_scrambled.tflite: unsupported: QUANTIZE (int16 input) x2, SOFTMAX (int16 output) x1, SVDF x7",
+        "keyword_scrambled.tflite: unsupported: QUANTIZE (int16 input) x2 (operator 0), "
+        "SOFTMAX (int16 output) x1 (operator 13), SVDF x7",
     ) in failures
     assert ("Cycles Of Operator Should Be Below", "the model has 4 operators (0 to 3), not 9") in failures
     assert (

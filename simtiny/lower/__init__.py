@@ -101,15 +101,18 @@ def unsupported(graph: Graph) -> list[str]:
     """Every operator (with reason) the project cannot compile, counted: ['SVDF x7', ...]."""
     table = registry()
     found: Counter[str] = Counter()
+    first: dict[str, int] = {}
     for op in graph.operators:
         lowering = table.get(op.opcode)
-        if lowering is None:
-            found[op.opcode] += 1
-            continue
-        reason = lowering.check(op, graph)
-        if reason:
-            found[f"{op.opcode} ({reason})"] += 1
-    return [f"{name} x{n}" for name, n in sorted(found.items())]
+        reason = None if lowering is None else lowering.check(op, graph)
+        if lowering is None or reason:
+            key = op.opcode if lowering is None else f"{op.opcode} ({reason})"
+            found[key] += 1
+            first.setdefault(key, op.index)
+    # Operators the project knows of are named by their first index: the rule is the model's to fix.
+    return [
+        f"{name} x{n}" + (f" (operator {first[name]})" if "(" in name else "") for name, n in sorted(found.items())
+    ]
 
 
 def dtype_reason(graph: Graph, op: Operator, allowed: dict[str, tuple[str, ...]]) -> str | None:

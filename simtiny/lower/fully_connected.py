@@ -10,6 +10,26 @@ from simtiny.lower.quant import activation_range, quantize_multiplier
 from simtiny.model import Graph, Operator
 
 
+def shape_reason(op: Operator, graph: Graph) -> str | None:
+    """fully_connected.cc Prepare: a 2-D filter [units, depth], an input of whole rows of `depth`,
+    a bias per unit, and the output LiteRT resizes to (keep_num_dims keeps the input's rank)."""
+    x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+    if len(w.shape) != 2:
+        return f"{len(w.shape)}-D filter (needs [units, depth])"
+    units, depth = w.shape
+    if x.size % depth:
+        return f"input of {x.size} values is not whole rows of the filter's depth {depth}"
+    if len(op.inputs) > 2 and op.inputs[2] >= 0 and graph.tensor(op.inputs[2]).size != units:
+        return f"bias of {graph.tensor(op.inputs[2]).size} values for {units} units"
+    if w.quant is not None and w.quant.per_channel and len(w.quant.scale) != units:
+        return f"{len(w.quant.scale)} filter scales for {units} units"
+    batches = x.size // depth
+    want = (*x.shape[:-1], units) if op.options.get("keep_num_dims") else (batches, units)
+    if tuple(y.shape) != tuple(want):
+        return f"output shape {list(y.shape)}, LiteRT computes {list(want)}"
+    return None
+
+
 class FullyConnected:
     opcodes = ("FULLY_CONNECTED",)
 
@@ -23,7 +43,7 @@ class FullyConnected:
             return "non-constant weights"
         if op.options.get("weights_format", 0) != 0:
             return "shuffled weights"
-        return None
+        return shape_reason(op, graph)
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])

@@ -14,6 +14,8 @@ class Alias:
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if src.dtype != dst.dtype:
+            return f"{src.dtype} in, {dst.dtype} out"
         if src.nbytes != dst.nbytes:
             return f"{src.nbytes} bytes in, {dst.nbytes} out"
         if any(d < 0 for d in dst.shape):

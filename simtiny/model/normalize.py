@@ -58,11 +58,11 @@ def _fold_constants(graph: Graph) -> None:
     kept: list[Operator] = []
     folded = 0
     for op in graph.operators:
-        value = _evaluate(op, graph) if op.opcode in FOLDABLE else None
-        if value is None:
+        value = _try_evaluate(op, graph) if op.opcode in FOLDABLE and len(op.outputs) == 1 else None
+        out = graph.tensor(op.outputs[0]) if value is not None else None
+        if value is None or out is None or out.dtype not in NUMPY_DTYPES or value.size != out.size:
             kept.append(op)
             continue
-        out = graph.tensor(op.outputs[0])
         out.data = value.astype(NUMPY_DTYPES[out.dtype]).reshape(out.shape)
         folded += 1
     if folded:
@@ -76,6 +76,15 @@ def _const(graph: Graph, index: int) -> np.ndarray | None:
     if index < 0:
         return None
     return graph.tensor(index).data
+
+
+def _try_evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
+    """The operator's value, or None when its inputs do not make sense together (the operator
+    then stays, and the validate stage says what is wrong with it)."""
+    try:
+        return _evaluate(op, graph)
+    except (ValueError, IndexError, TypeError, OverflowError):
+        return None
 
 
 def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:

@@ -52,7 +52,8 @@ def parse_model(data: bytes, path: Path | None = None) -> Graph:
     except InputError:
         raise
     except Exception as exc:  # flatbuffers reads past the end of truncated or corrupt data
-        raise InputError(f"{where}: truncated or corrupt .tflite ({type(exc).__name__})") from None
+        raise InputError(f"{where}: truncated or corrupt .tflite: a table or vector lies outside the file "
+                         f"({type(exc).__name__})") from None
     return graph
 
 

@@ -1,5 +1,11 @@
-"""The validate stage: a model is loaded, normalised and checked to be compilable before anything
-is built, so that a model simtiny cannot run fails in a second with one line."""
+"""The validate stage: a model is loaded, checked and normalised before anything is built, so a
+model simtiny cannot verify fails in a second, with one line naming the operator or tensor (index
+and name) and the rule it breaks, and exit code 2.
+
+Order: the graph's structure (simtiny.flow.validate.structure) before normalisation, which
+evaluates operators; then quantisation, each operator's generic rules, and each operator's own
+rules with its lowering (simtiny.lower), the way LiteRT's Prepare functions check them.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,29 @@ from collections import Counter
 from pathlib import Path
 
 from simtiny import lower
-from simtiny.errors import SimtinyError
+from simtiny.flow.validate.operators import check_operators
+from simtiny.flow.validate.quantization import check_quantization
+from simtiny.flow.validate.rules import InvalidModel, UnsupportedModel, printable
+from simtiny.flow.validate.structure import check_structure
 from simtiny.model import Graph, load_model
 from simtiny.model.normalize import normalize
+
+__all__ = ["EDGE_OPS", "InvalidModel", "UnsupportedModel", "check", "describe_ops", "load_and_check"]
 
 EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")
 
 
-class UnsupportedModel(SimtinyError):
-    """The model uses operators or types simtiny cannot compile."""
-
-
 def load_and_check(path: str | Path) -> Graph:
-    """Load, normalise and check that every operator can be compiled (one-line errors)."""
-    return check(normalize(load_model(path)), Path(path).name)
+    """Load, check and normalise a model; every failure is one line and exit code 2."""
+    name = printable(Path(path).name, 120)
+    graph = load_model(path)
+    check_structure(graph, name)
+    return check(normalize(graph), name)
 
 
 def check(graph: Graph, name: str) -> Graph:
+    """The rules that hold after normalisation: types, shapes, quantisation, each operator's own."""
+    check_structure(graph, name)
     compute = [op for op in graph.operators if op.opcode not in EDGE_OPS and op.outputs]
     float_ops = [op for op in compute if graph.tensor(op.outputs[0]).dtype == "float32"]
     if compute and len(float_ops) == len(compute):
@@ -35,11 +47,11 @@ def check(graph: Graph, name: str) -> Graph:
     dynamic = [t.index for t in graph.tensors if any(d < 0 for d in t.shape)]
     if dynamic:
         raise UnsupportedModel(f"{name}: dynamic shapes (tensors {dynamic[:5]}): simtiny needs static shapes")
+    check_quantization(graph, name)
+    check_operators(graph, name)
     missing = lower.unsupported(graph)
     if missing:
         raise UnsupportedModel(f"{name}: unsupported: {', '.join(missing)}")
-    if not graph.operators:
-        raise UnsupportedModel(f"{name}: the model has no operators")
     return graph
 
 
