@@ -2,25 +2,24 @@
 firmware builds, a model's or any C program's, for a board.
 
 Builds are cached by a hash of everything that goes into them (sources, headers, linker
-script, flags, compiler version), so the same firmware is never compiled twice.
+script, flags, compiler version), so the same firmware is never compiled twice. Each build is
+a cache entry (simtiny.cache): published whole, and checked against its manifest on reuse.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simtiny.cache import cache_dir
+from simtiny.cache import cache_dir, keep_file, new_entry, reuse, writing
 from simtiny.errors import ToolchainError
 from simtiny.platform import Platform
 
@@ -165,13 +164,9 @@ def runtime_include_dirs(platform: Platform) -> list[Path]:
     return [HAL_INCLUDE_DIR, RUNTIME_DIR, *platform.include_dirs]
 
 
-def build(
-    spec: FirmwareSpec,
-    platform: Platform,
-    toolchain: Toolchain,
-    out_dir: Path | None = None,
-) -> Firmware:
-    """Compile and link `spec` for `platform`; reuse a cached build when nothing changed."""
+def build(spec: FirmwareSpec, platform: Platform, toolchain: Toolchain) -> Firmware:
+    """Compile and link `spec` for `platform`; reuse a cached build when nothing changed (and
+    the cached ELF and map still match their manifest: a damaged build is rebuilt)."""
     sources = [*runtime_sources(platform), *spec.sources]
     includes = [*runtime_include_dirs(platform), *spec.include_dirs]
     flags = [
@@ -184,21 +179,20 @@ def build(
     ]
     memory = platform.memory_script()
     key = _build_key(toolchain, [*flags, memory], sources, includes, platform.linker_script)
-    target_dir = out_dir or (cache_dir() / "builds" / f"{spec.name}-{toolchain.name}-{key}")
-    elf = target_dir / f"{spec.name}.elf"
-    map_path = target_dir / f"{spec.name}.map"
-    stamp = target_dir / "build.key"
-    if elf.is_file() and stamp.is_file() and stamp.read_text() == key:
-        return Firmware(elf, map_path if map_path.is_file() else None, toolchain.name, True, ())
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
-        tmp_elf = Path(tmp) / elf.name
-        tmp_map = Path(tmp) / map_path.name
-        script = Path(tmp) / "link.ld"
-        script.write_text(platform.linker_script.read_text().replace("INCLUDE memory.ld", memory))
+    entry = cache_dir() / "builds" / f"{spec.name}-{toolchain.name}-{key}"
+    elf = entry / f"{spec.name}.elf"
+    map_path = entry / f"{spec.name}.map"
+    if reuse(entry, f"the build of {spec.name} ({toolchain.name})", expect=(elf.name, map_path.name)):
+        return Firmware(elf, map_path, toolchain.name, True, ())
+    with new_entry(entry) as scratch:
+        work = scratch / "work"  # objects and the linker script: dropped when the entry is published
+        with writing():
+            work.mkdir()
+            script = work / "link.ld"
+            script.write_text(platform.linker_script.read_text().replace("INCLUDE memory.ld", memory))
         objects = []
         for source, obj_name in zip(sources, _object_names(sources), strict=True):
-            obj = Path(tmp) / obj_name
+            obj = work / obj_name
             _run(toolchain, spec.name, [*toolchain.cc, *flags, "-c", "-o", str(obj), str(source)])
             objects.append(obj)
         cmd = [
@@ -206,18 +200,16 @@ def build(
             *toolchain.target_flags(platform),
             "-T",
             str(script),
-            *toolchain.link_flags(tmp_map),
+            *toolchain.link_flags(scratch / map_path.name),
             "-o",
-            str(tmp_elf),
+            str(scratch / elf.name),
             *[str(o) for o in objects],
             *toolchain.libraries(),
         ]
         stdout = _run(toolchain, spec.name, cmd)
         if toolchain.name == "zig":
-            tmp_map.write_text(stdout)
-        os.replace(tmp_elf, elf)
-        os.replace(tmp_map, map_path)
-    stamp.write_text(key)
+            with writing():
+                (scratch / map_path.name).write_text(stdout)
     return Firmware(elf, map_path, toolchain.name, False, tuple(cmd))
 
 
@@ -299,12 +291,9 @@ class CompiledModel:
 def build_model(generated: GeneratedModel, platform: Platform, toolchain: Toolchain) -> Firmware:
     """The generated model.c (kept in the cache by content), the kernels it calls and the model
     runtime, built for `platform`."""
-    digest = hashlib.sha256(generated.source.encode()).hexdigest()[:20]
-    folder = cache_dir() / "generated" / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    source = folder / "model.c"
-    if not source.is_file() or source.read_text() != generated.source:
-        source.write_text(generated.source)
+    text = generated.source.encode()
+    digest = hashlib.sha256(text).hexdigest()[:20]
+    source = keep_file(cache_dir() / "generated" / digest / "model.c", text, "the generated source")
     spec = FirmwareSpec(
         name="model",
         sources=(source, *[KERNELS_DIR / f"{k}.c" for k in generated.kernels], RUNTIME_DIR / "st_main.c"),

@@ -17,7 +17,7 @@ import unicorn
 from unicorn import unicorn_const as ucc
 from unicorn.unicorn_py3.unicorn import uclib
 
-from simtiny.cache import cache_dir
+from simtiny.cache import cache_dir, new_entry, reuse
 from simtiny.hostcc import compile_shared
 from simtiny.sim.result import BlockCount
 
@@ -111,13 +111,14 @@ class CounterState(ctypes.Structure):
 
 
 def library_path() -> Path:
-    """Return the compiled hook library, building it on first use."""
+    """Return the compiled hook library, building it on first use (again if damaged)."""
     source = SOURCE.read_bytes()
     digest = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
-    target = cache_dir() / "native" / f"blockhook-{digest}.so"
-    if not target.is_file():
-        compile_shared([SOURCE], target, what="native block counter")
-    return target
+    entry = cache_dir() / "native" / f"blockhook-{digest}"
+    if not reuse(entry, "the native block counter", expect=("blockhook.so",)):
+        with new_entry(entry) as scratch:
+            compile_shared([SOURCE], scratch / "blockhook.so", what="native block counter")
+    return entry / "blockhook.so"
 
 
 def _load() -> ctypes.CDLL:
