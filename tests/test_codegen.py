@@ -98,3 +98,40 @@ def test_views_share_their_source_buffer():
     plan = plan_memory(graph)
     reshape = next(op for op in graph.operators if op.opcode == "RESHAPE")
     assert plan.offsets[reshape.outputs[0]] == plan.offsets[reshape.inputs[0]]
+
+
+def test_repeated_parameter_structs_are_declared_once():
+    """An operator whose parameter struct repeats an earlier one's names the earlier one; its
+    other declarations follow the renaming, and identifiers that merely start alike are kept."""
+    from simtiny.flow.codegen import _Context
+
+    ctx = _Context(None, None)
+    first = ctx.declare(
+        ("static const st_a op1_p = {1, 2};", "static const st_b op1_q = {&op1_p, 3};"),
+        "f(&op1_p, &op1_q, op1_p_table);",
+    )
+    second = ctx.declare(
+        ("static const st_a op2_p = {1, 2};", "static const st_b op2_q = {&op2_p, 3};"),
+        "f(&op2_p, &op2_q, op2_p_table);",
+    )
+    third = ctx.declare(("static const st_a op3_p = {1, 5};",), "f(&op3_p);")
+    assert first == "f(&op1_p, &op1_q, op1_p_table);"
+    assert second == "f(&op1_p, &op1_q, op2_p_table);"
+    assert third == "f(&op3_p);"
+    assert ctx.decls == [
+        "static const st_a op1_p = {1, 2};",
+        "static const st_b op1_q = {&op1_p, 3};",
+        "static const st_a op3_p = {1, 5};",
+    ]
+
+
+def test_identical_constants_share_one_array():
+    from simtiny.flow.codegen import _Context
+
+    ctx = _Context(None, None)
+    a = ctx.const("a", np.arange(8, dtype=np.int32))
+    b = ctx.const("b", np.arange(8, dtype=np.int32))
+    c = ctx.const("c", np.arange(8, dtype=np.int32).astype(np.uint32))  # same bytes, another C type
+    d = ctx.const("d", np.arange(8, dtype=np.int8))
+    assert a == b == "a" and c == "c" and d == "d"
+    assert len(ctx.decls) == 3 and ctx.const_bytes == 32 + 32 + 8

@@ -2,12 +2,16 @@
 
 Identifiers are made by simtiny; text from the model (names, description) only ever appears
 inside comments, and only after `c_comment` has reduced it to a safe character set.
+
+Identical constants are emitted once: a constant array with the C type and bytes of one already
+emitted (a lookup table, a bias or requantisation array, a weight blob) takes that one's name,
+and so does a parameter struct (`static const T name = {...};`) whose type and initializer repeat
+an earlier one's. A model of ten thousand table operators has then a table per distinct table.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from simtiny import __version__, lower
-from simtiny.cache import cache_dir
+from simtiny.cache import cache_dir, keep_file
 from simtiny.errors import SimtinyError
 from simtiny.flow.plan import MemoryPlan
 from simtiny.lower.channels import kernel_header
@@ -33,17 +37,17 @@ CTYPES = {
     "bool": "uint8_t",
 }
 BLOB_THRESHOLD = 1024  # bytes; larger constants are emitted as .incbin blobs
+CHUNK_OPS = 256  # operators per function of st_model_run's, in models that have more
 SAFE_COMMENT = re.compile(r"[^A-Za-z0-9 _.,:;()\[\]#+=-]")
+# A parameter struct as the lowerings declare it: type, name, initializer.
+STRUCT_DECL = re.compile(r"static const (\w+) (\w+) = (\{[^;]*\});")
+IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
 
 
 def blob_path(data: bytes) -> Path:
-    """Content-addressed file holding a constant's bytes (shared by all generated models)."""
-    path = cache_dir() / "blobs" / f"{hashlib.sha256(data).hexdigest()[:32]}.bin"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+    """Content-addressed file holding a constant's bytes (shared by all generated models);
+    rewritten when it no longer holds them."""
+    path = keep_file(cache_dir() / "blobs" / f"{hashlib.sha256(data).hexdigest()[:32]}.bin", data, "the weight blob")
     if any(ch in str(path) for ch in '"\\\n'):
         raise SimtinyError(f"the cache folder {path.parent} has a quote or backslash in its name")
     return path
@@ -89,6 +93,8 @@ class _Context:
         self.const_names: dict[int, str] = {}
         self.used: set[str] = set()
         self.const_bytes = 0
+        self.emitted: dict[tuple[str, bytes], str] = {}  # (C type, bytes) -> the constant's name
+        self.structs: dict[tuple[str, str], str] = {}  # (C type, initializer) -> the struct's name
 
     def ident(self, hint: str) -> str:
         base = re.sub(r"[^A-Za-z0-9_]", "_", hint)
@@ -101,11 +107,15 @@ class _Context:
         return name
 
     def const(self, hint: str, values: np.ndarray) -> str:
+        """Emit `values` as a const array, or return the name of an identical one emitted before."""
         values = np.ascontiguousarray(values)
         ctype = CTYPES[str(values.dtype) if values.dtype != np.bool_ else "bool"]
-        name = self.ident(hint)
+        key = (ctype, values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes())
+        if key in self.emitted:
+            return self.emitted[key]
+        name = self.emitted[key] = self.ident(hint)
         if values.nbytes >= BLOB_THRESHOLD and values.dtype != np.float32:
-            return self._blob(name, ctype, values)
+            return self._blob(name, ctype, key[1], values.size)
         flat = values.reshape(-1)
         if values.dtype == np.float32:
             items = [f"{float(v)!r}f" if np.isfinite(v) else "0.0f" for v in flat]
@@ -119,19 +129,36 @@ class _Context:
         self.const_bytes += values.nbytes
         return name
 
-    def _blob(self, name: str, ctype: str, values: np.ndarray) -> str:
-        """Large constants as raw bytes pulled in by the assembler (.incbin): compiling a
-        megabyte of C literals takes seconds, the bytes take none."""
-        data = values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
+    def _blob(self, name: str, ctype: str, data: bytes, count: int) -> str:
+        """Large constants as raw bytes (little-endian) pulled in by the assembler (.incbin):
+        compiling a megabyte of C literals takes seconds, the bytes take none."""
         path = blob_path(data)
         self.decls.append(
-            f"extern const {ctype} {name}[{values.size}];\n"
+            f"extern const {ctype} {name}[{count}];\n"
             f'__asm__(".section .rodata.{name},\\"a\\"\\n\\t.balign 16\\n\\t.globl {name}\\n\\t'
             f'.type {name}, %object\\n{name}:\\n\\t.incbin \\"{path}\\"\\n\\t'
             f'.size {name}, {len(data)}\\n\\t.previous");'
         )
         self.const_bytes += len(data)
         return name
+
+    def declare(self, declarations: tuple[str, ...], statement: str) -> str:
+        """Add an operator's declarations; a parameter struct identical to one declared before is
+        dropped, and `statement` (returned) names the earlier one instead."""
+        renamed: dict[str, str] = {}
+        for decl in declarations:
+            decl = _rename(decl, renamed)
+            match = STRUCT_DECL.fullmatch(decl)
+            if match is None:
+                self.decls.append(decl)
+                continue
+            ctype, name, initializer = match.groups()
+            first = self.structs.setdefault((ctype, initializer), name)
+            if first == name:
+                self.decls.append(decl)
+            else:
+                renamed[name] = first
+        return _rename(statement, renamed)
 
     def tensor(self, index: int) -> str:
         t = self.graph.tensor(index)
@@ -157,7 +184,7 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
         ctx.scratch = f"(st_arena + {plan.scratch[i]})" if i in plan.scratch else "0"
         ctx.in_place = i in plan.in_place
         call = table[op.opcode].lower(op, graph, ctx)
-        ctx.decls.extend(call.declarations)
+        statement = ctx.declare(call.declarations, call.statement)
         for k in call.kernels:
             if k not in kernels:
                 kernels.append(k)
@@ -165,7 +192,7 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
         labels.append(f"{op.opcode}")
         calls.append(
             f"    /* {i}: {op.opcode} -> {out_name} */\n"
-            f"    {call.statement}\n    st_op_stamps[{i + 1}] = st_cycles();\n"
+            f"    {statement}\n    st_op_stamps[{i + 1}] = st_cycles();\n"
         )
     inputs = [_io(f"st_input_{k}", t, graph, plan) for k, t in enumerate(graph.inputs)]
     outputs = [_io(f"st_output_{k}", t, graph, plan) for k, t in enumerate(graph.outputs)]
@@ -193,13 +220,34 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
         + exports
         + "\n"
         + "\n\n".join(ctx.decls)
-        + "\n\nint st_model_run(void) {\n    st_op_stamps[0] = st_cycles();\n"
-        + "".join(calls)
-        + "    return 0;\n}\n"
+        + "\n\n"
+        + _model_run(calls)
     )
     return GeneratedModel(
         source, kernels, arena, inputs, outputs, dict(plan.offsets), labels, ctx.const_bytes
     )
+
+
+def _model_run(calls: list[str]) -> str:
+    """st_model_run: the operators' calls in order. Past CHUNK_OPS operators they go in functions
+    of CHUNK_OPS calls each, which st_model_run calls in turn: gcc's instruction scheduler takes
+    time quadratic in a function's straight-line length (36 s for 10,000 operators in one)."""
+    head = "int st_model_run(void) {\n    st_op_stamps[0] = st_cycles();\n"
+    if len(calls) <= CHUNK_OPS:
+        return head + "".join(calls) + "    return 0;\n}\n"
+    chunks = [calls[k : k + CHUNK_OPS] for k in range(0, len(calls), CHUNK_OPS)]
+    parts = "".join(
+        f"static __attribute__((noinline)) void st_model_part_{n}(void) {{\n" + "".join(chunk) + "}\n\n"
+        for n, chunk in enumerate(chunks)
+    )
+    return parts + head + "".join(f"    st_model_part_{n}();\n" for n in range(len(chunks))) + "    return 0;\n}\n"
+
+
+def _rename(text: str, names: dict[str, str]) -> str:
+    """`text` with every identifier in `names` replaced by its value."""
+    if not names:
+        return text
+    return IDENTIFIER.sub(lambda m: names.get(m.group(0), m.group(0)), text)
 
 
 def _io(symbol: str, tensor: int, graph: Graph, plan: MemoryPlan) -> IoBuffer:

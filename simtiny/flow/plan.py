@@ -109,12 +109,12 @@ def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int
     """tensor -> owner of its bytes, and the operators that run in place."""
     first, last = _uses(graph)
     owner: dict[int, int] = {t: t for t in first}
-    members: dict[int, list[int]] = {t: [t] for t in first}
+    end: dict[int, int] = dict(last)  # group owner -> the last read of any of its members
     running_in_place: set[int] = set()
 
     def join(t: int, root: int) -> None:
         owner[t] = root
-        members[root].extend(members.pop(t, [t]))
+        end[root] = max(end[root], end.pop(t, last[t]))
 
     for i, op in enumerate(graph.operators):
         if not op.outputs or op.outputs[0] not in owner:
@@ -129,7 +129,7 @@ def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int
             continue
         if not in_place or not lower.can_run_in_place(op, graph):
             continue
-        dies_here = max(last[m] for m in members[root]) == i
+        dies_here = end[root] == i
         others = {owner[t] for t in op.inputs[1:] if t in owner}
         if dies_here and root not in others and graph.tensor(out).dtype == graph.tensor(src).dtype:
             join(out, root)
@@ -171,14 +171,50 @@ ORDERS: dict[str, Callable[[Buffer], tuple]] = {
 }
 
 
+BUCKET_OPS = 16  # operators per time bucket of the placement's index
+
+
+class _Placed:
+    """The segments placed so far, indexed by time so that a buffer meets only those live when
+    it is: placing n buffers then takes time about linear in n, not quadratic."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, list[tuple[int, int, int, int, int]]] = {}
+
+    @staticmethod
+    def _bucket(op_index: int) -> int:
+        return (op_index + 1) // BUCKET_OPS  # graph inputs are live from -1
+
+    def add(self, buf: Buffer) -> None:
+        for size, lo, hi in buf.parts():
+            first = self._bucket(lo)
+            for k in range(first, self._bucket(hi) + 1):
+                self.buckets.setdefault(k, []).append((first, lo, hi, buf.offset, buf.offset + size))
+
+    def occupied(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Byte ranges [start, end) of the placed segments live at some moment of [lo, hi]."""
+        b0 = self._bucket(lo)
+        found = []
+        for k in range(b0, self._bucket(hi) + 1):
+            for first, slo, shi, start, end in self.buckets.get(k, ()):
+                if max(first, b0) == k and slo <= hi and lo <= shi:  # each segment once
+                    found.append((start, end))
+        return found
+
+
 def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[Buffer]:
-    """Lowest offset at which each buffer, in turn, clashes with nothing placed before it."""
+    """Lowest offset at which each buffer, in turn, clashes with nothing placed before it.
+
+    The lowest such offset is 0 or the end of a placed segment live at the same moment as one
+    of the buffer's own segments, so only those are tried."""
     placed: list[Buffer] = []
+    index = _Placed()
     for buf in sorted(buffers, key=order):
-        neighbours = [b for b in placed if b.overlaps(buf)]
-        candidates = sorted({0} | {b.offset + size for b in neighbours for size, _, _ in b.parts()})
-        offset = next(c for c in candidates if not any(buf.clashes(c, b) for b in neighbours))
+        taken = [(size, start, end) for size, lo, hi in buf.parts() for start, end in index.occupied(lo, hi)]
+        candidates = sorted({0} | {end for _, _, end in taken})
+        offset = next(c for c in candidates if not any(c < end and start < c + size for size, start, end in taken))
         placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, offset, buf.segments))
+        index.add(placed[-1])
     return placed
 
 

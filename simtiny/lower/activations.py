@@ -13,7 +13,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache, wraps
+from typing import ParamSpec
 
 import numpy as np
 
@@ -117,6 +118,23 @@ def tanhf(x: np.float32) -> np.float32:
 
 # --- tables -------------------------------------------------------------------------------------
 
+P = ParamSpec("P")
+TABLE_CACHE_SIZE = 1024  # distinct tables kept (256 bytes each)
+
+
+def memo_table(fn: Callable[P, np.ndarray]) -> Callable[P, np.ndarray]:
+    """Compute a table once per distinct set of parameters: a model of thousands of operators
+    repeats a few. The array returned is shared, hence read-only."""
+
+    @lru_cache(maxsize=TABLE_CACHE_SIZE)
+    @wraps(fn)
+    def table(*args: P.args, **kwargs: P.kwargs) -> np.ndarray:
+        result = fn(*args, **kwargs)
+        result.flags.writeable = False
+        return result
+
+    return table
+
 
 def table_from(inputs: range, fn: Callable[[int], int]) -> np.ndarray:
     """256 output bytes indexed by the input byte: table[v & 0xFF] = fn(v) for every input value v."""
@@ -151,6 +169,7 @@ def sigmoid(x: np.float32) -> np.float32:
         return f32(1) / (f32(1) + expf(-x))
 
 
+@memo_table
 def logistic_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.ndarray:
     return float_lut(sigmoid, in_scale, in_zp, out_scale, out_zp)
 
@@ -162,6 +181,7 @@ def tanh_reason(out_scale: float) -> str | None:
     return None
 
 
+@memo_table
 def tanh_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.ndarray:
     return float_lut(tanhf, in_scale, in_zp, out_scale, out_zp)
 
@@ -199,6 +219,7 @@ def relu_reason(opcode: str, in_scale: float, out_scale: float) -> str | None:
     return shift_reason(quantize_multiplier(float(f32(in_scale) / f32(out_scale))))
 
 
+@memo_table
 def relu_table(opcode: str, in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.ndarray:
     """ReluPrepare + QuantizedReluX: requantize (multiplier of the float ratio of scales), then clamp."""
     multiplier, shift = quantize_multiplier(float(f32(in_scale) / f32(out_scale)))
@@ -222,6 +243,7 @@ def leaky_relu_reason(in_scale: float, out_scale: float, alpha: float) -> str | 
     return shift_reason(*leaky_relu_multipliers(in_scale, out_scale, alpha))
 
 
+@memo_table
 def leaky_relu_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int, alpha: float) -> np.ndarray:
     """reference_ops::QuantizeLeakyRelu: identity multiplier for x >= zero point, alpha's below."""
     (alpha_m, alpha_s), (id_m, id_s) = leaky_relu_multipliers(in_scale, out_scale, alpha)
@@ -293,6 +315,7 @@ def hard_swish_reason(in_scale: float, out_scale: float) -> str | None:
     return None
 
 
+@memo_table
 def hard_swish_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.ndarray:
     out_m, out_e, rel_m, rel_e = hard_swish_params(in_scale, out_scale)
 

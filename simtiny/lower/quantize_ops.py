@@ -10,7 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.activations import lut_call, mul_by_quantized_multiplier_double, shift_reason, table_from
+from simtiny.lower.activations import (
+    lut_call,
+    memo_table,
+    mul_by_quantized_multiplier_double,
+    shift_reason,
+    table_from,
+)
 from simtiny.lower.quant import quantize_multiplier
 from simtiny.model import Graph, Operator, Tensor
 
@@ -33,6 +39,7 @@ def c_float(value: float) -> str:
     return f"{float(np.float32(value))!r}f"
 
 
+@memo_table
 def requantize_table(
     in_dtype: str, in_scale: float, in_zp: int, out_dtype: str, out_scale: float, out_zp: int
 ) -> np.ndarray:
