@@ -56,6 +56,14 @@ class Segment:
     memsz: int
     filesz: int
     data: bytes = field(repr=False)
+    index: int = 0  # position among the program headers, as `readelf -l` numbers them
+
+    def describe(self) -> str:
+        """'load segment 2 (0x24000000-0x240000FF, 256 bytes, loaded from 0x08000558)' for messages."""
+        text = f"load segment {self.index} ({_span(self.vaddr, self.memsz)}"
+        if self.filesz and self.paddr != self.vaddr:
+            text += f", loaded from 0x{self.paddr:08X}"
+        return text + ")"
 
 
 @dataclass(frozen=True)
@@ -160,12 +168,12 @@ def _read(path: Path, raw: bytes) -> ElfImage:
 
     segments: list[Segment] = []
     load_headers = []
-    for seg in elf.iter_segments():
+    for index, seg in enumerate(elf.iter_segments()):
         if seg["p_type"] != "PT_LOAD":
             continue
         _check_span(path, raw, seg["p_offset"], seg["p_filesz"], "a load segment")
         data = seg.data()
-        segments.append(Segment(seg["p_vaddr"], seg["p_paddr"], seg["p_memsz"], seg["p_filesz"], data))
+        segments.append(Segment(seg["p_vaddr"], seg["p_paddr"], seg["p_memsz"], seg["p_filesz"], data, index))
         load_headers.append(seg)
 
     sections: list[Section] = []
@@ -258,3 +266,49 @@ def check_flash_image(image: ElfImage, platform: Platform) -> None:
         f"nothing in flash: {image.path} has no loadable section in {platform.name} flash "
         f"({where}); loadable sections: {found}{hint}"
     )
+
+
+def check_load_segments(image: ElfImage, platform: Platform) -> None:
+    """Refuse load segments outside the board's memory or overlapping each other (`sim` and `size`).
+
+    A segment's bytes in the image (p_paddr, p_filesz) and its run range (p_vaddr, p_memsz) must
+    each lie in the board's memory regions; no two segments may share a load address or a run
+    address. Empty segments are ignored.
+    """
+    segments = [s for s in image.segments if s.filesz or s.memsz]
+    for seg in segments:
+        for start, length, what in ((seg.paddr, seg.filesz, "its load address"), (seg.vaddr, seg.memsz, "address")):
+            gap = _unmapped(platform, start, length)
+            if gap is not None:
+                raise InputError(
+                    f"{image.path}: {seg.describe()} lies outside the memory of {platform.name}: "
+                    f"{what} 0x{gap:08X} is in no memory region"
+                )
+    for i, a in enumerate(segments):
+        for b in segments[i + 1 :]:
+            for start_a, len_a, start_b, len_b, what in (
+                (a.paddr, a.filesz, b.paddr, b.filesz, "load addresses"),
+                (a.vaddr, a.memsz, b.vaddr, b.memsz, "addresses"),
+            ):
+                low, high = max(start_a, start_b), min(start_a + len_a, start_b + len_b)
+                if len_a and len_b and low < high:
+                    raise InputError(
+                        f"{image.path}: {a.describe()} and {b.describe()} overlap at {what} {_span(low, high - low)}"
+                    )
+
+
+def _unmapped(platform: Platform, start: int, length: int) -> int | None:
+    """The first address of [start, start+length) in no region (adjacent regions join), or None."""
+    at, end = start, start + length
+    while at < end:
+        region = platform.region_at(at)
+        if region is None:
+            return at
+        at = region.end
+    return None
+
+
+def _span(start: int, length: int) -> str:
+    if length == 0:
+        return f"0x{start:08X}, 0 bytes"
+    return f"0x{start:08X}-0x{start + length - 1:08X}, {length:,} bytes"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from simtiny.elf.image import ElfImage, Section
+from simtiny.elf.image import ElfImage, Section, check_load_segments
 from simtiny.elf.mapfile import FILL, LinkMap, filled_entries, parse_map, short_object
 from simtiny.errors import InputError
 from simtiny.platform import Platform, Region
@@ -118,7 +118,11 @@ def berkeley(image: ElfImage) -> Berkeley:
 def analyze(
     image: ElfImage, platform: Platform, map_path: str | Path | None = None, top: int = 10
 ) -> SizeReport:
-    """Size report of a loaded ELF on `platform`, attributing bytes to objects if given a map."""
+    """Size report of a loaded ELF on `platform`, attributing bytes to objects if given a map.
+
+    An ELF whose load segments lie outside the board's memory or overlap is refused (InputError):
+    its budget figures would mean nothing."""
+    check_load_segments(image, platform)
     sections = [s for s in image.alloc_sections if s.size]
     used: dict[str, int] = defaultdict(int)
     for sec in sections:

@@ -1,10 +1,13 @@
-"""Text and JSON reports of one firmware run (`simtiny sim`), and how a run ended in words."""
+"""Text and JSON reports of one firmware run (`simtiny sim`), how a run ended in words, and the
+console echo that shows the firmware's output while it runs."""
 
 from __future__ import annotations
 
-from typing import Any
+import codecs
+from collections.abc import Callable
+from typing import IO, Any
 
-from simtiny.errors import EXIT_SIM_BUDGET, EXIT_SIM_FAULT, EXIT_SIM_NO_EXIT
+from simtiny.errors import EXIT_SIM_BUDGET, EXIT_SIM_FAULT, EXIT_SIM_NO_EXIT, InputError
 from simtiny.sim.result import RunRequest, RunResult
 
 
@@ -51,10 +54,11 @@ def _cycle_rows(result: RunResult) -> list[tuple[str, str]]:
     ]
 
 
-def format_run(result: RunResult, request: RunRequest) -> str:
+def format_run(result: RunResult, request: RunRequest, console: bool = True) -> str:
+    """The run's summary, after its console text (`console=False`: the text was shown as it came)."""
     lines = []
     text = result.console.text
-    if text:
+    if text and console:
         lines.append(text if text.endswith("\n") else text + "\n")
     rows = [
         ("result", outcome_line(result, request)),
@@ -64,6 +68,14 @@ def format_run(result: RunResult, request: RunRequest) -> str:
     if result.stack is not None:
         s = result.stack
         rows.append(("stack used", f"{s.used:,} bytes of {s.size:,} (below 0x{s.initial_sp:08X})"))
+    if result.console.dropped:
+        rows.append(
+            (
+                "console",
+                f"{result.console.dropped:,} bytes past the first {request.console_limit:,} of a stream "
+                "were not kept in memory",
+            )
+        )
     rows.append(
         (
             "host",
@@ -97,6 +109,8 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
         "console": result.console.text,
         "uart": result.console.uart,
         "semihosting": result.console.semihosting,
+        "console_limit": request.console_limit,
+        "console_dropped": {"uart": result.console.uart_dropped, "semihosting": result.console.semihosting_dropped},
         "instructions": result.instructions,
         "cycles": result.cycles,
         "ideal_cycles": result.ideal_cycles,
@@ -147,3 +161,55 @@ def run_outcome(result: RunResult, budget: int) -> str:
     if result.status == "budget":
         return f"did not exit within {budget:,} instructions{where}"
     return f"stopped without exiting{where}"
+
+
+class ConsoleEcho:
+    """A `RunRequest.on_console` callback: shows console output as the firmware writes it on a
+    text stream (stdout; UTF-8 decoded per stream) and copies it, raw, to a log file."""
+
+    def __init__(self, out: IO[str] | None, log: IO[bytes] | None = None) -> None:
+        self.out = out
+        self.log = log
+        self.ends_line = True  # whether what was shown so far ends with a newline
+        self.broken = False  # the reader of `out` went away (a closed pipe): showing stopped
+        self._decoders: dict[str, codecs.IncrementalDecoder] = {}
+
+    def __call__(self, stream: str, data: bytes) -> None:
+        if self.log is not None:
+            self._to_log(lambda log: log.write(data))
+        decoder = self._decoders.get(stream)
+        if decoder is None:
+            decoder = self._decoders[stream] = codecs.getincrementaldecoder("utf-8")("replace")
+        self._show(decoder.decode(data), flush=len(data) > 1)
+
+    def show(self, text: str) -> None:
+        """Show text of simtiny's own after the console's (the summary), flushed."""
+        self._show(text, flush=True)
+
+    def finish(self) -> None:
+        """Show what the decoders still hold and flush both outputs."""
+        for decoder in self._decoders.values():
+            self._show(decoder.decode(b"", final=True), flush=False)
+        self._show("", flush=True)
+        if self.log is not None:
+            self._to_log(lambda log: log.flush())
+
+    def _to_log(self, action: Callable[[IO[bytes]], object]) -> None:
+        assert self.log is not None
+        try:
+            action(self.log)
+        except OSError as exc:
+            name = getattr(self.log, "name", "the console log")
+            raise InputError(f"cannot write {name}: {exc.strerror or exc}") from None
+
+    def _show(self, text: str, flush: bool) -> None:
+        if self.out is None or self.broken:
+            return
+        try:
+            if text:
+                self.out.write(text)
+                self.ends_line = text.endswith("\n")
+            if flush or "\n" in text:
+                self.out.flush()
+        except BrokenPipeError:
+            self.broken = True

@@ -12,7 +12,14 @@ import importlib
 from typing import Protocol
 
 from simtiny.errors import InputError
-from simtiny.sim.result import DEFAULT_MAX_INSTRUCTIONS, MemoryRead, RunRequest, RunResult
+from simtiny.sim.result import (
+    DEFAULT_CONSOLE_LIMIT,
+    DEFAULT_MAX_INSTRUCTIONS,
+    ConsoleCallback,
+    MemoryRead,
+    RunRequest,
+    RunResult,
+)
 
 # Engines by name: the module whose `Engine` class runs requests (imported on first use, so that
 # an engine's own dependencies load only when it is chosen).
@@ -20,9 +27,11 @@ ENGINES = {"unicorn": "simtiny.sim.unicorn"}
 DEFAULT_ENGINE = "unicorn"
 
 __all__ = [
+    "DEFAULT_CONSOLE_LIMIT",
     "DEFAULT_ENGINE",
     "DEFAULT_MAX_INSTRUCTIONS",
     "ENGINES",
+    "ConsoleCallback",
     "Engine",
     "MemoryRead",
     "RunRequest",

@@ -12,15 +12,15 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from simtiny.elf.image import ElfImage, check_flash_image
+from simtiny.elf.image import ElfImage, check_flash_image, check_load_segments
 from simtiny.errors import InputError
 from simtiny.platform import Platform
 from simtiny.sim import faults, stack
 from simtiny.sim.peripherals import PeripheralBus
 from simtiny.sim.peripherals.cortexm import Dwt, SystemControlSpace
 from simtiny.sim.profile import symbol_name
-from simtiny.sim.result import Console, Fault, RunRequest, RunResult, StackUse, Timing
-from simtiny.sim.semihosting import Semihost
+from simtiny.sim.result import Console, ConsoleCallback, Fault, RunRequest, RunResult, StackUse, Timing
+from simtiny.sim.semihosting import Semihost, SemihostingError
 from simtiny.sim.target import Memory
 
 SEMIHOSTING_BKPT = 0xBEAB  # bkpt 0xAB, Thumb encoding
@@ -33,7 +33,56 @@ class Reset:
 
     sp: int
     pc: int
-    stack_limit: int
+    stack_limit: int | None  # None: no valid stack range below `sp`, nothing painted
+
+
+@dataclass
+class ConsoleStream:
+    """One console stream of a run: every byte goes to the request's callback as it comes, the
+    first `limit` bytes are kept for the result and the rest only counted (host memory stays
+    bounded whatever the firmware prints).
+
+    A console UART model appends to it byte by byte as to a bytearray: those bytes are passed on
+    a line at a time (or `LINE` bytes), and by `flush` (before other output, at the end).
+    """
+
+    LINE = 256
+
+    name: str
+    limit: int
+    on_console: ConsoleCallback | None = None
+    kept: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+    pending: bytearray = field(default_factory=bytearray)
+
+    def append(self, byte: int) -> None:
+        self.pending.append(byte)
+        if byte == 0x0A or len(self.pending) >= self.LINE:
+            self.flush()
+
+    def extend(self, data: bytes) -> None:
+        self.flush()
+        self._take(bytes(data))
+
+    def flush(self) -> None:
+        if self.pending:
+            data = bytes(self.pending)
+            self.pending.clear()
+            self._take(data)
+
+    def text(self) -> str:
+        self.flush()
+        return _text(bytes(self.kept))
+
+    def _take(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.on_console is not None:
+            self.on_console(self.name, data)
+        room = max(0, self.limit - len(self.kept))
+        if room:
+            self.kept += data[:room]
+        self.dropped += max(0, len(data) - room)
 
 
 @dataclass
@@ -53,12 +102,27 @@ class Board:
         self.request = request
         self.platform: Platform = request.platform
         self.image = image
+        check_load_segments(image, self.platform)
         check_flash_image(image, self.platform)
         self.bus = PeripheralBus(self.platform, clock)
         self.scs = self.bus.find(SystemControlSpace)
         self.dwt = self.bus.find(Dwt)
-        self.semihosting_out = bytearray()
-        self.semihost = Semihost(cycles=clock, clock_hz=self.platform.clock_hz, on_output=self.semihosting_out.extend)
+        limit = max(0, request.console_limit)
+        self.semihosting_out = ConsoleStream("semihosting", limit, request.on_console)
+        self.uart_out = ConsoleStream("uart", limit, request.on_console)
+        for name, model in self.bus.consoles.items():  # other UARTs' text is not reported: count it only
+            model.sent = self.uart_out if name == self.platform.console.lower() else ConsoleStream(name, 0)
+        self.semihost = Semihost(
+            cycles=clock,
+            clock_hz=self.platform.clock_hz,
+            on_output=self._semihosting_output,
+            regions=self.platform.regions,
+        )
+        self.stack_note = ""  # why the stack use is unknown, when it is
+
+    def _semihosting_output(self, data: bytes) -> None:
+        self.uart_out.flush()  # the console's text in the order the firmware wrote it
+        self.semihosting_out.extend(data)
 
     # ----- before the run ----------------------------------------------------------------------
     def load_image(self) -> list[tuple[int, bytes]]:
@@ -97,13 +161,22 @@ class Board:
             for address, data in self.request.writes.items():
                 _write(memory, address, data)
         limit = stack.stack_limit(self.image, self.platform, sp)
-        stack.paint_stack(memory, limit, sp)
+        if limit is None:
+            self.stack_note = (
+                f"the ELF's symbols and sections give no believable stack range below the initial SP 0x{sp:08X}"
+            )
+        else:
+            stack.paint_stack(memory, limit, sp)
         return Reset(sp, pc, limit)
 
     # ----- during the run ----------------------------------------------------------------------
-    def semihosting(self, op: int, arg: int, memory: Memory) -> int:
-        """One semihosting call (r0 = op, r1 = arg): the value for r0. `exited` says if it ended the run."""
-        return self.semihost.handle(op, arg, memory)
+    def semihosting(self, op: int, arg: int, memory: Memory, pc: int) -> int | Fault:
+        """One semihosting call (r0 = op, r1 = arg): the value for r0, or the fault that ends the run
+        when an argument lies outside the board's memory. `exited` says if it ended the run."""
+        try:
+            return self.semihost.handle(op, arg, memory)
+        except SemihostingError as exc:
+            return self.fault("bad semihosting argument", pc, exc.address, str(exc))
 
     @property
     def exited(self) -> bool:
@@ -153,7 +226,7 @@ class Board:
             status = "fault"
         elif self.scs is not None and self.scs.reset_requested:
             status, fault = "fault", self.fault(faults.RESET_REQUEST, ending.pc)
-        used = stack.stack_use(memory, reset.sp, reset.stack_limit)
+        used = None if reset.stack_limit is None else stack.stack_use(memory, reset.sp, reset.stack_limit)
         result = RunResult(
             engine=engine,
             status=status,
@@ -177,8 +250,9 @@ class Board:
         return result
 
     def console(self) -> Console:
-        uart = self.bus.consoles.get(self.platform.console.lower())
-        return Console(_text(bytes(uart.sent)) if uart else "", _text(bytes(self.semihosting_out)))
+        uart, semihosting = self.uart_out, self.semihosting_out
+        uart.flush()
+        return Console(uart.text(), semihosting.text(), uart.dropped, semihosting.dropped)
 
     def _reads(self, memory: Memory) -> dict[str, bytes]:
         out = {}
@@ -189,13 +263,15 @@ class Board:
                 raise InputError(f"cannot read '{read.name}' at 0x{read.address:08X}: {exc}") from exc
         return out
 
-    def _warnings(self, used: StackUse, sp: int) -> list[str]:
+    def _warnings(self, used: StackUse | None, sp: int) -> list[str]:
         out = []
         if self.bus.unmodelled:
             out.append("registers with no model read as zero: " + self.bus.unmodelled.summary())
         for op, n in sorted(self.semihost.unsupported.items()):
             out.append(f"unsupported semihosting operation 0x{op:02X} called {n}x")
-        if used.overflowed:
+        if used is None:
+            out.append(f"stack use unknown: {self.stack_note}")
+        elif used.overflowed:
             out.append(f"the stack used all {used.size} bytes painted below 0x{sp:08X}: it may have overflowed")
         return out
 

@@ -7,6 +7,7 @@ and what only one engine knows in `extras`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from simtiny.platform import Platform
 
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000  # about 4 s of a 480 MHz core at one instruction/cycle
 STATUSES = ("exit", "fault", "budget", "stopped")
+DEFAULT_CONSOLE_LIMIT = 1 << 20  # bytes of each console stream a RunResult keeps; the rest is only counted
+
+# Gets each piece of console output as the firmware writes it: the stream's name and the bytes.
+ConsoleCallback = Callable[[str, bytes], None]
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class RunRequest:
     paint_ram: bool = False  # fill every writable region with the paint byte, report what was written
     timing: str | None = None  # timing model by name; None: the one the platform's CPU names
     options: dict[str, Any] = field(default_factory=dict)  # engine-specific (see the engine's docs)
+    on_console: ConsoleCallback | None = None  # console output as it comes (all of it, unlike the result)
+    console_limit: int = DEFAULT_CONSOLE_LIMIT  # bytes of each console stream kept in the result
 
 
 @dataclass(frozen=True)
@@ -109,14 +116,24 @@ class BlockCount:
 
 @dataclass(frozen=True)
 class Console:
-    """What the firmware printed: on the board's console UART and through semihosting."""
+    """What the firmware printed: on the board's console UART and through semihosting.
+
+    Each stream keeps its first `RunRequest.console_limit` bytes, so host memory does not grow
+    with what the firmware prints; `*_dropped` counts the bytes past that (`on_console` saw them).
+    """
 
     uart: str = ""
     semihosting: str = ""
+    uart_dropped: int = 0
+    semihosting_dropped: int = 0
 
     @property
     def text(self) -> str:
         return self.uart + self.semihosting
+
+    @property
+    def dropped(self) -> int:
+        return self.uart_dropped + self.semihosting_dropped
 
 
 @dataclass

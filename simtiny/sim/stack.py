@@ -6,27 +6,41 @@ so the lowest changed address below the initial stack pointer is the stack's hig
 
 from __future__ import annotations
 
-from simtiny.contract import STACK_LIMIT_SYMBOLS, STACK_PAINT_BYTE
+from simtiny.contract import STACK_LIMIT_SYMBOLS, STACK_PAINT_BYTE, STACK_SECTIONS
 from simtiny.elf.image import ElfImage
 from simtiny.platform import Platform, Region
 from simtiny.sim.result import StackUse
 from simtiny.sim.target import Memory
 
 
-def stack_limit(image: ElfImage, platform: Platform, sp: int) -> int:
-    """The lowest address of the stack below `sp`: a linker symbol naming it, else the end of
-    the highest section below `sp` in the stack's region."""
+def stack_limit(image: ElfImage, platform: Platform, sp: int) -> int | None:
+    """The lowest address of the stack below `sp`, or None when the ELF gives no believable one.
+
+    A linker symbol naming it counts only inside the stack's region, below `sp`, with no data
+    section between it and `sp` (a garbled symbol table must not shrink the stack to nothing or
+    put it over .bss); else the end of the highest data section below `sp` in that region.
+    Stack reservations (contract.STACK_SECTIONS) are not data.
+    """
     region = platform.region_at(sp - 4)
-    assert region is not None
+    if region is None:
+        return None
+    data = [
+        s
+        for s in image.sections
+        if s.alloc and s.size and s.name not in STACK_SECTIONS and s.address < region.end and s.end > region.base
+    ]
     for name in STACK_LIMIT_SYMBOLS:
         address = image.addresses.get(name)
-        if address is not None and region.base <= address < sp:
+        if address is None or not region.base <= address < sp:
+            continue
+        if not any(s.address < sp and s.end > address for s in data):
             return address
     limit = region.base
-    for sec in image.sections:
-        if sec.alloc and sec.size and region.base <= sec.address < sp:
-            limit = max(limit, min(sec.address + sec.size, sp))
-    return (limit + 7) & ~7
+    for sec in data:
+        if sec.address < sp:
+            limit = max(limit, min(sec.end, sp))
+    limit = (limit + 7) & ~7
+    return limit if limit < sp else None
 
 
 def paint_stack(memory: Memory, limit: int, sp: int) -> None:

@@ -228,9 +228,12 @@ class _Machine:
         op = uc.reg_read(arm.UC_ARM_REG_R0)
         arg = uc.reg_read(arm.UC_ARM_REG_R1)
         try:
-            result = self.board.semihosting(op, arg, self.memory)
+            result = self.board.semihosting(op, arg, self.memory, pc)
         except unicorn.UcError as exc:
             self._stop_with(self.board.fault("bad semihosting argument", pc, arg, f"op 0x{op:02X}: {exc}"))
+            return
+        if isinstance(result, Fault):  # an argument outside the board's memory
+            self._stop_with(result)
             return
         if self.board.exited:
             uc.emu_stop()
