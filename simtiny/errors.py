@@ -7,6 +7,8 @@ EXIT_OK = 0
 EXIT_MISMATCH = 1
 EXIT_USAGE = 2
 EXIT_FAULT = 3
+EXIT_INTERNAL = 70  # a bug in simtiny (sysexits' EX_SOFTWARE); nothing a user does should cause it
+EXIT_INTERRUPTED = 130
 # `simtiny sim` passes the firmware's own exit status through, so its failures use codes
 # a firmware is unlikely to choose (the GNU timeout convention for the budget).
 EXIT_SIM_BUDGET = 124
@@ -36,3 +38,9 @@ class ToolchainError(SimtinyError):
 
 class PlatformError(SimtinyError):
     """A platform description is missing or malformed."""
+
+
+class DoesNotFit(SimtinyError):
+    """The model or firmware needs more flash or SRAM than the board (or a 32-bit address space) has."""
+
+    exit_code = EXIT_FAULT

@@ -44,7 +44,7 @@ def _refused(call, pattern: str, error: type[BaseException] = InputError) -> str
 def _fake_report(outputs_per_sample: list[list[np.ndarray]]) -> SimpleNamespace:
     """Just what the index checks read from a ModelReport: samples with outputs and a label."""
     samples = [SimpleNamespace(outputs=o, golden=o, label=f"seed {k}") for k, o in enumerate(outputs_per_sample)]
-    return SimpleNamespace(samples=samples)
+    return SimpleNamespace(samples=samples, exact=bool(samples))
 
 
 # --- simtiny.flow.options: the shared checks ----------------------------------------------

@@ -59,7 +59,7 @@ def test_the_wheel_carries_its_data_and_runs_a_bundled_model(installed):
     assert where.returncode == 0 and Path(where.stdout.strip()).is_relative_to(venv), where.stdout + where.stderr
     run = _run([str(venv / "bin" / "simtiny"), "run", "proxyless-w0.3-r64"], user, env)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "BIT-EXACT: 1 sample(s)" in run.stdout and "output 0 [1x1000] int8: bit-exact" in run.stdout
+    assert "BIT-EXACT: 1 output(s) of 1 sample(s)" in run.stdout and "output 0 [1x1000] int8: bit-exact" in run.stdout
     board = _run([str(venv / "bin" / "simtiny"), "run", str(MODELS / "hello_world_int8.tflite"), "-q",
                   "--platform", "stm32f746g-disco"], user, env)  # fmt: skip
     assert board.returncode == 0 and "BIT-EXACT" in board.stdout, board.stdout + board.stderr

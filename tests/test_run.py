@@ -52,7 +52,7 @@ def test_hello_world_bit_exact_on_three_seeds(toolchain, tmp_path, capsys):
     )
     text = capsys.readouterr().out
     assert code == 0, text
-    assert "BIT-EXACT: 3 sample(s)" in text
+    assert "BIT-EXACT: 1 output(s) of 3 sample(s)" in text
     report = json.loads(out.read_text())
     assert report["bit_exact"] and report["toolchain"] == toolchain
     assert [s["label"] for s in report["samples"]] == ["seed 5", "seed 6", "seed 7"]
@@ -87,7 +87,7 @@ def test_npy_input_and_no_overwrite(tmp_path, capsys):
     # A second run must not overwrite what the first wrote.
     code = main(args)
     assert code == EXIT_USAGE
-    assert "does not overwrite" in capsys.readouterr().err
+    assert "exists; pass --force to overwrite it" in capsys.readouterr().err
     assert np.array_equal(np.load(saved / "output0.npy"), first)
 
 

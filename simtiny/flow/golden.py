@@ -31,6 +31,10 @@ class GoldenError(SimtinyError):
     exit_code = EXIT_FAULT
 
 
+class ReferenceRefused(InputError):
+    """LiteRT refuses the model while loading it or preparing its operators: an invalid model."""
+
+
 @dataclass
 class GoldenResult:
     """One sample's reference outputs (in the model's output order) and, if asked, every tensor."""
@@ -173,4 +177,6 @@ def _raise(error: dict[str, Any], samples: int) -> NoReturn:
         raise InputError(where + message)
     if error["kind"] == "missing":
         raise SimtinyError(message)
+    if error["kind"] == "refused":
+        raise ReferenceRefused(f"the reference refuses the model: {message}")
     raise GoldenError(message)

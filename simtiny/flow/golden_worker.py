@@ -32,7 +32,9 @@ class WorkerFailure(Exception):
 
     def __init__(self, kind: str, message: str, sample: int | None = None) -> None:
         super().__init__(message)
-        self.kind = kind  # "missing" (no LiteRT), "input" (inputs do not fit), "litert" (LiteRT said no)
+        # "missing" (no LiteRT), "input" (inputs do not fit), "refused" (LiteRT refuses the model),
+        # "litert" (LiteRT failed while running it)
+        self.kind = kind
         self.sample = sample
 
 
@@ -184,7 +186,10 @@ def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
     except WorkerFailure:
         raise
     except Exception as exc:  # LiteRT reports every refusal as ValueError or RuntimeError
-        raise WorkerFailure("litert", f"LiteRT failed while {phase.now}: {one_line(str(exc))}") from None
+        # Refused while loading or allocating: the model breaks a rule of LiteRT's loader or of an
+        # operator's Prepare. Later, the run itself went wrong.
+        kind = "refused" if phase.now in ("loading the model", "allocating tensors") else "litert"
+        raise WorkerFailure(kind, f"LiteRT failed while {phase.now}: {one_line(str(exc))}") from None
     return runtime, arrays
 
 

@@ -8,6 +8,7 @@ samples, `run_firmware` the simulate and measure stages for an ELF simtiny did n
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,14 +18,15 @@ import numpy as np
 
 from simtiny.elf.image import ElfImage, load_elf
 from simtiny.elf.size import analyze
-from simtiny.errors import EXIT_FAULT, EXIT_MISMATCH, EXIT_OK, InputError, SimtinyError
+from simtiny.errors import EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, DoesNotFit, InputError, SimtinyError
 from simtiny.flow.build import CompiledModel, Firmware, FirmwareSpec, build, build_model, find_toolchain
 from simtiny.flow.codegen import generate
 from simtiny.flow.debug import LayerDiff, first_bad_layer
-from simtiny.flow.golden import run_golden_batch
+from simtiny.flow.golden import GoldenResult, ReferenceRefused, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures, firmware_figures, model_figures
-from simtiny.flow.plan import plan_memory
+from simtiny.flow.options import validate_options
+from simtiny.flow.plan import MemoryPlan, plan_memory
 from simtiny.flow.simulate import ModelRun, instruction_budget, simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.flow.verify import OutputComparison, compare
@@ -32,13 +34,11 @@ from simtiny.model import Graph
 from simtiny.model.macs import graph_macs
 from simtiny.platform import Platform, load_platform
 from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, RunRequest, RunResult, get_engine
+from simtiny.sim.result import ConsoleCallback
+from simtiny.units import format_kb, format_size
 
 Progress = Callable[[str], None]
 ModelInput = Path | str | np.ndarray
-
-
-class DoesNotFit(SimtinyError):
-    exit_code = EXIT_FAULT
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,25 @@ class SampleReport:
 
     @property
     def exact(self) -> bool:
-        return all(c.exact for c in self.comparisons)
+        return bool(self.comparisons) and all(c.exact for c in self.comparisons)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """What a verdict rests on: how many samples, and of each sample how many outputs, were
+    compared with the reference (and how many outputs the model has)."""
+
+    samples: int
+    outputs: int  # outputs compared in every sample (the fewest of any sample)
+    model_outputs: int
+    elements: int  # values compared, over every sample and output
+    reference: str  # the reference that computed the expected outputs
+
+    @property
+    def complete(self) -> bool:
+        return self.samples >= 1 and self.model_outputs >= 1 and self.outputs == self.model_outputs and bool(
+            self.reference
+        )
 
 
 @dataclass
@@ -102,8 +120,19 @@ class ModelReport:
         return self.compiled.graph
 
     @property
+    def compared(self) -> Compared:
+        return Compared(
+            samples=len(self.samples),
+            outputs=min((len(s.comparisons) for s in self.samples), default=0),
+            model_outputs=len(self.graph.outputs),
+            elements=sum(c.elements for s in self.samples for c in s.comparisons),
+            reference=self.golden_runtime,
+        )
+
+    @property
     def exact(self) -> bool:
-        return all(s.exact for s in self.samples)
+        """BIT-EXACT needs grounds: every output of at least one sample compared with the reference."""
+        return self.compared.complete and all(s.exact for s in self.samples)
 
     @property
     def exit_code(self) -> int:
@@ -122,18 +151,67 @@ class FirmwareReport:
 
 
 def compile_model(
-    graph: Graph, board: Platform, toolchain: str | None = None, reuse: bool = True
+    graph: Graph, board: Platform, toolchain: str | None = None, reuse: bool = True, limits: bool = False
 ) -> CompiledModel:
     """Plan, generate and build firmware (cached by content). Linked with lifted limits, so a
-    model too big for the board is still measured; the figures give the verdict."""
+    model too big for the board is still measured; the figures give the verdict. With `limits`,
+    a model whose planned tensors alone exceed the board's budgets is refused before the build."""
     start = time.perf_counter()
     plan = plan_memory(graph, reuse=reuse)
+    check_planned_fit(graph, plan, board, limits)
     generated = generate(graph, plan)
     platform = board.lifted()
     firmware = build_model(generated, platform, find_toolchain(toolchain))
     image = load_elf(firmware.elf)
     size = analyze(image, platform, firmware.map)  # lifted map: nothing clipped; budgets stay real
     return CompiledModel(graph, plan, generated, firmware, image, platform, board, size, time.perf_counter() - start)
+
+
+def check_planned_fit(graph: Graph, plan: MemoryPlan, board: Platform, limits: bool) -> None:
+    """Computed before anything is built: the arena and the constants against what can be linked
+    at all (the board with lifted limits, within 32-bit addresses) and, with `limits`, against
+    the board's budgets. The build's measured figures give the final word on what fits."""
+    name = graph.path.name if graph.path else "the model"
+    constants = constant_bytes(graph)
+    lifted = board.lifted()
+    needs = {"sram": plan.arena_size, "flash": constants}
+    for kind, label in (("sram", "SRAM"), ("flash", "flash")):
+        room = max((r.size for r in lifted.regions_of_kind(kind)), default=0)
+        if needs[kind] > room:
+            raise DoesNotFit(
+                f"{name} does not fit {board.name}: {label}: its tensors need {format_size(needs[kind])}, more "
+                f"than simtiny can link even with the limits lifted ({format_size(room)})"
+            )
+    if not limits:
+        return
+    budgets = {"sram": board.sram_budget, "flash": board.flash_budget}
+    what = {"sram": "the tensor arena", "flash": "the weights and constants"}
+    problems = [
+        f"{label}: needs {format_kb(needs[kind])} for {what[kind]} alone, the {board.name} budget is "
+        f"{format_kb(budgets[kind])}"
+        for kind, label in (("flash", "flash"), ("sram", "SRAM"))
+        if needs[kind] > budgets[kind]
+    ]
+    if problems:
+        raise DoesNotFit(
+            f"{name} does not fit {board.name}: {'; '.join(problems)} (computed before building; "
+            "--no-memory-limits simulates it anyway)"
+        )
+
+
+def constant_bytes(graph: Graph) -> int:
+    """Bytes of the constants the operators read, each distinct content once (as emitted)."""
+    used = {t for op in graph.operators for t in op.inputs if t >= 0}
+    seen: set[tuple[str, tuple[int, ...], bytes]] = set()
+    total = 0
+    for t in (graph.tensor(k) for k in sorted(used)):
+        if t.data is None:
+            continue
+        key = (t.dtype, t.shape, hashlib.sha256(t.data.tobytes()).digest())
+        if key not in seen:
+            seen.add(key)
+            total += t.nbytes
+    return total
 
 
 def sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np.ndarray]]]:
@@ -144,23 +222,35 @@ def sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np.
             f"array {k}" if isinstance(i, np.ndarray) else Path(i).name for k, i in enumerate(options.inputs)
         )
         return [(label, values)]
+    if options.samples < 1:
+        raise InputError(f"samples must be at least 1 (got {options.samples}): a verdict needs a compared sample")
     return [(f"seed {options.seed + k}", random_inputs(graph, options.seed + k)) for k in range(options.samples)]
 
 
 def run_model(
     options: RunOptions, progress: Progress = lambda _: None, compiled: CompiledModel | None = None
 ) -> ModelReport:
-    """Build (or reuse `compiled`), simulate every sample, run LiteRT on the same, compare."""
+    """Validate, run LiteRT on the samples (a model the reference refuses is refused before any
+    build), build (or reuse `compiled`), simulate every sample, compare."""
+    validate_options(options)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     if compiled is None:
         board = options.board()
-        progress("loading model")
+        progress("loading and validating the model")
         graph = load_and_check(options.model)
+    else:
+        graph, board = compiled.graph, compiled.board
+    samples = sample_inputs(options, graph)
+    progress(f"running the LiteRT reference on {len(samples)} sample(s)")
+    goldens = run_golden_batch(graph.model_bytes, [v for _, v in samples])
+    _check_reference(graph, goldens)
+    seconds["golden"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    if compiled is None:
         progress(f"building firmware ({len(graph.operators)} operators)")
-        compiled = compile_model(graph, board, options.toolchain)
-    graph, board = compiled.graph, compiled.board
-    seconds["build"] = time.perf_counter() - t0
+        compiled = compile_model(graph, board, options.toolchain, limits=not options.lift_limits)
+    seconds["build"] = time.perf_counter() - t1
     static = model_figures(compiled, [], [])
     if not static.fits and not options.lift_limits:
         raise DoesNotFit(
@@ -168,26 +258,23 @@ def run_model(
             + "; ".join(static.fit_problems)
             + " (--no-memory-limits simulates it anyway)"
         )
-    samples = sample_inputs(options, graph)
     macs = graph_macs(graph)
     budget = options.max_instructions or instruction_budget(sum(macs))
-    t1 = time.perf_counter()
+    t2 = time.perf_counter()
     runs = []
     for k, (_, values) in enumerate(samples):
         progress(f"simulating sample {k + 1}/{len(samples)}")
         runs.append(simulate(compiled, values, budget, memory_model=options.memory_model, engine=options.engine))
-    seconds["simulate"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    progress("running LiteRT reference")
-    goldens = run_golden_batch(graph.model_bytes, [v for _, v in samples])
-    seconds["golden"] = time.perf_counter() - t2
+    seconds["simulate"] = time.perf_counter() - t2
     reports = [
         SampleReport(label, values, run, gold.outputs, _compare(run.outputs, gold.outputs))
         for (label, values), run, gold in zip(samples, runs, goldens, strict=True)
     ]
     report = ModelReport(
-        options, compiled, reports, model_figures(compiled, runs, macs), goldens[0].runtime if goldens else "", seconds
+        options, compiled, reports, model_figures(compiled, runs, macs), goldens[0].runtime, seconds
     )
+    if not report.compared.complete:  # cannot happen after validation: a bug if it does
+        raise SimtinyError(f"no verdict: nothing complete was compared ({report.compared})", EXIT_INTERNAL)
     if options.debug_layers and not report.exact:
         progress("rebuilding with every intermediate tensor kept (--debug-layers)")
         bad = next(s for s in reports if not s.exact)
@@ -195,6 +282,15 @@ def run_model(
         report.first_bad_layer, report.layers_checked = first_bad_layer(unshared, bad.inputs, budget, options.engine)
     seconds["total"] = time.perf_counter() - t0
     return report
+
+
+def _check_reference(graph: Graph, goldens: Sequence[GoldenResult]) -> None:
+    """LiteRT must give one value per graph output, in the graph's order and shapes."""
+    for gold in goldens:
+        if len(gold.outputs) != len(graph.outputs):
+            raise ReferenceRefused(
+                f"the reference gives {len(gold.outputs)} outputs for the graph's {len(graph.outputs)}"
+            )
 
 
 def _compare(got: Sequence[np.ndarray], want: Sequence[np.ndarray]) -> list[OutputComparison]:
@@ -234,11 +330,15 @@ def run_firmware(
     max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
     memory_model: bool = True,
     profile: bool = False,
+    on_console: ConsoleCallback | None = None,
 ) -> FirmwareReport:
-    """Run an ELF from reset to its exit, a fault or the instruction budget, and measure it."""
+    """Run an ELF from reset to its exit, a fault or the instruction budget, and measure it;
+    `on_console` sees the console text as the firmware writes it (the result keeps a capped copy)."""
     path = Path(elf)
     image = load_elf(path)
-    request = RunRequest(path, board, max_instructions, profile=profile, memory_model=memory_model)
+    request = RunRequest(
+        path, board, max_instructions, profile=profile, memory_model=memory_model, on_console=on_console
+    )
     result = get_engine(engine).run(request)
     figures = firmware_figures(image, analyze(image, board), board, result)
     return FirmwareReport(path, image, request, result, figures)

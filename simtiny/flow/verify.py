@@ -21,6 +21,7 @@ class OutputComparison:
     first_mismatch: int | None  # flat index
     got: float | None
     want: float | None
+    note: str = ""  # why the values could not be compared one by one
 
     @property
     def exact(self) -> bool:
@@ -28,8 +29,12 @@ class OutputComparison:
 
 
 def compare(index: int, got: np.ndarray, want: np.ndarray) -> OutputComparison:
-    if got.shape != want.shape:
-        raise ValueError(f"output {index}: shape {got.shape} against {want.shape}")
+    """Bit for bit. An output of another shape or type than the reference's differs everywhere."""
+    if got.shape != want.shape or got.dtype != want.dtype:
+        note = f"simtiny gives {got.dtype} {list(got.shape)}, LiteRT {want.dtype} {list(want.shape)}"
+        everywhere = int(want.size)
+        return OutputComparison(index, tuple(got.shape), str(got.dtype), everywhere, everywhere, float("inf"),
+                                None, None, None, note)
     g, w = got.reshape(-1), want.reshape(-1)
     if g.dtype.kind == "f":
         same = (g.view(np.uint8).reshape(g.size, -1) == w.view(np.uint8).reshape(w.size, -1)).all(axis=1)

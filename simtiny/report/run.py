@@ -38,6 +38,8 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
             shape = "x".join(str(d) for d in cmp.shape)
             if cmp.exact:
                 verdict = "bit-exact"
+            elif cmp.note:
+                verdict = f"MISMATCH: {cmp.note}"
             else:
                 verdict = (
                     f"MISMATCH: {cmp.mismatches} of {cmp.elements} elements differ, largest difference "
@@ -80,9 +82,10 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
         lines.append(f"--debug-layers: all {report.layers_checked} operator outputs matched LiteRT")
     lines.append("")
     verdict = "BIT-EXACT" if report.exact else "MISMATCH"
+    n = report.compared
     lines.append(
-        f"{verdict}: {len(report.samples)} sample(s) against LiteRT reference kernels "
-        f"({report.seconds.get('total', 0):.1f} s)"
+        f"{verdict}: {n.outputs} output(s) of {n.samples} sample(s), {n.elements:,} values, compared with "
+        f"LiteRT reference kernels ({report.seconds.get('total', 0):.1f} s)"
     )
     return "\n".join(lines) + "\n"
 
@@ -164,6 +167,12 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         "firmware": str(c.firmware.elf),
         "reference": report.golden_runtime,
         "bit_exact": report.exact,
+        "compared": {
+            "samples": report.compared.samples,
+            "outputs": report.compared.outputs,
+            "model_outputs": report.compared.model_outputs,
+            "elements": report.compared.elements,
+        },
         "exit_code": report.exit_code,
         "in_place_operators": sorted(c.plan.in_place),
         "figures": figures_json(f),

@@ -319,12 +319,20 @@ class SimtinyLibrary:
         | Outputs Should Match Golden
         """
         report = self.machine.need_report()
+        n = report.compared
+        if not n.complete:  # a verdict claims only what was compared
+            raise AssertionError(
+                f"no verdict: {n.outputs} of {n.model_outputs} outputs of {n.samples} sample(s) compared"
+            )
         for sample in report.samples:
             for i, (got, want) in enumerate(zip(sample.outputs, sample.golden, strict=True)):
                 problem = output_difference(i, got, want, "LiteRT", f" ({sample.label})")
                 if problem:
                     raise AssertionError(problem)
-        logger.info(f"bit-exact against {report.golden_runtime}: {len(report.samples)} sample(s)")
+        logger.info(
+            f"bit-exact against {report.golden_runtime}: {n.outputs} output(s) of {n.samples} sample(s), "
+            f"{n.elements:,} values"
+        )
 
     @_kw()
     def output_should_match_file(self, path: str, output: int | str = 0) -> None:

@@ -76,6 +76,7 @@ class TensorSpec:
     zero_point: list[int] | None = None
     quantized_dimension: int = 0
     data: np.ndarray | None = None
+    checked: bool = True  # False: write inconsistent quantisation as given (to test refusals)
 
 
 @dataclass
@@ -95,10 +96,12 @@ def build_model(
     inputs: list[int],
     outputs: list[int],
     description: str = "simtiny test model",
+    checked: bool = True,
 ) -> bytes:
-    """A one-subgraph .tflite model (schema version 3, identifier TFL3) as bytes."""
+    """A one-subgraph .tflite model (schema version 3, identifier TFL3) as bytes; `checked=False`
+    writes out-of-range tensor indices as given (to test that readers refuse them)."""
     for index in [*inputs, *outputs, *(i for op in ops for i in (*op.inputs, *op.outputs) if i != -1)]:
-        if not 0 <= index < len(tensors):
+        if checked and not 0 <= index < len(tensors):
             raise ValueError(f"tensor index {index} out of range (the model has {len(tensors)} tensors)")
     builder = flatbuffers.Builder(1024)
 
@@ -216,7 +219,7 @@ def _quantization(builder: flatbuffers.Builder, spec: TensorSpec) -> int | None:
             raise ValueError(f"tensor {spec.name!r}: a zero_point needs a scale")
         return None
     zero_point = spec.zero_point if spec.zero_point is not None else [0] * len(spec.scale)
-    if len(zero_point) != len(spec.scale):
+    if len(zero_point) != len(spec.scale) and spec.checked:
         raise ValueError(
             f"tensor {spec.name!r}: {len(spec.scale)} scale(s) but {len(zero_point)} zero point(s)"
         )

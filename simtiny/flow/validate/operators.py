@@ -9,6 +9,7 @@ kernel's Prepare.
 
 from __future__ import annotations
 
+from simtiny.errors import DoesNotFit
 from simtiny.flow.validate.rules import InvalidModel, operator_ref, tensor_ref
 from simtiny.model import Graph, Operator
 from simtiny.model.tflite import ACTIVATIONS, PADDINGS
@@ -69,7 +70,7 @@ def check_operators(graph: Graph, name: str) -> None:
         if any(d == 0 for d in t.shape):
             raise InvalidModel(f"{name}: {tensor_ref(t)} has shape {list(t.shape)}: a dimension of 0 holds nothing")
         if all(d > 0 for d in t.shape) and t.nbytes >= MAX_TENSOR_BYTES:
-            raise InvalidModel(
+            raise DoesNotFit(
                 f"{name}: {tensor_ref(t)} of shape {list(t.shape)} needs {t.nbytes:,} bytes: more than a "
                 "32-bit microcontroller can address"
             )
