@@ -21,7 +21,7 @@ through these same stages (simtiny.flow.run).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +70,15 @@ def simulate(
 ) -> ModelRun:
     """One inference of a compiled model on the simulated board: outputs and cycles, no reference."""
     from simtiny.flow.inputs import model_inputs
+    from simtiny.flow.options import boolean, check_engine, whole_number
     from simtiny.flow.simulate import instruction_budget
     from simtiny.flow.simulate import simulate as run
     from simtiny.model.macs import graph_macs
 
+    check_engine(engine)
+    boolean(memory_model, "memory_model")
+    if max_instructions is not None:
+        whole_number(max_instructions, "max_instructions", 1)
     values = model_inputs(compiled.graph, list(inputs))
     budget = max_instructions or instruction_budget(sum(graph_macs(compiled.graph)))
     return run(compiled, values, budget, memory_model=memory_model, engine=engine)
@@ -89,8 +94,14 @@ def run_model(
     files; none: `samples` seeded random inputs), run LiteRT's reference kernels on the same,
     compare bit for bit and measure. `options` are those of simtiny.flow.run.RunOptions
     (engine, toolchain, samples, seed, memory_model, lift_limits, sram_budget, ...)."""
+    from simtiny.errors import InputError
+    from simtiny.flow.options import refuse_unknown
     from simtiny.flow.run import run_model as run
 
+    refuse_unknown(options, [f.name for f in fields(RunOptions) if f.name not in ("model", "platform", "inputs")],
+                   "run_model")
+    if not isinstance(model, str | Path):
+        raise InputError(f"model must be the path of a .tflite file, not {model!r}")
     run_options = RunOptions(model=Path(model), platform=platform, inputs=tuple(inputs or ()))
     return run(replace(run_options, **options))
 
@@ -113,6 +124,11 @@ def run_firmware(
     profile: bool = False,
 ) -> FirmwareReport:
     """Run any Cortex-M7 ELF from reset to its exit, a fault or the budget, and measure it."""
+    from simtiny.flow.options import boolean, check_engine, whole_number
     from simtiny.flow.run import run_firmware as run
 
+    check_engine(engine)
+    whole_number(max_instructions, "max_instructions", 1)
+    boolean(memory_model, "memory_model")
+    boolean(profile, "profile")
     return run(elf, load_platform(platform), engine, max_instructions, memory_model, profile)

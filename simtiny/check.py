@@ -5,26 +5,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from simtiny.flow.run import ModelReport, RunOptions, run_model
+from simtiny.errors import EXIT_MISMATCH, EXIT_OK, SimtinyError
+from simtiny.flow.run import ModelReport, Progress, RunOptions, run_model
 from simtiny.units import format_kb
 
 
 @dataclass
 class Verdict:
+    """One model's gate: passed, failed with problems, or not checkable (error, with its exit code)."""
+
     model: Path
-    report: ModelReport
+    report: ModelReport | None
     problems: list[str] = field(default_factory=list)
+    error: str = ""
+    error_code: int = EXIT_OK
 
     @property
     def passed(self) -> bool:
-        return not self.problems
+        return self.report is not None and not self.problems and not self.error
+
+    @property
+    def exit_code(self) -> int:
+        """0 passed, 1 failed the gate, else the code of the error that stopped the check."""
+        return self.error_code if self.error else EXIT_OK if self.passed else EXIT_MISMATCH
 
 
-def check_model(options: RunOptions, latency_budget_ms: float | None) -> Verdict:
+def check_status(verdicts: list[Verdict]) -> int:
+    """The exit code of a check over several models: the most serious of any model's."""
+    return max((v.exit_code for v in verdicts), default=EXIT_OK)
+
+
+def check_model(options: RunOptions, latency_budget_ms: float | None, progress: Progress = lambda _: None) -> Verdict:
     """Measure with the memory limits lifted (so an oversized model is still measured and
-    verified), then hold the figures against the budgets."""
-    report = run_model(replace(options, lift_limits=True))
+    verified), then hold the figures against the budgets. A model that cannot be checked (invalid,
+    refused by the reference, faulting) gets a failing verdict with the reason, not an exception."""
+    try:
+        report = run_model(replace(options, lift_limits=True), progress)
+    except SimtinyError as exc:
+        return Verdict(options.model, None, [str(exc)], error=str(exc), error_code=exc.exit_code)
     f = report.figures
     problems = list(f.fit_problems)
     if latency_budget_ms is not None:
@@ -45,6 +65,8 @@ def check_model(options: RunOptions, latency_budget_ms: float | None) -> Verdict
 
 
 def format_verdict(v: Verdict) -> str:
+    if v.report is None:
+        return f"ERROR {v.model}: {v.error}\n"
     f = v.report.figures
     latency = "not measured" if f.latency_ms is None else f"{f.latency_ms:.2f} ms"
     figures = (
@@ -56,3 +78,16 @@ def format_verdict(v: Verdict) -> str:
     if v.passed:
         return f"PASS {v.model}: {figures}\n"
     return f"FAIL {v.model}: {figures}\n" + "".join(f"  {p}\n" for p in v.problems)
+
+
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    from simtiny.report.run import report_json
+
+    return {
+        "model": str(v.model),
+        "passed": v.passed,
+        "exit_code": v.exit_code,
+        "problems": v.problems,
+        "error": v.error or None,
+        "report": report_json(v.report) if v.report is not None else None,
+    }

@@ -15,6 +15,8 @@ from typing import Any
 
 from simtiny import __version__
 from simtiny.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_SIM_BUDGET,
     EXIT_SIM_FAULT,
     EXIT_SIM_NO_EXIT,
@@ -23,6 +25,8 @@ from simtiny.errors import (
     SimtinyError,
 )
 from simtiny.flow.inputs import IMAGE_MODES
+from simtiny.outputs import check_output, check_output_folder, is_stdout, write_output, write_text_output
+from simtiny.progress import StageProgress
 from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, ENGINES
 from simtiny.units import parse_count, parse_duration_ms, parse_size
 
@@ -32,7 +36,10 @@ EXIT_CODES_HELP = f"""exit codes of 'simtiny sim':
   {EXIT_SIM_BUDGET}   the instruction budget ran out (the firmware never ended)
   {EXIT_SIM_FAULT}   the firmware faulted (unmapped or read-only access, undefined instruction, ...)
   {EXIT_SIM_NO_EXIT}   the core stopped without exiting (WFI/WFE with no interrupt modelled)
+  70    a bug in simtiny (please report it; SIMTINY_DEBUG=1 shows the traceback)
+  130   interrupted
 """
+BUG_HELP = "70 a bug in simtiny (please report it; SIMTINY_DEBUG=1 shows the traceback), 130 interrupted"
 MODEL_HELP = "a .tflite file, or the name of a model that ships with simtiny (the paper's networks: {names})"
 
 
@@ -83,8 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     _budget_option(sim)
     _memory_option(sim)
     sim.add_argument("--profile", action="store_true", help="print a flat profile per function")
-    sim.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    _json_option(sim, "the results")
     sim.add_argument("--quiet", "-q", action="store_true", help="print only the console text")
+    sim.add_argument(
+        "--console-log",
+        type=Path,
+        metavar="FILE",
+        help="also write all of the console output to FILE (the report keeps the first 1 MiB of each stream)",
+    )
+    _force_option(sim)
     sim.set_defaults(func=_cmd_sim)
 
     size = sub.add_parser(
@@ -97,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--map", type=Path, metavar="FILE.map", help="linker map (GNU ld or LLD)")
     _platform_option(size)
     size.add_argument("--top", type=int, default=10, metavar="N", help="largest symbols to list")
-    size.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    _json_option(size, "the results")
+    _force_option(size)
     size.set_defaults(func=_cmd_size)
 
     run = sub.add_parser(
@@ -106,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compile an int8 .tflite model with simtiny's kernels, run it on the simulated "
         "board and compare every output bit for bit with LiteRT's reference kernels; report flash, "
         "SRAM and cycles per operator.",
-        epilog="exit codes: 0 bit-exact, 1 outputs differ, 2 model or usage error, "
-        "3 firmware fault, instruction budget or the model does not fit the board",
+        epilog="exit codes: 0 bit-exact, 1 outputs differ, 2 usage error or a model simtiny or LiteRT refuses, "
+        "3 the model does not fit the board, the firmware faulted or ran out of instructions, or LiteRT crashed; "
+        + BUG_HELP,
     )
     run.add_argument("model", type=Path, metavar="MODEL", help=models_help)
     run.add_argument(
@@ -125,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="BMP/PNG inputs: 'pixels' maps pixel p to p-128 (int8), p (uint8), p/255 (float32); 'raw' "
         "takes the image bytes as the int8/uint8 input, as TF-Lite Micro's test images are made",
     )
-    run.add_argument("--seed", type=int, default=0, help="seed of the first random input (default 0)")
+    run.add_argument("--seed", type=_seed, default=0, help="seed of the first random input (default 0)")
     run.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to run")
     _common(run)
     _budget_option(run, scaled=True)
@@ -144,8 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory", action="store_true", help="print live arena memory per operator and the peak")
     run.add_argument("--memory-plot", type=Path, metavar="FILE.png", help="plot live memory per operator")
     _budget_overrides(run)
-    run.add_argument("--json", type=Path, metavar="OUT", help="also write the report as JSON")
+    _json_option(run, "the report")
     run.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
+    _force_option(run)
     run.set_defaults(func=_cmd_run)
 
     check = sub.add_parser(
@@ -154,8 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build, simulate and verify each model; pass only if it fits the flash and SRAM "
         "budgets (measured: static RAM plus the stack high-water), meets --latency-budget, and its "
         "outputs are bit-exact against LiteRT.",
-        epilog="exit codes: 0 every model passes, 1 a model fails (reasons one per line), "
-        "2 model or usage error",
+        epilog="exit codes: 0 every model passes, 1 a model fails the gate (reasons one per line), "
+        "2 usage error or a model simtiny or LiteRT refuses, 3 a model's firmware faulted; each model gets "
+        "its verdict and the most serious code wins; " + BUG_HELP,
     )
     check.add_argument("models", type=Path, nargs="+", metavar="MODEL", help=models_help)
     _common(check)
@@ -163,8 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--latency-budget", type=_milliseconds, metavar="TIME", help="e.g. 50ms, 0.5s")
     check.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to verify")
     _memory_option(check)
-    check.add_argument("--seed", type=int, default=0)
-    check.add_argument("--json", type=Path, metavar="OUT", help="also write the verdicts as JSON")
+    check.add_argument("--seed", type=_seed, default=0, help="seed of the first random input (default 0)")
+    _json_option(check, "the verdicts")
+    _force_option(check)
     check.set_defaults(func=_cmd_check)
 
     bench = sub.add_parser(
@@ -175,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "flash, MACs and MAC/cycle; print a table and write table3.md, table3.json and table3.png with the "
         "published CMSIS-NN, X-Cube-AI, TinyEngine and TF-Lite Micro figures beside simtiny's.",
         epilog="exit codes: 0 every network bit-exact, 1 a network's outputs differ, 2 model or usage error, "
-        "3 firmware fault",
+        "3 firmware fault; " + BUG_HELP,
     )
     bench.add_argument(
         "--models",
@@ -186,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "proxyless-w0.3-r64)",
     )
     bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the table3.* files (default build/bench)")
+    _force_option(bench)
     _engine_option(bench)
     _verbose_option(bench)
     bench.set_defaults(func=_cmd_bench)
@@ -207,6 +227,30 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="overwrite OUT.elf if it exists")
     build.set_defaults(func=_cmd_build)
     return parser
+
+
+def _json_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--json", type=Path, metavar="OUT", help=f"also write {what} as JSON to OUT ('-': standard output only)"
+    )
+
+
+def _force_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite output files that exist (never the command's own input files)",
+    )
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: '{text}'")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -297,42 +341,75 @@ def _model_path(given: Path) -> Path:
     return given
 
 
-def _refuse_overwrite(path: Path, inputs: Sequence[Path]) -> None:
-    """Nothing the user gave is ever overwritten: compare files by identity, not by path text."""
-    for source in inputs:
-        source = Path(source)
-        if path.exists() and source.exists() and os.path.samefile(path, source):
-            raise InputError(f"{path} would overwrite an input file")
-        if path.resolve() == source.resolve():
-            raise InputError(f"{path} would overwrite an input file")
+def _refuse_overwrite(path: Path, inputs: Sequence[Path], option: str = "output", force: bool = True) -> None:
+    """Nothing the user gave is ever overwritten: files compared by identity, not by path text."""
+    check_output(path, option, inputs, force)
 
 
-def _write_json(path: Path, data: dict, inputs: Sequence[Path]) -> None:
-    _refuse_overwrite(path, inputs)
-    try:
-        path.write_text(json.dumps(data, indent=2) + "\n")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from exc
+def _write_json(path: Path, data: dict, inputs: Sequence[Path], force: bool = False) -> None:
+    """JSON to a file (checked again: never an input, never an existing file without --force),
+    or to standard output for "-"."""
+    check_output(path, "--json", inputs, force)
+    write_text_output(path, json.dumps(data, indent=2) + "\n", "--json")
 
 
-def _progress(enabled: bool) -> Callable[[str], None]:
-    return (lambda msg: print(f"simtiny: {msg}...", file=sys.stderr)) if enabled else (lambda msg: None)
+def _text_out(args: argparse.Namespace) -> Any:
+    """Where the human-readable report goes: standard output, unless the JSON goes there."""
+    return sys.stderr if is_stdout(getattr(args, "json", None)) else sys.stdout
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
+    import contextlib
+
     from simtiny.flow.run import run_firmware
     from simtiny.platform import load_platform
-    from simtiny.report.sim import exit_code_of, format_run, run_to_json
+    from simtiny.report.sim import ConsoleEcho, exit_code_of, format_run, run_to_json
 
+    inputs = [args.firmware]
+    if args.json:
+        check_output(args.json, "--json", inputs, args.force)
+    if args.console_log:
+        check_output(args.console_log, "--console-log", inputs, args.force)
     board = load_platform(args.platform)
-    report = run_firmware(args.firmware, board, args.engine, args.max_instructions, not args.ideal_memory, args.profile)
-    result = report.result
-    sys.stdout.write(result.console.text if args.quiet else format_run(result, report.request))
-    sys.stdout.flush()
+    log = None
+    if args.console_log:
+        try:
+            log = args.console_log.open("wb")
+        except OSError as exc:
+            raise InputError(f"--console-log {args.console_log}: cannot write it: {exc.strerror}") from None
+    # Console text is shown as the firmware writes it (and kept in memory only up to a limit),
+    # on standard output unless the JSON goes there ("--json -").
+    out = _text_out(args)
+    echo = ConsoleEcho(out, log)
+    try:
+        report = run_firmware(
+            args.firmware,
+            board,
+            args.engine,
+            args.max_instructions,
+            not args.ideal_memory,
+            args.profile,
+            on_console=echo,
+        )
+        echo.finish()
+    except BaseException:
+        if log is not None and log.tell() == 0:  # the run never started: leave no empty log behind
+            log.close()
+            args.console_log.unlink(missing_ok=True)
+        raise
+    finally:
+        if log is not None:
+            log.close()
+    result, request = report.result, report.request
+    if not args.quiet:
+        echo.show(("" if echo.ends_line else "\n") + format_run(result, request, console=False))
+    if echo.broken:  # the reader went away (a closed pipe): no error when Python flushes at exit
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
     for warning in result.warnings:
         print(f"simtiny: warning: {warning}", file=sys.stderr)
     if args.json:
-        _write_json(args.json, run_to_json(result, report.request), [args.firmware])
+        _write_json(args.json, run_to_json(result, request), inputs, args.force)
     return exit_code_of(result)
 
 
@@ -366,73 +443,93 @@ def _cmd_run(args: argparse.Namespace) -> int:
         debug_layers=args.debug_layers,
         image_mode=args.image_mode,
     )
+    inputs = [options.model, *args.input]
+    if args.json:
+        check_output(args.json, "--json", inputs, args.force)
+    if args.memory_plot:
+        check_output(args.memory_plot, "--memory-plot", inputs, args.force)
     if args.save_outputs:
-        _check_output_dir(args.save_outputs)
-    report = run_model(options, _progress(sys.stderr.isatty()))
+        _check_save_outputs(args.save_outputs, inputs, args.force)
+    with StageProgress() as progress:
+        report = run_model(options, progress)
+    out = _text_out(args)
     text = format_report(report)
-    sys.stdout.write(text.splitlines()[-1] + "\n" if args.quiet else text)
+    out.write(text.splitlines()[-1] + "\n" if args.quiet else text)
     if args.memory or args.memory_plot:
         from simtiny.report.memory import format_timeline, plot_timeline
 
         if args.memory:
-            sys.stdout.write("\n" + format_timeline(report.graph, report.compiled.plan))
+            out.write("\n" + format_timeline(report.graph, report.compiled.plan))
         if args.memory_plot:
-            _refuse_overwrite(args.memory_plot, [options.model])
-            plot_timeline(report.graph, report.compiled.plan, args.memory_plot, options.model.name)
+            plot = args.memory_plot
+            write_output(
+                plot,
+                lambda tmp: plot_timeline(report.graph, report.compiled.plan, tmp, options.model.name),
+                "--memory-plot",
+            )
     if args.json:
-        _write_json(args.json, report_json(report), [options.model, *args.input])
+        _write_json(args.json, report_json(report), inputs, args.force)
     if args.save_outputs:
-        _save_outputs(args.save_outputs, report)
+        _save_outputs(args.save_outputs, report, inputs, args.force)
     return report.exit_code
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from simtiny.check import check_model, format_verdict
-    from simtiny.report.run import report_json
+    from simtiny.check import check_model, check_status, format_verdict, verdict_json
 
+    models = [_model_path(m) for m in args.models]
+    if args.json:
+        check_output(args.json, "--json", models, args.force)
+    out = _text_out(args)
     verdicts = []
-    for model in args.models:
-        verdict = check_model(_run_options(args, model), args.latency_budget)
-        sys.stdout.write(format_verdict(verdict))
+    for model in args.models:  # a verdict for every model, also when one cannot be checked
+        with StageProgress() as progress:
+            verdict = check_model(_run_options(args, model), args.latency_budget, progress)
+        out.write(format_verdict(verdict))
+        out.flush()
         verdicts.append(verdict)
     if args.json:
-        data = {
-            "passed": all(v.passed for v in verdicts),
-            "models": [
-                {"model": str(v.model), "passed": v.passed, "problems": v.problems, "report": report_json(v.report)}
-                for v in verdicts
-            ],
-        }
-        _write_json(args.json, data, [_model_path(m) for m in args.models])
-    return 0 if all(v.passed for v in verdicts) else 1
+        data = {"passed": all(v.passed for v in verdicts), "models": [verdict_json(v) for v in verdicts]}
+        _write_json(args.json, data, models, args.force)
+    return check_status(verdicts)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from simtiny.bench import bench_command
 
-    return bench_command(args.models, args.out, args.engine)
+    return bench_command(args.models, args.out, args.engine, args.force)
 
 
-def _check_output_dir(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"--save-outputs {folder}: exists and is not a folder")
+OUTPUT_FILES = ("output*.npy", "sample*_output*.npy")
 
 
-def _save_outputs(folder: Path, report: Any) -> None:
+def _check_save_outputs(folder: Path, inputs: Sequence[Path], force: bool) -> None:
+    """Before the run: the folder can be made, and holds no outputs of an earlier run (unless
+    --force), nor, even with --force, a file that is one of the run's inputs."""
+    check_output_folder(folder, "--save-outputs", (), force)
+    if folder.is_dir():
+        for pattern in OUTPUT_FILES:
+            for existing in sorted(folder.glob(pattern)):
+                check_output(existing, "--save-outputs", inputs, force)
+
+
+def _save_outputs(folder: Path, report: Any, inputs: Sequence[Path], force: bool) -> None:
     import numpy as np
 
-    folder.mkdir(parents=True, exist_ok=True)
+    def saver(value: Any) -> Callable[[Path], None]:
+        def save(tmp: Path) -> None:
+            with tmp.open("wb") as f:
+                np.save(f, value, allow_pickle=False)
+
+        return save
+
     several = len(report.samples) > 1
-    planned = []
     for k, sample in enumerate(report.samples):
         for i, value in enumerate(sample.outputs):
-            name = f"sample{k}_output{i}.npy" if several else f"output{i}.npy"
-            planned.append((folder / name, value))
-    existing = [str(p) for p, _ in planned if p.exists()]
-    if existing:
-        raise InputError(f"--save-outputs: {existing[0]} exists; simtiny does not overwrite files")
-    for path, value in planned:
-        np.save(path, value)
+            path = folder / (f"sample{k}_output{i}.npy" if several else f"output{i}.npy")
+            if path.exists():
+                check_output(path, "--save-outputs", inputs, force)
+            write_output(path, saver(value), "--save-outputs")
 
 
 def _cmd_size(args: argparse.Namespace) -> int:
@@ -441,15 +538,17 @@ def _cmd_size(args: argparse.Namespace) -> int:
     from simtiny.platform import load_platform
     from simtiny.report.size import format_text, to_json
 
+    inputs = [args.firmware] + ([args.map] if args.map else [])
+    if args.json:
+        check_output(args.json, "--json", inputs, args.force)
     platform = load_platform(args.platform)
     image = load_elf(args.firmware)
     if args.map is not None and not args.map.is_file():
         raise InputError(f"{args.map}: no such map file")
     report = analyze(image, platform, args.map, top=args.top)
-    sys.stdout.write(format_text(report))
+    _text_out(args).write(format_text(report))
     if args.json:
-        inputs = [args.firmware] + ([args.map] if args.map else [])
-        _write_json(args.json, to_json(report), inputs)
+        _write_json(args.json, to_json(report), inputs, args.force)
     return 0
 
 
@@ -495,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("simtiny: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug in simtiny: still one line, unless asked for more
         if os.environ.get("SIMTINY_DEBUG"):
             raise
@@ -504,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(set SIMTINY_DEBUG=1 for a traceback, and please report it)",
             file=sys.stderr,
         )
-        return 70
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

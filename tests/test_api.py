@@ -53,3 +53,20 @@ def test_run_firmware_on_either_board():
     assert fw.result.console.uart == "hello from USART3\r\n"
     assert fw.figures.board == "stm32f746g-disco" and fw.figures.clock_hz == 216_000_000
     assert fw.figures.cycles == fw.result.cycles and fw.figures.stack == fw.result.stack.used
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (lambda: simtiny.run_model(HELLO, samples=0), "samples must be"),
+        (lambda: simtiny.run_model(HELLO, seed=-1), "seed must be"),
+        (lambda: simtiny.run_model(HELLO, seeds=3), "'seeds'"),
+        (lambda: simtiny.run_model(HELLO, engine="qemu2"), "engine"),
+        (lambda: simtiny.run_model(5), "model must be the path"),
+        (lambda: simtiny.run_firmware("x.elf", max_instructions=0), "max_instructions"),
+    ],
+)
+def test_bad_arguments_are_one_line_input_errors(call, needle):
+    with pytest.raises(InputError) as excinfo:
+        call()
+    assert needle in str(excinfo.value) and "\n" not in str(excinfo.value)

@@ -174,12 +174,15 @@ class _Tty(io.StringIO):
         return True
 
 
-def test_progress_bar_only_on_a_terminal():
-    quiet = io.StringIO()
-    bar = bench.ProgressBar(4, quiet)
+def test_progress_bar_on_a_terminal_and_plain_lines_in_a_log():
+    log = io.StringIO()
+    bar = bench.ProgressBar(4, log)
     bar.show(2, "proxyless-w0.3-r176", "simulating sample 1/1")
     bar.finish(2, "proxyless-w0.3-r176", "bit-exact")
-    assert quiet.getvalue() == ""
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "\r" not in log.getvalue() and "\x1b" not in log.getvalue()
+    assert lines[0].startswith("[2/4] proxyless-w0.3-r176: simulating sample 1/1 ...")
+    assert lines[1].startswith("[2/4] proxyless-w0.3-r176: bit-exact (")
     tty = _Tty()
     bar = bench.ProgressBar(4, tty)
     bar.show(2, "proxyless-w0.3-r176", "simulating sample 1/1")

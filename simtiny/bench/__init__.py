@@ -19,6 +19,7 @@ from simtiny import __version__
 from simtiny.bench.published import Network, Published, Table, table3
 from simtiny.errors import EXIT_MISMATCH, EXIT_OK, InputError
 from simtiny.flow.measure import Figures
+from simtiny.outputs import check_output, check_output_folder
 from simtiny.resources import PAPER_MODELS_DIR
 from simtiny.sim import DEFAULT_ENGINE
 
@@ -191,15 +192,15 @@ def run_bench(models: list[Path], command: str, bar: ProgressBar | None = None, 
 
 
 class ProgressBar:
-    """One self-rewriting line on stderr while a network runs, one kept line when it ends;
-    silent when stderr is not a terminal (CI logs, pipes)."""
+    """On a terminal, one self-rewriting line on stderr while a network runs and one kept line
+    when it ends; in a log (CI, a pipe), a plain line as each stage starts and when it ends."""
 
     WIDTH = 20
 
     def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.total = total
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
+        self.tty = self.stream.isatty()
         self.start = time.perf_counter()
 
     def _elapsed(self) -> str:
@@ -207,17 +208,18 @@ class ProgressBar:
         return f"{s // 60}:{s % 60:02d}"
 
     def show(self, k: int, name: str, stage: str) -> None:
-        if not self.enabled:
-            return
-        filled = self.WIDTH * (k - 1) // self.total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r\x1b[K[{k}/{self.total}] {bar} {name}: {stage} ... {self._elapsed()}")
+        if self.tty:
+            filled = self.WIDTH * (k - 1) // self.total
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            self.stream.write(f"\r\x1b[K[{k}/{self.total}] {bar} {name}: {stage} ... {self._elapsed()}")
+        else:
+            self.stream.write(f"[{k}/{self.total}] {name}: {stage} ... {self._elapsed()}\n")
         self.stream.flush()
 
     def finish(self, k: int, name: str, summary: str) -> None:
-        if self.enabled:
-            self.stream.write(f"\r\x1b[K[{k}/{self.total}] {name}: {summary} ({self._elapsed()})\n")
-            self.stream.flush()
+        erase = "\r\x1b[K" if self.tty else ""
+        self.stream.write(f"{erase}[{k}/{self.total}] {name}: {summary} ({self._elapsed()})\n")
+        self.stream.flush()
 
 
 def _summary(row: Row) -> str:
@@ -227,19 +229,22 @@ def _summary(row: Row) -> str:
     return f"{verdict}, {latency}, {f.peak_sram / 1024:.1f} KB SRAM" + (", OOM" if row.oom else "")
 
 
-def prepare_out(out: Path) -> None:
-    """Create the output folder before any simulation, so a bad --out fails at once."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
+def prepare_out(out: Path, inputs: list[Path], force: bool = False) -> None:
+    """Check and create the output folder before any simulation, so a bad --out fails at once:
+    table3.* files there are kept unless --force, and never one of the models is overwritten."""
+    check_output_folder(out, "--out", OUTPUTS, force)
+    for name in OUTPUTS:
+        if (out / name).exists():
+            check_output(out / name, "--out", inputs, force=True)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--out {out}: cannot create it: {exc.strerror}") from exc
-    if not os.access(out, os.W_OK):
-        raise InputError(f"--out {out}: not writable")
 
 
-def bench_command(models: list[Path] | None, out: Path | None, engine: str = DEFAULT_ENGINE) -> int:
+def bench_command(
+    models: list[Path] | None, out: Path | None, engine: str = DEFAULT_ENGINE, force: bool = False
+) -> int:
     """`simtiny bench`: measure, print the table, write the files; exit 1 if a network's outputs
     differ from LiteRT's (its row is still written), 0 otherwise. OOM is a finding, not a failure."""
     import shlex
@@ -255,7 +260,7 @@ def bench_command(models: list[Path] | None, out: Path | None, engine: str = DEF
         command += f" --engine {engine}"
     folder = out if out is not None else DEFAULT_OUT
     paths = resolve_models(models)
-    prepare_out(folder)
+    prepare_out(folder, paths, force)
     bench = run_bench(paths, command, ProgressBar(len(paths)), engine)
     written = write_outputs(bench, folder)
     sys.stdout.write(format_terminal(bench))

@@ -48,12 +48,14 @@ def conform(value: np.ndarray, tensor: Tensor, position: int, where: str) -> np.
             f"{where}: input {position} must have shape {list(tensor.shape)}, the file holds "
             f"{list(value.shape)}"
         )
-    return np.ascontiguousarray(value)
+    return np.array(value, copy=True, order="C")  # a copy: also of a mapped .npy file
 
 
 def _npy(path: Path) -> np.ndarray:
+    """Mapped, not read: the header may claim any shape, and nothing is copied into memory until
+    `conform` has held the shape against the model's input."""
     try:
-        return np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False, mmap_mode="r")
     except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"{path}: not a readable .npy file ({exc})") from None
 
@@ -71,10 +73,16 @@ def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray
         )
     try:
         with Image.open(path) as img:
+            # The header's size is checked before any pixel is decoded: a file may claim any size.
+            width, height = img.size
+            if (height, width) != tuple(shape[1:3]):
+                raise InputError(
+                    f"{path}: the image is {width}x{height}, the model takes {shape[2]}x{shape[1]} (resize it first)"
+                )
             img = img.convert("L" if shape[3] == 1 else "RGB")
             pixels = np.asarray(img, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InputError(f"{path}: not a readable image ({exc})") from None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError, SyntaxError) as exc:
+        raise InputError(f"{path}: not a readable image ({_printable(str(exc))})") from None
     if pixels.shape[:2] != shape[1:3]:
         raise InputError(
             f"{path}: the image is {pixels.shape[1]}x{pixels.shape[0]}, the model takes "
@@ -92,6 +100,11 @@ def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray
     if tensor.dtype == "float32":
         return pixels.astype(np.float32) / np.float32(255.0)
     raise InputError(f"{path}: images can feed int8, uint8 or float32 inputs, not {tensor.dtype}")
+
+
+def _printable(text: str, limit: int = 120) -> str:
+    flat = "".join(ch if ch.isprintable() else "?" for ch in " ".join(text.split()))
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def model_inputs(graph: Graph, given: list, image_mode: str = "pixels") -> list[np.ndarray]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from simtiny.bench import METRICS, OURS, OUTPUTS, Bench, Row, published_figures
 from simtiny.bench.published import Published
-from simtiny.errors import InputError
+from simtiny.outputs import write_output, write_text_output
 from simtiny.report.text import table
 from simtiny.units import format_kb
 
@@ -274,10 +274,7 @@ def plot(bench: Bench, path: Path) -> None:
 def write_outputs(bench: Bench, out: Path) -> list[Path]:
     """table3.md, table3.json and table3.png into `out`, nothing else."""
     md, js, png = (out / name for name in OUTPUTS)
-    try:
-        md.write_text(format_markdown(bench))
-        js.write_text(json.dumps(bench_json(bench), indent=2) + "\n")
-        plot(bench, png)
-    except OSError as exc:
-        raise InputError(f"cannot write into {out}: {exc.strerror}") from exc
+    write_text_output(md, format_markdown(bench), "--out")
+    write_text_output(js, json.dumps(bench_json(bench), indent=2) + "\n", "--out")
+    write_output(png, lambda tmp: plot(bench, tmp), "--out")
     return [md, js, png]
