@@ -243,24 +243,23 @@ def _force_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: '{text}'")
-    return value
+def _at_least(minimum: int, words: str) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` (`words` says so in the message)."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {words}: '{text}'")
+        return value
+
+    return convert
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: '{text}'")
-    return value
+_seed = _at_least(0, "0 or more")
+_positive = _at_least(1, "at least 1")
 
 
 def _common(p: argparse.ArgumentParser, toolchain: bool = True) -> None:
