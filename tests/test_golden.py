@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
-from simtiny.errors import EXIT_FAULT, InputError, SimtinyError
-from simtiny.flow.golden import GoldenError, GoldenResult, run_golden, run_golden_batch
+from simtiny.errors import EXIT_FAULT, EXIT_USAGE, InputError, SimtinyError
+from simtiny.flow.golden import GoldenError, GoldenResult, ReferenceRefused, run_golden, run_golden_batch
 from simtiny.flow.golden_worker import CRASH_HOOK
 
 HELLO_WORLD = Path(__file__).parent / "data" / "models" / "hello_world_int8.tflite"
@@ -119,10 +119,11 @@ def test_a_real_litert_abort_in_softmax_preparation_is_caught():
         inputs=[0],
         outputs=[1],
     )
-    with pytest.raises(GoldenError) as excinfo:
+    with pytest.raises(ReferenceRefused) as excinfo:
         run_golden(model, [np.zeros((1, 4), np.int8)])
     message = one_line_error(excinfo)
     assert "SIGABRT" in message and "allocating tensors" in message, message
+    assert message.startswith("the reference refuses the model") and excinfo.value.exit_code == EXIT_USAGE
 
 
 @pytest.mark.parametrize(

@@ -252,3 +252,27 @@ def test_bit_exact_needs_grounds():
     assert report([[same]]).compared.outputs == 1 and report([[same]]).compared.model_outputs == 2
     other = compare(0, np.zeros(3, np.int8), np.zeros(4, np.int8))
     assert not other.exact and "simtiny gives int8 [3], LiteRT int8 [4]" in other.note
+
+
+@pytest.mark.parametrize(
+    ("opcode", "options", "in_scale", "out_scale"),
+    [("RELU", {}, 1e30, 1e-30), ("HARD_SWISH", {}, 1e30, 1e-30), ("LEAKY_RELU", {"alpha": float("inf")}, 0.1, 0.1)],
+)
+def test_scales_beyond_float32_are_a_reason_not_a_crash(refuse, opcode, options, in_scale, out_scale):
+    specs = [TensorSpec("a", (1, 4), "int8", [in_scale], [0]), TensorSpec("b", (1, 4), "int8", [out_scale], [0])]
+    code, line = refuse(specs=specs, ops=[OpSpec(opcode, [0], [1], options)], inputs=(0,), outputs=(1,))
+    assert code == EXIT_USAGE
+    assert f"{opcode} (quantisation parameters out of range: requantisation scale inf is not finite)" in line
+
+
+def test_a_model_of_views_only_runs(tmp_path, monkeypatch, capsys):
+    """RESHAPE alone: no code touches the arena, which must still be there for the host."""
+    monkeypatch.setenv("SIMTINY_CACHE", str(tmp_path / "cache"))
+    specs = [
+        TensorSpec("x", (1, 4), "int8", [0.1], [0]),
+        TensorSpec("shape", (2,), "int32", data=np.array([2, 2], np.int32)),
+        TensorSpec("y", (2, 2), "int8", [0.1], [0]),
+    ]
+    path = model(tmp_path / "view.tflite", specs=specs, ops=[OpSpec("RESHAPE", [0, 1], [2])], inputs=(0,), outputs=(2,))
+    assert main(["run", str(path), "--ideal-memory", "-q"]) == 0, capsys.readouterr().err
+    assert "BIT-EXACT: 1 output(s) of 1 sample(s), 4 values" in capsys.readouterr().out

@@ -131,12 +131,16 @@ def _run_worker(workdir: Path, timeout: float) -> tuple[dict[str, Any], dict[str
         with np.load(io.BytesIO(response.read_bytes()), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
         return json.loads(str(arrays.pop("meta"))), arrays
+    phase = _phase(workdir)
     if done.returncode < 0:
-        how = f"crashed while {_phase(workdir)}: killed by {_signal_name(-done.returncode)}"
+        how = f"crashed while {phase}: killed by {_signal_name(-done.returncode)}"
     else:
-        how = f"failed while {_phase(workdir)}: exited with status {done.returncode}"
+        how = f"failed while {phase}: exited with status {done.returncode}"
     last = _last_line(done.stderr)
-    raise GoldenError(f"LiteRT {how}" + (f": {last}" if last else ""))
+    message = f"LiteRT {how}" + (f": {last}" if last else "")
+    if phase == "allocating tensors":  # an operator's Prepare aborted (a failed TFLITE_CHECK): a refusal
+        raise ReferenceRefused(f"the reference refuses the model: {message}")
+    raise GoldenError(message)
 
 
 def _child_env() -> dict[str, str]:

@@ -25,6 +25,7 @@ REQUEST = "request.npz"
 RESPONSE = "response.npz"
 PHASE = "phase.txt"
 MAX_MESSAGE = 400
+REFUSING_PHASES = ("loading the model", "allocating tensors")  # failing there: LiteRT refuses the model
 
 
 class WorkerFailure(Exception):
@@ -188,7 +189,7 @@ def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
     except Exception as exc:  # LiteRT reports every refusal as ValueError or RuntimeError
         # Refused while loading or allocating: the model breaks a rule of LiteRT's loader or of an
         # operator's Prepare. Later, the run itself went wrong.
-        kind = "refused" if phase.now in ("loading the model", "allocating tensors") else "litert"
+        kind = "refused" if phase.now in REFUSING_PHASES else "litert"
         raise WorkerFailure(kind, f"LiteRT failed while {phase.now}: {one_line(str(exc))}") from None
     return runtime, arrays
 

@@ -23,6 +23,8 @@ def quantize_multiplier(real: float, clamp: bool = True) -> tuple[int, int]:
     """TFLite QuantizeMultiplier: real = q * 2^(shift - 31), q in [2^30, 2^31); shift may be < 0.
 
     clamp=False: as built without TFLITE_SINGLE_ROUNDING, where a shift above 30 is kept."""
+    if not math.isfinite(real):
+        raise OverflowError(f"requantisation scale {real} is not finite")
     if real == 0.0:
         return 0, 0
     q, shift = math.frexp(real)
