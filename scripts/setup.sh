@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install everything simtiny needs on a Debian machine: the Arm GNU toolchain and a host C
-# compiler (apt), and simtiny with its Python dependencies (pip, editable). Safe to re-run.
+# Install everything simtiny needs on a Debian machine: the Arm GNU toolchain, picolibc and a host
+# C compiler (apt), and simtiny with its Python dependencies (pip, editable). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,12 @@ need_apt=()
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || need_apt+=(gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v llvm-mca >/dev/null 2>&1 || need_apt+=(llvm)  # llvm-mca: independent check of the cycle model
+# the C libraries with their semihosting (newlib's rdimon, picolibc's semihost library): the tests
+# run firmware built with each
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+for pkg in libnewlib-arm-none-eabi picolibc-arm-none-eabi; do
+  installed "$pkg" || [[ " ${need_apt[*]} " == *" $pkg "* ]] || need_apt+=("$pkg")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
   echo "setup: installing ${need_apt[*]} (apt)"

@@ -9,12 +9,15 @@ from typing import IO, Any
 
 from simtiny.errors import EXIT_SIM_BUDGET, EXIT_SIM_FAULT, EXIT_SIM_NO_EXIT, InputError
 from simtiny.sim.result import RunRequest, RunResult
+from simtiny.sim.semihosting import ADP_STOPPED_APPLICATION_EXIT, reason_name
 
 
 def exit_code_of(result: RunResult) -> int:
-    """The process exit code for a run (documented in `simtiny sim --help`)."""
+    """The process exit code for a run (documented in `simtiny sim --help`): the firmware's status
+    modulo 256, but never 0 for a nonzero status (256 would otherwise read as a pass)."""
     if result.status == "exit" and result.exit_code is not None:
-        return result.exit_code & 0xFF
+        code = result.exit_code & 0xFF
+        return 1 if code == 0 and result.exit_code != 0 else code
     if result.status == "budget":
         return EXIT_SIM_BUDGET
     if result.status == "fault":
@@ -22,9 +25,17 @@ def exit_code_of(result: RunResult) -> int:
     return EXIT_SIM_NO_EXIT
 
 
+def _abnormal_reason(result: RunResult) -> str:
+    """' (ADP_Stopped_...)' when the firmware's semihosting exit gave a reason other than ApplicationExit."""
+    reason = result.exit_reason
+    if reason is None or reason == ADP_STOPPED_APPLICATION_EXIT:
+        return ""
+    return f" ({reason_name(reason)})"
+
+
 def outcome_line(result: RunResult, request: RunRequest) -> str:
     if result.status == "exit":
-        return f"exited with status {result.exit_code}"
+        return f"exited with status {result.exit_code}{_abnormal_reason(result)}"
     if result.status == "fault" and result.fault is not None:
         return f"FAULT: {result.fault.describe()}"
     where = f"PC 0x{result.stop_pc:08X}" if result.stop_pc is not None else "an unknown PC"
@@ -105,11 +116,13 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
         "engine": result.engine,
         "status": result.status,
         "exit_code": result.exit_code,
+        "exit_reason": None if result.exit_reason is None else reason_name(result.exit_reason),
         "process_exit_code": exit_code_of(result),
         "console": result.console.text,
         "uart": result.console.uart,
         "semihosting": result.console.semihosting,
         "console_limit": request.console_limit,
+        "files": None if request.files is None else str(request.files),
         "console_dropped": {"uart": result.console.uart_dropped, "semihosting": result.console.semihosting_dropped},
         "instructions": result.instructions,
         "cycles": result.cycles,
@@ -154,7 +167,7 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
 def run_outcome(result: RunResult, budget: int) -> str:
     """How a firmware run ended, in words: 'exited with 7', 'faulted: unmapped read ...'."""
     if result.status == "exit":
-        return f"exited with {result.exit_code}"
+        return f"exited with {result.exit_code}{_abnormal_reason(result)}"
     if result.status == "fault" and result.fault is not None:
         return f"faulted: {result.fault.describe()}"
     where = f" (spinning in {result.stop_symbol})" if result.stop_symbol else ""

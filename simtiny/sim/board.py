@@ -20,7 +20,8 @@ from simtiny.sim.peripherals import PeripheralBus
 from simtiny.sim.peripherals.cortexm import Dwt, SystemControlSpace
 from simtiny.sim.profile import symbol_name
 from simtiny.sim.result import Console, ConsoleCallback, Fault, RunRequest, RunResult, StackUse, Timing
-from simtiny.sim.semihosting import Semihost, SemihostingError
+from simtiny.sim.sandbox import Sandbox
+from simtiny.sim.semihosting import NAMES, Semihost, SemihostingError
 from simtiny.sim.target import Memory
 
 SEMIHOSTING_BKPT = 0xBEAB  # bkpt 0xAB, Thumb encoding
@@ -117,6 +118,8 @@ class Board:
             clock_hz=self.platform.clock_hz,
             on_output=self._semihosting_output,
             regions=self.platform.regions,
+            stdin=bytes(request.stdin),
+            sandbox=Sandbox(request.files),
         )
         self.stack_note = ""  # why the stack use is unknown, when it is
 
@@ -182,6 +185,11 @@ class Board:
     def exited(self) -> bool:
         return self.semihost.exited
 
+    def close(self) -> None:
+        """Release what the run holds on the host: its open files, and the files directory when
+        simtiny made it. `finish` does it; an engine that stops without finishing calls it."""
+        self.semihost.close()
+
     def fault(self, kind: str, pc: int, address: int | None = None, detail: str = "") -> Fault:
         return Fault(kind, pc, self.symbol(pc), address, detail)
 
@@ -216,6 +224,7 @@ class Board:
         timing: Timing | None = None,
     ) -> RunResult:
         """The engine-neutral result: status, console, stack, memory read back, warnings."""
+        self.close()
         fault = ending.fault
         status = "stopped"
         if self.exited:
@@ -231,6 +240,7 @@ class Board:
             engine=engine,
             status=status,
             exit_code=self.semihost.exit_status,
+            exit_reason=self.semihost.exit_reason,
             console=self.console(),
             instructions=instructions,
             cycles=cycles,
@@ -269,6 +279,9 @@ class Board:
             out.append("registers with no model read as zero: " + self.bus.unmodelled.summary())
         for op, n in sorted(self.semihost.unsupported.items()):
             out.append(f"unsupported semihosting operation 0x{op:02X} called {n}x")
+        for op, n in sorted(self.semihost.refused.items()):
+            out.append(f"semihosting {NAMES.get(op, f'0x{op:02X}')} refused {n}x (firmware runs no host commands)")
+        out.extend(self.semihost.notes)
         if used is None:
             out.append(f"stack use unknown: {self.stack_note}")
         elif used.overflowed:

@@ -47,6 +47,9 @@ class RunRequest:
     options: dict[str, Any] = field(default_factory=dict)  # engine-specific (see the engine's docs)
     on_console: ConsoleCallback | None = None  # console output as it comes (all of it, unlike the result)
     console_limit: int = DEFAULT_CONSOLE_LIMIT  # bytes of each console stream kept in the result
+    # semihosting's files: this directory (kept), or None for a temporary one removed after the run
+    files: Path | None = None
+    stdin: bytes = b""  # the console's input through semihosting, then end of input
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class RunResult:
     blocks: list[BlockCount] = field(default_factory=list)  # executed blocks, with profile
     touched: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> lowest, highest written
     extras: dict[str, Any] = field(default_factory=dict)  # engine-specific figures
+    exit_reason: int | None = None  # the ADP_Stopped_* reason of a semihosting exit (status 1 unless ApplicationExit)
 
     @property
     def memory_cycles(self) -> int:
