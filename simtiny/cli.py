@@ -32,6 +32,7 @@ from simtiny.units import parse_count, parse_duration_ms, parse_size
 
 EXIT_CODES_HELP = f"""exit codes of 'simtiny sim':
   N     the firmware's own exit status (semihosting SYS_EXIT / SYS_EXIT_EXTENDED), modulo 256
+        (a nonzero status that would be 0 modulo 256 gives 1)
   {EXIT_USAGE}     bad input (not an ELF, wrong architecture, nothing in flash, bad option)
   {EXIT_SIM_BUDGET}   the instruction budget ran out (the firmware never ended)
   {EXIT_SIM_FAULT}   the firmware faulted (unmapped or read-only access, undefined instruction, ...)
@@ -98,6 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write all of the console output to FILE (the report keeps the first 1 MiB of each stream)",
     )
+    sim.add_argument(
+        "--files",
+        type=Path,
+        metavar="DIR",
+        help="the folder the firmware's semihosting files live in (SYS_OPEN names are confined to it; "
+        "default: a temporary folder, removed after the run)",
+    )
+    sim.add_argument("--stdin", type=Path, metavar="FILE", help="console input the firmware reads (then end of input)")
     _force_option(sim)
     sim.set_defaults(func=_cmd_sim)
 
@@ -369,6 +378,14 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         check_output(args.json, "--json", inputs, args.force)
     if args.console_log:
         check_output(args.console_log, "--console-log", inputs, args.force)
+    if args.files is not None and not args.files.is_dir():
+        raise InputError(f"--files {args.files}: no such folder")
+    stdin = b""
+    if args.stdin is not None:
+        try:
+            stdin = args.stdin.read_bytes()
+        except OSError as exc:
+            raise InputError(f"--stdin {args.stdin}: cannot read it: {exc.strerror}") from None
     board = load_platform(args.platform)
     log = None
     if args.console_log:
@@ -389,6 +406,8 @@ def _cmd_sim(args: argparse.Namespace) -> int:
             not args.ideal_memory,
             args.profile,
             on_console=echo,
+            files=args.files,
+            stdin=stdin,
         )
         echo.finish()
     except BaseException:

@@ -157,3 +157,18 @@ def test_the_report_never_turns_a_failing_status_into_a_pass(platform):
     assert outcome_line(result(1, 0x20023), request) == "exited with status 1 (ADP_Stopped_RunTimeErrorUnknown)"
     data = run_to_json(result(1, 0x20023), request)
     assert data["exit_reason"] == "ADP_Stopped_RunTimeErrorUnknown" and data["files"] == "out"
+
+
+@pytest.mark.sim
+def test_simtiny_sim_takes_files_and_stdin(libc_elf, tmp_path, capsys):
+    """The command line's --files and --stdin reach the firmware."""
+    files = _files_dir(tmp_path / "files")
+    assert main(["sim", str(libc_elf("newlib", FILES)), "--files", str(files), "-q"]) == 0
+    assert capsys.readouterr().out.endswith("files ok\n")
+    assert (files / "output.txt").read_bytes() == b"HELLO, FILES!\n"
+    given = tmp_path / "stdin.txt"
+    given.write_bytes(b"some input\n")
+    assert main(["sim", str(libc_elf("newlib", CONSOLE)), "--stdin", str(given), "-q"]) == 0
+    assert "stdin said: SOME INPUT" in capsys.readouterr().out
+    assert main(["sim", str(libc_elf("newlib", FILES)), "--files", str(tmp_path / "missing")]) == 2
+    assert "--files" in capsys.readouterr().err

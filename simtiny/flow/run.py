@@ -331,13 +331,24 @@ def run_firmware(
     memory_model: bool = True,
     profile: bool = False,
     on_console: ConsoleCallback | None = None,
+    files: Path | None = None,
+    stdin: bytes = b"",
 ) -> FirmwareReport:
     """Run an ELF from reset to its exit, a fault or the instruction budget, and measure it;
-    `on_console` sees the console text as the firmware writes it (the result keeps a capped copy)."""
+    `on_console` sees the console text as the firmware writes it (the result keeps a capped copy);
+    the firmware's semihosting files live in `files` (None: a temporary folder), `stdin` is what
+    it reads from the console."""
     path = Path(elf)
     image = load_elf(path)
     request = RunRequest(
-        path, board, max_instructions, profile=profile, memory_model=memory_model, on_console=on_console
+        path,
+        board,
+        max_instructions,
+        profile=profile,
+        memory_model=memory_model,
+        on_console=on_console,
+        files=files,
+        stdin=stdin,
     )
     result = get_engine(engine).run(request)
     figures = firmware_figures(image, analyze(image, board), board, result)
