@@ -7,7 +7,9 @@ double-precision FPU instructions Unicorn's M7 lacks (vfp_double.py), and the C 
 (native.py) that counts instructions and hosts the timing model.
 
 Engine options (`RunRequest.options`): `count_check=True` also counts every instruction with a
-per-instruction hook (slow) and reports it as `extras["exact_instructions"]`.
+per-instruction hook (slow) and reports it as `extras["exact_instructions"]`; with the memory
+model, `observe_stores=True` also hooks every data write (not priced) and reports the data
+accesses the hooks saw as `extras["data_reads"]` and `extras["data_writes"]`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from simtiny.sim.unicorn.native import (
     STOP_PRICING,
     BlockCounter,
     MemoryRegionTiming,
+    it_flags,
 )
 
 # Unicorn's CPU models for the CPUs simtiny describes (cpus/<name>.toml).
@@ -171,17 +174,20 @@ class _Machine:
         c = self.platform.caches
         isets = c.icache_bytes // (c.line_bytes * c.icache_ways)
         dsets = c.dcache_bytes // (c.line_bytes * c.dcache_ways)
-        self.counter.enable_memory_model(regions, (isets, c.icache_ways), (dsets, c.dcache_ways))
+        observe_stores = bool(self.request.options.get("observe_stores"))
+        self.counter.enable_memory_model(
+            regions, (isets, c.icache_ways), (dsets, c.dcache_ways), observe_stores=observe_stores
+        )
         if self.board.scs is not None:
             self.board.scs.on_ccr = self.counter.set_caches_enabled
         if self.board.dwt is not None:
             self.board.dwt.memory_clock = lambda: self.counter.memory_cycles
 
     # ----- hooks ----------------------------------------------------------------------------
-    def _price(self, address: int, size: int) -> tuple[int, int, int, int]:
+    def _price(self, address: int, size: int) -> tuple[int, int, int, int, int]:
         code = bytes(self.uc.mem_read(address, size))
         c = self.cycle_model.cost(code, address)
-        return c.instructions, c.cycles, c.branch, c.target
+        return c.instructions, c.cycles, c.branch, c.target, it_flags(code)
 
     def _on_step(self, uc, address, size, ud) -> None:
         self.trace.append(address)
@@ -285,6 +291,8 @@ class _Machine:
             result.profile = flat_profile(result.blocks, self.board.image)
         if self.request.options.get("count_check"):
             result.extras["exact_instructions"] = self._exact_count()
+        if self.request.memory_model and self.request.options.get("observe_stores"):
+            result.extras["data_reads"], result.extras["data_writes"] = self.counter.data_accesses
         return result
 
     def _ending(self, error: unicorn.UcError | None) -> Ending:
@@ -348,6 +356,7 @@ class _Machine:
 
     def close(self) -> None:
         self.counter.close()
+        self.board.close()  # the run's semihosting files and folder, also when the run raised
 
 
 def _disassemble(code: bytes, address: int) -> str:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import unicorn
+from unicorn import arm_const as arm
 from unicorn import unicorn_const as ucc
 from unicorn.unicorn_py3.unicorn import uclib
 
 from simtiny.cache import cache_dir, new_entry, reuse
 from simtiny.hostcc import compile_shared
+from simtiny.sim import thumb
 from simtiny.sim.result import BlockCount
 
 SOURCE = Path(__file__).resolve().parent / "native" / "blockhook.c"
@@ -33,6 +35,7 @@ PriceFn = ctypes.CFUNCTYPE(
     ctypes.POINTER(ctypes.c_uint64),
     ctypes.POINTER(ctypes.c_uint32),
     ctypes.POINTER(ctypes.c_uint64),
+    ctypes.POINTER(ctypes.c_uint32),
 )
 StopFn = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
@@ -50,6 +53,8 @@ class BlockEntry(ctypes.Structure):
         ("extra", ctypes.c_uint64),
         ("branch", ctypes.c_uint32),
         ("counter", ctypes.c_uint32),
+        ("it", ctypes.c_uint32),
+        ("pad", ctypes.c_uint32),
     ]
 
 
@@ -107,7 +112,34 @@ class CounterState(ctypes.Structure):
         ("last_region", ctypes.c_void_p),
         ("price", ctypes.c_void_p),
         ("stop", ctypes.c_void_p),
+        ("reg_write", ctypes.c_void_p),
+        ("epsr_reg", ctypes.c_int32),
+        ("epsr_thumb", ctypes.c_uint32),
+        ("data_reads", ctypes.c_uint64),
+        ("data_writes", ctypes.c_uint64),
+        ("it_repair", ctypes.c_uint32),
+        ("it_open", ctypes.c_uint32),
     ]
+
+
+EPSR_THUMB = 1 << 24  # EPSR with the T bit set and no IT state
+IT_HAS, IT_OPEN = 1, 2  # st_block.it: the block holds an IT instruction; it ends inside an IT block
+
+
+def it_flags(code: bytes) -> int:
+    """IT_HAS and IT_OPEN for a block's code (see st_it_repair in native/blockhook.c)."""
+    flags = 0
+    open_slots = 0
+    for offset in thumb.boundaries(code, 0):
+        if open_slots:
+            open_slots -= 1  # an instruction of the IT block (no IT can be one)
+            continue
+        halfword = code[offset] | code[offset + 1] << 8
+        if halfword & 0xFF00 == 0xBF00 and halfword & 0xF:
+            flags |= IT_HAS
+            mask = halfword & 0xF
+            open_slots = 4 - ((mask & -mask).bit_length() - 1)
+    return flags | (IT_OPEN if open_slots else 0)
 
 
 def library_path() -> Path:
@@ -129,6 +161,9 @@ def _load() -> ctypes.CDLL:
     lib.st_counter_free.argtypes = [ctypes.POINTER(CounterState)]
     lib.st_counter_configure_caches.restype = ctypes.c_int
     lib.st_counter_configure_caches.argtypes = [ctypes.POINTER(CounterState)] + [ctypes.c_uint32] * 4
+    lib.st_counter_set_it_repair.restype = ctypes.c_int
+    repair_args = [ctypes.POINTER(CounterState), ctypes.c_void_p, ctypes.c_int32, ctypes.c_uint32]
+    lib.st_counter_set_it_repair.argtypes = repair_args
     return lib
 
 
@@ -150,12 +185,16 @@ class CacheStats:
 
 
 class BlockCounter:
-    """Counts blocks, instructions and cycles of a Unicorn run in C; prices new blocks in Python."""
+    """Counts blocks, instructions and cycles of a Unicorn run in C; prices new blocks in Python.
+
+    `price(address, size)` gives a new block's instructions, cycles, conditional branch kind
+    and target, and its IT flags (it_flags).
+    """
 
     def __init__(
         self,
         uc: unicorn.Uc,
-        price: Callable[[int, int], tuple[int, int, int, int]],
+        price: Callable[[int, int], tuple[int, int, int, int, int]],
         mispredict_penalty: int = 0,
     ) -> None:
         self._lib = _load()
@@ -171,6 +210,7 @@ class BlockCounter:
         self.state = self._state_ptr.contents
         self.state.mispredict_penalty = mispredict_penalty
         self._hook = ctypes.c_size_t()
+        self._mem_hooks: list[ctypes.c_size_t] = []
         hook_fn = ctypes.cast(self._lib.st_block_hook, ctypes.c_void_p)
         status = uclib.uc_hook_add(
             uc._uch,
@@ -185,13 +225,14 @@ class BlockCounter:
             raise unicorn.UcError(status)
         self._uc = uc
 
-    def _price_cb(self, address, size, ninsn_out, cycles_out, branch_out, target_out) -> int:
+    def _price_cb(self, address, size, ninsn_out, cycles_out, branch_out, target_out, it_out) -> int:
         try:
-            ninsn, cycles, branch, target = self._price_py(int(address), int(size))
+            ninsn, cycles, branch, target, it = self._price_py(int(address), int(size))
             ninsn_out[0] = ninsn
             cycles_out[0] = cycles
             branch_out[0] = branch
             target_out[0] = target
+            it_out[0] = it
             return 0
         except BaseException as exc:  # reported after the run; never unwind through C
             self._error = exc
@@ -217,16 +258,16 @@ class BlockCounter:
         regions: list[MemoryRegionTiming],
         icache: tuple[int, int],
         dcache: tuple[int, int],
+        observe_stores: bool = False,
     ) -> None:
         """Price instruction fetches (I-cache) and data reads (D-cache, a C memory hook).
 
         icache/dcache are (sets, ways). Costs about a factor of five in simulation speed:
         Unicorn takes its slow memory path for every access once a memory hook exists.
-        Only reads are observed: with a UC_HOOK_MEM_WRITE hook installed, Unicorn 2.1.4
-        mis-executes Thumb IT blocks whose conditional store is skipped (measured: a branch
-        after `itt cc; strcc; cmpcc` lands 8 bytes past its target; cf. unicorn issue #1911).
-        Stores drain through the Cortex-M7 write buffer, so leaving them unpriced is also the
-        smaller error of the two.
+        Stores are not priced (they drain through the Cortex-M7 write buffer); with
+        observe_stores a C write hook counts them. Unicorn 2.1.4 corrupts the Thumb IT state
+        whenever a memory hook runs inside an IT block; the C hooks repair it (see
+        st_it_repair in native/blockhook.c), so both kinds of hooks are safe.
         """
         if len(regions) > MAX_REGIONS:
             raise ValueError(f"at most {MAX_REGIONS} memory regions")
@@ -236,18 +277,31 @@ class BlockCounter:
             self.state.regions[i] = RegionTiming(r.base, r.end, int(r.cacheable), r.line_fill, r.uncached, 0)
         self.state.nregions = len(regions)
         self.state.memory_model = 1
-        self._mem_hook = ctypes.c_size_t()
+        reg_write = ctypes.cast(uclib.uc_reg_write, ctypes.c_void_p).value
+        self._lib.st_counter_set_it_repair(self._state_ptr, reg_write, arm.UC_ARM_REG_EPSR, EPSR_THUMB)
+        self._mem_hooks.append(self._add_mem_hook(ucc.UC_HOOK_MEM_READ, self._lib.st_read_hook))
+        if observe_stores:
+            self._mem_hooks.append(self._add_mem_hook(ucc.UC_HOOK_MEM_WRITE, self._lib.st_write_hook))
+
+    def _add_mem_hook(self, kind: int, fn: object) -> ctypes.c_size_t:
+        handle = ctypes.c_size_t()
         status = uclib.uc_hook_add(
             self._uc._uch,
-            ctypes.byref(self._mem_hook),
-            ucc.UC_HOOK_MEM_READ,
-            ctypes.cast(self._lib.st_mem_hook, ctypes.c_void_p),
+            ctypes.byref(handle),
+            kind,
+            ctypes.cast(fn, ctypes.c_void_p),
             ctypes.cast(self._state_ptr, ctypes.c_void_p),
             1,
             0,
         )
         if status != ucc.UC_ERR_OK:
             raise unicorn.UcError(status)
+        return handle
+
+    @property
+    def data_accesses(self) -> tuple[int, int]:
+        """(reads, writes) the memory hooks saw; writes only with observe_stores."""
+        return int(self.state.data_reads), int(self.state.data_writes)
 
     def set_caches_enabled(self, icache: bool, dcache: bool) -> None:
         self.state.icache.enabled = int(icache)
@@ -293,7 +347,7 @@ class BlockCounter:
     def close(self) -> None:
         if self._state_ptr:
             uclib.uc_hook_del(self._uc._uch, self._hook)
-            if getattr(self, "_mem_hook", None) is not None:
-                uclib.uc_hook_del(self._uc._uch, self._mem_hook)
+            for handle in self._mem_hooks:
+                uclib.uc_hook_del(self._uc._uch, handle)
             self._lib.st_counter_free(self._state_ptr)
             self._state_ptr = None

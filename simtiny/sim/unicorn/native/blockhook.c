@@ -20,7 +20,12 @@ typedef struct {
     uint64_t extra;    /* mispredict cycles charged to this block */
     uint32_t branch;   /* 0: none, 1: conditional backward, 2: conditional forward */
     uint32_t counter;  /* 2-bit predictor: 0-1 predict not taken, 2-3 predict taken */
+    uint32_t it;       /* ST_IT_HAS: holds an IT instruction; ST_IT_OPEN: ends inside an IT block */
+    uint32_t pad;
 } st_block;
+
+#define ST_IT_HAS 1u
+#define ST_IT_OPEN 2u
 
 /* A set-associative cache with LRU replacement (ways kept most-recent first). */
 typedef struct {
@@ -44,8 +49,9 @@ typedef struct {
 #define ST_MAX_REGIONS 16
 
 typedef int (*st_price_fn)(uint64_t addr, uint32_t size, uint32_t *ninsn, uint64_t *cycles,
-                           uint32_t *branch, uint64_t *target);
+                           uint32_t *branch, uint64_t *target, uint32_t *it);
 typedef int (*st_stop_fn)(void *uc);
+typedef int (*st_reg_write_fn)(void *uc, int regid, const void *value);
 
 typedef struct {
     st_block *table;
@@ -67,6 +73,13 @@ typedef struct {
     const st_region *last_region; /* the region the previous access fell in */
     st_price_fn price;
     st_stop_fn stop;
+    st_reg_write_fn reg_write;   /* uc_reg_write, to repair the IT state (see st_it_repair) */
+    int32_t epsr_reg;            /* UC_ARM_REG_EPSR */
+    uint32_t epsr_thumb;         /* EPSR with T set and no IT state */
+    uint64_t data_reads;         /* accesses the memory hooks saw */
+    uint64_t data_writes;
+    uint32_t it_repair;          /* the running block may access memory inside an IT block */
+    uint32_t it_open;            /* the running block ends inside an IT block */
 } st_counter;
 
 static uint64_t st_key(uint64_t addr, uint32_t size) {
@@ -131,12 +144,35 @@ int st_counter_configure_caches(st_counter *c, uint32_t isets, uint32_t iways, u
     return 0;
 }
 
-/* UC_HOOK_MEM_READ: data reads through the D-cache (stores are not hooked: see native.py). */
-void st_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data) {
-    (void)uc;
+/* Unicorn 2.1.4 calls cpu_restore_state() before every data-access hook, to give the hook the
+ * PC of the access (accel/tcg/cputlb.c, load_helper/store_helper). That also restores the Thumb
+ * IT state of the accessing instruction into env->condexec_bits. QEMU's Thumb translator keeps
+ * the IT state in the translation, not in env: it zeroes env->condexec_bits when a block starts
+ * and writes it back only when a block is left inside an IT block (arm_tr_tb_start,
+ * gen_set_condexec). So after a hooked access inside an IT block, a block that ends after the
+ * IT block leaves the restored, stale IT state behind, and the next block is translated as if
+ * it were inside an IT block: its instructions become conditional, or a branch in it becomes
+ * undefined (unicorn issue #2309). While a block runs, env->condexec_bits is always 0,
+ * so the hooks put 0 back (EPSR: T set, IT clear) before they return. Only blocks that hold
+ * an IT instruction, or start inside an IT block the previous block left open, need it. */
+static void st_it_repair(st_counter *c, void *uc) {
+    if (c->it_repair && c->reg_write) c->reg_write(uc, c->epsr_reg, &c->epsr_thumb);
+}
+
+int st_counter_set_it_repair(st_counter *c, st_reg_write_fn reg_write, int32_t epsr_reg, uint32_t epsr_thumb) {
+    c->reg_write = reg_write;
+    c->epsr_reg = epsr_reg;
+    c->epsr_thumb = epsr_thumb;
+    return 0;
+}
+
+/* UC_HOOK_MEM_READ: data reads through the D-cache. */
+void st_read_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data) {
     (void)type;
     (void)value;
     st_counter *c = (st_counter *)user_data;
+    st_it_repair(c, uc);
+    c->data_reads++;
     uint64_t cost = st_access_cost(c, &c->dcache, address);
     if (size > 1 && ((address + (uint64_t)size - 1) >> 5) != (address >> 5)) {
         cost += st_access_cost(c, &c->dcache, address + (uint64_t)size - 1);
@@ -146,6 +182,17 @@ void st_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, 
         c->cycles += cost;
         if (c->last >= 0) c->table[c->last].extra += cost;
     }
+}
+
+/* UC_HOOK_MEM_WRITE: stores are counted, not priced (they drain through the write buffer). */
+void st_write_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data) {
+    (void)type;
+    (void)address;
+    (void)size;
+    (void)value;
+    st_counter *c = (st_counter *)user_data;
+    st_it_repair(c, uc);
+    c->data_writes++;
 }
 
 st_counter *st_counter_new(uint64_t capacity, st_price_fn price, st_stop_fn stop) {
@@ -208,6 +255,11 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     uint64_t stored = address ? address : 1;  /* 0 marks empty slots */
     uint64_t key = st_key(stored, size);
     int64_t slot = st_find(c, key);
+    int entered_in_it = 0;  /* falling through from a block that ended inside an IT block */
+    if (c->last >= 0 && c->it_open) {
+        const st_block *prev = &c->table[c->last];
+        entered_in_it = address == (prev->addr == 1 ? 0 : prev->addr) + prev->size;
+    }
     if (c->last >= 0 && c->mispredict_penalty) {
         st_block *prev = &c->table[c->last];
         if (prev->branch) {
@@ -223,9 +275,9 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         }
     }
     if (slot < 0) {
-        uint32_t ninsn = 0, branch = 0;
+        uint32_t ninsn = 0, branch = 0, it = 0;
         uint64_t cycles = 0, target = 0;
-        if (c->price(address, size, &ninsn, &cycles, &branch, &target) != 0) {
+        if (c->price(address, size, &ninsn, &cycles, &branch, &target, &it) != 0) {
             c->stop_reason = 2;
             c->stop(uc);
             return;
@@ -248,6 +300,7 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         b->target = target;
         b->extra = 0;
         b->counter = branch == 1 ? 2 : 1; /* backward: weakly taken; forward: weakly not taken */
+        b->it = it;
         c->used++;
         slot = -slot - 1;
     }
@@ -256,6 +309,9 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     c->insns += b->ninsn;
     c->cycles += b->cycles;
     c->last = slot;
+    c->it_repair = (b->it & ST_IT_HAS) || entered_in_it;
+    /* an IT block open on entry may still be open at the end of a block this short */
+    c->it_open = (b->it & ST_IT_OPEN) || (entered_in_it && !(b->it & ST_IT_HAS) && b->ninsn < 3);
     if (c->memory_model) {
         uint64_t cost = 0;
         for (uint64_t line = address >> 5; line <= (address + size - 1) >> 5; line++) {
