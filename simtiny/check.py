@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from simtiny.errors import EXIT_MISMATCH, EXIT_OK, SimtinyError
+from simtiny.errors import EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, SimtinyError
 from simtiny.flow.run import ModelReport, Progress, RunOptions, run_model
 from simtiny.units import format_kb
 
@@ -45,6 +45,9 @@ def check_model(options: RunOptions, latency_budget_ms: float | None, progress: 
         report = run_model(replace(options, lift_limits=True), progress)
     except SimtinyError as exc:
         return Verdict(options.model, None, [str(exc)], error=str(exc), error_code=exc.exit_code)
+    except Exception as exc:  # a bug in simtiny: this model's verdict says so, the others still get theirs
+        message = f"internal error: {type(exc).__name__}: {exc} (a bug in simtiny: please report it)"
+        return Verdict(options.model, None, [message], error=message, error_code=EXIT_INTERNAL)
     f = report.figures
     problems = list(f.fit_problems)
     if latency_budget_ms is not None:

@@ -582,7 +582,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             raise InputError(f"{source}: no such source file")
     if args.output.exists() and not args.force:
         raise InputError(f"{args.output} exists; pass --force to overwrite it")
-    _refuse_overwrite(args.output, args.sources)
+    headers = [h for d in args.include if d.is_dir() for h in d.iterdir() if h.is_file()]
+    _refuse_overwrite(args.output, [*args.sources, *headers])  # nothing the build reads
     board = load_platform(args.platform)
     toolchain = find_toolchain(args.toolchain)
     firmware = build_firmware(

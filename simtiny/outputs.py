@@ -7,6 +7,7 @@ written whole or not at all (a temporary file beside it, then renamed). "-" mean
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -38,6 +39,8 @@ def check_output(path: Path, option: str, inputs: Sequence[Path | str] = (), for
             raise InputError(f"{option} {path}: that is the input file {source}; simtiny never overwrites its inputs")
     if path.is_dir():
         raise InputError(f"{option} {path}: is a folder, not a file")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):  # a device, a FIFO, a socket
+        raise InputError(f"{option} {path}: not a regular file; simtiny writes only regular files")
     if path.exists() and not force:
         raise InputError(f"{option} {path}: exists; pass --force to overwrite it")
     folder = path.parent
@@ -66,7 +69,11 @@ def check_output_folder(folder: Path, option: str, names: Sequence[str], force: 
 
 def write_output(path: Path, write: Callable[[Path], None], option: str) -> None:
     """Write through `write(temporary path)` into a temporary file beside `path`, then rename it
-    over `path`: a reader never sees half a file, and a hard link to the old file keeps its bytes."""
+    over `path`: a reader never sees half a file, and a hard link to the old file keeps its bytes.
+    A symbolic link is written through (the link stays); the file gets the old file's mode, or
+    the usual one for a new file (0666 less the umask)."""
+    path = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666 & ~_umask()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # the suffix stays last: writers such as matplotlib choose the format by it
@@ -76,12 +83,26 @@ def write_output(path: Path, write: Callable[[Path], None], option: str) -> None
         raise InputError(f"{option} {path}: cannot write it: {exc.strerror}") from None
     try:
         write(Path(tmp))
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         raise InputError(f"{option} {path}: cannot write it: {exc.strerror}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (else set and reset)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text_output(path: Path, text: str, option: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import struct
 import zlib
 from pathlib import Path
@@ -139,3 +140,45 @@ def test_write_output_is_whole_or_nothing(tmp_path):
         write_output(target, fail, "--json")
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
     check_output(target, "--json", [], force=True)  # allowed with --force: nothing of the input's
+
+
+def test_device_nodes_and_fifos_are_never_replaced(hello, tmp_path, capsys):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    code, _, err = run(capsys, str(hello), "--json", str(fifo), "--force")
+    assert code == EXIT_USAGE and "not a regular file" in err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_symbolic_link_is_written_through_and_modes_are_kept(hello, tmp_path, capsys):
+    target = tmp_path / "target.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    code, _, _ = run(capsys, str(hello), "--json", str(link), "--force")
+    assert code == 0 and link.is_symlink() and json.loads(target.read_text())["bit_exact"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    fresh = tmp_path / "fresh.json"
+    old = os.umask(0o022)
+    try:
+        code, _, _ = run(capsys, str(hello), "--json", str(fresh))
+    finally:
+        os.umask(old)
+    assert code == 0 and stat.S_IMODE(fresh.stat().st_mode) == 0o644
+
+
+def test_build_never_overwrites_a_header_it_reads(tmp_path, capsys):
+    include = tmp_path / "inc"
+    include.mkdir()
+    (include / "cfg.h").write_text("#define X 1\n")
+    source = tmp_path / "main.c"
+    source.write_text('#include "cfg.h"\nint main(void) { return X; }\n')
+    code = main(["build", str(source), "-I", str(include), "-o", str(include / "cfg.h"), "--force"])
+    assert code == EXIT_USAGE and "that is the input file" in capsys.readouterr().err
+    assert (include / "cfg.h").read_text() == "#define X 1\n"
+
+
+def test_samples_are_bounded_before_anything_runs(hello, capsys):
+    code, out, err = run(capsys, str(hello), "--samples", "2000000")
+    assert code == EXIT_USAGE and out == "" and "more than 10,000 in one run" in err

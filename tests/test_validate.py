@@ -276,3 +276,36 @@ def test_a_model_of_views_only_runs(tmp_path, monkeypatch, capsys):
     path = model(tmp_path / "view.tflite", specs=specs, ops=[OpSpec("RESHAPE", [0, 1], [2])], inputs=(0,), outputs=(2,))
     assert main(["run", str(path), "--ideal-memory", "-q"]) == 0, capsys.readouterr().err
     assert "BIT-EXACT: 1 output(s) of 1 sample(s), 4 values" in capsys.readouterr().out
+
+
+def test_mul_scales_beyond_float32_are_a_reason(refuse):
+    specs = [TensorSpec(n, (1, 4), "int8", [s], [0]) for n, s in (("a", 1e20), ("b", 1e20), ("c", 1e-20))]
+    code, line = refuse(specs=specs, ops=[OpSpec("MUL", [0, 1], [2])], inputs=(0, 1), outputs=(2,))
+    assert code == EXIT_USAGE and "MUL (quantisation parameters out of range" in line
+
+
+@pytest.mark.parametrize(
+    ("opcode", "options", "operand", "declared", "computed"),
+    [
+        ("RESHAPE", {}, np.array([3, 2], np.int32), (2, 3), "[3, 2]"),
+        ("RESHAPE", {"new_shape": [3, 2]}, None, (2, 3), "[3, 2]"),
+        ("SQUEEZE", {"squeeze_dims": [0]}, None, (1, 6), "[6, 1]"),
+        ("EXPAND_DIMS", {}, np.array([2], np.int32), (1, 1, 6), "[1, 6, 1]"),
+    ],
+)
+def test_views_whose_declared_shape_disagrees_with_liteRT_are_refused(refuse, opcode, options, operand, declared,
+                                                                       computed):
+    x = TensorSpec("x", (1, 6) if opcode != "SQUEEZE" else (1, 6, 1), "int8", [0.1], [0])
+    specs = [x, TensorSpec("y", declared, "int8", [0.1], [0])]
+    inputs = [0]
+    if operand is not None:
+        specs.append(TensorSpec("operand", operand.shape, "int32", data=operand))
+        inputs.append(2)
+    code, line = refuse(specs=specs, ops=[OpSpec(opcode, inputs, [1], options)], inputs=(0,), outputs=(1,))
+    assert code == EXIT_USAGE and f"output shape {list(declared)}, LiteRT computes {computed}" in line, line
+
+
+def test_activations_quantised_per_channel_are_refused(refuse):
+    code, line = refuse(specs=tensors(x={"shape": (1, 4), "scale": [0.05] * 4, "zero_point": [0] * 4,
+                                          "quantized_dimension": 1}))
+    assert code == EXIT_USAGE and "tensor 0 ('x') is a computed tensor quantised per channel (4 scales)" in line

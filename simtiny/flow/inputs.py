@@ -56,8 +56,8 @@ def _npy(path: Path) -> np.ndarray:
     `conform` has held the shape against the model's input."""
     try:
         return np.load(path, allow_pickle=False, mmap_mode="r")
-    except (ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: not a readable .npy file ({exc})") from None
+    except (ValueError, OSError, EOFError, OverflowError) as exc:
+        raise InputError(f"{path}: not a readable .npy file ({_printable(str(exc))})") from None
 
 
 def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray:

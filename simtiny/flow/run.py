@@ -38,6 +38,8 @@ from simtiny.sim.result import ConsoleCallback
 from simtiny.units import format_kb, format_size
 
 Progress = Callable[[str], None]
+MAX_SAMPLE_BYTES = 256 * 1024 * 1024  # inputs and outputs of all samples of a run, held at once
+MAX_SAMPLES = 10_000  # samples of one run: each keeps its report (outputs, cycles per operator)
 ModelInput = Path | str | np.ndarray
 
 
@@ -151,13 +153,19 @@ class FirmwareReport:
 
 
 def compile_model(
-    graph: Graph, board: Platform, toolchain: str | None = None, reuse: bool = True, limits: bool = False
+    graph: Graph,
+    board: Platform,
+    toolchain: str | None = None,
+    reuse: bool = True,
+    limits: bool = False,
+    plan: MemoryPlan | None = None,
 ) -> CompiledModel:
-    """Plan, generate and build firmware (cached by content). Linked with lifted limits, so a
-    model too big for the board is still measured; the figures give the verdict. With `limits`,
-    a model whose planned tensors alone exceed the board's budgets is refused before the build."""
+    """Plan (unless given the plan), generate and build firmware (cached by content). Linked with
+    lifted limits, so a model too big for the board is still measured; the figures give the
+    verdict. With `limits`, a model whose planned tensors alone exceed the board's budgets is
+    refused before the build."""
     start = time.perf_counter()
-    plan = plan_memory(graph, reuse=reuse)
+    plan = plan or plan_memory(graph, reuse=reuse)
     check_planned_fit(graph, plan, board, limits)
     generated = generate(graph, plan)
     platform = board.lifted()
@@ -224,6 +232,17 @@ def sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np.
         return [(label, values)]
     if options.samples < 1:
         raise InputError(f"samples must be at least 1 (got {options.samples}): a verdict needs a compared sample")
+    if options.samples > MAX_SAMPLES:
+        raise InputError(
+            f"samples: {options.samples:,} is more than {MAX_SAMPLES:,} in one run (each is held in memory with "
+            "its report): run fewer samples at a time"
+        )
+    per_sample = sum(graph.tensor(t).nbytes for t in (*graph.inputs, *graph.outputs))
+    if options.samples * per_sample > MAX_SAMPLE_BYTES:  # every sample's values are held at once
+        raise InputError(
+            f"{options.samples:,} samples need {format_size(options.samples * per_sample)} of host memory for "
+            f"their inputs and outputs, more than {format_size(MAX_SAMPLE_BYTES)}: run fewer samples at a time"
+        )
     return [(f"seed {options.seed + k}", random_inputs(graph, options.seed + k)) for k in range(options.samples)]
 
 
@@ -241,6 +260,10 @@ def run_model(
         graph = load_and_check(options.model)
     else:
         graph, board = compiled.graph, compiled.board
+    plan = None
+    if compiled is None:  # sizes first: a model that cannot fit is refused before LiteRT runs it
+        plan = plan_memory(graph)
+        check_planned_fit(graph, plan, board, not options.lift_limits)
     samples = sample_inputs(options, graph)
     progress(f"running the LiteRT reference on {len(samples)} sample(s)")
     goldens = run_golden_batch(graph.model_bytes, [v for _, v in samples])
@@ -249,7 +272,7 @@ def run_model(
     t1 = time.perf_counter()
     if compiled is None:
         progress(f"building firmware ({len(graph.operators)} operators)")
-        compiled = compile_model(graph, board, options.toolchain, limits=not options.lift_limits)
+        compiled = compile_model(graph, board, options.toolchain, limits=not options.lift_limits, plan=plan)
     seconds["build"] = time.perf_counter() - t1
     static = model_figures(compiled, [], [])
     if not static.fits and not options.lift_limits:

@@ -183,14 +183,21 @@ class Mul:
         return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        return _common_reason(op, graph)
+        reason = _common_reason(op, graph)
+        if reason is None:
+            quantize_multiplier(self.real(op, graph))  # scales beyond float32: an ArithmeticError, a reason
+        return reason
+
+    @staticmethod
+    def real(op: Operator, graph: Graph) -> float:
+        """mul.cc: input1 scale * input2 scale / output scale, all in float, then widened."""
+        x1, x2, out = (graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0]))
+        f = np.float32
+        return float(f(f(x1.scale()) * f(x2.scale())) / f(out.scale()))
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x1, x2, out = (graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0]))
-        # mul.cc: input1 scale * input2 scale / output scale, all in float, then widened.
-        f = np.float32
-        real = float(f(f(x1.scale()) * f(x2.scale())) / f(out.scale()))
-        mult, shift = quantize_multiplier(real)
+        mult, shift = quantize_multiplier(self.real(op, graph))
         act_min, act_max = _activation(op, out)
         p = ctx.ident(f"op{op.index}_mul")
         decl = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from simtiny.flow.validate.rules import InvalidModel, tensor_ref
+from simtiny.flow.validate.rules import InvalidModel, UnsupportedModel, tensor_ref
 from simtiny.model import Graph, Tensor
 
 ZERO_POINT_RANGE = {
@@ -38,6 +38,12 @@ def check_quantization(graph: Graph, name: str) -> None:
     for t in graph.tensors:
         if t.quant is not None:
             _check_parameters(t, name, constant=t.is_constant)
+            if t.quant.per_channel and not t.is_constant and t.index in used:
+                # TFLite's int8 scheme quantises activations per tensor; kernels read one scale
+                raise UnsupportedModel(
+                    f"{name}: {tensor_ref(t)} is a computed tensor quantised per channel "
+                    f"({len(t.quant.scale)} scales): int8 activations have one scale and zero point"
+                )
         elif t.index in used and t.dtype in QUANTIZED_TYPES:
             raise InvalidModel(f"{name}: {tensor_ref(t)} is {t.dtype} without quantization parameters")
 
