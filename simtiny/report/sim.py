@@ -78,7 +78,11 @@ def format_run(result: RunResult, request: RunRequest, console: bool = True) -> 
     ]
     if result.stack is not None:
         s = result.stack
-        rows.append(("stack used", f"{s.used:,} bytes of {s.size:,} (below 0x{s.initial_sp:08X})"))
+        shared = ", shared with the heap" if s.heap_top is not None else ""
+        rows.append(("stack used", f"{s.used:,} bytes of {s.size:,} (below 0x{s.initial_sp:08X}{shared})"))
+    if result.heap is not None:
+        h = result.heap
+        rows.append(("heap used", f"{h.used:,} bytes high-water of {h.size:,} (from 0x{h.base:08X})"))
     if result.console.dropped:
         rows.append(
             (
@@ -142,7 +146,13 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
             "limit": result.stack.limit,
             "used": result.stack.used,
             "size": result.stack.size,
+            "shared_with_heap": result.stack.heap_top is not None,
         },
+        "stack_bytes": None if result.stack is None else result.stack.used,
+        "heap": None
+        if result.heap is None
+        else {"base": result.heap.base, "limit": result.heap.limit, "used": result.heap.used, "size": result.heap.size},
+        "heap_bytes": None if result.heap is None else result.heap.used,
         "fault": None
         if fault is None
         else {

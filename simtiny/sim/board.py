@@ -35,6 +35,7 @@ class Reset:
     sp: int
     pc: int
     stack_limit: int | None  # None: no valid stack range below `sp`, nothing painted
+    heap: tuple[int, int] | None = None  # the painted heap's base and limit, when the ELF names one
 
 
 @dataclass
@@ -168,9 +169,15 @@ class Board:
             self.stack_note = (
                 f"the ELF's symbols and sections give no believable stack range below the initial SP 0x{sp:08X}"
             )
+            heap = None
         else:
             stack.paint_stack(memory, limit, sp)
-        return Reset(sp, pc, limit)
+            heap = stack.heap_range(self.image, self.platform, sp, limit)
+        if heap is not None:
+            stack.paint_stack(memory, heap[0], min(heap[1], sp))
+        # SYS_HEAPINFO: where a C library's start-up puts its heap and stack
+        self.semihost.heap_info = (*(heap or (0, 0)), sp, limit or 0)
+        return Reset(sp, pc, limit, heap)
 
     # ----- during the run ----------------------------------------------------------------------
     def semihosting(self, op: int, arg: int, memory: Memory, pc: int) -> int | Fault:
@@ -235,7 +242,9 @@ class Board:
             status = "fault"
         elif self.scs is not None and self.scs.reset_requested:
             status, fault = "fault", self.fault(faults.RESET_REQUEST, ending.pc)
-        used = None if reset.stack_limit is None else stack.stack_use(memory, reset.sp, reset.stack_limit)
+        used, heap = None, None
+        if reset.stack_limit is not None:
+            used, heap = stack.measure(memory, reset.sp, reset.stack_limit, reset.heap)
         result = RunResult(
             engine=engine,
             status=status,
@@ -246,6 +255,7 @@ class Board:
             cycles=cycles,
             clock_hz=self.platform.clock_hz,
             stack=used,
+            heap=heap,
             fault=fault,
             stop_pc=ending.pc,
             stop_symbol=self.symbol(ending.pc),
@@ -284,6 +294,10 @@ class Board:
         out.extend(self.semihost.notes)
         if used is None:
             out.append(f"stack use unknown: {self.stack_note}")
+        elif used.overflowed and used.heap_top is not None:
+            out.append(
+                f"the stack below 0x{sp:08X} reached the heap (up to 0x{used.heap_top:08X}): it may have overflowed"
+            )
         elif used.overflowed:
             out.append(f"the stack used all {used.size} bytes painted below 0x{sp:08X}: it may have overflowed")
         return out

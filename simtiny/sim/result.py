@@ -82,6 +82,8 @@ class StackUse:
     initial_sp: int
     limit: int  # lowest address of the painted stack area
     used: int  # bytes below the initial SP that the run wrote
+    # the heap's high-water mark when the heap shares the painted range (the stack cannot pass it)
+    heap_top: int | None = None
 
     @property
     def size(self) -> int:
@@ -89,7 +91,22 @@ class StackUse:
 
     @property
     def overflowed(self) -> bool:
+        if self.heap_top is not None:
+            return self.initial_sp - self.used <= self.heap_top
         return self.used >= self.size
+
+
+@dataclass(frozen=True)
+class HeapUse:
+    """Heap high-water mark (malloc's sbrk area), measured apart from the stack by painting it."""
+
+    base: int  # where the heap starts (the C library's first break)
+    limit: int  # the highest address it may reach (its end symbol, the stack's limit or the initial SP)
+    used: int  # bytes from the base up to the highest one the run wrote
+
+    @property
+    def size(self) -> int:
+        return self.limit - self.base
 
 
 @dataclass(frozen=True)
@@ -176,6 +193,7 @@ class RunResult:
     blocks: list[BlockCount] = field(default_factory=list)  # executed blocks, with profile
     touched: dict[str, tuple[int, int]] = field(default_factory=dict)  # region -> lowest, highest written
     extras: dict[str, Any] = field(default_factory=dict)  # engine-specific figures
+    heap: HeapUse | None = None  # None: the ELF names no heap (simtiny's own firmware has none)
     exit_reason: int | None = None  # the ADP_Stopped_* reason of a semihosting exit (status 1 unless ApplicationExit)
 
     @property

@@ -122,6 +122,8 @@ class Semihost:
     refused: dict[int, int] = field(default_factory=dict)  # calls simtiny declines on principle (SYS_SYSTEM)
     notes: list[str] = field(default_factory=list)  # what the run's warnings should say
     stdin_read: int = 0
+    # SYS_HEAPINFO's answer: heap base, heap limit, stack base (initial SP), stack limit; 0 = unknown
+    heap_info: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @property
     def exited(self) -> bool:
@@ -351,10 +353,11 @@ class Semihost:
         return 0
 
     def _heapinfo(self, call: _Call) -> int:
-        """Zeros: the C library takes its heap and stack from its linker symbols."""
+        """The heap and stack the board found in the ELF (`heap_info`), 0 where it found none: the C
+        library's start-up (newlib's rdimon crt0) then keeps its own symbol's value."""
         (block,) = call.words(1)
         call.check("heap information block", block, 16, write=True)
-        call.mem.write(block, bytes(16))
+        call.mem.write(block, struct.pack("<4I", *(v & 0xFFFFFFFF for v in self.heap_info)))
         return 0
 
     def _elapsed(self, call: _Call) -> int:
