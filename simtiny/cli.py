@@ -235,6 +235,38 @@ def build_parser() -> argparse.ArgumentParser:
     _verbose_option(build)
     build.add_argument("--force", action="store_true", help="overwrite OUT.elf if it exists")
     build.set_defaults(func=_cmd_build)
+
+    verify = sub.add_parser(
+        "verify",
+        help="check a firmware simtiny did not write against LiteRT, bit for bit",
+        description="Run FIRMWARE.elf (any firmware following the verify contract of simtiny_verify.h: it reads "
+        "input<k>.bin, writes output<k>.bin through semihosting and brackets its inference with "
+        "st_verify_begin/st_verify_end) once per sample, run LiteRT on the same inputs, compare every output "
+        "bit for bit; report flash, SRAM, stack and inference cycles.",
+        epilog="exit codes: 0 bit-exact, 1 outputs differ, 2 usage error or a model LiteRT refuses, 3 the firmware "
+        "faulted, ran out of instructions, exited with a nonzero status or wrote no (or a wrongly sized) output "
+        "file, or LiteRT crashed; " + BUG_HELP,
+    )
+    verify.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
+    verify.add_argument("model", type=Path, metavar="MODEL", help=models_help)
+    verify.add_argument(
+        "--input",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an input (.npy, or .bmp/.png for image models), once per model input in order",
+    )
+    verify.add_argument("--image-mode", choices=IMAGE_MODES, default="pixels", help="BMP/PNG inputs, as for 'run'")
+    verify.add_argument("--seed", type=_seed, default=0, help="seed of the first random input (default 0)")
+    verify.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs: K runs")
+    _common(verify, toolchain=False)
+    _budget_option(verify, scaled=True)
+    _memory_option(verify)
+    _json_option(verify, "the report")
+    verify.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
+    _force_option(verify)
+    verify.set_defaults(func=_cmd_verify)
     return parser
 
 
@@ -596,6 +628,34 @@ def _cmd_build(args: argparse.Namespace) -> int:
     state = "cached" if firmware.cached else "built"
     print(f"{state} {args.output} ({toolchain.name}: {toolchain.version}); map {map_out}")
     return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from simtiny.flow.verify_firmware import VerifyOptions, verify_firmware
+    from simtiny.report.verify_firmware import format_verify, verify_json
+
+    options = VerifyOptions(
+        firmware=args.firmware,
+        model=_model_path(args.model),
+        platform=args.platform,
+        engine=args.engine,
+        inputs=tuple(args.input),
+        seed=args.seed,
+        samples=args.samples,
+        max_instructions=args.max_instructions,
+        memory_model=not args.ideal_memory,
+        image_mode=args.image_mode,
+    )
+    inputs = [args.firmware, options.model, *args.input]
+    if args.json:
+        check_output(args.json, "--json", inputs, args.force)
+    with StageProgress() as progress:
+        report = verify_firmware(options, progress)
+    text = format_verify(report)
+    _text_out(args).write(text.splitlines()[-1] + "\n" if args.quiet else text)
+    if args.json:
+        _write_json(args.json, verify_json(report), inputs, args.force)
+    return report.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
