@@ -135,14 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         + BUG_HELP,
     )
     run.add_argument("model", type=Path, metavar="MODEL", help=models_help)
-    run.add_argument(
-        "--input",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="an input (.npy, or .bmp/.png for image models), once per model input in order",
-    )
+    _input_option(run)
     run.add_argument(
         "--image-mode",
         choices=IMAGE_MODES,
@@ -249,14 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
     verify.add_argument("model", type=Path, metavar="MODEL", help=models_help)
-    verify.add_argument(
-        "--input",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="an input (.npy, or .bmp/.png for image models), once per model input in order",
-    )
+    _input_option(verify)
     verify.add_argument("--image-mode", choices=IMAGE_MODES, default="pixels", help="BMP/PNG inputs, as for 'run'")
     verify.add_argument("--seed", type=_seed, default=0, help="seed of the first random input (default 0)")
     verify.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs: K runs")
@@ -268,6 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
     _force_option(verify)
     verify.set_defaults(func=_cmd_verify)
     return parser
+
+
+def _input_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--input",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an input (.npy, or .bmp/.png for image models), once per model input in order",
+    )
 
 
 def _json_option(p: argparse.ArgumentParser, what: str) -> None:

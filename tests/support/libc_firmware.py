@@ -79,6 +79,11 @@ def build(libc: str, out_dir: Path, scenario: int, status: int = 3) -> Path:
         "-o",
         str(elf),
     ]
+    return run_compiler(command, elf)
+
+
+def run_compiler(command: list[str], elf: Path) -> Path:
+    """Run a compiler command that writes `elf`; its messages in the error if it fails."""
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"building {elf.name} failed:\n{' '.join(command)}\n{proc.stderr}")

@@ -5,7 +5,6 @@ directly -- a firmware simtiny's own build did not make."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from simtiny.flow.build import COMMON_FLAGS
@@ -14,7 +13,7 @@ from simtiny.flow.plan import plan_memory
 from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
 from simtiny.resources import HAL_INCLUDE_DIR, KERNELS_DIR, RUNTIME_DIR
-from support.libc_firmware import CPU, FIRMWARE
+from support.libc_firmware import CPU, FIRMWARE, run_compiler
 
 VERIFY = FIRMWARE / "verify"
 
@@ -56,7 +55,4 @@ def build(model: Path, out_dir: Path, sabotage: bool = False) -> Path:
         "-o",
         str(elf),
     ]
-    proc = subprocess.run(command, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"building {elf.name} failed:\n{' '.join(command)}\n{proc.stderr}")
-    return elf
+    return run_compiler(command, elf)
