@@ -3,8 +3,9 @@
 What is Unicorn's alone lives here: mapping the platform's regions with their rights, routing
 the peripheral windows and `bkpt 0xAB` to the board services (simtiny.sim.board), translating
 QEMU's exception numbers and Unicorn's memory errors into simtiny's fault words, executing the
-double-precision FPU instructions Unicorn's M7 lacks (vfp_double.py), and the C block counter
-(native.py) that counts instructions and hosts the timing model.
+double-precision FPU instructions Unicorn's M7 lacks (vfp_double.py), the C block counter
+(native.py) that counts instructions and hosts the timing model, and exception delivery between
+blocks (interrupts.py).
 
 Engine options (`RunRequest.options`): `count_check=True` also counts every instruction with a
 per-instruction hook (slow) and reports it as `extras["exact_instructions"]`; with the memory
@@ -24,6 +25,7 @@ from unicorn import unicorn_const as ucc
 
 from simtiny.elf.image import load_elf
 from simtiny.errors import InputError, SimtinyError
+from simtiny.sim import exceptions as ex
 from simtiny.sim import faults, thumb
 from simtiny.sim.board import SEMIHOSTING_BKPT, Board, Ending
 from simtiny.sim.profile import flat_profile
@@ -31,8 +33,11 @@ from simtiny.sim.result import Fault, RunRequest, RunResult, Timing
 from simtiny.sim.target import Memory
 from simtiny.sim.timing import CycleModel, get_cycle_model
 from simtiny.sim.unicorn import vfp_double
+from simtiny.sim.unicorn.interrupts import Delivery, DeliveryError, FaultVector
 from simtiny.sim.unicorn.native import (
     STOP_BUDGET,
+    STOP_EVENT,
+    STOP_IDLE,
     STOP_MEMORY,
     STOP_PRICING,
     BlockCounter,
@@ -65,6 +70,14 @@ EXCEPTIONS = {
     EXCP_YIELD: faults.WAIT_FOR_EVENT,
 }
 
+# The firmware's handler for a core exception, with its fault status bits (ARMv7-M B3.2.15).
+VECTORS = {
+    EXCP_UDEF: FaultVector(ex.USAGEFAULT, ex.UNDEFINSTR),
+    EXCP_NOCP: FaultVector(ex.USAGEFAULT, ex.NOCP),
+    EXCP_INVSTATE: FaultVector(ex.USAGEFAULT, ex.INVSTATE),
+    EXCP_UNALIGNED: FaultVector(ex.USAGEFAULT, ex.UNALIGNED),
+}
+
 MEMORY_ERRORS = {
     ucc.UC_MEM_READ_UNMAPPED: ("read", "unmapped"),
     ucc.UC_MEM_WRITE_UNMAPPED: ("write", "unmapped"),
@@ -74,6 +87,8 @@ MEMORY_ERRORS = {
     ucc.UC_MEM_FETCH_PROT: ("fetch", "protected"),
 }
 
+CCR_DIV_0_TRP = 1 << 4
+CORE_REGISTERS = [getattr(arm, f"UC_ARM_REG_R{i}") for i in range(16)]
 UNTIL = 0xFFFFFFFF  # never a Thumb PC: run until something stops the engine
 PAGE = 4096  # Unicorn maps memory in whole pages
 
@@ -94,7 +109,9 @@ class _Outcome:
     """What ended the run, filled in by the hooks."""
 
     fault: Fault | None = None
+    vector: FaultVector | None = None  # the exception the fault raises, when the firmware may handle it
     mem_access: tuple[int, int, int] | None = None  # (unicorn access type, address, size)
+    reset: bool = False  # AIRCR.SYSRESETREQ written
     warnings: list[str] = field(default_factory=list)
 
 
@@ -130,11 +147,24 @@ class _Machine:
         self.memory = Memory(read=lambda a, n: bytes(self.uc.mem_read(a, n)), write=self.uc.mem_write)
         self.trace: list[int] = []
         self._map_memory()
+        self.code: list[tuple[int, bytes]] = []  # executable loaded bytes (divides are looked up there)
         for address, data in self.board.load_image():
             self.uc.mem_write(address, data)
+            region = self.platform.region_at(address)
+            if region is not None and "x" in region.access:
+                self.code.append((address, data))
+        self.divide_trap = False  # CCR.DIV_0_TRP seen: hooks on every divide are wanted
+        self.divide_hooks: list[int] = []
         self._install_hooks()
         if request.memory_model:
             self._enable_memory_model()
+        self.delivery: Delivery | None = None
+        if self.board.scs is not None:
+            default = image.addresses.get("Default_Handler")
+            self.delivery = Delivery(self.uc, self.counter, self.board.scs, default)
+            self.board.scs.exceptions.on_change = self.delivery.changed
+            self.board.scs.on_reset = self._on_reset
+            self.board.scs.on_traps = self._on_traps
 
     # ----- set-up -------------------------------------------------------------------------
     def _map_memory(self) -> None:
@@ -212,9 +242,40 @@ class _Machine:
             total += sum(1 for a in block if a not in seen)
         return total
 
-    def _stop_with(self, fault: Fault) -> None:
+    def _stop_with(self, fault: Fault, vector: FaultVector | None = None) -> None:
         if self.outcome.fault is None:
             self.outcome.fault = fault
+            self.outcome.vector = vector
+        self.uc.emu_stop()
+
+    def _on_traps(self, ccr: int) -> None:
+        if ccr & CCR_DIV_0_TRP and not self.divide_trap and self.delivery is not None:
+            self.divide_trap = True
+            self.delivery.changed()  # the hooks go in between two runs of the core
+
+    def _hook_divides(self) -> None:
+        """A code hook on every SDIV/UDIV of the image: with CCR.DIV_0_TRP a zero divisor faults
+        (QEMU's own trap reads a CCR Unicorn cannot set). Costs nothing until the firmware asks."""
+        for base, data in self.code:
+            for offset in range(0, len(data) - 3, 2):
+                hw1, hw2 = struct.unpack_from("<HH", data, offset)
+                if _is_divide(hw1, hw2):
+                    a = base + offset
+                    self.divide_hooks.append(self.uc.hook_add(ucc.UC_HOOK_CODE, self._on_divide, begin=a, end=a))
+        for base, data in self.code:
+            self.uc.ctl_remove_cache(base, base + len(data))
+
+    def _on_divide(self, uc, address, size, ud) -> None:
+        hw1, hw2 = struct.unpack("<HH", uc.mem_read(address, 4))
+        if size != 4 or not _is_divide(hw1, hw2):
+            return
+        if uc.reg_read(CORE_REGISTERS[hw2 & 0xF]) != 0:
+            return
+        fault = self.board.fault(faults.hard_fault(faults.DIVIDE_BY_ZERO), address)
+        self._stop_with(fault, FaultVector(ex.USAGEFAULT, ex.DIVBYZERO))
+
+    def _on_reset(self) -> None:
+        self.outcome.reset = True
         self.uc.emu_stop()
 
     def _on_exception(self, uc, intno, ud) -> None:
@@ -226,9 +287,20 @@ class _Machine:
                 return
             self._stop_with(self.board.fault(faults.breakpoint_fault(insn & 0xFF), pc))
             return
+        delivery = self.delivery
+        try:
+            if delivery is not None and intno == EXCP_SWI and delivery.synchronous(ex.SVCALL, pc):
+                return
+            if delivery is not None and intno == EXCP_EXCEPTION_EXIT and self.board.scs.exceptions.active:
+                delivery.exception_return(pc | 1)
+                return
+        except DeliveryError as exc:
+            self._stop_with(self.board.fault(faults.hard_fault(str(exc)), pc))
+            return
         kind = EXCEPTIONS.get(intno, f"exception {intno}")
         lr = uc.reg_read(arm.UC_ARM_REG_LR)
-        self._stop_with(self.board.fault(faults.hard_fault(kind), pc, detail=self.board.where("LR", lr)))
+        fault = self.board.fault(faults.hard_fault(kind), pc, detail=self.board.where("LR", lr))
+        self._stop_with(fault, VECTORS.get(intno))
 
     def _semihosting(self, uc: unicorn.Uc, pc: int) -> None:
         op = uc.reg_read(arm.UC_ARM_REG_R0)
@@ -254,7 +326,8 @@ class _Machine:
         raw = bytes(uc.mem_read(pc, 4))
         hw1 = raw[0] | raw[1] << 8
         text = _disassemble(raw if thumb.is_wide(hw1) else raw[:2], pc)
-        self._stop_with(self.board.fault(faults.hard_fault(faults.UNDEFINED_INSTRUCTION), pc, detail=text))
+        fault = self.board.fault(faults.hard_fault(faults.UNDEFINED_INSTRUCTION), pc, detail=text)
+        self._stop_with(fault, VECTORS[EXCP_UDEF])
         return False
 
     def _on_bad_access(self, uc, access, address, size, value, ud) -> bool:
@@ -267,11 +340,7 @@ class _Machine:
         self.uc.reg_write(arm.UC_ARM_REG_SP, reset.sp)
         self.counter.set_budget(self.request.max_instructions)
         start = time.perf_counter()
-        error: unicorn.UcError | None = None
-        try:
-            self.uc.emu_start(reset.pc | 1, UNTIL)
-        except unicorn.UcError as exc:
-            error = exc
+        error = self._execute(reset.pc)
         seconds = time.perf_counter() - start
         if self.counter.pricing_error is not None:
             raise SimtinyError(f"cycle model failed: {self.counter.pricing_error}")
@@ -294,6 +363,92 @@ class _Machine:
         if self.request.memory_model and self.request.options.get("observe_stores"):
             result.extras["data_reads"], result.extras["data_writes"] = self.counter.data_accesses
         return result
+
+    def _execute(self, pc: int) -> unicorn.UcError | None:
+        """Run from `pc`, taking exceptions between runs of the core until the run ends."""
+        while True:
+            error: unicorn.UcError | None = None
+            self.counter.clear_stop()
+            if self.divide_trap and not self.divide_hooks:
+                self._hook_divides()
+            if self.delivery is not None:
+                self.delivery.schedule()
+            try:
+                self.uc.emu_start(pc | 1, UNTIL)
+            except unicorn.UcError as exc:
+                error = exc
+            if self.delivery is None or self.board.exited or self.outcome.reset:
+                return error
+            pc = self.uc.reg_read(arm.UC_ARM_REG_PC) & ~1
+            try:
+                if not self._deliver(pc, error):
+                    return error
+            except DeliveryError as exc:
+                where = self.outcome.fault.pc if self.outcome.fault is not None else pc
+                self.outcome.fault = self.board.fault(faults.hard_fault(str(exc)), where)
+                return error
+            pc = self.uc.reg_read(arm.UC_ARM_REG_PC) & ~1
+
+    def _deliver(self, pc: int, error: unicorn.UcError | None) -> bool:
+        """Act on why the core stopped; True to run on (an exception was taken or time skipped)."""
+        delivery = self.delivery
+        assert delivery is not None
+        reason = self.counter.stop_reason
+        if error is not None or self.outcome.fault is not None:
+            return self._vector_fault(error, pc)
+        if reason == STOP_EVENT:
+            delivery.take_pending(pc)
+            return True
+        if reason == STOP_IDLE:
+            last = self.counter.last_block()
+            cycles = last.cycles if last is not None else 1
+            if not delivery.scs.exceptions.ready() and delivery.scs.systick_next_event() is None:
+                self.outcome.fault = self.board.fault(faults.HANG, pc, detail="no interrupt source is enabled")
+                return False
+            self._retire_partial(pc, inclusive=False)
+            if delivery.idle(pc, cycles):
+                return True
+            self.counter.add(1, cycles, repeats=1)  # the loop block stays counted, as at a fault
+            self.outcome.fault = self.board.fault(faults.HANG, pc, detail="interrupts are masked")
+            return False
+        if reason == 0 and delivery.waiting(pc):
+            if delivery.idle(pc, None):
+                return True
+            self.outcome.fault = self.board.fault(faults.WAIT_FOR_INTERRUPT, pc)
+            return False
+        return False
+
+    def _vector_fault(self, error: unicorn.UcError | None, pc: int) -> bool:
+        """Enter the firmware's fault handler for the fault that stopped the core, if it has one."""
+        delivery = self.delivery
+        assert delivery is not None
+        fault, vector = self.outcome.fault, self.outcome.vector
+        if fault is None:
+            fault = self._fault_from_error(error, pc)
+            vector = self._memory_vector()
+        if vector is None:
+            self.outcome.fault = fault
+            return False
+        if not delivery.synchronous(vector.number, fault.pc, vector):
+            self.outcome.fault = fault
+            return False
+        self._retire_partial(fault.pc, inclusive=False)
+        self.counter.forget_last()
+        self.outcome.fault, self.outcome.vector, self.outcome.mem_access = None, None, None
+        return True
+
+    def _memory_vector(self) -> FaultVector | None:
+        """The fault a refused memory access raises: MemManage for a fetch from non-executable
+        memory, BusFault otherwise (BFAR holds a data address)."""
+        access = self.outcome.mem_access
+        if access is None:
+            return None
+        kind, address, _ = access
+        if kind == ucc.UC_MEM_FETCH_PROT:
+            return FaultVector(ex.MEMMANAGE, ex.IACCVIOL)
+        if kind == ucc.UC_MEM_FETCH_UNMAPPED:
+            return FaultVector(ex.BUSFAULT, ex.IBUSERR)
+        return FaultVector(ex.BUSFAULT, ex.PRECISERR | ex.BFARVALID, address)
 
     def _ending(self, error: unicorn.UcError | None) -> Ending:
         """How the core stopped; the counter takes back what the last block did not run."""
@@ -357,6 +512,11 @@ class _Machine:
     def close(self) -> None:
         self.counter.close()
         self.board.close()  # the run's semihosting files and folder, also when the run raised
+
+
+def _is_divide(hw1: int, hw2: int) -> bool:
+    """SDIV or UDIV (Thumb-2 T1 encodings)."""
+    return hw1 & 0xFFF0 in (0xFB90, 0xFBB0) and hw2 & 0xF0F0 == 0xF0F0
 
 
 def _disassemble(code: bytes, address: int) -> str:

@@ -25,7 +25,7 @@ from simtiny.sim.result import BlockCount
 
 SOURCE = Path(__file__).resolve().parent / "native" / "blockhook.c"
 
-STOP_NONE, STOP_BUDGET, STOP_PRICING, STOP_MEMORY = 0, 1, 2, 3
+STOP_NONE, STOP_BUDGET, STOP_PRICING, STOP_MEMORY, STOP_EVENT, STOP_IDLE = 0, 1, 2, 3, 4, 5
 
 PriceFn = ctypes.CFUNCTYPE(
     ctypes.c_int,
@@ -119,11 +119,17 @@ class CounterState(ctypes.Structure):
         ("data_writes", ctypes.c_uint64),
         ("it_repair", ctypes.c_uint32),
         ("it_open", ctypes.c_uint32),
+        ("event_at", ctypes.c_uint64),
+        ("unmask_watch", ctypes.c_uint32),
+        ("pad2", ctypes.c_uint32),
     ]
 
 
 EPSR_THUMB = 1 << 24  # EPSR with the T bit set and no IT state
 IT_HAS, IT_OPEN = 1, 2  # st_block.it: the block holds an IT instruction; it ends inside an IT block
+SELF_LOOP = 4  # st_block.it: the block is `b .` (a branch to itself)
+SELF_LOOPS = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")  # b . (T2), b.w . (T4)
+UNMASK = 8  # st_block.it: the block may lower PRIMASK, FAULTMASK or BASEPRI
 
 
 def it_flags(code: bytes) -> int:
@@ -139,7 +145,25 @@ def it_flags(code: bytes) -> int:
             flags |= IT_HAS
             mask = halfword & 0xF
             open_slots = 4 - ((mask & -mask).bit_length() - 1)
+    if code in SELF_LOOPS:
+        flags |= SELF_LOOP
+    if _may_unmask(code):
+        flags |= UNMASK
     return flags | (IT_OPEN if open_slots else 0)
+
+
+def _may_unmask(code: bytes) -> bool:
+    """Does the code hold a CPSIE or an MSR to PRIMASK, BASEPRI, BASEPRI_MAX or FAULTMASK?
+    (Looked for at every halfword: a false match only costs one stop of the core.)"""
+    for offset in range(0, len(code) - 1, 2):
+        hw = code[offset] | code[offset + 1] << 8
+        if hw & 0xFFF8 == 0xB660:  # cpsie
+            return True
+        if hw & 0xFFF0 == 0xF380 and offset + 3 < len(code):
+            hw2 = code[offset + 2] | code[offset + 3] << 8
+            if hw2 & 0xF0FC == 0x8010:
+                return True
+    return False
 
 
 def library_path() -> Path:
@@ -252,6 +276,30 @@ class BlockCounter:
 
     def set_budget(self, instructions: int) -> None:
         self.state.budget = max(0, int(instructions))
+
+    def set_event(self, cycle: int | None) -> None:
+        """Stop before the first block that starts at or after `cycle` (None: no event)."""
+        self.state.event_at = 0 if cycle is None else max(1, int(cycle))
+
+    def watch_unmask(self, on: bool) -> None:
+        """Stop after the next block that may unmask interrupts (a masked exception waits)."""
+        self.state.unmask_watch = int(on)
+
+    def clear_stop(self) -> None:
+        self.state.stop_reason = STOP_NONE
+
+    def add(self, instructions: int, cycles: int, repeats: int = 0) -> None:
+        """Count work the core did outside the blocks: exception entry and return, sleeping,
+        or `repeats` more runs of the last block (a `b .` loop skipped ahead)."""
+        self.state.insns += instructions
+        self.state.cycles += cycles
+        if repeats and self.state.last >= 0:
+            self.state.table[self.state.last].count += repeats
+
+    def forget_last(self) -> None:
+        """No branch prediction across an exception entry (the next block is the handler's)."""
+        self.state.last = -1
+        self.state.it_open = 0
 
     def enable_memory_model(
         self,

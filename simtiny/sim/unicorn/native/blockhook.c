@@ -26,6 +26,15 @@ typedef struct {
 
 #define ST_IT_HAS 1u
 #define ST_IT_OPEN 2u
+#define ST_SELF_LOOP 4u  /* the block is a branch to itself (`b .`): the core can only idle there */
+#define ST_UNMASK 8u     /* the block may lower PRIMASK, FAULTMASK or BASEPRI (cpsie, msr) */
+
+/* stop_reason values */
+#define ST_STOP_BUDGET 1
+#define ST_STOP_PRICING 2
+#define ST_STOP_MEMORY 3
+#define ST_STOP_EVENT 4  /* the cycle count reached event_at: the host delivers an exception */
+#define ST_STOP_IDLE 5   /* a `b .` block: the host skips time to the next event or reports a hang */
 
 /* A set-associative cache with LRU replacement (ways kept most-recent first). */
 typedef struct {
@@ -61,7 +70,7 @@ typedef struct {
     uint64_t cycles;      /* cycles of the blocks started */
     uint64_t budget;      /* stop once insns reach this; 0 = none */
     int64_t last;         /* slot of the block entered last, -1 before any */
-    int32_t stop_reason;  /* 0 running, 1 budget spent, 2 pricing failed, 3 out of memory */
+    int32_t stop_reason;  /* 0 running, else ST_STOP_* */
     int32_t pad;
     uint64_t mispredict_penalty; /* cycles; 0 disables branch prediction */
     uint64_t mispredicts;
@@ -80,6 +89,9 @@ typedef struct {
     uint64_t data_writes;
     uint32_t it_repair;          /* the running block may access memory inside an IT block */
     uint32_t it_open;            /* the running block ends inside an IT block */
+    uint64_t event_at;           /* stop before the first block starting at this cycle count; 0 = none */
+    uint32_t unmask_watch;       /* a pending exception is masked: stop after a block that may unmask */
+    uint32_t pad2;
 } st_counter;
 
 static uint64_t st_key(uint64_t addr, uint32_t size) {
@@ -260,6 +272,13 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         const st_block *prev = &c->table[c->last];
         entered_in_it = address == (prev->addr == 1 ? 0 : prev->addr) + prev->size;
     }
+    /* An exception is due: stop before this block runs (it is not counted), unless the block
+     * starts inside an IT block (the exception waits for the next block boundary). */
+    if (c->event_at && c->cycles >= c->event_at && !entered_in_it && !c->stop_reason) {
+        c->stop_reason = ST_STOP_EVENT;
+        c->stop(uc);
+        return;
+    }
     if (c->last >= 0 && c->mispredict_penalty) {
         st_block *prev = &c->table[c->last];
         if (prev->branch) {
@@ -323,8 +342,16 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
             b->extra += cost;
         }
     }
+    if ((b->it & ST_UNMASK) && c->unmask_watch) {
+        c->event_at = c->cycles;  /* look again at the next block boundary */
+    }
+    if ((b->it & ST_SELF_LOOP) && !c->stop_reason) {
+        c->stop_reason = ST_STOP_IDLE;
+        c->stop(uc);
+        return;
+    }
     if (c->budget && c->insns >= c->budget && !c->stop_reason) {
-        c->stop_reason = 1;
+        c->stop_reason = ST_STOP_BUDGET;
         c->stop(uc);
     }
 }
