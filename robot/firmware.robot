@@ -11,6 +11,7 @@ Hello Prints On The UART And Exits With 7
     Load Firmware    ${elf}
     Start Emulation
     Wait For Line On Uart    hello from USART3
+    Reset Emulation
     ${line}=    Wait For Line On Uart    ^hello from \\w+$    treatAsRegex=True
     Should Be Equal    ${line}    hello from USART3
     Should Not Be On Uart    hello from semihosting

@@ -356,11 +356,12 @@ def run_firmware(
     on_console: ConsoleCallback | None = None,
     files: Path | None = None,
     stdin: bytes = b"",
+    uart_input: tuple[tuple[int, bytes], ...] = (),
 ) -> FirmwareReport:
     """Run an ELF from reset to its exit, a fault or the instruction budget, and measure it;
     `on_console` sees the console text as the firmware writes it (the result keeps a capped copy);
     the firmware's semihosting files live in `files` (None: a temporary folder), `stdin` is what
-    it reads from the console."""
+    it reads from the console, `uart_input` what the host sends the console UART ((cycle, bytes))."""
     path = Path(elf)
     image = load_elf(path)
     request = RunRequest(
@@ -372,6 +373,7 @@ def run_firmware(
         on_console=on_console,
         files=files,
         stdin=stdin,
+        options={"uart_input": uart_input} if uart_input else {},
     )
     result = get_engine(engine).run(request)
     figures = firmware_figures(image, analyze(image, board), board, result)

@@ -68,8 +68,9 @@ class SimtinyLibrary:
     budgets, and at most one program loaded on it, either a model (`Load Model`) or a firmware
     (`Load Firmware`); loading one unloads the other. Keywords that need a run start one when
     none has run yet: a model runs on one random input (seed 0), a firmware runs from reset to
-    its exit, a fault or the instruction budget. Simulation runs to completion, so
-    `Wait For Line On Uart` searches everything the firmware printed.
+    its exit, a fault or the instruction budget. `Wait For Line On Uart` reads the UART as a
+    stream, line after line, with a timeout in simulated time; `Write Line To Uart` sends the
+    firmware input from the point the stream has reached (see its documentation for how).
 
     = Memory model =
 
@@ -446,6 +447,7 @@ class SimtinyLibrary:
             raise AssertionError(
                 f"operator {number} ({opcode}) took {cycles:,} cycles ({self._memory_note()}), the limit is {most:,}"
             )
+        logger.info(f"operator {number} ({opcode}) took {cycles:,} cycles ({self._memory_note()}), below {most:,}")
 
     @_kw()
     def get_operator_cycles(self, operator: int | str) -> int:
@@ -514,37 +516,81 @@ class SimtinyLibrary:
         )
 
     @_kw()
+    def write_line_to_uart(self, line: str) -> None:
+        """Sends ``line`` and a carriage return to the firmware's console UART (USART3) receiver.
+
+        The bytes arrive at 115200 baud (8N1) from where the last `Wait For Line On Uart` matched
+        (from reset before any match), after anything written before; each sets RXNE and, with
+        RXNEIE, raises the USART's interrupt. A byte that comes while RXNE is still set is lost
+        (ORE). The simulation runs from reset to the end in one go, so the firmware runs again
+        with all of its input: runs are deterministic and input changes nothing before it arrives,
+        so this is the run paused and resumed at the match.
+
+        | Wait For Line On Uart    ready
+        | Write Line To Uart    hello
+        | Wait For Line On Uart    echo: hello    timeout=50ms
+        """
+        self.machine.write_uart(line.encode("utf-8") + b"\r")
+
+    @_kw()
     def wait_for_line_on_uart(
         self,
         content: str,
         timeout: str | None = None,
         treatAsRegex: bool | str = False,  # Renode's spelling
     ) -> str:
-        """Fails unless a line the firmware printed on its UART (USART3) contains ``content``.
+        """Fails unless a line the firmware prints on its UART (USART3) contains ``content``.
 
-        With ``treatAsRegex=True`` the content is a regular expression searched in each line.
-        Returns the first matching line. ``timeout`` is accepted so Renode suites run unchanged;
-        the simulation always runs to the end, so the whole output is searched.
+        The UART is read as a stream: the search starts after the line the previous call matched
+        (`Reset Emulation` goes back to the start), and the matching line and every line before it
+        are consumed. With ``treatAsRegex=True`` the content is a regular expression searched in
+        each line. ``timeout`` is in simulated time (``50 ms``, ``2 s``): the line must be
+        complete within it of the previous match (of reset). Returns the matching line.
 
         | Wait For Line On Uart    hello from USART3
         | ${line}=    Wait For Line On Uart    result: \\\\d+    treatAsRegex=True
+        | Wait For Line On Uart    echo: hi    timeout=50 ms
         """
-        del timeout
         regex = flag(treatAsRegex, "treatAsRegex")
+        limit_ms = None if timeout in (None, "") else parse_duration_ms(str(timeout))
         try:
             pattern = re.compile(content) if regex else None
         except re.error as exc:
             raise InputError(f"content is not a regular expression ({exc}): '{content}'") from None
-        result = self.machine.need_result()
-        lines = _lines(result.console.uart)
-        for line in lines:
-            if pattern.search(line) if pattern else content in line:
-                return line
+        m = self.machine
+        result = m.need_result()
+        cycles = result.extras.get("uart_cycles") or []
+        hz = m.platform.clock_hz
+        lines = _stream_lines(result.console.uart, m.uart_position)
+        for line, end in lines:
+            if not (pattern.search(line) if pattern else content in line):
+                continue
+            at = cycles[min(end, len(cycles)) - 1] if cycles else m.uart_cycle
+            waited_ms = (at - m.uart_cycle) * 1000 / hz
+            if limit_ms is not None and waited_ms > limit_ms:
+                raise AssertionError(
+                    f"UART line '{line}' came after {format_ms(waited_ms)} of simulated time, "
+                    f"the timeout is {format_ms(limit_ms)}"
+                )
+            m.consume_uart(end, max(at, m.uart_cycle))
+            logger.info(f"UART line '{line}' after {format_ms(waited_ms)} (cycle {at:,})")
+            return line
         what = "matches" if regex else "contains"
-        shown = "; ".join(repr(line) for line in lines[:5]) + (" ..." if len(lines) > 5 else "")
-        printed = f"printed {len(lines)} line(s) ({shown})" if lines else "printed nothing"
-        outcome = run_outcome(result, self.machine.firmware_budget())
+        texts = [line for line, _ in lines]
+        shown = "; ".join(repr(line) for line in texts[:5]) + (" ..." if len(texts) > 5 else "")
+        since = " since the last match" if m.uart_position else ""
+        printed = f"printed {len(texts)} line(s){since} ({shown})" if texts else f"printed nothing{since}"
+        outcome = run_outcome(result, m.firmware_budget())
         raise AssertionError(f"no UART line {what} '{content}': the firmware {printed} and {outcome}")
+
+    @_kw()
+    def reset_emulation(self) -> None:
+        """Restarts the loaded firmware from reset: the UART input is dropped and its output is read
+        from the start again; the next keyword that needs a run runs it.
+
+        | Reset Emulation
+        """
+        self.machine.reset_emulation()
 
     @_kw()
     def should_not_be_on_uart(self, content: str) -> None:
@@ -632,6 +678,7 @@ class SimtinyLibrary:
             raise AssertionError(
                 f"latency is {format_ms(ms)} at {mhz:g} MHz ({self._memory_note()}), the limit is {format_ms(most)}"
             )
+        logger.info(f"latency is {format_ms(ms)} ({self._memory_note()}), below the limit of {format_ms(most)}")
 
     @_kw()
     def cycles_should_be_below(self, limit: str) -> None:
@@ -701,9 +748,10 @@ class SimtinyLibrary:
         return ("memory model" if m.figures(run=False).memory_model else "ideal memory") if ran else m.memory_note()
 
     def _below(self, what: str, value: int, limit: int, fmt: Callable[[int], str], note: str = "") -> None:
+        extra = f" ({note})" if note else ""
         if value >= limit:
-            extra = f" ({note})" if note else ""
             raise AssertionError(f"{what} is {fmt(value)}{extra}, the limit is {fmt(limit)}")
+        logger.info(f"{what} is {fmt(value)}{extra}, below the limit of {fmt(limit)}")
 
     def _log_run(self) -> None:
         report = self.machine.report
@@ -735,3 +783,18 @@ def _robot_hint(run: Callable[..., ModelReport], *args: Any, **kwargs: Any) -> M
 
 def _lines(text: str) -> list[str]:
     return [line.rstrip("\r") for line in text.split("\n") if line.rstrip("\r")]
+
+
+def _stream_lines(text: str, start: int) -> list[tuple[str, int]]:
+    """The non-empty lines of `text` from offset `start`, each with the offset just past its end
+    (past its newline; the unterminated last line ends at the end of the text)."""
+    out = []
+    at = start
+    while at < len(text):
+        newline = text.find("\n", at)
+        end = len(text) if newline < 0 else newline + 1
+        line = text[at:end].rstrip("\n").rstrip("\r")
+        if line:
+            out.append((line, end))
+        at = end
+    return out

@@ -57,6 +57,9 @@ class Machine:
         self.elf: Path | None = None
         self.image: ElfImage | None = None
         self.firmware_report: FirmwareReport | None = None
+        self.uart_input: list[tuple[int, bytes]] = []  # (cycle, bytes) the host sends the console UART
+        self.uart_position = 0  # console characters Wait For Line On Uart has consumed
+        self.uart_cycle = 0  # the cycle at which the last consumed line ended
 
     @property
     def board(self) -> Platform:
@@ -138,9 +141,39 @@ class Machine:
         if self.elf is None:
             raise NothingLoaded("no firmware loaded: use Load Firmware first")
         self.firmware_report = run_firmware(
-            self.elf, self.board, self.engine, self.firmware_budget(), self.memory_model
+            self.elf,
+            self.board,
+            self.engine,
+            self.firmware_budget(),
+            self.memory_model,
+            uart_input=tuple(self.uart_input),
         )
         return self.firmware_report.result
+
+    # --- the console UART as a stream -------------------------------------------------------
+    #
+    # The simulation runs a firmware from reset to its end in one go. Input is a schedule: a line
+    # written after a Wait For Line On Uart matched starts arriving at the cycle where the match
+    # ended, and the firmware runs again from reset with the whole schedule. A run is
+    # deterministic and input cannot change what happened before it arrives, so the output up
+    # to that cycle is the same as the run that was paused there: pausing and resuming, replayed.
+
+    def write_uart(self, data: bytes) -> None:
+        """Queue `data` for the console UART's receiver from the current point of the stream."""
+        if self.elf is None:
+            raise NothingLoaded("no firmware loaded: use Load Firmware first")
+        self.uart_input.append((self.uart_cycle, data))
+        self.firmware_report = None  # the next keyword that needs a run replays with the input
+
+    def consume_uart(self, position: int, cycle: int) -> None:
+        """The stream is consumed up to `position` (characters), which the firmware wrote at `cycle`."""
+        self.uart_position, self.uart_cycle = position, cycle
+
+    def reset_emulation(self) -> None:
+        """Back to reset: no input queued, nothing consumed; the next keyword that needs a run runs."""
+        self.firmware_report = None
+        self.uart_input.clear()
+        self.uart_position = self.uart_cycle = 0
 
     def need_result(self) -> RunResult:
         """The last firmware run; runs the firmware if it has not run yet."""
@@ -152,6 +185,8 @@ class Machine:
     def unload(self) -> None:
         self.model = self.compiled = self.report = None
         self.elf = self.image = self.firmware_report = None
+        self.uart_input = []
+        self.uart_position = self.uart_cycle = 0
 
     # --- figures, for whichever program is loaded -----------------------------------------
 

@@ -114,6 +114,9 @@ class Board:
         self.uart_out = ConsoleStream("uart", limit, request.on_console)
         for name, model in self.bus.consoles.items():  # other UARTs' text is not reported: count it only
             model.sent = self.uart_out if name == self.platform.console.lower() else ConsoleStream(name, 0)
+        self.console_model = self.bus.consoles.get(self.platform.console.lower())
+        if self.console_model is not None and hasattr(self.console_model, "receive"):
+            self.console_model.receive(request.options.get("uart_input", ()))  # [(cycle, bytes)] the host sends
         self.semihost = Semihost(
             cycles=clock,
             clock_hz=self.platform.clock_hz,
@@ -267,6 +270,9 @@ class Board:
         )
         if timing is not None and self.dwt is not None:
             timing.counter_reads = list(self.dwt.reads)
+        sent_at = getattr(self.console_model, "sent_at", None)
+        if sent_at is not None:
+            result.extras["uart_cycles"] = list(sent_at)  # the cycle of each console byte
         return result
 
     def console(self) -> Console:

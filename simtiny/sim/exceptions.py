@@ -64,6 +64,14 @@ class Core(Protocol):
     def write(self, address: int, data: bytes) -> None: ...
 
 
+class InterruptSource(Protocol):
+    """A peripheral that requests interrupts at cycle counts it knows ahead (a UART receiving)."""
+
+    def next_event(self) -> int | None: ...  # the cycle of its next request, None: none coming
+
+    def due(self) -> None: ...  # pend what has become due by now
+
+
 class ExceptionReturnError(Exception):
     """An exception return the architecture faults (bad EXC_RETURN, nothing active)."""
 
@@ -87,6 +95,18 @@ class Exceptions:
     bfar: int = 0
     # Called when something may have become pending or takeable (the engine re-checks).
     on_change: Callable[[], None] = lambda: None
+    sources: list[InterruptSource] = field(default_factory=list)  # peripherals that pend IRQ lines
+
+    # ----- peripheral interrupt sources ---------------------------------------------------------
+    def sources_due(self) -> None:
+        """Let every peripheral pend what has become due (the engine calls this at its checks)."""
+        for source in self.sources:
+            source.due()
+
+    def next_source_event(self) -> int | None:
+        """The earliest cycle at which a peripheral will request an interrupt, if any."""
+        times = [t for t in (s.next_event() for s in self.sources) if t is not None]
+        return min(times, default=None)
 
     # ----- priorities ---------------------------------------------------------------------------
     def set_priority(self, number: int, value: int) -> None:

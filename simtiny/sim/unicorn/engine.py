@@ -402,7 +402,8 @@ class _Machine:
         if reason == STOP_IDLE:
             last = self.counter.last_block()
             cycles = last.cycles if last is not None else 1
-            if not delivery.scs.exceptions.ready() and delivery.scs.systick_next_event() is None:
+            state = delivery.scs.exceptions
+            if not state.ready() and delivery.scs.systick_next_event() is None and state.next_source_event() is None:
                 self.outcome.fault = self.board.fault(faults.HANG, pc, detail="no interrupt source is enabled")
                 return False
             self._retire_partial(pc, inclusive=False)

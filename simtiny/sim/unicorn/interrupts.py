@@ -123,9 +123,9 @@ class Delivery:
             else:  # masked: PRIMASK and BASEPRI change without a bus access; the counter watches
                 masked = True
         self.counter.watch_unmask(masked)
-        tick = self.scs.systick_next_event()
-        if tick is not None:
-            at = tick if at is None else min(at, tick)
+        for event in (self.scs.systick_next_event(), self.state.next_source_event()):
+            if event is not None:
+                at = event if at is None else min(at, event)
         self.counter.set_event(at)
 
     def changed(self) -> None:
@@ -146,6 +146,7 @@ class Delivery:
     def take_pending(self, return_address: int) -> bool:
         """Take the pending exception that pre-empts now, if any (at a block boundary)."""
         self.scs.systick_due()
+        self.state.sources_due()
         number = self.state.takeable(*self.masks())
         if number is None:
             return False
@@ -177,6 +178,7 @@ class Delivery:
         except ex.ExceptionReturnError as exc:
             raise DeliveryError(str(exc)) from None
         self.scs.systick_due()
+        self.state.sources_due()
         number = self.state.takeable(*self.masks())
         if number is not None:
             self.state.chain(self.core, number, self.handler(number), exc_return)
@@ -202,6 +204,7 @@ class Delivery:
         """The core idles at `pc`: in a `b .` costing `loop_cycles` per turn, or after WFI/WFE
         (None). Skip time to the next exception and take it; False when none will ever come."""
         self.scs.systick_due()
+        self.state.sources_due()
         masks = self.masks()
         now = self.counter.cycles
         current = self.state.execution_priority(*masks)
@@ -213,6 +216,9 @@ class Delivery:
             pre_empts = self.state.group(self.state.priority_of(ex.SYSTICK)) < current
             if tick is not None and (pre_empts or loop_cycles is None):
                 wake = max(now, tick)
+            source = self.state.next_source_event()  # a peripheral's request: wake there and look
+            if source is not None and (wake is None or source < wake):
+                wake = max(now, source)
         if wake is None:
             return False
         if loop_cycles is not None:
