@@ -52,6 +52,8 @@ def test_hello_world_is_bit_exact_with_figures(verify_elf):
     for s in report.samples:
         hal = int(re.search(r"inference: (\d+) cycles \(HAL timer\)", s.run.result.console.text).group(1))
         assert s.inference_cycles is not None and 0 < s.inference_cycles <= hal < s.run.result.cycles
+        ms = int(re.search(r"inference: (\d+) ms \(SysTick\)", s.run.result.console.text).group(1))
+        assert abs(ms - hal / 480_000) <= 1  # the SysTick-driven millisecond timer agrees with DWT
     assert f.cycles == max(s.inference_cycles for s in report.samples)
     assert report.notes == []
 
@@ -70,6 +72,16 @@ def test_person_detect_is_bit_exact_on_the_person_image(verify_elf, capsys, tmp_
     data = json.loads(out.read_text())
     assert data["exact"] is True and data["samples"][0]["outputs"][0]["mismatches"] == 0
     assert data["figures"]["inference_cycles"] > 1_000_000 and data["figures"]["flash"] > 200_000
+
+
+@pytest.mark.sim
+def test_a_systick_millisecond_timer_measures_the_inference(verify_elf):
+    """The firmware's own 1 kHz SysTick tick (HAL_GetTick style) agrees with the DWT cycles."""
+    report = verify_firmware(VerifyOptions(verify_elf(PERSON), PERSON, samples=1))
+    text = report.samples[0].run.result.console.text
+    hal = int(re.search(r"inference: (\d+) cycles \(HAL timer\)", text).group(1))
+    ms = int(re.search(r"inference: (\d+) ms \(SysTick\)", text).group(1))
+    assert report.exact and ms > 50 and abs(ms - hal / 480_000) <= 1, (ms, hal)
 
 
 @pytest.mark.sim

@@ -14,9 +14,12 @@ static void stop(void) {
     }
 }
 
+/* A firmware that runs a SysTick tick defines SysTick_Handler; the others stop there. */
+void SysTick_Handler(void) __attribute__((weak, alias("stop")));
+
 __attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(void) = {
     (void (*)(void))(uintptr_t)&__stack, Reset_Handler, stop, stop, stop, stop, stop, 0, 0, 0, 0, stop, stop, 0,
-    stop, stop,
+    stop, SysTick_Handler,
 };
 
 __attribute__((noreturn)) void Reset_Handler(void) {
