@@ -378,11 +378,6 @@ def _model_path(given: Path) -> Path:
     return given
 
 
-def _refuse_overwrite(path: Path, inputs: Sequence[Path], option: str = "output", force: bool = True) -> None:
-    """Nothing the user gave is ever overwritten: files compared by identity, not by path text."""
-    check_output(path, option, inputs, force)
-
-
 def _write_json(path: Path, data: dict, inputs: Sequence[Path], force: bool = False) -> None:
     """JSON to a file (checked again: never an input, never an existing file without --force),
     or to standard output for "-"."""
@@ -612,7 +607,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.force:
         raise InputError(f"{args.output} exists; pass --force to overwrite it")
     headers = [h for d in args.include if d.is_dir() for h in d.iterdir() if h.is_file()]
-    _refuse_overwrite(args.output, [*args.sources, *headers])  # nothing the build reads
+    check_output(args.output, "output", [*args.sources, *headers], force=True)  # nothing the build reads
     board = load_platform(args.platform)
     toolchain = find_toolchain(args.toolchain)
     firmware = build_firmware(

@@ -16,6 +16,16 @@ EXIT_SIM_FAULT = 125
 EXIT_SIM_NO_EXIT = 126
 
 
+PRINTABLE_LIMIT = 60
+
+
+def printable(text: str, limit: int = PRINTABLE_LIMIT) -> str:
+    """Text from a file (a name, a library's message), safe to print in a one-line message:
+    control characters become '?', and it is cut to `limit` characters."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
+
+
 class SimtinyError(Exception):
     """A problem to report to the user in one line, with an exit code; never a traceback."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simtiny.errors import InputError
+from simtiny.errors import InputError, printable
 from simtiny.model import NUMPY_DTYPES, Graph, Tensor
 
 IMAGE_SUFFIXES = (".bmp", ".png")
@@ -57,7 +57,8 @@ def _npy(path: Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False, mmap_mode="r")
     except (ValueError, OSError, EOFError, OverflowError) as exc:
-        raise InputError(f"{path}: not a readable .npy file ({_printable(str(exc))})") from None
+        reason = printable(" ".join(str(exc).split()), 120)
+        raise InputError(f"{path}: not a readable .npy file ({reason})") from None
 
 
 def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray:
@@ -82,7 +83,8 @@ def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray
             img = img.convert("L" if shape[3] == 1 else "RGB")
             pixels = np.asarray(img, dtype=np.uint8)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError, SyntaxError) as exc:
-        raise InputError(f"{path}: not a readable image ({_printable(str(exc))})") from None
+        reason = printable(" ".join(str(exc).split()), 120)
+        raise InputError(f"{path}: not a readable image ({reason})") from None
     if pixels.shape[:2] != shape[1:3]:
         raise InputError(
             f"{path}: the image is {pixels.shape[1]}x{pixels.shape[0]}, the model takes "
@@ -100,11 +102,6 @@ def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray
     if tensor.dtype == "float32":
         return pixels.astype(np.float32) / np.float32(255.0)
     raise InputError(f"{path}: images can feed int8, uint8 or float32 inputs, not {tensor.dtype}")
-
-
-def _printable(text: str, limit: int = 120) -> str:
-    flat = "".join(ch if ch.isprintable() else "?" for ch in " ".join(text.split()))
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def model_inputs(graph: Graph, given: list, image_mode: str = "pixels") -> list[np.ndarray]:

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from simtiny.errors import EXIT_FAULT, EXIT_MISMATCH, EXIT_OK, InputError, SimtinyError
+from simtiny.errors import EXIT_FAULT, EXIT_MISMATCH, EXIT_OK, InputError, SimtinyError, printable
 from simtiny.flow.golden import run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures
 from simtiny.flow.run import FirmwareReport, ModelInput, run_firmware
 from simtiny.flow.simulate import instruction_budget
 from simtiny.flow.validate.quantization import check_quantization
-from simtiny.flow.validate.rules import printable
 from simtiny.flow.validate.structure import check_structure
 from simtiny.flow.verify import OutputComparison, compare
 from simtiny.model import NUMPY_DTYPES, Graph, load_model

@@ -13,9 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 from simtiny import lower
+from simtiny.errors import printable
 from simtiny.flow.validate.operators import check_operators
 from simtiny.flow.validate.quantization import check_quantization
-from simtiny.flow.validate.rules import InvalidModel, UnsupportedModel, printable
+from simtiny.flow.validate.rules import InvalidModel, UnsupportedModel
 from simtiny.flow.validate.structure import check_structure
 from simtiny.model import Graph, load_model
 from simtiny.model.normalize import normalize

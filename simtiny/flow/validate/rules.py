@@ -3,10 +3,8 @@ operator or tensor at fault (index and name, the name made printable: it comes f
 
 from __future__ import annotations
 
-from simtiny.errors import SimtinyError
+from simtiny.errors import SimtinyError, printable
 from simtiny.model import Operator, Tensor
-
-NAME_LIMIT = 60
 
 
 class InvalidModel(SimtinyError):
@@ -15,12 +13,6 @@ class InvalidModel(SimtinyError):
 
 class UnsupportedModel(SimtinyError):
     """The model is valid, but uses operators or types simtiny cannot compile."""
-
-
-def printable(text: str, limit: int = NAME_LIMIT) -> str:
-    """A name from the model, safe to print on one line: control characters become '?'."""
-    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
 
 
 def tensor_ref(t: Tensor) -> str:
