@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from simtiny.flow.build import CompiledModel
-from simtiny.flow.run import FirmwareReport, ModelReport, RunOptions
+from simtiny.flow.run import ModelReport, RunOptions
+from simtiny.flow.run_elf import FirmwareReport
 from simtiny.flow.simulate import ModelRun
 from simtiny.model import Graph
 from simtiny.platform import Platform
@@ -125,7 +126,7 @@ def run_firmware(
 ) -> FirmwareReport:
     """Run any Cortex-M7 ELF from reset to its exit, a fault or the budget, and measure it."""
     from simtiny.flow.options import boolean, check_engine, whole_number
-    from simtiny.flow.run import run_firmware as run
+    from simtiny.flow.run_elf import run_firmware as run
 
     check_engine(engine)
     whole_number(max_instructions, "max_instructions", 1)

@@ -24,7 +24,7 @@ from simtiny.errors import (
     InputError,
     SimtinyError,
 )
-from simtiny.flow.inputs import IMAGE_MODES
+from simtiny.flow.image_modes import IMAGE_MODES
 from simtiny.outputs import check_output, check_output_folder, is_stdout, write_output, write_text_output
 from simtiny.progress import StageProgress
 from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, ENGINES
@@ -393,7 +393,7 @@ def _text_out(args: argparse.Namespace) -> Any:
 def _cmd_sim(args: argparse.Namespace) -> int:
     import contextlib
 
-    from simtiny.flow.run import run_firmware
+    from simtiny.flow.run_elf import run_firmware
     from simtiny.platform import load_platform
     from simtiny.report.sim import ConsoleEcho, exit_code_of, format_run, run_to_json
 

@@ -1,12 +1,10 @@
 """Model inputs: arrays given by the caller, .npy files, BMP/PNG images for image models, or
 seeded random values.
 
-Images, image_mode "pixels" (the default, for ordinary pictures): int8 inputs take p - 128,
-uint8 inputs take p, float32 inputs take p / 255. image_mode "raw": the image's bytes are the
-input's bytes (int8 or uint8), which is how TF-Lite Micro's test images are made: its
-generate_cc_arrays.py writes a BMP's bytes into an int8_t array (person_detect's person.bmp and
-no_person.bmp). The image must already have the model's height, width and channel count;
-simtiny does not resize.
+Images (modes in image_modes.py): with "raw", the image's bytes are the input's bytes, which
+is how TF-Lite Micro's test images are made: its generate_cc_arrays.py writes a BMP's bytes
+into an int8_t array (person_detect's person.bmp and no_person.bmp). The image must already
+have the model's height, width and channel count; simtiny does not resize.
 """
 
 from __future__ import annotations
@@ -16,10 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from simtiny.errors import InputError, printable
+from simtiny.flow.image_modes import IMAGE_SUFFIXES
 from simtiny.model import NUMPY_DTYPES, Graph, Tensor
-
-IMAGE_SUFFIXES = (".bmp", ".png")
-IMAGE_MODES = ("pixels", "raw")
 
 
 def load_input(path: Path, tensor: Tensor, position: int, image_mode: str = "pixels") -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from simtiny.errors import InputError
 from simtiny.flow.build import TOOLCHAINS
-from simtiny.flow.inputs import IMAGE_MODES
+from simtiny.flow.image_modes import IMAGE_MODES
 from simtiny.platform import Platform, load_platform
 from simtiny.sim import ENGINES
 from simtiny.units import parse_size

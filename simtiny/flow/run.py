@@ -3,7 +3,7 @@
     load + validate -> plan -> codegen -> build -> simulate -> measure -> golden -> verify
 
 `compile_model` does the stages up to the build, `run_model` all of them for one model and its
-samples, `run_firmware` the simulate and measure stages for an ELF simtiny did not write.
+samples; `run_firmware` (run_elf.py) the simulate and measure stages for an ELF simtiny did not write.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simtiny.elf.image import ElfImage, load_elf
+from simtiny.elf.image import load_elf
 from simtiny.elf.size import analyze
 from simtiny.errors import EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, DoesNotFit, InputError, SimtinyError
 from simtiny.flow.build import CompiledModel, Firmware, FirmwareSpec, build, build_model, find_toolchain
@@ -24,7 +24,7 @@ from simtiny.flow.codegen import generate
 from simtiny.flow.debug import LayerDiff, first_bad_layer
 from simtiny.flow.golden import GoldenResult, ReferenceRefused, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
-from simtiny.flow.measure import Figures, firmware_figures, model_figures
+from simtiny.flow.measure import Figures, model_figures
 from simtiny.flow.options import validate_options
 from simtiny.flow.plan import MemoryPlan, plan_memory
 from simtiny.flow.simulate import ModelRun, instruction_budget, simulate
@@ -33,8 +33,7 @@ from simtiny.flow.verify import OutputComparison, compare
 from simtiny.model import Graph
 from simtiny.model.macs import graph_macs
 from simtiny.platform import Platform, load_platform
-from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, RunRequest, RunResult, get_engine
-from simtiny.sim.result import ConsoleCallback
+from simtiny.sim import DEFAULT_ENGINE
 from simtiny.units import format_kb, format_size
 
 Progress = Callable[[str], None]
@@ -139,17 +138,6 @@ class ModelReport:
     @property
     def exit_code(self) -> int:
         return EXIT_OK if self.exact else EXIT_MISMATCH
-
-
-@dataclass
-class FirmwareReport:
-    """A firmware run from reset to its end: what happened, and the figures."""
-
-    elf: Path
-    image: ElfImage
-    request: RunRequest
-    result: RunResult
-    figures: Figures
 
 
 def compile_model(
@@ -344,37 +332,3 @@ def build_firmware(
         optimize=f"-O{optimize}",
     )
     return build(spec, board, find_toolchain(toolchain))
-
-
-def run_firmware(
-    elf: str | Path,
-    board: Platform,
-    engine: str = DEFAULT_ENGINE,
-    max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
-    memory_model: bool = True,
-    profile: bool = False,
-    on_console: ConsoleCallback | None = None,
-    files: Path | None = None,
-    stdin: bytes = b"",
-    uart_input: tuple[tuple[int, bytes], ...] = (),
-) -> FirmwareReport:
-    """Run an ELF from reset to its exit, a fault or the instruction budget, and measure it;
-    `on_console` sees the console text as the firmware writes it (the result keeps a capped copy);
-    the firmware's semihosting files live in `files` (None: a temporary folder), `stdin` is what
-    it reads from the console, `uart_input` what the host sends the console UART ((cycle, bytes))."""
-    path = Path(elf)
-    image = load_elf(path)
-    request = RunRequest(
-        path,
-        board,
-        max_instructions,
-        profile=profile,
-        memory_model=memory_model,
-        on_console=on_console,
-        files=files,
-        stdin=stdin,
-        options={"uart_input": uart_input} if uart_input else {},
-    )
-    result = get_engine(engine).run(request)
-    figures = firmware_figures(image, analyze(image, board), board, result)
-    return FirmwareReport(path, image, request, result, figures)

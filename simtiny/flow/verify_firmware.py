@@ -23,7 +23,8 @@ from simtiny.errors import EXIT_FAULT, EXIT_MISMATCH, EXIT_OK, InputError, Simti
 from simtiny.flow.golden import run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures
-from simtiny.flow.run import FirmwareReport, ModelInput, run_firmware
+from simtiny.flow.run import ModelInput
+from simtiny.flow.run_elf import FirmwareReport, run_firmware
 from simtiny.flow.simulate import instruction_budget
 from simtiny.flow.validate.quantization import check_quantization
 from simtiny.flow.validate.structure import check_structure

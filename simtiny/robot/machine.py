@@ -13,15 +13,8 @@ from simtiny.errors import SimtinyError
 from simtiny.flow.build import CompiledModel
 from simtiny.flow.measure import Figures, firmware_figures, model_figures
 from simtiny.flow.options import boolean, check_engine, check_platform, check_toolchain, validate_options, whole_number
-from simtiny.flow.run import (
-    FirmwareReport,
-    ModelReport,
-    RunOptions,
-    build_firmware,
-    compile_model,
-    run_firmware,
-    run_model,
-)
+from simtiny.flow.run import ModelReport, RunOptions, build_firmware, compile_model, run_model
+from simtiny.flow.run_elf import FirmwareReport, run_firmware
 from simtiny.flow.validate import load_and_check
 from simtiny.platform import Platform
 from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, RunResult

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simtiny.platform import Platform
+
+if TYPE_CHECKING:
+    from simtiny.elf.image import ElfImage
 
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000  # about 4 s of a 480 MHz core at one instruction/cycle
 STATUSES = ("exit", "fault", "budget", "stopped")
@@ -50,6 +53,7 @@ class RunRequest:
     # semihosting's files: this directory (kept), or None for a temporary one removed after the run
     files: Path | None = None
     stdin: bytes = b""  # the console's input through semihosting, then end of input
+    image: ElfImage | None = None  # `elf` already read by the caller (None: the engine reads it)
 
 
 @dataclass(frozen=True)
