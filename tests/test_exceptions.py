@@ -4,7 +4,10 @@ tests/firmware/exceptions/*.c (the timing-dependent ones, kept out of test_diffe
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,10 +18,10 @@ from simtiny.errors import EXIT_SIM_FAULT
 from simtiny.flow.build import FirmwareSpec, available_toolchains, build, find_toolchain
 from simtiny.platform import load_platform
 from simtiny.sim import exceptions as ex
-from simtiny.sim import faults
+from simtiny.sim import faults, get_engine
 from simtiny.sim.peripherals import PeripheralBus
 from simtiny.sim.peripherals.cortexm import SystemControlSpace
-from simtiny.sim.result import MemoryRead, RunResult
+from simtiny.sim.result import MemoryRead, RunRequest, RunResult
 
 TIMED = Path(__file__).resolve().parent / "firmware" / "exceptions"
 CLOCK_HZ = 480_000_000
@@ -119,6 +122,12 @@ def test_sysresetreq_asks_the_engine_to_stop():
     assert called and scs.reset_requested
 
 
+def test_fpccr_reads_its_reset_value():
+    """ASPEN and LSPEN set at reset (Armv7-M ARM B3.2.2), as an RTOS port reads them."""
+    bus = PeripheralBus(load_platform("stm32h743"), lambda: 0)
+    assert bus.read(0xE000EF34, 4) == 0xC000_0000
+
+
 # ----- firmware -----------------------------------------------------------------------------------
 @pytest.mark.sim
 def test_b_dot_with_no_interrupt_is_reported_at_once_as_a_hang(firmware_builder, toolchain, capsys, run_firmware):
@@ -210,6 +219,58 @@ def test_divide_by_zero_traps_only_with_div_0_trp(firmware_builder, toolchain, r
     assert result.status == "exit" and result.exit_code == 0x43
     before, cfsr, after = _results(result, 4)[:3]
     assert before == 1 and cfsr == ex.DIVBYZERO and after == 0
+
+
+@pytest.mark.sim
+def test_nmi_preempts_through_primask_and_faultmask(firmware_builder, toolchain, run_firmware):
+    """NMIPENDSET enters NMI_Handler (IPSR 2) at once under PRIMASK and FAULTMASK; a PendSV pended
+    under them waits for cpsie (tests/firmware/exc_nmi.c)."""
+    elf = firmware_builder("exc_nmi", toolchain).elf
+    result = run_firmware(elf, reads=_reads(elf, "results"))
+    assert (result.status, result.exit_code) == ("exit", 0), result.fault
+    nmi_ipsr, nmi_still_pending, pendsv_ipsr, order, count = _results(result)[:5]
+    assert (nmi_ipsr, nmi_still_pending, pendsv_ipsr) == (ex.NMI, 0, ex.PENDSV)
+    assert order.to_bytes(3, "little") == b"NmP" and count == 3
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("memory_model", [False, True])
+def test_misaligned_accesses_fault_as_on_the_chip(firmware_builder, toolchain, run_firmware, memory_model):
+    """LDRD, LDM and VLDR need word alignment always, LDRH only under CCR.UNALIGN_TRP, LDR and
+    LDRB never (Armv7-M ARM A3.2.1); each fault is UsageFault UNALIGNED (tests/firmware/exc_unaligned.c)."""
+    elf = firmware_builder("exc_unaligned", toolchain).elf
+    result = run_firmware(elf, memory_model=memory_model, reads=_reads(elf, "results"))
+    assert (result.status, result.exit_code) == ("exit", 0), result.fault
+    assert result.warnings == []
+    unaligned_ldr, always, with_trap, aligned_ldrh, ldrb_and_count, after_trap, cfsr, total = _results(result)
+    assert unaligned_ldr == 0x14131211  # bytes 0x11..0x14, little-endian
+    assert always == 3  # LDRD, LDM, VLDR
+    assert with_trap == 4 and aligned_ldrh == 0x1312 and ldrb_and_count == 0x11 | 4 << 8
+    assert after_trap == 0x15141312 and total == 4
+    assert cfsr == ex.UNALIGNED
+
+
+@pytest.mark.sim
+def test_an_unhandled_misaligned_ldrd_names_the_instruction(toolchain, platform):
+    source = Path(__file__).resolve().parent / "firmware" / "exc_unaligned.c"
+    if toolchain not in available_toolchains():
+        pytest.skip(f"toolchain {toolchain} not installed")
+    spec = FirmwareSpec("exc_unaligned_unhandled", (source,), defines=("NO_HANDLER",))
+    elf = build(spec, platform, find_toolchain(toolchain)).elf
+    result = get_engine("unicorn").run(RunRequest(elf, platform))
+    assert result.status == "fault" and result.fault.symbol.startswith("main+")
+    assert faults.UNALIGNED in result.fault.kind and "ldrd r2, r3" in result.fault.detail
+
+
+@pytest.mark.sim
+def test_stock_unicorn_says_it_does_not_check_alignment(firmware_builder):
+    """With SIMTINY_UNICORN=stock the run goes on without the faults, and says so."""
+    elf = firmware_builder("exc_unaligned", "gcc").elf
+    env = {**os.environ, "SIMTINY_UNICORN": "stock"}
+    command = [sys.executable, "-m", "simtiny.cli", "sim", str(elf)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert done.returncode == 0
+    assert "stock Unicorn: unaligned LDRD/STRD/LDM/STM/VLDR/VSTR" in done.stderr
 
 
 @pytest.mark.sim

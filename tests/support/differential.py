@@ -28,9 +28,12 @@ class Mode:
 
 
 IDEAL = Mode("ideal memory", False)
+STOCK = (("stock_hooks", True),)  # Unicorn's own PC sync before each hook, with simtiny's IT repair
 MODES = (
     Mode("memory model", True),
     Mode("memory model, stores hooked", True, (("observe_stores", True),)),
+    Mode("memory model, stock hooks", True, STOCK),
+    Mode("memory model, stores hooked, stock hooks", True, (("observe_stores", True), *STOCK)),
 )
 
 

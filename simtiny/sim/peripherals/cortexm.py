@@ -100,6 +100,7 @@ class SystemControlSpace(RegisterFile):
         0xDFC,
     )
     MVFR0, MVFR1, MVFR2 = 0xF40, 0xF44, 0xF48
+    FPCCR = 0xF34  # reads its reset value; the FP frame is always stacked in full (not lazily)
     ICSR, VTOR, SHPR1, SHPR3, SHCSR, CFSR, HFSR, MMFAR, BFAR, STIR = (
         0xD04, 0xD08, 0xD18, 0xD20, 0xD24, 0xD28, 0xD2C, 0xD34, 0xD38, 0xF00
     )
@@ -118,6 +119,7 @@ class SystemControlSpace(RegisterFile):
         self.ccsidr_data = ccsidr(c.dcache_bytes, c.dcache_ways, c.line_bytes)
         self.ccsidr_insn = ccsidr(c.icache_bytes, c.icache_ways, c.line_bytes)
         self.regs[self.CCR] = 0x00000200  # STKALIGN
+        self.regs[self.FPCCR] = 0xC0000000  # ASPEN, LSPEN (Armv7-M ARM B3.2.2)
         self.systick_origin: int | None = None
         self.systick_value = 0
         self.countflag = False

@@ -44,6 +44,7 @@ from simtiny.sim.unicorn.native import (
     MemoryRegionTiming,
     it_flags,
 )
+from simtiny.sim.unicorn.patched import unaligned_trap_function
 
 # Unicorn's CPU models for the CPUs simtiny describes (cpus/<name>.toml).
 CPU_MODELS = {"cortex-m7": arm.UC_CPU_ARM_CORTEX_M7}
@@ -87,10 +88,14 @@ MEMORY_ERRORS = {
     ucc.UC_MEM_FETCH_PROT: ("fetch", "protected"),
 }
 
-CCR_DIV_0_TRP = 1 << 4
+CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
 CORE_REGISTERS = [getattr(arm, f"UC_ARM_REG_R{i}") for i in range(16)]
 UNTIL = 0xFFFFFFFF  # never a Thumb PC: run until something stops the engine
 PAGE = 4096  # Unicorn maps memory in whole pages
+STOCK_UNICORN = (
+    "stock Unicorn: unaligned LDRD/STRD/LDM/STM/VLDR/VSTR and CCR.UNALIGN_TRP do not fault as on the chip;"
+    " python -m simtiny.sim.unicorn.build_patched builds simtiny's patched Unicorn"
+)
 
 
 def _perms(access: str) -> int:
@@ -137,7 +142,7 @@ class _Machine:
         cpu = self.platform.cpu
         if cpu.name not in CPU_MODELS:
             raise InputError(f"the unicorn engine has no model of CPU '{cpu.name}' (it has: {', '.join(CPU_MODELS)})")
-        image = load_elf(request.elf)
+        image = request.image if request.image is not None else load_elf(request.elf)
         self.cycle_model: CycleModel = get_cycle_model(request.timing or cpu.timing_model)
         self.uc = unicorn.Uc(ucc.UC_ARCH_ARM, ucc.UC_MODE_THUMB | ucc.UC_MODE_MCLASS)
         self.uc.ctl_set_cpu_model(CPU_MODELS[cpu.name])
@@ -154,6 +159,12 @@ class _Machine:
             if region is not None and "x" in region.access:
                 self.code.append((address, data))
         self.divide_trap = False  # CCR.DIV_0_TRP seen: hooks on every divide are wanted
+        # alignment faults come from simtiny's patched Unicorn; stock Unicorn runs on without them
+        self.alignment = unaligned_trap_function()
+        self.unaligned_trap = False  # CCR.UNALIGN_TRP as the firmware last wrote it
+        self.unaligned_applied = False  # as the translated code checks it
+        if self.alignment is None:
+            self.outcome.warnings.append(STOCK_UNICORN)
         self.divide_hooks: list[int] = []
         self._install_hooks()
         if request.memory_model:
@@ -204,9 +215,13 @@ class _Machine:
         c = self.platform.caches
         isets = c.icache_bytes // (c.line_bytes * c.icache_ways)
         dsets = c.dcache_bytes // (c.line_bytes * c.dcache_ways)
-        observe_stores = bool(self.request.options.get("observe_stores"))
+        options = self.request.options
         self.counter.enable_memory_model(
-            regions, (isets, c.icache_ways), (dsets, c.dcache_ways), observe_stores=observe_stores
+            regions,
+            (isets, c.icache_ways),
+            (dsets, c.dcache_ways),
+            observe_stores=bool(options.get("observe_stores")),
+            accelerate=not options.get("stock_hooks"),
         )
         if self.board.scs is not None:
             self.board.scs.on_ccr = self.counter.set_caches_enabled
@@ -252,6 +267,16 @@ class _Machine:
         if ccr & CCR_DIV_0_TRP and not self.divide_trap and self.delivery is not None:
             self.divide_trap = True
             self.delivery.changed()  # the hooks go in between two runs of the core
+        if bool(ccr & CCR_UNALIGN_TRP) != self.unaligned_trap and self.delivery is not None:
+            self.unaligned_trap = not self.unaligned_trap
+            self.delivery.changed()  # the code is translated again between two runs of the core
+
+    def _apply_unaligned_trap(self) -> None:
+        """Have the core check every halfword and word access for alignment, or stop checking
+        (CCR.UNALIGN_TRP); LDRD, LDM, VLDR and the like are always checked."""
+        self.unaligned_applied = self.unaligned_trap
+        if self.alignment is not None:
+            self.alignment(self.uc._uch, int(self.unaligned_trap))
 
     def _hook_divides(self) -> None:
         """A code hook on every SDIV/UDIV of the image: with CCR.DIV_0_TRP a zero divisor faults
@@ -296,6 +321,13 @@ class _Machine:
                 return
         except DeliveryError as exc:
             self._stop_with(self.board.fault(faults.hard_fault(str(exc)), pc))
+            return
+        if intno == EXCP_DATA_ABORT and self.outcome.mem_access is None and self.alignment is not None:
+            # the patched core's only data abort that is not a refused access: an alignment fault
+            raw = bytes(uc.mem_read(pc, 4))
+            text = _disassemble(raw if thumb.is_wide(raw[0] | raw[1] << 8) else raw[:2], pc)
+            fault = self.board.fault(faults.hard_fault(faults.UNALIGNED), pc, detail=text)
+            self._stop_with(fault, VECTORS[EXCP_UNALIGNED])
             return
         kind = EXCEPTIONS.get(intno, f"exception {intno}")
         lr = uc.reg_read(arm.UC_ARM_REG_LR)
@@ -360,6 +392,8 @@ class _Machine:
             result.profile = flat_profile(result.blocks, self.board.image)
         if self.request.options.get("count_check"):
             result.extras["exact_instructions"] = self._exact_count()
+        if self.request.memory_model:  # which Unicorn ran the memory hooks (simtiny.sim.unicorn.patched)
+            result.extras["memory_hooks"] = "patched" if self.counter.accelerated else "stock"
         if self.request.memory_model and self.request.options.get("observe_stores"):
             result.extras["data_reads"], result.extras["data_writes"] = self.counter.data_accesses
         return result
@@ -371,6 +405,8 @@ class _Machine:
             self.counter.clear_stop()
             if self.divide_trap and not self.divide_hooks:
                 self._hook_divides()
+            if self.unaligned_trap != self.unaligned_applied:
+                self._apply_unaligned_trap()
             if self.delivery is not None:
                 self.delivery.schedule()
             try:

@@ -22,6 +22,7 @@ from simtiny.cache import cache_dir, new_entry, reuse
 from simtiny.hostcc import compile_shared
 from simtiny.sim import thumb
 from simtiny.sim.result import BlockCount
+from simtiny.sim.unicorn.patched import nosync_function
 
 SOURCE = Path(__file__).resolve().parent / "native" / "blockhook.c"
 
@@ -66,9 +67,10 @@ class CacheState(ctypes.Structure):
         ("sets", ctypes.c_uint32),
         ("ways", ctypes.c_uint32),
         ("enabled", ctypes.c_uint32),
-        ("pad", ctypes.c_uint32),
+        ("pow2", ctypes.c_uint32),
         ("hits", ctypes.c_uint64),
         ("misses", ctypes.c_uint64),
+        ("mru", ctypes.c_uint64),
     ]
 
 
@@ -235,6 +237,7 @@ class BlockCounter:
         self.state.mispredict_penalty = mispredict_penalty
         self._hook = ctypes.c_size_t()
         self._mem_hooks: list[ctypes.c_size_t] = []
+        self.accelerated = False  # the memory hooks run on simtiny's patched Unicorn (patched.py)
         hook_fn = ctypes.cast(self._lib.st_block_hook, ctypes.c_void_p)
         status = uclib.uc_hook_add(
             uc._uch,
@@ -307,15 +310,18 @@ class BlockCounter:
         icache: tuple[int, int],
         dcache: tuple[int, int],
         observe_stores: bool = False,
+        accelerate: bool = True,
     ) -> None:
         """Price instruction fetches (I-cache) and data reads (D-cache, a C memory hook).
 
-        icache/dcache are (sets, ways). Costs about a factor of five in simulation speed:
-        Unicorn takes its slow memory path for every access once a memory hook exists.
-        Stores are not priced (they drain through the Cortex-M7 write buffer); with
-        observe_stores a C write hook counts them. Unicorn 2.1.4 corrupts the Thumb IT state
-        whenever a memory hook runs inside an IT block; the C hooks repair it (see
-        st_it_repair in native/blockhook.c), so both kinds of hooks are safe.
+        icache/dcache are (sets, ways). Unicorn takes its slow memory path for every access
+        once a memory hook exists: a factor of 3.5-5 in speed on the patched Unicorn, 5-35 on
+        stock Unicorn. Stores are not priced (they drain through the Cortex-M7 write buffer);
+        with observe_stores a C write hook counts them. On simtiny's patched Unicorn
+        (patched.py) the hooks run without Unicorn's PC sync unless `accelerate` is off. Stock
+        Unicorn 2.1.4 syncs, and corrupts the Thumb IT state whenever a hook runs inside an IT
+        block; the C hooks then repair it (see st_it_repair in native/blockhook.c), so both
+        kinds of hooks are safe either way.
         """
         if len(regions) > MAX_REGIONS:
             raise ValueError(f"at most {MAX_REGIONS} memory regions")
@@ -325,8 +331,12 @@ class BlockCounter:
             self.state.regions[i] = RegionTiming(r.base, r.end, int(r.cacheable), r.line_fill, r.uncached, 0)
         self.state.nregions = len(regions)
         self.state.memory_model = 1
-        reg_write = ctypes.cast(uclib.uc_reg_write, ctypes.c_void_p).value
-        self._lib.st_counter_set_it_repair(self._state_ptr, reg_write, arm.UC_ARM_REG_EPSR, EPSR_THUMB)
+        nosync = nosync_function() if accelerate else None
+        if nosync is not None and nosync(self._uc._uch, 1) == ucc.UC_ERR_OK:
+            self.accelerated = True  # no PC sync before the hooks, so no IT state to repair
+        else:
+            reg_write = ctypes.cast(uclib.uc_reg_write, ctypes.c_void_p).value
+            self._lib.st_counter_set_it_repair(self._state_ptr, reg_write, arm.UC_ARM_REG_EPSR, EPSR_THUMB)
         self._mem_hooks.append(self._add_mem_hook(ucc.UC_HOOK_MEM_READ, self._lib.st_read_hook))
         if observe_stores:
             self._mem_hooks.append(self._add_mem_hook(ucc.UC_HOOK_MEM_WRITE, self._lib.st_write_hook))

@@ -41,8 +41,9 @@ typedef struct {
     uint64_t *tags;     /* sets * ways line numbers + 1; 0 = empty */
     uint32_t sets, ways;
     uint32_t enabled;   /* follows CCR.IC / CCR.DC, set by the host */
-    uint32_t pad;
+    uint32_t pow2;      /* sets is a power of two: the set index is a mask, not a division */
     uint64_t hits, misses;
+    uint64_t mru;       /* tag of the line accessed last: it is way 0 of its set, a hit as it stands */
 } st_cache;
 
 /* How an address range behaves: through a cache (miss = line fill), or uncached with a
@@ -107,8 +108,14 @@ static uint64_t st_hash(uint64_t key) {
 
 /* Returns 1 on a hit; on a miss the line is installed. */
 static int st_cache_access(st_cache *cache, uint64_t line) {
-    uint64_t *way = &cache->tags[(line % cache->sets) * cache->ways];
     uint64_t tag = line + 1;
+    if (tag == cache->mru) {  /* the same line again (most accesses): nothing to reorder */
+        cache->hits++;
+        return 1;
+    }
+    cache->mru = tag;
+    uint64_t set = cache->pow2 ? line & (cache->sets - 1) : line % cache->sets;
+    uint64_t *way = &cache->tags[set * cache->ways];
     for (uint32_t i = 0; i < cache->ways; i++) {
         if (way[i] == tag) {
             for (uint32_t j = i; j > 0; j--) way[j] = way[j - 1];
@@ -153,6 +160,8 @@ int st_counter_configure_caches(st_counter *c, uint32_t isets, uint32_t iways, u
     c->icache.ways = iways;
     c->dcache.sets = dsets;
     c->dcache.ways = dways;
+    c->icache.pow2 = (isets & (isets - 1)) == 0;
+    c->dcache.pow2 = (dsets & (dsets - 1)) == 0;
     return 0;
 }
 
