@@ -84,3 +84,31 @@ def test_block_prices_follow_the_pairing_rules():
     dependent = bytes.fromhex("00f10100") * 8
     assert price_block(independent, 0x1000).cycles == 4
     assert price_block(dependent, 0x1000).cycles == 8
+
+
+@pytest.mark.parametrize("memory_model", [False, True])
+def test_the_profile_says_where_every_cycle_went(board, memory_model):
+    """Per function: the pipeline's price, then wrong predictions, fetch and loads; together
+    they are the run's cycles, and the memory share is the memory system's."""
+    elf = build(FirmwareSpec("compute", (TEST_FIRMWARE / "compute.c",)), board, find_toolchain("gcc")).elf
+    request = RunRequest(elf, board, 5_000_000, profile=True, memory_model=memory_model)
+    result = get_engine("unicorn").run(request)
+    profile = result.profile
+    assert sum(f.cycles for f in profile) == result.cycles
+    assert all(f.cycles == f.pipeline + f.mispredicted + f.fetch + f.loads for f in profile)
+    assert sum(f.fetch + f.loads for f in profile) == result.timing.memory_cycles
+    assert sum(f.mispredicted for f in profile) > 0
+    assert (sum(f.fetch for f in profile) > 0) == memory_model
+    assert (sum(f.loads for f in profile) > 0) == memory_model
+
+
+def test_simtiny_sim_prints_the_profile_with_its_breakdown(board, capsys):
+    from simtiny.cli import main
+
+    elf = build(FirmwareSpec("hello", (TEST_FIRMWARE / "hello.c",)), board, find_toolchain("gcc")).elf
+    assert main(["sim", "--profile", "--quiet", str(elf)]) == 7  # hello.c exits with 7
+    assert main(["sim", "--profile", str(elf)]) == 7
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.split()[:1] == ["function"])
+    assert header.split() == ["function", "cycles", "share", "pipeline", "branches", "fetch", "loads", "instructions"]
+    assert "main" in out

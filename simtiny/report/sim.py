@@ -101,12 +101,19 @@ def format_run(result: RunResult, request: RunRequest, console: bool = True) -> 
     lines.extend(f"{k:<{width}}  {v}\n" for k, v in rows)
     if result.profile:
         total = max(result.cycles or 0, 1)
-        lines.append("\nflat profile (cycles by function):\n")
-        name_w = max(len(r.name) for r in result.profile[:30])
-        for r in result.profile[:30]:
+        lines.append("\nflat profile (cycles by function; the pipeline's price of its code, then what\n")
+        lines.append("wrong branch predictions, instruction fetch and data loads added):\n")
+        shown = result.profile[:30]
+        name_w = min(max(max(len(r.name) for r in shown), len("function")), 60)
+        lines.append(
+            f"  {'function':<{name_w}}  {'cycles':>12}  {'share':>6}  {'pipeline':>12}  {'branches':>10}"
+            f"  {'fetch':>10}  {'loads':>10}  {'instructions':>12}\n"
+        )
+        for r in shown:
+            name = r.name if len(r.name) <= name_w else r.name[: name_w - 3] + "..."
             lines.append(
-                f"  {r.name:<{name_w}}  {r.cycles:>14,}  {100.0 * r.cycles / total:5.1f}%"
-                f"  {r.instructions:>14,} insns\n"
+                f"  {name:<{name_w}}  {r.cycles:>12,}  {100.0 * r.cycles / total:5.1f}%  {r.pipeline:>12,}"
+                f"  {r.mispredicted:>10,}  {r.fetch:>10,}  {r.loads:>10,}  {r.instructions:>12,}\n"
             )
     return "".join(lines)
 
@@ -168,7 +175,16 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
         "max_instructions": request.max_instructions,
         "warnings": result.warnings,
         "profile": [
-            {"function": r.name, "instructions": r.instructions, "cycles": r.cycles} for r in result.profile
+            {
+                "function": r.name,
+                "instructions": r.instructions,
+                "cycles": r.cycles,
+                "pipeline": r.pipeline,
+                "mispredicted": r.mispredicted,
+                "fetch": r.fetch,
+                "loads": r.loads,
+            }
+            for r in result.profile
         ],
         "host_seconds": result.host_seconds,
     }

@@ -11,16 +11,20 @@ from simtiny.sim.result import BlockCount, FunctionCycles
 
 def flat_profile(blocks: Iterable[BlockCount], image: ElfImage) -> list[FunctionCycles]:
     """One line per function (by the ELF's symbols), most cycles first."""
-    insns: dict[str, int] = defaultdict(int)
-    cycles: dict[str, int] = defaultdict(int)
+    sums: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
     for block in blocks:
         if not block.count:
             continue
         hit = image.symbol_at(block.address)
         name = hit[0] if hit else f"0x{block.address:08X}"
-        insns[name] += block.count * block.instructions
-        cycles[name] += block.total_cycles
-    rows = [FunctionCycles(n, insns[n], cycles[n]) for n in insns]
+        s = sums[name]
+        s[0] += block.count * block.instructions
+        s[1] += block.total_cycles
+        s[2] += block.count * block.cycles
+        s[3] += block.mispredicted_cycles
+        s[4] += block.fetch_cycles
+        s[5] += block.load_cycles
+    rows = [FunctionCycles(n, *s) for n, s in sums.items()]
     return sorted(rows, key=lambda r: (-r.cycles, r.name))
 
 

@@ -120,6 +120,12 @@ class FunctionCycles:
     name: str
     instructions: int
     cycles: int
+    # where the cycles went: the pipeline's price of its blocks, wrong branch predictions,
+    # instruction fetch (I-cache misses, wait states) and data loads (D-cache, wait states)
+    pipeline: int = 0
+    mispredicted: int = 0
+    fetch: int = 0
+    loads: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,10 @@ class BlockCount:
     instructions: int
     cycles: int  # one execution, static price
     count: int
-    extra_cycles: int = 0  # dynamic cycles charged to it (mispredicted branches)
+    extra_cycles: int = 0  # dynamic cycles charged to it: the sum of the three below
+    mispredicted_cycles: int = 0  # wrong predictions of the branch that ends it
+    fetch_cycles: int = 0  # I-cache misses and wait states fetching it
+    load_cycles: int = 0  # D-cache misses and wait states of its loads
 
     @property
     def total_cycles(self) -> int:

@@ -56,6 +56,9 @@ class BlockEntry(ctypes.Structure):
         ("counter", ctypes.c_uint32),
         ("it", ctypes.c_uint32),
         ("pad", ctypes.c_uint32),
+        ("mispredicted", ctypes.c_uint64),
+        ("fetch", ctypes.c_uint64),
+        ("load", ctypes.c_uint64),
     ]
 
 
@@ -400,7 +403,17 @@ class BlockCounter:
     @staticmethod
     def _entry(e: BlockEntry) -> BlockCount:
         address = 0 if e.addr == 1 else int(e.addr)
-        return BlockCount(address, int(e.size), int(e.ninsn), int(e.cycles), int(e.count), int(e.extra))
+        return BlockCount(
+            address,
+            int(e.size),
+            int(e.ninsn),
+            int(e.cycles),
+            int(e.count),
+            int(e.extra),
+            int(e.mispredicted),
+            int(e.fetch),
+            int(e.load),
+        )
 
     def close(self) -> None:
         if self._state_ptr:

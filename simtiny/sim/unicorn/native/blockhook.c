@@ -17,11 +17,14 @@ typedef struct {
     uint64_t cycles;   /* cycles one execution of the block costs */
     uint64_t count;    /* executions so far */
     uint64_t target;   /* taken target of the conditional branch ending the block, 0 if none */
-    uint64_t extra;    /* mispredict cycles charged to this block */
+    uint64_t extra;    /* dynamic cycles charged to this block: the sum of the three below */
     uint32_t branch;   /* 0: none, 1: conditional backward, 2: conditional forward */
     uint32_t counter;  /* 2-bit predictor: 0-1 predict not taken, 2-3 predict taken */
     uint32_t it;       /* ST_IT_HAS: holds an IT instruction; ST_IT_OPEN: ends inside an IT block */
     uint32_t pad;
+    uint64_t mispredicted; /* cycles of wrong branch predictions at its end */
+    uint64_t fetch;        /* cycles of I-cache misses and wait states fetching it */
+    uint64_t load;         /* cycles of D-cache misses and wait states of its loads */
 } st_block;
 
 #define ST_IT_HAS 1u
@@ -201,7 +204,10 @@ void st_read_hook(void *uc, int type, uint64_t address, int size, int64_t value,
     if (cost) {
         c->memory_cycles += cost;
         c->cycles += cost;
-        if (c->last >= 0) c->table[c->last].extra += cost;
+        if (c->last >= 0) {
+            c->table[c->last].extra += cost;
+            c->table[c->last].load += cost;
+        }
     }
 }
 
@@ -295,6 +301,7 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
             int predicted = prev->counter >= 2;
             if (taken != predicted) {
                 prev->extra += c->mispredict_penalty;
+                prev->mispredicted += c->mispredict_penalty;
                 c->cycles += c->mispredict_penalty;
                 c->mispredicts++;
             }
@@ -327,6 +334,7 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         b->branch = branch;
         b->target = target;
         b->extra = 0;
+        b->mispredicted = b->fetch = b->load = 0;
         b->counter = branch == 1 ? 2 : 1; /* backward: weakly taken; forward: weakly not taken */
         b->it = it;
         c->used++;
@@ -349,6 +357,7 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
             c->memory_cycles += cost;
             c->cycles += cost;
             b->extra += cost;
+            b->fetch += cost;
         }
     }
     if ((b->it & ST_UNMASK) && c->unmask_watch) {
