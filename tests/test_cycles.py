@@ -112,3 +112,25 @@ def test_simtiny_sim_prints_the_profile_with_its_breakdown(board, capsys):
     header = next(line for line in out.splitlines() if line.split()[:1] == ["function"])
     assert header.split() == ["function", "cycles", "share", "pipeline", "branches", "fetch", "loads", "instructions"]
     assert "main" in out
+
+
+def test_every_latency_comes_with_the_range_silicon_would_likely_show(board, capsys):
+    """The range is the model's cycles over its worst and best ratio to silicon; ideal memory
+    and the 1-cpi model make no claim."""
+    from simtiny.cli import main
+    from simtiny.sim.timing import Accuracy, accuracy_of
+
+    assert Accuracy(0.8, 1.25, "x").silicon_range(1000) == (800, 1250)
+    assert accuracy_of("1-cpi") is None
+    accuracy = accuracy_of("cortex-m7")
+    assert accuracy is not None and accuracy.low < 1 < accuracy.high
+    elf = build(FirmwareSpec("hello", (TEST_FIRMWARE / "hello.c",)), board, find_toolchain("gcc")).elf
+    result = get_engine("unicorn").run(RunRequest(elf, board))
+    low_ms, high_ms = result.silicon_milliseconds
+    ms = result.milliseconds
+    assert low_ms == pytest.approx(ms / accuracy.high, rel=1e-3) and high_ms == pytest.approx(ms / accuracy.low, rel=1e-3)
+    assert get_engine("unicorn").run(RunRequest(elf, board, memory_model=False)).silicon_milliseconds is None
+    main(["sim", str(elf)])
+    assert f"on silicon likely {low_ms:.1f}-{high_ms:.1f} ms" in capsys.readouterr().out
+    main(["sim", "--ideal-memory", str(elf)])
+    assert "on silicon" not in capsys.readouterr().out

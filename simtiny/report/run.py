@@ -8,6 +8,7 @@ from typing import Any
 from simtiny.flow.measure import Figures
 from simtiny.flow.run import ModelReport
 from simtiny.flow.validate import describe_ops
+from simtiny.report.text import silicon_note
 from simtiny.units import format_kb
 
 
@@ -101,6 +102,8 @@ def _latency_lines(report: ModelReport) -> list[str]:
         f"latency   {f.cycles:,} cycles = {f.latency_ms:.3f} ms at {f.clock_hz / 1e6:g} MHz ({memory}){which}; "
         f"{f.macs:,} MACs, {f.mac_per_cycle:.3f} MAC/cycle"
     ]
+    if f.silicon_ms is not None and f.accuracy is not None:
+        lines.append(f"          {silicon_note(f.silicon_ms, f.accuracy.basis)}")
     timing = slowest.run.result.timing
     if f.memory_model and timing is not None:
         caches = f" (I-cache {_rate(timing.icache)}, D-cache {_rate(timing.dcache)} hits)" if timing.icache else ""
@@ -136,6 +139,7 @@ def figures_json(f: Figures) -> dict[str, Any]:
         "memory_cycles": f.memory_cycles,
         "zero_wait_cycles": f.zero_wait_cycles,
         "milliseconds": f.latency_ms,
+        "silicon_milliseconds": list(f.silicon_ms) if f.silicon_ms else None,
         "zero_wait_milliseconds": f.zero_wait_ms,
         "macs": f.macs,
         "mac_per_cycle": f.mac_per_cycle,

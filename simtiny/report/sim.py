@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from simtiny.errors import EXIT_SIM_BUDGET, EXIT_SIM_FAULT, EXIT_SIM_NO_EXIT, InputError
+from simtiny.report.text import silicon_note
 from simtiny.sim.result import RunRequest, RunResult
 from simtiny.sim.semihosting import ADP_STOPPED_APPLICATION_EXIT, reason_name
 
@@ -59,10 +60,14 @@ def _memory_note(result: RunResult) -> str:
 def _cycle_rows(result: RunResult) -> list[tuple[str, str]]:
     if result.cycles is None:
         return [("cycles", f"not measured: the {result.engine} engine has no cycle model")]
-    return [
+    rows = [
         ("cycles", f"{result.cycles:,}" + _memory_note(result)),
         ("time", f"{result.milliseconds:.3f} ms at {result.clock_hz / 1e6:g} MHz"),
     ]
+    span, accuracy = result.silicon_milliseconds, result.accuracy
+    if span is not None and accuracy is not None:
+        rows.append(("", silicon_note(span, accuracy.basis)))
+    return rows
 
 
 def format_run(result: RunResult, request: RunRequest, console: bool = True) -> str:
@@ -146,6 +151,7 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
         "dcache_hits_misses": t.dcache if t else None,
         "clock_hz": result.clock_hz,
         "milliseconds": result.milliseconds,
+        "silicon_milliseconds": list(result.silicon_milliseconds) if result.silicon_milliseconds else None,
         "stack": None
         if result.stack is None
         else {

@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def silicon_note(span_ms: tuple[float, float], basis: str) -> str:
+    """What the cycle model's evidence says silicon would take, in a line."""
+    low, high = span_ms
+    return f"on silicon likely {low:.1f}-{high:.1f} ms (the cycle model: {basis})"
+
+
 def table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     """Columns padded to their widest cell; `right` lists right-aligned column indexes."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

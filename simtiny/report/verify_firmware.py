@@ -8,6 +8,7 @@ from typing import Any
 
 from simtiny.flow.verify import OutputComparison
 from simtiny.flow.verify_firmware import VerifyReport
+from simtiny.report.text import silicon_note
 from simtiny.units import format_kb
 
 
@@ -53,6 +54,8 @@ def format_verify(report: VerifyReport) -> str:
             f"inference {f.cycles:,} cycles{memory} = {f.latency_ms:.3f} ms at {f.clock_hz / 1e6:g} MHz "
             f"(between the markers, slowest of {len(report.samples)} sample(s))"
         )
+        if f.silicon_ms is not None and f.accuracy is not None:
+            lines.append(f"          {silicon_note(f.silicon_ms, f.accuracy.basis)}")
     for note in report.notes:
         lines.append(f"note: {note}")
     compared = sum(len(s.comparisons) for s in report.samples)
@@ -105,6 +108,7 @@ def verify_json(report: VerifyReport) -> dict[str, Any]:
             "inference_cycles": f.cycles,
             "inference_memory_cycles": f.memory_cycles,
             "latency_ms": f.latency_ms,
+            "silicon_milliseconds": list(f.silicon_ms) if f.silicon_ms else None,
             "fits": f.fits,
         },
         "notes": report.notes,

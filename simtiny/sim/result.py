@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simtiny.platform import Platform
+from simtiny.sim.timing import Accuracy, accuracy_of
 
 if TYPE_CHECKING:
     from simtiny.elf.image import ElfImage
@@ -221,6 +222,22 @@ class RunResult:
     @property
     def milliseconds(self) -> float | None:
         return None if self.cycles is None else self.cycles * 1000.0 / self.clock_hz
+
+    @property
+    def silicon_milliseconds(self) -> tuple[float, float] | None:
+        """The time silicon would likely take, from the cycle model's evidence; None without a
+        claim (no cycle model, ideal memory, or a model with no evidence)."""
+        accuracy = self.accuracy
+        if self.cycles is None or accuracy is None:
+            return None
+        low, high = accuracy.silicon_range(self.cycles)
+        return low * 1000.0 / self.clock_hz, high * 1000.0 / self.clock_hz
+
+    @property
+    def accuracy(self) -> Accuracy | None:
+        if self.timing is None or not self.timing.memory_model:
+            return None
+        return accuracy_of(self.timing.model)
 
     @property
     def instructions_per_second(self) -> float:

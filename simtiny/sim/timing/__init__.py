@@ -23,6 +23,39 @@ class BlockCost:
     target: int = 0  # taken target of that branch
 
 
+@dataclass(frozen=True)
+class Accuracy:
+    """How a cycle model's figures compared with silicon: the lowest and highest ratio of the
+    model's cycles to silicon's seen in its evidence (with caches and wait states modelled)."""
+
+    low: float
+    high: float
+    basis: str  # where the ratios come from, in a line
+
+    def silicon_range(self, cycles: int) -> tuple[int, int]:
+        """The cycles silicon would take, given the model's: from cycles / high to cycles / low."""
+        return round(cycles / self.high), round(cycles / self.low)
+
+
+# The evidence behind each model that has any (docs/cycle-model.md, "Accuracy"). cortex-m7: 27
+# micro-benchmark loops within 0.96-1.06 of jnk0le's STM32H743 measurements
+# (docs/cycle-model-calibration.md); TF-Lite Micro + CMSIS-NN running proxyless-w0.3 64x64
+# at 0.78 of the survey's silicon figure (20.27 M against 25.92 M cycles around Invoke). Whole
+# networks are the worse case, and the one that matters to a user.
+ACCURACY = {
+    "cortex-m7": Accuracy(
+        0.78,
+        1.06,
+        "0.96-1.06x silicon on 27 micro-benchmarks, 0.78x on a whole TF-Lite Micro + CMSIS-NN network",
+    ),
+}
+
+
+def accuracy_of(model: str) -> Accuracy | None:
+    """The evidence for a cycle model by name; None where there is none (1-cpi claims nothing)."""
+    return ACCURACY.get(model)
+
+
 class CycleModel(Protocol):
     name: str
     mispredict_penalty: int  # cycles per mispredicted conditional branch (0: no predictor)
