@@ -193,6 +193,16 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "the taken branch does not pair).",
     ),
     _b(
+        "ldr_uxtab_use",
+        f"32 x (ldr.w rX ; uxtab r11, r11, rX) + {LOOP}",
+        66, 65.0, "derived", "J",
+        "'word loads can be consumed by late ALU in next cycle, except instructions that consume one "
+        "of the operands in early ALU (e.g. inline shifted operand2 shift or uxtab)', and in "
+        "{s,u}xta{b,h,b16} 'the extracted ... register consume its operand in early ALU (source must be "
+        "available a cycle earlier than normally)' (J): each uxtab waits one cycle more than an add "
+        "would and pairs with the next load, 2 cycles per load+uxtab, as ldrb_load_use: 65.",
+    ),
+    _b(
         "ldm2",
         f"32 ldmia.w r8, {{r0, r1}} + {LOOP_N}",
         34, 33.0, "derived", "J",

@@ -29,11 +29,12 @@ from simtiny.flow.inputs import random_inputs
 from simtiny.flow.run import compile_model
 from simtiny.flow.validate import load_and_check
 from simtiny.platform import Platform, load_platform
+from simtiny.resources import PAPER_MODELS_DIR
 from simtiny.sim import get_engine
 from simtiny.sim.result import RunRequest
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = ROOT / "benchmarks" / "models" / "mbv2-w0.3-r64.tflite"
+DEFAULT_MODEL = PAPER_MODELS_DIR / "mbv2-w0.3-r64.tflite"
 COMMAND = "python benchmarks/llvm_mca_check.py --markdown docs/llvm-mca-crosscheck.md"
 ITERATIONS = 100
 
@@ -318,7 +319,7 @@ def markdown(rows: list[Row], loops: list[Loop], top: int, versions: dict[str, s
         "",
         f"llvm-mca runs as `llvm-mca -mtriple={mca.TRIPLE} -mcpu={mca.CPU} -iterations={ITERATIONS}` on each "
         "block, disassembled by capstone (the branch ending the block and IT dropped, predicated instructions "
-        "written unconditionally, a PC-loading POP/LDR loading LR instead: see `simtiny/mca.py`). Its figure is "
+        "written unconditionally, a PC-loading POP/LDR loading LR instead: see `benchmarks/mca.py`). Its figure is "
         "Total Cycles / iterations: the block repeated back to back on LLVM's in-order, dual-issue Cortex-M7 "
         "model (ARMScheduleM7.td). simtiny's figure is `m7model.price_block`: one execution from ready inputs, "
         "the figure the simulator charges. *ratio* is llvm-mca / simtiny; a block agrees within "

@@ -40,6 +40,7 @@ enum {
     B_LDR_SAME_BANK,
     B_LDR_LOAD_USE,
     B_LDRB_LOAD_USE,
+    B_LDR_UXTAB_USE,
     B_LDM2,
     B_LDM3,
     B_LDM4,
@@ -168,6 +169,14 @@ BENCH(ldr_same_bank, "",
     LDU8(op, 64, 68, 72, 76, 80, 84, 88, 92) LDU8(op, 96, 100, 104, 108, 112, 116, 120, 124)
 BENCH(ldr_load_use, "", LDU32("ldr.w"), TAIL_W)
 BENCH(ldrb_load_use, "", LDU32("ldrb.w"), TAIL_W)
+/* Load, then a UXTAB that extracts the loaded value right away (early ALU operand). */
+#define LDX(rd, off) "ldr.w " #rd ", [r8, #" #off "]\n\tuxtab r11, r11, " #rd "\n\t"
+#define LDX8(a, b, c, d, e, f, g, h)                                                         \
+    LDX(r0, a) LDX(r1, b) LDX(r0, c) LDX(r1, d) LDX(r0, e) LDX(r1, f) LDX(r0, g) LDX(r1, h)
+BENCH(ldr_uxtab_use, "",
+      LDX8(0, 4, 8, 12, 16, 20, 24, 28) LDX8(32, 36, 40, 44, 48, 52, 56, 60)
+      LDX8(64, 68, 72, 76, 80, 84, 88, 92) LDX8(96, 100, 104, 108, 112, 116, 120, 124),
+      TAIL_W)
 
 /* ---- load/store multiple (single issue, ceil(n/2) cycles) --------------------------------- */
 BENCH(ldm2, SETUP_N, R32("ldmia.w r8, {r0, r1}\n\t"), TAIL_N)
@@ -237,6 +246,7 @@ static const bench_fn benches[NB] = {
     [B_LDR_SAME_BANK] = ldr_same_bank,
     [B_LDR_LOAD_USE] = ldr_load_use,
     [B_LDRB_LOAD_USE] = ldrb_load_use,
+    [B_LDR_UXTAB_USE] = ldr_uxtab_use,
     [B_LDM2] = ldm2,
     [B_LDM3] = ldm3,
     [B_LDM4] = ldm4,

@@ -30,6 +30,8 @@ _DSP = {
     "uhsub8", "qadd16", "qsub16", "qadd8", "qsub8", "qasx", "qsax", "uqadd16", "uqsub16", "uqadd8",
     "uqsub8", "sel", "usad8", "usada8", "rev", "rev16", "revsh", "rbit", "clz",
 }
+_EARLY_ALL = {"sbfx", "ubfx", "rbit", "rev", "rev16", "revsh"}  # [J] execute in the early ALU
+_EARLY_EXTRACTED = {"sxtab", "sxtah", "sxtab16", "uxtab", "uxtah", "uxtab16"}  # [J] Rm read early
 _SATURATING = {"qadd", "qsub", "qdadd", "qdsub", "ssat", "usat", "ssat16", "usat16"}
 _MAC = {
     "mul", "mla", "mls", "smull", "umull", "smlal", "umlal", "umaal", "smlabb", "smlabt", "smlatb",
@@ -101,6 +103,12 @@ def _classify(i: capstone.CsInsn) -> Insn:
     name = i.insn_name()
     reads, writes = i.regs_access()
     reads, writes = list(reads), list(writes)
+    # capstone 5 leaves the last register of {S,U}XTA{B,H,B16} and PKH{BT,TB} out of the reads
+    # (access 0): a source all the same
+    reads += [
+        op.reg for k, op in enumerate(i.operands)
+        if k and op.type == arm.ARM_OP_REG and op.access == 0 and op.reg not in reads
+    ]
     if i.cc not in (arm.ARM_CC_AL, arm.ARM_CC_INVALID):
         reads.append(FLAGS)
     if getattr(i, "update_flags", False):
@@ -117,6 +125,7 @@ def _classify(i: capstone.CsInsn) -> Insn:
                 bank = (op.mem.base, (op.mem.disp // 4) & 1)
         elif op.type == arm.ARM_OP_REG and op.shift.type != arm.ARM_SFT_INVALID and op.shift.value:
             shifted.append(op.reg)
+    shifted += _early_operands(name, [op.reg for op in i.operands if op.type == arm.ARM_OP_REG])
     kind, latency, busy = ALU, T.LAT_ALU, 1
     accumulator = None
     fp64 = ".f64" in i.mnemonic or ".f64" in i.op_str
@@ -163,6 +172,24 @@ def _classify(i: capstone.CsInsn) -> Insn:
         tuple(address_regs), tuple(shifted), accumulator, accumulate_latency, bank,
         *_branch_info(i, name), writeback, store_data,
     )
+
+
+def _early_operands(name: str, regs: list[int]) -> list[int]:
+    """Source registers the early ALU consumes, which must be ready a cycle earlier than usual,
+    as a shifted operand's [J]: every source of SBFX, UBFX, RBIT, REV, REV16 and REVSH; the
+    extracted register of {S,U}XTA{B,H,B16} and BFI; Rm of PKHBT (even unshifted); Rn and Rm of
+    PKHTB. regs: the instruction's register operands, destination first."""
+    if name in _EARLY_ALL:
+        return regs[1:]
+    if name in _EARLY_EXTRACTED and len(regs) >= 3:
+        return [regs[2]]
+    if name == "bfi" and len(regs) >= 2:
+        return [regs[1]]
+    if name == "pkhbt" and len(regs) >= 3:
+        return [regs[2]]
+    if name == "pkhtb" and len(regs) >= 3:
+        return regs[1:3]
+    return []
 
 
 def _register_count(i: capstone.CsInsn, name: str) -> int:
