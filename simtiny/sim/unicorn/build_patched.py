@@ -72,6 +72,16 @@ NOSYNC_TEST = "!synced && !uc->skip_sync_pc_on_exit && !uc->simtiny_mem_hooks_no
 # QEMU 5 (Unicorn 2.1) checks neither on Armv7-M; later QEMU checks both, as the edits here do.
 WORD = "MO_UL | MO_ALIGN | s->be_data"
 DOUBLE = "MO_Q | MO_ALIGN_4 | s->be_data"  # a 64-bit VFP access needs word alignment only
+def _vfp_accesses(functions: tuple[str, ...], load: str, store: str, width: str, memop: str) -> list:
+    """Edits that give the loads and stores of VFP functions an alignment requirement."""
+    return [
+        (name, f"gen_aa32_{kind}{size}(s, tmp, addr, get_mem_index(s));",
+         f"gen_aa32_{kind}_{width}(s, tmp, addr, get_mem_index(s), {memop});", 1)
+        for name in functions
+        for kind, size in (("ld", load), ("st", store))
+    ]
+
+
 ALIGNED_ALWAYS = {
     "qemu/target/arm/translate.c": [
         ("trans_LDRD_rr", "MO_UL | s->be_data", WORD, 2),
@@ -82,32 +92,8 @@ ALIGNED_ALWAYS = {
         ("do_ldm", "gen_aa32_ld32u(s, tmp, addr, mem_idx);", f"gen_aa32_ld_i32(s, tmp, addr, mem_idx, {WORD});", 1),
     ],
     "qemu/target/arm/translate-vfp.inc.c": [
-        (name, call, replacement, 1)
-        for name in ("trans_VLDR_VSTR_sp", "trans_VLDM_VSTM_sp")
-        for call, replacement in (
-            (
-                "gen_aa32_ld32u(s, tmp, addr, get_mem_index(s));",
-                f"gen_aa32_ld_i32(s, tmp, addr, get_mem_index(s), {WORD});",
-            ),
-            (
-                "gen_aa32_st32(s, tmp, addr, get_mem_index(s));",
-                f"gen_aa32_st_i32(s, tmp, addr, get_mem_index(s), {WORD});",
-            ),
-        )
-    ]
-    + [
-        (name, call, replacement, 1)
-        for name in ("trans_VLDR_VSTR_dp", "trans_VLDM_VSTM_dp")
-        for call, replacement in (
-            (
-                "gen_aa32_ld64(s, tmp, addr, get_mem_index(s));",
-                f"gen_aa32_ld_i64(s, tmp, addr, get_mem_index(s), {DOUBLE});",
-            ),
-            (
-                "gen_aa32_st64(s, tmp, addr, get_mem_index(s));",
-                f"gen_aa32_st_i64(s, tmp, addr, get_mem_index(s), {DOUBLE});",
-            ),
-        )
+        *_vfp_accesses(("trans_VLDR_VSTR_sp", "trans_VLDM_VSTM_sp"), "32u", "32", "i32", WORD),
+        *_vfp_accesses(("trans_VLDR_VSTR_dp", "trans_VLDM_VSTM_dp"), "64", "64", "i64", DOUBLE),
     ],
 }
 M_PROFILE_ALIGN = "        !arm_dc_feature(s, ARM_FEATURE_M_MAIN)) {\n        opc |= MO_ALIGN;"
