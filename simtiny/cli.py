@@ -124,6 +124,23 @@ def build_parser() -> argparse.ArgumentParser:
     _force_option(size)
     size.set_defaults(func=_cmd_size)
 
+    renode = sub.add_parser(
+        "renode",
+        help="write a Renode script (.resc) that runs an ELF on Renode's model of the board",
+        description="Write a Renode script that loads FIRMWARE.elf on Renode's own model of the "
+        "board's part (for the STM32H743: platforms/cpus/stm32h743.repl) with the console UART "
+        "shown, so that the same firmware can be run in Renode where it is installed.",
+        epilog="exit codes: 0 written, 2 bad input (not an ELF, a board with no Renode platform, an "
+        "output that exists without --force); " + BUG_HELP,
+    )
+    renode.add_argument("firmware", type=Path, metavar="FIRMWARE.elf")
+    _platform_option(renode)
+    renode.add_argument(
+        "-o", "--output", type=Path, metavar="OUT.resc", help="where to write it (default: FIRMWARE.resc; '-': stdout)"
+    )
+    _force_option(renode)
+    renode.set_defaults(func=_cmd_renode)
+
     run = sub.add_parser(
         "run",
         help="build a .tflite model into firmware, simulate it, compare with LiteRT",
@@ -572,6 +589,21 @@ def _save_outputs(folder: Path, report: Any, inputs: Sequence[Path], force: bool
             if path.exists():
                 check_output(path, "--save-outputs", inputs, force)
             write_output(path, saver(value), "--save-outputs")
+
+
+def _cmd_renode(args: argparse.Namespace) -> int:
+    from simtiny.elf.image import load_elf
+    from simtiny.platform import load_platform
+    from simtiny.report.renode import renode_script
+
+    out = args.output if args.output is not None else args.firmware.with_suffix(".resc")
+    check_output(out, "--output", [args.firmware], args.force)
+    load_elf(args.firmware)  # an ELF, readable: Renode would refuse anything else later
+    text = renode_script(args.firmware, load_platform(args.platform), __version__)
+    write_text_output(out, text, "--output")
+    if not is_stdout(out):
+        print(f"wrote {out}: renode {out} runs {args.firmware.name} on Renode")
+    return 0
 
 
 def _cmd_size(args: argparse.Namespace) -> int:

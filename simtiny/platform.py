@@ -104,6 +104,18 @@ class Cpu:
 
 
 @dataclass(frozen=True)
+class RenodeTarget:
+    """The board's part as Renode describes it: its platform file (in Renode's own tree) and
+    the name of the console UART there ([renode] in platform.toml)."""
+
+    platform: str  # e.g. "platforms/cpus/stm32h743.repl"
+    console: str  # e.g. "usart3"
+    # registers Renode's model leaves at zero that the board's start-up polls: (address, bytes,
+    # name, value), written as `sysbus Tag` lines
+    tags: tuple[tuple[int, int, str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Platform:
     """Everything simtiny knows about one board."""
 
@@ -128,6 +140,7 @@ class Platform:
     memory_timing: dict[str, MemoryTiming] = field(default_factory=dict)
     files: tuple[Path, ...] = ()  # the TOML files this description was read from, board first
     real_regions: tuple[Region, ...] = ()  # before lifted() grew them (empty: `regions` are real)
+    renode: RenodeTarget | None = None  # the same part in Renode, for `simtiny renode`
 
     @property
     def gcc_cpu_flags(self) -> tuple[str, ...]:
@@ -390,7 +403,18 @@ def _from_data(data: dict[str, Any], files: list[Path]) -> Platform:
             for kind, t in data.get("memory_timing", {}).items()
         },
         files=tuple(files),
+        renode=_renode(data.get("renode")),
     )
+
+
+def _renode(table: dict[str, Any] | None) -> RenodeTarget | None:
+    if table is None:
+        return None
+    tags = tuple((int(t["address"]), int(t["size"]), str(t["name"]), int(t["value"])) for t in table.get("tag", []))
+    for _, _, name, _ in tags:
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"renode tag '{name}': letters, digits and _ only")
+    return RenodeTarget(str(table["platform"]), str(table["console"]), tags)
 
 
 def _hal(core: tuple[Path, ...], board: list[Path]) -> tuple[Path, ...]:
