@@ -88,3 +88,23 @@ def test_a_board_whose_hal_is_incomplete_names_the_missing_functions(my_board, t
     err = capsys.readouterr().err
     assert code == 2 and "undefined reference to `simtiny_console_init'" in err  # the linker's own lines
     assert not elf.exists()
+
+
+def test_the_mps2_an500_runs_firmware_and_models_under_unicorn(tmp_path, capsys):
+    """QEMU's Cortex-M7 machine as a board of its own: its UART0 (CMSDK) console, its 25 MHz
+    clock, double precision, and a bundled model bit-exact against its budgets."""
+    elf = tmp_path / "hello.elf"
+    assert main(["build", str(FIRMWARE / "hello.c"), "-o", str(elf), "--platform", "mps2-an500"]) == 0
+    capsys.readouterr()
+    assert main(["sim", str(elf), "--platform", "mps2-an500", "--ideal-memory"]) == 7  # hello.c exits 7
+    out = capsys.readouterr().out
+    assert "hello from USART3\r\n" in out  # what hello.c writes to the board's console UART
+    assert "at 25 MHz" in out
+    double = tmp_path / "double.elf"
+    assert main(["build", str(FIRMWARE / "double_insn.c"), "-o", str(double), "--platform", "mps2-an500"]) == 0
+    assert main(["sim", str(double), "--platform", "mps2-an500", "--ideal-memory"]) == 3
+    capsys.readouterr()
+    model = MODELS / "hello_world_int8.tflite"
+    assert main(["run", str(model), "--platform", "mps2-an500", "--samples", "2", "--ideal-memory"]) == 0
+    out = capsys.readouterr().out
+    assert "BIT-EXACT" in out and "of 4,096.0 KB" in out

@@ -118,6 +118,7 @@ def test_every_latency_comes_with_the_range_silicon_would_likely_show(board, cap
     """The range is the model's cycles over its worst and best ratio to silicon; ideal memory
     and the 1-cpi model make no claim."""
     from simtiny.cli import main
+    from simtiny.report.text import silicon_note
     from simtiny.sim.timing import Accuracy, accuracy_of
 
     assert Accuracy(0.8, 1.25, "x").silicon_range(1000) == (800, 1250)
@@ -132,6 +133,6 @@ def test_every_latency_comes_with_the_range_silicon_would_likely_show(board, cap
     assert high_ms == pytest.approx(ms / accuracy.low, rel=1e-3)
     assert get_engine("unicorn").run(RunRequest(elf, board, memory_model=False)).silicon_milliseconds is None
     main(["sim", str(elf)])
-    assert f"on silicon likely {low_ms:.1f}-{high_ms:.1f} ms" in capsys.readouterr().out
+    assert silicon_note((low_ms, high_ms), accuracy.basis) in capsys.readouterr().out
     main(["sim", "--ideal-memory", str(elf)])
     assert "on silicon" not in capsys.readouterr().out

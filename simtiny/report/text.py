@@ -8,7 +8,13 @@ from collections.abc import Sequence
 def silicon_note(span_ms: tuple[float, float], basis: str) -> str:
     """What the cycle model's evidence says silicon would take, in a line."""
     low, high = span_ms
-    return f"on silicon likely {low:.1f}-{high:.1f} ms (the cycle model: {basis})"
+    return f"on silicon likely {_ms(low)}-{_ms(high)} ms (the cycle model: {basis})"
+
+
+def _ms(value: float) -> str:
+    """Three significant digits, without an exponent."""
+    digits = 0 if value >= 100 else 1 if value >= 10 else 2 if value >= 1 else 3
+    return f"{value:.{digits}f}"
 
 
 def table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
