@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything simtiny needs on a Debian machine: the Arm GNU toolchain, picolibc, a host
-# C compiler and CMake (apt), simtiny with its Python dependencies (pip, editable), and simtiny's
+# C compiler, CMake and QEMU (apt), simtiny with its Python dependencies (pip, editable), and simtiny's
 # patched Unicorn (built from Unicorn's sources on PyPI, about 30 s). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ command -v llvm-mca >/dev/null 2>&1 || need_apt+=(llvm)  # llvm-mca: independent
 # cmake and ninja build simtiny's patched Unicorn (simtiny/sim/unicorn/patched.py)
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 command -v ninja >/dev/null 2>&1 || need_apt+=(ninja-build)
+command -v qemu-system-arm >/dev/null 2>&1 || need_apt+=(qemu-system-arm)  # the second engine (--engine qemu)
 # the C libraries with their semihosting (newlib's rdimon, picolibc's semihost library): the tests
 # run firmware built with each
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }

@@ -141,6 +141,7 @@ class Platform:
     files: tuple[Path, ...] = ()  # the TOML files this description was read from, board first
     real_regions: tuple[Region, ...] = ()  # before lifted() grew them (empty: `regions` are real)
     renode: RenodeTarget | None = None  # the same part in Renode, for `simtiny renode`
+    qemu_machine: str | None = None  # QEMU's machine for this board (`-M`), for the qemu engine
 
     @property
     def gcc_cpu_flags(self) -> tuple[str, ...]:
@@ -404,6 +405,7 @@ def _from_data(data: dict[str, Any], files: list[Path]) -> Platform:
         },
         files=tuple(files),
         renode=_renode(data.get("renode")),
+        qemu_machine=data["qemu"]["machine"] if "qemu" in data else None,
     )
 
 

@@ -83,7 +83,8 @@ def test_whole_number_names_the_argument_and_the_range():
 def test_choices_engines_toolchains_platforms_and_sizes():
     assert opts.check_engine("unicorn") == "unicorn"
     assert opts.check_toolchain(None) is None and opts.check_toolchain("zig") == "zig"
-    _refused(lambda: opts.check_engine("qemu"), r"^engine must be one of unicorn, not 'qemu'$")
+    assert opts.check_engine("qemu") == "qemu"
+    _refused(lambda: opts.check_engine("renode"), r"^engine must be one of unicorn, qemu, not 'renode'$")
     _refused(lambda: opts.check_toolchain("clang"), r"^toolchain must be one of gcc, zig, not 'clang'$")
     _refused(lambda: opts.check_platform(5), r"^platform must be a board name or the path of a board folder, not 5$")
     message = _refused(lambda: opts.check_platform("nope"), r"^unknown platform 'nope' \(known: ", SimtinyError)
@@ -114,7 +115,7 @@ def test_validate_options_accepts_good_options_and_returns_them():
         ({"max_instructions": 0}, r"^max_instructions must be a whole number >= 1, not 0$"),
         ({"sram_budget": 0}, r"^sram_budget must be a whole number >= 1, not 0$"),
         ({"flash_budget": -5}, r"^flash_budget must be a whole number >= 1, not -5$"),
-        ({"engine": "qemu"}, r"^engine must be one of unicorn, not 'qemu'$"),
+        ({"engine": "renode"}, r"^engine must be one of unicorn, qemu, not 'renode'$"),
         ({"toolchain": "clang"}, r"^toolchain must be one of gcc, zig, not 'clang'$"),
         ({"image_mode": "rgb"}, r"^image_mode must be one of pixels, raw, not 'rgb'$"),
         ({"memory_model": "no"}, r"^memory_model must be True or False, not 'no'$"),
@@ -138,7 +139,7 @@ def test_robot_create_machine_checks_its_arguments():
         ({"memory_model": "maybe"}, r"^memory_model must be true or false \(or yes/no, on/off, 1/0\), not 'maybe'$"),
         ({"memory_model": ""}, r"^memory_model must be true or false .*, not ''$"),
         ({"foo": "bar"}, r"^unknown argument 'foo' for Create Machine \(accepted: platform, memory_model, toolchain"),
-        ({"engine": "qemu"}, r"^engine must be one of unicorn, not 'qemu'$"),
+        ({"engine": "renode"}, r"^engine must be one of unicorn, qemu, not 'renode'$"),
         ({"toolchain": "clang"}, r"^toolchain must be one of gcc, zig, not 'clang'$"),
         ({"platform": "nope"}, r"^unknown platform 'nope' \(known: .*stm32h743"),
     ):
@@ -154,7 +155,7 @@ def test_robot_library_import_arguments_fail_the_first_keyword():
     for kwargs, pattern in (
         ({"memory_model": "maybe"}, r"^Library simtiny.robot: memory_model must be true or false .*'maybe'$"),
         ({"colour": "red"}, r"^Library simtiny.robot: unknown argument 'colour' \(accepted: platform, memory_model"),
-        ({"engine": "qemu"}, r"^Library simtiny.robot: engine must be one of unicorn, not 'qemu'$"),
+        ({"engine": "renode"}, r"^Library simtiny.robot: engine must be one of unicorn, qemu, not 'renode'$"),
         ({"platform": "nope"}, r"^Library simtiny.robot: unknown platform 'nope'"),
     ):
         lib = SimtinyLibrary(**kwargs)  # Robot would show a traceback for an import error
@@ -222,8 +223,8 @@ Bad Arguments Fail In One Line
     Run Keyword And Expect Error
     ...    EQUALS:unknown argument 'foo' for Create Machine (accepted: platform, memory_model, toolchain, engine)
     ...    Create Machine    stm32h743    foo=bar
-    Run Keyword And Expect Error    EQUALS:engine must be one of unicorn, not 'qemu'
-    ...    Create Machine    engine=qemu
+    Run Keyword And Expect Error    EQUALS:engine must be one of unicorn, qemu, not 'renode'
+    ...    Create Machine    engine=renode
     Run Keyword And Expect Error    EQUALS:seed must be a whole number >= 0, not 'x'    Random Input    seed=x
     Run Keyword And Expect Error    EQUALS:samples must be a whole number >= 1, not '0'    Random Input    samples=0
     Run Keyword And Expect Error    EQUALS:unknown argument 'sed' for Random Input (accepted: seed, samples)
@@ -311,9 +312,9 @@ def test_pytest_top_class_indices_are_checked():
 
 def test_pytest_bad_options_are_usage_errors(pytester):
     pytester.makepyfile("def test_nothing(simtiny):\n    assert simtiny\n")
-    result = pytester.runpytest("--simtiny-engine", "qemu", "-p", "no:cacheprovider")
+    result = pytester.runpytest("--simtiny-engine", "renode", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--simtiny-engine must be one of unicorn, not 'qemu'*"])
+    result.stderr.fnmatch_lines(["*--simtiny-engine must be one of unicorn, qemu, not 'renode'*"])
     result = pytester.runpytest("--simtiny-platform", "nope", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown platform 'nope' (known: *"])
@@ -363,3 +364,9 @@ def test_pytest_good_arguments_run_and_bad_indices_are_named(simtiny):
     r = simtiny.run(HELLO, seed=np.int64(2), samples=2, memory_model=False, max_instructions=10_000_000)
     assert r.bit_exact and len(r.report.samples) == 2 and r.top_class(sample=1) == 0
     _refused(lambda: r.top_class(output=5), r"^output must be a whole number from 0 to 0 \(the model has 1 output")
+
+
+def test_model_runs_refuse_an_engine_that_reads_no_memory_back():
+    refused = r"^engine 'qemu' cannot run models yet: it reads no memory back \(use: unicorn\)$"
+    with pytest.raises(InputError, match=refused):
+        opts.validate_options(RunOptions(model=HELLO, engine="qemu"))

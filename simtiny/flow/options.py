@@ -92,6 +92,9 @@ def choice(value: object, name: str, choices: Sequence[str], *, optional: bool =
     raise InputError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
 
 
+MODEL_ENGINES = ("unicorn",)  # the engines that read a model's outputs back from memory
+
+
 def check_engine(value: object, name: str = "engine") -> str:
     """A simulator engine simtiny knows (simtiny.sim.ENGINES)."""
     chosen = choice(value, name, list(ENGINES))
@@ -140,7 +143,11 @@ def validate_options(options: RunOptions) -> RunOptions:
     if not isinstance(options.model, (str, Path)):
         raise InputError(f"model must be the path of a .tflite file, not {options.model!r}")
     check_platform(options.platform)
-    check_engine(options.engine)
+    if check_engine(options.engine) not in MODEL_ENGINES:
+        raise InputError(
+            f"engine '{options.engine}' cannot run models yet: it reads no memory back "
+            f"(use: {', '.join(MODEL_ENGINES)})"
+        )
     check_toolchain(options.toolchain)
     choice(options.image_mode, "image_mode", IMAGE_MODES)
     whole_number(options.seed, "seed", 0)

@@ -23,7 +23,7 @@ from simtiny.sim.result import (
 
 # Engines by name: the module whose `Engine` class runs requests (imported on first use, so that
 # an engine's own dependencies load only when it is chosen).
-ENGINES = {"unicorn": "simtiny.sim.unicorn"}
+ENGINES = {"unicorn": "simtiny.sim.unicorn", "qemu": "simtiny.sim.qemu"}
 DEFAULT_ENGINE = "unicorn"
 
 __all__ = [

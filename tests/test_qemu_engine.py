@@ -1,0 +1,70 @@
+"""The `qemu` engine (issue 15): qemu-system-arm runs firmware built for mps2-an500, and the
+Unicorn engine and QEMU agree on status, exit code, console text and instruction count.
+
+Firmware on which the two engines differ for a known reason is left out of the agreement list
+and named in docs/engines.md (simtiny reports hangs, resets and unhandled faults at once where
+QEMU runs on; simtiny pre-opens the semihosting console handles; budgets stop at block ends)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simtiny.cli import main
+from simtiny.errors import EXIT_USAGE, InputError
+from simtiny.flow.build import FirmwareSpec, build, find_toolchain
+from simtiny.platform import load_platform
+from simtiny.sim import get_engine
+from simtiny.sim.qemu import engine as qemu_engine
+from simtiny.sim.result import MemoryRead, RunRequest
+
+pytestmark = pytest.mark.sim
+
+FIRMWARE = Path(__file__).resolve().parent / "firmware"
+AGREE = [
+    "hello", "double_insn", "double_math", "exc_fault", "exc_latency", "exc_mask", "exc_nmi",
+    "exc_svc", "exc_tasks", "fault_flash", "fault_read", "peripherals", "stack_depth",
+]
+
+
+@pytest.fixture(scope="module")
+def mps2():
+    return load_platform("mps2-an500")
+
+
+def _elf(name: str, board) -> Path:
+    return build(FirmwareSpec(name, (FIRMWARE / f"{name}.c",)), board, find_toolchain("gcc")).elf
+
+
+@pytest.mark.parametrize("name", AGREE)
+def test_unicorn_and_qemu_agree(name, mps2):
+    elf = _elf(name, mps2)
+    runs = [get_engine(e).run(RunRequest(elf, mps2, memory_model=False)) for e in ("unicorn", "qemu")]
+    unicorn, qemu = ((r.status, r.exit_code, r.console.uart, r.console.semihosting, r.instructions) for r in runs)
+    assert qemu == unicorn
+    assert runs[1].cycles is None and runs[1].engine == "qemu"
+
+
+def test_the_budget_stops_qemu(mps2):
+    result = get_engine("qemu").run(RunRequest(_elf("spin", mps2), mps2, max_instructions=1_000_000))
+    assert result.status == "budget"
+    assert 1_000_000 <= result.instructions < 1_000_100  # checked at the end of each block
+
+
+def test_simtiny_sim_on_qemu_says_it_has_no_cycles(mps2, capsys):
+    assert main(["sim", "--engine", "qemu", "--platform", "mps2-an500", str(_elf("hello", mps2))]) == 7
+    out = capsys.readouterr().out
+    assert "hello from USART3\r\n" in out and "not measured: the qemu engine has no cycle model" in out
+
+
+def test_what_the_qemu_engine_cannot_do_is_refused_in_one_line(mps2, monkeypatch, capsys):
+    h743 = load_platform("stm32h743")
+    with pytest.raises(InputError, match="no machine for board stm32h743"):
+        get_engine("qemu").run(RunRequest(_elf("hello", h743), h743))
+    with pytest.raises(InputError, match="reads no memory back"):
+        get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2, reads=[MemoryRead("x", 0x2000_0000, 4)]))
+    monkeypatch.setattr(qemu_engine.shutil, "which", lambda name: None)
+    elf = str(_elf("hello", mps2))
+    assert main(["sim", "--engine", "qemu", "--platform", "mps2-an500", elf]) == EXIT_USAGE
+    assert "apt install qemu-system-arm" in capsys.readouterr().err
