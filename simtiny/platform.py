@@ -85,6 +85,7 @@ class Caches:
     icache_ways: int = 2
     dcache_bytes: int = 16384
     dcache_ways: int = 4
+    present: bool = True  # False: the core reports no caches (CCSIDR reads 0), as QEMU's M7 does
 
 
 @dataclass(frozen=True)

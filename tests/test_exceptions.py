@@ -251,6 +251,16 @@ def test_misaligned_accesses_fault_as_on_the_chip(firmware_builder, toolchain, r
 
 
 @pytest.mark.sim
+@pytest.mark.parametrize("name", ["exc_unaligned", "exc_divide"])
+def test_handled_faults_count_the_instructions_the_core_started(name, firmware_builder, toolchain, run_firmware):
+    """A fault taken by a handler ends its block early: the rest of the block is taken back (the
+    faulting instruction counts, as started), so the count equals the per-instruction trace."""
+    result = run_firmware(firmware_builder(name, toolchain).elf, options={"count_check": True})
+    assert (result.status, result.exit_code) in (("exit", 0), ("exit", 0x43))
+    assert result.instructions == result.extras["exact_instructions"]
+
+
+@pytest.mark.sim
 def test_an_unhandled_misaligned_ldrd_names_the_instruction(toolchain, platform):
     source = Path(__file__).resolve().parent / "firmware" / "exc_unaligned.c"
     if toolchain not in available_toolchains():

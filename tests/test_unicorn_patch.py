@@ -75,3 +75,16 @@ def test_the_patched_build_needs_no_it_repair(monkeypatch, firmware_builder, too
         assert result.extras["memory_hooks"] == ("stock" if stock else "patched"), mode.name
         if not stock:
             assert struct.unpack("<6I", result.memory["r"]) == (4, 6, 0, 2, 7, 42), mode.name
+
+
+@pytest.mark.sim
+def test_fixed_point_to_float_rounds_to_nearest(firmware_builder, toolchain, platform):
+    """QEMU 5 (stock Unicorn) rounds VCVT fixed-to-float by FPSCR.RMode; the Arm ARM rounds it to
+    nearest (tests/firmware/vcvt_fixed.c, with round-towards-zero set)."""
+    elf = firmware_builder("vcvt_fixed", toolchain).elf
+    results = load_elf(elf).symbol("results")
+    for mode in MODES:
+        result = run(elf, platform, mode, reads=[MemoryRead("r", results, 8)])
+        fixed, integer = struct.unpack("<2I", result.memory["r"])
+        assert (fixed, integer) == (0x4E15_3EC0, 0x4E95_3EBF), mode.name  # 625979392.0; RZ 1251958656.0
+        assert (result.status, result.exit_code) == ("exit", 0), mode.name

@@ -116,8 +116,8 @@ class SystemControlSpace(RegisterFile):
         ids = self.platform.cpu.id_registers
         self.fixed = {offset: ids[name] for name, offset in self.ID_REGISTERS.items() if name in ids}
         c = self.platform.caches
-        self.ccsidr_data = ccsidr(c.dcache_bytes, c.dcache_ways, c.line_bytes)
-        self.ccsidr_insn = ccsidr(c.icache_bytes, c.icache_ways, c.line_bytes)
+        self.ccsidr_data = ccsidr(c.dcache_bytes, c.dcache_ways, c.line_bytes) if c.present else 0
+        self.ccsidr_insn = ccsidr(c.icache_bytes, c.icache_ways, c.line_bytes) if c.present else 0
         self.regs[self.CCR] = 0x00000200  # STKALIGN
         self.regs[self.FPCCR] = 0xC0000000  # ASPEN, LSPEN (Armv7-M ARM B3.2.2)
         self.systick_origin: int | None = None

@@ -72,6 +72,14 @@ NOSYNC_TEST = "!synced && !uc->skip_sync_pc_on_exit && !uc->simtiny_mem_hooks_no
 # QEMU 5 (Unicorn 2.1) checks neither on Armv7-M; later QEMU checks both, as the edits here do.
 WORD = "MO_UL | MO_ALIGN | s->be_data"
 DOUBLE = "MO_Q | MO_ALIGN_4 | s->be_data"  # a 64-bit VFP access needs word alignment only
+# VCVT from fixed point to floating point rounds to nearest whatever FPSCR.RMode says (Armv7-M
+# ARM, VCVT between floating-point and fixed-point: FixedToFP with round to nearest; later QEMU
+# has helpers for it). QEMU 5 uses the FPSCR mode. The standard FPSCR status rounds to nearest;
+# its flush-to-zero and default-NaN settings cannot matter here (an integer input converts to a
+# normal number), and QEMU merges its exception flags into FPSCR as it does the others'.
+FPST_FPSCR = "fpst = get_fpstatus_ptr(tcg_ctx, false);"
+FPST_FIXED_TO_FLOAT = "fpst = get_fpstatus_ptr(tcg_ctx, a->opc < 4); /* simtiny: to float: nearest */"
+
 def _vfp_accesses(functions: tuple[str, ...], load: str, store: str, width: str, memop: str) -> list:
     """Edits that give the loads and stores of VFP functions an alignment requirement."""
     return [
@@ -94,6 +102,7 @@ ALIGNED_ALWAYS = {
     "qemu/target/arm/translate-vfp.inc.c": [
         *_vfp_accesses(("trans_VLDR_VSTR_sp", "trans_VLDM_VSTM_sp"), "32u", "32", "i32", WORD),
         *_vfp_accesses(("trans_VLDR_VSTR_dp", "trans_VLDM_VSTM_dp"), "64", "64", "i64", DOUBLE),
+        *((name, FPST_FPSCR, FPST_FIXED_TO_FLOAT, 1) for name in ("trans_VCVT_fix_sp", "trans_VCVT_fix_dp")),
     ],
 }
 M_PROFILE_ALIGN = "        !arm_dc_feature(s, ARM_FEATURE_M_MAIN)) {\n        opc |= MO_ALIGN;"

@@ -93,8 +93,9 @@ CORE_REGISTERS = [getattr(arm, f"UC_ARM_REG_R{i}") for i in range(16)]
 UNTIL = 0xFFFFFFFF  # never a Thumb PC: run until something stops the engine
 PAGE = 4096  # Unicorn maps memory in whole pages
 STOCK_UNICORN = (
-    "stock Unicorn: unaligned LDRD/STRD/LDM/STM/VLDR/VSTR and CCR.UNALIGN_TRP do not fault as on the chip;"
-    " python -m simtiny.sim.unicorn.build_patched builds simtiny's patched Unicorn"
+    "stock Unicorn: unaligned LDRD/STRD/LDM/STM/VLDR/VSTR and CCR.UNALIGN_TRP do not fault as on the chip,"
+    " and VCVT fixed-to-float rounds by FPSCR; python -m simtiny.sim.unicorn.build_patched builds"
+    " simtiny's patched Unicorn"
 )
 
 
@@ -117,6 +118,7 @@ class _Outcome:
     vector: FaultVector | None = None  # the exception the fault raises, when the firmware may handle it
     mem_access: tuple[int, int, int] | None = None  # (unicorn access type, address, size)
     reset: bool = False  # AIRCR.SYSRESETREQ written
+    retired: bool = False  # the partial block of the current fault is already taken back
     warnings: list[str] = field(default_factory=list)
 
 
@@ -466,10 +468,15 @@ class _Machine:
         if vector is None:
             self.outcome.fault = fault
             return False
+        # the rest of the block after the faulting instruction did not run: take it back before
+        # the exception entry makes the handler's block the last one. The faulting instruction
+        # counts, as started (so QEMU's count and the per-instruction trace have it)
+        self._retire_partial(fault.pc, inclusive=True)
+        self.outcome.retired = True
         if not delivery.synchronous(vector.number, fault.pc, vector):
             self.outcome.fault = fault
             return False
-        self._retire_partial(fault.pc, inclusive=False)
+        self.outcome.retired = False
         self.counter.forget_last()
         self.outcome.fault, self.outcome.vector, self.outcome.mem_access = None, None, None
         return True
@@ -501,7 +508,8 @@ class _Machine:
         elif ending.fault is not None or error is not None:
             if ending.fault is None:
                 ending.fault = self._fault_from_error(error, pc)
-            self._retire_partial(ending.fault.pc, inclusive=False)
+            if not self.outcome.retired:
+                self._retire_partial(ending.fault.pc, inclusive=False)
         return ending
 
     def _timing(self) -> Timing:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 LIBRARY_NAME = {"linux": "libunicorn.so.2", "darwin": "libunicorn.2.dylib"}.get(sys.platform, "")
-LOCAL_LABEL = "simtiny.3"  # bumped whenever the patch changes, so that old builds are not used
+LOCAL_LABEL = "simtiny.4"  # bumped whenever the patch changes, so that old builds are not used
 
 
 def installed_version() -> str | None:

@@ -14,9 +14,12 @@ Unicorn 2.1, checks nothing on Armv7-M; later QEMU does): LDRD, STRD, LDM, STM, 
 VLDM and VSTM at an address that is not word-aligned always fault, and with
 `uc_simtiny_unaligned_trap(uc, 1)` (CCR.UNALIGN_TRP) every misaligned halfword or word access
 does. The fault reaches the engine as EXCP_DATA_ABORT; the engine raises UsageFault
-UNALIGNED. `python -m simtiny.sim.unicorn.build_patched` builds and installs the patched
-library (scripts/setup.sh does); without it simtiny runs on stock Unicorn, slower and without
-alignment faults (each run says so).
+UNALIGNED. And VCVT from fixed point to floating point rounds to nearest, as the Armv7-M ARM
+says, where QEMU 5 rounded by FPSCR.RMode.
+
+`python -m simtiny.sim.unicorn.build_patched` builds and installs the patched library
+(scripts/setup.sh does); without it simtiny runs on stock Unicorn, slower, without alignment
+faults and with that rounding (each run says so).
 """
 
 from __future__ import annotations
