@@ -63,3 +63,19 @@ def _compile(mode: list[str], sources: list[Path], target: Path, flags: list[str
             "or 'pip install ziglang')"
         )
     raise ToolchainError(f"cannot build the {what}: {errors[0]}")
+
+
+def cached_shared_library(source: Path, what: str) -> Path:
+    """The shared library built from one C source, compiled once per source version and host
+    platform into simtiny's cache (again if the entry is damaged)."""
+    import hashlib
+
+    from simtiny.cache import cache_dir, new_entry, reuse
+
+    digest = hashlib.sha256(source.read_bytes() + sys.platform.encode()).hexdigest()[:16]
+    name = f"{source.stem}.so"
+    entry = cache_dir() / "native" / f"{source.stem}-{digest}"
+    if not reuse(entry, f"the {what}", expect=(name,)):
+        with new_entry(entry) as scratch:
+            compile_shared([source], scratch / name, what=what)
+    return entry / name

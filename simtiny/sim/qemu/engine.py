@@ -15,18 +15,15 @@ relative to a fresh folder (the run's `files` folder when given): run only firmw
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from simtiny.cache import cache_dir, new_entry, reuse
 from simtiny.elf.image import load_elf
 from simtiny.errors import InputError, SimtinyError
-from simtiny.hostcc import compile_shared
+from simtiny.hostcc import cached_shared_library
 from simtiny.sim.result import Console, Fault, RunRequest, RunResult
 
 QEMU = "qemu-system-arm"
@@ -36,13 +33,7 @@ HOST_SPEED = 20e6  # instructions per host second QEMU beats with room to spare:
 
 def plugin_path() -> Path:
     """The instruction-counting plugin, compiled once per source version into simtiny's cache."""
-    source = PLUGIN_SOURCE.read_bytes()
-    digest = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
-    entry = cache_dir() / "native" / f"qemu-insn-counter-{digest}"
-    if not reuse(entry, "the QEMU instruction counter", expect=("insn_counter.so",)):
-        with new_entry(entry) as scratch:
-            compile_shared([PLUGIN_SOURCE], scratch / "insn_counter.so", what="QEMU instruction counter")
-    return entry / "insn_counter.so"
+    return cached_shared_library(PLUGIN_SOURCE, "QEMU instruction counter")
 
 
 class QemuEngine:

@@ -7,8 +7,6 @@ zig's clang from the PyPI package) into simtiny's cache folder, then loaded with
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +16,7 @@ from unicorn import arm_const as arm
 from unicorn import unicorn_const as ucc
 from unicorn.unicorn_py3.unicorn import uclib
 
-from simtiny.cache import cache_dir, new_entry, reuse
-from simtiny.hostcc import compile_shared
+from simtiny.hostcc import cached_shared_library
 from simtiny.sim import thumb
 from simtiny.sim.result import BlockCount
 from simtiny.sim.unicorn.patched import nosync_function
@@ -173,13 +170,7 @@ def _may_unmask(code: bytes) -> bool:
 
 def library_path() -> Path:
     """Return the compiled hook library, building it on first use (again if damaged)."""
-    source = SOURCE.read_bytes()
-    digest = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
-    entry = cache_dir() / "native" / f"blockhook-{digest}"
-    if not reuse(entry, "the native block counter", expect=("blockhook.so",)):
-        with new_entry(entry) as scratch:
-            compile_shared([SOURCE], scratch / "blockhook.so", what="native block counter")
-    return entry / "blockhook.so"
+    return cached_shared_library(SOURCE, "native block counter")
 
 
 def _load() -> ctypes.CDLL:
