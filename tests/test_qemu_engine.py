@@ -69,3 +69,13 @@ def test_what_the_qemu_engine_cannot_do_is_refused_in_one_line(mps2, monkeypatch
     elf = str(_elf("hello", mps2))
     assert main(["sim", "--engine", "qemu", "--platform", "mps2-an500", elf]) == EXIT_USAGE
     assert "apt install qemu-system-arm" in capsys.readouterr().err
+
+
+def test_paths_with_commas_reach_qemu_intact(mps2, tmp_path, monkeypatch):
+    """QEMU's option lists split at commas: simtiny doubles them in the paths it passes."""
+    odd = tmp_path / "a,b"
+    odd.mkdir()
+    monkeypatch.setattr(qemu_engine.tempfile, "tempdir", str(odd))
+    result = get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2))
+    assert (result.status, result.exit_code) == ("exit", 7)
+    assert result.console.semihosting == "hello from semihosting\n"

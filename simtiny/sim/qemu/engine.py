@@ -31,6 +31,11 @@ PLUGIN_SOURCE = Path(__file__).resolve().parent / "native" / "insn_counter.c"
 HOST_SPEED = 20e6  # instructions per host second QEMU beats with room to spare: the wall-clock limit
 
 
+def _opt(path: Path) -> str:
+    """A path inside a QEMU option list, where a comma separates options unless doubled."""
+    return str(path).replace(",", ",,")
+
+
 def plugin_path() -> Path:
     """The instruction-counting plugin, compiled once per source version into simtiny's cache."""
     return cached_shared_library(PLUGIN_SOURCE, "QEMU instruction counter")
@@ -63,11 +68,12 @@ class QemuEngine:
                 "-M", board.qemu_machine,
                 "-display", "none",
                 "-monitor", "none",
-                "-serial", f"file:{uart}",
-                "-chardev", f"file,id=semihosting,path={semihosting}",
+                "-chardev", f"file,id=uart,path={_opt(uart)}",
+                "-serial", "chardev:uart",
+                "-chardev", f"file,id=semihosting,path={_opt(semihosting)}",
                 "-semihosting-config", "enable=on,target=native,chardev=semihosting",
                 "-kernel", str(request.elf.resolve()),
-                "-plugin", f"{plugin},out={count},budget={request.max_instructions}",
+                "-plugin", f"{_opt(plugin)},out={_opt(count)},budget={request.max_instructions}",
             ]
             limit = 30 + request.max_instructions / HOST_SPEED
             start = time.perf_counter()
