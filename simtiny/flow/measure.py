@@ -21,8 +21,8 @@ from simtiny.contract import RAM_KINDS, STACK_SECTIONS
 from simtiny.elf.image import ElfImage
 from simtiny.elf.size import SizeReport
 from simtiny.platform import Platform
-from simtiny.sim.result import RunResult, Timing
-from simtiny.sim.timing import Accuracy, accuracy_of
+from simtiny.sim.result import RunResult
+from simtiny.sim.timing import Accuracy
 from simtiny.units import format_kb
 
 if TYPE_CHECKING:
@@ -71,8 +71,7 @@ class Figures:
         """The latency silicon would likely show, from the cycle model's evidence (None: no claim)."""
         if self.cycles is None or self.accuracy is None:
             return None
-        low, high = self.accuracy.silicon_range(self.cycles)
-        return low * 1000.0 / self.clock_hz, high * 1000.0 / self.clock_hz
+        return self.accuracy.silicon_ms(self.cycles, self.clock_hz)
 
     @property
     def peak_sram(self) -> int:
@@ -156,13 +155,8 @@ def firmware_figures(image: ElfImage, size: SizeReport, board: Platform, result:
         cycles=result.cycles if result is not None else None,
         memory_cycles=timing.memory_cycles if timing else 0,
         memory_model=timing.memory_model if timing else False,
-        accuracy=_accuracy(timing),
+        accuracy=result.accuracy if result is not None else None,
     )
-
-
-def _accuracy(timing: Timing | None) -> Accuracy | None:
-    """The model's evidence holds for runs with caches and wait states priced, as it was taken."""
-    return accuracy_of(timing.model) if timing is not None and timing.memory_model else None
 
 
 def model_figures(compiled: CompiledModel, runs: Sequence[ModelRun], macs: Sequence[int]) -> Figures:
@@ -195,5 +189,5 @@ def model_figures(compiled: CompiledModel, runs: Sequence[ModelRun], macs: Seque
         flash_breakdown=flash_breakdown(compiled.size, compiled.generated.kernels),
         arena=compiled.generated.arena_size,
         constants=compiled.generated.const_bytes,
-        accuracy=_accuracy(timing) if measured else None,
+        accuracy=slowest.result.accuracy if measured else None,
     )

@@ -230,8 +230,7 @@ class RunResult:
         accuracy = self.accuracy
         if self.cycles is None or accuracy is None:
             return None
-        low, high = accuracy.silicon_range(self.cycles)
-        return low * 1000.0 / self.clock_hz, high * 1000.0 / self.clock_hz
+        return accuracy.silicon_ms(self.cycles, self.clock_hz)
 
     @property
     def accuracy(self) -> Accuracy | None:

@@ -82,12 +82,12 @@ class QemuEngine:
                     command, cwd=files, input=request.stdin, capture_output=True, timeout=limit
                 )
             except subprocess.TimeoutExpired:
-                return self._result(request, "stopped", None, uart, semihosting, count, time.perf_counter() - start,
-                                    Fault(f"QEMU did not end within {limit:.0f} s", 0, None))
+                fault = Fault(f"QEMU did not end within {limit:.0f} s", 0, None)
+                return self._result(request, "stopped", None, uart, semihosting, [], time.perf_counter() - start, fault)
             seconds = time.perf_counter() - start
             counted = count.read_text().split() if count.exists() else []
             if "budget" in counted:
-                return self._result(request, "budget", None, uart, semihosting, count, seconds, None)
+                return self._result(request, "budget", None, uart, semihosting, counted, seconds, None)
             if not counted:  # QEMU itself failed: the plugin never reached its exit
                 message = done.stderr.decode(errors="replace").strip().splitlines()
                 raise SimtinyError(f"qemu-system-arm failed (exit {done.returncode}): {message[0] if message else ''}")
@@ -95,14 +95,15 @@ class QemuEngine:
             if "qemu: fatal:" in stderr:  # a lockup: a fault QEMU could not take
                 line = next(text for text in stderr.splitlines() if "qemu: fatal:" in text)
                 fault = Fault(line.removeprefix("qemu: fatal: "), 0, None)
-                return self._result(request, "fault", None, uart, semihosting, count, seconds, fault)
+                return self._result(request, "fault", None, uart, semihosting, counted, seconds, fault)
             if done.stdout:  # what the firmware wrote to its :tt handles (SYS_WRITE) reached QEMU's stdout
                 with semihosting.open("ab") as text:
                     text.write(done.stdout)
-            return self._result(request, "exit", done.returncode, uart, semihosting, count, seconds, None)
+            return self._result(request, "exit", done.returncode, uart, semihosting, counted, seconds, None)
 
     @staticmethod
-    def _result(request, status, code, uart, semihosting, count, seconds, fault) -> RunResult:  # type: ignore[no-untyped-def]
+    def _result(request, status, code, uart, semihosting, counted, seconds, fault) -> RunResult:  # type: ignore[no-untyped-def]
+        """The run's result; `counted` is the plugin's file, split into words ([] if none)."""
         limit = max(0, request.console_limit)
         texts = {}
         for name, path in (("uart", uart), ("semihosting", semihosting)):
@@ -110,8 +111,7 @@ class QemuEngine:
             if request.on_console is not None and data:
                 request.on_console(name, data)
             texts[name] = (data[:limit].decode("latin-1"), max(0, len(data) - limit))
-        words = count.read_text().split() if count.exists() else []
-        instructions = int(words[1]) if len(words) >= 2 and words[0] == "instructions" else 0
+        instructions = int(counted[1]) if len(counted) >= 2 and counted[0] == "instructions" else 0
         return RunResult(
             engine=QemuEngine.name,
             status=status,

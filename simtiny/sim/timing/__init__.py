@@ -36,6 +36,11 @@ class Accuracy:
         """The cycles silicon would take, given the model's: from cycles / high to cycles / low."""
         return round(cycles / self.high), round(cycles / self.low)
 
+    def silicon_ms(self, cycles: int, clock_hz: int) -> tuple[float, float]:
+        """silicon_range in milliseconds at `clock_hz`."""
+        low, high = self.silicon_range(cycles)
+        return low * 1000.0 / clock_hz, high * 1000.0 / clock_hz
+
 
 # The evidence behind each model that has any (docs/cycle-model.md, "Accuracy"). cortex-m7: 28
 # micro-benchmark loops within 0.96-1.06 of jnk0le's STM32H743 measurements

@@ -536,8 +536,10 @@ class _Machine:
     def _retire_partial(self, pc: int, inclusive: bool) -> None:
         """Take back the part of the last block that did not run (the run stopped inside it).
 
-        The counter adds a whole block when the block starts; a run that ends at a fault or at
-        the budget stops before the instruction at `pc`, one that exits stops after it.
+        The counter adds a whole block when the block starts; a run that ends at the budget, or
+        at a fault with no exception to raise, stops before the instruction at `pc`; one that
+        exits stops after it. A fault raised through the exception model (`_vector_fault`)
+        counts the faulting instruction as started, as QEMU and the per-instruction trace do.
         """
         last = self.counter.last_block()
         if last is None or not last.address <= pc < last.address + last.size:
