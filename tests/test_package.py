@@ -104,3 +104,16 @@ def test_the_documented_pre_commit_hook(tmp_path):
     )
     proc = _run([pre_commit, "run", "--all-files"], user, env, timeout=600)
     assert proc.returncode == 1 and "flash: needs" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_installed_package_runs_firmware_on_the_qemu_engine(installed):
+    """The mps2-an500 board and the QEMU plugin's source ship in the wheel: the plugin is compiled
+    from the installed package into the user's cache."""
+    venv, user, env = installed
+    simtiny = str(venv / "bin" / "simtiny")
+    elf = user / "hello.elf"
+    build = [simtiny, "build", str(ROOT / "tests" / "firmware" / "hello.c"), "-o", str(elf), "--platform", "mps2-an500"]
+    assert _run(build, user, env).returncode == 0
+    run = _run([simtiny, "sim", "--engine", "qemu", "--platform", "mps2-an500", str(elf)], user, env)
+    assert run.returncode == 7, run.stdout + run.stderr  # hello.c exits with 7
+    assert "hello from semihosting" in run.stdout and "no cycle model" in run.stdout
