@@ -70,6 +70,10 @@ class Benchmark:
     source: str  # keys of SOURCES
     derivation: str
     tolerance: float = TOLERANCE
+    # Run with the memory model: the effect it checks is priced by the memory hooks (the
+    # others run with ideal memory, so that cache conflicts between the firmware's own
+    # functions cannot move their figures).
+    memory_model: bool = False
 
     @property
     def checked(self) -> bool:
@@ -77,9 +81,16 @@ class Benchmark:
 
 
 def _b(
-    name: str, description: str, instructions: int, published: float | None, basis: str, source: str, derivation: str
+    name: str,
+    description: str,
+    instructions: int,
+    published: float | None,
+    basis: str,
+    source: str,
+    derivation: str,
+    memory_model: bool = False,
 ) -> Benchmark:
-    return Benchmark(name, description, instructions, published, basis, source, derivation)
+    return Benchmark(name, description, instructions, published, basis, source, derivation, memory_model=memory_model)
 
 
 LOOP = "loop control subs.w/bne.w"
@@ -95,6 +106,17 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "The template's loop as published (counter in r12 instead of r9): 40 .w instructions per "
         "iteration measure 20 cycles per loop (README: 'Template files by default measure 20 cycles "
         "per loop x1000'), i.e. everything dual issues, the predicted back edge included.",
+    ),
+    _b(
+        "nop_template_39",
+        "jnk0le's CM7 template loop with one nop.w fewer before the branch (39 .w instructions)",
+        39, 20.0, "derived", "J JT",
+        "J advises starting from .w opcodes because 'the short ones (even in fours) can cause half "
+        "cycle slide (remove one nop before branch to confirm)', and a predicted taken branch dual "
+        "issues with one instruction at its destination only if it 'requires at least 2 .n "
+        "instructions executed prior to branch' (J, branching): with no .n instruction the bne.w "
+        "alone in the last cycle does not pair with the loop's first nop.w, so 38 .w instructions "
+        "pair (19 cycles) and the branch takes one: 20, as the 40-instruction template (JT).",
     ),
     _b(
         "empty_loop",
@@ -203,6 +225,17 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "would and pairs with the next load, 2 cycles per load+uxtab, as ldrb_load_use: 65.",
     ),
     _b(
+        "ldr_unaligned",
+        f"32 x (ldr.w rX, [r8, #4k+1] ; add.w r11, r11, #1) + {LOOP}",
+        66, 129.0, "derived", "J",
+        "'unaligned loads are severely underperforming. +3 cycles as older op, +4 as younger op or "
+        "when both older and younger ops are unaligned loads (banks or unalignment amount doesn't "
+        "matter)' (J): each pair is an unaligned load in the older slot with an independent add, "
+        "1 cycle as in ldr_load_use plus 3: 32 x 4 + 1 (subs/bne) = 129. Run with the memory model, "
+        "whose read hook is what sees the address.",
+        memory_model=True,
+    ),
+    _b(
         "ldm2",
         f"32 ldmia.w r8, {{r0, r1}} + {LOOP_N}",
         34, 33.0, "derived", "J",
@@ -262,6 +295,15 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "instruction generating flags have to be placed at least 3 cycles before branch' (J) = 6; "
         "movs + outer subs/bne about 2: 4 x 7 + 6 + 2 = 36. Assumes the inner back edge is predicted "
         "taken at its exit (one mispredict per outer iteration, the loop-exit case J and JT measured).",
+    ),
+    _b(
+        "branch_mispredict_late",
+        f"movs.w r11, #4 ; inner loop 4 x (11 nop.w ; subs.w r11 ; nop.w ; bne.w) + {LOOP}",
+        59, 38.0, "derived", "J JT",
+        "As branch_mispredict, but the inner SUBS sets the flags one cycle before its BNE: 'setting "
+        "flags within 4-5 instruction slots prior to branch will cause a worst case penalty' (J) of "
+        "8: an inner iteration of 14 pairable .w instructions is 7 cycles (subs pairs with a nop, "
+        "the bne with the last nop once the flags are ready), 4 x 7 + 8 + 2 = 38.",
     ),
     _b(
         "udiv",
@@ -375,16 +417,16 @@ def firmware_benchmark_names(source: Path = FIRMWARE_SOURCE) -> list[str]:
     return [m.lower() for m in re.findall(r"\bB_([A-Z0-9_]+)\b", body.group(1))]
 
 
-def measure(elf: Path, platform: Platform, timing: str | None = None) -> list[int]:
-    """Run the firmware under a timing model (by name; None: the CPU's) and return bench_cycles:
-    the cycles of ITERATIONS iterations of each loop."""
+def measure(elf: Path, platform: Platform, timing: str | None = None, memory_model: bool = False) -> list[int]:
+    """Run the firmware under a timing model (by name; None: the CPU's), with or without the
+    memory model, and return bench_cycles: the cycles of ITERATIONS iterations of each loop."""
     image = load_elf(elf)
     count = len(BENCHMARKS)
     reads = [
         MemoryRead("cycles", image.symbol("bench_cycles"), 4 * count),
         MemoryRead("count", image.symbol("bench_count"), 4),
     ]
-    request = RunRequest(elf, platform, reads=reads, memory_model=False, timing=timing)
+    request = RunRequest(elf, platform, reads=reads, memory_model=memory_model, timing=timing)
     result = get_engine("unicorn").run(request)
     if result.status != "exit" or result.exit_code != 0:
         why = result.fault.describe() if result.fault else f"{result.status}, exit code {result.exit_code}"
@@ -398,8 +440,12 @@ def measure(elf: Path, platform: Platform, timing: str | None = None) -> list[in
 def run_calibration(elf: Path, platform: Platform, timing: str | None = None, toolchain: str = "") -> Calibration:
     """Run the firmware under a timing model (the CPU's if None) and compare each loop."""
     name = timing or platform.cpu.timing_model
-    totals = measure(elf, platform, name)
-    results = tuple(Result(b, total / ITERATIONS) for b, total in zip(BENCHMARKS, totals, strict=True))
+    ideal = measure(elf, platform, name)
+    memory = measure(elf, platform, name, memory_model=True) if any(b.memory_model for b in BENCHMARKS) else ideal
+    results = tuple(
+        Result(b, (m if b.memory_model else i) / ITERATIONS)
+        for b, i, m in zip(BENCHMARKS, ideal, memory, strict=True)
+    )
     return Calibration(name, toolchain, results)
 
 
@@ -412,13 +458,13 @@ def format_table(calibration: Calibration) -> str:
     lines = [
         f"cycle model {calibration.model}, firmware built with {calibration.toolchain or '?'}; "
         f"cycles per iteration, tolerance {TOLERANCE:.0%}",
-        f"{'benchmark':<18} {'insns':>5} {'published':>9} {'model':>7} {'ratio':>6}  {'':<3} {'basis':<9} source",
+        f"{'benchmark':<22} {'insns':>5} {'published':>9} {'model':>7} {'ratio':>6}  {'':<3} {'basis':<9} source",
     ]
     for r in calibration.results:
         b = r.benchmark
         mark = {True: "ok", False: "OFF", None: ""}[r.within_tolerance]
         lines.append(
-            f"{b.name:<18} {b.instructions:>5} {_fmt(b.published):>9} {r.cycles:>7.2f} {_fmt(r.ratio, 2):>6}  "
+            f"{b.name:<22} {b.instructions:>5} {_fmt(b.published):>9} {r.cycles:>7.2f} {_fmt(r.ratio, 2):>6}  "
             f"{mark:<3} {b.basis:<9} {b.source}"
         )
     checked = [r for r in calibration.results if r.benchmark.checked]

@@ -80,7 +80,9 @@ def test_systick_and_dwt_follow_the_core_clock_and_unknown_registers_warn(
     assert tim2_cnt == 0
     assert cpuid == 0x411FC271
     assert cyc_delta > 1000  # the 1000-iteration loop ran between the two reads
-    assert abs(int(systick_delta) - int(cyc_delta)) < 50
+    # The two windows differ by the code between the paired reads (a call, a return and a few
+    # blocks, fetched from flash with the caches off at 14 cycles a line), not by the loop.
+    assert abs(int(systick_delta) - int(cyc_delta)) < 100
     assert any("0x40000000" in w and "0x40000024" in w for w in result.warnings), result.warnings
 
 

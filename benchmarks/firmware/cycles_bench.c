@@ -27,6 +27,7 @@
 
 enum {
     B_NOP_TEMPLATE,
+    B_NOP_TEMPLATE_39,
     B_EMPTY_LOOP,
     B_ALU_INDEPENDENT,
     B_ALU_DEPENDENT,
@@ -41,6 +42,7 @@ enum {
     B_LDR_LOAD_USE,
     B_LDRB_LOAD_USE,
     B_LDR_UXTAB_USE,
+    B_LDR_UNALIGNED,
     B_LDM2,
     B_LDM3,
     B_LDM4,
@@ -49,6 +51,7 @@ enum {
     B_BRANCH_NOT_TAKEN,
     B_BRANCH_TAKEN,
     B_BRANCH_MISPREDICT,
+    B_BRANCH_MISPREDICT_LATE,
     B_UDIV,
     B_SDIV,
     B_VADD_THROUGHPUT,
@@ -106,6 +109,14 @@ typedef void (*bench_fn)(uint32_t iterations, uint32_t *buf);
 BENCH(nop_template, "",
       R16(NOPW) R8(NOPW) R4(NOPW)                    /* 28 nop.w */
       "subs.w r12, r12, #1\n\t" NOPW R8(NOPW) NOPW   /* subs placed early, as in the template */
+      "bne.w 1b\n\t",
+      "")
+
+/* The same with one nop.w fewer before the branch: the bne.w is alone in its cycle, and with
+ * no 16-bit instruction before it, it cannot pair with the loop's first instruction. */
+BENCH(nop_template_39, "",
+      R16(NOPW) R8(NOPW) R4(NOPW)                    /* 28 nop.w */
+      "subs.w r12, r12, #1\n\t" R8(NOPW) NOPW         /* one nop.w fewer */
       "bne.w 1b\n\t",
       "")
 
@@ -178,6 +189,16 @@ BENCH(ldr_uxtab_use, "",
       LDX8(64, 68, 72, 76, 80, 84, 88, 92) LDX8(96, 100, 104, 108, 112, 116, 120, 124),
       TAIL_W)
 
+/* An unaligned word load (one byte past a word), then an independent add in the younger slot:
+ * the core splits the load (CCR.UNALIGN_TRP is clear, so it does not fault). */
+#define LDUA(rd, off) "ldr.w " #rd ", [r8, #" #off "]\n\tadd.w r11, r11, #1\n\t"
+#define LDUA8(a, b, c, d, e, f, g, h)                                                        \
+    LDUA(r0, a) LDUA(r1, b) LDUA(r0, c) LDUA(r1, d) LDUA(r0, e) LDUA(r1, f) LDUA(r0, g) LDUA(r1, h)
+BENCH(ldr_unaligned, "",
+      LDUA8(1, 5, 9, 13, 17, 21, 25, 29) LDUA8(33, 37, 41, 45, 49, 53, 57, 61)
+      LDUA8(65, 69, 73, 77, 81, 85, 89, 93) LDUA8(97, 101, 105, 109, 113, 117, 121, 125),
+      TAIL_W)
+
 /* ---- load/store multiple (single issue, ceil(n/2) cycles) --------------------------------- */
 BENCH(ldm2, SETUP_N, R32("ldmia.w r8, {r0, r1}\n\t"), TAIL_N)
 BENCH(ldm3, SETUP_N, R16("ldmia.w r8, {r0, r1, r2}\n\t"), TAIL_N)
@@ -199,6 +220,12 @@ BENCH(branch_taken, "mov.w r10, #1\n\t", R16(BT), TAIL_W)
 BENCH(branch_mispredict, "",
       "movs.w r11, #4\n\t"
       "2:\n\tsubs.w r11, r11, #1\n\t" R8(NOPW) R4(NOPW) "bne.w 2b\n\t",
+      TAIL_W)
+
+/* The same, with the inner SUBS two instructions (one cycle) before its BNE (8-cycle case). */
+BENCH(branch_mispredict_late, "",
+      "movs.w r11, #4\n\t"
+      "2:\n\t" R8(NOPW) R2(NOPW) NOPW "subs.w r11, r11, #1\n\t" NOPW "bne.w 2b\n\t",
       TAIL_W)
 
 /* ---- division (operand-dependent: 1000000 / 7) ------------------------------------------ */
@@ -233,6 +260,7 @@ BENCH_FP(vsqrt_throughput, FPSETUP,
 
 static const bench_fn benches[NB] = {
     [B_NOP_TEMPLATE] = nop_template,
+    [B_NOP_TEMPLATE_39] = nop_template_39,
     [B_EMPTY_LOOP] = empty_loop,
     [B_ALU_INDEPENDENT] = alu_independent,
     [B_ALU_DEPENDENT] = alu_dependent,
@@ -247,6 +275,7 @@ static const bench_fn benches[NB] = {
     [B_LDR_LOAD_USE] = ldr_load_use,
     [B_LDRB_LOAD_USE] = ldrb_load_use,
     [B_LDR_UXTAB_USE] = ldr_uxtab_use,
+    [B_LDR_UNALIGNED] = ldr_unaligned,
     [B_LDM2] = ldm2,
     [B_LDM3] = ldm3,
     [B_LDM4] = ldm4,
@@ -255,6 +284,7 @@ static const bench_fn benches[NB] = {
     [B_BRANCH_NOT_TAKEN] = branch_not_taken,
     [B_BRANCH_TAKEN] = branch_taken,
     [B_BRANCH_MISPREDICT] = branch_mispredict,
+    [B_BRANCH_MISPREDICT_LATE] = branch_mispredict_late,
     [B_UDIV] = udiv_throughput,
     [B_SDIV] = sdiv_throughput,
     [B_VADD_THROUGHPUT] = vadd_throughput,
@@ -269,6 +299,7 @@ static const bench_fn benches[NB] = {
  * stamps go through volatile (DTCM stack) memory so that both runs are bracketed alike. */
 static __attribute__((noinline)) uint32_t measure(bench_fn fn, uint32_t *buf) {
     volatile uint32_t stamps[3];
+    fn(K_LO, buf); /* warm the caches: both timed runs find the loop in the I-cache */
     stamps[0] = simtiny_cycles();
     fn(K_LO, buf);
     stamps[1] = simtiny_cycles();
@@ -283,6 +314,7 @@ int main(void) {
     for (uint32_t i = 0; i < 64; i++) buf[i] = 0x01010101u * (i + 1u);
 
     simtiny_clock_init();
+    simtiny_caches_enable(); /* as jnk0le measured: caches on, the buffer in DTCM */
     simtiny_cycles_init();
     for (uint32_t i = 0; i < NB; i++) {
         bench_cycles[i] = measure(benches[i], buf);

@@ -20,7 +20,7 @@ def flat_profile(blocks: Iterable[BlockCount], image: ElfImage) -> list[Function
         s = sums[name]
         s[0] += block.count * block.instructions
         s[1] += block.total_cycles
-        s[2] += block.count * block.cycles
+        s[2] += block.pipeline
         s[3] += block.mispredicted_cycles
         s[4] += block.fetch_cycles
         s[5] += block.load_cycles

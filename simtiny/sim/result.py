@@ -142,10 +142,17 @@ class BlockCount:
     mispredicted_cycles: int = 0  # wrong predictions of the branch that ends it
     fetch_cycles: int = 0  # I-cache misses and wait states fetching it
     load_cycles: int = 0  # D-cache misses and wait states of its loads
+    pipeline_cycles: int | None = None  # static cycles of all its runs; None: count x cycles
+
+    @property
+    def pipeline(self) -> int:
+        """The pipeline's price of all its runs (a run entered right after a branch that pairs
+        with its first instruction costs less than `cycles`)."""
+        return self.count * self.cycles if self.pipeline_cycles is None else self.pipeline_cycles
 
     @property
     def total_cycles(self) -> int:
-        return self.count * self.cycles + self.extra_cycles
+        return self.pipeline + self.extra_cycles
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,14 @@ class BlockCost:
     cycles: int
     branch: int = 0  # 0 none, 1 conditional backward, 2 conditional forward
     target: int = 0  # taken target of that branch
+    # Entered right after a branch alone in its cycle that pairs with the block's first
+    # instruction: that instruction may issue in the branch's cycle (None: as `cycles`).
+    cycles_shifted: int | None = None
+    lone_branch: bool = False  # ends with a branch alone in its last cycle (entered fresh)
+    lone_branch_shifted: bool = False  # the same, entered shifted
+    narrow_before: int = 0  # 16-bit instructions before that branch (the fold needs two [J])
+    narrow: int = 0  # 16-bit instructions in the block
+    early_flags: bool = False  # its closing branch's flags were set long enough before it
 
 
 @dataclass(frozen=True)
@@ -42,17 +50,17 @@ class Accuracy:
         return low * 1000.0 / clock_hz, high * 1000.0 / clock_hz
 
 
-# The evidence behind each model that has any (docs/cycle-model.md, "Accuracy"). cortex-m7: 28
-# micro-benchmark loops within 0.96-1.06 of jnk0le's STM32H743 measurements
+# The evidence behind each model that has any (docs/cycle-model.md, "Accuracy"). cortex-m7: 31
+# micro-benchmark loops within 0.97-1.06 of jnk0le's STM32H743 measurements
 # (docs/cycle-model-calibration.md); TF-Lite Micro + CMSIS-NN running proxyless-w0.3 64x64
-# at 0.80 of the survey's silicon figure (20.80 M against 25.92 M cycles around Invoke;
+# at 0.82 of the survey's silicon figure (21.22 M against 25.92 M cycles around Invoke;
 # benchmarks/whole_network.py). Whole networks are the worse case, and the one that matters.
 # Update both whenever the model changes.
 ACCURACY = {
     "cortex-m7": Accuracy(
-        0.80,
+        0.81,
         1.06,
-        "0.96-1.06x silicon on 28 micro-benchmarks, 0.80x on a whole TF-Lite Micro + CMSIS-NN network",
+        "0.97-1.06x silicon on 31 micro-benchmarks, 0.82x on a whole TF-Lite Micro + CMSIS-NN network",
     ),
 }
 
@@ -65,6 +73,8 @@ def accuracy_of(model: str) -> Accuracy | None:
 class CycleModel(Protocol):
     name: str
     mispredict_penalty: int  # cycles per mispredicted conditional branch (0: no predictor)
+    early_flags_penalty: int  # the same when the block's BlockCost.early_flags is set
+    unaligned_load_penalty: int  # cycles an unaligned LDR/LDRH/LDRSH adds (memory model only)
 
     def cost(self, code: bytes, address: int) -> BlockCost: ...
 
@@ -74,6 +84,8 @@ class OneCyclePerInstruction:
 
     name = "1-cpi"
     mispredict_penalty = 0
+    early_flags_penalty = 0
+    unaligned_load_penalty = 0
 
     def cost(self, code: bytes, address: int) -> BlockCost:
         n = thumb.count(code)

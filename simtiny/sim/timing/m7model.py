@@ -262,23 +262,40 @@ class BlockPrice:
     branch: int  # 0 none, 1 conditional backward, 2 conditional forward (for the predictor)
     target: int  # branch target address (0 if none)
     fallthrough: int  # address after the block
+    lone_branch: bool = False  # ends with a branch alone in its last cycle
+    narrow_before: int = 0  # 16-bit instructions before that branch
+    narrow: int = 0  # 16-bit instructions in the block
+    early_flags: bool = False  # a closing conditional branch whose flags were set 3+ cycles before it
 
 
-def price_block(code: bytes, address: int) -> BlockPrice:
-    """Cycles one execution of the block costs with ideal memory and correctly predicted branches."""
+# The branch a block was entered through, when it was alone in its cycle: the block's first
+# instruction may issue as the younger op of that cycle, which the previous block has paid for.
+_ENTRY_BRANCH = Insn(0, 2, "b", BRANCH, (), (), T.LAT_ALU)
+
+
+def price_block(code: bytes, address: int, shifted: bool = False) -> BlockPrice:
+    """Cycles one execution of the block costs with ideal memory and correctly predicted branches.
+
+    shifted: the block is entered right after a branch that was alone in its cycle and may pair
+    with one instruction at its destination [J]; the first instruction may then issue in that
+    cycle (cycle -1 here, already paid for), and what follows it moves up by half a cycle.
+    """
     insns = decode(code, address)
     ready: dict[int, int] = {}
     ready_acc: dict[int, int] = {}  # when a register may be read as an accumulator operand
     loaded: set[int] = set()  # registers whose current value came from a load
+    start = -1 if shifted else 0  # first cycle an instruction of the block may issue in
     t = -1  # cycle of the last issue
-    last: Insn | None = None
+    last: Insn | None = _ENTRY_BRANCH if shifted else None
     shared = False  # the last cycle already holds two instructions
-    free_at = 0  # first cycle the issue stage is free (after multi-cycle instructions)
+    free_at = start  # first cycle the issue stage is free (after multi-cycle instructions)
+    flags_at: int | None = None  # cycle of the last instruction that set the flags
+    issue = start
     for insn in insns:
-        need = 0
+        need = start
         for r in insn.reads:
             if insn.accumulator is not None and r == insn.accumulator:
-                need = max(need, ready_acc.get(r, 0))
+                need = max(need, ready_acc.get(r, start))
                 continue
             if r not in ready or r in insn.store_data:
                 continue  # produced before the block, or store data (read late [J])
@@ -290,7 +307,9 @@ def price_block(code: bytes, address: int) -> BlockPrice:
             elif insn.kind == MAC and r in loaded:
                 extra = T.LAT_LOAD_TO_MAC_EXTRA
             need = max(need, ready[r] + extra)
-        if last is not None and not shared and need <= t and _can_pair(last, insn):
+        if last is not None and not shared and need <= t and _can_pair(last, insn) and not (
+            last is _ENTRY_BRANCH and insn.kind == BRANCH
+        ):
             issue = t
             shared = True
         else:
@@ -307,21 +326,26 @@ def price_block(code: bytes, address: int) -> BlockPrice:
                 loaded.add(w)
             else:
                 loaded.discard(w)
+        if FLAGS in insn.writes:
+            flags_at = issue
         t = issue
         free_at = issue + insn.busy
         if insn.busy > 1:
             t = issue + insn.busy - 1
             shared = True  # nothing pairs into the last busy cycle
         last = insn
-    cycles = max(t + 1, 1) if insns else 0
-    if insns and insns[-1].kind == BRANCH and not shared and cycles > 1:
-        cycles -= 1  # [Q][J] a branch alone in the last cycle pairs with the first instruction at its target
+    cycles = max(t + 1, 0) if insns else 0
     branch, target = 0, 0
     end = address + len(code)
     if insns and insns[-1].conditional_branch and insns[-1].branch_target is not None:
         target = insns[-1].branch_target
         branch = 1 if target <= insns[-1].address else 2
-    return BlockPrice(len(insns), cycles, branch, target, end)
+    lone = len(insns) >= 2 and insns[-1].kind == BRANCH and not shared
+    narrow = [i.size == 2 for i in insns]
+    early = bool(branch) and FLAGS in insns[-1].reads and (
+        flags_at is None or issue - flags_at >= T.EARLY_FLAGS_CYCLES
+    )
+    return BlockPrice(len(insns), cycles, branch, target, end, lone, sum(narrow[:-1]), sum(narrow), early)
 
 
 class CortexM7:
@@ -329,7 +353,20 @@ class CortexM7:
 
     name = "cortex-m7"
     mispredict_penalty = T.MISPREDICT_PENALTY
+    early_flags_penalty = T.MISPREDICT_PENALTY_EARLY_FLAGS
+    unaligned_load_penalty = T.UNALIGNED_LOAD_PENALTY
 
     def cost(self, code: bytes, address: int) -> BlockCost:
+        """The block's price entered fresh and entered shifted. [J] 'Predicted (any direction and
+        length) taken branch is capable of dual issuing with one instruction at destination
+        address. It is highly sensitive to alignment and compression of surrounding
+        instructions, requires at least 2 .n instructions executed prior to branch'; a not-taken
+        branch 'can dual issue with following instruction' too. So a branch alone in a block's
+        last cycle pairs with the next block's first instruction (which is then priced shifted)
+        when the engine has seen two 16-bit instructions run before it."""
         p = price_block(code, address)
-        return BlockCost(p.instructions, p.cycles, p.branch, p.target)
+        s = price_block(code, address, shifted=True)
+        return BlockCost(
+            p.instructions, p.cycles, p.branch, p.target, s.cycles, p.lone_branch, s.lone_branch,
+            p.narrow_before, p.narrow, p.early_flags,
+        )

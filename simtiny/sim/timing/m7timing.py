@@ -33,6 +33,12 @@ LAT_VFP_MLA = 6  # [Q] VMLA.F32 (not fused)
 LAT_VFP_MOVE = 1  # VMOV between core and FP registers [L]
 LAT_VFP_LOAD = 1  # [L][J] VLDR result
 
+# Loads the core splits. [J] "unaligned loads are severely underperforming. +3 cycles as older
+# op, +4 as younger op or when both older and younger ops are unaligned loads (banks or
+# unalignment amount doesn't matter)". Whether an access is unaligned is known only when it
+# runs, so the memory model's read hook adds it, at the older-slot figure (a lower bound).
+UNALIGNED_LOAD_PENALTY = 3
+
 # Instructions that occupy the pipeline for several cycles.
 CYCLES_DIV = 7  # [Q] SDIV/UDIV block issue for up to about 7 cycles (data-dependent: worst case kept)
 CYCLES_VDIV_F32 = 16  # [Q] VDIV.F32 blocks the FP pipe
@@ -43,4 +49,9 @@ CYCLES_DP_ARITH = 2  # [L] VADD/VMUL.F64 issue twice per instruction on the sing
 
 # Branches.
 MISPREDICT_PENALTY = 8  # [Q] a mispredicted branch (for example a loop exit) costs 8 cycles
+# [J] "there is flag forwarding that can reduce branch misprediction penalty from 8 to 6 cycles
+# (in case of subs + bne), instruction generating flags have to be placed at least 3 cycles
+# before branch. Effect is not gradual".
+MISPREDICT_PENALTY_EARLY_FLAGS = 6
+EARLY_FLAGS_CYCLES = 3
 # The predictor itself (a 2-bit saturating counter per branch) lives in the C block counter.

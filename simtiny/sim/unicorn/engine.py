@@ -10,7 +10,8 @@ blocks (interrupts.py).
 Engine options (`RunRequest.options`): `count_check=True` also counts every instruction with a
 per-instruction hook (slow) and reports it as `extras["exact_instructions"]`; with the memory
 model, `observe_stores=True` also hooks every data write (not priced) and reports the data
-accesses the hooks saw as `extras["data_reads"]` and `extras["data_writes"]`.
+accesses the hooks saw as `extras["data_reads"]` and `extras["data_writes"]`. Every run with the
+memory model reports the unaligned LDR/LDRH/LDRSH it priced as `extras["unaligned_reads"]`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from simtiny.sim.unicorn.native import (
     BlockCounter,
     MemoryRegionTiming,
     it_flags,
+    timing_flags,
 )
 from simtiny.sim.unicorn.patched import unaligned_trap_function
 
@@ -149,7 +151,9 @@ class _Machine:
         self.uc = unicorn.Uc(ucc.UC_ARCH_ARM, ucc.UC_MODE_THUMB | ucc.UC_MODE_MCLASS)
         self.uc.ctl_set_cpu_model(CPU_MODELS[cpu.name])
         self.outcome = _Outcome()
-        self.counter = BlockCounter(self.uc, self._price, self.cycle_model.mispredict_penalty)
+        self.counter = BlockCounter(
+            self.uc, self._price, self.cycle_model.mispredict_penalty, self.cycle_model.early_flags_penalty
+        )
         self.board = Board(request, image, lambda: self.counter.cycles)
         self.memory = Memory(read=lambda a, n: bytes(self.uc.mem_read(a, n)), write=self.uc.mem_write)
         self.trace: list[int] = []
@@ -224,6 +228,7 @@ class _Machine:
             (dsets, c.dcache_ways),
             observe_stores=bool(options.get("observe_stores")),
             accelerate=not options.get("stock_hooks"),
+            unaligned_penalty=self.cycle_model.unaligned_load_penalty,
         )
         if self.board.scs is not None:
             self.board.scs.on_ccr = self.counter.set_caches_enabled
@@ -231,10 +236,14 @@ class _Machine:
             self.board.dwt.memory_clock = lambda: self.counter.memory_cycles
 
     # ----- hooks ----------------------------------------------------------------------------
-    def _price(self, address: int, size: int) -> tuple[int, int, int, int, int]:
+    def _price(self, address: int, size: int) -> tuple[int, int, int, int, int, int]:
         code = bytes(self.uc.mem_read(address, size))
         c = self.cycle_model.cost(code, address)
-        return c.instructions, c.cycles, c.branch, c.target, it_flags(code)
+        flags = it_flags(code) | timing_flags(
+            c.lone_branch, c.lone_branch_shifted, c.narrow_before, c.narrow, c.early_flags
+        )
+        shifted = c.cycles if c.cycles_shifted is None else c.cycles_shifted
+        return c.instructions, c.cycles, shifted, c.branch, c.target, flags
 
     def _on_step(self, uc, address, size, ud) -> None:
         self.trace.append(address)
@@ -396,6 +405,7 @@ class _Machine:
             result.extras["exact_instructions"] = self._exact_count()
         if self.request.memory_model:  # which Unicorn ran the memory hooks (simtiny.sim.unicorn.patched)
             result.extras["memory_hooks"] = "patched" if self.counter.accelerated else "stock"
+            result.extras["unaligned_reads"] = self.counter.unaligned_reads
         if self.request.memory_model and self.request.options.get("observe_stores"):
             result.extras["data_reads"], result.extras["data_writes"] = self.counter.data_accesses
         return result
@@ -549,12 +559,14 @@ class _Machine:
         ran = sum(1 for a in starts if a < pc or (inclusive and a == pc))
         if ran == len(starts):
             return
+        charged, shifted = self.counter.last_entry
         if ran == 0:
-            self.counter.take_back(last.instructions, last.cycles, whole_block=True)
+            self.counter.take_back(last.instructions, charged, whole_block=True)
             return
         end = starts[ran] - last.address
         cost = self.cycle_model.cost(code[:end], last.address)
-        self.counter.take_back(last.instructions - cost.instructions, last.cycles - cost.cycles, whole_block=False)
+        part = cost.cycles_shifted if shifted and cost.cycles_shifted is not None else cost.cycles
+        self.counter.take_back(last.instructions - cost.instructions, max(charged - part, 0), whole_block=False)
 
     def close(self) -> None:
         self.counter.close()

@@ -31,6 +31,7 @@ PriceFn = ctypes.CFUNCTYPE(
     ctypes.c_uint32,
     ctypes.POINTER(ctypes.c_uint32),
     ctypes.POINTER(ctypes.c_uint64),
+    ctypes.POINTER(ctypes.c_uint64),
     ctypes.POINTER(ctypes.c_uint32),
     ctypes.POINTER(ctypes.c_uint64),
     ctypes.POINTER(ctypes.c_uint32),
@@ -56,6 +57,8 @@ class BlockEntry(ctypes.Structure):
         ("mispredicted", ctypes.c_uint64),
         ("fetch", ctypes.c_uint64),
         ("load", ctypes.c_uint64),
+        ("cycles_shifted", ctypes.c_uint64),
+        ("pipeline", ctypes.c_uint64),
     ]
 
 
@@ -102,7 +105,7 @@ class CounterState(ctypes.Structure):
         ("budget", ctypes.c_uint64),
         ("last", ctypes.c_int64),
         ("stop_reason", ctypes.c_int32),
-        ("pad", ctypes.c_int32),
+        ("early_flags_penalty", ctypes.c_uint32),
         ("mispredict_penalty", ctypes.c_uint64),
         ("mispredicts", ctypes.c_uint64),
         ("memory_cycles", ctypes.c_uint64),
@@ -123,7 +126,13 @@ class CounterState(ctypes.Structure):
         ("it_open", ctypes.c_uint32),
         ("event_at", ctypes.c_uint64),
         ("unmask_watch", ctypes.c_uint32),
-        ("pad2", ctypes.c_uint32),
+        ("unaligned_penalty", ctypes.c_uint32),
+        ("unaligned_reads", ctypes.c_uint64),
+        ("fold", ctypes.c_uint32),
+        ("prev_narrow", ctypes.c_uint32),
+        ("last_price", ctypes.c_uint64),
+        ("last_shifted", ctypes.c_uint32),
+        ("pad4", ctypes.c_uint32),
     ]
 
 
@@ -132,6 +141,22 @@ IT_HAS, IT_OPEN = 1, 2  # st_block.it: the block holds an IT instruction; it end
 SELF_LOOP = 4  # st_block.it: the block is `b .` (a branch to itself)
 SELF_LOOPS = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")  # b . (T2), b.w . (T4)
 UNMASK = 8  # st_block.it: the block may lower PRIMASK, FAULTMASK or BASEPRI
+# st_block.it: the block ends with a branch alone in its last cycle, when entered fresh / when
+# entered shifted (after such a branch); bits 8-9 and 10-11: its 16-bit instructions before that
+# branch and in all, at most 2 (see ST_FOLD_* in native/blockhook.c)
+LONE_FRESH, LONE_SHIFTED = 16, 32
+EARLY_FLAGS = 64  # st_block.it: its closing branch's flags were set 3 cycles or more before it
+
+
+def timing_flags(lone: bool, lone_shifted: bool, narrow_before: int, narrow: int, early_flags: bool) -> int:
+    """st_block.it bits for branch folding and the misprediction penalty, from a BlockCost."""
+    return (
+        (EARLY_FLAGS if early_flags else 0)
+        | (LONE_FRESH if lone else 0)
+        | (LONE_SHIFTED if lone_shifted else 0)
+        | min(narrow_before, 2) << 8
+        | min(narrow, 2) << 10
+    )
 
 
 def it_flags(code: bytes) -> int:
@@ -207,15 +232,17 @@ class CacheStats:
 class BlockCounter:
     """Counts blocks, instructions and cycles of a Unicorn run in C; prices new blocks in Python.
 
-    `price(address, size)` gives a new block's instructions, cycles, conditional branch kind
-    and target, and its IT flags (it_flags).
+    `price(address, size)` gives a new block's instructions, cycles (entered fresh, and entered
+    right after a branch that pairs with its first instruction), conditional branch kind and
+    target, and its flags (it_flags, timing_flags).
     """
 
     def __init__(
         self,
         uc: unicorn.Uc,
-        price: Callable[[int, int], tuple[int, int, int, int, int]],
+        price: Callable[[int, int], tuple[int, int, int, int, int, int]],
         mispredict_penalty: int = 0,
+        early_flags_penalty: int | None = None,
     ) -> None:
         self._lib = _load()
         self._price_py = price
@@ -229,6 +256,7 @@ class BlockCounter:
             raise MemoryError("block counter")
         self.state = self._state_ptr.contents
         self.state.mispredict_penalty = mispredict_penalty
+        self.state.early_flags_penalty = mispredict_penalty if early_flags_penalty is None else early_flags_penalty
         self._hook = ctypes.c_size_t()
         self._mem_hooks: list[ctypes.c_size_t] = []
         self.accelerated = False  # the memory hooks run on simtiny's patched Unicorn (patched.py)
@@ -246,11 +274,12 @@ class BlockCounter:
             raise unicorn.UcError(status)
         self._uc = uc
 
-    def _price_cb(self, address, size, ninsn_out, cycles_out, branch_out, target_out, it_out) -> int:
+    def _price_cb(self, address, size, ninsn_out, cycles_out, shifted_out, branch_out, target_out, it_out) -> int:
         try:
-            ninsn, cycles, branch, target, it = self._price_py(int(address), int(size))
+            ninsn, cycles, shifted, branch, target, it = self._price_py(int(address), int(size))
             ninsn_out[0] = ninsn
             cycles_out[0] = cycles
+            shifted_out[0] = shifted
             branch_out[0] = branch
             target_out[0] = target
             it_out[0] = it
@@ -291,12 +320,16 @@ class BlockCounter:
         self.state.insns += instructions
         self.state.cycles += cycles
         if repeats and self.state.last >= 0:
-            self.state.table[self.state.last].count += repeats
+            entry = self.state.table[self.state.last]
+            entry.count += repeats
+            entry.pipeline += repeats * entry.cycles
 
     def forget_last(self) -> None:
         """No branch prediction across an exception entry (the next block is the handler's)."""
         self.state.last = -1
         self.state.it_open = 0
+        self.state.fold = 0
+        self.state.prev_narrow = 0
 
     def enable_memory_model(
         self,
@@ -305,6 +338,7 @@ class BlockCounter:
         dcache: tuple[int, int],
         observe_stores: bool = False,
         accelerate: bool = True,
+        unaligned_penalty: int = 0,
     ) -> None:
         """Price instruction fetches (I-cache) and data reads (D-cache, a C memory hook).
 
@@ -315,7 +349,8 @@ class BlockCounter:
         (patched.py) the hooks run without Unicorn's PC sync unless `accelerate` is off. Stock
         Unicorn 2.1.4 syncs, and corrupts the Thumb IT state whenever a hook runs inside an IT
         block; the C hooks then repair it (see st_it_repair in native/blockhook.c), so both
-        kinds of hooks are safe either way.
+        kinds of hooks are safe either way. `unaligned_penalty`: the core's cycles for each
+        unaligned LDR/LDRH/LDRSH, which only the read hook sees.
         """
         if len(regions) > MAX_REGIONS:
             raise ValueError(f"at most {MAX_REGIONS} memory regions")
@@ -324,6 +359,7 @@ class BlockCounter:
         for i, r in enumerate(regions):
             self.state.regions[i] = RegionTiming(r.base, r.end, int(r.cacheable), r.line_fill, r.uncached, 0)
         self.state.nregions = len(regions)
+        self.state.unaligned_penalty = unaligned_penalty
         self.state.memory_model = 1
         nosync = nosync_function() if accelerate else None
         if nosync is not None and nosync(self._uc._uch, 1) == ucc.UC_ERR_OK:
@@ -355,6 +391,11 @@ class BlockCounter:
         """(reads, writes) the memory hooks saw; writes only with observe_stores."""
         return int(self.state.data_reads), int(self.state.data_writes)
 
+    @property
+    def unaligned_reads(self) -> int:
+        """Reads the hook saw at an address not a multiple of their size (LDR, LDRH, LDRSH)."""
+        return int(self.state.unaligned_reads)
+
     def set_caches_enabled(self, icache: bool, dcache: bool) -> None:
         self.state.icache.enabled = int(icache)
         self.state.dcache.enabled = int(dcache)
@@ -380,12 +421,21 @@ class BlockCounter:
             return None
         return self._entry(self.state.table[self.state.last])
 
+    @property
+    def last_entry(self) -> tuple[int, bool]:
+        """The cycles charged for the block entered last, and whether it was entered shifted
+        (right after a branch that paired with its first instruction)."""
+        return int(self.state.last_price), bool(self.state.last_shifted)
+
     def take_back(self, instructions: int, cycles: int, whole_block: bool) -> None:
         """Remove what the last block did not run (the run stopped inside or before it)."""
         self.state.insns -= instructions
         self.state.cycles -= cycles
-        if whole_block and self.state.last >= 0:
-            self.state.table[self.state.last].count -= 1
+        if self.state.last >= 0:
+            entry = self.state.table[self.state.last]
+            entry.pipeline -= cycles
+            if whole_block:
+                entry.count -= 1
 
     def blocks(self) -> list[BlockCount]:
         table = self.state.table
@@ -404,6 +454,7 @@ class BlockCounter:
             int(e.mispredicted),
             int(e.fetch),
             int(e.load),
+            int(e.pipeline),
         )
 
     def close(self) -> None:

@@ -25,12 +25,27 @@ typedef struct {
     uint64_t mispredicted; /* cycles of wrong branch predictions at its end */
     uint64_t fetch;        /* cycles of I-cache misses and wait states fetching it */
     uint64_t load;         /* cycles of D-cache misses and wait states of its loads */
+    uint64_t cycles_shifted; /* one execution entered right after a folding branch (ST_LONE_*) */
+    uint64_t pipeline;     /* static cycles charged to it so far: cycles or cycles_shifted per run */
 } st_block;
 
 #define ST_IT_HAS 1u
 #define ST_IT_OPEN 2u
 #define ST_SELF_LOOP 4u  /* the block is a branch to itself (`b .`): the core can only idle there */
 #define ST_UNMASK 8u     /* the block may lower PRIMASK, FAULTMASK or BASEPRI (cpsie, msr) */
+/* Branch folding (jnk0le, Cortex-M7 "branching"): a branch alone in its cycle dual issues with
+ * one instruction at its destination if at least two 16-bit instructions ran before it. The
+ * next block is then priced `cycles_shifted`: its first instruction issues in the branch's
+ * cycle, which is already counted. ST_LONE_*: the block ends with a branch alone in its last
+ * cycle, when entered fresh / entered shifted; ST_NARROW_*: its 16-bit instructions before that
+ * branch and in all, at most 2 (the block before it counts as "executed prior"). */
+#define ST_LONE_FRESH 16u
+#define ST_LONE_SHIFTED 32u
+#define ST_NARROW_BEFORE(it) (((it) >> 8) & 3u)
+#define ST_NARROW_ALL(it) (((it) >> 10) & 3u)
+/* The block's closing conditional branch reads flags set at least 3 cycles before it (or
+ * before the block): a wrong prediction costs early_flags_penalty (jnk0le: 6, not 8). */
+#define ST_EARLY_FLAGS 64u
 
 /* stop_reason values */
 #define ST_STOP_BUDGET 1
@@ -62,7 +77,7 @@ typedef struct {
 #define ST_MAX_REGIONS 16
 
 typedef int (*st_price_fn)(uint64_t addr, uint32_t size, uint32_t *ninsn, uint64_t *cycles,
-                           uint32_t *branch, uint64_t *target, uint32_t *it);
+                           uint64_t *cycles_shifted, uint32_t *branch, uint64_t *target, uint32_t *it);
 typedef int (*st_stop_fn)(void *uc);
 typedef int (*st_reg_write_fn)(void *uc, int regid, const void *value);
 
@@ -75,7 +90,7 @@ typedef struct {
     uint64_t budget;      /* stop once insns reach this; 0 = none */
     int64_t last;         /* slot of the block entered last, -1 before any */
     int32_t stop_reason;  /* 0 running, else ST_STOP_* */
-    int32_t pad;
+    uint32_t early_flags_penalty; /* cycles, when the flags were set early (ST_EARLY_FLAGS) */
     uint64_t mispredict_penalty; /* cycles; 0 disables branch prediction */
     uint64_t mispredicts;
     uint64_t memory_cycles;      /* cycles added by the memory system (caches, wait states) */
@@ -95,7 +110,13 @@ typedef struct {
     uint32_t it_open;            /* the running block ends inside an IT block */
     uint64_t event_at;           /* stop before the first block starting at this cycle count; 0 = none */
     uint32_t unmask_watch;       /* a pending exception is masked: stop after a block that may unmask */
-    uint32_t pad2;
+    uint32_t unaligned_penalty;  /* cycles an unaligned LDR/LDRH/LDRSH costs (the core's, 0: none) */
+    uint64_t unaligned_reads;    /* reads the hook saw at an address not a multiple of their size */
+    uint32_t fold;               /* the block entered last ended with a folding branch (ST_LONE_*) */
+    uint32_t prev_narrow;        /* 16-bit instructions of the block entered last, at most 2 */
+    uint64_t last_price;         /* cycles charged for the block entered last */
+    uint32_t last_shifted;       /* that block was entered shifted (priced cycles_shifted) */
+    uint32_t pad4;
 } st_counter;
 
 static uint64_t st_key(uint64_t addr, uint32_t size) {
@@ -201,6 +222,13 @@ void st_read_hook(void *uc, int type, uint64_t address, int size, int64_t value,
     if (size > 1 && ((address + (uint64_t)size - 1) >> 5) != (address >> 5)) {
         cost += st_access_cost(c, &c->dcache, address + (uint64_t)size - 1);
     }
+    /* Only LDR, LDRH and LDRSH may be unaligned (every other load faults first, and 8-byte
+     * accesses such as VLDR.64 need only word alignment): the core splits such a load whatever
+     * the memory, so the cost is the core's, not the region's. */
+    if (size > 1 && (address & (uint64_t)((size < 4 ? size : 4) - 1))) {
+        c->unaligned_reads++;
+        cost += c->unaligned_penalty;
+    }
     if (cost) {
         c->memory_cycles += cost;
         c->cycles += cost;
@@ -294,15 +322,18 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         c->stop(uc);
         return;
     }
+    if (c->last < 0) c->fold = c->prev_narrow = 0;  /* after an exception: a fresh start */
     if (c->last >= 0 && c->mispredict_penalty) {
         st_block *prev = &c->table[c->last];
         if (prev->branch) {
             int taken = address == prev->target;
             int predicted = prev->counter >= 2;
             if (taken != predicted) {
-                prev->extra += c->mispredict_penalty;
-                prev->mispredicted += c->mispredict_penalty;
-                c->cycles += c->mispredict_penalty;
+                uint64_t penalty = (prev->it & ST_EARLY_FLAGS) ? c->early_flags_penalty : c->mispredict_penalty;
+                c->fold = 0;  /* the pipeline refills: nothing pairs with the branch */
+                prev->extra += penalty;
+                prev->mispredicted += penalty;
+                c->cycles += penalty;
                 c->mispredicts++;
             }
             if (taken && prev->counter < 3) prev->counter++;
@@ -311,8 +342,8 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     }
     if (slot < 0) {
         uint32_t ninsn = 0, branch = 0, it = 0;
-        uint64_t cycles = 0, target = 0;
-        if (c->price(address, size, &ninsn, &cycles, &branch, &target, &it) != 0) {
+        uint64_t cycles = 0, cycles_shifted = 0, target = 0;
+        if (c->price(address, size, &ninsn, &cycles, &cycles_shifted, &branch, &target, &it) != 0) {
             c->stop_reason = 2;
             c->stop(uc);
             return;
@@ -330,6 +361,8 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         b->size = size;
         b->ninsn = ninsn;
         b->cycles = cycles;
+        b->cycles_shifted = cycles_shifted;
+        b->pipeline = 0;
         b->count = 0;
         b->branch = branch;
         b->target = target;
@@ -341,9 +374,16 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
         slot = -slot - 1;
     }
     st_block *b = &c->table[slot];
+    uint64_t price = c->fold ? b->cycles_shifted : b->cycles;
+    c->last_price = price;
+    c->last_shifted = c->fold;
+    c->fold = (b->it & (c->fold ? ST_LONE_SHIFTED : ST_LONE_FRESH)) != 0 &&
+              ST_NARROW_BEFORE(b->it) + c->prev_narrow >= 2;
+    c->prev_narrow = ST_NARROW_ALL(b->it);
     b->count++;
+    b->pipeline += price;
     c->insns += b->ninsn;
-    c->cycles += b->cycles;
+    c->cycles += price;
     c->last = slot;
     c->it_repair = (b->it & ST_IT_HAS) || entered_in_it;
     /* an IT block open on entry may still be open at the end of a block this short */
