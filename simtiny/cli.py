@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compile an int8 .tflite model with simtiny's kernels, run it on the simulated "
         "board and compare every output bit for bit with LiteRT's reference kernels; report flash, "
         "SRAM and cycles per operator.",
-        epilog="exit codes: 0 bit-exact, 1 outputs differ, 2 usage error or a model simtiny or LiteRT refuses, "
+        epilog="exit codes: 0 bit-exact, 1 outputs differ (or, with --cross-check, the two engines disagree), "
+        "2 usage error or a model simtiny or LiteRT refuses, "
         "3 the model does not fit the board, the firmware faulted or ran out of instructions, or LiteRT crashed; "
         + BUG_HELP,
     )
@@ -165,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(run)
     _budget_option(run, scaled=True)
     _memory_option(run)
+    run.add_argument(
+        "--cross-check",
+        action="store_true",
+        help="also run every sample on the other engine (unicorn and qemu) and compare outputs, exit "
+        "status, console text and instruction counts, naming the first difference (a board both run: "
+        "--platform mps2-an500)",
+    )
     run.add_argument(
         "--no-memory-limits",
         action="store_true",
@@ -501,6 +509,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         lift_limits=args.no_memory_limits,
         debug_layers=args.debug_layers,
         image_mode=args.image_mode,
+        cross_check=args.cross_check,
     )
     inputs = [options.model, *args.input]
     if args.json:

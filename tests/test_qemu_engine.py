@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from simtiny.cli import main
+from simtiny.elf.image import load_elf
 from simtiny.errors import EXIT_USAGE, InputError
 from simtiny.flow.build import FirmwareSpec, build, find_toolchain
 from simtiny.platform import load_platform
@@ -63,8 +64,8 @@ def test_what_the_qemu_engine_cannot_do_is_refused_in_one_line(mps2, monkeypatch
     h743 = load_platform("stm32h743")
     with pytest.raises(InputError, match="no machine for board stm32h743"):
         get_engine("qemu").run(RunRequest(_elf("hello", h743), h743))
-    with pytest.raises(InputError, match="reads no memory back"):
-        get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2, reads=[MemoryRead("x", 0x2000_0000, 4)]))
+    with pytest.raises(InputError, match="measures no stack use"):
+        get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2, paint_ram=True))
     monkeypatch.setattr(qemu_engine.shutil, "which", lambda name: None)
     elf = str(_elf("hello", mps2))
     assert main(["sim", "--engine", "qemu", "--platform", "mps2-an500", elf]) == EXIT_USAGE
@@ -79,3 +80,19 @@ def test_paths_with_commas_reach_qemu_intact(mps2, tmp_path, monkeypatch):
     result = get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2))
     assert (result.status, result.exit_code) == ("exit", 7)
     assert result.console.semihosting == "hello from semihosting\n"
+    # and the gdbstub's socket, when memory is read back
+    result = get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2, reads=[MemoryRead("x", 0, 8)]))
+    assert (result.status, result.exit_code) == ("exit", 7) and len(result.memory["x"]) == 8
+
+
+def test_memory_written_before_the_run_and_read_at_its_exit_matches_unicorn(mps2):
+    """The gdbstub path: writes land before the first instruction, reads see the exit's memory."""
+    elf = _elf("stack_depth", mps2)
+    image = load_elf(elf)
+    reads = [MemoryRead("vectors", 0, 64), MemoryRead("data", 0x2000_0000, 256)]
+    writes = {0x2000_3000: bytes(range(200))}
+    request = RunRequest(elf, mps2, writes=writes, reads=reads, memory_model=False)
+    runs = [get_engine(e).run(request) for e in ("unicorn", "qemu")]
+    assert runs[0].status == runs[1].status == "exit"
+    assert runs[0].memory == runs[1].memory
+    assert runs[1].memory["vectors"] == image.segments[0].data[:64]

@@ -65,6 +65,7 @@ class Figures:
     arena: int = 0
     constants: int = 0
     accuracy: Accuracy | None = None  # the cycle model's evidence, with caches and wait states priced
+    stack_measured: bool = True  # False: no run painted RAM (the qemu engine), `stack` is 0 unmeasured
 
     @property
     def silicon_ms(self) -> tuple[float, float] | None:
@@ -156,6 +157,7 @@ def firmware_figures(image: ElfImage, size: SizeReport, board: Platform, result:
         memory_cycles=timing.memory_cycles if timing else 0,
         memory_model=timing.memory_model if timing else False,
         accuracy=result.accuracy if result is not None else None,
+        stack_measured=result is not None and result.stack is not None,
     )
 
 
@@ -164,9 +166,10 @@ def model_figures(compiled: CompiledModel, runs: Sequence[ModelRun], macs: Seque
     board = compiled.board
     slowest = max(runs, key=lambda r: r.inference_cycles) if runs else None
     stack = max((r.result.stack.used for r in runs if r.result.stack), default=0)
+    stack_measured = any(r.result.stack for r in runs)
     operators: tuple[OperatorFigures, ...] = ()
     timing = slowest.result.timing if slowest else None
-    if slowest is not None:
+    if slowest is not None and slowest.op_cycles:
         memory = slowest.op_memory_cycles or [None] * len(slowest.op_cycles)
         operators = tuple(
             OperatorFigures(i, op.opcode, cyc, mem, macs[i] if macs else 0)
@@ -190,4 +193,5 @@ def model_figures(compiled: CompiledModel, runs: Sequence[ModelRun], macs: Seque
         arena=compiled.generated.arena_size,
         constants=compiled.generated.const_bytes,
         accuracy=slowest.result.accuracy if measured else None,
+        stack_measured=stack_measured,
     )

@@ -92,7 +92,7 @@ def choice(value: object, name: str, choices: Sequence[str], *, optional: bool =
     raise InputError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
 
 
-MODEL_ENGINES = ("unicorn",)  # the engines that read a model's outputs back from memory
+MODEL_ENGINES = ("unicorn", "qemu")  # the engines that read a model's outputs back from memory
 
 
 def check_engine(value: object, name: str = "engine") -> str:
@@ -142,11 +142,19 @@ def validate_options(options: RunOptions) -> RunOptions:
     """Check every field of a RunOptions before anything is built; returns it unchanged."""
     if not isinstance(options.model, (str, Path)):
         raise InputError(f"model must be the path of a .tflite file, not {options.model!r}")
-    check_platform(options.platform)
+    board = check_platform(options.platform)
     if check_engine(options.engine) not in MODEL_ENGINES:
         raise InputError(
             f"engine '{options.engine}' cannot run models yet: it reads no memory back "
             f"(use: {', '.join(MODEL_ENGINES)})"
+        )
+    if options.engine == "qemu" and board.qemu_machine is None:
+        raise InputError(f"engine 'qemu' has no machine for board {board.name} (use --platform mps2-an500)")
+    boolean(options.cross_check, "cross_check")
+    if options.cross_check and board.qemu_machine is None:
+        raise InputError(
+            f"cross_check runs the model on both engines, and QEMU has no machine for board {board.name} "
+            "(use --platform mps2-an500)"
         )
     check_toolchain(options.toolchain)
     choice(options.image_mode, "image_mode", IMAGE_MODES)

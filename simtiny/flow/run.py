@@ -21,13 +21,14 @@ from simtiny.elf.size import analyze
 from simtiny.errors import EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, DoesNotFit, InputError, SimtinyError
 from simtiny.flow.build import CompiledModel, Firmware, FirmwareSpec, build, build_model, find_toolchain
 from simtiny.flow.codegen import generate
+from simtiny.flow.crosscheck import CrossCheck, compare_runs, other_engine
 from simtiny.flow.debug import LayerDiff, first_bad_layer
 from simtiny.flow.golden import GoldenResult, ReferenceRefused, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures, model_figures
 from simtiny.flow.options import validate_options
 from simtiny.flow.plan import MemoryPlan, plan_memory
-from simtiny.flow.simulate import ModelRun, instruction_budget, simulate
+from simtiny.flow.simulate import FirmwareFault, ModelRun, instruction_budget, simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.flow.verify import OutputComparison, compare
 from simtiny.model import Graph
@@ -60,6 +61,7 @@ class RunOptions:
     image_mode: str = "pixels"  # how BMP/PNG inputs become tensor bytes (simtiny.flow.inputs)
     sram_budget: int | None = None  # overrides the platform's budgets
     flash_budget: int | None = None
+    cross_check: bool = False  # also run every sample on the other engine and compare the two
 
     def board(self) -> Platform:
         """The board with the budgets these options set."""
@@ -75,6 +77,7 @@ class SampleReport:
     run: ModelRun
     golden: list[np.ndarray]
     comparisons: list[OutputComparison]
+    cross: CrossCheck | None = None  # the same sample on the other engine (--cross-check)
 
     @property
     def outputs(self) -> list[np.ndarray]:
@@ -136,8 +139,18 @@ class ModelReport:
         return self.compared.complete and all(s.exact for s in self.samples)
 
     @property
+    def cross_checks(self) -> list[CrossCheck]:
+        return [s.cross for s in self.samples if s.cross is not None]
+
+    @property
+    def engines_agree(self) -> bool | None:
+        """None without --cross-check; else every sample agreed on both engines."""
+        checks = self.cross_checks
+        return None if not checks else len(checks) == len(self.samples) and all(c.agrees for c in checks)
+
+    @property
     def exit_code(self) -> int:
-        return EXIT_OK if self.exact else EXIT_MISMATCH
+        return EXIT_OK if self.exact and self.engines_agree is not False else EXIT_MISMATCH
 
 
 def compile_model(
@@ -273,13 +286,16 @@ def run_model(
     budget = options.max_instructions or instruction_budget(sum(macs))
     t2 = time.perf_counter()
     runs = []
+    crosses: list[CrossCheck | None] = []
     for k, (_, values) in enumerate(samples):
         progress(f"simulating sample {k + 1}/{len(samples)}")
-        runs.append(simulate(compiled, values, budget, memory_model=options.memory_model, engine=options.engine))
+        run = simulate(compiled, values, budget, memory_model=options.memory_model, engine=options.engine)
+        runs.append(run)
+        crosses.append(_cross_check(compiled, values, budget, options, run) if options.cross_check else None)
     seconds["simulate"] = time.perf_counter() - t2
     reports = [
-        SampleReport(label, values, run, gold.outputs, _compare(run.outputs, gold.outputs))
-        for (label, values), run, gold in zip(samples, runs, goldens, strict=True)
+        SampleReport(label, values, run, gold.outputs, _compare(run.outputs, gold.outputs), cross)
+        for (label, values), run, gold, cross in zip(samples, runs, goldens, crosses, strict=True)
     ]
     report = ModelReport(
         options, compiled, reports, model_figures(compiled, runs, macs), goldens[0].runtime, seconds
@@ -293,6 +309,19 @@ def run_model(
         report.first_bad_layer, report.layers_checked = first_bad_layer(unshared, bad.inputs, budget, options.engine)
     seconds["total"] = time.perf_counter() - t0
     return report
+
+
+def _cross_check(
+    compiled: CompiledModel, values: list[np.ndarray], budget: int, options: RunOptions, run: ModelRun
+) -> CrossCheck:
+    """The same sample on the other engine, compared with `run`."""
+    second = other_engine(options.engine)
+    engines = (options.engine, second)
+    try:
+        other = simulate(compiled, values, budget, memory_model=options.memory_model, engine=second)
+    except FirmwareFault as exc:
+        return compare_runs(engines, (run.result, run.result), None, str(exc))
+    return compare_runs(engines, (run.result, other.result), (run.outputs, other.outputs))
 
 
 def _check_reference(graph: Graph, goldens: Sequence[GoldenResult]) -> None:

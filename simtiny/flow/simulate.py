@@ -100,9 +100,12 @@ def simulate(
         raw = result.memory[f"t{t}"]
         return np.frombuffer(raw, dtype=NUMPY_DTYPES[tensor.dtype]).reshape(tensor.shape).copy()
 
-    stamps = struct.unpack(f"<{n_ops + 1}I", result.memory["stamps"])
-    cycles = [(b - a) & 0xFFFFFFFF for a, b in itertools.pairwise(stamps)]  # CYCCNT wraps
-    inference = struct.unpack("<I", result.memory["inference"])[0]
+    cycles: list[int] = []
+    inference = 0
+    if result.cycles is not None:  # an engine with no cycle model (qemu): no stamps to believe
+        stamps = struct.unpack(f"<{n_ops + 1}I", result.memory["stamps"])
+        cycles = [(b - a) & 0xFFFFFFFF for a, b in itertools.pairwise(stamps)]  # CYCCNT wraps
+        inference = struct.unpack("<I", result.memory["inference"])[0]
     outputs = [value(io.tensor) for io in gen.outputs]
     extra = {t: value(t) for t in tensors or []}
     reads_seen = result.timing.counter_reads if result.timing else []

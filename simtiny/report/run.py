@@ -55,7 +55,7 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     lines.append(
         f"SRAM      {format_kb(f.peak_sram)} of {format_kb(f.sram_budget)} ({100 * f.peak_sram / f.sram_budget:.1f}%): "
         f"static {format_kb(f.static_ram)} (arena {format_kb(f.arena)}, {len(c.plan.in_place)} operators "
-        f"in place) + stack {f.stack:,} B (measured)"
+        + (f"in place) + stack {f.stack:,} B (measured)" if f.stack_measured else "in place); stack not measured")
     )
     for problem in f.fit_problems:
         lines.append(f"DOES NOT FIT {f.board}: {problem}")
@@ -82,6 +82,7 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     elif report.options.debug_layers and not report.exact:
         lines.append(f"--debug-layers: all {report.layers_checked} operator outputs matched LiteRT")
     lines.append("")
+    lines.extend(_cross_check_lines(report))
     verdict = "BIT-EXACT" if report.exact else "MISMATCH"
     n = report.compared
     lines.append(
@@ -89,6 +90,25 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
         f"LiteRT reference kernels ({report.seconds.get('total', 0):.1f} s)"
     )
     return "\n".join(lines) + "\n"
+
+
+def _cross_check_lines(report: ModelReport) -> list[str]:
+    """--cross-check: what both engines agreed on, or the first difference of each sample."""
+    checks = report.cross_checks
+    if not checks:
+        return []
+    first, second = checks[0].engines
+    if report.engines_agree:
+        return [
+            f"ENGINES AGREE: {first} and {second} on {len(checks)} sample(s): the outputs "
+            f"({sum(c.elements for c in checks):,} values), exit status, console text and "
+            f"instructions ({sum(c.instructions for c in checks):,})"
+        ]
+    return [
+        f"ENGINES DIFFER: {s.label}: {s.cross.difference}"
+        for s in report.samples
+        if s.cross is not None and not s.cross.agrees
+    ]
 
 
 def _latency_lines(report: ModelReport) -> list[str]:
@@ -127,12 +147,12 @@ def figures_json(f: Figures) -> dict[str, Any]:
         "flash_budget": f.flash_budget,
         "flash_breakdown": f.flash_breakdown,
         "static_ram_bytes": f.static_ram,
-        "stack_bytes": f.stack,
+        "stack_bytes": f.stack if f.stack_measured else None,
         "sram_bytes": f.peak_sram,
         "sram_budget": f.sram_budget,
         "arena_bytes": f.arena,
         "constant_bytes": f.constants,
-        "fits": f.fits,
+        "fits": f.fits if f.stack_measured or f.fit_problems else None,  # None: the stack was not measured
         "fit_problems": f.fit_problems,
         "memory_model": f.memory_model,
         "inference_cycles": f.cycles,
@@ -178,13 +198,14 @@ def report_json(report: ModelReport) -> dict[str, Any]:
             "elements": report.compared.elements,
         },
         "exit_code": report.exit_code,
+        "engines_agree": report.engines_agree,
         "in_place_operators": sorted(c.plan.in_place),
         "figures": figures_json(f),
         "samples": [
             {
                 "label": s.label,
                 "bit_exact": s.exact,
-                "inference_cycles": s.run.inference_cycles,
+                "inference_cycles": s.run.inference_cycles if s.run.result.cycles is not None else None,
                 "inference_memory_cycles": s.run.inference_memory_cycles,
                 "run_cycles": s.run.result.cycles,
                 "run_memory_cycles": s.run.result.memory_cycles,
@@ -204,6 +225,14 @@ def report_json(report: ModelReport) -> dict[str, Any]:
                     for cmp in s.comparisons
                 ],
                 "op_cycles": s.run.op_cycles,
+                "cross_check": None
+                if s.cross is None
+                else {
+                    "engines": list(s.cross.engines),
+                    "agrees": s.cross.agrees,
+                    "difference": s.cross.difference,
+                    "instructions": s.cross.instructions,
+                },
             }
             for s in report.samples
         ],

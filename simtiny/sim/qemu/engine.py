@@ -7,28 +7,36 @@ What it reports, and how:
 - console text: the console UART (QEMU's first serial port) and semihosting, each into a file;
 - instructions: simtiny's TCG plugin (native/insn_counter.c) counts every instruction QEMU
   executes and stops the run at the instruction budget;
+- memory: with writes or reads, QEMU starts halted with its gdbstub on a Unix socket
+  (gdbstub.py); the writes go in before the first instruction, and the reads are taken when the
+  firmware asks semihosting to exit: a breakpoint on every `bkpt 0xab` of its code stops it
+  there, and the call is let through once the memory is read;
 - no cycles: QEMU has no cycle model, and the report says so rather than print a figure.
-Not (yet): memory read back after the run (a request with reads is refused), stack use, and
-fault details beyond QEMU's own message. QEMU's semihosting gives the firmware the host's files
-relative to a fresh folder (the run's `files` folder when given): run only firmware you trust.
+Not: stack use (no RAM painting), profiles, and fault details beyond QEMU's own message. QEMU's
+semihosting gives the firmware the host's files relative to a fresh folder (the run's `files`
+folder when given): run only firmware you trust.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from simtiny.elf.image import load_elf
+from simtiny.elf.image import ElfImage, load_elf
 from simtiny.errors import InputError, SimtinyError
 from simtiny.hostcc import cached_shared_library
+from simtiny.sim.qemu.gdbstub import GdbClient, GdbError
 from simtiny.sim.result import Console, Fault, RunRequest, RunResult
 
 QEMU = "qemu-system-arm"
 PLUGIN_SOURCE = Path(__file__).resolve().parent / "native" / "insn_counter.c"
 HOST_SPEED = 20e6  # instructions per host second QEMU beats with room to spare: the wall-clock limit
+SEMIHOSTING_CALL = b"\xab\xbe"  # bkpt 0xab, the Thumb semihosting call
+SYS_EXIT, SYS_EXIT_EXTENDED = 0x18, 0x20
 
 
 def _opt(path: Path) -> str:
@@ -50,19 +58,21 @@ class QemuEngine:
         board = request.platform
         if board.qemu_machine is None:
             raise InputError(f"the qemu engine has no machine for board {board.name} (boards QEMU models: mps2-an500)")
-        if request.reads or request.writes or request.paint_ram or request.profile:
-            raise InputError("the qemu engine reads no memory back and profiles nothing yet: use --engine unicorn")
+        if request.paint_ram or request.profile:
+            raise InputError("the qemu engine measures no stack use and profiles nothing: use --engine unicorn")
         binary = shutil.which(QEMU)
         if binary is None:
             raise InputError(f"the qemu engine needs {QEMU} (Debian: apt install qemu-system-arm)")
-        if request.image is None:
-            load_elf(request.elf)  # one-line errors for what is not a firmware ELF, before QEMU sees it
+        # one-line errors for what is not a firmware ELF, before QEMU sees it
+        image = request.image if request.image is not None else load_elf(request.elf)
         plugin = plugin_path()
         with tempfile.TemporaryDirectory(prefix="simtiny-qemu-") as scratch:
             work = Path(scratch)
             files = request.files if request.files is not None else work / "files"
             files.mkdir(exist_ok=True)
             uart, semihosting, count = work / "uart.txt", work / "semihosting.txt", work / "count.txt"
+            debug = bool(request.reads or request.writes)
+            socket_path = work / "gdb.sock"
             command = [
                 binary,
                 "-M", board.qemu_machine,
@@ -75,31 +85,87 @@ class QemuEngine:
                 "-kernel", str(request.elf.resolve()),
                 "-plugin", f"{_opt(plugin)},out={_opt(count)},budget={request.max_instructions}",
             ]
+            if debug:  # halted at reset, until the gdbstub client lets it run
+                command += ["-S", "-gdb", f"unix:{_opt(socket_path)},server=on,wait=off"]
             limit = 30 + request.max_instructions / HOST_SPEED
+            (work / "stdin").write_bytes(request.stdin)
             start = time.perf_counter()
-            try:
-                done = subprocess.run(
-                    command, cwd=files, input=request.stdin, capture_output=True, timeout=limit
-                )
-            except subprocess.TimeoutExpired:
-                fault = Fault(f"QEMU did not end within {limit:.0f} s", 0, None)
-                return self._result(request, "stopped", None, uart, semihosting, [], time.perf_counter() - start, fault)
+            memory: dict[str, bytes] = {}
+            with (work / "stdin").open("rb") as stdin, (work / "stdout").open("wb") as stdout, (
+                work / "stderr"
+            ).open("wb") as stderr_file:
+                process = subprocess.Popen(command, cwd=files, stdin=stdin, stdout=stdout, stderr=stderr_file)
+                try:
+                    if debug:
+                        memory = self._drive(process, socket_path, request, image, time.monotonic() + limit)
+                    process.wait(timeout=max(1.0, limit - (time.perf_counter() - start)))
+                except (subprocess.TimeoutExpired, TimeoutError):
+                    process.kill()
+                    process.wait()
+                    fault = Fault(f"QEMU did not end within {limit:.0f} s", 0, None)
+                    seconds = time.perf_counter() - start
+                    return self._result(request, "stopped", None, uart, semihosting, [], seconds, fault)
+                finally:
+                    if process.poll() is None:
+                        process.kill()
+                        process.wait()
             seconds = time.perf_counter() - start
             counted = count.read_text().split() if count.exists() else []
+            stderr = (work / "stderr").read_bytes().decode(errors="replace")
             if "budget" in counted:
                 return self._result(request, "budget", None, uart, semihosting, counted, seconds, None)
             if not counted:  # QEMU itself failed: the plugin never reached its exit
-                message = done.stderr.decode(errors="replace").strip().splitlines()
-                raise SimtinyError(f"qemu-system-arm failed (exit {done.returncode}): {message[0] if message else ''}")
-            stderr = done.stderr.decode(errors="replace")
+                first = (stderr.strip().splitlines() or [""])[0]
+                raise SimtinyError(f"qemu-system-arm failed (exit {process.returncode}): {first}")
             if "qemu: fatal:" in stderr:  # a lockup: a fault QEMU could not take
                 line = next(text for text in stderr.splitlines() if "qemu: fatal:" in text)
                 fault = Fault(line.removeprefix("qemu: fatal: "), 0, None)
                 return self._result(request, "fault", None, uart, semihosting, counted, seconds, fault)
-            if done.stdout:  # what the firmware wrote to its :tt handles (SYS_WRITE) reached QEMU's stdout
+            written = (work / "stdout").read_bytes()
+            if written:  # what the firmware wrote to its :tt handles (SYS_WRITE) reached QEMU's stdout
                 with semihosting.open("ab") as text:
-                    text.write(done.stdout)
-            return self._result(request, "exit", done.returncode, uart, semihosting, counted, seconds, None)
+                    text.write(written)
+            result = self._result(request, "exit", process.returncode, uart, semihosting, counted, seconds, None)
+            result.memory = memory
+            return result
+
+    @staticmethod
+    def _drive(
+        process: subprocess.Popen, socket_path: Path, request: RunRequest, image: ElfImage, deadline: float
+    ) -> dict[str, bytes]:
+        """Through the gdbstub: write the request's memory, run, and take its reads when the
+        firmware calls semihosting's exit. Returns the reads ({} if it never got there)."""
+        gdb = GdbClient.connect(socket_path, deadline, alive=lambda: process.poll() is None)
+        try:
+            for address, data in request.writes.items():
+                gdb.write_memory(address, data)
+            calls = semihosting_calls(image) if request.reads else []
+            for address in calls:
+                gdb.set_breakpoint(address)
+            while True:
+                try:
+                    reply = gdb.resume()
+                except EOFError:
+                    return {}  # QEMU ended (the budget, or an exit the breakpoints did not see)
+                if not reply.startswith(("T", "S")):
+                    return {}
+                registers = gdb.core_registers()
+                pc = registers[15]
+                if pc in calls and registers[0] in (SYS_EXIT, SYS_EXIT_EXTENDED):
+                    memory = {r.name: gdb.read_memory(r.address, r.size) for r in request.reads}
+                    with contextlib.suppress(EOFError):
+                        for address in calls:
+                            gdb.clear_breakpoint(address)
+                        gdb.resume()
+                    return memory
+                if pc in calls:  # another semihosting call: step over its breakpoint
+                    gdb.clear_breakpoint(pc)
+                    gdb.resume(step=True)
+                    gdb.set_breakpoint(pc)
+        except GdbError as exc:
+            raise SimtinyError(f"the qemu engine could not drive QEMU: {exc}") from None
+        finally:
+            gdb.close()
 
     @staticmethod
     def _result(request, status, code, uart, semihosting, counted, seconds, fault) -> RunResult:  # type: ignore[no-untyped-def]
@@ -124,3 +190,19 @@ class QemuEngine:
             fault=fault,
             host_seconds=seconds,
         )
+
+
+def semihosting_calls(image: ElfImage) -> list[int]:
+    """Addresses of every `bkpt 0xab` in the firmware's executable sections (halfword aligned; a
+    constant that happens to look like one costs a breakpoint that never hits)."""
+    calls = []
+    for section in image.sections:
+        if not (section.exec and section.alloc) or section.nobits:
+            continue
+        for segment in image.segments:
+            start = max(section.address, segment.vaddr)
+            end = min(section.end, segment.vaddr + segment.filesz)
+            data = segment.data[start - segment.vaddr : end - segment.vaddr]
+            first = start + (start & 1)  # Thumb instructions are halfword aligned
+            calls += [a for a in range(first, end - 1, 2) if data[a - start : a - start + 2] == SEMIHOSTING_CALL]
+    return sorted(set(calls))
