@@ -81,7 +81,9 @@ class QemuEngine:
                 "-chardev", f"file,id=uart,path={_opt(uart)}",
                 "-serial", "chardev:uart",
                 "-chardev", f"file,id=semihosting,path={_opt(semihosting)}",
-                "-semihosting-config", "enable=on,target=native,chardev=semihosting",
+                # arg=: an empty command line (SYS_GET_CMDLINE), as simtiny's semihosting gives,
+                # not the kernel's path, so that C libraries parse the same text on both engines
+                "-semihosting-config", "enable=on,target=native,chardev=semihosting,arg=",
                 "-kernel", str(request.elf.resolve()),
                 "-plugin", f"{_opt(plugin)},out={_opt(count)},budget={request.max_instructions}",
             ]

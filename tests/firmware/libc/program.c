@@ -22,6 +22,10 @@
 #ifndef LIBC
 #define LIBC "libc"
 #endif
+#ifndef CONFINED
+#define CONFINED 1 /* 0: leave out the checks that names cannot leave the run's directory (QEMU's
+                      semihosting opens any host path, so the cross-engine run skips them) */
+#endif
 
 /* rename() is no SYS_RENAME in either library (newlib makes it link + unlink, which rdimon lacks;
  * picolibc has none): each library's own semihosting call does it. */
@@ -111,6 +115,7 @@ static int files(void) {
     CHECK(fclose(f) == 0 && remove("scratch.bin") == 0, 36);
     CHECK(remove("scratch.bin") != 0, 37);
 
+#if CONFINED
     /* names that would leave the directory are refused, not opened on the host */
     errno = 0;
     CHECK(fopen("../escaped.txt", "w") == NULL && errno == EACCES, 38);
@@ -118,6 +123,7 @@ static int files(void) {
     CHECK(fopen("/etc/passwd", "r") == NULL && errno == EACCES, 39);
     errno = 0;
     CHECK(fopen("link/escaped.txt", "w") == NULL && errno == EACCES, 40); /* a symlink pointing out */
+#endif
     printf("files ok\n");
     return 0;
 }
