@@ -366,7 +366,10 @@ def test_pytest_good_arguments_run_and_bad_indices_are_named(simtiny):
     _refused(lambda: r.top_class(output=5), r"^output must be a whole number from 0 to 0 \(the model has 1 output")
 
 
-def test_model_runs_refuse_an_engine_that_reads_no_memory_back():
-    refused = r"^engine 'qemu' cannot run models yet: it reads no memory back \(use: unicorn\)$"
+def test_model_runs_on_qemu_need_a_board_qemu_models():
+    refused = r"^engine 'qemu' has no machine for board stm32h743 \(use --platform mps2-an500\)$"
     with pytest.raises(InputError, match=refused):
         opts.validate_options(RunOptions(model=HELLO, engine="qemu"))
+    opts.validate_options(RunOptions(model=HELLO, engine="qemu", platform="mps2-an500"))
+    with pytest.raises(InputError, match=r"^cross_check must be"):
+        opts.validate_options(RunOptions(model=HELLO, platform="mps2-an500", cross_check="yes"))

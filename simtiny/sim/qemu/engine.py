@@ -4,13 +4,17 @@ board's `[qemu] machine`, today mps2-an500), as an independent second engine.
 What it reports, and how:
 - exit status: QEMU's own semihosting (`-semihosting-config enable=on,target=native`) ends QEMU
   with the firmware's SYS_EXIT status;
-- console text: the console UART (QEMU's first serial port) and semihosting, each into a file;
+- console text: the console UART (QEMU's first serial port) and semihosting, each into a file,
+  handed to `on_console` while QEMU writes it, and kept up to `console_limit` bytes;
 - instructions: simtiny's TCG plugin (native/insn_counter.c) counts every instruction QEMU
   executes and stops the run at the instruction budget;
 - memory: with writes or reads, QEMU starts halted with its gdbstub on a Unix socket
   (gdbstub.py); the writes go in before the first instruction, and the reads are taken when the
   firmware asks semihosting to exit: a breakpoint on every `bkpt 0xab` of its code stops it
   there, and the call is let through once the memory is read;
+- time: `-icount` ties QEMU's virtual clock to instructions (2^shift ns each, shift from the
+  board's clock: 32 ns at 25 MHz), and an idle core skips ahead to the next timer, so SysTick
+  and the other timers tick at the same instruction on every run, whatever the host's speed;
 - no cycles: QEMU has no cycle model, and the report says so rather than print a figure.
 Not: stack use (no RAM painting), profiles, and fault details beyond QEMU's own message. QEMU's
 semihosting gives the firmware the host's files relative to a fresh folder (the run's `files`
@@ -20,9 +24,11 @@ folder when given): run only firmware you trust.
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +36,7 @@ from simtiny.elf.image import ElfImage, load_elf
 from simtiny.errors import InputError, SimtinyError
 from simtiny.hostcc import cached_shared_library
 from simtiny.sim.qemu.gdbstub import GdbClient, GdbError
-from simtiny.sim.result import Console, Fault, RunRequest, RunResult
+from simtiny.sim.result import Console, ConsoleCallback, Fault, RunRequest, RunResult
 
 QEMU = "qemu-system-arm"
 PLUGIN_SOURCE = Path(__file__).resolve().parent / "native" / "insn_counter.c"
@@ -42,6 +48,12 @@ SYS_EXIT, SYS_EXIT_EXTENDED = 0x18, 0x20
 def _opt(path: Path) -> str:
     """A path inside a QEMU option list, where a comma separates options unless doubled."""
     return str(path).replace(",", ",,")
+
+
+def icount_shift(clock_hz: int) -> int:
+    """QEMU's -icount shift for a core clock: each instruction takes 2^shift ns of virtual time,
+    the power of two nearest one clock period."""
+    return max(0, min(10, round(math.log2(1e9 / clock_hz))))
 
 
 def plugin_path() -> Path:
@@ -84,7 +96,8 @@ class QemuEngine:
                 # arg=: an empty command line (SYS_GET_CMDLINE), as simtiny's semihosting gives,
                 # not the kernel's path, so that C libraries parse the same text on both engines
                 "-semihosting-config", "enable=on,target=native,chardev=semihosting,arg=",
-                "-kernel", str(request.elf.resolve()),
+                "-icount", f"shift={icount_shift(board.clock_hz)},sleep=off",
+                "-kernel", str(Path(request.elf).resolve()),
                 "-plugin", f"{_opt(plugin)},out={_opt(count)},budget={request.max_instructions}",
             ]
             if debug:  # halted at reset, until the gdbstub client lets it run
@@ -93,9 +106,10 @@ class QemuEngine:
             (work / "stdin").write_bytes(request.stdin)
             start = time.perf_counter()
             memory: dict[str, bytes] = {}
+            streams = [("uart", uart), ("semihosting", semihosting), ("semihosting", work / "stdout")]
             with (work / "stdin").open("rb") as stdin, (work / "stdout").open("wb") as stdout, (
                 work / "stderr"
-            ).open("wb") as stderr_file:
+            ).open("wb") as stderr_file, _ConsoleTail(request.on_console, streams):
                 process = subprocess.Popen(command, cwd=files, stdin=stdin, stdout=stdout, stderr=stderr_file)
                 try:
                     if debug:
@@ -123,10 +137,9 @@ class QemuEngine:
                 line = next(text for text in stderr.splitlines() if "qemu: fatal:" in text)
                 fault = Fault(line.removeprefix("qemu: fatal: "), 0, None)
                 return self._result(request, "fault", None, uart, semihosting, counted, seconds, fault)
-            written = (work / "stdout").read_bytes()
-            if written:  # what the firmware wrote to its :tt handles (SYS_WRITE) reached QEMU's stdout
-                with semihosting.open("ab") as text:
-                    text.write(written)
+            # what the firmware wrote to its :tt handles (SYS_WRITE) reached QEMU's stdout
+            with (work / "stdout").open("rb") as written, semihosting.open("ab") as text:
+                shutil.copyfileobj(written, text)
             result = self._result(request, "exit", process.returncode, uart, semihosting, counted, seconds, None)
             result.memory = memory
             return result
@@ -174,11 +187,12 @@ class QemuEngine:
         """The run's result; `counted` is the plugin's file, split into words ([] if none)."""
         limit = max(0, request.console_limit)
         texts = {}
-        for name, path in (("uart", uart), ("semihosting", semihosting)):
-            data = path.read_bytes() if path.exists() else b""
-            if request.on_console is not None and data:
-                request.on_console(name, data)
-            texts[name] = (data[:limit].decode("latin-1"), max(0, len(data) - limit))
+        for name, path in (("uart", uart), ("semihosting", semihosting)):  # the first `limit` bytes only
+            data, size = b"", 0
+            if path.exists():
+                with path.open("rb") as text:
+                    data, size = text.read(limit), path.stat().st_size
+            texts[name] = (data.decode("latin-1"), max(0, size - limit))
         instructions = int(counted[1]) if len(counted) >= 2 and counted[0] == "instructions" else 0
         return RunResult(
             engine=QemuEngine.name,
@@ -208,3 +222,50 @@ def semihosting_calls(image: ElfImage) -> list[int]:
             first = start + (start & 1)  # Thumb instructions are halfword aligned
             calls += [a for a in range(first, end - 1, 2) if data[a - start : a - start + 2] == SEMIHOSTING_CALL]
     return sorted(set(calls))
+
+
+class _ConsoleTail:
+    """Hands QEMU's console files to `on_console` while QEMU writes them: a thread reads what is
+    new every 50 ms, and the rest once QEMU has ended (the context's exit)."""
+
+    def __init__(self, on_console: ConsoleCallback | None, files: list[tuple[str, Path]]) -> None:
+        self._on_console = on_console
+        self._files = files
+        self._offsets = [0] * len(files)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="qemu-console", daemon=True)
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> _ConsoleTail:
+        if self._on_console is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._on_console is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        self._drain()
+
+    def _poll(self) -> None:
+        try:
+            while not self._stop.wait(0.05):
+                self._drain()
+        except BaseException as error:  # raised in the caller's thread at the end
+            self._error = error
+
+    def _drain(self) -> None:
+        assert self._on_console is not None
+        for k, (name, path) in enumerate(self._files):
+            try:
+                text = path.open("rb")
+            except FileNotFoundError:
+                continue
+            with text:
+                text.seek(self._offsets[k])
+                while chunk := text.read(65536):
+                    self._offsets[k] += len(chunk)
+                    self._on_console(name, chunk)
