@@ -162,3 +162,12 @@ def test_the_console_reaches_on_console_whole_and_the_result_keeps_its_limit(mps
     assert seen == {"uart": b"hello from USART3\r\n", "semihosting": b"hello from semihosting\n"}
     assert (result.console.uart, result.console.uart_dropped) == ("hello", len("hello from USART3\r\n") - 5)
     assert (result.console.semihosting, result.console.semihosting_dropped) == ("hello", 18)
+
+
+def test_a_long_temporary_folder_still_gets_a_gdbstub_socket(mps2, tmp_path, monkeypatch):
+    """A Unix socket's path holds about 100 bytes: a long TMPDIR moves the socket to /tmp."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(qemu_engine.tempfile, "tempdir", str(deep))
+    result = get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2, reads=[MemoryRead("x", 0, 8)]))
+    assert (result.status, result.exit_code) == ("exit", 7) and len(result.memory["x"]) == 8

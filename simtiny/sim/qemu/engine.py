@@ -50,6 +50,20 @@ def _opt(path: Path) -> str:
     return str(path).replace(",", ",,")
 
 
+SOCKET_PATH_MAX = 100  # bytes of a Unix socket's path (sun_path holds 108 with its NUL, on Linux)
+
+
+@contextlib.contextmanager
+def _socket_folder(work: Path):  # type: ignore[no-untyped-def]
+    """Where the gdbstub's socket goes: the run's folder, or a short one under /tmp when that
+    folder's path (TMPDIR) is too long for a Unix socket."""
+    if len(str(work / "gdb.sock").encode()) <= SOCKET_PATH_MAX:
+        yield work
+        return
+    with tempfile.TemporaryDirectory(prefix="st-", dir="/tmp") as short:
+        yield Path(short)
+
+
 def icount_shift(clock_hz: int) -> int:
     """QEMU's -icount shift for a core clock: each instruction takes 2^shift ns of virtual time,
     the power of two nearest one clock period."""
@@ -78,13 +92,13 @@ class QemuEngine:
         # one-line errors for what is not a firmware ELF, before QEMU sees it
         image = request.image if request.image is not None else load_elf(request.elf)
         plugin = plugin_path()
-        with tempfile.TemporaryDirectory(prefix="simtiny-qemu-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="simtiny-qemu-") as scratch, _socket_folder(Path(scratch)) as sockets:
             work = Path(scratch)
             files = request.files if request.files is not None else work / "files"
             files.mkdir(exist_ok=True)
             uart, semihosting, count = work / "uart.txt", work / "semihosting.txt", work / "count.txt"
             debug = bool(request.reads or request.writes)
-            socket_path = work / "gdb.sock"
+            socket_path = sockets / "gdb.sock"
             command = [
                 binary,
                 "-M", board.qemu_machine,
