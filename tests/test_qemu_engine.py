@@ -15,7 +15,7 @@ from support import libc_firmware
 
 from simtiny.cli import main
 from simtiny.elf.image import load_elf
-from simtiny.errors import EXIT_USAGE, InputError
+from simtiny.errors import EXIT_USAGE, InputError, SimtinyError
 from simtiny.flow.build import FirmwareSpec, build, find_toolchain
 from simtiny.platform import load_platform
 from simtiny.sim import get_engine
@@ -171,3 +171,12 @@ def test_a_long_temporary_folder_still_gets_a_gdbstub_socket(mps2, tmp_path, mon
     monkeypatch.setattr(qemu_engine.tempfile, "tempdir", str(deep))
     result = get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2, reads=[MemoryRead("x", 0, 8)]))
     assert (result.status, result.exit_code) == ("exit", 7) and len(result.memory["x"]) == 8
+
+
+def test_an_exit_the_breakpoints_miss_is_an_error_not_missing_memory(mps2, monkeypatch):
+    """Reads are taken at a breakpoint on the firmware's semihosting calls; if QEMU exits
+    without stopping at one (code copied to RAM, say), the run says so instead of returning
+    a result without the memory asked for."""
+    monkeypatch.setattr(qemu_engine, "semihosting_calls", lambda image: [])
+    with pytest.raises(SimtinyError, match="QEMU exited without stopping at a semihosting call"):
+        get_engine("qemu").run(RunRequest(_elf("hello", mps2), mps2, reads=[MemoryRead("x", 0, 8)]))

@@ -155,6 +155,11 @@ class QemuEngine:
             with (work / "stdout").open("rb") as written, semihosting.open("ab") as text:
                 shutil.copyfileobj(written, text)
             result = self._result(request, "exit", process.returncode, uart, semihosting, counted, seconds, None)
+            if request.reads and not memory:
+                raise SimtinyError(
+                    "the qemu engine could not read memory back: QEMU exited without stopping at a "
+                    "semihosting call (bkpt 0xab) in the firmware's code"
+                )
             result.memory = memory
             return result
 
