@@ -30,6 +30,10 @@ class BlockCost:
     narrow: int = 0  # 16-bit instructions in the block
     early_flags: bool = False  # its closing branch's flags were set long enough before it
 
+    def price(self, shifted: bool) -> int:
+        """Cycles of one execution, entered fresh or shifted."""
+        return self.cycles_shifted if shifted and self.cycles_shifted is not None else self.cycles
+
 
 @dataclass(frozen=True)
 class Accuracy:

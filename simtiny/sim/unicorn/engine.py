@@ -242,8 +242,7 @@ class _Machine:
         flags = it_flags(code) | timing_flags(
             c.lone_branch, c.lone_branch_shifted, c.narrow_before, c.narrow, c.early_flags
         )
-        shifted = c.cycles if c.cycles_shifted is None else c.cycles_shifted
-        return c.instructions, c.cycles, shifted, c.branch, c.target, flags
+        return c.instructions, c.cycles, c.price(shifted=True), c.branch, c.target, flags
 
     def _on_step(self, uc, address, size, ud) -> None:
         self.trace.append(address)
@@ -565,8 +564,9 @@ class _Machine:
             return
         end = starts[ran] - last.address
         cost = self.cycle_model.cost(code[:end], last.address)
-        part = cost.cycles_shifted if shifted and cost.cycles_shifted is not None else cost.cycles
-        self.counter.take_back(last.instructions - cost.instructions, max(charged - part, 0), whole_block=False)
+        self.counter.take_back(
+            last.instructions - cost.instructions, max(charged - cost.price(shifted), 0), whole_block=False
+        )
 
     def close(self) -> None:
         self.counter.close()

@@ -130,7 +130,6 @@ class CounterState(ctypes.Structure):
         ("unaligned_reads", ctypes.c_uint64),
         ("fold", ctypes.c_uint32),
         ("prev_narrow", ctypes.c_uint32),
-        ("last_price", ctypes.c_uint64),
         ("last_shifted", ctypes.c_uint32),
         ("pad4", ctypes.c_uint32),
     ]
@@ -143,7 +142,7 @@ SELF_LOOPS = (b"\xfe\xe7", b"\xff\xf7\xfe\xbf")  # b . (T2), b.w . (T4)
 UNMASK = 8  # st_block.it: the block may lower PRIMASK, FAULTMASK or BASEPRI
 # st_block.it: the block ends with a branch alone in its last cycle, when entered fresh / when
 # entered shifted (after such a branch); bits 8-9 and 10-11: its 16-bit instructions before that
-# branch and in all, at most 2 (see ST_FOLD_* in native/blockhook.c)
+# branch and in all, at most 2 (see ST_LONE_* and ST_NARROW_* in native/blockhook.c)
 LONE_FRESH, LONE_SHIFTED = 16, 32
 EARLY_FLAGS = 64  # st_block.it: its closing branch's flags were set 3 cycles or more before it
 
@@ -327,9 +326,7 @@ class BlockCounter:
     def forget_last(self) -> None:
         """No branch prediction across an exception entry (the next block is the handler's)."""
         self.state.last = -1
-        self.state.it_open = 0
-        self.state.fold = 0
-        self.state.prev_narrow = 0
+        self.state.it_open = 0  # (the C counter also forgets branch folding when `last` is -1)
 
     def enable_memory_model(
         self,
@@ -425,7 +422,9 @@ class BlockCounter:
     def last_entry(self) -> tuple[int, bool]:
         """The cycles charged for the block entered last, and whether it was entered shifted
         (right after a branch that paired with its first instruction)."""
-        return int(self.state.last_price), bool(self.state.last_shifted)
+        entry = self.state.table[self.state.last]
+        shifted = bool(self.state.last_shifted)
+        return int(entry.cycles_shifted if shifted else entry.cycles), shifted
 
     def take_back(self, instructions: int, cycles: int, whole_block: bool) -> None:
         """Remove what the last block did not run (the run stopped inside or before it)."""

@@ -114,8 +114,7 @@ typedef struct {
     uint64_t unaligned_reads;    /* reads the hook saw at an address not a multiple of their size */
     uint32_t fold;               /* the block entered last ended with a folding branch (ST_LONE_*) */
     uint32_t prev_narrow;        /* 16-bit instructions of the block entered last, at most 2 */
-    uint64_t last_price;         /* cycles charged for the block entered last */
-    uint32_t last_shifted;       /* that block was entered shifted (priced cycles_shifted) */
+    uint32_t last_shifted;       /* the block entered last was entered shifted (priced cycles_shifted) */
     uint32_t pad4;
 } st_counter;
 
@@ -375,7 +374,6 @@ void st_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) {
     }
     st_block *b = &c->table[slot];
     uint64_t price = c->fold ? b->cycles_shifted : b->cycles;
-    c->last_price = price;
     c->last_shifted = c->fold;
     c->fold = (b->it & (c->fold ? ST_LONE_SHIFTED : ST_LONE_FRESH)) != 0 &&
               ST_NARROW_BEFORE(b->it) + c->prev_narrow >= 2;
