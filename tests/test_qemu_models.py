@@ -68,3 +68,19 @@ def test_cross_check_needs_a_board_both_engines_run(capsys):
     model = BUNDLED / "hello_world_int8.tflite"
     assert main(["run", str(model), "--cross-check"]) == 2
     assert "QEMU has no machine for board stm32h743" in capsys.readouterr().err
+
+
+def test_a_run_that_fails_on_the_second_engine_only_is_a_difference(monkeypatch):
+    real = QemuEngine.run
+
+    def stopped(self, request):
+        result = real(self, request)
+        result.status, result.exit_code = "budget", None
+        return result
+
+    monkeypatch.setattr(QemuEngine, "run", stopped)
+    model = BUNDLED / "hello_world_int8.tflite"
+    report = run_model(RunOptions(model, platform="mps2-an500", memory_model=False, cross_check=True))
+    (check,) = report.cross_checks
+    assert not check.agrees and check.difference.startswith("qemu: the model firmware failed: did not finish")
+    assert report.exact and report.engines_agree is False and report.exit_code == EXIT_MISMATCH

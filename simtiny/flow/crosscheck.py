@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simtiny.flow.verify import compare
 from simtiny.sim import RunResult
 
 CROSS_ENGINES = ("unicorn", "qemu")
@@ -36,44 +37,42 @@ class CrossCheck:
 def compare_runs(
     engines: tuple[str, str],
     results: tuple[RunResult, RunResult],
-    outputs: tuple[list[np.ndarray], list[np.ndarray]] | None,
-    failure: str | None = None,
+    outputs: tuple[list[np.ndarray], list[np.ndarray]],
 ) -> CrossCheck:
-    """Compare two runs of one firmware on one input. `outputs` None: the second run failed
-    (`failure` says how), which is a difference in itself."""
+    """Compare two runs of one firmware on one input: outputs bit for bit, then how the runs
+    ended, the console text and the instruction counts."""
+    got_a, _ = outputs
+    return CrossCheck(
+        engines,
+        len(got_a),
+        sum(int(x.size) for x in got_a),
+        results[0].instructions,
+        _first_difference(engines, results, outputs),
+    )
+
+
+def _first_difference(
+    engines: tuple[str, str],
+    results: tuple[RunResult, RunResult],
+    outputs: tuple[list[np.ndarray], list[np.ndarray]],
+) -> str | None:
     a, b = engines
     ra, rb = results
-    first = ra.instructions
-    if outputs is None:
-        return CrossCheck(engines, 0, 0, first, f"{b}: {failure}")
-    got_a, got_b = outputs
-    elements = sum(int(x.size) for x in got_a)
-    for k, (x, y) in enumerate(zip(got_a, got_b, strict=True)):
-        if x.tobytes() != y.tobytes():
-            flat_x, flat_y = x.reshape(-1), y.reshape(-1)
-            at = int(np.flatnonzero(flat_x != flat_y)[0]) if flat_x.shape == flat_y.shape else 0
-            where = np.unravel_index(at, x.shape) if x.shape else ()
-            return CrossCheck(
-                engines, len(got_a), elements, first,
-                f"output {k} at {tuple(int(i) for i in where)}: {a} {flat_x[at]}, {b} {flat_y[at]}",
-            )
+    for k, (x, y) in enumerate(zip(*outputs, strict=True)):
+        cmp = compare(k, x, y)  # y in the reference's place: the same bit-for-bit test as the verdict's
+        if cmp.note:
+            return f"output {k}: {a} gives {x.dtype} {list(x.shape)}, {b} {y.dtype} {list(y.shape)}"
+        if cmp.first_mismatch is not None:
+            where = tuple(int(i) for i in np.unravel_index(cmp.first_mismatch, x.shape)) if x.shape else ()
+            return f"output {k} at {where}: {a} {cmp.got}, {b} {cmp.want}"
     if (ra.status, ra.exit_code) != (rb.status, rb.exit_code):
-        return CrossCheck(
-            engines, len(got_a), elements, first,
-            f"the run ended differently: {a} {ra.status} {ra.exit_code}, {b} {rb.status} {rb.exit_code}",
-        )
+        return f"the run ended differently: {a} {ra.status} {ra.exit_code}, {b} {rb.status} {rb.exit_code}"
     for stream in ("uart", "semihosting"):
         text_a, text_b = getattr(ra.console, stream), getattr(rb.console, stream)
         if text_a != text_b:
             common = min(len(text_a), len(text_b))
             at = next((i for i in range(common) if text_a[i] != text_b[i]), common)
-            return CrossCheck(
-                engines, len(got_a), elements, first,
-                f"{stream} console text from character {at}: {a} {text_a[at:at + 20]!r}, {b} {text_b[at:at + 20]!r}",
-            )
+            return f"{stream} console text from character {at}: {a} {text_a[at:at + 20]!r}, {b} {text_b[at:at + 20]!r}"
     if ra.instructions != rb.instructions:
-        return CrossCheck(
-            engines, len(got_a), elements, first,
-            f"instructions executed: {a} {ra.instructions:,}, {b} {rb.instructions:,}",
-        )
-    return CrossCheck(engines, len(got_a), elements, first)
+        return f"instructions executed: {a} {ra.instructions:,}, {b} {rb.instructions:,}"
+    return None

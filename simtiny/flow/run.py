@@ -319,8 +319,8 @@ def _cross_check(
     engines = (options.engine, second)
     try:
         other = simulate(compiled, values, budget, memory_model=options.memory_model, engine=second)
-    except FirmwareFault as exc:
-        return compare_runs(engines, (run.result, run.result), None, str(exc))
+    except FirmwareFault as exc:  # a run that fails on one engine only is a difference in itself
+        return CrossCheck(engines, 0, 0, run.result.instructions, f"{second}: {exc}")
     return compare_runs(engines, (run.result, other.result), (run.outputs, other.outputs))
 
 
