@@ -50,6 +50,37 @@ static inline int32_t st_requantize_single(int32_t x, int32_t multiplier, int sh
     return (int32_t)(result >> total_shift); /* arithmetic shift: floor */
 }
 
+/* gemmlowp's double rounding (st_requantize_double) for accumulators the code generator has
+ * bounded: |acc * 2^left| < 2^30 for every input the layer can see (simtiny.lower.bounds). Then
+ * the doubling high multiply is one rounding 32 x 32 high multiply of acc * 2^(left + 1) (SMMULR,
+ * no saturation case), and the rounding right shift by r is (v + 2^(r-1) - [v < 0]) >> r, which
+ * cannot overflow since |v| < 2^30. Built once per channel by st_requant_bounded_make. */
+typedef struct {
+    int32_t left1;     /* left + 1 */
+    int32_t mult;      /* the multiplier, any sign */
+    int32_t round;     /* 2^(r-1), 0 when r = 0 */
+    int32_t sign_mask; /* -1 when r > 0 (ties away from zero), 0 when r = 0 */
+    int32_t right;     /* r */
+} st_requant_bounded;
+
+static inline st_requant_bounded st_requant_bounded_make(int32_t multiplier, int32_t shift) {
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const st_requant_bounded q = {(shift > 0 ? shift : 0) + 1, multiplier,
+                                  right > 0 ? (int32_t)(1u << (right - 1)) : 0, right > 0 ? -1 : 0, right};
+    return q;
+}
+
+static inline int32_t st_requantize_bounded(int32_t acc, const st_requant_bounded *q) {
+    const int32_t x2 = (int32_t)((uint32_t)acc << q->left1);
+#if defined(__ARM_FEATURE_DSP)
+    int32_t v;
+    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(x2), "r"(q->mult));
+#else
+    const int32_t v = (int32_t)(((int64_t)x2 * q->mult + (1LL << 31)) >> 32);
+#endif
+    return (v + q->round + ((v >> 31) & q->sign_mask)) >> q->right;
+}
+
 static inline int32_t st_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }

@@ -1,0 +1,92 @@
+"""st_requantize_bounded (firmware/kernels/st_quant.h) and the bound that licenses it.
+
+The kernels that requantise with one rounding high multiply are bit-exact only where
+simtiny.lower.bounds proves |acc * 2^left| < 2^30; these tests check the C function against
+st_requantize_double (the form LiteRT's convolutions use, verified against LiteRT by the
+operator tests) over random and edge inputs inside the bound, and the bound's arithmetic.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+
+import numpy as np
+
+from simtiny.hostcc import compile_shared
+from simtiny.lower.bounds import largest_input, requant_bounded
+from simtiny.resources import KERNELS_DIR
+
+HARNESS = r"""
+#include <stdint.h>
+#include "st_quant.h"
+
+static uint64_t state;
+static uint64_t next(void) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; }
+
+/* Mismatches over n random (acc, multiplier, shift) with |acc * 2^left| < 2^30: multipliers
+ * packed ([2^30, 2^31)), of any sign, near INT32_MIN and exactly 2^30; accumulators uniform, small,
+ * and at the bound's edges. The first mismatch goes to *first (acc, multiplier, shift). */
+long mismatches(uint64_t seed, long n, int32_t *first) {
+    long bad = 0;
+    state = seed | 1;
+    for (long i = 0; i < n; i++) {
+        int32_t shift = (int32_t)(next() % 62) - 31;
+        if (shift > 30) shift = 30;
+        int32_t mult;
+        switch (next() % 4) {
+            case 0: mult = (int32_t)(0x40000000u + (uint32_t)(next() % 0x40000000u)); break;
+            case 1: mult = (int32_t)next(); break;
+            case 2: mult = INT32_MIN + (int32_t)(next() % 3); break;
+            default: mult = (int32_t)(1u << 30);
+        }
+        const int left = shift > 0 ? shift : 0;
+        const int32_t lim = (int32_t)((1u << 30) >> left); /* |acc| < lim */
+        int32_t acc;
+        switch (next() % 3) {
+            case 0: acc = (int32_t)(next() % (2 * (uint64_t)lim - 1)) - (lim - 1); break;
+            case 1: acc = ((int32_t)(next() % 2001) - 1000) % lim; break;
+            default: acc = (next() & 1) ? lim - 1 : -(lim - 1);
+        }
+        const st_requant_bounded q = st_requant_bounded_make(mult, shift);
+        if (st_requantize_bounded(acc, &q) != st_requantize_double(acc, mult, shift)) {
+            if (!bad) { first[0] = acc; first[1] = mult; first[2] = shift; }
+            bad++;
+        }
+    }
+    return bad;
+}
+"""
+
+
+def test_bounded_requantisation_matches_double_rounding(tmp_path: Path) -> None:
+    source = tmp_path / "harness.c"
+    source.write_text(HARNESS)
+    library = ctypes.CDLL(str(compile_shared([source], tmp_path / "harness.so", [f"-I{KERNELS_DIR}"])))
+    library.mismatches.restype = ctypes.c_long
+    library.mismatches.argtypes = [ctypes.c_uint64, ctypes.c_long, ctypes.POINTER(ctypes.c_int32)]
+    first = (ctypes.c_int32 * 3)()
+    n = 4_000_000
+    bad = library.mismatches(20261205, n, first)
+    assert bad == 0, f"{bad} of {n} differ; first: acc {first[0]}, multiplier {first[1]}, shift {first[2]}"
+
+
+def test_largest_input() -> None:
+    assert largest_input(0) == 128
+    assert largest_input(128) == 255  # zero point -128: x + 128 in [0, 255]
+    assert largest_input(-127) == 255  # zero point 127: x - 127 in [-255, 0]
+
+
+def test_bound_per_channel() -> None:
+    taps = np.array([[127, -128, 1], [0, 0, 0]], dtype=np.int8)
+    # channel 0: 256 * 255 = 65,280 with offset 128
+    assert requant_bounded(taps, None, 128, [0, 0])
+    limit = (1 << 30) - 65_280
+    assert requant_bounded(taps, np.array([limit - 1, 0]), 128, [0, 0])
+    assert not requant_bounded(taps, np.array([limit, 0]), 128, [0, 0])
+    assert requant_bounded(taps, np.array([0, limit]), 128, [0, 0])  # channel 1 has no taps
+    assert not requant_bounded(taps, np.array([0, 1 << 30]), 128, [0, 0])
+    # a left shift multiplies the bound: 65,280 * 2^14 < 2^30 <= 65,280 * 2^15
+    assert requant_bounded(taps, None, 128, [14])
+    assert not requant_bounded(taps, None, 128, [15, -3])
+    assert requant_bounded(taps, None, 128, [-31, 14])
