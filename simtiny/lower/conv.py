@@ -12,6 +12,14 @@ with the input offset folded into the bias. Both operators can run in place, the
 input 0's buffer: pointwise convolutions pixel by pixel (scratch: one pixel's input channels),
 depthwise convolutions with depth multiplier 1 channel plane by channel plane (scratch: one
 input plane). Bias, multipliers and shifts are stored compactly (simtiny.lower.channels).
+
+Where simtiny.lower.bounds proves the accumulators small enough for the cheap requantisation,
+faster kernels take over: depthwise layers through a zero-padded int16 plane and SMLAD (the
+common 3x3, 5x5 and 7x7 filters) or, on planes small beside the filter, from a copy of the
+image over in-image taps only (an estimate of both kernels' cycles picks one); other
+convolutions with one group through int16 columns of two output pixels, the filter reordered
+for SXTB16. They need more scratch than the generic kernels, so the planner keeps them only
+where the arena's peak does not grow (MemoryPlan.lean).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.bounds import requant_bounded
 from simtiny.lower.channels import bias_values, emit_channels, has_bias
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import activation_range, quantize_multiplier, round_half_away
@@ -177,6 +186,19 @@ def interleaved_filter(w: Tensor) -> np.ndarray:
     return np.concatenate([groups.reshape(-1), rows[full:].reshape(-1)]).astype(np.int8)
 
 
+COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns' scratch: two columns of int16, 2 KB at most
+COLUMNS_STACK_TAPS = 28  # ST_CONV_COLUMNS_STACK_TAPS (conv2d_s8.h): up to this, columns on the stack
+
+
+def column_filter(w: Tensor, k4: int) -> np.ndarray:
+    """A filter [Cout, H, W, Cin] as st_conv2d_s8_columns reads it: each output channel's taps
+    zero-padded to k4, each group of four stored as (t0, t2, t1, t3)."""
+    assert w.data is not None
+    rows = np.zeros((w.shape[0], k4), dtype=np.int8)
+    rows[:, : w.size // w.shape[0]] = w.data.reshape(w.shape[0], -1)
+    return rows.reshape(w.shape[0], -1, 4)[:, :, [0, 2, 1, 3]].reshape(-1)
+
+
 def in_place_refused(ctx, op: Operator) -> None:
     if getattr(ctx, "in_place", False):
         raise ValueError(f"operator {op.index} ({op.opcode}) planned in place, which its kernel cannot do")
@@ -209,9 +231,33 @@ class Conv2D:
         """Pointwise convolutions write each pixel's outputs after copying its inputs."""
         return self.check(op, graph) is None and self.pointwise(op, graph)
 
-    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
-        """In place: one pixel's input channels."""
-        return graph.tensor(op.inputs[0]).shape[3] if in_place and self.in_place(op, graph) else 0
+    @staticmethod
+    def columns_k4(op: Operator, graph: Graph) -> int | None:
+        """Taps per column of st_conv2d_s8_columns (filter_h * filter_w * filter_c rounded up to a
+        multiple of 4) for a non-pointwise layer it can run: one group, accumulators bounded for
+        st_requantize_bounded, columns of at most COLUMNS_MAX_TAPS (its scratch is two of them).
+        None: the generic kernel."""
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        if Conv2D.pointwise(op, graph) or x.shape[3] != w.shape[3]:
+            return None
+        k4 = (w.size // w.shape[0] + 3) // 4 * 4
+        if k4 > COLUMNS_MAX_TAPS:
+            return None
+        assert w.data is not None
+        shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
+        if not requant_bounded(w.data.reshape(w.shape[0], -1), bias_values(op, graph), -x.zero_point(), shifts):
+            return None
+        return k4
+
+    has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
+        """In place: one pixel's input channels; st_conv2d_s8_columns: two int16 columns
+        (lean: none, the generic kernel)."""
+        if in_place and self.in_place(op, graph):
+            return graph.tensor(op.inputs[0]).shape[3]
+        k4 = self.columns_k4(op, graph) if not lean and self.check(op, graph) is None else None
+        return 4 * k4 if k4 and k4 > COLUMNS_STACK_TAPS else 0
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = common_reason(op, graph, channel_dim=0)
@@ -245,10 +291,19 @@ class Conv2D:
             f".groups = {x.shape[3] // w.shape[3]},\n"
             f"{window_fields(op, graph, g)}    .channels = {channels}}};"
         )
-        call = (
-            f"st_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-            f"{ctx.tensor(op.outputs[0])});"
-        )
+        k4 = None if getattr(ctx, "lean", False) else self.columns_k4(op, graph)
+        if k4:
+            filt = ctx.const(f"{p}_filter", column_filter(w, k4))
+            scratch = "0" if k4 <= COLUMNS_STACK_TAPS else f"(int16_t *){ctx.scratch}"
+            call = (
+                f"st_conv2d_s8_columns{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
+                f"{ctx.tensor(op.outputs[0])}, {scratch});"
+            )
+        else:
+            call = (
+                f"st_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+                f"{ctx.tensor(op.outputs[0])});"
+            )
         return KernelCall(call, (f"conv2d_s8{twin}",), (decl,))
 
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
@@ -270,6 +325,15 @@ class Conv2D:
         return KernelCall(call, (f"conv1x1_s8{twin}",), (decl,))
 
 
+# (filter_h, filter_w, stride_w) of st_depthwise_conv2d_s8_inplace_padded's unrolled rows
+PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 2))
+
+
+def _taps_in_image(outputs: int, stride: int, pad: int, size: int, limit: int) -> int:
+    """Of the windows along one axis (dilation 1), the taps inside the image, summed."""
+    return sum(max(0, min(o * stride - pad + size, limit) - max(o * stride - pad, 0)) for o in range(outputs))
+
+
 class DepthwiseConv2D:
     opcodes = ("DEPTHWISE_CONV_2D",)
 
@@ -281,10 +345,49 @@ class DepthwiseConv2D:
         x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         return w.shape[3] == x.shape[3] and y.shape[1] * y.shape[2] <= x.shape[1] * x.shape[2]
 
-    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
-        """In place: one input channel plane."""
+    @staticmethod
+    def bounded_variant(op: Operator, graph: Graph) -> tuple[str, int] | None:
+        """The in-place kernel for a layer whose accumulators are bounded for
+        st_requantize_bounded (dilation 1), and its scratch bytes (depthwise_conv2d_s8.h):
+        "padded" (a zero-padded int16 copy of each plane; horizontal stride 1 or 2) unless
+        that plane would be mostly padding, then "small" (a copy of the whole image).
+        None: the generic in-place kernel."""
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        g = geometry(op, x, w)
+        fh, fw = w.shape[1], w.shape[2]
+        if (g.dilation_h, g.dilation_w) != (1, 1):
+            return None
+        assert w.data is not None
+        taps = w.data.reshape(fh * fw, -1).T  # one row per channel
+        shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
+        if not requant_bounded(taps, bias_values(op, graph), -x.zero_point(), shifts):
+            return None
+        pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2
+        w2 = g.out_w + g.out_w % 2
+        cols = w2 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w2 + 2 * pairs - 2
+        rows = (g.out_h - 1) * g.stride_h + fh
+        outputs = g.out_h * g.out_w
+        # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on
+        # proxyless-w0.3's layers): the padded plane's fill, tap pairs and window rows, against
+        # the small kernel's in-image taps and per-output requantisation.
+        padded = 4 * rows * cols + 24 * fh * pairs + outputs * (3 * fh * pairs + 25)
+        taps = _taps_in_image(g.out_h, g.stride_h, g.pad_h, fh, x.shape[1]) * _taps_in_image(
+            g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
+        )
+        small = 30 * outputs + 9 * taps
+        if (fh, fw, g.stride_w) in PADDED_FILTERS and padded <= small:
+            return "padded", 2 * rows * cols + 2 * fh * pairs * 4
+        return "small", x.shape[1] * x.shape[2] * x.shape[3]
+
+    has_lean = True  # the generic in-place kernel needs one plane, less than the others may
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
+        """In place: what the chosen kernel needs (lean, or by default: one input channel plane)."""
+        if not (in_place and self.in_place(op, graph)):
+            return 0
         x = graph.tensor(op.inputs[0])
-        return x.shape[1] * x.shape[2] if in_place and self.in_place(op, graph) else 0
+        variant = None if lean else self.bounded_variant(op, graph)
+        return variant[1] if variant else x.shape[1] * x.shape[2]
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = common_reason(op, graph, channel_dim=3)
@@ -317,8 +420,12 @@ class DepthwiseConv2D:
         if getattr(ctx, "in_place", False):
             if not self.in_place(op, graph):
                 in_place_refused(ctx, op)
+            kernel = "st_depthwise_conv2d_s8_inplace"
+            variant = None if getattr(ctx, "lean", False) else self.bounded_variant(op, graph)
+            if variant:
+                kernel += f"_{variant[0]}"
             call = (
-                f"st_depthwise_conv2d_s8_inplace{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
+                f"{kernel}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
                 f"{ctx.tensor(op.inputs[1])}, {scratch_of(ctx, op)});"
             )
         else:

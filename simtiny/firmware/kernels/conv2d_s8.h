@@ -28,4 +28,15 @@ void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *
 void st_conv2d_s8_shifts(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
                          int8_t *output);
 
+
+/* One group with accumulators bounded by the code generator: output pixels gathered two at a
+ * time into int16 columns (k4 = filter_h * filter_w * filter_c rounded up to a multiple of 4;
+ * scratch: 2 * k4 int16, or none, the columns on the stack, when k4 <= ST_CONV_COLUMNS_STACK_TAPS,
+ * as in first layers), the filter reordered (conv2d_s8.c). */
+#define ST_CONV_COLUMNS_STACK_TAPS 28
+void st_conv2d_s8_columns(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
+                          int8_t *output, int16_t *scratch);
+void st_conv2d_s8_columns_shifts(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
+                                 int8_t *output, int16_t *scratch);
+
 #endif

@@ -6,6 +6,7 @@
  * skipped (st_window.h). */
 #include "depthwise_conv2d_s8.h"
 
+#include "st_dsp.h"
 #include "st_quant.h"
 #include "st_window.h"
 
@@ -55,7 +56,7 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params 
 
 
 /* Filters of up to this many taps are gathered into a local array for the interior windows. */
-#define ST_DW_LOCAL_TAPS 64
+#define ST_DW_LOCAL_TAPS 56 /* 7x7 filters and smaller */
 
 /* Output indices [*lo, *hi) whose window of `size` taps lies entirely in [0, limit). */
 static void interior_range(int32_t outputs, int32_t stride, int32_t pad, int32_t dilation, int32_t size,
@@ -181,6 +182,178 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d
                         acc += (uint32_t)(wv * (xv + input_offset));
                     }
                     *out = dw_output(acc, mult, shift, p);
+                }
+            }
+        }
+    }
+}
+
+/* Geometry of st_depthwise_conv2d_s8_inplace_padded's scratch (depthwise_conv2d_s8.h). */
+static inline int32_t padded_pairs(int32_t fw, int32_t sw) { return sw == 1 ? fw / 2 + 1 : (fw + 1) / 2; }
+
+/* One channel's constants for the padded kernel's output rows. */
+typedef struct {
+    st_requant_bounded rq;
+    uint32_t bias;
+    int32_t output_offset, act_min, act_max;
+} padded_channel;
+
+static inline int8_t padded_output(uint32_t acc, const padded_channel *k) {
+    return (int8_t)st_clamp(st_requantize_bounded((int32_t)acc, &k->rq) + k->output_offset, k->act_min, k->act_max);
+}
+
+/* One output row of the padded kernel, two outputs per step; inlined with constant fh, pairs
+ * and sw for the common filters, so that the window loops unroll. With the DSP extension,
+ * taps holds per filter row the even output's `pairs` tap-pair words, then the odd output's. */
+static inline __attribute__((always_inline)) void padded_row(const int16_t *row, int32_t cols, const void *taps,
+                                                             int32_t fh, int32_t fw, int32_t pairs, int32_t sw,
+                                                             int32_t ow, int32_t ch, const padded_channel *k,
+                                                             int8_t *out) {
+    for (int32_t ox = 0; ox < ow; ox += 2, out += 2 * ch) {
+        uint32_t a0 = k->bias, a1 = k->bias;
+#if defined(__ARM_FEATURE_DSP)
+        (void)fw;
+        const uint32_t *x = (const uint32_t *)(const void *)(row + ox * sw);
+        const uint32_t *t = (const uint32_t *)taps;
+        const int32_t second = sw == 1 ? 0 : 1; /* the odd output's first word */
+        for (int32_t fy = 0; fy < fh; fy++, x += cols / 2, t += 2 * pairs) {
+#pragma GCC unroll 4
+            for (int32_t j = 0; j < pairs; j++) {
+                a0 = st_smlad(x[j], t[j], a0);
+                a1 = st_smlad(x[j + second], t[pairs + j], a1);
+            }
+        }
+#else
+        (void)pairs;
+        const int16_t *x = row + ox * sw;
+        const int8_t *t = (const int8_t *)taps;
+        for (int32_t fy = 0; fy < fh; fy++, x += cols) {
+            for (int32_t fx = 0; fx < fw; fx++) {
+                const int32_t tv = t[(fy * fw + fx) * ch];
+                a0 += (uint32_t)(tv * x[fx]);
+                a1 += (uint32_t)(tv * x[fx + sw]);
+            }
+        }
+#endif
+        out[0] = padded_output(a0, k);
+        if (ox + 1 < ow) out[ch] = padded_output(a1, k);
+    }
+}
+
+/* In place, channel by channel, as st_depthwise_conv2d_s8_inplace, for dilation 1 and a
+ * horizontal stride of 1 or 2, when the code generator has bounded the accumulators
+ * (st_requantize_bounded). Plane c is widened to int16 with the input offset added into a
+ * scratch plane padded with zeros as far as the windows reach, so no window is clipped and a
+ * padding tap adds 0, as LiteRT's skipping it does. Outputs go two at a time. With the DSP
+ * extension, a window row is a run of int16 pairs (aligned words: rows have an even length) and
+ * each output takes one SMLAD per pair of taps: the even output of a stride-1 pair with the taps
+ * (t0, t1), (t2, t3), ..., the odd one with (0, t0), (t1, t2), ... from the same words; with
+ * stride 2 both read (t0, t1), ..., the odd one a word further. Sums wrap modulo 2^32 like
+ * LiteRT's int32 accumulator. */
+void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_padded)(const st_depthwise_conv2d_params *p,
+                                                              int8_t *buffer, const int8_t *filter,
+                                                              int8_t *scratch) {
+    const int32_t ch = p->input_c;
+    const int32_t ih = p->input_h, iw = p->input_w, oh = p->output_h, ow = p->output_w;
+    const int32_t fh = p->filter_h, fw = p->filter_w, sh = p->stride_h, sw = p->stride_w;
+    const int32_t pad_h = p->pad_h, pad_w = p->pad_w;
+    const int32_t pairs = padded_pairs(fw, sw);
+    const int32_t ow2 = ow + (ow & 1);
+    const int32_t cols = sw == 1 ? ow2 + 2 * (fw / 2) : 2 * ow2 + 2 * pairs - 2;
+    const int32_t rows = (oh - 1) * sh + fh;
+    const int32_t input_offset = p->input_offset;
+    int16_t *plane = (int16_t *)(void *)scratch;
+    padded_channel k = {st_requant_bounded_make(0, 0), 0, p->output_offset, p->act_min, p->act_max};
+    for (int32_t b = 0; b < p->batches; b++) {
+        const int8_t *image = buffer + b * ih * iw * ch;
+        int8_t *out_image = buffer + b * oh * ow * ch;
+        for (int32_t c = 0; c < ch; c++) {
+            int16_t *dst = plane;
+            for (int32_t r = 0; r < rows; r++) {
+                const int32_t iy = r - pad_h;
+                int32_t col = 0;
+                if (iy >= 0 && iy < ih) {
+                    const int8_t *src = image + (iy * iw - pad_w) * ch + c;
+                    const int32_t end = pad_w + iw < cols ? pad_w + iw : cols;
+                    for (; col < pad_w; col++) *dst++ = 0;
+                    for (; col < end; col++) *dst++ = (int16_t)(src[col * ch] + input_offset);
+                }
+                for (; col < cols; col++) *dst++ = 0;
+            }
+#if defined(__ARM_FEATURE_DSP)
+            uint32_t *taps = (uint32_t *)(void *)(plane + rows * cols); /* [fh][even, odd][pairs] */
+            for (int32_t fy = 0; fy < fh; fy++) {
+                const int8_t *t = filter + fy * fw * ch + c;
+                uint32_t *even = taps + 2 * fy * pairs, *odd = even + pairs;
+                for (int32_t j = 0; j < pairs; j++) {
+                    const int32_t e = 2 * j, o = sw == 1 ? 2 * j - 1 : e; /* each pair's first tap */
+                    even[j] = (uint16_t)(e < fw ? t[e * ch] : 0) | (uint32_t)(uint16_t)(e + 1 < fw ? t[(e + 1) * ch] : 0) << 16;
+                    odd[j] = (uint16_t)(o >= 0 && o < fw ? t[o * ch] : 0) |
+                             (uint32_t)(uint16_t)(o + 1 < fw ? t[(o + 1) * ch] : 0) << 16;
+                }
+            }
+#else
+            const int8_t *taps = filter + c;
+#endif
+            int32_t mult, shift;
+            st_channel_requant(&p->channels, c, &mult, &shift);
+            k.rq = st_requant_bounded_make(mult, shift);
+            k.bias = (uint32_t)st_channel_bias(&p->channels, c);
+            int8_t *out = out_image + c;
+            for (int32_t oy = 0; oy < oh; oy++, out += ow * ch) {
+                const int16_t *row = plane + oy * sh * cols;
+                if (fh == 3 && fw == 3 && sw == 1)
+                    padded_row(row, cols, taps, 3, 3, 2, 1, ow, ch, &k, out);
+                else if (fh == 3 && fw == 3 && sw == 2)
+                    padded_row(row, cols, taps, 3, 3, 2, 2, ow, ch, &k, out);
+                else if (fh == 5 && fw == 5 && sw == 1)
+                    padded_row(row, cols, taps, 5, 5, 3, 1, ow, ch, &k, out);
+                else if (fh == 5 && fw == 5 && sw == 2)
+                    padded_row(row, cols, taps, 5, 5, 3, 2, ow, ch, &k, out);
+                else /* 7x7, stride_w 2: the code generator picks this kernel for these five alone */
+                    padded_row(row, cols, taps, 7, 7, 4, 2, ow, ch, &k, out);
+            }
+        }
+    }
+}
+
+/* In place, for dilation 1 on planes small beside the filter (the code generator's choice),
+ * where a padded plane would be mostly padding: the input image is copied to scratch, then each
+ * output pixel sums only its in-image taps, channel by channel, straight from NHWC, as LiteRT
+ * does; requantised by st_requantize_bounded (accumulators bounded by the code generator). */
+void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_small)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                             const int8_t *filter, int8_t *scratch) {
+    const int32_t ch = p->input_c;
+    const int32_t ih = p->input_h, iw = p->input_w, oh = p->output_h, ow = p->output_w;
+    const int32_t fh = p->filter_h, fw = p->filter_w;
+    const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
+    const int32_t image_bytes = ih * iw * ch;
+    for (int32_t b = 0; b < p->batches; b++) {
+        const int8_t *image = buffer + b * image_bytes;
+        int8_t *out = buffer + b * oh * ow * ch;
+        for (int32_t i = 0; i < image_bytes; i++) scratch[i] = image[i];
+        for (int32_t oy = 0; oy < oh; oy++) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            int32_t fy0, fy1;
+            st_window_taps(iy0, 1, fh, ih, &fy0, &fy1);
+            for (int32_t ox = 0; ox < ow; ox++, out += ch) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                int32_t fx0, fx1;
+                st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
+                const int8_t *x0 = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch;
+                const int8_t *w0 = filter + (fy0 * fw + fx0) * ch;
+                for (int32_t c = 0; c < ch; c++) {
+                    uint32_t acc = (uint32_t)st_channel_bias(&p->channels, c);
+                    const int8_t *xr = x0 + c, *wr = w0 + c;
+                    for (int32_t fy = fy0; fy < fy1; fy++, xr += iw * ch, wr += fw * ch) {
+                        for (int32_t fx = 0; fx < fx1 - fx0; fx++)
+                            acc += (uint32_t)(wr[fx * ch] * (xr[fx * ch] + input_offset));
+                    }
+                    int32_t mult, shift;
+                    st_channel_requant(&p->channels, c, &mult, &shift);
+                    const st_requant_bounded rq = st_requant_bounded_make(mult, shift);
+                    out[c] = (int8_t)st_clamp(st_requantize_bounded((int32_t)acc, &rq) + output_offset, p->act_min,
+                                              p->act_max);
                 }
             }
         }

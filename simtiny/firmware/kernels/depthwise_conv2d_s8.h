@@ -33,4 +33,24 @@ void st_depthwise_conv2d_s8_inplace(const st_depthwise_conv2d_params *p, int8_t 
 void st_depthwise_conv2d_s8_inplace_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                            const int8_t *filter, int8_t *scratch);
 
+
+/* In place too, for dilation 1 and stride_w 1 or 2, where the code generator has bounded the
+ * accumulators (st_requantize_bounded): each plane is widened into a zero-padded int16 copy.
+ * scratch (4-byte aligned) holds rows * cols int16 then, with the DSP extension, 2 * filter_h
+ * * pairs words of tap pairs: pairs = filter_w / 2 + 1 (stride_w 1) or (filter_w + 1) / 2
+ * (stride_w 2), w2 = output_w rounded up to even, cols = w2 + 2 * (filter_w / 2) (stride_w 1)
+ * or 2 * w2 + 2 * pairs - 2 (stride_w 2), rows = (output_h - 1) * stride_h + filter_h. */
+void st_depthwise_conv2d_s8_inplace_padded(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                           const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                  const int8_t *filter, int8_t *scratch);
+
+
+/* In place too, for dilation 1 and bounded accumulators, on planes small beside the filter:
+ * scratch holds the whole input image (input_h * input_w * input_c bytes). */
+void st_depthwise_conv2d_s8_inplace_small(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                          const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_small_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                 const int8_t *filter, int8_t *scratch);
+
 #endif
