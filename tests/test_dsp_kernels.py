@@ -9,6 +9,7 @@ depth % 4 tails, odd output counts and several rows; real models close the file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from simtiny.flow.inputs import random_inputs
 from simtiny.flow.run import compile_model
 from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
+from simtiny.lower.geometry import out_size_and_padding
 from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor
@@ -144,9 +146,11 @@ def check_bit_exact(compiled: CompiledModel, model: Path, seeds: tuple[int, ...]
     return compared
 
 
-def assert_uses_smlad(compiled: CompiledModel, functions: tuple[str, ...] = ("conv1x1_pixel",)) -> None:
+def assert_uses_smlad(
+    compiled: CompiledModel, functions: tuple[str, ...] = ("conv1x1_pixel",), also: tuple[str, ...] = ("sxtb16",)
+) -> None:
     """The first of `functions` in the firmware (a static one may be inlined into the next)
-    holds SMLAD: the DSP path was compiled, not the portable one."""
+    holds SMLAD (and `also`): the DSP path was compiled, not the portable one."""
     objdump = shutil.which("arm-none-eabi-objdump")
     if objdump is None:
         return
@@ -157,7 +161,7 @@ def assert_uses_smlad(compiled: CompiledModel, functions: tuple[str, ...] = ("co
     assert found, f"none of {functions} in the firmware"
     start = found[0]
     kernel = text[start : text.find("\n\n", start)]
-    assert "smlad" in kernel and "sxtb16" in kernel
+    assert "smlad" in kernel and all(m in kernel for m in also)
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
@@ -192,3 +196,92 @@ def test_fully_connected_dsp_path(board, tmp_path: Path, seed: int, toolchain: s
     assert len(compiled.graph.operators) == len(FC_DEPTHS)
     assert_uses_smlad(compiled, ("fc_row_dsp", "st_fully_connected_s8"))
     assert check_bit_exact(compiled, path, seeded(seed)) > 0
+
+
+def window_options(padding: str, stride: int, dilation: int, index: int) -> dict:
+    """A convolution's options: square stride and dilation, the activations in turn."""
+    return {
+        "padding": padding,
+        "stride_h": stride,
+        "stride_w": stride,
+        "dilation_h_factor": dilation,
+        "dilation_w_factor": dilation,
+        "fused_activation_function": ACTIVATIONS[index % len(ACTIVATIONS)],
+    }
+
+
+def spatial_cases(rng: np.random.Generator) -> list[Case]:
+    """Depthwise layers for each in-place kernel (padded: 3x3, 5x5 stride 1 and 2, 7x7 stride 2,
+    odd and even widths; small: large filters on small planes and 7x7 stride 1; the generic
+    kernel: dilation 2, and a bias too large for the bounded requantisation), then CONV_2D
+    layers for st_conv2d_s8_columns (1 to 8 input channels, strides 1 and 2, dilation 2, odd
+    output channels and pixel counts) and one too wide for its columns."""
+    cases = []
+    depthwise = [  # (h, w, c, k, stride, dilation, padding, bias magnitude)
+        (9, 11, 5, 3, 1, 1, "SAME", 3000),
+        (8, 8, 4, 3, 2, 1, "SAME", 3000),
+        (10, 7, 3, 3, 1, 1, "VALID", 3000),
+        (12, 13, 6, 5, 2, 1, "SAME", 3000),
+        (9, 9, 3, 5, 1, 1, "SAME", 3000),
+        (15, 14, 4, 7, 2, 1, "SAME", 3000),
+        (2, 2, 9, 7, 1, 1, "SAME", 3000),
+        (3, 3, 5, 5, 2, 1, "SAME", 3000),
+        (11, 12, 3, 7, 1, 1, "SAME", 3000),
+        (9, 10, 4, 3, 1, 2, "SAME", 3000),
+        (8, 9, 4, 3, 1, 1, "SAME", 1 << 30),  # bias 2^30
+        # ballast: dilation 2 (the generic kernel) on a plane larger than any other layer's
+        # scratch, so that the planner's floor (every kernel lean) leaves room for the fast ones
+        (48, 48, 1, 3, 1, 2, "SAME", 3000),
+    ]
+    for i, (h, w, c, k, s, d, padding, bias) in enumerate(depthwise):
+        oh, _ = out_size_and_padding(padding, h, k, s, d)
+        ow, _ = out_size_and_padding(padding, w, k, s, d)
+        weights = filter_tensor((1, k, k, c), 3, rng, i % 2 == 0, False)
+        x = act_tensor("x", (1, h, w, c), rng, False)
+        b = bias_tensor(c, rng, bias)
+        if bias > 1 << 29:  # past st_requantize_bounded's bound on every channel
+            b = dataclasses.replace(b, data=np.full(c, bias, dtype=np.int32))
+        tensors = [x, weights, b, spread_output("y", (1, oh, ow, c), x, weights, rng)]
+        options = {**window_options(padding, s, d, i), "depth_multiplier": 1}
+        op = OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)
+        cases.append(Case(f"dw {h}x{w}x{c} k{k} s{s} d{d}", tensors, op))
+    convs = [  # (h, w, cin, cout, k, stride, dilation, padding)
+        (9, 9, 3, 16, 3, 2, 1, "SAME"),
+        (7, 6, 1, 5, 3, 1, 1, "SAME"),
+        (6, 7, 4, 7, 3, 1, 2, "VALID"),
+        (5, 5, 5, 3, 5, 2, 1, "SAME"),
+        (8, 5, 8, 9, 3, 1, 1, "SAME"),
+        (5, 5, 64, 4, 3, 1, 1, "SAME"),  # 576 taps: the generic kernel
+    ]
+    for i, (h, w, cin, cout, k, s, d, padding) in enumerate(convs):
+        oh, _ = out_size_and_padding(padding, h, k, s, d)
+        ow, _ = out_size_and_padding(padding, w, k, s, d)
+        weights = filter_tensor((cout, k, k, cin), 0, rng, i % 2 == 1, False)
+        x = act_tensor("x", (1, h, w, cin), rng, False)
+        tensors = [x, weights, bias_tensor(cout, rng, 20000), spread_output("y", (1, oh, ow, cout), x, weights, rng)]
+        options = window_options(padding, s, d, i)
+        cases.append(Case(f"conv {h}x{w}x{cin} k{k} s{s} d{d}", tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options)))
+    return cases
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
+    """The padded and small in-place depthwise kernels and the column convolution, DSP paths
+    on the simulated board, bit for bit against LiteRT; the grid reaches every kernel."""
+    tensors, op_specs, inputs, outputs, _ = pack(spatial_cases(np.random.default_rng(7)))
+    model = build_model(tensors, op_specs, inputs, outputs)
+    path, compiled = write_and_compile(board, tmp_path / "spatial.tflite", model, toolchain)
+    source = compiled.generated.source
+    kernels = [re.search(rf"(st_\w+?)(?:_shifts)?\(&op{i}_", source) for i in range(len(op_specs))]
+    names = [m.group(1) if m else None for m in kernels]
+    assert names[:12] == [
+        *["st_depthwise_conv2d_s8_inplace_padded"] * 6,
+        *["st_depthwise_conv2d_s8_inplace_small"] * 3,
+        *["st_depthwise_conv2d_s8_inplace"] * 3,
+    ], names
+    assert names[12:] == [*["st_conv2d_s8_columns"] * 5, "st_conv2d_s8"], names
+    assert not compiled.plan.lean
+    padded = ("st_depthwise_conv2d_s8_inplace_padded", "st_depthwise_conv2d_s8_inplace_padded_shifts")
+    assert_uses_smlad(compiled, padded, also=("smmulr",))
+    assert_uses_smlad(compiled, ("st_conv2d_s8_columns", "st_conv2d_s8_columns_shifts"))
+    assert check_bit_exact(compiled, path, seeded(3)) > 0

@@ -89,6 +89,7 @@ class _Context:
         self.plan = plan
         self.scratch = "0"
         self.in_place = False
+        self.lean = False  # run the kernel with the least scratch (MemoryPlan.lean)
         self.decls: list[str] = []
         self.const_names: dict[int, str] = {}
         self.used: set[str] = set()
@@ -183,6 +184,7 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
     for i, op in enumerate(graph.operators):
         ctx.scratch = f"(st_arena + {plan.scratch[i]})" if i in plan.scratch else "0"
         ctx.in_place = i in plan.in_place
+        ctx.lean = i in plan.lean
         call = table[op.opcode].lower(op, graph, ctx)
         statement = ctx.declare(call.declarations, call.statement)
         for k in call.kernels:

@@ -70,6 +70,7 @@ class MemoryPlan:
     alias_of: dict[int, int] = field(default_factory=dict)  # tensor -> tensor owning its bytes
     in_place: set[int] = field(default_factory=set)  # operators that write over their input 0
     strategy: str = ""  # the placement order that won
+    lean: set[int] = field(default_factory=set)  # operators run by their least-scratch kernel
 
     def live_at(self, op_index: int) -> list[Buffer]:
         return [b for b in self.buffers if b.size_at(op_index)]
@@ -137,8 +138,11 @@ def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int
     return owner, running_in_place
 
 
-def lifetimes(graph: Graph, in_place: bool = True) -> tuple[list[Buffer], dict[int, int], set[int]]:
-    """Buffers (groups and scratch) with their lifetimes, before placement."""
+def lifetimes(
+    graph: Graph, in_place: bool = True, lean: set[int] | frozenset[int] = frozenset()
+) -> tuple[list[Buffer], dict[int, int], set[int]]:
+    """Buffers (groups and scratch) with their lifetimes, before placement; the operators in
+    `lean` get their least-scratch kernel's scratch."""
     first, last = _uses(graph)
     owner, running_in_place = groups(graph, in_place)
     members: dict[int, list[Segment]] = {}
@@ -156,7 +160,7 @@ def lifetimes(graph: Graph, in_place: bool = True) -> tuple[list[Buffer], dict[i
         for root, segs in sorted(members.items())
     ]
     for i, op in enumerate(graph.operators):
-        size = lower.scratch_bytes(op, graph, i in running_in_place)
+        size = lower.scratch_bytes(op, graph, i in running_in_place, lean=i in lean)
         if size:
             buffers.append(Buffer(-i - 1, _align(size), i, i))
     alias_of = {t: root for t, root in owner.items() if t != root}
@@ -219,8 +223,34 @@ def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[
 
 
 def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
-    """Place every buffer; with reuse=False every tensor gets bytes of its own (debugging)."""
-    pending, alias_of, running_in_place = lifetimes(graph, in_place=reuse)
+    """Place every buffer; with reuse=False every tensor gets bytes of its own (debugging).
+
+    Some operators have a faster kernel that needs more scratch than their leanest one (the
+    padded depthwise plane, the convolution's columns). Speed never costs peak SRAM: the arena
+    is first planned with every operator lean, then with the faster kernels, and operators go
+    back to lean, the one live at the arena's peak first, until the arena is no larger."""
+    if not reuse:
+        return _plan(graph, reuse, frozenset())
+    flexible = [
+        i
+        for i, op in enumerate(graph.operators)
+        if lower.scratch_bytes(op, graph, True, lean=True) != lower.scratch_bytes(op, graph, True)
+        or lower.scratch_bytes(op, graph, False, lean=True) != lower.scratch_bytes(op, graph, False)
+    ]
+    if not flexible:
+        return _plan(graph, reuse, frozenset())
+    floor = _plan(graph, reuse, frozenset(flexible)).arena_size
+    lean: set[int] = set()
+    plan = _plan(graph, reuse, frozenset(lean))
+    while plan.arena_size > floor:
+        fast = [i for i in flexible if i not in lean]
+        lean.add(max(fast, key=lambda i: (plan.peak_at(i), -i)))
+        plan = _plan(graph, reuse, frozenset(lean))
+    return plan
+
+
+def _plan(graph: Graph, reuse: bool, lean: frozenset[int]) -> MemoryPlan:
+    pending, alias_of, running_in_place = lifetimes(graph, in_place=reuse, lean=lean)
     if reuse:
         candidates = {name: _first_fit(pending, order) for name, order in ORDERS.items()}
         strategy = min(candidates, key=lambda k: (max((b.offset + b.size for b in candidates[k]), default=0), k))
@@ -245,4 +275,5 @@ def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
         alias_of,
         running_in_place,
         strategy,
+        set(lean),
     )

@@ -91,10 +91,16 @@ def can_run_in_place(op: Operator, graph: Graph) -> bool:
     return bool(fn(op, graph)) if fn else False
 
 
-def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False) -> int:
+def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False, lean: bool = False) -> int:
+    """Scratch bytes of the operator's kernel; lean: of the kernel with the least scratch, where
+    the lowering offers a faster one that needs more (see simtiny.flow.plan)."""
     lowering = registry().get(op.opcode)
     fn = getattr(lowering, "scratch_bytes", None)
-    return int(fn(op, graph, in_place)) if fn else 0
+    if not fn:
+        return 0
+    return int(fn(op, graph, in_place, lean=True)) if lean and getattr(lowering, "has_lean", False) else int(
+        fn(op, graph, in_place)
+    )
 
 
 def unsupported(graph: Graph) -> list[str]:

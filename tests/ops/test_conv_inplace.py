@@ -32,11 +32,32 @@ def aligned(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def expected_scratch(graph: Graph, index: int) -> int:
-    """What each in-place kernel asks for: one pixel's channels (1x1) or one plane (depthwise)."""
+def kernel_of(source: str, index: int) -> str:
+    """The kernel the generated code calls for operator `index` (twin suffix dropped)."""
+    found = re.findall(rf"(st_\w+?)(?:_shifts)?\(&op{index}_", source)
+    assert len(found) == 1, (index, found)
+    return found[0]
+
+
+def expected_scratch(graph: Graph, index: int, kernel: str) -> int:
+    """What each in-place kernel's header asks for: one pixel's channels (1x1); one plane
+    (generic depthwise); a zero-padded int16 plane and the tap pairs (padded); the whole image
+    (small)."""
     op = graph.operators[index]
-    x = graph.tensor(op.inputs[0])
-    return x.shape[3] if op.opcode == "CONV_2D" else x.shape[1] * x.shape[2]
+    x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    if op.opcode == "CONV_2D":
+        return x.shape[3]
+    if kernel.endswith("_padded"):
+        fh, fw, sh, sw = w.shape[1], w.shape[2], op.options["stride_h"], op.options["stride_w"]
+        oh, ow = y.shape[1], y.shape[2]
+        pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
+        w2 = ow + ow % 2
+        cols = w2 + 2 * (fw // 2) if sw == 1 else 2 * w2 + 2 * pairs - 2
+        return 2 * ((oh - 1) * sh + fh) * cols + 2 * fh * pairs * 4
+    if kernel.endswith("_small"):
+        return x.shape[1] * x.shape[2] * x.shape[3]
+    assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
+    return x.shape[1] * x.shape[2]
 
 
 def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = True) -> int:
@@ -54,8 +75,8 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
         for i, op in enumerate(graph.operators):
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
-            assert sizes[-i - 1] == aligned(expected_scratch(graph, i)), label
-        calls = re.findall(r"_inplace(?:_shifts)?\(&", generated.source)
+            assert sizes[-i - 1] == aligned(expected_scratch(graph, i, kernel_of(generated.source, i))), label
+        calls = re.findall(r"_inplace(?:_padded|_small)?(?:_shifts)?\(&", generated.source)
         assert len(calls) == n, label
     else:
         assert not plan.in_place and "_inplace(" not in generated.source, label
@@ -299,25 +320,72 @@ def single_op_graph(opcode: str, x: tuple, w: tuple, y: tuple, **options) -> Gra
 
 
 def test_in_place_eligibility_and_scratch() -> None:
-    cases = [  # (opcode, input, filter, output, options, in place?, scratch in place)
-        ("CONV_2D", (1, 6, 5, 8), (24, 1, 1, 8), (1, 6, 5, 24), {}, True, 8),
-        ("CONV_2D", (1, 6, 5, 24), (8, 1, 1, 24), (1, 6, 5, 8), {"padding": "VALID"}, True, 24),
-        ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 8),
-        ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 0),
-        ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 0),
-        ("CONV_2D", (1, 6, 5, 8), (8, 1, 1, 4), (1, 6, 5, 8), {}, False, 0),  # two groups
-        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 3, 3, 8), (1, 7, 9, 8), {}, True, 63),
-        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), {"stride_h": 2, "stride_w": 2}, True, 63),
-        ("DEPTHWISE_CONV_2D", (1, 7, 9, 4), (1, 3, 3, 8), (1, 7, 9, 8), {"depth_multiplier": 2}, False, 0),
+    cases = [  # (opcode, input, filter, output, options, in place?, scratch in place, scratch apart)
+        ("CONV_2D", (1, 6, 5, 8), (24, 1, 1, 8), (1, 6, 5, 24), {}, True, 8, 0),
+        ("CONV_2D", (1, 6, 5, 24), (8, 1, 1, 24), (1, 6, 5, 8), {"padding": "VALID"}, True, 24, 0),
+        ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 8, 0),
+        # not pointwise: st_conv2d_s8_columns, two int16 columns of 8 taps (1x1: on the stack) or
+        # 72 taps (3x3: in scratch)
+        ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 0, 0),
+        ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 288, 288),
+        ("CONV_2D", (1, 6, 5, 8), (8, 1, 1, 4), (1, 6, 5, 8), {}, False, 0, 0),  # two groups
+        # padded: 9 rows of 12 int16 (7 outputs + 2, 9 + 1 + 2 columns), 3 rows of 2 + 2 tap pairs
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 3, 3, 8), (1, 7, 9, 8), {}, True, 264, 0),
+        # padded, stride 2: 11 rows of 16 int16 (2 * 6 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), {"stride_h": 2, "stride_w": 2}, True, 472, 0),
+        # small: a 7x7 filter over a 3x3 plane, the whole image
+        ("DEPTHWISE_CONV_2D", (1, 3, 3, 8), (1, 7, 7, 8), (1, 3, 3, 8), {}, True, 72, 0),
+        # dilation 2: the generic kernel, one plane
+        (
+            "DEPTHWISE_CONV_2D",
+            (1, 7, 9, 8),
+            (1, 3, 3, 8),
+            (1, 7, 9, 8),
+            {"dilation_h_factor": 2, "dilation_w_factor": 2},
+            True,
+            63,
+            0,
+        ),
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 4), (1, 3, 3, 8), (1, 7, 9, 8), {"depth_multiplier": 2}, False, 0, 0),
     ]
-    for opcode, x, w, y, options, want, scratch in cases:
+    for opcode, x, w, y, options, want, scratch, apart in cases:
         graph = single_op_graph(opcode, x, w, y, **options)
         op = graph.operators[0]
         assert not lower.unsupported(graph), (opcode, x, w)
         assert lower.can_run_in_place(op, graph) is want, (opcode, x, w, options)
         assert lower.scratch_bytes(op, graph, True) == scratch, (opcode, x, w, options)
-        assert lower.scratch_bytes(op, graph, False) == 0
+        assert lower.scratch_bytes(op, graph, False) == apart, (opcode, x, w, options)
         assert (0 in plan_memory(graph).in_place) is want
+
+
+def test_fast_kernels_never_raise_the_peak() -> None:
+    """A padded depthwise plane (int16) needs more scratch than the generic kernel's plane: alone
+    in a model it would raise the arena, so the planner runs that layer lean (the generic
+    kernel); beside a larger layer it fits under the peak and runs fast."""
+    alone = single_op_graph("DEPTHWISE_CONV_2D", (1, 16, 16, 4), (1, 3, 3, 4), (1, 16, 16, 4))
+    op = alone.operators[0]
+    assert lower.scratch_bytes(op, alone, True) > lower.scratch_bytes(op, alone, True, lean=True) == 256
+    plan = plan_memory(alone)
+    assert plan.lean == {0}
+    assert plan.arena_size == aligned(16 * 16 * 4) + aligned(256)
+    assert re.search(r"st_depthwise_conv2d_s8_inplace(?:_shifts)?\(&", generate(alone, plan).source)
+    rng = np.random.default_rng(5)
+    cases = []
+    for h, d in ((16, 1), (48, 2)):  # the second, dilation 2, runs the generic kernel on a 48x48 plane
+        tensors = [
+            act_tensor("x", (1, h, h, 4), rng, False),
+            filter_tensor((1, 3, 3, 4), 3, rng, True, False),
+            bias_tensor(4, rng, 500),
+            act_tensor("y", (1, h, h, 4), rng, False),
+        ]
+        options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": d, "dilation_w_factor": d}
+        cases.append(Case(f"dw {h} d{d}", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
+    plan = plan_memory(graph)
+    assert not plan.lean
+    assert "st_depthwise_conv2d_s8_inplace_padded" in generate(graph, plan).source
+    assert run_planned(cases, 5, 2) > 0
 
 
 def test_in_place_refused_by_kernel() -> None:
