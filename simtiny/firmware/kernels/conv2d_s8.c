@@ -78,15 +78,8 @@ void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *in
     } while (st_window_next(&it));
 }
 
-/* Channel oc's requantisation, for st_requantize_bounded. */
-static inline st_requant_bounded columns_requant(const st_conv2d_params *p, int32_t oc) {
-    int32_t mult, shift;
-    st_channel_requant(&p->channels, oc, &mult, &shift);
-    return st_requant_bounded_make(mult, shift);
-}
-
 static inline int8_t columns_output(const st_conv2d_params *p, const st_requant_bounded *rq, uint32_t acc) {
-    return (int8_t)st_clamp(st_requantize_bounded((int32_t)acc, rq) + p->output_offset, p->act_min, p->act_max);
+    return st_bounded_output(rq, acc, p->output_offset, p->act_min, p->act_max);
 }
 
 /* Output pixel `pixel`'s window as one column of int16 (x + input_offset, 0 for padding taps,
@@ -161,7 +154,8 @@ void ST_CHANNEL_KERNEL(st_conv2d_s8_columns)(const st_conv2d_params *p, const in
                     }
                 }
 #endif
-                const st_requant_bounded ra = columns_requant(p, oc), rb = columns_requant(p, oc1);
+                const st_requant_bounded ra = st_channel_requant_bounded(&p->channels, oc);
+                const st_requant_bounded rb = st_channel_requant_bounded(&p->channels, oc1);
                 out[oc] = columns_output(p, &ra, a00);
                 out[oc1] = columns_output(p, &rb, a10);
                 if (both) {

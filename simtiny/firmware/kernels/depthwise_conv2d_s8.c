@@ -199,7 +199,7 @@ typedef struct {
 } padded_channel;
 
 static inline int8_t padded_output(uint32_t acc, const padded_channel *k) {
-    return (int8_t)st_clamp(st_requantize_bounded((int32_t)acc, &k->rq) + k->output_offset, k->act_min, k->act_max);
+    return st_bounded_output(&k->rq, acc, k->output_offset, k->act_min, k->act_max);
 }
 
 /* One output row of the padded kernel, two outputs per step; inlined with constant fh, pairs
@@ -295,9 +295,7 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_padded)(const st_depthwise
 #else
             const int8_t *taps = filter + c;
 #endif
-            int32_t mult, shift;
-            st_channel_requant(&p->channels, c, &mult, &shift);
-            k.rq = st_requant_bounded_make(mult, shift);
+            k.rq = st_channel_requant_bounded(&p->channels, c);
             k.bias = (uint32_t)st_channel_bias(&p->channels, c);
             int8_t *out = out_image + c;
             for (int32_t oy = 0; oy < oh; oy++, out += ow * ch) {
@@ -349,11 +347,8 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_small)(const st_depthwise_
                         for (int32_t fx = 0; fx < fx1 - fx0; fx++)
                             acc += (uint32_t)(wr[fx * ch] * (xr[fx * ch] + input_offset));
                     }
-                    int32_t mult, shift;
-                    st_channel_requant(&p->channels, c, &mult, &shift);
-                    const st_requant_bounded rq = st_requant_bounded_make(mult, shift);
-                    out[c] = (int8_t)st_clamp(st_requantize_bounded((int32_t)acc, &rq) + output_offset, p->act_min,
-                                              p->act_max);
+                    const st_requant_bounded rq = st_channel_requant_bounded(&p->channels, c);
+                    out[c] = st_bounded_output(&rq, acc, output_offset, p->act_min, p->act_max);
                 }
             }
         }

@@ -65,6 +65,20 @@ static inline int8_t st_channel_output(const st_channel_params *c, int32_t oc, u
     return (int8_t)st_clamp(v, act_min, act_max);
 }
 
+/* Channel oc's requantisation for st_requantize_bounded (layers the code generator bounded). */
+static inline st_requant_bounded st_channel_requant_bounded(const st_channel_params *c, int32_t oc) {
+    int32_t mult, shift;
+    st_channel_requant(c, oc, &mult, &shift);
+    return st_requant_bounded_make(mult, shift);
+}
+
+/* st_channel_output's twin for bounded accumulators: requantised by st_requantize_bounded,
+ * offset by the output zero point, clamped to the activation. */
+static inline int8_t st_bounded_output(const st_requant_bounded *rq, uint32_t acc, int32_t output_offset,
+                                       int32_t act_min, int32_t act_max) {
+    return (int8_t)st_clamp(st_requantize_bounded((int32_t)acc, rq) + output_offset, act_min, act_max);
+}
+
 /* A kernel's exported name in this build: name, or name_shifts for the shifts-apart twin. */
 #if defined(ST_CHANNEL_SHIFTS)
 #define ST_CHANNEL_KERNEL(name) name##_shifts
