@@ -30,6 +30,7 @@ from simtiny.lower.geometry import out_size_and_padding
 from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor
+from tests.ops.test_conv_inplace import kernel_of
 from tests.ops.test_fully_connected import _case as fully_connected_case
 
 pytestmark = pytest.mark.sim
@@ -272,8 +273,7 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     model = build_model(tensors, op_specs, inputs, outputs)
     path, compiled = write_and_compile(board, tmp_path / "spatial.tflite", model, toolchain)
     source = compiled.generated.source
-    kernels = [re.search(rf"(st_\w+?)(?:_shifts)?\(&op{i}_", source) for i in range(len(op_specs))]
-    names = [m.group(1) if m else None for m in kernels]
+    names = [kernel_of(source, i) for i in range(len(op_specs))]
     assert names[:12] == [
         *["st_depthwise_conv2d_s8_inplace_padded"] * 6,
         *["st_depthwise_conv2d_s8_inplace_small"] * 3,

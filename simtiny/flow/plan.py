@@ -139,12 +139,14 @@ def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int
 
 
 def lifetimes(
-    graph: Graph, in_place: bool = True, lean: set[int] | frozenset[int] = frozenset()
+    graph: Graph, in_place: bool = True, scratch: dict[int, int] | None = None
 ) -> tuple[list[Buffer], dict[int, int], set[int]]:
-    """Buffers (groups and scratch) with their lifetimes, before placement; the operators in
-    `lean` get their least-scratch kernel's scratch."""
+    """Buffers (groups and scratch) with their lifetimes, before placement; scratch: bytes per
+    operator (default: what each operator's kernel asks for)."""
     first, last = _uses(graph)
     owner, running_in_place = groups(graph, in_place)
+    if scratch is None:
+        scratch = scratch_sizes(graph, running_in_place)
     members: dict[int, list[Segment]] = {}
     for t, root in owner.items():
         members.setdefault(root, []).append((_align(graph.tensor(t).nbytes), first[t], last[t]))
@@ -159,8 +161,7 @@ def lifetimes(
         )
         for root, segs in sorted(members.items())
     ]
-    for i, op in enumerate(graph.operators):
-        size = lower.scratch_bytes(op, graph, i in running_in_place, lean=i in lean)
+    for i, size in scratch.items():
         if size:
             buffers.append(Buffer(-i - 1, _align(size), i, i))
     alias_of = {t: root for t, root in owner.items() if t != root}
@@ -229,28 +230,33 @@ def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
     padded depthwise plane, the convolution's columns). Speed never costs peak SRAM: the arena
     is first planned with every operator lean, then with the faster kernels, and operators go
     back to lean, the one live at the arena's peak first, until the arena is no larger."""
+    running_in_place = groups(graph, reuse)[1]
+    fast = scratch_sizes(graph, running_in_place)
     if not reuse:
-        return _plan(graph, reuse, frozenset())
-    flexible = [
-        i
-        for i, op in enumerate(graph.operators)
-        if lower.scratch_bytes(op, graph, True, lean=True) != lower.scratch_bytes(op, graph, True)
-        or lower.scratch_bytes(op, graph, False, lean=True) != lower.scratch_bytes(op, graph, False)
-    ]
+        return _plan(graph, reuse, fast, set())
+    least = scratch_sizes(graph, running_in_place, lean=True)
+    flexible = [i for i in fast if fast[i] != least[i]]
     if not flexible:
-        return _plan(graph, reuse, frozenset())
-    floor = _plan(graph, reuse, frozenset(flexible)).arena_size
+        return _plan(graph, reuse, fast, set())
+    floor = _plan(graph, reuse, least, set(flexible)).arena_size
     lean: set[int] = set()
-    plan = _plan(graph, reuse, frozenset(lean))
+    plan = _plan(graph, reuse, fast, lean)
     while plan.arena_size > floor:
-        fast = [i for i in flexible if i not in lean]
-        lean.add(max(fast, key=lambda i: (plan.peak_at(i), -i)))
-        plan = _plan(graph, reuse, frozenset(lean))
+        lean.add(max((i for i in flexible if i not in lean), key=lambda i: (plan.peak_at(i), -i)))
+        plan = _plan(graph, reuse, {i: least[i] if i in lean else fast[i] for i in fast}, lean)
     return plan
 
 
-def _plan(graph: Graph, reuse: bool, lean: frozenset[int]) -> MemoryPlan:
-    pending, alias_of, running_in_place = lifetimes(graph, in_place=reuse, lean=lean)
+def scratch_sizes(graph: Graph, running_in_place: set[int], lean: bool = False) -> dict[int, int]:
+    """Scratch bytes per operator: its kernel's, or its least-scratch kernel's when lean."""
+    return {
+        i: lower.scratch_bytes(op, graph, i in running_in_place, lean=lean) for i, op in enumerate(graph.operators)
+    }
+
+
+def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], lean: set[int]) -> MemoryPlan:
+    """Place the buffers with these scratch sizes; `lean` is recorded for the code generator."""
+    pending, alias_of, running_in_place = lifetimes(graph, in_place=reuse, scratch=scratch)
     if reuse:
         candidates = {name: _first_fit(pending, order) for name, order in ORDERS.items()}
         strategy = min(candidates, key=lambda k: (max((b.offset + b.size for b in candidates[k]), default=0), k))

@@ -98,9 +98,9 @@ def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False, lean: bool
     fn = getattr(lowering, "scratch_bytes", None)
     if not fn:
         return 0
-    return int(fn(op, graph, in_place, lean=True)) if lean and getattr(lowering, "has_lean", False) else int(
-        fn(op, graph, in_place)
-    )
+    if getattr(lowering, "has_lean", False):
+        return int(fn(op, graph, in_place, lean=lean))
+    return int(fn(op, graph, in_place))
 
 
 def unsupported(graph: Graph) -> list[str]:

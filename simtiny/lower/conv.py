@@ -199,6 +199,14 @@ def column_filter(w: Tensor, k4: int) -> np.ndarray:
     return rows.reshape(w.shape[0], -1, 4)[:, :, [0, 2, 1, 3]].reshape(-1)
 
 
+def accumulators_bounded(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
+    """Whether the layer may requantise with st_requantize_bounded; taps: one row per output
+    channel (simtiny.lower.bounds)."""
+    x = graph.tensor(op.inputs[0])
+    shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
+    return requant_bounded(taps, bias_values(op, graph), -x.zero_point(), shifts)
+
+
 def in_place_refused(ctx, op: Operator) -> None:
     if getattr(ctx, "in_place", False):
         raise ValueError(f"operator {op.index} ({op.opcode}) planned in place, which its kernel cannot do")
@@ -244,10 +252,7 @@ class Conv2D:
         if k4 > COLUMNS_MAX_TAPS:
             return None
         assert w.data is not None
-        shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
-        if not requant_bounded(w.data.reshape(w.shape[0], -1), bias_values(op, graph), -x.zero_point(), shifts):
-            return None
-        return k4
+        return k4 if accumulators_bounded(op, graph, w.data.reshape(w.shape[0], -1)) else None
 
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
@@ -358,9 +363,7 @@ class DepthwiseConv2D:
         if (g.dilation_h, g.dilation_w) != (1, 1):
             return None
         assert w.data is not None
-        taps = w.data.reshape(fh * fw, -1).T  # one row per channel
-        shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
-        if not requant_bounded(taps, bias_values(op, graph), -x.zero_point(), shifts):
+        if not accumulators_bounded(op, graph, w.data.reshape(fh * fw, -1).T):  # one row per channel
             return None
         pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2
         w2 = g.out_w + g.out_w % 2
