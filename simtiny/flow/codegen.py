@@ -94,7 +94,7 @@ class _Context:
         self.const_names: dict[int, str] = {}
         self.used: set[str] = set()
         self.const_bytes = 0
-        self.emitted: dict[tuple[str, bytes], str] = {}  # (C type, bytes) -> the constant's name
+        self.emitted: dict[tuple[str, bytes, bool], str] = {}  # (C type, bytes, aligned) -> the constant's name
         self.structs: dict[tuple[str, str], str] = {}  # (C type, initializer) -> the struct's name
 
     def ident(self, hint: str) -> str:
@@ -107,11 +107,13 @@ class _Context:
         self.used.add(name)
         return name
 
-    def const(self, hint: str, values: np.ndarray) -> str:
-        """Emit `values` as a const array, or return the name of an identical one emitted before."""
+    def const(self, hint: str, values: np.ndarray, aligned: bool = True) -> str:
+        """Emit `values` as a const array, or return the name of an identical one emitted before.
+        Arrays are word-aligned for the kernels' word loads, unless `aligned` is False (read
+        byte by byte or by unaligned loads), which lets the linker pack them without padding."""
         values = np.ascontiguousarray(values)
         ctype = CTYPES[str(values.dtype) if values.dtype != np.bool_ else "bool"]
-        key = (ctype, values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes())
+        key = (ctype, values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes(), aligned)
         if key in self.emitted:
             return self.emitted[key]
         name = self.emitted[key] = self.ident(hint)
@@ -123,8 +125,9 @@ class _Context:
         else:
             items = [str(int(v)) for v in flat]
         body = ",\n".join(", ".join(items[i : i + 24]) for i in range(0, len(items), 24))
+        alignment = f" __attribute__((aligned({4 if aligned else 1})))"  # 1: not raised to 4 by GCC either
         self.decls.append(
-            f"static const {ctype} {name}[{max(len(items), 1)}] __attribute__((aligned(4))) = {{\n"
+            f"static const {ctype} {name}[{max(len(items), 1)}]{alignment} = {{\n"
             f"{body if items else '0'}\n}};"
         )
         self.const_bytes += values.nbytes

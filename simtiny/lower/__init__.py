@@ -49,8 +49,9 @@ class Context(Protocol):
         """C expression pointing at the tensor's data, typed by its dtype (const for constants)."""
         ...
 
-    def const(self, hint: str, values: np.ndarray) -> str:
-        """Emit `values` as a const array in flash; return its identifier."""
+    def const(self, hint: str, values: np.ndarray, aligned: bool = True) -> str:
+        """Emit `values` as a const array in flash (word-aligned unless `aligned` is False);
+        return its identifier."""
         ...
 
     def ident(self, hint: str) -> str:

@@ -125,7 +125,8 @@ def emit_channels(ctx, prefix: str, bias: np.ndarray | None, pairs: list[tuple[i
 def channels_initializer(ctx, prefix: str, params: ChannelParams) -> str:
     """The C designated initializer of st_channel_params, its arrays emitted as constants;
     the kernel called must be the twin params.suffix names."""
-    bias = ctx.const(f"{prefix}_bias", params.bias) if params.bias is not None else "0"
+    # bias bytes are read by unaligned word loads (st_channel_bias): no alignment
+    bias = ctx.const(f"{prefix}_bias", params.bias, aligned=False) if params.bias is not None else "0"
     requant = ctx.const(f"{prefix}_requant", params.requant)
     shift = ctx.const(f"{prefix}_shift", params.shift) if params.shift is not None else "0"
     return (
