@@ -26,11 +26,12 @@ from simtiny.flow.inputs import random_inputs
 from simtiny.flow.run import compile_model
 from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
+from simtiny.lower.conv import PADDED_FILTERS
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor
-from tests.ops.test_conv_inplace import kernel_of
+from tests.ops.test_conv_inplace import band_of, kernel_of
 from tests.ops.test_fully_connected import _case as fully_connected_case
 
 pytestmark = pytest.mark.sim
@@ -275,13 +276,39 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     source = compiled.generated.source
     names = [kernel_of(source, i) for i in range(len(op_specs))]
     assert names[:12] == [
-        *["st_depthwise_conv2d_s8_inplace_padded"] * 6,
+        *[f"st_depthwise_conv2d_s8_inplace_padded_{t}" for t in ("3x3s1", "3x3s2", "3x3s1", "5x5s2", "5x5s1", "7x7s2")],
         *["st_depthwise_conv2d_s8_inplace_small"] * 3,
         *["st_depthwise_conv2d_s8_inplace"] * 3,
     ], names
     assert names[12:] == [*["st_conv2d_s8_columns"] * 5, "st_conv2d_s8"], names
     assert not compiled.plan.lean
-    padded = ("st_depthwise_conv2d_s8_inplace_padded", "st_depthwise_conv2d_s8_inplace_padded_shifts")
-    assert_uses_smlad(compiled, padded, also=("smmulr",))
+    for fh, fw, sw in PADDED_FILTERS:  # each filter's row routine, out of line (called through a pointer)
+        assert_uses_smlad(compiled, (f"padded_rows_{fh}x{fw}s{sw}",), also=("smmulr",))
     assert_uses_smlad(compiled, ("st_conv2d_s8_columns", "st_conv2d_s8_columns_shifts"))
     assert check_bit_exact(compiled, path, seeded(3)) > 0
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("index", range(len(PADDED_FILTERS)))
+def test_padded_bands_dsp_path(board, tmp_path: Path, toolchain: str, index: int) -> None:
+    """Each padded depthwise filter alone in its model: its whole padded plane would raise the
+    arena's peak, so the layer runs lean, its output rows a band at a time (bands of one row, or
+    that do not divide the rows; two batches); DSP path, bit for bit against LiteRT."""
+    rng = np.random.default_rng(11 + index)
+    k, _, s = PADDED_FILTERS[index]
+    padding = ("SAME", "VALID")[index % 2]
+    h = 33 if index == 1 else 31
+    oh, _ = out_size_and_padding(padding, h, k, s, 1)
+    ow, _ = out_size_and_padding(padding, 23, k, s, 1)
+    weights = filter_tensor((1, k, k, 3), 3, rng, index % 2 == 0, False)
+    x = act_tensor("x", (2, h, 23, 3), rng, False)
+    tensors = [x, weights, bias_tensor(3, rng, 3000), spread_output("y", (2, oh, ow, 3), x, weights, rng)]
+    op = OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], {**window_options(padding, s, 1, index), "depth_multiplier": 1})
+    path, compiled = write_and_compile(board, tmp_path / "band.tflite", build_model(tensors, [op], [0], [3]), toolchain)
+    source = compiled.generated.source
+    assert compiled.plan.lean == {0}
+    assert kernel_of(source, 0) == f"st_depthwise_conv2d_s8_inplace_padded_{k}x{k}s{s}"
+    band = band_of(source, 0)
+    assert 1 <= band < oh and (band == 1 or oh % band), band
+    assert_uses_smlad(compiled, (f"padded_rows_{k}x{k}s{s}",), also=("smmulr",))
+    assert check_bit_exact(compiled, path, seeded(4)) > 0

@@ -330,8 +330,19 @@ class Conv2D:
         return KernelCall(call, (f"conv1x1_s8{twin}",), (decl,))
 
 
-# (filter_h, filter_w, stride_w) of st_depthwise_conv2d_s8_inplace_padded's unrolled rows
+# (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels
 PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 2))
+
+
+@dataclass(frozen=True)
+class InPlaceKernel:
+    """An in-place depthwise kernel for one layer: its name's suffix ("" for the generic one),
+    estimated cycles per channel, scratch bytes, and output rows per band (padded only)."""
+
+    suffix: str
+    cycles: int
+    scratch: int
+    band: int = 0
 
 
 def _taps_in_image(outputs: int, stride: int, pad: int, size: int, limit: int) -> int:
@@ -351,46 +362,63 @@ class DepthwiseConv2D:
         return w.shape[3] == x.shape[3] and y.shape[1] * y.shape[2] <= x.shape[1] * x.shape[2]
 
     @staticmethod
-    def bounded_variant(op: Operator, graph: Graph) -> tuple[str, int] | None:
-        """The in-place kernel for a layer whose accumulators are bounded for
-        st_requantize_bounded (dilation 1), and its scratch bytes (depthwise_conv2d_s8.h):
-        "padded" (a zero-padded int16 copy of each plane; horizontal stride 1 or 2) unless
-        that plane would be mostly padding, then "small" (a copy of the whole image).
-        None: the generic in-place kernel."""
+    def bounded_variants(op: Operator, graph: Graph) -> list[InPlaceKernel]:
+        """The in-place kernels beside the generic one that a layer with bounded accumulators
+        (st_requantize_bounded) and dilation 1 may take (depthwise_conv2d_s8.h): "small" (a
+        copy of the whole image) and, for PADDED_FILTERS, "padded" (zero-padded int16 rows):
+        with every output row in one band (the whole plane), and with the largest band whose
+        rows fit in the generic kernel's one plane of scratch, if any."""
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
-        fh, fw = w.shape[1], w.shape[2]
+        fh, fw, sh = w.shape[1], w.shape[2], g.stride_h
         if (g.dilation_h, g.dilation_w) != (1, 1):
-            return None
+            return []
         assert w.data is not None
         if not accumulators_bounded(op, graph, w.data.reshape(fh * fw, -1).T):  # one row per channel
-            return None
+            return []
+        outputs = g.out_h * g.out_w
+        taps = _taps_in_image(g.out_h, sh, g.pad_h, fh, x.shape[1]) * _taps_in_image(
+            g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
+        )
+        # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on
+        # proxyless-w0.3's layers): the padded rows' fill, tap pairs and window rows, against
+        # the small kernel's in-image taps and per-output requantisation.
+        variants = [InPlaceKernel("_small", 30 * outputs + 9 * taps, x.shape[1] * x.shape[2] * x.shape[3])]
+        if (fh, fw, g.stride_w) not in PADDED_FILTERS or g.out_w > x.shape[2] or g.pad_h >= fh:
+            return variants
         pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2
         w2 = g.out_w + g.out_w % 2
         cols = w2 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w2 + 2 * pairs - 2
-        rows = (g.out_h - 1) * g.stride_h + fh
-        outputs = g.out_h * g.out_w
-        # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on
-        # proxyless-w0.3's layers): the padded plane's fill, tap pairs and window rows, against
-        # the small kernel's in-image taps and per-output requantisation.
-        padded = 4 * rows * cols + 24 * fh * pairs + outputs * (3 * fh * pairs + 25)
-        taps = _taps_in_image(g.out_h, g.stride_h, g.pad_h, fh, x.shape[1]) * _taps_in_image(
-            g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
-        )
-        small = 30 * outputs + 9 * taps
-        if (fh, fw, g.stride_w) in PADDED_FILTERS and padded <= small:
-            return "padded", 2 * rows * cols + 2 * fh * pairs * 4
-        return "small", x.shape[1] * x.shape[2] * x.shape[3]
+        rows = (g.out_h - 1) * sh + fh
+        cycles = 4 * rows * cols + 24 * fh * pairs + outputs * (3 * fh * pairs + 25)
 
-    has_lean = True  # the generic in-place kernel needs one plane, less than the others may
+        def scratch(band: int) -> int:  # the band's rows of int16, then the tap pairs
+            return 2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4
+
+        name = f"_padded_{fh}x{fw}s{g.stride_w}"  # one kernel per filter: a model links those it runs
+        variants.append(InPlaceKernel(name, cycles, scratch(g.out_h), g.out_h))
+        band = max((b for b in range(1, g.out_h) if scratch(b) <= x.shape[1] * x.shape[2]), default=0)
+        if band:  # each band after the first moves the rows it shares with the one before
+            moved = (g.out_h - 1) // band * max(fh - sh, 0) * cols
+            variants.append(InPlaceKernel(name, cycles + moved, scratch(band), band))
+        return variants
+
+    def in_place_kernel(self, op: Operator, graph: Graph, lean: bool = False) -> InPlaceKernel:
+        """The in-place kernel: the fastest by the estimate or, when lean, the one with the
+        least scratch (between equals, the fastest)."""
+        x = graph.tensor(op.inputs[0])
+        candidates = [*self.bounded_variants(op, graph), InPlaceKernel("", 1 << 62, x.shape[1] * x.shape[2])]
+        if lean:
+            return min(candidates, key=lambda k: (k.scratch, k.cycles))
+        return min(candidates, key=lambda k: k.cycles)
+
+    has_lean = True  # the kernel with the least scratch may not be the fastest
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
-        """In place: what the chosen kernel needs (lean, or by default: one input channel plane)."""
+        """In place: what the chosen kernel needs (in_place_kernel)."""
         if not (in_place and self.in_place(op, graph)):
             return 0
-        x = graph.tensor(op.inputs[0])
-        variant = None if lean else self.bounded_variant(op, graph)
-        return variant[1] if variant else x.shape[1] * x.shape[2]
+        return self.in_place_kernel(op, graph, lean).scratch
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = common_reason(op, graph, channel_dim=3)
@@ -411,6 +439,11 @@ class DepthwiseConv2D:
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_dwconv")
         channels, twin = channels_decl(op, graph, ctx, p, bias_values(op, graph))
+        kernel = None
+        if getattr(ctx, "in_place", False):
+            if not self.in_place(op, graph):
+                in_place_refused(ctx, op)
+            kernel = self.in_place_kernel(op, graph, getattr(ctx, "lean", False))
         decl = (
             f"static const st_depthwise_conv2d_params {p} = {{\n"
             f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "
@@ -418,17 +451,12 @@ class DepthwiseConv2D:
             f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, "
             f".depth_multiplier = {w.shape[3] // x.shape[3]},\n"
             f"    .output_h = {g.out_h}, .output_w = {g.out_w},\n"
-            f"{window_fields(op, graph, g)}    .channels = {channels}}};"
+            f"{window_fields(op, graph, g)}    .band = {kernel.band if kernel else 0},\n"
+            f"    .channels = {channels}}};"
         )
-        if getattr(ctx, "in_place", False):
-            if not self.in_place(op, graph):
-                in_place_refused(ctx, op)
-            kernel = "st_depthwise_conv2d_s8_inplace"
-            variant = None if getattr(ctx, "lean", False) else self.bounded_variant(op, graph)
-            if variant:
-                kernel += f"_{variant[0]}"
+        if kernel:
             call = (
-                f"{kernel}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
+                f"st_depthwise_conv2d_s8_inplace{kernel.suffix}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
                 f"{ctx.tensor(op.inputs[1])}, {scratch_of(ctx, op)});"
             )
         else:

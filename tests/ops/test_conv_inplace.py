@@ -20,6 +20,7 @@ from support.tflite_writer import OpSpec, build_model
 from simtiny import lower
 from simtiny.flow.codegen import generate
 from simtiny.flow.plan import ALIGN, plan_memory
+from simtiny.lower.conv import PADDED_FILTERS
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.model import Graph, Operator, load_model, parse_model
 from simtiny.resources import PAPER_MODELS_DIR
@@ -39,21 +40,28 @@ def kernel_of(source: str, index: int) -> str:
     return found[0]
 
 
-def expected_scratch(graph: Graph, index: int, kernel: str) -> int:
+def band_of(source: str, index: int) -> int:
+    """The output rows per band the generated code passes the padded depthwise kernel."""
+    found = re.findall(rf"st_depthwise_conv2d_params op{index}_dwconv = {{[^;]*\.band = (\d+),", source)
+    assert len(found) == 1, (index, found)
+    return int(found[0])
+
+
+def expected_scratch(graph: Graph, index: int, kernel: str, band: int = 0) -> int:
     """What each in-place kernel's header asks for: one pixel's channels (1x1); one plane
-    (generic depthwise); a zero-padded int16 plane and the tap pairs (padded); the whole image
+    (generic depthwise); a band's zero-padded int16 rows and the tap pairs (padded); the whole image
     (small)."""
     op = graph.operators[index]
     x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
     if op.opcode == "CONV_2D":
         return x.shape[3]
-    if kernel.endswith("_padded"):
+    if "_padded_" in kernel:
         fh, fw, sh, sw = w.shape[1], w.shape[2], op.options["stride_h"], op.options["stride_w"]
-        oh, ow = y.shape[1], y.shape[2]
+        ow = y.shape[2]
         pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
         w2 = ow + ow % 2
         cols = w2 + 2 * (fw // 2) if sw == 1 else 2 * w2 + 2 * pairs - 2
-        return 2 * ((oh - 1) * sh + fh) * cols + 2 * fh * pairs * 4
+        return 2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4
     if kernel.endswith("_small"):
         return x.shape[1] * x.shape[2] * x.shape[3]
     assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
@@ -75,8 +83,10 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
         for i, op in enumerate(graph.operators):
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
-            assert sizes[-i - 1] == aligned(expected_scratch(graph, i, kernel_of(generated.source, i))), label
-        calls = re.findall(r"_inplace(?:_padded|_small)?(?:_shifts)?\(&", generated.source)
+            kernel = kernel_of(generated.source, i)
+            band = band_of(generated.source, i) if "_padded_" in kernel else 0
+            assert sizes[-i - 1] == aligned(expected_scratch(graph, i, kernel, band)), label
+        calls = re.findall(r"_inplace(?:_padded_\d+x\d+s\d|_small)?(?:_shifts)?\(&", generated.source)
         assert len(calls) == n, label
     else:
         assert not plan.in_place and "_inplace(" not in generated.source, label
@@ -303,6 +313,35 @@ def test_depthwise_in_place_grid() -> None:
     assert run_planned(cases, 41, 4) > 0
 
 
+def test_depthwise_padded_in_bands() -> None:
+    """Alone in its model, a padded depthwise layer runs lean: its output rows a band at a time,
+    in the generic kernel's one plane of scratch. Every padded filter and stride, SAME and VALID,
+    two batches, bands that do not divide the output rows."""
+    rng = np.random.default_rng(43)
+    short_last_band = 0
+    for fh, fw, sw in PADDED_FILTERS:
+        for padding in ("SAME", "VALID"):
+            h, w = 31, 23
+            oh, _ = out_size_and_padding(padding, h, fh, sw, 1)
+            ow, _ = out_size_and_padding(padding, w, fw, sw, 1)
+            tensors = [
+                act_tensor("x", (2, h, w, 5), rng, False),
+                filter_tensor((1, fh, fw, 5), 3, rng, padding == "SAME", False),
+                bias_tensor(5, rng, 5000),
+                act_tensor("y", (2, oh, ow, 5), rng, False),
+            ]
+            options = {"padding": padding, "stride_h": sw, "stride_w": sw, "fused_activation_function": "RELU6"}
+            case = Case(f"dw k{fh} s{sw} {padding}", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options))
+            graph = parse_model(build_model(*pack([case])[:4]))
+            source = generate(graph, plan_memory(graph)).source
+            assert kernel_of(source, 0).startswith("st_depthwise_conv2d_s8_inplace_padded_"), case.label
+            band = band_of(source, 0)
+            assert 1 <= band < oh, (case.label, band, oh)
+            short_last_band += oh % band != 0
+            assert run_planned([case], 43, 2) > 0
+    assert short_last_band >= 5
+
+
 # ---- what may run in place, and the scratch it needs -------------------------------------------
 
 
@@ -359,19 +398,27 @@ def test_in_place_eligibility_and_scratch() -> None:
 
 
 def test_fast_kernels_never_raise_the_peak() -> None:
-    """A padded depthwise plane (int16) needs more scratch than the generic kernel's plane: alone
-    in a model it would raise the arena, so the planner runs that layer lean (the generic
-    kernel); beside a larger layer it fits under the peak and runs fast."""
-    alone = single_op_graph("DEPTHWISE_CONV_2D", (1, 16, 16, 4), (1, 3, 3, 4), (1, 16, 16, 4))
+    """The padded depthwise kernel's int16 plane and tap pairs need more scratch than the generic
+    kernel's plane: alone in a model a small layer would raise the arena, so the planner runs
+    it lean (the generic kernel); beside a larger layer it fits under the peak and runs fast. On
+    a larger plane, lean is the padded kernel a band of output rows at a time."""
+    alone = single_op_graph("DEPTHWISE_CONV_2D", (1, 4, 4, 4), (1, 3, 3, 4), (1, 4, 4, 4))
     op = alone.operators[0]
-    assert lower.scratch_bytes(op, alone, True) > lower.scratch_bytes(op, alone, True, lean=True) == 256
+    assert lower.scratch_bytes(op, alone, True) > lower.scratch_bytes(op, alone, True, lean=True) == 16
     plan = plan_memory(alone)
     assert plan.lean == {0}
-    assert plan.arena_size == aligned(16 * 16 * 4) + aligned(256)
+    assert plan.arena_size == aligned(4 * 4 * 4) + aligned(16)
     assert re.search(r"st_depthwise_conv2d_s8_inplace(?:_shifts)?\(&", generate(alone, plan).source)
+    large = single_op_graph("DEPTHWISE_CONV_2D", (1, 16, 16, 4), (1, 3, 3, 4), (1, 16, 16, 4))
+    op = large.operators[0]
+    # the whole padded plane (18 rows of 18 int16) against bands of 3 output rows (5 rows)
+    assert lower.scratch_bytes(op, large, True) == 2 * 18 * 18 + 48
+    assert lower.scratch_bytes(op, large, True, lean=True) == 2 * 5 * 18 + 48 < 16 * 16
+    source = generate(large, plan_memory(large)).source
+    assert kernel_of(source, 0).startswith("st_depthwise_conv2d_s8_inplace_padded_") and band_of(source, 0) == 3
     rng = np.random.default_rng(5)
     cases = []
-    for h, d in ((16, 1), (48, 2)):  # the second, dilation 2, runs the generic kernel on a 48x48 plane
+    for h, d in ((4, 1), (48, 2)):  # the second, dilation 2, runs the generic kernel on a 48x48 plane
         tensors = [
             act_tensor("x", (1, h, h, 4), rng, False),
             filter_tensor((1, 3, 3, 4), 3, rng, True, False),

@@ -240,80 +240,131 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
     }
 }
 
+/* What a padded layer's row routine reads, beside the row and the output. */
+typedef struct {
+    const void *taps;
+    int32_t cols, ow, ch;
+    padded_channel k;
+} padded_rows_args;
+
+/* A padded_row instance for one filter: out's row from the padded rows at row. */
+typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_args *a);
+
+#if defined(__clang__)
+#define ST_SHARED __attribute__((noinline))
+#else
+#define ST_SHARED __attribute__((noinline, noclone)) /* one copy for every filter's kernel */
+#endif
+
+/* Padded rows [from, last) of channel c (input row r - pad_h widened to int16 with the input
+ * offset added, zeros around it) into dst, one after another. Out of line, as are the tap
+ * pairs: the layer loop's frame stays small (the stack adds to peak SRAM). */
+ST_SHARED static void padded_fill(int16_t *dst, const int8_t *image, int32_t c, int32_t from, int32_t last,
+                                  const st_depthwise_conv2d_params *p, int32_t cols) {
+    const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w, input_offset = p->input_offset;
+    for (int32_t r = from; r < last; r++) {
+        const int32_t iy = r - p->pad_h;
+        int32_t col = 0;
+        if (iy >= 0 && iy < p->input_h) {
+            const int8_t *src = image + (iy * iw - pad_w) * ch + c;
+            const int32_t stop = pad_w + iw < cols ? pad_w + iw : cols;
+            for (; col < pad_w; col++) *dst++ = 0;
+            for (; col < stop; col++) *dst++ = (int16_t)(src[col * ch] + input_offset);
+        }
+        for (; col < cols; col++) *dst++ = 0;
+    }
+}
+
+#if defined(__ARM_FEATURE_DSP)
+/* Channel c's tap pairs as int16 (little-endian words): per filter row, the even output's
+ * taps t0, t1, ..., zero past the filter, then the odd output's: 0, t0, t1, ... (stride 1) or
+ * the even output's again (stride 2). */
+ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c, const st_depthwise_conv2d_params *p,
+                                  int32_t pairs) {
+    const int32_t fw = p->filter_w, ch = p->input_c, lag = p->stride_w == 1;
+    for (int32_t fy = 0; fy < p->filter_h; fy++, taps += 4 * pairs) {
+        const int8_t *t = filter + fy * fw * ch + c;
+        for (int32_t i = 0; i < 2 * pairs; i++) {
+            taps[i] = (int16_t)(i < fw ? t[i * ch] : 0);
+            taps[2 * pairs + i] = (int16_t)(i - lag >= 0 && i - lag < fw ? t[(i - lag) * ch] : 0);
+        }
+    }
+}
+#endif
+
 /* In place, channel by channel, as st_depthwise_conv2d_s8_inplace, for dilation 1 and a
  * horizontal stride of 1 or 2, when the code generator has bounded the accumulators
- * (st_requantize_bounded). Plane c is widened to int16 with the input offset added into a
- * scratch plane padded with zeros as far as the windows reach, so no window is clipped and a
- * padding tap adds 0, as LiteRT's skipping it does. Outputs go two at a time. With the DSP
- * extension, a window row is a run of int16 pairs (aligned words: rows have an even length) and
- * each output takes one SMLAD per pair of taps: the even output of a stride-1 pair with the taps
- * (t0, t1), (t2, t3), ..., the odd one with (0, t0), (t1, t2), ... from the same words; with
- * stride 2 both read (t0, t1), ..., the odd one a word further. Sums wrap modulo 2^32 like
- * LiteRT's int32 accumulator. */
-void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_padded)(const st_depthwise_conv2d_params *p,
-                                                              int8_t *buffer, const int8_t *filter,
-                                                              int8_t *scratch) {
-    const int32_t ch = p->input_c;
-    const int32_t ih = p->input_h, iw = p->input_w, oh = p->output_h, ow = p->output_w;
+ * (st_requantize_bounded). Channel c's input rows are widened to int16 with the input offset
+ * added into scratch rows padded with zeros as far as the windows reach, so no window is
+ * clipped and a padding tap adds 0, as LiteRT's skipping it does. Output rows go p->band at a
+ * time (all of them: the whole padded plane in scratch; fewer: less scratch), each band's rows
+ * filled once its earlier output rows are written. That is safe: output row oy ends before
+ * pixel (oy + 1) * input_w (output_w <= input_w), and a band starting at output row oy fills
+ * input rows oy + 1 and later (pad_h < filter_h), taking the rows it shares with the band
+ * before from scratch. Outputs go two at a time. With the DSP extension, a window row is a run
+ * of int16 pairs (aligned words: rows have an even length) and each output takes one SMLAD per
+ * pair of taps: the even output of a stride-1 pair with the taps (t0, t1), (t2, t3), ..., the
+ * odd one with (0, t0), (t1, t2), ... from the same words; with stride 2 both read (t0, t1),
+ * ..., the odd one a word further. Sums wrap modulo 2^32 like LiteRT's int32 accumulator. */
+ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
+                                   int8_t *scratch, padded_row_fn *row_fn) {
+    const int32_t ch = p->input_c, oh = p->output_h, ow = p->output_w;
     const int32_t fh = p->filter_h, fw = p->filter_w, sh = p->stride_h, sw = p->stride_w;
-    const int32_t pad_h = p->pad_h, pad_w = p->pad_w;
     const int32_t pairs = padded_pairs(fw, sw);
     const int32_t ow2 = ow + (ow & 1);
     const int32_t cols = sw == 1 ? ow2 + 2 * (fw / 2) : 2 * ow2 + 2 * pairs - 2;
-    const int32_t rows = (oh - 1) * sh + fh;
-    const int32_t input_offset = p->input_offset;
+    const int32_t band = p->band, band_rows = (band - 1) * sh + fh; /* padded rows of a whole band */
     int16_t *plane = (int16_t *)(void *)scratch;
-    padded_channel k = {st_requant_bounded_make(0, 0), 0, p->output_offset, p->act_min, p->act_max};
-    for (int32_t b = 0; b < p->batches; b++) {
-        const int8_t *image = buffer + b * ih * iw * ch;
-        int8_t *out_image = buffer + b * oh * ow * ch;
-        for (int32_t c = 0; c < ch; c++) {
-            int16_t *dst = plane;
-            for (int32_t r = 0; r < rows; r++) {
-                const int32_t iy = r - pad_h;
-                int32_t col = 0;
-                if (iy >= 0 && iy < ih) {
-                    const int8_t *src = image + (iy * iw - pad_w) * ch + c;
-                    const int32_t end = pad_w + iw < cols ? pad_w + iw : cols;
-                    for (; col < pad_w; col++) *dst++ = 0;
-                    for (; col < end; col++) *dst++ = (int16_t)(src[col * ch] + input_offset);
-                }
-                for (; col < cols; col++) *dst++ = 0;
-            }
 #if defined(__ARM_FEATURE_DSP)
-            uint32_t *taps = (uint32_t *)(void *)(plane + rows * cols); /* [fh][even, odd][pairs] */
-            for (int32_t fy = 0; fy < fh; fy++) {
-                const int8_t *t = filter + fy * fw * ch + c;
-                uint32_t *even = taps + 2 * fy * pairs, *odd = even + pairs;
-                for (int32_t j = 0; j < pairs; j++) {
-                    const int32_t e = 2 * j, o = sw == 1 ? 2 * j - 1 : e; /* each pair's first tap */
-                    even[j] = (uint16_t)(e < fw ? t[e * ch] : 0) | (uint32_t)(uint16_t)(e + 1 < fw ? t[(e + 1) * ch] : 0) << 16;
-                    odd[j] = (uint16_t)(o >= 0 && o < fw ? t[o * ch] : 0) |
-                             (uint32_t)(uint16_t)(o + 1 < fw ? t[(o + 1) * ch] : 0) << 16;
-                }
-            }
-#else
-            const int8_t *taps = filter + c;
+    uint32_t *taps = (uint32_t *)(void *)(plane + band_rows * cols); /* [fh][even, odd][pairs] */
 #endif
-            k.rq = st_channel_requant_bounded(&p->channels, c);
-            k.bias = (uint32_t)st_channel_bias(&p->channels, c);
-            int8_t *out = out_image + c;
-            for (int32_t oy = 0; oy < oh; oy++, out += ow * ch) {
-                const int16_t *row = plane + oy * sh * cols;
-                if (fh == 3 && fw == 3 && sw == 1)
-                    padded_row(row, cols, taps, 3, 3, 2, 1, ow, ch, &k, out);
-                else if (fh == 3 && fw == 3 && sw == 2)
-                    padded_row(row, cols, taps, 3, 3, 2, 2, ow, ch, &k, out);
-                else if (fh == 5 && fw == 5 && sw == 1)
-                    padded_row(row, cols, taps, 5, 5, 3, 1, ow, ch, &k, out);
-                else if (fh == 5 && fw == 5 && sw == 2)
-                    padded_row(row, cols, taps, 5, 5, 3, 2, ow, ch, &k, out);
-                else /* 7x7, stride_w 2: the code generator picks this kernel for these five alone */
-                    padded_row(row, cols, taps, 7, 7, 4, 2, ow, ch, &k, out);
+    padded_rows_args a = {0, cols, ow, ch, {st_requant_bounded_make(0, 0), 0, p->output_offset, p->act_min, p->act_max}};
+    for (int32_t b = 0; b < p->batches; b++) {
+        const int8_t *image = buffer + b * p->input_h * p->input_w * ch;
+        int8_t *out = buffer + b * oh * ow * ch;
+        for (int32_t c = 0; c < ch; c++, out -= oh * ow * ch - 1) {
+#if defined(__ARM_FEATURE_DSP)
+            padded_taps((int16_t *)(void *)taps, filter, c, p, pairs);
+            a.taps = taps;
+#else
+            a.taps = filter + c;
+#endif
+            a.k.rq = st_channel_requant_bounded(&p->channels, c);
+            a.k.bias = (uint32_t)st_channel_bias(&p->channels, c);
+            int32_t end = 0; /* padded rows [end - kept, end) are in scratch, from row 0 */
+            for (int32_t oy0 = 0; oy0 < oh; oy0 += band) {
+                const int32_t n = oh - oy0 < band ? oh - oy0 : band;
+                const int32_t first = oy0 * sh, last = (oy0 + n - 1) * sh + fh; /* the band's rows */
+                const int32_t kept = end > first ? end - first : 0;
+                if (kept) { /* rows shared with the band before move to the front */
+                    const uint32_t *from = (const uint32_t *)(const void *)(plane + (band_rows - kept) * cols);
+                    uint32_t *to = (uint32_t *)(void *)plane;
+                    for (int32_t i = 0; i < kept * cols / 2; i++) to[i] = from[i];
+                }
+                padded_fill(plane + kept * cols, image, c, first + kept, last, p, cols);
+                end = last;
+                for (int32_t oy = 0; oy < n; oy++, out += ow * ch) row_fn(plane + oy * sh * cols, out, &a);
             }
         }
     }
 }
+
+/* One exported kernel per filter (filter_h x filter_w, stride_w): the code generator calls the
+ * one a layer needs, so a model links only the row routines it runs. */
+#define ST_PADDED_KERNEL(tag, fh, fw, pairs, sw)                                                                   \
+    static void padded_rows_##tag(const int16_t *row, int8_t *out, const padded_rows_args *a) {                    \
+        padded_row(row, a->cols, a->taps, fh, fw, pairs, sw, a->ow, a->ch, &a->k, out);                            \
+    }                                                                                                              \
+    void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_padded_##tag)(                                           \
+        const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
+        padded_layer(p, buffer, filter, scratch, padded_rows_##tag);                                               \
+    }
+
+ST_PADDED_KERNEL(3x3s1, 3, 3, 2, 1)
+ST_PADDED_KERNEL(3x3s2, 3, 3, 2, 2)
+ST_PADDED_KERNEL(5x5s1, 5, 5, 3, 1)
+ST_PADDED_KERNEL(5x5s2, 5, 5, 3, 2)
+ST_PADDED_KERNEL(7x7s2, 7, 7, 4, 2)
 
 /* In place, for dilation 1 on planes small beside the filter (the code generator's choice),
  * where a padded plane would be mostly padding: the input image is copied to scratch, then each

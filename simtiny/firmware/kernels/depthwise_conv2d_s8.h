@@ -18,6 +18,7 @@ typedef struct {
     int16_t input_offset;      /* -input zero point (LiteRT ignores the filter zero point) */
     int16_t output_offset;     /* output zero point */
     int16_t act_min, act_max;
+    int16_t band;              /* output rows per band of the padded in-place kernels (0 elsewhere) */
     st_channel_params channels; /* bias (may be absent) and requantisation per output channel */
 } st_depthwise_conv2d_params;
 
@@ -34,16 +35,34 @@ void st_depthwise_conv2d_s8_inplace_shifts(const st_depthwise_conv2d_params *p, 
                                            const int8_t *filter, int8_t *scratch);
 
 
-/* In place too, for dilation 1 and stride_w 1 or 2, where the code generator has bounded the
- * accumulators (st_requantize_bounded): each plane is widened into a zero-padded int16 copy.
- * scratch (4-byte aligned) holds rows * cols int16 then, with the DSP extension, 2 * filter_h
- * * pairs words of tap pairs: pairs = filter_w / 2 + 1 (stride_w 1) or (filter_w + 1) / 2
- * (stride_w 2), w2 = output_w rounded up to even, cols = w2 + 2 * (filter_w / 2) (stride_w 1)
- * or 2 * w2 + 2 * pairs - 2 (stride_w 2), rows = (output_h - 1) * stride_h + filter_h. */
-void st_depthwise_conv2d_s8_inplace_padded(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                           const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                                  const int8_t *filter, int8_t *scratch);
+/* In place too, for dilation 1, stride_w 1 or 2, output_w <= input_w and pad_h < filter_h,
+ * where the code generator has bounded the accumulators (st_requantize_bounded): each plane's
+ * rows are widened into zero-padded int16 rows, for p->band output rows at a time. scratch
+ * (4-byte aligned) holds rows * cols int16 then, with the DSP extension, 2 * filter_h * pairs
+ * words of tap pairs: pairs = filter_w / 2 + 1 (stride_w 1) or (filter_w + 1) / 2 (stride_w 2),
+ * w2 = output_w rounded up to even, cols = w2 + 2 * (filter_w / 2) (stride_w 1) or 2 * w2 + 2 *
+ * pairs - 2 (stride_w 2), rows = (band - 1) * stride_h + filter_h. One kernel per filter
+ * (filter_h x filter_w, stride_w): */
+void st_depthwise_conv2d_s8_inplace_padded_3x3s1(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_3x3s1_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_3x3s2(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_3x3s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_5x5s1(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_5x5s1_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_5x5s2(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_5x5s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_7x7s2(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_7x7s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
 
 
 /* In place too, for dilation 1 and bounded accumulators, on planes small beside the filter:
