@@ -21,7 +21,7 @@ from simtiny import cache
 from simtiny.cache import MANIFEST, CacheError, cache_dir, entry_problem, new_entry
 from simtiny.cli import main
 from simtiny.errors import EXIT_USAGE
-from simtiny.flow.build import available_toolchains
+from simtiny.flow.build import _build_key, available_toolchains, find_toolchain
 from simtiny.flow.codegen import blob_path
 from simtiny.flow.run import build_firmware
 from simtiny.platform import load_platform
@@ -299,3 +299,19 @@ def test_rebuilt_firmware_runs(own_cache, board, capsys, tmp_path):
     assert main(["sim", "-q", str(tmp_path / "hello.elf")]) == 7  # hello.c exits with 7
     out, err = capsys.readouterr()
     assert "hello from USART3" in out and len(_warnings(err)) == 1
+
+
+def test_build_key_covers_sources_an_included_source_pulls_in(tmp_path):
+    """A kernel's *_shifts.c twin includes the kernel's .c: a change there must give a new
+    build, not the cached firmware of the old kernel."""
+    include = tmp_path / "kernels"
+    include.mkdir()
+    (include / "k.c").write_text("int k(void) { return 1; }\n")
+    twin = include / "k_shifts.c"
+    twin.write_text('#define SHIFTS 1\n#include "k.c"\n')
+    script = tmp_path / "linker.ld"
+    script.write_text("")
+    toolchain = find_toolchain(None)
+    before = _build_key(toolchain, [], [twin], [include], script)
+    (include / "k.c").write_text("int k(void) { return 2; }\n")
+    assert _build_key(toolchain, [], [twin], [include], script) != before

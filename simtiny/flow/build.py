@@ -247,8 +247,8 @@ def _build_key(
     h.update(f"{RECIPE_VERSION}\0{toolchain.name}\0{toolchain.version}\0".encode())
     h.update("\0".join(flags).encode())
     files = [*sources, script]
-    for d in includes:
-        files.extend(sorted(Path(d).glob("*.h")))
+    for d in includes:  # headers, and sources a source may include (a kernel's *_shifts.c twin)
+        files.extend(sorted([*Path(d).glob("*.h"), *Path(d).glob("*.c")]))
     for path in files:
         h.update(str(path.name).encode() + b"\0")
         h.update(Path(path).read_bytes())

@@ -66,7 +66,8 @@ FLAGS = [*WARNINGS, f"-I{KERNELS_DIR}", f"-I{RUNTIME_DIR}"]
 @cache
 def _headers_digest() -> bytes:
     h = hashlib.sha256("\0".join(FLAGS).encode())
-    for header in sorted(KERNELS_DIR.glob("*.h")) + sorted(RUNTIME_DIR.glob("*.h")):
+    # headers, and the kernel sources the *_shifts.c twins include
+    for header in sorted(KERNELS_DIR.glob("*.[ch]")) + sorted(RUNTIME_DIR.glob("*.h")):
         h.update(header.name.encode() + b"\0" + header.read_bytes())
     return h.digest()
 
