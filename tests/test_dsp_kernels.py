@@ -149,7 +149,7 @@ def check_bit_exact(compiled: CompiledModel, model: Path, seeds: tuple[int, ...]
 
 
 def assert_uses_smlad(
-    compiled: CompiledModel, functions: tuple[str, ...] = ("conv1x1_pixel",), also: tuple[str, ...] = ("sxtb16",)
+    compiled: CompiledModel, functions: tuple[str, ...] = ("conv1x1_block",), also: tuple[str, ...] = ("sxtb16",)
 ) -> None:
     """The first of `functions` in the firmware (a static one may be inlined into the next)
     holds SMLAD (and `also`): the DSP path was compiled, not the portable one."""

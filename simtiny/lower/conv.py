@@ -176,16 +176,19 @@ def folded_bias(op: Operator, graph: Graph) -> np.ndarray:
     return (total & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
 
 
-def interleaved_filter(w: Tensor) -> np.ndarray:
-    """A 1x1 filter [Cout, Cin] as conv1x1_s8 reads it: output channels in groups of four,
-    each group [Cin][4], then the remaining Cout % 4 rows unchanged."""
+def paired_filter(w: Tensor) -> np.ndarray:
+    """A 1x1 filter [Cout, Cin] as conv1x1_s8 reads it: output channels in pairs (a zero row
+    completes an odd last pair), each pair's rows zero-padded to a multiple of 4 input channels
+    and interleaved four channels at a time ([Cin4 / 4][2][4] per pair)."""
     assert w.data is not None
-    rows = w.data.reshape(w.shape[0], -1)
-    full = rows.shape[0] // 4 * 4
-    groups = rows[:full].reshape(-1, 4, rows.shape[1]).transpose(0, 2, 1)
-    return np.concatenate([groups.reshape(-1), rows[full:].reshape(-1)]).astype(np.int8)
+    cout, cin = w.shape[0], w.size // w.shape[0]
+    rows = np.zeros((cout + cout % 2, (cin + 3) // 4 * 4), dtype=np.int8)
+    rows[:cout, :cin] = w.data.reshape(cout, cin)
+    return rows.reshape(-1, 2, rows.shape[1] // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
 
 
+POINTWISE_BLOCK = 8  # conv1x1_s8's pixels per block (in place: its scratch, input_c bytes a pixel)
+POINTWISE_LEAN_BLOCK = 2
 COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns' scratch: two columns of int16, 2 KB at most
 COLUMNS_STACK_TAPS = 28  # ST_CONV_COLUMNS_STACK_TAPS (conv2d_s8.h): up to this, columns on the stack
 
@@ -257,10 +260,10 @@ class Conv2D:
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
-        """In place: one pixel's input channels; st_conv2d_s8_columns: two int16 columns
-        (lean: none, the generic kernel)."""
+        """In place: a block of pixels' input channels (lean: a block of two); st_conv2d_s8_columns:
+        two int16 columns (lean: none, the generic kernel)."""
         if in_place and self.in_place(op, graph):
-            return graph.tensor(op.inputs[0]).shape[3]
+            return self.pointwise_block(op, graph, lean) * graph.tensor(op.inputs[0]).shape[3]
         k4 = self.columns_k4(op, graph) if not lean and self.check(op, graph) is None else None
         return 4 * k4 if k4 and k4 > COLUMNS_STACK_TAPS else 0
 
@@ -311,16 +314,26 @@ class Conv2D:
             )
         return KernelCall(call, (f"conv2d_s8{twin}",), (decl,))
 
+    @staticmethod
+    def pointwise_block(op: Operator, graph: Graph, lean: bool = False) -> int:
+        """Pixels per block of conv1x1_s8: each output channel's bias and requantisation are
+        decoded once per block, so larger blocks are faster; in place, the block is the scratch."""
+        x = graph.tensor(op.inputs[0])
+        return min(x.size // x.shape[3], POINTWISE_LEAN_BLOCK if lean else POINTWISE_BLOCK)
+
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         p = ctx.ident(f"op{op.index}_conv1x1")
         channels, twin = channels_decl(op, graph, ctx, p, folded_bias(op, graph))
-        filt = ctx.const(f"{p}_filter", interleaved_filter(w))
+        filt = ctx.const(f"{p}_filter", paired_filter(w))
         act_min, act_max = act_bounds(op, graph)
+        assert w.data is not None
+        bounded = accumulators_bounded(op, graph, w.data.reshape(w.shape[0], -1))
         decl = (
             f"static const st_conv1x1_params {p} = {{\n"
             f"    .pixels = {x.size // x.shape[3]}, .input_c = {x.shape[3]}, .output_c = {w.shape[0]},\n"
-            f"    .output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max},\n"
+            f"    .output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max}, "
+            f".bounded = {int(bounded)}, .block = {self.pointwise_block(op, graph, getattr(ctx, 'lean', False))},\n"
             f"    .channels = {channels}}};"
         )
         if getattr(ctx, "in_place", False):

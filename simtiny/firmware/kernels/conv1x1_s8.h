@@ -11,14 +11,15 @@ typedef struct {
     int32_t pixels;            /* batches * height * width */
     int16_t input_c, output_c; /* int16: small structs in flash (larger ones are refused) */
     int16_t output_offset;     /* output zero point */
-    int16_t act_min, act_max;
+    int8_t act_min, act_max;
+    int16_t bounded;           /* 1: the code generator bounded the accumulators (st_requantize_bounded) */
+    int16_t block;             /* pixels per block (a multiple of 2, except a lone pixel) */
     st_channel_params channels; /* bias (never 0) and requantisation, per output channel */
 } st_conv1x1_params;
 
-/* filter: output channels in groups of four, each group [input_c][4] (the four channels'
- * weights for one input channel consecutive), then the last output_c % 4 channels as plain
- * [input_c] rows; group g starts at 4 * g * input_c, so channel oc's data starts at
- * oc * input_c either way. The channels' bias already holds the input offset's share:
+/* filter: output channels in pairs (a zero row completes an odd last pair), each pair's two
+ * rows zero-padded to c4 = input_c rounded up to a multiple of 4 and interleaved four input
+ * channels at a time: [c4 / 4][2][4]; pair k starts at 2 * k * c4. The channels' bias already holds the input offset's share:
  * bias[oc] + input_offset * sum_c w[oc][c], modulo 2^32, so the kernel sums w * x. */
 void st_conv1x1_s8(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
                    int8_t *output);
@@ -26,7 +27,7 @@ void st_conv1x1_s8_shifts(const st_conv1x1_params *p, const int8_t *input, const
                           int8_t *output);
 
 /* The same with the output over the input: buffer holds the input (pixels * input_c bytes)
- * and receives the output (pixels * output_c bytes); scratch holds input_c bytes. */
+ * and receives the output (pixels * output_c bytes); scratch holds block * input_c bytes. */
 void st_conv1x1_s8_inplace(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
                            int8_t *scratch);
 void st_conv1x1_s8_inplace_shifts(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
