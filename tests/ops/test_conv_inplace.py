@@ -20,10 +20,10 @@ from support.tflite_writer import OpSpec, build_model
 from simtiny import lower
 from simtiny.flow.codegen import generate
 from simtiny.flow.plan import ALIGN, plan_memory
-from simtiny.lower.conv import PADDED_FILTERS, POINTWISE_BLOCK, POINTWISE_LEAN_BLOCK
+from simtiny.lower.conv import COLUMNS_STACK_TAPS, PADDED_FILTERS, POINTWISE_BLOCK, POINTWISE_LEAN_BLOCK
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.model import Graph, Operator, load_model, parse_model
-from simtiny.resources import PAPER_MODELS_DIR
+from simtiny.resources import KERNELS_DIR, PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, check_against_zero_bias, filter_tensor
 
 BENCHMARKS = PAPER_MODELS_DIR
@@ -565,3 +565,16 @@ def test_mcunet_in4_layers_listed(mcunet: Graph) -> None:
     assert found == set(MCUNET_OPS)
     assert all(lower.can_run_in_place(mcunet.operators[i], mcunet) for i in MCUNET_OPS)
     assert not lower.can_run_in_place(mcunet.operators[0], mcunet)  # the 3x3 stride-2 stem
+
+
+def test_kernel_limits_match_the_code_generator() -> None:
+    """Limits the C kernels size their stack arrays by and the code generator keeps to."""
+    headers = {name: (KERNELS_DIR / name).read_text() for name in ("conv1x1_s8.h", "conv2d_s8.h")}
+
+    def define(header: str, name: str) -> int:
+        found = re.findall(rf"#define {name} (\d+)", headers[header])
+        assert len(found) == 1, name
+        return int(found[0])
+
+    assert define("conv1x1_s8.h", "ST_CONV1X1_MAX_BLOCK") == POINTWISE_BLOCK >= POINTWISE_LEAN_BLOCK
+    assert define("conv2d_s8.h", "ST_CONV_COLUMNS_STACK_TAPS") == COLUMNS_STACK_TAPS

@@ -19,37 +19,22 @@
 #include "st_dsp.h"
 #include "st_quant.h"
 
-/* The layer's constants in locals: the int8 output stores may alias anything, so fields read
- * through p would be reloaded after every store. */
-typedef struct {
-    st_channel_params ch;
-    int32_t cin, cout, output_offset, act_min, act_max, bounded;
-} layer;
-
-/* One output channel's bias and requantisation, decoded once per block. */
-typedef struct {
-    uint32_t bias;
+/* Output channel oc of the n pixels of a block, from their accumulators (bias included),
+ * written output_c apart: the channel's requantisation is decoded once, and its constants stay
+ * in registers through the loop. */
+static void requant_run(const st_conv1x1_params *p, int32_t oc, const uint32_t *acc, int32_t n, int8_t *o) {
+    /* the layer's constants in locals: the int8 stores could alias *p */
+    const int32_t cout = p->output_c, offset = p->output_offset, lo = p->act_min, hi = p->act_max;
     int32_t mult, shift;
-    st_requant_bounded rq;
-} channel;
-
-static inline void channel_of(const layer *l, int32_t oc, channel *k) {
-    k->bias = (uint32_t)st_channel_bias(&l->ch, oc);
-    st_channel_requant(&l->ch, oc, &k->mult, &k->shift);
-    k->rq = st_requant_bounded_make(k->mult, k->shift);
-}
-
-/* The requantised, offset accumulator, before the clamp: inline the cheap rounding of bounded
- * layers, call out for the general one (rare: the code generator bounds most layers). */
-__attribute__((noinline)) static int32_t requant_double(uint32_t acc, const channel *k, int32_t output_offset) {
-    return st_requantize_double((int32_t)acc, k->mult, k->shift) + output_offset;
-}
-
-static inline int8_t output_of(const channel *k, uint32_t acc, int32_t bounded, int32_t output_offset,
-                               int32_t act_min, int32_t act_max) {
-    const int32_t v = bounded ? st_requantize_bounded((int32_t)acc, &k->rq) + output_offset
-                              : requant_double(acc, k, output_offset);
-    return (int8_t)st_clamp(v, act_min, act_max);
+    st_channel_requant(&p->channels, oc, &mult, &shift);
+    if (p->bounded) {
+        const st_requant_bounded rq = st_requant_bounded_make(mult, shift);
+        for (int32_t i = 0; i < n; i++, o += cout)
+            *o = (int8_t)st_clamp(st_requantize_bounded((int32_t)acc[i], &rq) + offset, lo, hi);
+    } else {
+        for (int32_t i = 0; i < n; i++, o += cout)
+            *o = (int8_t)st_clamp(st_requantize_double((int32_t)acc[i], mult, shift) + offset, lo, hi);
+    }
 }
 
 /* Two output channels (w: their rows, interleaved four input channels at a time) for pixels
@@ -101,59 +86,52 @@ static inline void dot_2x2(const int8_t *xa, const int8_t *xb, const int8_t *w, 
     acc[3] = a3;
 }
 
-/* Every output channel of the n pixels at x (input_c apart), written at out (output_c apart). */
-static void conv1x1_block(const layer *l, const int8_t *x, int32_t n, const int8_t *filter, int8_t *out) {
-    /* scalars in locals: the int8 stores could alias *l */
-    const int32_t cin = l->cin, cout = l->cout, bounded = l->bounded;
-    const int32_t offset = l->output_offset, lo = l->act_min, hi = l->act_max;
+/* Every output channel of the n pixels (n <= ST_CONV1X1_MAX_BLOCK) at x (input_c apart), written
+ * at out (output_c apart): two channels' accumulators for the whole block, then each channel
+ * requantised in one run. */
+static void conv1x1_block(const st_conv1x1_params *p, const int8_t *x, int32_t n, const int8_t *filter,
+                          int8_t *out) {
+    const int32_t cin = p->input_c, cout = p->output_c;
+    const st_channel_params *ch = &p->channels;
     const int32_t row_pair = 2 * ((cin + 3) & ~(int32_t)3); /* bytes of two interleaved rows */
-    for (int32_t oc = 0; oc < cout; oc += 2, filter += row_pair, out += 2) {
+    uint32_t acc[2][ST_CONV1X1_MAX_BLOCK + 1];              /* [channel][pixel]; + 1: an odd n's pair */
+    for (int32_t oc = 0; oc < cout; oc += 2, filter += row_pair) {
         const int second = oc + 1 < cout; /* an odd last channel pairs with a zero row */
-        channel k0, k1;
-        channel_of(l, oc, &k0);
-        if (second) channel_of(l, oc + 1, &k1);
-        else k1 = k0;
+        const uint32_t b0 = (uint32_t)st_channel_bias(ch, oc);
+        const uint32_t b1 = second ? (uint32_t)st_channel_bias(ch, oc + 1) : 0;
         for (int32_t px = 0; px < n; px += 2) {
-            const int two = px + 1 < n; /* an odd last pixel pairs with itself */
             const int8_t *xa = x + px * cin;
-            int8_t *o = out + px * cout;
-            uint32_t acc[4];
-            dot_2x2(xa, two ? xa + cin : xa, filter, cin, k0.bias, k1.bias, acc);
-            o[0] = output_of(&k0, acc[0], bounded, offset, lo, hi);
-            if (two) o[cout] = output_of(&k0, acc[1], bounded, offset, lo, hi);
-            if (second) {
-                o[1] = output_of(&k1, acc[2], bounded, offset, lo, hi);
-                if (two) o[cout + 1] = output_of(&k1, acc[3], bounded, offset, lo, hi);
-            }
+            uint32_t a[4];
+            dot_2x2(xa, px + 1 < n ? xa + cin : xa, filter, cin, b0, b1, a); /* a last odd pixel pairs with itself */
+            acc[0][px] = a[0];
+            acc[0][px + 1] = a[1];
+            acc[1][px] = a[2];
+            acc[1][px + 1] = a[3];
         }
+        requant_run(p, oc, acc[0], n, out + oc);
+        if (second) requant_run(p, oc + 1, acc[1], n, out + oc + 1);
     }
-}
-
-static inline layer layer_of(const st_conv1x1_params *p) {
-    const layer l = {p->channels, p->input_c, p->output_c, p->output_offset, p->act_min, p->act_max, p->bounded};
-    return l;
 }
 
 void ST_CHANNEL_KERNEL(st_conv1x1_s8)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
                                       int8_t *output) {
-    const layer l = layer_of(p);
-    for (int32_t px = 0; px < p->pixels; px += p->block) {
-        const int32_t n = p->pixels - px < p->block ? p->pixels - px : p->block;
-        conv1x1_block(&l, input + px * l.cin, n, filter, output + px * l.cout);
+    const int32_t pixels = p->pixels, block = p->block;
+    for (int32_t px = 0; px < pixels; px += block) {
+        const int32_t n = pixels - px < block ? pixels - px : block;
+        conv1x1_block(p, input + px * p->input_c, n, filter, output + px * p->output_c);
     }
 }
 
 void ST_CHANNEL_KERNEL(st_conv1x1_s8_inplace)(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
                                               int8_t *scratch) {
-    const layer l = layer_of(p);
-    const int32_t pixels = p->pixels, block = p->block;
+    const int32_t pixels = p->pixels, block = p->block, cin = p->input_c, cout = p->output_c;
     const int32_t last = (pixels - 1) / block * block; /* the last block's first pixel */
-    const int backwards = l.cout > l.cin;
+    const int backwards = cout > cin;
     for (int32_t k = 0; k <= last; k += block) {
         const int32_t px = backwards ? last - k : k;
         const int32_t n = pixels - px < block ? pixels - px : block;
-        const int8_t *x = buffer + px * l.cin;
-        for (int32_t c = 0; c < n * l.cin; c++) scratch[c] = x[c];
-        conv1x1_block(&l, scratch, n, filter, buffer + px * l.cout);
+        const int8_t *x = buffer + px * cin;
+        for (int32_t c = 0; c < n * cin; c++) scratch[c] = x[c];
+        conv1x1_block(p, scratch, n, filter, buffer + px * cout);
     }
 }

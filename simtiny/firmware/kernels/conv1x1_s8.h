@@ -7,13 +7,17 @@
 
 #include "st_channel.h"
 
+/* The largest pixels per block (the code generator's POINTWISE_BLOCK): conv1x1_s8 keeps a block's
+ * accumulators on the stack. */
+#define ST_CONV1X1_MAX_BLOCK 8
+
 typedef struct {
     int32_t pixels;            /* batches * height * width */
     int16_t input_c, output_c; /* int16: small structs in flash (larger ones are refused) */
     int16_t output_offset;     /* output zero point */
     int8_t act_min, act_max;
     int16_t bounded;           /* 1: the code generator bounded the accumulators (st_requantize_bounded) */
-    int16_t block;             /* pixels per block (a multiple of 2, except a lone pixel) */
+    int16_t block;             /* pixels per block, 1 to ST_CONV1X1_MAX_BLOCK */
     st_channel_params channels; /* bias (never 0) and requantisation, per output channel */
 } st_conv1x1_params;
 
