@@ -213,8 +213,8 @@ def window_options(padding: str, stride: int, dilation: int, index: int) -> dict
 
 
 def spatial_cases(rng: np.random.Generator) -> list[Case]:
-    """Depthwise layers for each in-place kernel (padded: 3x3, 5x5 stride 1 and 2, 7x7 stride 2,
-    odd and even widths; small: large filters on small planes and 7x7 stride 1; the generic
+    """Depthwise layers for each in-place kernel (padded: 3x3, 5x5 and 7x7, stride 1 and 2, odd
+    and even widths; small: large filters on small planes; the generic
     kernel: dilation 2, and a bias too large for the bounded requantisation), then CONV_2D
     layers for st_conv2d_s8_columns (1 to 8 input channels, strides 1 and 2, dilation 2, odd
     output channels and pixel counts) and one too wide for its columns."""
@@ -277,7 +277,8 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     names = [kernel_of(source, i) for i in range(len(op_specs))]
     assert names[:12] == [
         *[f"st_depthwise_conv2d_s8_inplace_padded_{t}" for t in ("3x3s1", "3x3s2", "3x3s1", "5x5s2", "5x5s1", "7x7s2")],
-        *["st_depthwise_conv2d_s8_inplace_small"] * 3,
+        *["st_depthwise_conv2d_s8_inplace_small"] * 2,
+        "st_depthwise_conv2d_s8_inplace_padded_7x7s1",
         *["st_depthwise_conv2d_s8_inplace"] * 3,
     ], names
     assert names[12:] == [*["st_conv2d_s8_columns"] * 5, "st_conv2d_s8"], names

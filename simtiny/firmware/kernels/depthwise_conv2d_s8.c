@@ -364,6 +364,7 @@ ST_PADDED_KERNEL(3x3s1, 3, 3, 2, 1)
 ST_PADDED_KERNEL(3x3s2, 3, 3, 2, 2)
 ST_PADDED_KERNEL(5x5s1, 5, 5, 3, 1)
 ST_PADDED_KERNEL(5x5s2, 5, 5, 3, 2)
+ST_PADDED_KERNEL(7x7s1, 7, 7, 4, 1)
 ST_PADDED_KERNEL(7x7s2, 7, 7, 4, 2)
 
 /* In place, for dilation 1 on planes small beside the filter (the code generator's choice),

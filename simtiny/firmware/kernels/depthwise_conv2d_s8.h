@@ -59,6 +59,10 @@ void st_depthwise_conv2d_s8_inplace_padded_5x5s2(const st_depthwise_conv2d_param
         const int8_t *filter, int8_t *scratch);
 void st_depthwise_conv2d_s8_inplace_padded_5x5s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
         const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_7x7s1(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_padded_7x7s1_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+        const int8_t *filter, int8_t *scratch);
 void st_depthwise_conv2d_s8_inplace_padded_7x7s2(const st_depthwise_conv2d_params *p, int8_t *buffer,
         const int8_t *filter, int8_t *scratch);
 void st_depthwise_conv2d_s8_inplace_padded_7x7s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
