@@ -216,9 +216,9 @@ def in_place_refused(ctx, op: Operator) -> None:
 
 
 def scratch_of(ctx, op: Operator) -> str:
-    """The in-place kernels' scratch buffer, as int8_t *."""
+    """The operator's scratch buffer, as int8_t *."""
     if ctx.scratch == "0":
-        raise ValueError(f"operator {op.index} ({op.opcode}) runs in place without its scratch buffer")
+        raise ValueError(f"operator {op.index} ({op.opcode}) planned without its scratch buffer")
     return f"(int8_t *){ctx.scratch}"
 
 
@@ -260,10 +260,13 @@ class Conv2D:
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
-        """In place: a block of pixels' input channels (lean: a block of two); st_conv2d_s8_columns:
-        two int16 columns (lean: none, the generic kernel)."""
-        if in_place and self.in_place(op, graph):
-            return self.pointwise_block(op, graph, lean) * graph.tensor(op.inputs[0]).shape[3]
+        """Pointwise: a block of pixels widened to int16 (lean: a block of two);
+        st_conv2d_s8_columns: two int16 columns (lean: none, the generic kernel)."""
+        if self.pointwise(op, graph) and self.check(op, graph) is None:
+            if in_place and not self.in_place(op, graph):
+                return 0
+            c4 = (graph.tensor(op.inputs[0]).shape[3] + 3) // 4 * 4
+            return 4 * c4 * ((self.pointwise_block(op, graph, lean) + 1) // 2)
         k4 = self.columns_k4(op, graph) if not lean and self.check(op, graph) is None else None
         return 4 * k4 if k4 and k4 > COLUMNS_STACK_TAPS else 0
 
@@ -339,7 +342,10 @@ class Conv2D:
         if getattr(ctx, "in_place", False):
             call = f"st_conv1x1_s8_inplace{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {scratch_of(ctx, op)});"
         else:
-            call = f"st_conv1x1_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {ctx.tensor(op.outputs[0])});"
+            call = (
+                f"st_conv1x1_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {ctx.tensor(op.outputs[0])}, "
+                f"{scratch_of(ctx, op)});"
+            )
         return KernelCall(call, (f"conv1x1_s8{twin}",), (decl,))
 
 

@@ -25,16 +25,18 @@ typedef struct {
  * rows zero-padded to c4 = input_c rounded up to a multiple of 4 and interleaved four input
  * channels at a time: [c4 / 4][2][4]; pair k starts at 2 * k * c4. The channels' bias already holds the input offset's share:
  * bias[oc] + input_offset * sum_c w[oc][c], modulo 2^32, so the kernel sums w * x. */
+/* scratch (4-byte aligned) holds a block's inputs widened to int16: 4 * c4 * ceil(block / 2)
+ * bytes, c4 = input_c rounded up to a multiple of 4. */
 void st_conv1x1_s8(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
-                   int8_t *output);
+                   int8_t *output, void *scratch);
 void st_conv1x1_s8_shifts(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
-                          int8_t *output);
+                          int8_t *output, void *scratch);
 
 /* The same with the output over the input: buffer holds the input (pixels * input_c bytes)
- * and receives the output (pixels * output_c bytes); scratch holds block * input_c bytes. */
+ * and receives the output (pixels * output_c bytes); scratch as above. */
 void st_conv1x1_s8_inplace(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
-                           int8_t *scratch);
+                           void *scratch);
 void st_conv1x1_s8_inplace_shifts(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
-                                  int8_t *scratch);
+                                  void *scratch);
 
 #endif
