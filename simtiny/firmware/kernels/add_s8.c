@@ -1,30 +1,40 @@
 /* ADD/SUB int8: each input rescaled to twice the larger input scale (after a left shift of 20
  * bits of headroom), summed or subtracted, requantized to the output, offset and clamped.
  * Measured against ai-edge-litert 2.3.0: its ADD/SUB/MUL requantize with gemmlowp's two
- * roundings (st_requantize_double), not the single rounding of FULLY_CONNECTED. */
+ * roundings, not the single rounding of FULLY_CONNECTED. All three rescalings here take
+ * st_requantize_bounded, exact because every shift is <= 0 (the multipliers are below 1: the
+ * code generator refuses an output multiplier of 1 or more) and every value is below 2^30 in
+ * magnitude: |x + offset| <= 255, so |x << 20| < 2^28, and the two rescaled inputs sum to at
+ * most that (their multipliers add up to at most 1). */
 #include "add_s8.h"
 
 #include "st_quant.h"
 
-static inline int8_t add_one(const st_add_params *p, int8_t x1, int8_t x2) {
-    const int32_t shifted1 = (p->input1_offset + x1) * (1 << p->left_shift);
-    const int32_t shifted2 = (p->input2_offset + x2) * (1 << p->left_shift);
-    const int32_t scaled1 = st_requantize_double(shifted1, p->input1_multiplier, p->input1_shift);
-    const int32_t scaled2 = st_requantize_double(shifted2, p->input2_multiplier, p->input2_shift);
-    const int32_t raw = p->subtract ? scaled1 - scaled2 : scaled1 + scaled2;
-    const int32_t out = st_requantize_double(raw, p->output_multiplier, p->output_shift) + p->output_offset;
-    return (int8_t)st_clamp(out, p->act_min, p->act_max);
-}
+/* The layer's constants, decoded once per call. */
+typedef struct {
+    st_requant_bounded in1, in2, out;
+    int32_t input1_offset, input2_offset, output_offset, act_min, act_max, left_shift, subtract;
+} add_consts;
 
 static void add_row(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2,
                     int32_t n, int8_t *out) {
-    const st_add_params *p = params;
-    for (int32_t i = 0; i < n; i++) out[i] = add_one(p, a[i * s1], b[i * s2]);
+    const add_consts *k = params;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t shifted1 = (k->input1_offset + a[i * s1]) * (1 << k->left_shift);
+        const int32_t shifted2 = (k->input2_offset + b[i * s2]) * (1 << k->left_shift);
+        const int32_t scaled1 = st_requantize_bounded(shifted1, &k->in1);
+        const int32_t scaled2 = st_requantize_bounded(shifted2, &k->in2);
+        const int32_t raw = k->subtract ? scaled1 - scaled2 : scaled1 + scaled2;
+        out[i] = (int8_t)st_clamp(st_requantize_bounded(raw, &k->out) + k->output_offset, k->act_min, k->act_max);
+    }
 }
 
 void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
-    /* the parameters in locals: the int8 output stores may alias anything, so fields read
-     * through p would be reloaded after every store */
-    const st_add_params q = *p;
-    st_broadcast_walk(&q.loops, input1, input2, output, add_row, &q);
+    const add_consts k = {
+        st_requant_bounded_make(p->input1_multiplier, p->input1_shift),
+        st_requant_bounded_make(p->input2_multiplier, p->input2_shift),
+        st_requant_bounded_make(p->output_multiplier, p->output_shift),
+        p->input1_offset, p->input2_offset, p->output_offset, p->act_min, p->act_max, p->left_shift, p->subtract,
+    };
+    st_broadcast_walk(&p->loops, input1, input2, output, add_row, &k);
 }
