@@ -406,8 +406,8 @@ class DepthwiseConv2D:
         if (fh, fw, g.stride_w) not in PADDED_FILTERS or g.out_w > x.shape[2] or g.pad_h >= fh:
             return variants
         pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2
-        w2 = g.out_w + g.out_w % 2
-        cols = w2 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w2 + 2 * pairs - 2
+        w4 = (g.out_w + 3) // 4 * 4  # four outputs a step
+        cols = w4 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w4 + 2 * pairs - 2
         rows = (g.out_h - 1) * sh + fh
         cycles = 4 * rows * cols + 24 * fh * pairs + outputs * (3 * fh * pairs + 25)
 

@@ -202,25 +202,31 @@ static inline int8_t padded_output(uint32_t acc, const padded_channel *k) {
     return st_bounded_output(&k->rq, acc, k->output_offset, k->act_min, k->act_max);
 }
 
-/* One output row of the padded kernel, two outputs per step; inlined with constant fh, pairs
- * and sw for the common filters, so that the window loops unroll. With the DSP extension,
- * taps holds per filter row the even output's `pairs` tap-pair words, then the odd output's. */
+/* One output row of the padded kernel, four outputs per step; inlined with constant fh, pairs
+ * and sw for each filter, so that the window loops unroll. With the DSP extension, taps holds
+ * per filter row the even outputs' `pairs` tap-pair words, then the odd outputs' (the same for
+ * stride 2). Output k of a step starts k * sw columns in: with stride 1, outputs 0 and 1 read
+ * the words x[j], outputs 2 and 3 the words x[j + 1]; with stride 2, output k reads x[j + k].
+ * Each tap word loaded serves two outputs, each input word up to four. */
 static inline __attribute__((always_inline)) void padded_row(const int16_t *row, int32_t cols, const void *taps,
                                                              int32_t fh, int32_t fw, int32_t pairs, int32_t sw,
                                                              int32_t ow, int32_t ch, const padded_channel *k,
                                                              int8_t *out) {
-    for (int32_t ox = 0; ox < ow; ox += 2, out += 2 * ch) {
-        uint32_t a0 = k->bias, a1 = k->bias;
+    for (int32_t ox = 0; ox < ow; ox += 4, out += 4 * ch) {
+        uint32_t a0 = k->bias, a1 = k->bias, a2 = k->bias, a3 = k->bias;
 #if defined(__ARM_FEATURE_DSP)
         (void)fw;
         const uint32_t *x = (const uint32_t *)(const void *)(row + ox * sw);
         const uint32_t *t = (const uint32_t *)taps;
-        const int32_t second = sw == 1 ? 0 : 1; /* the odd output's first word */
+        const int32_t s1 = sw == 1 ? 0 : 1, s2 = sw == 1 ? 1 : 2, s3 = sw == 1 ? 1 : 3; /* outputs 1-3's first word */
         for (int32_t fy = 0; fy < fh; fy++, x += cols / 2, t += 2 * pairs) {
 #pragma GCC unroll 4
             for (int32_t j = 0; j < pairs; j++) {
-                a0 = st_smlad(x[j], t[j], a0);
-                a1 = st_smlad(x[j + second], t[pairs + j], a1);
+                const uint32_t even = t[j], odd = t[pairs + j];
+                a0 = st_smlad(x[j], even, a0);
+                a1 = st_smlad(x[j + s1], odd, a1);
+                a2 = st_smlad(x[j + s2], even, a2);
+                a3 = st_smlad(x[j + s3], odd, a3);
             }
         }
 #else
@@ -232,11 +238,17 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
                 const int32_t tv = t[(fy * fw + fx) * ch];
                 a0 += (uint32_t)(tv * x[fx]);
                 a1 += (uint32_t)(tv * x[fx + sw]);
+                a2 += (uint32_t)(tv * x[fx + 2 * sw]);
+                a3 += (uint32_t)(tv * x[fx + 3 * sw]);
             }
         }
 #endif
-        out[0] = padded_output(a0, k);
-        if (ox + 1 < ow) out[ch] = padded_output(a1, k);
+        /* the four outputs as two pairs through one copy of the requantisation (flash) */
+        int8_t *o = out;
+        for (int32_t i = ox; i < ox + 4 && i < ow; i += 2, o += 2 * ch, a0 = a2, a1 = a3) {
+            o[0] = padded_output(a0, k);
+            if (i + 1 < ow) o[ch] = padded_output(a1, k);
+        }
     }
 }
 
@@ -311,8 +323,8 @@ ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *
     const int32_t ch = p->input_c, oh = p->output_h, ow = p->output_w;
     const int32_t fh = p->filter_h, fw = p->filter_w, sh = p->stride_h, sw = p->stride_w;
     const int32_t pairs = padded_pairs(fw, sw);
-    const int32_t ow2 = ow + (ow & 1);
-    const int32_t cols = sw == 1 ? ow2 + 2 * (fw / 2) : 2 * ow2 + 2 * pairs - 2;
+    const int32_t ow4 = (ow + 3) & ~(int32_t)3; /* the windows of whole steps of four */
+    const int32_t cols = sw == 1 ? ow4 + 2 * (fw / 2) : 2 * ow4 + 2 * pairs - 2;
     const int32_t band = p->band, band_rows = (band - 1) * sh + fh; /* padded rows of a whole band */
     int16_t *plane = (int16_t *)(void *)scratch;
 #if defined(__ARM_FEATURE_DSP)

@@ -40,8 +40,8 @@ void st_depthwise_conv2d_s8_inplace_shifts(const st_depthwise_conv2d_params *p, 
  * rows are widened into zero-padded int16 rows, for p->band output rows at a time. scratch
  * (4-byte aligned) holds rows * cols int16 then, with the DSP extension, 2 * filter_h * pairs
  * words of tap pairs: pairs = filter_w / 2 + 1 (stride_w 1) or (filter_w + 1) / 2 (stride_w 2),
- * w2 = output_w rounded up to even, cols = w2 + 2 * (filter_w / 2) (stride_w 1) or 2 * w2 + 2 *
- * pairs - 2 (stride_w 2), rows = (band - 1) * stride_h + filter_h. One kernel per filter
+ * w4 = output_w rounded up to a multiple of 4, cols = w4 + 2 * (filter_w / 2) (stride_w 1) or
+ * 2 * w4 + 2 * pairs - 2 (stride_w 2), rows = (band - 1) * stride_h + filter_h. One kernel per filter
  * (filter_h x filter_w, stride_w): */
 void st_depthwise_conv2d_s8_inplace_padded_3x3s1(const st_depthwise_conv2d_params *p, int8_t *buffer,
         const int8_t *filter, int8_t *scratch);
