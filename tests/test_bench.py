@@ -98,6 +98,23 @@ def test_bench_one_network_matches_run_model(tmp_path, capsys):
     assert "Command: `simtiny bench --models" in md and "simtiny 0.1.0" in md
     assert f"{f.latency_ms:.1f} ms" in printed and "bit-exact" in printed
 
+    # operator kinds: the run's per-operator figures summed by kind, every cycle accounted for
+    kinds = {k["kind"]: k for k in ours["operator_kinds"]}
+    assert sum(k["cycles"] for k in kinds.values()) == sum(o.cycles for o in f.operators)
+    assert sum(k["macs"] for k in kinds.values()) == f.macs
+    one = kinds["CONV_2D 1x1"]
+    pointwise = [
+        o
+        for o in f.operators
+        if o.opcode == "CONV_2D" and report.graph.tensor(report.graph.operators[o.index].inputs[1]).shape[1:3] == (1, 1)
+    ]
+    assert one["operators"] == len(pointwise) and one["cycles"] == sum(o.cycles for o in pointwise)
+    assert one["target_mac_per_cycle"] == 1.0 and kinds["CONV_2D 3x3 s2 first"]["operators"] == 1
+    dw = _md_row(md.split("by operator kind", 1)[1], "DEPTHWISE_CONV_2D 3x3 s1")
+    k = kinds["DEPTHWISE_CONV_2D 3x3 s1"]
+    assert dw[1] == f"{k['macs'] / k['cycles']:.3f} ({100 * k['cycles'] / f.cycles:.0f}%)" and dw[2] == "0.5"
+    assert "MAC/cycle by operator kind" in printed
+
 
 def test_bad_models_path_is_one_line_exit_2(tmp_path):
     out = tmp_path / "out"

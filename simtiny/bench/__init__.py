@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from simtiny import __version__
+from simtiny.bench.kinds import KindFigures, by_kind
 from simtiny.bench.published import Network, Published, Table, table3
 from simtiny.errors import EXIT_MISMATCH, EXIT_OK, InputError
 from simtiny.flow.measure import Figures
@@ -40,6 +41,7 @@ class Row:
     exact: bool
     toolchain: str
     seconds: float
+    kinds: tuple[KindFigures, ...] = ()  # cycles and MACs per operator kind (simtiny.bench.kinds)
 
     @property
     def name(self) -> str:
@@ -122,6 +124,7 @@ def measure(model: Path, engine: str = DEFAULT_ENGINE, progress: Callable[[str],
         report.exact,
         f"{tool} ({find_toolchain(tool).version})",
         time.perf_counter() - start,
+        by_kind(report.graph, report.figures.operators),
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from simtiny.bench import METRICS, OURS, OUTPUTS, Bench, Row, published_figures
+from simtiny.bench.kinds import TARGETS
 from simtiny.bench.published import Published
 from simtiny.outputs import write_output, write_text_output
 from simtiny.report.text import table
@@ -95,6 +96,7 @@ def format_markdown(bench: Bench) -> str:
         lines.append(
             f"| {row.label} {timing}| {format_kb(m.peak_sram)} | {format_kb(m.flash)} | {fits} | {_verdict(row)} |"
         )
+    lines += ["", *kinds_markdown(bench)]
     toolchains = sorted({r.toolchain for r in bench.rows})
     lines += [
         "",
@@ -105,6 +107,47 @@ def format_markdown(bench: Bench) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _mac_kinds(bench: Bench) -> list[str]:
+    """The operator kinds that do MACs, in any network: the targeted kinds first, then by the
+    cycles they take over all networks."""
+    cycles: dict[str, int] = {}
+    for row in bench.rows:
+        for k in row.kinds:
+            if k.macs:
+                cycles[k.kind] = cycles.get(k.kind, 0) + k.cycles
+    return sorted(cycles, key=lambda kind: (kind not in TARGETS, -cycles[kind], kind))
+
+
+def _kind_cell(row: Row, kind: str, share: bool) -> str:
+    k = next((k for k in row.kinds if k.kind == kind), None)
+    if k is None or k.mac_per_cycle is None:
+        return "-"
+    cycles = row.figures.cycles or 0
+    return f"{k.mac_per_cycle:.3f}" + (f" ({100 * k.cycles / cycles:.0f}%)" if share and cycles else "")
+
+
+def kinds_markdown(bench: Bench) -> list[str]:
+    """table3.md's section on operator kinds: MAC/cycle and share of the cycles, per network."""
+    kinds = _mac_kinds(bench)
+    if not kinds:
+        return []
+    header = ["operator kind", *(r.label for r in bench.rows), "target"]
+    lines = [
+        "## MAC/cycle by operator kind",
+        "",
+        "Each cell: the kind's MACs over its cycles in that network, and its share of the network's cycles. "
+        'Targets: the kernels\' goals (simtiny.bench.kinds.TARGETS); "first" is the layer reading the input.',
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for kind in kinds:
+        target = TARGETS.get(kind)
+        cells = [kind, *(_kind_cell(r, kind, True) for r in bench.rows), "-" if target is None else f"{target:g}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def format_terminal(bench: Bench) -> str:
@@ -127,6 +170,15 @@ def format_terminal(bench: Bench) -> str:
             )
         )
     out = table(rows, {1, 2, 3, 4, 5})
+    kinds = _mac_kinds(bench)
+    if kinds:
+        out.append("")
+        header = ("MAC/cycle by operator kind", *(r.name for r in bench.rows), "target")
+        lines = [header]
+        for kind in kinds:
+            target = "-" if TARGETS.get(kind) is None else f"{TARGETS[kind]:g}"
+            lines.append((kind, *(_kind_cell(r, kind, False) for r in bench.rows), target))
+        out += table(lines, set(range(1, len(header))))
     out.append("")
     out.append(
         f"{len(bench.rows)} network(s) in {_duration(bench.seconds)}; "
@@ -171,6 +223,17 @@ def bench_json(bench: Bench) -> dict[str, Any]:
                     "fit_problems": list(m.fit_problems),
                     "toolchain": row.toolchain,
                     "seconds": row.seconds,
+                    "operator_kinds": [
+                        {
+                            "kind": k.kind,
+                            "operators": k.operators,
+                            "cycles": k.cycles,
+                            "macs": k.macs,
+                            "mac_per_cycle": k.mac_per_cycle,
+                            "target_mac_per_cycle": k.target,
+                        }
+                        for k in row.kinds
+                    ],
                 },
                 "best_published": {k: {"value": v, "framework": fw} for k, (v, fw) in row.best_published().items()},
                 "ratio_to_best": row.ratios(),
@@ -267,8 +330,6 @@ def plot(bench: Bench, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
-
-
 
 
 def write_outputs(bench: Bench, out: Path) -> list[Path]:
