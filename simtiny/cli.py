@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simtiny import __version__
+from simtiny.bench.published import SUITES
 from simtiny.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -41,7 +42,9 @@ EXIT_CODES_HELP = f"""exit codes of 'simtiny sim':
   130   interrupted
 """
 BUG_HELP = "70 a bug in simtiny (please report it; SIMTINY_DEBUG=1 shows the traceback), 130 interrupted"
-MODEL_HELP = "a .tflite file, or the name of a model that ships with simtiny (the paper's networks: {names})"
+MODEL_HELP = (
+    "a .tflite file, or the name of a model that ships with simtiny (the paper's networks and MLPerf Tiny's: {names})"
+)
 
 
 def _parsed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -215,11 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser(
         "bench",
-        help="reproduce the survey's Table 3 in simulation, beside the published figures",
-        description="Build, verify bit-exact and measure the paper's networks (shipped with simtiny) or the "
-        "models given: latency at the platform clock (with the memory system and zero-wait), peak SRAM, "
-        "flash, MACs and MAC/cycle; print a table and write table3.md, table3.json and table3.png with the "
-        "published CMSIS-NN, X-Cube-AI, TinyEngine and TF-Lite Micro figures beside simtiny's.",
+        help="reproduce published silicon results (the survey's Table 3, MLPerf Tiny) in simulation",
+        description="Build, verify bit-exact and measure a suite's networks (shipped with simtiny) or the "
+        "models given, on the suite's board: latency at the board's clock (with the memory system and "
+        "zero-wait), peak SRAM, flash, MACs, MAC/cycle and MAC/cycle per operator kind; print a table and "
+        "write SUITE.md, SUITE.json and SUITE.png with the published figures beside simtiny's. Suites: "
+        "table3 (the survey's Table 3 on the STM32H743: CMSIS-NN, X-Cube-AI, TinyEngine, TF-Lite Micro) and "
+        "mlperf-tiny (MLPerf Tiny's four benchmarks on the STM32F746G-DISCO: Plumerai, Bosch).",
         epilog="exit codes: 0 every network bit-exact, 1 a network's outputs differ, 2 model or usage error, "
         "3 firmware fault; " + BUG_HELP,
     )
@@ -228,10 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         nargs="+",
         metavar="MODEL",
-        help="models to run instead of the paper's four (a .tflite path, or a network name such as "
+        help="models to run instead of the suite's (a .tflite path, or a network name of the suite such as "
         "proxyless-w0.3-r64)",
     )
-    bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the table3.* files (default build/bench)")
+    bench.add_argument(
+        "--suite",
+        choices=SUITES,
+        default="table3",
+        help="the published results to reproduce (default table3)",
+    )
+    bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the SUITE.* files (default build/bench)")
     _force_option(bench)
     _engine_option(bench)
     _verbose_option(bench)
@@ -388,18 +399,21 @@ def _verbose_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", "-v", action="store_true", help="on an error, also print the full compiler output")
 
 
-def _bundled_names() -> list[str]:
-    from simtiny.resources import PAPER_MODELS_DIR
+def _bundled() -> dict[str, Path]:
+    """The models that ship with simtiny, by name: the paper's networks and MLPerf Tiny's."""
+    from simtiny.resources import MLPERF_MODELS_DIR, PAPER_MODELS_DIR
 
-    return sorted(p.stem for p in PAPER_MODELS_DIR.glob("*.tflite"))
+    return {p.stem: p for d in (PAPER_MODELS_DIR, MLPERF_MODELS_DIR) for p in sorted(d.glob("*.tflite"))}
+
+
+def _bundled_names() -> list[str]:
+    return sorted(_bundled())
 
 
 def _model_path(given: Path) -> Path:
     """A model file, or the name of a model that ships with simtiny (when no such file exists)."""
-    from simtiny.resources import PAPER_MODELS_DIR
-
-    if not given.exists() and str(given) in _bundled_names():
-        return PAPER_MODELS_DIR / f"{given}.tflite"
+    if not given.exists() and str(given) in _bundled():
+        return _bundled()[str(given)]
     return given
 
 
@@ -565,7 +579,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from simtiny.bench import bench_command
 
-    return bench_command(args.models, args.out, args.engine, args.force)
+    return bench_command(args.models, args.out, args.engine, args.force, args.suite)
 
 
 OUTPUT_FILES = ("output*.npy", "sample*_output*.npy")

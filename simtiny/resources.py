@@ -27,3 +27,4 @@ HAL_INCLUDE_DIR = FIRMWARE_DIR / "hal"  # simtiny_hal.h: the interface every boa
 PLATFORMS_DIR = package_path("platforms")
 CPUS_DIR = package_path("cpus")
 PAPER_MODELS_DIR = package_path("bench", "models")
+MLPERF_MODELS_DIR = package_path("bench", "mlperf")

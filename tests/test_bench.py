@@ -207,3 +207,42 @@ def test_progress_bar_on_a_terminal_and_plain_lines_in_a_log():
     text = tty.getvalue()
     assert "[2/4]" in text and "proxyless-w0.3-r176: simulating sample 1/1 ..." in text
     assert text.endswith("\n") and "proxyless-w0.3-r176: bit-exact" in text
+
+
+@pytest.mark.sim
+def test_mlperf_tiny_suite_on_the_f746_board(tmp_path, capsys):
+    """--suite mlperf-tiny: MLPerf Tiny's models (shipped with simtiny) on the DISCO-F746NG at
+    216 MHz, beside the published latencies (the submissions publish latency alone)."""
+    from simtiny.bench.published import suite
+
+    mlperf = suite("mlperf-tiny")
+    out = tmp_path / "results"
+    assert main(["bench", "--suite", "mlperf-tiny", "--models", "mlperf_ad01_int8", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["mlperf-tiny.json", "mlperf-tiny.md", "mlperf-tiny.png"]
+    data = json.loads((out / "mlperf-tiny.json").read_text())
+    assert data["suite"] == "mlperf-tiny" and data["board"] == "stm32f746g-disco" and data["clock_hz"] == 216_000_000
+    assert data["budgets"] == {"sram_bytes": 327_680, "flash_bytes": 1_048_576}
+    (row,) = data["networks"]
+    paper = mlperf.network("mlperf_ad01_int8")
+    assert paper is not None and row["label"] == paper.label
+    assert row["published"]["Plumerai 2023.05"] == {"latency_ms": 1.709, "peak_sram_kb": None, "flash_kb": None}
+    ours = row["simtiny"]
+    assert ours["bit_exact"] and ours["inference_cycles"] > 0
+    best = min(p.latency_ms for p in paper.published.values() if p)
+    assert row["best_published"] == {"latency": {"value": best, "framework": "Bosch HALE 1.0"}}
+    assert row["ratio_to_best"] == {"latency": ours["latency_ms"] / best}  # no published SRAM or flash to compare
+    md = (out / "mlperf-tiny.md").read_text()
+    assert md.startswith("# MLPerf Tiny on the STM32F746G-DISCO")
+    assert _md_row(md, paper.label)[1:4] == ["1.709 ms", "1.703 ms", "2.295 ms"]
+    assert f"{ours['latency_ms'] / best:.2f}x latency" in printed and "216 MHz" in printed
+
+
+def test_suites_ship_their_models():
+    from simtiny.bench.published import SUITES, suite
+
+    for name in SUITES:
+        table = suite(name)
+        for network in table.networks:
+            assert (table.models_dir / f"{network.name}.tflite").is_file(), (name, network.name)
+            assert set(network.published) == set(table.frameworks)

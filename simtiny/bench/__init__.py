@@ -1,7 +1,8 @@
-"""`simtiny bench`: Table 3 of the TinyML survey reproduced in simulation. Each network is built,
-verified bit-exact against LiteRT and measured through the flow; the paper's four published
-columns (silicon, table3.toml) are set beside simtiny's in a terminal table, table3.md,
-table3.json and table3.png (simtiny.report.table3 writes them)."""
+"""`simtiny bench`: published silicon results reproduced in simulation, one suite at a time
+(Table 3 of the TinyML survey on the STM32H743; MLPerf Tiny on the DISCO-F746NG). Each network
+is built, verified bit-exact against LiteRT and measured through the flow on the suite's board;
+the published columns (silicon, SUITE.toml) are set beside simtiny's in a terminal table,
+SUITE.md, SUITE.json and SUITE.png (simtiny.report.table3 writes them)."""
 
 from __future__ import annotations
 
@@ -17,15 +18,14 @@ from typing import TextIO
 
 from simtiny import __version__
 from simtiny.bench.kinds import KindFigures, by_kind
-from simtiny.bench.published import Network, Published, Table, table3
+from simtiny.bench.published import Network, Published, Table, suite
 from simtiny.errors import EXIT_MISMATCH, EXIT_OK, InputError
 from simtiny.flow.measure import Figures
 from simtiny.outputs import check_output, check_output_folder
-from simtiny.resources import PAPER_MODELS_DIR
 from simtiny.sim import DEFAULT_ENGINE
 
 DEFAULT_OUT = Path("build/bench")
-OUTPUTS = ("table3.md", "table3.json", "table3.png")
+DEFAULT_SUITE = "table3"
 OURS = "simtiny"
 METRICS = ("latency", "SRAM", "flash")  # the order of the ratios, as the table prints them
 
@@ -70,7 +70,7 @@ class Row:
         cells = [(fw, p) for fw, p in (self.paper.published.items() if self.paper else []) if p]
         best: dict[str, tuple[float, str]] = {}
         for metric in METRICS:
-            values = [(published_figures(p)[metric], fw) for fw, p in cells]
+            values = [(v, fw) for fw, p in cells if (v := published_figures(p)[metric]) is not None]
             if values:
                 best[metric] = min(values, key=lambda v: v[0])
         return best
@@ -92,6 +92,7 @@ class Bench:
     clock_hz: int
     engine: str = DEFAULT_ENGINE
     version: str = __version__
+    suite: str = DEFAULT_SUITE
 
     @property
     def exact(self) -> bool:
@@ -99,27 +100,33 @@ class Bench:
 
     @property
     def table(self) -> Table:
-        return table3()
+        return suite(self.suite)
 
 
-def published_figures(p: Published) -> dict[str, float]:
+def published_figures(p: Published) -> dict[str, float | None]:
     return {"latency": p.latency_ms, "SRAM": p.peak_sram_kb, "flash": p.flash_kb}
 
 
-def measure(model: Path, engine: str = DEFAULT_ENGINE, progress: Callable[[str], None] = lambda _: None) -> Row:
-    """Build, simulate with the memory model and verify one network on the paper's board; the
+def measure(
+    model: Path,
+    engine: str = DEFAULT_ENGINE,
+    progress: Callable[[str], None] = lambda _: None,
+    suite_name: str = DEFAULT_SUITE,
+) -> Row:
+    """Build, simulate with the memory model and verify one network on the suite's board; the
     limits are lifted so that a network over budget is still measured, then held against the
     real budgets."""
     from simtiny.flow.build import find_toolchain
     from simtiny.flow.run import RunOptions, run_model
 
     start = time.perf_counter()
-    options = RunOptions(model, platform=table3().board, engine=engine, samples=1, memory_model=True, lift_limits=True)
+    table = suite(suite_name)
+    options = RunOptions(model, platform=table.board, engine=engine, samples=1, memory_model=True, lift_limits=True)
     report = run_model(options, progress)
     tool = report.compiled.firmware.toolchain
     return Row(
         model,
-        table3().network(model.stem),
+        table.network(model.stem),
         report.figures,
         report.exact,
         f"{tool} ({find_toolchain(tool).version})",
@@ -128,22 +135,23 @@ def measure(model: Path, engine: str = DEFAULT_ENGINE, progress: Callable[[str],
     )
 
 
-def resolve_models(given: list[Path] | None) -> list[Path]:
-    """The models to run: the paper's four (shipped with simtiny) by default, else those given
-    (a path, or the name of one of the paper's networks). Every one is loaded and checked first,
+def resolve_models(given: list[Path] | None, suite_name: str = DEFAULT_SUITE) -> list[Path]:
+    """The models to run: the suite's networks (shipped with simtiny) by default, else those given
+    (a path, or the name of one of the suite's networks). Every one is loaded and checked first,
     so that a bad model fails in a second rather than after minutes of simulation."""
     from simtiny.flow.validate import load_and_check
 
+    table = suite(suite_name)
     if given is None:
-        models = [PAPER_MODELS_DIR / f"{n.name}.tflite" for n in table3().networks]
+        models = [table.models_dir / f"{n.name}.tflite" for n in table.networks]
         missing = [m for m in models if not m.is_file()]
         if missing:
-            raise InputError(f"{missing[0]}: the paper's networks are not there (pass --models MODEL.tflite ...)")
+            raise InputError(f"{missing[0]}: the suite's networks are not there (pass --models MODEL.tflite ...)")
     else:
         models = []
         for m in given:
-            if not m.exists() and table3().network(str(m)):
-                m = PAPER_MODELS_DIR / f"{m}.tflite"
+            if not m.exists() and table.network(str(m)):
+                m = table.models_dir / f"{m}.tflite"
             if not m.is_file():
                 raise InputError(f"--models {m}: no such model file")
             if m.resolve() not in [x.resolve() for x in models]:
@@ -169,16 +177,22 @@ def machine() -> str:
     )
 
 
-def run_bench(models: list[Path], command: str, bar: ProgressBar | None = None, engine: str = DEFAULT_ENGINE) -> Bench:
-    """Measure every model in turn (the paper's row attached by file name)."""
+def run_bench(
+    models: list[Path],
+    command: str,
+    bar: ProgressBar | None = None,
+    engine: str = DEFAULT_ENGINE,
+    suite_name: str = DEFAULT_SUITE,
+) -> Bench:
+    """Measure every model in turn (the suite's row attached by file name)."""
     from simtiny.platform import load_platform
 
-    board = load_platform(table3().board)
+    board = load_platform(suite(suite_name).board)
     start = time.perf_counter()
     rows = []
     for k, model in enumerate(models, 1):
         show = (lambda stage, k=k, model=model: bar.show(k, model.stem, stage)) if bar else (lambda _: None)
-        row = measure(model, engine, show)
+        row = measure(model, engine, show, suite_name)
         rows.append(row)
         if bar:
             bar.finish(k, model.stem, _summary(row))
@@ -191,6 +205,7 @@ def run_bench(models: list[Path], command: str, bar: ProgressBar | None = None, 
         board=board.name,
         clock_hz=board.clock_hz,
         engine=engine,
+        suite=suite_name,
     )
 
 
@@ -232,11 +247,12 @@ def _summary(row: Row) -> str:
     return f"{verdict}, {latency}, {f.peak_sram / 1024:.1f} KB SRAM" + (", OOM" if row.oom else "")
 
 
-def prepare_out(out: Path, inputs: list[Path], force: bool = False) -> None:
+def prepare_out(out: Path, inputs: list[Path], force: bool = False, suite_name: str = DEFAULT_SUITE) -> None:
     """Check and create the output folder before any simulation, so a bad --out fails at once:
-    table3.* files there are kept unless --force, and never one of the models is overwritten."""
-    check_output_folder(out, "--out", OUTPUTS, force)
-    for name in OUTPUTS:
+    the suite's files there are kept unless --force, and never one of the models is overwritten."""
+    outputs = suite(suite_name).outputs
+    check_output_folder(out, "--out", outputs, force)
+    for name in outputs:
         if (out / name).exists():
             check_output(out / name, "--out", inputs, force=True)
     try:
@@ -246,7 +262,11 @@ def prepare_out(out: Path, inputs: list[Path], force: bool = False) -> None:
 
 
 def bench_command(
-    models: list[Path] | None, out: Path | None, engine: str = DEFAULT_ENGINE, force: bool = False
+    models: list[Path] | None,
+    out: Path | None,
+    engine: str = DEFAULT_ENGINE,
+    force: bool = False,
+    suite_name: str = DEFAULT_SUITE,
 ) -> int:
     """`simtiny bench`: measure, print the table, write the files; exit 1 if a network's outputs
     differ from LiteRT's (its row is still written), 0 otherwise. OOM is a finding, not a failure."""
@@ -255,6 +275,8 @@ def bench_command(
     from simtiny.report.table3 import format_terminal, write_outputs
 
     command = "simtiny bench"
+    if suite_name != DEFAULT_SUITE:
+        command += f" --suite {suite_name}"
     if models:
         command += " --models " + " ".join(shlex.quote(str(m)) for m in models)
     if out is not None:
@@ -262,9 +284,9 @@ def bench_command(
     if engine != DEFAULT_ENGINE:
         command += f" --engine {engine}"
     folder = out if out is not None else DEFAULT_OUT
-    paths = resolve_models(models)
-    prepare_out(folder, paths, force)
-    bench = run_bench(paths, command, ProgressBar(len(paths)), engine)
+    paths = resolve_models(models, suite_name)
+    prepare_out(folder, paths, force, suite_name)
+    bench = run_bench(paths, command, ProgressBar(len(paths)), engine, suite_name)
     written = write_outputs(bench, folder)
     sys.stdout.write(format_terminal(bench))
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")

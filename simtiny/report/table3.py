@@ -1,5 +1,6 @@
-"""Table 3 as `simtiny bench` writes it: the terminal summary, table3.md, table3.json and the
-table3.png plot, from a simtiny.bench.Bench (published cells beside simtiny's figures)."""
+"""A suite as `simtiny bench` writes it (Table 3 by default): the terminal summary, SUITE.md,
+SUITE.json and the SUITE.png plot, from a simtiny.bench.Bench (published cells beside simtiny's
+figures)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simtiny.bench import METRICS, OURS, OUTPUTS, Bench, Row, published_figures
+from simtiny.bench import METRICS, OURS, Bench, Row, published_figures
 from simtiny.bench.kinds import TARGETS
 from simtiny.bench.published import Published
 from simtiny.outputs import write_output, write_text_output
@@ -16,8 +17,13 @@ from simtiny.units import format_kb
 
 
 def published_cell(p: Published | None) -> str:
-    """A paper cell as the paper prints it: latency / peak SRAM / flash, or OOM."""
-    return "OOM" if p is None else f"{p.latency_ms:g} ms / {p.peak_sram_kb:g} KB / {p.flash_kb:g} KB"
+    """A published cell as the source prints it: latency / peak SRAM / flash (or latency alone,
+    where that is all it gives), or OOM."""
+    if p is None:
+        return "OOM"
+    if p.peak_sram_kb is None or p.flash_kb is None:
+        return f"{p.latency_ms:g} ms"
+    return f"{p.latency_ms:g} ms / {p.peak_sram_kb:g} KB / {p.flash_kb:g} KB"
 
 
 def _latency(row: Row) -> str:
@@ -47,20 +53,22 @@ def _duration(seconds: float) -> str:
 
 
 def format_markdown(bench: Bench) -> str:
-    """table3.md: the paper's columns and ours side by side, then simtiny's figures in full."""
+    """SUITE.md: the published columns and ours side by side, then simtiny's figures in full."""
     mhz = bench.clock_hz / 1e6
-    frameworks = bench.table.frameworks
+    t = bench.table
+    frameworks = t.frameworks
     header = ["network", *frameworks, f"{OURS} {bench.version}", "simtiny / best published", "verified"]
+    note = f"; {t.note}" if t.note else ""
     lines = [
-        "# Table 3 on the STM32H743: published (silicon) and simtiny (simulated)",
+        f"# {t.title}: published (silicon) and simtiny (simulated)",
         "",
-        f"Columns {', '.join(frameworks)}: published figures, from {bench.table.source}.",
+        f"Columns {', '.join(frameworks)}: published figures, from {t.source}.",
         f"Column {OURS}: this run, simulated with simtiny's own code generator and kernels on its "
         f"Cortex-M7 cycle model at {mhz:g} MHz (caches and flash wait states), outputs verified bit for bit "
-        "against LiteRT's reference kernels; the networks have the paper's architectures with random weights.",
+        f"against LiteRT's reference kernels{note}.",
         "",
         "Each cell: latency / peak SRAM / flash (KB = 1024 bytes). OOM: does not fit "
-        f"{bench.table.sram_budget // 1024} KB SRAM / {bench.table.flash_budget // 1024 // 1024} MB flash "
+        f"{_budgets(bench)} "
         f"({OURS}: measured anyway, figures in brackets). "
         "Ratios: simtiny over the best published figure of the row, each figure on its own (< 1 is better).",
         "",
@@ -79,7 +87,7 @@ def format_markdown(bench: Bench) -> str:
         "(pipeline and branch prediction alone); both from the same run.",
         "",
         "| network | latency | zero-wait latency | memory share | cycles | MACs | MAC/cycle | peak SRAM | flash "
-        "| fits 512 KB / 2 MB | verified |",
+        f"| fits {_budgets(bench)} | verified |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in bench.rows:
@@ -150,6 +158,11 @@ def kinds_markdown(bench: Bench) -> list[str]:
     return lines
 
 
+def _budgets(bench: Bench) -> str:
+    """The suite's SRAM / flash budgets as the tables print them."""
+    return f"{format_kb(bench.table.sram_budget)} SRAM / {format_kb(bench.table.flash_budget)} flash"
+
+
 def format_terminal(bench: Bench) -> str:
     """The terminal summary: ours, the ratios against the best published figures, the verdicts."""
     header = ("network", "latency", "zero-wait", "peak SRAM", "flash", "MAC/cyc", "vs best published", "verified")
@@ -197,7 +210,7 @@ def _shown(path: Path) -> str:
 
 
 def bench_json(bench: Bench) -> dict[str, Any]:
-    """table3.json: every figure of the run unrounded, the published figures and their source."""
+    """SUITE.json: every figure of the run unrounded, the published figures and their source."""
     networks = []
     for row in bench.rows:
         m = row.figures
@@ -249,6 +262,7 @@ def bench_json(bench: Bench) -> dict[str, Any]:
         "clock_hz": bench.clock_hz,
         "engine": bench.engine,
         "budgets": {"sram_bytes": bench.table.sram_budget, "flash_bytes": bench.table.flash_budget},
+        "suite": bench.suite,
         "published_source": bench.table.source,
         "frameworks": [*bench.table.frameworks, OURS],
         "units": {"latency": "ms", "SRAM": "KB (1024 bytes) in published", "flash": "KB in published"},
@@ -274,6 +288,13 @@ LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 1}
 COLORS = {"CMSIS-NN": "C0", "X-Cube-AI 7.3": "C1", "TinyEngine": "C2", "TF-Lite Micro": "C4", OURS: "C3"}
 
 
+def _color(bench: Bench, fw: str) -> str:
+    """A framework's bar colour: Table 3's fixed ones, else by its column (never simtiny's red)."""
+    if fw in COLORS:
+        return COLORS[fw]
+    return ("C0", "C1", "C2", "C4", "C5", "C6")[bench.table.frameworks.index(fw) % 6]
+
+
 def _draw_panel(ax: Any, bench: Bench, metric: str) -> None:
     """Grouped bars, one group per network; OOM: a label at the foot of the (absent or hatched) bar."""
     frameworks = [*bench.table.frameworks, OURS]
@@ -286,8 +307,8 @@ def _draw_panel(ax: Any, bench: Bench, metric: str) -> None:
             x = i + (j - (len(frameworks) - 1) / 2) * width
             value, oom = _panel_value(row, fw, metric)
             if value is not None:
-                edge = "black" if oom else COLORS[fw]
-                ax.bar(x, value, width, color=COLORS[fw], hatch="//" if oom else None, edgecolor=edge)
+                edge = "black" if oom else _color(bench, fw)
+                ax.bar(x, value, width, color=_color(bench, fw), hatch="//" if oom else None, edgecolor=edge)
                 ax.text(x, value, f"{value:.0f}", ha="center", va="bottom", fontsize=6, rotation=90)
             if oom:
                 y = foot * 1.2 if log else 4
@@ -322,19 +343,19 @@ def plot(bench: Bench, path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(max(10.0, 3.2 * len(bench.rows) + 2), 4.8))
     _draw_panel(axes[0], bench, "latency")
     _draw_panel(axes[1], bench, "SRAM")
-    handles: list[Any] = [Patch(color=COLORS[fw], label=f"{fw} (silicon)") for fw in bench.table.frameworks]
+    handles: list[Any] = [Patch(color=_color(bench, fw), label=f"{fw} (silicon)") for fw in bench.table.frameworks]
     handles.append(Patch(color=COLORS[OURS], label=f"{OURS} {bench.version} (simulated)"))
     handles.append(Line2D([], [], color="black", linewidth=1.5, label=f"{OURS}, zero-wait memory"))
     axes[0].legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
-    fig.suptitle(f"Table 3 on the STM32H743: published figures and simtiny's ({bench.date})", fontsize=10)
+    fig.suptitle(f"{bench.table.title}: published figures and simtiny's ({bench.date})", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
 def write_outputs(bench: Bench, out: Path) -> list[Path]:
-    """table3.md, table3.json and table3.png into `out`, nothing else."""
-    md, js, png = (out / name for name in OUTPUTS)
+    """SUITE.md, SUITE.json and SUITE.png into `out`, nothing else."""
+    md, js, png = (out / name for name in bench.table.outputs)
     write_text_output(md, format_markdown(bench), "--out")
     write_text_output(js, json.dumps(bench_json(bench), indent=2) + "\n", "--out")
     write_output(png, lambda tmp: plot(bench, tmp), "--out")
