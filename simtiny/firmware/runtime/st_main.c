@@ -4,6 +4,10 @@
 #include "simtiny_hal.h"
 #include "st_runtime.h"
 
+uint32_t st_cycles(void) {
+    return simtiny_cycles();
+}
+
 uint32_t st_inference_cycles; /* CYCCNT around the whole st_model_run() */
 
 int main(void) {
