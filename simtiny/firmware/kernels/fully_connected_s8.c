@@ -2,7 +2,7 @@
  * LiteRT's single-rounding requantisation. Sums wrap modulo 2^32 like LiteRT's int32
  * accumulator. On a core with the DSP extension, int8 weights with no zero point (the int8
  * spec's symmetric weights) take a SIMD path: x + io fits an int16 half, so SXTB16 and SADD16
- * make pairs of them and SMLAD does two multiply-accumulates at once, two outputs per pass
+ * make pairs of them and SMLAD does two multiply-accumulates at once, four outputs per pass
  * sharing the input's unpacking. */
 #include "fully_connected_s8.h"
 
@@ -28,34 +28,37 @@ static uint32_t fc_dot(const st_fully_connected_params *p, const int8_t *w, cons
 }
 
 #if defined(__ARM_FEATURE_DSP)
-/* Filter zero point 0: sum_d w[d] * (x[d] + io), four input features per step. */
+/* Filter zero point 0 and accum_depth a multiple of 4: sum_d w[d] * (x[d] + io), four input
+ * features per step and four outputs per pass, so that each unpacking of the input serves four
+ * rows of weights. The last output_depth % 4 outputs take the portable dot product. */
 static void fc_row_dsp(const st_fully_connected_params *p, const int8_t *x, const int8_t *filter, int8_t *y) {
-    const int32_t depth = p->accum_depth, depth4 = depth & ~(int32_t)3;
+    const int32_t depth = p->accum_depth;
     const int32_t io = p->input_offset;
     const uint32_t io2 = ((uint32_t)io & 0xFFFFu) * 0x00010001u; /* io in both halves */
     int32_t o = 0;
-    for (; o + 2 <= p->output_depth; o += 2) {
-        const int8_t *w0 = filter + o * depth, *w1 = w0 + depth;
-        uint32_t a0 = 0, a1 = 0;
-        int32_t d = 0;
-        for (; d < depth4; d += 4) {
+    for (; o + 4 <= p->output_depth; o += 4) {
+        const int8_t *w = filter + o * depth;
+        uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int32_t d = 0; d < depth; d += 4) {
             const uint32_t xv = st_load4(x + d);
             const uint32_t xe = st_sadd16(st_sxtb16(xv), io2), xo = st_sadd16(st_sxtb16_ror8(xv), io2);
-            const uint32_t v0 = st_load4(w0 + d), v1 = st_load4(w1 + d);
+            const uint32_t v0 = st_load4(w + d), v1 = st_load4(w + depth + d);
             a0 = st_smlad(st_sxtb16(v0), xe, a0);
             a0 = st_smlad(st_sxtb16_ror8(v0), xo, a0);
             a1 = st_smlad(st_sxtb16(v1), xe, a1);
             a1 = st_smlad(st_sxtb16_ror8(v1), xo, a1);
-        }
-        for (; d < depth; d++) {
-            const int32_t xd = x[d] + io;
-            a0 += (uint32_t)(w0[d] * xd);
-            a1 += (uint32_t)(w1[d] * xd);
+            const uint32_t v2 = st_load4(w + 2 * depth + d), v3 = st_load4(w + 3 * depth + d);
+            a2 = st_smlad(st_sxtb16(v2), xe, a2);
+            a2 = st_smlad(st_sxtb16_ror8(v2), xo, a2);
+            a3 = st_smlad(st_sxtb16(v3), xe, a3);
+            a3 = st_smlad(st_sxtb16_ror8(v3), xo, a3);
         }
         y[o] = fc_output(p, a0, o);
         y[o + 1] = fc_output(p, a1, o + 1);
+        y[o + 2] = fc_output(p, a2, o + 2);
+        y[o + 3] = fc_output(p, a3, o + 3);
     }
-    if (o < p->output_depth) y[o] = fc_output(p, fc_dot(p, filter + o * depth, x), o); /* odd last output */
+    for (; o < p->output_depth; o++) y[o] = fc_output(p, fc_dot(p, filter + o * depth, x), o);
 }
 #endif
 
@@ -65,7 +68,7 @@ void ST_CHANNEL_KERNEL(st_fully_connected_s8)(const st_fully_connected_params *p
         const int8_t *x = input + b * p->accum_depth;
         int8_t *y = output + b * p->output_depth;
 #if defined(__ARM_FEATURE_DSP)
-        if (p->filter_offset == 0) {
+        if (p->filter_offset == 0 && (p->accum_depth & 3) == 0) {
             fc_row_dsp(p, x, filter, y);
             continue;
         }
