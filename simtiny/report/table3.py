@@ -67,7 +67,8 @@ def format_markdown(bench: Bench) -> str:
         f"Cortex-M7 cycle model at {mhz:g} MHz (caches and flash wait states), outputs verified bit for bit "
         f"against LiteRT's reference kernels{note}.",
         "",
-        "Each cell: latency / peak SRAM / flash (KB = 1024 bytes). OOM: does not fit "
+        "Each cell: latency / peak SRAM / flash (KB = 1024 bytes), or latency alone where the source publishes "
+        "no more. OOM: does not fit "
         f"{_budgets(bench)} "
         f"({OURS}: measured anyway, figures in brackets). "
         "Ratios: simtiny over the best published figure of the row, each figure on its own (< 1 is better).",
@@ -159,8 +160,12 @@ def kinds_markdown(bench: Bench) -> list[str]:
 
 
 def _budgets(bench: Bench) -> str:
-    """The suite's SRAM / flash budgets as the tables print them."""
-    return f"{format_kb(bench.table.sram_budget)} SRAM / {format_kb(bench.table.flash_budget)} flash"
+    """The suite's SRAM / flash budgets as the tables print them (512 KB SRAM / 2 MB flash)."""
+
+    def size(n: int) -> str:
+        return f"{n >> 20} MB" if n % (1 << 20) == 0 else f"{n >> 10} KB" if n % 1024 == 0 else format_kb(n)
+
+    return f"{size(bench.table.sram_budget)} SRAM / {size(bench.table.flash_budget)} flash"
 
 
 def format_terminal(bench: Bench) -> str:
