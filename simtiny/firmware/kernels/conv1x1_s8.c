@@ -27,11 +27,11 @@ static void requant_run(const st_conv1x1_params *p, int32_t oc, const uint32_t *
     const int32_t cout = p->output_c, offset = p->output_offset, lo = p->act_min, hi = p->act_max;
     int32_t mult, shift;
     st_channel_requant(&p->channels, oc, &mult, &shift);
-    if (p->bounded) {
+    if (p->bounded && lo == -128 && hi == 127) { /* the common case: the cheap rounding, one SSAT */
         const st_requant_bounded rq = st_requant_bounded_make(mult, shift);
         for (int32_t i = 0; i < n; i++, o += cout)
-            *o = (int8_t)st_clamp(st_requantize_bounded((int32_t)acc[i], &rq) + offset, lo, hi);
-    } else {
+            *o = (int8_t)st_ssat8(st_requantize_bounded((int32_t)acc[i], &rq) + offset);
+    } else { /* the general double rounding, exact for bounded layers too */
         for (int32_t i = 0; i < n; i++, o += cout)
             *o = (int8_t)st_clamp(st_requantize_double((int32_t)acc[i], mult, shift) + offset, lo, hi);
     }

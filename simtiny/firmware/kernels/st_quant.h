@@ -85,4 +85,15 @@ static inline int32_t st_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* x clamped to [-128, 127]: one SSAT where the core has it. */
+static inline int32_t st_ssat8(int32_t x) {
+#if defined(__ARM_FEATURE_SAT)
+    int32_t r;
+    __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
+    return r;
+#else
+    return st_clamp(x, -128, 127);
+#endif
+}
+
 #endif
