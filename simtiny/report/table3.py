@@ -137,6 +137,12 @@ def _kind_cell(row: Row, kind: str, share: bool) -> str:
     return f"{k.mac_per_cycle:.3f}" + (f" ({100 * k.cycles / cycles:.0f}%)" if share and cycles else "")
 
 
+def _kind_row(bench: Bench, kind: str, share: bool) -> list[str]:
+    """A kind's row of the per-kind table: its MAC/cycle in each network, then its target."""
+    target = TARGETS.get(kind)
+    return [kind, *(_kind_cell(r, kind, share) for r in bench.rows), "-" if target is None else f"{target:g}"]
+
+
 def kinds_markdown(bench: Bench) -> list[str]:
     """table3.md's section on operator kinds: MAC/cycle and share of the cycles, per network."""
     kinds = _mac_kinds(bench)
@@ -152,10 +158,7 @@ def kinds_markdown(bench: Bench) -> list[str]:
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    for kind in kinds:
-        target = TARGETS.get(kind)
-        cells = [kind, *(_kind_cell(r, kind, True) for r in bench.rows), "-" if target is None else f"{target:g}"]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["| " + " | ".join(_kind_row(bench, kind, share=True)) + " |" for kind in kinds]
     return lines
 
 
@@ -192,10 +195,7 @@ def format_terminal(bench: Bench) -> str:
     if kinds:
         out.append("")
         header = ("MAC/cycle by operator kind", *(r.name for r in bench.rows), "target")
-        lines = [header]
-        for kind in kinds:
-            target = "-" if TARGETS.get(kind) is None else f"{TARGETS[kind]:g}"
-            lines.append((kind, *(_kind_cell(r, kind, False) for r in bench.rows), target))
+        lines = [header, *(_kind_row(bench, kind, share=False) for kind in kinds)]
         out += table(lines, set(range(1, len(header))))
     out.append("")
     out.append(

@@ -54,22 +54,23 @@ def block_of(source: str, index: int) -> int:
     return int(found[0])
 
 
-def expected_scratch(graph: Graph, index: int, kernel: str, band: int = 0) -> int:
-    """What each in-place kernel's header asks for: a block of pixels' channels (1x1; band: its
-    pixels per block); one plane
-    (generic depthwise); a band's zero-padded int16 rows and the tap pairs (padded); the whole image
+def expected_scratch(graph: Graph, index: int, source: str) -> int:
+    """What the kernel the generated `source` calls for operator `index` asks for in its header:
+    a block of pixels widened to int16, two pixels at a time (1x1); one plane (generic
+    depthwise); a band's zero-padded int16 rows and the tap pairs (padded); the whole image
     (small)."""
     op = graph.operators[index]
+    kernel = kernel_of(source, index)
     x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
-    if op.opcode == "CONV_2D":  # band: the pixels per block; widened to int16 two pixels at a time
-        return 4 * ((x.shape[3] + 3) // 4 * 4) * ((band + 1) // 2)
+    if op.opcode == "CONV_2D":
+        return 4 * ((x.shape[3] + 3) // 4 * 4) * ((block_of(source, index) + 1) // 2)
     if "_padded_" in kernel:
         fh, fw, sh, sw = w.shape[1], w.shape[2], op.options["stride_h"], op.options["stride_w"]
         ow = y.shape[2]
         pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
         w4 = (ow + 3) // 4 * 4
         cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
-        return 2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4
+        return 2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4
     if kernel.endswith("_small"):
         return x.shape[1] * x.shape[2] * x.shape[3]
     assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
@@ -91,10 +92,7 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
         for i, op in enumerate(graph.operators):
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
-            kernel = kernel_of(generated.source, i)
-            band = band_of(generated.source, i) if "_padded_" in kernel else 0
-            band = block_of(generated.source, i) if kernel.startswith("st_conv1x1") else band
-            assert sizes[-i - 1] == aligned(expected_scratch(graph, i, kernel, band)), label
+            assert sizes[-i - 1] == aligned(expected_scratch(graph, i, generated.source)), label
         calls = re.findall(r"_inplace(?:_padded_\d+x\d+s\d|_small)?(?:_shifts)?\(&", generated.source)
         assert len(calls) == n, label
     else:

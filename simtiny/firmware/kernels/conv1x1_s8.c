@@ -2,8 +2,9 @@
  * out[p][oc] = requant(bias[oc] + sum_c w[oc][c] * (x[p][c] + input_offset)). The input
  * offset's share is folded into the bias at code-generation time; sums wrap modulo 2^32 like
  * LiteRT's int32 accumulator, so the folding is exact. Requantisation is gemmlowp's double
- * rounding: st_requantize_double, or st_requantize_bounded where the code generator bounded
- * the accumulators (p->bounded).
+ * rounding: st_requantize_bounded and one SSAT where the code generator bounded the
+ * accumulators (p->bounded) and the activation spans all of int8, st_requantize_double and the
+ * clamp otherwise.
  * Pixels go p->block at a time, first widened into scratch: each pair of pixels as int16, four
  * input channels at a time in the order SXTB16 gives (x0, x2), (x1, x3), the first pixel's then
  * the second's, zero past input_c. Within a block, two output channels at a time (their bias and

@@ -313,11 +313,12 @@ ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c
  * filled once its earlier output rows are written. That is safe: output row oy ends before
  * pixel (oy + 1) * input_w (output_w <= input_w), and a band starting at output row oy fills
  * input rows oy + 1 and later (pad_h < filter_h), taking the rows it shares with the band
- * before from scratch. Outputs go two at a time. With the DSP extension, a window row is a run
- * of int16 pairs (aligned words: rows have an even length) and each output takes one SMLAD per
- * pair of taps: the even output of a stride-1 pair with the taps (t0, t1), (t2, t3), ..., the
- * odd one with (0, t0), (t1, t2), ... from the same words; with stride 2 both read (t0, t1),
- * ..., the odd one a word further. Sums wrap modulo 2^32 like LiteRT's int32 accumulator. */
+ * before from scratch. Each row goes through row_fn (padded_row: four outputs a step). With the
+ * DSP extension, a window row is a run of int16 pairs (aligned words: rows have an even length)
+ * and each output takes one SMLAD per pair of taps: an even output of stride 1 with the taps
+ * (t0, t1), (t2, t3), ..., an odd one with (0, t0), (t1, t2), ... from the same words; with
+ * stride 2 every output reads (t0, t1), ..., a word further than the one before. Sums wrap
+ * modulo 2^32 like LiteRT's int32 accumulator. */
 ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
                                    int8_t *scratch, padded_row_fn *row_fn) {
     const int32_t ch = p->input_c, oh = p->output_h, ow = p->output_w;
