@@ -42,6 +42,8 @@ INPUT_CHANNELS = (1, 3, 4, 5, 8, 17, 64)
 FC_DEPTHS = (1, 3, 4, 7, 64, 97, 384)
 SEEDS = (0, 1, 2)
 SAMPLES = 3
+# conv1x1_s8's block kernel in its four builds (fast or general, packed or apart shifts)
+POINTWISE_BLOCKS = tuple(f"st_conv1x1_widened{b}{t}" for b in ("", "_general") for t in ("", "_shifts"))
 
 
 def spread_output(
@@ -149,7 +151,7 @@ def check_bit_exact(compiled: CompiledModel, model: Path, seeds: tuple[int, ...]
 
 
 def assert_uses_smlad(
-    compiled: CompiledModel, functions: tuple[str, ...] = ("conv1x1_block",), also: tuple[str, ...] = ("sxtb16",)
+    compiled: CompiledModel, functions: tuple[str, ...] = POINTWISE_BLOCKS, also: tuple[str, ...] = ("sxtb16",)
 ) -> None:
     """The first of `functions` in the firmware (a static one may be inlined into the next)
     holds SMLAD (and `also`): the DSP path was compiled, not the portable one."""
@@ -174,9 +176,12 @@ def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -
     assert n == 2 * len(INPUT_CHANNELS)
     assert compiled.plan.in_place == set(range(1, n, 2)), "the second reader of each input runs in place"
     source = compiled.generated.source
-    assert len(re.findall(r"st_conv1x1_s8_inplace(?:_shifts)?\(&", source)) == n // 2
-    assert len(re.findall(r"st_conv1x1_s8(?:_shifts)?\(&", source)) == n // 2
-    assert_uses_smlad(compiled)
+    assert len(re.findall(r"st_conv1x1_s8_inplace(?:_general)?(?:_shifts)?\(&", source)) == n // 2
+    assert len(re.findall(r"st_conv1x1_s8(?:_general)?(?:_shifts)?\(&", source)) == n // 2
+    builds = set(re.findall(r"st_conv1x1_s8(?:_inplace)?(_general)?(?:_shifts)?\(&", source))
+    assert builds == {"", "_general"}, "fast and general layers both"
+    for build in builds:
+        assert_uses_smlad(compiled, tuple(f for f in POINTWISE_BLOCKS if ("_general" in f) == bool(build)))
     assert check_bit_exact(compiled, path, seeded(seed)) > 0
 
 
@@ -268,7 +273,7 @@ def spatial_cases(rng: np.random.Generator) -> list[Case]:
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
 def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
-    """The padded and small in-place depthwise kernels and the column convolution, DSP paths
+    """The padded and small in-place depthwise kernels and the column convolutions, DSP paths
     on the simulated board, bit for bit against LiteRT; the grid reaches every kernel."""
     tensors, op_specs, inputs, outputs, _ = pack(spatial_cases(np.random.default_rng(7)))
     model = build_model(tensors, op_specs, inputs, outputs)
@@ -285,7 +290,7 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     assert not compiled.plan.lean
     for fh, fw, sw in PADDED_FILTERS:  # each filter's row routine, out of line (called through a pointer)
         assert_uses_smlad(compiled, (f"padded_rows_{fh}x{fw}s{sw}",), also=("smmulr",))
-    assert_uses_smlad(compiled, ("st_conv2d_s8_columns", "st_conv2d_s8_columns_shifts"))
+    assert_uses_smlad(compiled)  # the column convolutions' block kernel (conv1x1_s8's)
     assert check_bit_exact(compiled, path, seeded(3)) > 0
 
 

@@ -1,4 +1,5 @@
-"""st_requantize_bounded (firmware/kernels/st_quant.h) and the bound that licenses it.
+"""st_requantize_bounded and st_requantize_fast (firmware/kernels/st_quant.h), and the bound that
+licenses them.
 
 The kernels that requantise with one rounding high multiply are bit-exact only where
 simtiny.lower.bounds proves |acc * 2^left| < 2^30; these tests check the C function against
@@ -9,12 +10,12 @@ operator tests) over random and edge inputs inside the bound, and the bound's ar
 from __future__ import annotations
 
 import ctypes
-from pathlib import Path
 
 import numpy as np
+import pytest
 
 from simtiny.hostcc import compile_shared
-from simtiny.lower.bounds import largest_input, requant_bounded
+from simtiny.lower.bounds import FAST_MAX_RIGHT, largest_input, requant_bounded, requant_fast
 from simtiny.resources import KERNELS_DIR
 
 HARNESS = r"""
@@ -56,19 +57,78 @@ long mismatches(uint64_t seed, long n, int32_t *first) {
     }
     return bad;
 }
+
+/* The same for st_requantize_fast against the double rounding, output offset and int8
+ * saturation: shifts -1 to -ST_FAST_MAX_RIGHT, |acc| < 2^30, offsets of the whole int8 range. */
+long fast_mismatches(uint64_t seed, long n, int32_t *first) {
+    long bad = 0;
+    state = seed | 1;
+    for (long i = 0; i < n; i++) {
+        const int32_t shift = -1 - (int32_t)(next() % ST_FAST_MAX_RIGHT);
+        int32_t mult;
+        switch (next() % 3) {
+            case 0: mult = (int32_t)(0x40000000u + (uint32_t)(next() % 0x40000000u)); break;
+            case 1: mult = (int32_t)next(); break;
+            default: mult = INT32_MIN + (int32_t)(next() % 3);
+        }
+        const int32_t lim = 1 << 30;
+        int32_t acc;
+        switch (next() % 3) {
+            case 0: acc = (int32_t)(next() % (2 * (uint64_t)lim - 1)) - (lim - 1); break;
+            case 1: acc = (int32_t)(next() % 200001) - 100000; break;
+            default: acc = (next() & 1) ? lim - 1 : -(lim - 1);
+        }
+        const int32_t offset = (int32_t)(next() % 256) - 128;
+        const st_requant_fast q = st_requant_fast_make(mult, shift, offset);
+        const int32_t want = st_clamp(st_requantize_double(acc, mult, shift) + offset, -128, 127);
+        if (st_requantize_fast((uint32_t)acc << 1, &q) != want) {
+            if (!bad) { first[0] = acc; first[1] = mult; first[2] = shift; first[3] = offset; }
+            bad++;
+        }
+    }
+    return bad;
+}
 """
 
 
-def test_bounded_requantisation_matches_double_rounding(tmp_path: Path) -> None:
-    source = tmp_path / "harness.c"
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> ctypes.CDLL:
+    folder = tmp_path_factory.mktemp("requant")
+    source = folder / "harness.c"
     source.write_text(HARNESS)
-    library = ctypes.CDLL(str(compile_shared([source], tmp_path / "harness.so", [f"-I{KERNELS_DIR}"])))
-    library.mismatches.restype = ctypes.c_long
-    library.mismatches.argtypes = [ctypes.c_uint64, ctypes.c_long, ctypes.POINTER(ctypes.c_int32)]
+    library = ctypes.CDLL(str(compile_shared([source], folder / "harness.so", [f"-I{KERNELS_DIR}"])))
+    for name in ("mismatches", "fast_mismatches"):
+        getattr(library, name).restype = ctypes.c_long
+        getattr(library, name).argtypes = [ctypes.c_uint64, ctypes.c_long, ctypes.POINTER(ctypes.c_int32)]
+    return library
+
+
+def test_bounded_requantisation_matches_double_rounding(harness: ctypes.CDLL) -> None:
     first = (ctypes.c_int32 * 3)()
     n = 4_000_000
-    bad = library.mismatches(20261205, n, first)
+    bad = harness.mismatches(20261205, n, first)
     assert bad == 0, f"{bad} of {n} differ; first: acc {first[0]}, multiplier {first[1]}, shift {first[2]}"
+
+
+def test_fast_requantisation_matches_double_rounding(harness: ctypes.CDLL) -> None:
+    """st_requantize_fast on twice the accumulator, its offset folded into the rounding constant,
+    equals the double rounding, then the offset and the int8 clamp."""
+    first = (ctypes.c_int32 * 4)()
+    n = 4_000_000
+    bad = harness.fast_mismatches(20261206, n, first)
+    assert bad == 0, (
+        f"{bad} of {n} differ; first: acc {first[0]}, multiplier {first[1]}, shift {first[2]}, offset {first[3]}"
+    )
+
+
+def test_fast_requantisation_applies_only_where_exact() -> None:
+    """requant_fast: bounded sums, right shifts of 1 to FAST_MAX_RIGHT bits, all of int8."""
+    assert requant_fast(True, [-1, -7, -FAST_MAX_RIGHT], -128, 127)
+    assert not requant_fast(False, [-7], -128, 127)
+    assert not requant_fast(True, [-7, 0], -128, 127)  # no right shift: the sign fix would be wrong
+    assert not requant_fast(True, [2], -128, 127)  # a left shift
+    assert not requant_fast(True, [-FAST_MAX_RIGHT - 1], -128, 127)  # the offset could overflow
+    assert not requant_fast(True, [-7], -128, 100)  # a clamp SSAT does not do
 
 
 def test_largest_input() -> None:

@@ -1,4 +1,4 @@
-"""Accumulator bounds that let a kernel requantise the cheap way (st_requantize_bounded).
+"""Accumulator bounds that let a kernel requantise the cheap way (st_requantize_bounded, _fast).
 
 gemmlowp's double rounding needs 64-bit products and a saturation test in general; when every
 accumulator a layer can produce satisfies |acc * 2^left| < 2^30, one rounding high multiply
@@ -14,6 +14,7 @@ import numpy as np
 from simtiny.lower.quant import INT8_MAX, INT8_MIN
 
 LIMIT = 1 << 30
+FAST_MAX_RIGHT = 22  # ST_FAST_MAX_RIGHT (st_quant.h)
 
 
 def largest_input(input_offset: int) -> int:
@@ -21,9 +22,7 @@ def largest_input(input_offset: int) -> int:
     return max(abs(INT8_MIN + input_offset), abs(INT8_MAX + input_offset))
 
 
-def requant_bounded(
-    filters: np.ndarray, bias: np.ndarray | None, input_offset: int, shifts: list[int]
-) -> bool:
+def requant_bounded(filters: np.ndarray, bias: np.ndarray | None, input_offset: int, shifts: list[int]) -> bool:
     """Whether every channel's accumulator is bounded as st_requantize_bounded needs.
 
     filters: one row per output channel (its taps); shifts: QuantizeMultiplier's shift per
@@ -36,3 +35,10 @@ def requant_bounded(
     if left.size == 1:
         left = np.full(bound.shape, int(left[0]))
     return bool(np.all(bound << left < LIMIT))
+
+
+def requant_fast(bounded: bool, shifts: list[int], act_min: int, act_max: int) -> bool:
+    """Whether a bounded layer may take st_requantize_fast: every channel shifts right by 1 to
+    FAST_MAX_RIGHT bits (no left shift; the output offset then folds into the rounding
+    constant without overflow) and the activation spans all of int8 (one SSAT clamps)."""
+    return bounded and (act_min, act_max) == (INT8_MIN, INT8_MAX) and all(-FAST_MAX_RIGHT <= s <= -1 for s in shifts)

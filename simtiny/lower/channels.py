@@ -52,9 +52,13 @@ def bias_values(op: Operator, graph: Graph) -> np.ndarray | None:
     return data.reshape(-1)
 
 
+BUILD_SUFFIX = "_general"  # conv1x1_s8 compiled again for layers st_requantize_fast does not fit
+
+
 def kernel_header(kernel: str) -> str:
-    """The header a kernel source declares its functions in (a twin shares its original's)."""
-    return kernel.removesuffix(TWIN_SUFFIX)
+    """The header a kernel source declares its functions in (a twin or another build of a
+    source shares its original's)."""
+    return kernel.removesuffix(TWIN_SUFFIX).removesuffix(BUILD_SUFFIX)
 
 
 def bias_width(values: np.ndarray) -> int:

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.bounds import requant_bounded
-from simtiny.lower.channels import bias_values, emit_channels, has_bias
+from simtiny.lower.bounds import requant_bounded, requant_fast
+from simtiny.lower.channels import BUILD_SUFFIX, bias_values, emit_channels, has_bias
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import activation_range, quantize_multiplier, round_half_away
 from simtiny.model import Graph, Operator, Tensor
@@ -189,17 +189,13 @@ def paired_filter(w: Tensor) -> np.ndarray:
 
 POINTWISE_BLOCK = 8  # conv1x1_s8's pixels per block (in place: its scratch, input_c bytes a pixel)
 POINTWISE_LEAN_BLOCK = 2
-COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns' scratch: two columns of int16, 2 KB at most
-COLUMNS_STACK_TAPS = 28  # ST_CONV_COLUMNS_STACK_TAPS (conv2d_s8.h): up to this, columns on the stack
+COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns: taps per output pixel; more run the generic kernel
+COLUMNS_STACK_TAPS = 28  # with a block of two pixels, its scratch fits ST_CONV_COLUMNS_STACK_BYTES
 
 
-def column_filter(w: Tensor, k4: int) -> np.ndarray:
-    """A filter [Cout, H, W, Cin] as st_conv2d_s8_columns reads it: each output channel's taps
-    zero-padded to k4, each group of four stored as (t0, t2, t1, t3)."""
-    assert w.data is not None
-    rows = np.zeros((w.shape[0], k4), dtype=np.int8)
-    rows[:, : w.size // w.shape[0]] = w.data.reshape(w.shape[0], -1)
-    return rows.reshape(w.shape[0], -1, 4)[:, :, [0, 2, 1, 3]].reshape(-1)
+def pointwise_scratch(channels: int, block: int) -> int:
+    """st_conv1x1_rows' scratch: a block of pixels of `channels` widened to int16."""
+    return 4 * ((channels + 3) // 4 * 4) * ((block + 1) // 2)
 
 
 def accumulators_bounded(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
@@ -243,32 +239,43 @@ class Conv2D:
         return self.check(op, graph) is None and self.pointwise(op, graph)
 
     @staticmethod
-    def columns_k4(op: Operator, graph: Graph) -> int | None:
-        """Taps per column of st_conv2d_s8_columns (filter_h * filter_w * filter_c rounded up to a
-        multiple of 4) for a non-pointwise layer it can run: one group, accumulators bounded for
-        st_requantize_bounded, columns of at most COLUMNS_MAX_TAPS (its scratch is two of them).
-        None: the generic kernel."""
+    def columns_taps(op: Operator, graph: Graph) -> int | None:
+        """Taps per output pixel (filter_h * filter_w * filter_c) of a non-pointwise layer with
+        one group that st_conv2d_s8_columns runs (at most COLUMNS_MAX_TAPS); None: the generic
+        kernel."""
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         if Conv2D.pointwise(op, graph) or x.shape[3] != w.shape[3]:
             return None
-        k4 = (w.size // w.shape[0] + 3) // 4 * 4
-        if k4 > COLUMNS_MAX_TAPS:
+        taps = w.size // w.shape[0]
+        return taps if taps <= COLUMNS_MAX_TAPS else None
+
+    @staticmethod
+    def columns_block(op: Operator, graph: Graph, lean: bool) -> int | None:
+        """Output pixels per block of st_conv2d_s8_columns, or None for the generic kernel: lean,
+        two, on the stack, where the taps are few enough (else the generic kernel, which needs no
+        scratch); otherwise as many as the pointwise kernel takes."""
+        taps = Conv2D.columns_taps(op, graph)
+        if taps is None or (lean and taps > COLUMNS_STACK_TAPS):
             return None
-        assert w.data is not None
-        return k4 if accumulators_bounded(op, graph, w.data.reshape(w.shape[0], -1)) else None
+        y = graph.tensor(op.outputs[0])
+        return POINTWISE_LEAN_BLOCK if lean else min(y.size // y.shape[3], POINTWISE_BLOCK)
 
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
         """Pointwise: a block of pixels widened to int16 (lean: a block of two);
-        st_conv2d_s8_columns: two int16 columns (lean: none, the generic kernel)."""
-        if self.pointwise(op, graph) and self.check(op, graph) is None:
+        st_conv2d_s8_columns: the same over the taps (lean: on the stack, or none, the generic
+        kernel)."""
+        if self.check(op, graph) is not None:
+            return 0
+        if self.pointwise(op, graph):
             if in_place and not self.in_place(op, graph):
                 return 0
-            c4 = (graph.tensor(op.inputs[0]).shape[3] + 3) // 4 * 4
-            return 4 * c4 * ((self.pointwise_block(op, graph, lean) + 1) // 2)
-        k4 = self.columns_k4(op, graph) if not lean and self.check(op, graph) is None else None
-        return 4 * k4 if k4 and k4 > COLUMNS_STACK_TAPS else 0
+            return pointwise_scratch(graph.tensor(op.inputs[0]).shape[3], self.pointwise_block(op, graph, lean))
+        block = self.columns_block(op, graph, lean)
+        if block is None or lean:
+            return 0
+        return pointwise_scratch(self.columns_taps(op, graph) or 0, block)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = common_reason(op, graph, channel_dim=0)
@@ -289,6 +296,9 @@ class Conv2D:
         if self.pointwise(op, graph):
             return self.lower_pointwise(op, graph, ctx)
         in_place_refused(ctx, op)
+        block = self.columns_block(op, graph, getattr(ctx, "lean", False))
+        if block is not None:
+            return self.lower_columns(op, graph, ctx, block)
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_conv")
@@ -302,20 +312,51 @@ class Conv2D:
             f".groups = {x.shape[3] // w.shape[3]},\n"
             f"{window_fields(op, graph, g)}    .channels = {channels}}};"
         )
-        k4 = None if getattr(ctx, "lean", False) else self.columns_k4(op, graph)
-        if k4:
-            filt = ctx.const(f"{p}_filter", column_filter(w, k4))
-            scratch = "0" if k4 <= COLUMNS_STACK_TAPS else f"(int16_t *){ctx.scratch}"
-            call = (
-                f"st_conv2d_s8_columns{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
-                f"{ctx.tensor(op.outputs[0])}, {scratch});"
-            )
-        else:
-            call = (
-                f"st_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-                f"{ctx.tensor(op.outputs[0])});"
-            )
+        call = (
+            f"st_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{ctx.tensor(op.outputs[0])});"
+        )
         return KernelCall(call, (f"conv2d_s8{twin}",), (decl,))
+
+    @staticmethod
+    def gemm_fields(op: Operator, graph: Graph, ctx, prefix: str, pixels: int, block: int) -> tuple[str, str, str]:
+        """The st_conv1x1_params initializer of a layer run as a pointwise product over its taps
+        (the input offset folded into the bias), the suffix of the conv1x1_s8 build for it
+        ("_general" unless st_requantize_fast is exact) and the channel twin's suffix."""
+        w, y = graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        assert w.data is not None
+        channels, twin = channels_decl(op, graph, ctx, prefix, folded_bias(op, graph))
+        act_min, act_max = act_bounds(op, graph)
+        bounded = accumulators_bounded(op, graph, w.data.reshape(w.shape[0], -1))
+        shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
+        fast = requant_fast(bounded, shifts, act_min, act_max)
+        fields = (
+            f"{{.pixels = {pixels}, .input_c = {w.size // w.shape[0]}, .output_c = {w.shape[0]}, "
+            f".output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max}, "
+            f".fast = {int(fast)}, .block = {block}, .channels = {channels}}}"
+        )
+        return fields, "" if fast else BUILD_SUFFIX, twin
+
+    def lower_columns(self, op: Operator, graph: Graph, ctx, block: int) -> KernelCall:
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        g = geometry(op, x, w)
+        p = ctx.ident(f"op{op.index}_columns")
+        gemm, build, twin = self.gemm_fields(op, graph, ctx, p, y.size // y.shape[3], block)
+        filt = ctx.const(f"{p}_filter", paired_filter(w))
+        decl = (
+            f"static const st_conv2d_columns_params {p} = {{\n"
+            f"    .gemm = {gemm},\n"
+            f"    .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, .input_c = {x.shape[3]}, "
+            f".filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, .output_h = {g.out_h}, .output_w = {g.out_w},\n"
+            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
+            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w}, .pad_value = {x.zero_point()}}};"
+        )
+        scratch = "0" if getattr(ctx, "lean", False) else f"(void *){ctx.scratch}"
+        call = (
+            f"st_conv2d_s8_columns{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
+            f"{ctx.tensor(op.outputs[0])}, {scratch}, st_conv1x1_widened{build}{twin});"
+        )
+        return KernelCall(call, (f"conv2d_s8{twin}", f"conv1x1_s8{build}{twin}"), (decl,))
 
     @staticmethod
     def pointwise_block(op: Operator, graph: Graph, lean: bool = False) -> int:
@@ -325,28 +366,22 @@ class Conv2D:
         return min(x.size // x.shape[3], POINTWISE_LEAN_BLOCK if lean else POINTWISE_BLOCK)
 
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
-        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         p = ctx.ident(f"op{op.index}_conv1x1")
-        channels, twin = channels_decl(op, graph, ctx, p, folded_bias(op, graph))
+        block = self.pointwise_block(op, graph, getattr(ctx, "lean", False))
+        gemm, build, twin = self.gemm_fields(op, graph, ctx, p, x.size // x.shape[3], block)
         filt = ctx.const(f"{p}_filter", paired_filter(w))
-        act_min, act_max = act_bounds(op, graph)
-        assert w.data is not None
-        bounded = accumulators_bounded(op, graph, w.data.reshape(w.shape[0], -1))
-        decl = (
-            f"static const st_conv1x1_params {p} = {{\n"
-            f"    .pixels = {x.size // x.shape[3]}, .input_c = {x.shape[3]}, .output_c = {w.shape[0]},\n"
-            f"    .output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max}, "
-            f".bounded = {int(bounded)}, .block = {self.pointwise_block(op, graph, getattr(ctx, 'lean', False))},\n"
-            f"    .channels = {channels}}};"
-        )
+        decl = f"static const st_conv1x1_params {p} = {gemm};"
         if getattr(ctx, "in_place", False):
-            call = f"st_conv1x1_s8_inplace{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {scratch_of(ctx, op)});"
+            call = (
+                f"st_conv1x1_s8_inplace{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {scratch_of(ctx, op)});"
+            )
         else:
             call = (
-                f"st_conv1x1_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {ctx.tensor(op.outputs[0])}, "
-                f"{scratch_of(ctx, op)});"
+                f"st_conv1x1_s8{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
+                f"{ctx.tensor(op.outputs[0])}, {scratch_of(ctx, op)});"
             )
-        return KernelCall(call, (f"conv1x1_s8{twin}",), (decl,))
+        return KernelCall(call, (f"conv1x1_s8{build}{twin}",), (decl,))
 
 
 # (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels

@@ -6,37 +6,75 @@
 #include <stdint.h>
 
 #include "st_channel.h"
-
-/* The largest pixels per block (the code generator's POINTWISE_BLOCK): conv1x1_s8 keeps a block's
- * accumulators on the stack. */
-#define ST_CONV1X1_MAX_BLOCK 8
+#include "st_dsp.h"
 
 typedef struct {
     int32_t pixels;            /* batches * height * width */
     int16_t input_c, output_c; /* int16: small structs in flash (larger ones are refused) */
     int16_t output_offset;     /* output zero point */
     int8_t act_min, act_max;
-    int16_t bounded;           /* 1: the code generator bounded the accumulators (st_requantize_bounded) */
-    int16_t block;             /* pixels per block, 1 to ST_CONV1X1_MAX_BLOCK */
+    int16_t fast;              /* 1: st_requantize_fast is exact (bounded sums, shifts, activation) */
+    int16_t block;             /* pixels per block (the scratch holds one block) */
     st_channel_params channels; /* bias (never 0) and requantisation, per output channel */
 } st_conv1x1_params;
 
 /* filter: output channels in pairs (a zero row completes an odd last pair), each pair's two
  * rows zero-padded to c4 = input_c rounded up to a multiple of 4 and interleaved four input
- * channels at a time: [c4 / 4][2][4]; pair k starts at 2 * k * c4. The channels' bias already holds the input offset's share:
- * bias[oc] + input_offset * sum_c w[oc][c], modulo 2^32, so the kernel sums w * x. */
-/* scratch (4-byte aligned) holds a block's inputs widened to int16: 4 * c4 * ceil(block / 2)
- * bytes, c4 = input_c rounded up to a multiple of 4. */
-void st_conv1x1_s8(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
-                   int8_t *output, void *scratch);
-void st_conv1x1_s8_shifts(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
-                          int8_t *output, void *scratch);
+ * channels at a time: [c4 / 4][2][4]; pair k starts at 2 * k * c4. The channels' bias already
+ * holds the input offset's share: bias[oc] + input_offset * sum_c w[oc][c], modulo 2^32, so
+ * the kernel sums w * x.
+ * scratch (4-byte aligned) holds a block's inputs widened to int16: 4 * c4 * ceil(block / 2)
+ * bytes, per pair of pixels (a lone last pixel pairs with itself) and per four channels the
+ * words (a0, a2), (a1, a3), (b0, b2), (b1, b3) (st_widen_group).
+ * Each kernel comes in four builds, named by suffix: "" and "_shifts" (st_channel.h) for fast
+ * layers (st_requantize_fast), "_general" and "_general_shifts" for the others. */
+#if defined(ST_CONV1X1_GENERAL)
+#define ST_CONV1X1_KERNEL(name) ST_CHANNEL_KERNEL(name##_general)
+#else
+#define ST_CONV1X1_KERNEL(name) ST_CHANNEL_KERNEL(name)
+#endif
 
-/* The same with the output over the input: buffer holds the input (pixels * input_c bytes)
- * and receives the output (pixels * output_c bytes); scratch as above. */
-void st_conv1x1_s8_inplace(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
-                           void *scratch);
-void st_conv1x1_s8_inplace_shifts(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
-                                  void *scratch);
+/* The block kernel under the others: the n pixels (n <= block) already widened at wide,
+ * convolved into out (output_c apart). Other kernels reuse it on pixels they gather
+ * (st_conv2d_s8_columns). */
+typedef void st_conv1x1_block_fn(const st_conv1x1_params *p, const uint32_t *wide, int32_t n, const int8_t *filter,
+                                 int8_t *out);
+
+/* out of place (output: pixels * output_c bytes), and in place: buffer holds the input
+ * (pixels * input_c bytes) and receives the output (pixels * output_c bytes). */
+#define ST_CONV1X1_DECLARE(suffix)                                                                              \
+    void st_conv1x1_s8##suffix(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,          \
+                               int8_t *output, void *scratch);                                                \
+    void st_conv1x1_s8_inplace##suffix(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,       \
+                                       void *scratch);                                                        \
+    st_conv1x1_block_fn st_conv1x1_widened##suffix;
+ST_CONV1X1_DECLARE()
+ST_CONV1X1_DECLARE(_shifts)
+ST_CONV1X1_DECLARE(_general)
+ST_CONV1X1_DECLARE(_general_shifts)
+
+/* One group of the widened layout: four channels of pixels a and b (va, vb: their int8 bytes
+ * in a word) as the words (a0, a2), (a1, a3), (b0, b2), (b1, b3) of int16, doubled when twice
+ * (a fast layer's sums are doubled: st_requantize_fast). */
+static inline void st_widen_group(uint32_t va, uint32_t vb, int32_t twice, uint32_t *wide) {
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t h0 = st_sxtb16(va), h1 = st_sxtb16_ror8(va), h2 = st_sxtb16(vb), h3 = st_sxtb16_ror8(vb);
+    if (twice) {
+        h0 = st_sadd16(h0, h0);
+        h1 = st_sadd16(h1, h1);
+        h2 = st_sadd16(h2, h2);
+        h3 = st_sadd16(h3, h3);
+    }
+    const uint32_t h[4] = {h0, h1, h2, h3};
+#else
+    int8_t a[4], b[4];
+    __builtin_memcpy(a, &va, 4);
+    __builtin_memcpy(b, &vb, 4);
+    const int32_t m = twice ? 2 : 1;
+    const int16_t h[8] = {(int16_t)(m * a[0]), (int16_t)(m * a[2]), (int16_t)(m * a[1]), (int16_t)(m * a[3]),
+                          (int16_t)(m * b[0]), (int16_t)(m * b[2]), (int16_t)(m * b[1]), (int16_t)(m * b[3])};
+#endif
+    __builtin_memcpy(wide, h, 16);
+}
 
 #endif

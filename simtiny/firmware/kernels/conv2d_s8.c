@@ -78,91 +78,120 @@ void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *in
     } while (st_window_next(&it));
 }
 
-static inline int8_t columns_output(const st_conv2d_params *p, const st_requant_bounded *rq, uint32_t acc) {
-    return st_bounded_output(rq, acc, p->output_offset, p->act_min, p->act_max);
+/* A pixel's taps on their way to its lane of a pair's groups (tap t at byte (t / 4) * 8 + t % 4
+ * of lane): gathered in order into a small buffer, which goes to the lane a word per group
+ * whenever it fills. */
+typedef struct {
+    uint32_t buf[8]; /* 32 taps */
+    int32_t fill;    /* bytes in buf */
+    uint32_t *lane;  /* where buf's first word goes; the next group 8 bytes on */
+} tap_stream;
+
+static inline void taps_flush(tap_stream *s) {
+    int8_t *b = (int8_t *)s->buf;
+    while (s->fill & 3) b[s->fill++] = 0; /* zeros past the last tap */
+    for (int32_t g = 0; g < s->fill >> 2; g++) s->lane[2 * g] = s->buf[g];
+    s->lane += 2 * (s->fill >> 2);
+    s->fill = 0;
 }
 
-/* Output pixel `pixel`'s window as one column of int16 (x + input_offset, 0 for padding taps,
- * which then add nothing, as LiteRT's skipping them does), zero-filled to k4 entries. */
-static void columns_fill(const st_conv2d_params *p, const int8_t *image, int32_t pixel, int16_t *col, int32_t k4) {
-    const int32_t cin = p->input_c;
-    const int32_t oy = pixel / p->output_w, ox = pixel % p->output_w;
-    int32_t k = 0;
+/* n taps copied from src, or all `pad` when src is 0. */
+static inline void taps_put(tap_stream *s, const int8_t *src, int32_t n, int8_t pad) {
+    while (n > 0) {
+        const int32_t m = n < 32 - s->fill ? n : 32 - s->fill;
+        int8_t *d = (int8_t *)s->buf + s->fill;
+        if (src) {
+            int32_t i = 0;
+            for (; i + 4 <= m; i += 4) __builtin_memcpy(d + i, src + i, 4);
+            for (; i < m; i++) d[i] = src[i];
+            src += m;
+        } else {
+            for (int32_t i = 0; i < m; i++) d[i] = pad;
+        }
+        s->fill += m;
+        n -= m;
+        if (s->fill == 32) taps_flush(s);
+    }
+}
+
+/* Output pixel (oy, ox)'s window, filter_h * filter_w * input_c taps in the filter's order, into
+ * its lane (tap_stream), zero-padded to whole groups; a padding tap is the input zero point,
+ * which then adds nothing (the bias holds the input offset's share of every tap). */
+static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *image, int32_t oy, int32_t ox,
+                               uint32_t *lane) {
+    const int32_t cin = p->input_c, fw = p->filter_w, dw = p->dilation_w, iw = p->input_w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+    const int8_t pad = (int8_t)p->pad_value;
+    const int whole = dw == 1 && ix0 >= 0 && ix0 + fw <= iw; /* a row's taps: one run of fw * cin bytes */
+    tap_stream s;
+    s.fill = 0;
+    s.lane = lane;
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
-        const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dilation_h;
-        for (int32_t fx = 0; fx < p->filter_w; fx++) {
-            const int32_t ix = ox * p->stride_w - p->pad_w + fx * p->dilation_w;
-            if (iy >= 0 && iy < p->input_h && ix >= 0 && ix < p->input_w) {
-                const int8_t *x = image + (iy * p->input_w + ix) * cin;
-                for (int32_t c = 0; c < cin; c++) col[k++] = (int16_t)(x[c] + p->input_offset);
-            } else {
-                for (int32_t c = 0; c < cin; c++) col[k++] = 0;
-            }
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        const int row_in = iy >= 0 && iy < p->input_h;
+        if (row_in && whole) {
+            taps_put(&s, image + (iy * iw + ix0) * cin, fw * cin, pad);
+            continue;
+        }
+        for (int32_t fx = 0; fx < fw; fx++) {
+            const int32_t ix = ix0 + fx * dw;
+            taps_put(&s, row_in && ix >= 0 && ix < iw ? image + (iy * iw + ix) * cin : 0, cin, pad);
         }
     }
-    while (k < k4) col[k++] = 0;
+    taps_flush(&s);
 }
 
-/* One group, accumulators bounded by the code generator (st_requantize_bounded): each pair
- * of output pixels is gathered into two int16 columns (on the stack when k4 <=
- * ST_CONV_COLUMNS_STACK_TAPS, else in scratch: 2 * k4 int16, 4-byte aligned; k4 = filter_h *
- * filter_w * input_c rounded up to a multiple of 4), then two output channels
- * at a time take the dot products of their filter rows with both columns. The filter is
- * reordered by the code generator: row oc holds k4 bytes, each group of four taps stored as
- * (t0, t2, t1, t3), so that SXTB16 gives the pair (t0, t1) and SXTB16 ROR 8 the pair (t2, t3)
- * matching the columns' words. Sums wrap modulo 2^32 like LiteRT's int32 accumulator. */
-void ST_CHANNEL_KERNEL(st_conv2d_s8_columns)(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
-                                             int8_t *output, int16_t *scratch) {
-    const int32_t cout = p->output_c;
-    const int32_t k4 = (p->filter_h * p->filter_w * p->input_c + 3) & ~(int32_t)3;
-    const int32_t pixels = p->output_h * p->output_w;
-    int16_t local[2 * ST_CONV_COLUMNS_STACK_TAPS] __attribute__((aligned(4)));
-    if (k4 <= ST_CONV_COLUMNS_STACK_TAPS) scratch = local; /* the code generator passes none then */
-    int16_t *col0 = scratch, *col1 = scratch + k4;
-    for (int32_t b = 0; b < p->batches; b++) {
-        const int8_t *image = input + b * p->input_h * p->input_w * p->input_c;
-        int8_t *out = output + b * pixels * cout;
-        for (int32_t px = 0; px < pixels; px += 2, out += 2 * cout) {
-            const int both = px + 1 < pixels;
-            columns_fill(p, image, px, col0, k4);
-            columns_fill(p, image, both ? px + 1 : px, col1, k4);
-            for (int32_t oc = 0; oc < cout; oc += 2) {
-                const int32_t oc1 = oc + 1 < cout ? oc + 1 : oc; /* an odd last channel pairs with itself */
-                const int8_t *wa = filter + oc * k4, *wb = filter + oc1 * k4;
-                uint32_t a00 = (uint32_t)st_channel_bias(&p->channels, oc), a01 = a00;
-                uint32_t a10 = (uint32_t)st_channel_bias(&p->channels, oc1), a11 = a10;
-#if defined(__ARM_FEATURE_DSP)
-                const uint32_t *c0 = (const uint32_t *)(const void *)col0, *c1 = (const uint32_t *)(const void *)col1;
-                for (int32_t k = 0; k < k4; k += 4, c0 += 2, c1 += 2) {
-                    const uint32_t va = st_load4(wa + k), vb = st_load4(wb + k);
-                    const uint32_t a_lo = st_sxtb16(va), a_hi = st_sxtb16_ror8(va);
-                    const uint32_t b_lo = st_sxtb16(vb), b_hi = st_sxtb16_ror8(vb);
-                    a00 = st_smlad(a_hi, c0[1], st_smlad(a_lo, c0[0], a00));
-                    a01 = st_smlad(a_hi, c1[1], st_smlad(a_lo, c1[0], a01));
-                    a10 = st_smlad(b_hi, c0[1], st_smlad(b_lo, c0[0], a10));
-                    a11 = st_smlad(b_hi, c1[1], st_smlad(b_lo, c1[0], a11));
-                }
-#else
-                for (int32_t k = 0; k < k4; k += 4) {
-                    static const int8_t order[4] = {0, 2, 1, 3}; /* stored position j holds tap order[j] */
-                    for (int32_t j = 0; j < 4; j++) {
-                        const int32_t t = k + order[j];
-                        a00 += (uint32_t)(wa[k + j] * col0[t]);
-                        a01 += (uint32_t)(wa[k + j] * col1[t]);
-                        a10 += (uint32_t)(wb[k + j] * col0[t]);
-                        a11 += (uint32_t)(wb[k + j] * col1[t]);
-                    }
-                }
-#endif
-                const st_requant_bounded ra = st_channel_requant_bounded(&p->channels, oc);
-                const st_requant_bounded rb = st_channel_requant_bounded(&p->channels, oc1);
-                out[oc] = columns_output(p, &ra, a00);
-                out[oc1] = columns_output(p, &rb, a10);
-                if (both) {
-                    out[cout + oc] = columns_output(p, &ra, a01);
-                    out[cout + oc1] = columns_output(p, &rb, a11);
-                }
-            }
+/* A pair's groups of int8 taps (lanes interleaved four bytes at a time, padded with zeros to k4)
+ * widened in place into st_conv1x1_widened's layout, last group first: group g's 8 bytes
+ * become the 16 at 16 * g, over groups already widened. */
+static void widen_in_place(uint32_t *pair, int32_t groups, int32_t twice) {
+    for (int32_t g = groups - 1; g >= 0; g--) {
+        const uint32_t va = pair[2 * g], vb = pair[2 * g + 1];
+        st_widen_group(va, vb, twice, pair + 4 * g);
+    }
+}
+
+/* The n pixels from *pixel on (its position: *oy, *ox, *image), gathered and widened into wide;
+ * the position moves on past them. Out of line: its frame is not under st_conv1x1_widened's. */
+static __attribute__((noinline)) void gather_block(const st_conv2d_columns_params *p, const int8_t **image,
+                                                   int32_t *oy, int32_t *ox, int32_t n, uint32_t *wide) {
+    const int32_t groups = (p->gemm.input_c + 3) >> 2;
+    for (int32_t i = 0; i < n; i++) {
+        uint32_t *pair = wide + (i >> 1) * 4 * groups;
+        window_taps(p, *image, *oy, *ox, pair + (i & 1));
+        if (i & 1 || i + 1 == n) widen_in_place(pair, groups, p->gemm.fast);
+        if (++*ox == p->output_w) {
+            *ox = 0;
+            if (++*oy == p->output_h) *oy = 0, *image += p->input_h * p->input_w * p->input_c; /* the next batch */
         }
     }
+}
+
+/* The kernel with its scratch at wide (st_conv1x1_widened's, for a block of gemm.block pixels). */
+static void columns_run(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter, int8_t *output,
+                        uint32_t *wide, st_conv1x1_block_fn *block) {
+    const st_conv1x1_params *g = &p->gemm;
+    int32_t oy = 0, ox = 0;
+    for (int32_t px = 0; px < g->pixels; px += g->block) {
+        const int32_t n = g->pixels - px < g->block ? g->pixels - px : g->block;
+        gather_block(p, &input, &oy, &ox, n, wide);
+        block(g, wide, n, filter, output + px * g->output_c);
+    }
+}
+
+/* columns_run with its scratch on the stack (the code generator passes none for small layers). */
+static __attribute__((noinline)) void columns_on_stack(const st_conv2d_columns_params *p, const int8_t *input,
+                                                       const int8_t *filter, int8_t *output,
+                                                       st_conv1x1_block_fn *block) {
+    uint32_t local[ST_CONV_COLUMNS_STACK_BYTES / 4];
+    columns_run(p, input, filter, output, local, block);
+}
+
+void ST_CHANNEL_KERNEL(st_conv2d_s8_columns)(const st_conv2d_columns_params *p, const int8_t *input,
+                                             const int8_t *filter, int8_t *output, void *scratch,
+                                             st_conv1x1_block_fn *block) {
+    if (scratch)
+        columns_run(p, input, filter, output, (uint32_t *)scratch, block);
+    else
+        columns_on_stack(p, input, filter, output, block);
 }

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "conv1x1_s8.h"
 #include "st_channel.h"
 #include "st_quant.h"
 #include "st_window.h"
@@ -29,14 +30,27 @@ void st_conv2d_s8_shifts(const st_conv2d_params *p, const int8_t *input, const i
                          int8_t *output);
 
 
-/* One group with accumulators bounded by the code generator: output pixels gathered two at a
- * time into int16 columns (k4 = filter_h * filter_w * filter_c rounded up to a multiple of 4;
- * scratch: 2 * k4 int16, or none, the columns on the stack, when k4 <= ST_CONV_COLUMNS_STACK_TAPS,
- * as in first layers), the filter reordered (conv2d_s8.c). */
-#define ST_CONV_COLUMNS_STACK_TAPS 28
-void st_conv2d_s8_columns(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
-                          int8_t *output, int16_t *scratch);
-void st_conv2d_s8_columns_shifts(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
-                                 int8_t *output, int16_t *scratch);
+/* One group, gemm.block output pixels at a time: each pair of pixels' windows
+ * gathered as int8 taps (filter_h * filter_w * input_c of them, the filter's order) and widened
+ * in place to the pointwise kernel's layout, then the block convolved by `block` (the build of
+ * st_conv1x1_widened for the layer, fast or general) over the taps, whose parameters gemm holds (pixels: every output pixel; input_c: the taps;
+ * filter, bias and requantisation as conv1x1_s8.h lays them out, the bias holding the input
+ * offset's share of every tap). scratch: st_conv1x1_widened's for a block (4-byte aligned), or
+ * none (0) when a block of two pixels of at most 28 taps (112 bytes) goes on the stack, as in
+ * first layers. */
+typedef struct {
+    st_conv1x1_params gemm;
+    int16_t input_h, input_w, input_c;
+    int16_t filter_h, filter_w;
+    int16_t output_h, output_w;
+    int16_t stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w;
+    int16_t pad_value; /* the input zero point */
+} st_conv2d_columns_params;
+
+#define ST_CONV_COLUMNS_STACK_BYTES 112
+void st_conv2d_s8_columns(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter,
+                          int8_t *output, void *scratch, st_conv1x1_block_fn *block);
+void st_conv2d_s8_columns_shifts(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter,
+                                 int8_t *output, void *scratch, st_conv1x1_block_fn *block);
 
 #endif

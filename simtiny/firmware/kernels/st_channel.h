@@ -72,6 +72,13 @@ static inline st_requant_bounded st_channel_requant_bounded(const st_channel_par
     return st_requant_bounded_make(mult, shift);
 }
 
+/* Channel oc's requantisation for st_requantize_fast (layers the code generator proved fast). */
+static inline st_requant_fast st_channel_requant_fast(const st_channel_params *c, int32_t oc, int32_t output_offset) {
+    int32_t mult, shift;
+    st_channel_requant(c, oc, &mult, &shift);
+    return st_requant_fast_make(mult, shift, output_offset);
+}
+
 /* st_channel_output's twin for bounded accumulators: requantised by st_requantize_bounded,
  * offset by the output zero point, clamped to the activation. */
 static inline int8_t st_bounded_output(const st_requant_bounded *rq, uint32_t acc, int32_t output_offset,

@@ -81,6 +81,26 @@ static inline int32_t st_requantize_bounded(int32_t acc, const st_requant_bounde
     return (v + q->round + ((v >> 31) & q->sign_mask)) >> q->right;
 }
 
+/* The cheapest exact form of st_requantize_bounded, output offset and int8 saturation
+ * included, for layers the code generator bounded (|acc| < 2^30) whose every channel shifts
+ * right by r in [1, ST_FAST_MAX_RIGHT] (no left shift) and whose activation spans all of int8.
+ * The kernel passes acc2 = 2 * acc, the sum of doubled inputs and a doubled bias: the doubling
+ * high multiply is then one SMMULR, and the rounding right shift (v + 2^(r-1) - [v < 0]) >> r
+ * takes the output offset as offset * 2^r in the same constant (the floor of a sum with a
+ * multiple of 2^r), which cannot overflow: |v| < 2^30 and 2^(r-1) + 128 * 2^r < 2^30. */
+#define ST_FAST_MAX_RIGHT 22
+typedef struct {
+    int32_t mult;  /* the multiplier, any sign */
+    int32_t add;   /* 2^(r-1) + output_offset * 2^r */
+    int32_t right; /* r */
+} st_requant_fast;
+
+static inline st_requant_fast st_requant_fast_make(int32_t multiplier, int32_t shift, int32_t offset) {
+    const int32_t right = -shift;
+    const st_requant_fast q = {multiplier, (int32_t)((1u << (right - 1)) + ((uint32_t)offset << right)), right};
+    return q;
+}
+
 static inline int32_t st_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }
@@ -94,6 +114,17 @@ static inline int32_t st_ssat8(int32_t x) {
 #else
     return st_clamp(x, -128, 127);
 #endif
+}
+
+/* acc2 (twice the accumulator) requantised, offset and saturated to int8 (st_requant_fast). */
+static inline int32_t st_requantize_fast(uint32_t acc2, const st_requant_fast *q) {
+#if defined(__ARM_FEATURE_DSP)
+    int32_t v;
+    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc2), "r"(q->mult));
+#else
+    const int32_t v = (int32_t)(((int64_t)(int32_t)acc2 * q->mult + (1LL << 31)) >> 32);
+#endif
+    return st_ssat8((v + q->add + (v >> 31)) >> q->right);
 }
 
 #endif
