@@ -69,6 +69,21 @@ class Softmax:
             return "beta * input scale <= 2^-26 (LiteRT aborts)"
         return None
 
+    @staticmethod
+    def table_entries(op: Operator, graph: Graph) -> int:
+        """Entries of st_softmax_s8's table of exponentials (one per difference to the row maximum
+        the reference does not cut off), or 0 where the elements are too few for it to pay: each
+        element needs two exponentials without it."""
+        x = graph.tensor(op.inputs[0])
+        scaling = softmax_scaling(op.options.get("beta", 1.0), x.scale())
+        assert scaling is not None
+        entries = min(-scaling[2], 255) + 1
+        return entries if 2 * x.size > entries else 0
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
+        """The table of exponentials, int32."""
+        return 0 if self.check(op, graph) else 4 * self.table_entries(op, graph)
+
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x = graph.tensor(op.inputs[0])
         scaling = softmax_scaling(op.options.get("beta", 1.0), x.scale())
@@ -80,7 +95,8 @@ class Softmax:
             f"static const st_softmax_params {p} = {{{x.size // depth}, {depth}, "
             f"{multiplier}, {left_shift}, {diff_min}}};"
         )
-        call = f"st_softmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        table = f"(int32_t *){ctx.scratch}" if self.table_entries(op, graph) else "0"
+        call = f"st_softmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])}, {table});"
         return KernelCall(call, ("softmax_s8",), (decl,))
 
 

@@ -217,3 +217,18 @@ def test_softmax_refusals() -> None:
 
 
 # ---- the kernel builds for the Cortex-M7 -------------------------------------------------------
+
+
+def test_table_of_exponentials_where_it_pays() -> None:
+    """A wide softmax takes scratch for its table of exponentials (one int32 per difference the
+    reference keeps, at most 256) and the generated call passes it; a narrow one computes each
+    exponential and gets none."""
+    for depth, wants_table in ((1000, True), (12, False)):
+        case = softmax_case((1, depth), 0.1, 3, 1.0)
+        graph = parse_model(build_model(case.tensors, [case.op], [0], [1]))
+        _, _, diff_min = softmax_scaling(1.0, f32(0.1))
+        entries = min(-diff_min, 255) + 1
+        scratch = lower.scratch_bytes(graph.operators[0], graph, False)
+        assert scratch == (4 * entries if wants_table else 0), (depth, scratch)
+        source = generate(graph, plan_memory(graph)).source
+        assert ("(int32_t *)" in source) is wants_table, depth

@@ -54,23 +54,29 @@ static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t 
 static inline void dot_2x2(const uint32_t *x, const int8_t *w, int32_t groups, uint32_t b0, uint32_t b1,
                            uint32_t acc[4]) {
     uint32_t a0 = b0, a1 = b0, a2 = b1, a3 = b1;
-    for (int32_t g = 0; g < groups; g++, x += 4, w += 8) {
 #if defined(__ARM_FEATURE_DSP)
-        const uint32_t xe = x[0], xo = x[1], ye = x[2], yo = x[3];
-        const uint32_t w0 = st_load4(w);
-        uint32_t we = st_sxtb16(w0), wo = st_sxtb16_ror8(w0);
-        a0 = st_smlad(we, xe, a0);
-        a1 = st_smlad(we, ye, a1);
-        a0 = st_smlad(wo, xo, a0);
-        a1 = st_smlad(wo, yo, a1);
-        const uint32_t w1 = st_load4(w + 4);
-        we = st_sxtb16(w1);
-        wo = st_sxtb16_ror8(w1);
-        a2 = st_smlad(we, xe, a2);
-        a3 = st_smlad(we, ye, a3);
-        a2 = st_smlad(wo, xo, a2);
-        a3 = st_smlad(wo, yo, a3);
+    /* the filter is word-aligned (the code generator's arrays) and each group's 8 bytes are one
+     * LDRD */
+    const uint32_t *wp = (const uint32_t *)(const void *)w;
+#define ST_DOT_GROUP(xg, wg)                                                                                        \
+    do {                                                                                                           \
+        const uint32_t xe = (xg)[0], xo = (xg)[1], ye = (xg)[2], yo = (xg)[3], w0 = (wg)[0], w1 = (wg)[1];        \
+        uint32_t we = st_sxtb16(w0), wo = st_sxtb16_ror8(w0);                                                      \
+        a0 = st_smlad(we, xe, a0);                                                                                 \
+        a1 = st_smlad(we, ye, a1);                                                                                 \
+        a0 = st_smlad(wo, xo, a0);                                                                                 \
+        a1 = st_smlad(wo, yo, a1);                                                                                 \
+        we = st_sxtb16(w1);                                                                                        \
+        wo = st_sxtb16_ror8(w1);                                                                                   \
+        a2 = st_smlad(we, xe, a2);                                                                                 \
+        a3 = st_smlad(we, ye, a3);                                                                                 \
+        a2 = st_smlad(wo, xo, a2);                                                                                 \
+        a3 = st_smlad(wo, yo, a3);                                                                                 \
+    } while (0)
+    for (int32_t g = 0; g < groups; g++, x += 4, wp += 2) ST_DOT_GROUP(x, wp);
+#undef ST_DOT_GROUP
 #else
+    for (int32_t g = 0; g < groups; g++, x += 4, w += 8) {
         int16_t h[8];
         __builtin_memcpy(h, x, 16);
         static const uint8_t lane[4] = {0, 2, 1, 3}; /* h[k] holds channel lane[k] of the group */
@@ -81,8 +87,8 @@ static inline void dot_2x2(const uint32_t *x, const int8_t *w, int32_t groups, u
             a2 += (uint32_t)(wb * h[k]);
             a3 += (uint32_t)(wb * h[4 + k]);
         }
-#endif
     }
+#endif
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;

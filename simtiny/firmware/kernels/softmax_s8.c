@@ -1,6 +1,8 @@
 /* SOFTMAX int8: LiteRT's reference quantized Softmax (gemmlowp fixed point). Each difference
  * to the row maximum is rescaled to Q5.26, exponentiated to Q0, summed in Q12; the outputs are
- * exp * (1 / sum) shifted down to 8 bits and offset by -128. */
+ * exp * (1 / sum) shifted down to 8 bits and offset by -128. An exponential depends on the
+ * difference alone, of which there are at most 256: with a table (scratch), each is computed
+ * once, where the sum and the outputs would compute each element's twice. */
 #include "softmax_s8.h"
 
 #include "st_fixedpoint.h"
@@ -16,8 +18,18 @@ __attribute__((noinline)) static int32_t exp_of_diff(const st_softmax_params *p,
     return st_fp_exp_on_negative_values(rescaled, SCALED_DIFF_INTEGER_BITS);
 }
 
-void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output) {
+/* exp_of_diff(diff), from table[-diff] once computed there (-1: not yet; an exponential is never
+ * negative), or straight when there is no table. */
+static int32_t exp_cached(const st_softmax_params *p, int32_t *table, int32_t diff) {
+    if (!table) return exp_of_diff(p, diff);
+    if (table[-diff] < 0) table[-diff] = exp_of_diff(p, diff);
+    return table[-diff];
+}
+
+void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output, int32_t *table) {
     const int32_t depth = p->depth;
+    if (table)
+        for (int32_t i = 0; i <= ST_SOFTMAX_TABLE_LAST(p->diff_min); i++) table[i] = -1;
     for (int32_t i = 0; i < p->outer_size; i++) {
         const int8_t *x = input + i * depth;
         int8_t *y = output + i * depth;
@@ -29,7 +41,7 @@ void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *outp
         for (int32_t c = 0; c < depth; c++) {
             const int32_t diff = (int32_t)x[c] - max_in_row;
             if (diff >= p->diff_min) {
-                sum_of_exps += (uint32_t)st_rounding_divide_by_pot(exp_of_diff(p, diff),
+                sum_of_exps += (uint32_t)st_rounding_divide_by_pot(exp_cached(p, table, diff),
                                                                    ACCUMULATION_INTEGER_BITS);
             }
         }
@@ -45,7 +57,7 @@ void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *outp
             int32_t out = -128;
             if (diff >= p->diff_min && exponent <= 31) {
                 const int32_t scaled = st_sat_rounding_doubling_high_mul(shifted_scale,
-                                                                         exp_of_diff(p, diff));
+                                                                         exp_cached(p, table, diff));
                 out = st_clamp(st_rounding_divide_by_pot(scaled, exponent) - 128, -128, 127);
             }
             y[c] = (int8_t)out;

@@ -12,6 +12,10 @@ typedef struct {
     int32_t diff_min;         /* differences to the row maximum below this give -128 */
 } st_softmax_params;
 
-void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output);
+/* The last index of the table of exponentials: differences run from max(diff_min, -255) to 0. */
+#define ST_SOFTMAX_TABLE_LAST(diff_min) ((diff_min) > -255 ? -(diff_min) : 255)
+
+/* table: 0, or scratch for ST_SOFTMAX_TABLE_LAST(diff_min) + 1 int32 (4-byte aligned). */
+void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output, int32_t *table);
 
 #endif
