@@ -187,8 +187,20 @@ def paired_filter(w: Tensor) -> np.ndarray:
     return rows.reshape(-1, 2, rows.shape[1] // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
 
 
-POINTWISE_BLOCK = 8  # conv1x1_s8's pixels per block (in place: its scratch, input_c bytes a pixel)
+POINTWISE_BLOCK = 32  # conv1x1_s8's most pixels per block: its scratch holds one block widened
+POINTWISE_BLOCK_BYTES = 4096  # and at most this much of it
 POINTWISE_LEAN_BLOCK = 2
+
+
+def pointwise_block(pixels: int, channels: int, lean: bool) -> int:
+    """Pixels per block of conv1x1_s8 over `channels` (input channels or taps): each output
+    channel's bias and requantisation are decoded once per block, so larger blocks are faster,
+    up to POINTWISE_BLOCK and a widened block of POINTWISE_BLOCK_BYTES (an even count: pixels go
+    in pairs); lean, two."""
+    if lean:
+        return min(pixels, POINTWISE_LEAN_BLOCK)
+    fits = POINTWISE_BLOCK_BYTES // (2 * ((channels + 3) // 4 * 4))
+    return min(pixels, POINTWISE_BLOCK, max(POINTWISE_LEAN_BLOCK, fits & ~1))
 COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns: taps per output pixel; more run the generic kernel
 COLUMNS_STACK_TAPS = 28  # with a block of two pixels, its scratch fits ST_CONV_COLUMNS_STACK_BYTES
 
@@ -258,7 +270,7 @@ class Conv2D:
         if taps is None or (lean and taps > COLUMNS_STACK_TAPS):
             return None
         y = graph.tensor(op.outputs[0])
-        return POINTWISE_LEAN_BLOCK if lean else min(y.size // y.shape[3], POINTWISE_BLOCK)
+        return pointwise_block(y.size // y.shape[3], taps, lean)
 
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
@@ -360,10 +372,9 @@ class Conv2D:
 
     @staticmethod
     def pointwise_block(op: Operator, graph: Graph, lean: bool = False) -> int:
-        """Pixels per block of conv1x1_s8: each output channel's bias and requantisation are
-        decoded once per block, so larger blocks are faster; in place, the block is the scratch."""
+        """Pixels per block of conv1x1_s8 for this layer (pointwise_block)."""
         x = graph.tensor(op.inputs[0])
-        return min(x.size // x.shape[3], POINTWISE_LEAN_BLOCK if lean else POINTWISE_BLOCK)
+        return pointwise_block(x.size // x.shape[3], x.shape[3], lean)
 
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])

@@ -25,6 +25,7 @@ from simtiny.lower.conv import (
     PADDED_FILTERS,
     POINTWISE_BLOCK,
     POINTWISE_LEAN_BLOCK,
+    pointwise_block,
     pointwise_scratch,
 )
 from simtiny.lower.geometry import out_size_and_padding
@@ -194,10 +195,10 @@ def ballast(rng: np.random.Generator) -> Case:
     """A depthwise layer (dilation 2: the generic kernel, one plane of scratch) larger than the
     other cases, so that their fast kernels' scratch fits under its peak."""
     tensors = [
-        act_tensor("x", (1, 40, 40, 4), rng, False),
+        act_tensor("x", (1, 64, 64, 4), rng, False),
         filter_tensor((1, 3, 3, 4), 3, rng, True, False),
         bias_tensor(4, rng, 500),
-        act_tensor("y", (1, 40, 40, 4), rng, False),
+        act_tensor("y", (1, 64, 64, 4), rng, False),
     ]
     options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 2, "dilation_w_factor": 2}
     return Case("ballast", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options))
@@ -205,12 +206,12 @@ def ballast(rng: np.random.Generator) -> Case:
 
 def test_pointwise_blocks() -> None:
     """conv1x1_s8's pixel blocks: alone in its model a layer runs lean (blocks of two pixels, the
-    least scratch); beside a larger layer, blocks of POINTWISE_BLOCK. Pixel counts below, at and
-    past a block, odd ones (a last pixel paired with itself); expanding (blocks last to first),
-    contracting, odd channel counts and input_c % 4 tails."""
+    least scratch); beside a larger layer, blocks of up to POINTWISE_BLOCK (pointwise_block).
+    Pixel counts below, at and past a block, odd ones (a last pixel paired with itself);
+    expanding (blocks last to first), contracting, odd channel counts and input_c % 4 tails."""
     rng = np.random.default_rng(37)
     for cin, cout in ((8, 24), (24, 8), (5, 7)):
-        for pixels in (1, 3, 9, 21):
+        for pixels in (1, 3, 9, 21, POINTWISE_BLOCK, POINTWISE_BLOCK + 13):
             tensors = [
                 act_tensor("x", (1, 1, pixels, cin), rng, False),
                 filter_tensor((cout, 1, 1, cin), 0, rng, True, False),
@@ -219,7 +220,8 @@ def test_pointwise_blocks() -> None:
             ]
             options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": "RELU"}
             case = Case(f"1x1 {cin}->{cout} x{pixels}", tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options))
-            fast, lean = min(POINTWISE_BLOCK, pixels), min(POINTWISE_LEAN_BLOCK, pixels)
+            fast, lean = pointwise_block(pixels, cin, False), pointwise_block(pixels, cin, True)
+            assert fast == min(pixels, POINTWISE_BLOCK) and lean == min(pixels, POINTWISE_LEAN_BLOCK)
             widened = 4 * ((cin + 3) // 4 * 4)  # scratch bytes per pair of pixels
             if aligned(widened * ((fast + 1) // 2)) == aligned(widened * ((lean + 1) // 2)):  # no need
                 lean = fast
@@ -412,14 +414,15 @@ def single_op_graph(opcode: str, x: tuple, w: tuple, y: tuple, **options) -> Gra
 
 def test_in_place_eligibility_and_scratch() -> None:
     cases = [  # (opcode, input, filter, output, options, in place?, scratch in place, scratch apart)
-        # pointwise: blocks of 8 pixels widened to int16, in place or apart
-        ("CONV_2D", (1, 6, 5, 8), (24, 1, 1, 8), (1, 6, 5, 24), {}, True, 128, 128),
-        ("CONV_2D", (1, 6, 5, 24), (8, 1, 1, 24), (1, 6, 5, 8), {"padding": "VALID"}, True, 384, 384),
-        ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 128, 128),
-        # not pointwise: st_conv2d_s8_columns, a block of 8 pixels of 8 taps (1x1, stride 2) or 72
-        # taps (3x3) widened to int16 (lean: two pixels of at most 28 taps on the stack)
-        ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 128, 128),
-        ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 1152, 1152),
+        # pointwise: blocks of up to 32 pixels widened to int16, in place or apart
+        ("CONV_2D", (1, 6, 5, 8), (24, 1, 1, 8), (1, 6, 5, 24), {}, True, 480, 480),
+        ("CONV_2D", (1, 6, 5, 24), (8, 1, 1, 24), (1, 6, 5, 8), {"padding": "VALID"}, True, 1440, 1440),
+        ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 512, 512),
+        # not pointwise: st_conv2d_s8_columns, a block of 9 pixels of 8 taps (1x1, stride 2), or
+        # 28 pixels of 72 taps (3x3: 4 KB at most), widened to int16 (lean: two pixels of at most
+        # 28 taps on the stack)
+        ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 160, 160),
+        ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 4032, 4032),
         ("CONV_2D", (1, 6, 5, 8), (8, 1, 1, 4), (1, 6, 5, 8), {}, False, 0, 0),  # two groups
         # padded: 9 rows of 14 int16 (9 outputs rounded up to 12, + 2 columns), 3 rows of 2 + 2
         # tap pairs
