@@ -238,7 +238,7 @@ def spatial_cases(rng: np.random.Generator) -> list[Case]:
         (8, 9, 4, 3, 1, 1, "SAME", 1 << 30),  # bias 2^30
         # ballast: dilation 2 (the generic kernel) on a plane larger than any other layer's
         # scratch, so that the planner's floor (every kernel lean) leaves room for the fast ones
-        (48, 48, 1, 3, 1, 2, "SAME", 3000),
+        (72, 72, 1, 3, 1, 2, "SAME", 3000),
     ]
     for i, (h, w, c, k, s, d, padding, bias) in enumerate(depthwise):
         oh, _ = out_size_and_padding(padding, h, k, s, d)
