@@ -5,12 +5,17 @@ offset in the arena; two buffers may share bytes only if their lifetimes (operat
 ranges) do not overlap. Two kinds of sharing make buffers groups of tensors:
 - views (RESHAPE, SQUEEZE): the output is the input's bytes;
 - in-place operators: when an operator's kernel can write its output over input 0 (the lowering
-  says so) and input 0 dies at that operator, the output takes input 0's offset; the group's
-  size is its largest member.
-A group is placed as a whole (one offset) but occupies, at each moment, only what its member
-alive then needs: a chain of in-place operators takes the expanded tensor's bytes only while
-that tensor lives. Groups are placed by first fit, trying several orders (by size, by start,
-by length of life, by area) and keeping the smallest arena.
+  says so) and input 0 dies at that operator, the output takes input 0's offset;
+- overlapping operators: a kernel that writes its output pixel by pixel in order while its reads
+  of input 0 only move forward (a convolution) can write over the input bytes it has done
+  with; the lowering gives the gap by which the output must start before input 0 so that no
+  write lands on a byte still to be read, and where input 0 dies there, the output goes that
+  far before it, sharing the rest.
+A group is placed as a whole (one offset, each member at its own distance from it) but
+occupies, at each moment, only what its members alive then need: a chain of in-place
+operators takes the expanded tensor's bytes only while that tensor lives. Groups are placed by
+first fit, trying several orders (by size, by start, by length of life, by area) and keeping
+the smallest arena.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ ALIGN = 16
 
 
 Segment = tuple[int, int, int]  # (size, first, last): bytes needed over an operator range
+Part = tuple[int, int, int, int]  # (size, first, last, at): a segment `at` bytes into its buffer
 
 
 @dataclass(frozen=True)
@@ -38,25 +44,33 @@ class Buffer:
     last: int  # index of the operator that reads it last (len(ops): a graph output)
     offset: int = 0
     segments: tuple[Segment, ...] = ()
+    at: tuple[int, ...] = ()  # each segment's distance from the buffer's offset (default 0)
 
     @property
     def is_scratch(self) -> bool:
         return self.key < 0
 
-    def parts(self) -> tuple[Segment, ...]:
-        return self.segments or ((self.size, self.first, self.last),)
+    def parts(self) -> tuple[Part, ...]:
+        if not self.segments:
+            return ((self.size, self.first, self.last, 0),)
+        at = self.at or (0,) * len(self.segments)
+        return tuple((size, lo, hi, a) for (size, lo, hi), a in zip(self.segments, at, strict=True))
 
     def size_at(self, op_index: int) -> int:
-        return max((size for size, lo, hi in self.parts() if lo <= op_index <= hi), default=0)
+        """Bytes of the buffer in use while operator `op_index` runs (from its first live byte to
+        its last)."""
+        live = [(a, a + size) for size, lo, hi, a in self.parts() if lo <= op_index <= hi]
+        return max(end for _, end in live) - min(start for start, _ in live) if live else 0
 
     def overlaps(self, other: Buffer) -> bool:
         return self.first <= other.last and other.first <= self.last
 
     def clashes(self, offset: int, other: Buffer) -> bool:
         """Would this buffer at `offset` share a byte with `other` at a moment both are live?"""
-        for size, lo, hi in self.parts():
-            for osize, olo, ohi in other.parts():
-                if lo <= ohi and olo <= hi and offset < other.offset + osize and other.offset < offset + size:
+        for size, lo, hi, a in self.parts():
+            for osize, olo, ohi, oa in other.parts():
+                start, ostart = offset + a, other.offset + oa
+                if lo <= ohi and olo <= hi and start < ostart + osize and ostart < start + size:
                     return True
         return False
 
@@ -71,6 +85,7 @@ class MemoryPlan:
     in_place: set[int] = field(default_factory=set)  # operators that write over their input 0
     strategy: str = ""  # the placement order that won
     lean: set[int] = field(default_factory=set)  # operators run by their least-scratch kernel
+    overlapped: dict[int, int] = field(default_factory=dict)  # operator -> its output's gap (bytes)
 
     def live_at(self, op_index: int) -> list[Buffer]:
         return [b for b in self.buffers if b.size_at(op_index)]
@@ -106,15 +121,29 @@ def _uses(graph: Graph) -> tuple[dict[int, int], dict[int, int]]:
     return first, last
 
 
-def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int]]:
-    """tensor -> owner of its bytes, and the operators that run in place."""
+@dataclass
+class Groups:
+    """Which tensors share bytes: each tensor's owner, its distance in bytes from its group's
+    start, the operators that run in place and those whose output overlaps input 0 (gap)."""
+
+    owner: dict[int, int]
+    at: dict[int, int]
+    in_place: set[int]
+    overlapped: dict[int, int]
+
+
+def groups(graph: Graph, in_place: bool = True) -> Groups:
+    """Views, in-place operators and overlapping operators joined into groups."""
     first, last = _uses(graph)
     owner: dict[int, int] = {t: t for t in first}
+    at: dict[int, int] = {t: 0 for t in first}
     end: dict[int, int] = dict(last)  # group owner -> the last read of any of its members
     running_in_place: set[int] = set()
+    overlapped: dict[int, int] = {}
 
-    def join(t: int, root: int) -> None:
+    def join(t: int, root: int, distance: int) -> None:
         owner[t] = root
+        at[t] = distance
         end[root] = max(end[root], end.pop(t, last[t]))
 
     for i, op in enumerate(graph.operators):
@@ -126,46 +155,61 @@ def groups(graph: Graph, in_place: bool = True) -> tuple[dict[int, int], set[int
             continue
         root = owner[src]
         if lower.aliases_input(op):
-            join(out, root)
+            join(out, root, at[src])
             continue
-        if not in_place or not lower.can_run_in_place(op, graph):
+        if not in_place:
             continue
         dies_here = end[root] == i
         others = {owner[t] for t in op.inputs[1:] if t in owner}
-        if dies_here and root not in others and graph.tensor(out).dtype == graph.tensor(src).dtype:
-            join(out, root)
+        if not dies_here or root in others or graph.tensor(out).dtype != graph.tensor(src).dtype:
+            continue
+        if lower.can_run_in_place(op, graph):
+            join(out, root, at[src])
             running_in_place.add(i)
-    return owner, running_in_place
+            continue
+        gap = lower.overlap_gap(op, graph)
+        if gap is not None and _align(gap) < _align(graph.tensor(out).nbytes):
+            join(out, root, at[src] - _align(gap))
+            overlapped[i] = _align(gap)
+    for root in set(owner.values()):  # every group starts at distance 0
+        members = [t for t in owner if owner[t] == root]
+        low = min(at[t] for t in members)
+        for t in members:
+            at[t] -= low
+    return Groups(owner, at, running_in_place, overlapped)
 
 
 def lifetimes(
     graph: Graph, in_place: bool = True, scratch: dict[int, int] | None = None
-) -> tuple[list[Buffer], dict[int, int], set[int]]:
+) -> tuple[list[Buffer], dict[int, int], Groups]:
     """Buffers (groups and scratch) with their lifetimes, before placement; scratch: bytes per
     operator (default: what each operator's kernel asks for)."""
     first, last = _uses(graph)
-    owner, running_in_place = groups(graph, in_place)
+    joined = groups(graph, in_place)
     if scratch is None:
-        scratch = scratch_sizes(graph, running_in_place)
-    members: dict[int, list[Segment]] = {}
-    for t, root in owner.items():
-        members.setdefault(root, []).append((_align(graph.tensor(t).nbytes), first[t], last[t]))
-    buffers = [
-        Buffer(
-            root,
-            max(size for size, _, _ in segs),
-            min(lo for _, lo, _ in segs),
-            max(hi for _, _, hi in segs),
-            0,
-            tuple(sorted(segs, key=lambda s: (s[1], s[2]))),
+        scratch = scratch_sizes(graph, joined.in_place)
+    members: dict[int, list[tuple[Segment, int]]] = {}
+    for t, root in joined.owner.items():
+        members.setdefault(root, []).append(((_align(graph.tensor(t).nbytes), first[t], last[t]), joined.at[t]))
+    buffers = []
+    for root, parts in sorted(members.items()):
+        parts.sort(key=lambda p: (p[0][1], p[0][2], p[1]))
+        buffers.append(
+            Buffer(
+                root,
+                max(size + a for (size, _, _), a in parts),
+                min(lo for (_, lo, _), _ in parts),
+                max(hi for (_, _, hi), _ in parts),
+                0,
+                tuple(seg for seg, _ in parts),
+                tuple(a for _, a in parts) if any(a for _, a in parts) else (),
+            )
         )
-        for root, segs in sorted(members.items())
-    ]
     for i, size in scratch.items():
         if size:
             buffers.append(Buffer(-i - 1, _align(size), i, i))
-    alias_of = {t: root for t, root in owner.items() if t != root}
-    return buffers, alias_of, running_in_place
+    alias_of = {t: root for t, root in joined.owner.items() if t != root}
+    return buffers, alias_of, joined
 
 
 ORDERS: dict[str, Callable[[Buffer], tuple]] = {
@@ -191,10 +235,10 @@ class _Placed:
         return (op_index + 1) // BUCKET_OPS  # graph inputs are live from -1
 
     def add(self, buf: Buffer) -> None:
-        for size, lo, hi in buf.parts():
+        for size, lo, hi, a in buf.parts():
             first = self._bucket(lo)
             for k in range(first, self._bucket(hi) + 1):
-                self.buckets.setdefault(k, []).append((first, lo, hi, buf.offset, buf.offset + size))
+                self.buckets.setdefault(k, []).append((first, lo, hi, buf.offset + a, buf.offset + a + size))
 
     def occupied(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """Byte ranges [start, end) of the placed segments live at some moment of [lo, hi]."""
@@ -210,15 +254,17 @@ class _Placed:
 def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[Buffer]:
     """Lowest offset at which each buffer, in turn, clashes with nothing placed before it.
 
-    The lowest such offset is 0 or the end of a placed segment live at the same moment as one
-    of the buffer's own segments, so only those are tried."""
+    The lowest such offset is 0 or one that puts one of the buffer's segments just past a placed
+    segment live at the same moment, so only those are tried."""
     placed: list[Buffer] = []
     index = _Placed()
     for buf in sorted(buffers, key=order):
-        taken = [(size, start, end) for size, lo, hi in buf.parts() for start, end in index.occupied(lo, hi)]
-        candidates = sorted({0} | {end for _, _, end in taken})
-        offset = next(c for c in candidates if not any(c < end and start < c + size for size, start, end in taken))
-        placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, offset, buf.segments))
+        taken = [(size, a, start, end) for size, lo, hi, a in buf.parts() for start, end in index.occupied(lo, hi)]
+        candidates = sorted({0} | {end - a for _, a, _, end in taken if end >= a})
+        offset = next(
+            c for c in candidates if not any(c + a < end and start < c + a + size for size, a, start, end in taken)
+        )
+        placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, offset, buf.segments, buf.at))
         index.add(placed[-1])
     return placed
 
@@ -230,7 +276,7 @@ def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
     padded depthwise plane, the convolution's columns). Speed never costs peak SRAM: the arena
     is first planned with every operator lean, then with the faster kernels, and operators go
     back to lean, the one live at the arena's peak first, until the arena is no larger."""
-    running_in_place = groups(graph, reuse)[1]
+    running_in_place = groups(graph, reuse).in_place
     fast = scratch_sizes(graph, running_in_place)
     if not reuse:
         return _plan(graph, reuse, fast, set())
@@ -256,7 +302,7 @@ def scratch_sizes(graph: Graph, running_in_place: set[int], lean: bool = False) 
 
 def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], lean: set[int]) -> MemoryPlan:
     """Place the buffers with these scratch sizes; `lean` is recorded for the code generator."""
-    pending, alias_of, running_in_place = lifetimes(graph, in_place=reuse, scratch=scratch)
+    pending, alias_of, joined = lifetimes(graph, in_place=reuse, scratch=scratch)
     if reuse:
         candidates = {name: _first_fit(pending, order) for name, order in ORDERS.items()}
         strategy = min(candidates, key=lambda k: (max((b.offset + b.size for b in candidates[k]), default=0), k))
@@ -265,13 +311,13 @@ def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], lean: set[int]) ->
         strategy = "no reuse"
         placed, top = [], 0
         for buf in sorted(pending, key=ORDERS["start"]):
-            placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top, buf.segments))
+            placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top, buf.segments, buf.at))
             top += buf.size
     top = max((b.offset + b.size for b in placed), default=0)
-    offsets = {b.key: b.offset for b in placed if not b.is_scratch}
+    offsets = {b.key: b.offset + joined.at[b.key] for b in placed if not b.is_scratch}
     for t, root in alias_of.items():
         if root in offsets:
-            offsets[t] = offsets[root]
+            offsets[t] = offsets[root] - joined.at[root] + joined.at[t]
     scratch = {-b.key - 1: b.offset for b in placed if b.is_scratch}
     return MemoryPlan(
         _align(top),
@@ -279,7 +325,8 @@ def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], lean: set[int]) ->
         scratch,
         sorted(placed, key=lambda b: b.offset),
         alias_of,
-        running_in_place,
+        joined.in_place,
         strategy,
         set(lean),
+        joined.overlapped,
     )

@@ -10,6 +10,10 @@ and optionally:
                                            buffer (output at the same offset), if the planner
                                            finds that input 0 dies at this operator
   scratch_bytes(op, graph, in_place) -> int  temporary memory the kernel needs
+  overlap_gap(op, graph) -> int | None     the kernel writes its output in order while reading
+                                           input 0 forward: how far before input 0 the output
+                                           must start to overwrite it safely (the planner may
+                                           place it so where input 0 dies)
 When the planner runs an operator in place, the code generator's context says so
 (`ctx.in_place`), and the lowering must emit the in-place form of its kernel.
 The registry is built by importing every module here; nothing else needs editing to add one.
@@ -90,6 +94,14 @@ def can_run_in_place(op: Operator, graph: Graph) -> bool:
     lowering = registry().get(op.opcode)
     fn = getattr(lowering, "in_place", None)
     return bool(fn(op, graph)) if fn else False
+
+
+def overlap_gap(op: Operator, graph: Graph) -> int | None:
+    """Bytes by which the operator's output may start before input 0 and overwrite it as the
+    kernel goes (simtiny.flow.plan), or None where the kernel cannot write over its input."""
+    lowering = registry().get(op.opcode)
+    fn = getattr(lowering, "overlap_gap", None)
+    return fn(op, graph) if fn else None
 
 
 def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False, lean: bool = False) -> int:

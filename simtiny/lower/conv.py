@@ -272,6 +272,22 @@ class Conv2D:
         y = graph.tensor(op.outputs[0])
         return pointwise_block(y.size // y.shape[3], taps, lean)
 
+    def overlap_gap(self, op: Operator, graph: Graph) -> int | None:
+        """A convolution that is not pointwise (st_conv2d_s8_columns or st_conv2d_s8) writes its
+        output pixels in order, each (or each block) after reading its windows, and the windows
+        of pixel q and later start at input row oy(q) * stride - pad or below it: so the output
+        may start `gap` bytes before the input, where gap is the most that the output up to and
+        including pixel q runs ahead of the first input byte pixel q may read, over all q."""
+        if self.check(op, graph) is not None or self.pointwise(op, graph):
+            return None
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        g = geometry(op, x, w)
+        pixels = np.arange(x.shape[0] * g.out_h * g.out_w, dtype=np.int64)
+        batch, oy = pixels // (g.out_h * g.out_w), pixels // g.out_w % g.out_h
+        row = np.maximum(oy * g.stride_h - g.pad_h, 0)
+        first_read = batch * x.size // x.shape[0] + row * x.shape[2] * x.shape[3]
+        return max(int(np.max((pixels + 1) * y.shape[3] - first_read)), 0)
+
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:

@@ -44,10 +44,10 @@ def timeline(graph: Graph, plan: MemoryPlan) -> list[TimelinePoint]:
     n = len(graph.operators)
     live_at: list[list[LiveTensor]] = [[] for _ in range(n)]
     for b in plan.buffers:
-        entry = LiveTensor(b.key, _label(graph, b, sharing[b.key] if not b.is_scratch else 0), b.size)
+        label = _label(graph, b, sharing[b.key] if not b.is_scratch else 0)
         for i in range(max(b.first, 0), min(b.last, n - 1) + 1):
-            if b.size_at(i):
-                live_at[i].append(entry)
+            if b.size_at(i):  # a group takes what its members alive then need, not its largest
+                live_at[i].append(LiveTensor(b.key, label, b.size_at(i)))
     return [
         TimelinePoint(
             i,
