@@ -202,7 +202,7 @@ def pointwise_block(pixels: int, channels: int, lean: bool) -> int:
     fits = POINTWISE_BLOCK_BYTES // (2 * ((channels + 3) // 4 * 4))
     return min(pixels, POINTWISE_BLOCK, max(POINTWISE_LEAN_BLOCK, fits & ~1))
 COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns: taps per output pixel; more run the generic kernel
-COLUMNS_STACK_TAPS = 28  # with a block of two pixels, its scratch fits ST_CONV_COLUMNS_STACK_BYTES
+COLUMNS_STACK_TAPS = 40  # with a block of two pixels, its scratch fits ST_CONV_COLUMNS_STACK_BYTES
 
 
 def pointwise_scratch(channels: int, block: int) -> int:

@@ -420,7 +420,7 @@ def test_in_place_eligibility_and_scratch() -> None:
         ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 512, 512),
         # not pointwise: st_conv2d_s8_columns, a block of 9 pixels of 8 taps (1x1, stride 2), or
         # 28 pixels of 72 taps (3x3: 4 KB at most), widened to int16 (lean: two pixels of at most
-        # 28 taps on the stack)
+        # 40 taps on the stack)
         ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 160, 160),
         ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 4032, 4032),
         ("CONV_2D", (1, 6, 5, 8), (8, 1, 1, 4), (1, 6, 5, 8), {}, False, 0, 0),  # two groups

@@ -7,6 +7,21 @@
 
 #include "st_dsp.h"
 
+/* acc + the sum over n taps of w * (x + offset): four taps a step with the DSP extension (the
+ * offset added to the halves SXTB16 gives, x + offset fits int16), the rest one by one. */
+static inline uint32_t run_dot(const int8_t *x, const int8_t *w, int32_t n, int32_t offset, uint32_t acc) {
+#if defined(__ARM_FEATURE_DSP)
+    const uint32_t offsets = (uint16_t)offset * 0x10001u;
+    for (; n >= 4; n -= 4, x += 4, w += 4) {
+        const uint32_t xv = st_load4(x), wv = st_load4(w);
+        acc = st_smlad(st_sxtb16(wv), st_sadd16(st_sxtb16(xv), offsets), acc);
+        acc = st_smlad(st_sxtb16_ror8(wv), st_sadd16(st_sxtb16_ror8(xv), offsets), acc);
+    }
+#endif
+    for (; n > 0; n--) acc += (uint32_t)(*w++ * (*x++ + offset));
+    return acc;
+}
+
 void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
                                      int8_t *output) {
     const int32_t fc = p->filter_c;
@@ -43,19 +58,9 @@ void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *in
                 const int8_t *xrow = xg;
                 if (contiguous) {
                     /* one group, no horizontal dilation: a window row's taps and
-                     * channels are run_len consecutive bytes in both input and filter;
-                     * pipelined: each pair of loads one step ahead of its multiply */
-                    for (int32_t fy = fy0; fy < fy1 && run_len > 0; fy++) {
-                        int32_t xv = xrow[0], wv = wk[0];
-                        for (int32_t i = 1; i < run_len; i++) {
-                            acc += (uint32_t)(wv * (xv + input_offset));
-                            xv = xrow[i];
-                            wv = wk[i];
-                        }
-                        acc += (uint32_t)(wv * (xv + input_offset));
-                        xrow += step_y;
-                        wk += filter_row;
-                    }
+                     * channels are run_len consecutive bytes in both input and filter */
+                    for (int32_t fy = fy0; fy < fy1; fy++, xrow += step_y, wk += filter_row)
+                        acc = run_dot(xrow, wk, run_len, input_offset, acc);
                 } else {
                     for (int32_t fy = fy0; fy < fy1; fy++) {
                         const int8_t *x = xrow;

@@ -29,15 +29,14 @@ void st_conv2d_s8(const st_conv2d_params *p, const int8_t *input, const int8_t *
 void st_conv2d_s8_shifts(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
                          int8_t *output);
 
-
-/* One group, gemm.block output pixels at a time: each pair of pixels' windows
- * gathered as int8 taps (filter_h * filter_w * input_c of them, the filter's order) and widened
- * in place to the pointwise kernel's layout, then the block convolved by `block` (the build of
- * st_conv1x1_widened for the layer, fast or general) over the taps, whose parameters gemm holds (pixels: every output pixel; input_c: the taps;
- * filter, bias and requantisation as conv1x1_s8.h lays them out, the bias holding the input
- * offset's share of every tap). scratch: st_conv1x1_widened's for a block (4-byte aligned), or
- * none (0) when a block of two pixels of at most 28 taps (112 bytes) goes on the stack, as in
- * first layers. */
+/* One group, gemm.block output pixels at a time: each pair of pixels' windows gathered as int8
+ * taps (filter_h * filter_w * input_c of them, the filter's order) and widened in place to the
+ * pointwise kernel's layout, then the block convolved by `block` (the build of
+ * st_conv1x1_widened for the layer, fast or general) over the taps, whose parameters gemm
+ * holds (pixels: every output pixel; input_c: the taps; filter, bias and requantisation as
+ * conv1x1_s8.h lays them out, the bias holding the input offset's share of every tap).
+ * scratch: st_conv1x1_widened's for a block (4-byte aligned), or none (0) when a block of two
+ * pixels of at most 40 taps (160 bytes) goes on the stack, as in first layers. */
 typedef struct {
     st_conv1x1_params gemm;
     int16_t input_h, input_w, input_c;
@@ -47,7 +46,7 @@ typedef struct {
     int16_t pad_value; /* the input zero point */
 } st_conv2d_columns_params;
 
-#define ST_CONV_COLUMNS_STACK_BYTES 112
+#define ST_CONV_COLUMNS_STACK_BYTES 160
 void st_conv2d_s8_columns(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter,
                           int8_t *output, void *scratch, st_conv1x1_block_fn *block);
 void st_conv2d_s8_columns_shifts(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter,
