@@ -74,7 +74,7 @@ def test_shared_constants_compute_what_litert_computes():
 def test_short_models_keep_one_run_function():
     generated, _ = _generated(chain_model(CHUNK_OPS))
     assert "st_model_part_" not in generated.source
-    assert generated.source.count("st_op_stamps[") == CHUNK_OPS + 2  # the declaration, then n + 1
+    assert generated.source.count("st_stamp();") == CHUNK_OPS + 1  # before the first operator, then after each
 
 
 def test_identical_weight_blobs_are_emitted_once(tmp_path, monkeypatch):
