@@ -122,6 +122,9 @@ def _activation(op: Operator, out: Tensor) -> tuple[int, int]:
     return activation_range(activation, out.scale(), out.zero_point())
 
 
+ADD_TABLE_ELEMENTS = 1024  # outputs from which tabulating the inputs (512 rescalings) pays
+
+
 def add_sub_multipliers(s1: float, s2: float, so: float) -> tuple[float, float, float]:
     """add.cc / sub.cc Prepare: real multipliers, every step in double from float scales."""
     twice_max = 2.0 * max(float(np.float32(s1)), float(np.float32(s2)))
@@ -137,6 +140,15 @@ class AddSub:
         """The kernel reads element k of each input before writing element k: the output may
         overwrite input 0 when input 0 is not broadcast (it has the output's shape)."""
         return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
+
+    has_lean = True  # the kernel runs without its tables too
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
+        """Both inputs' rescaled values, tabulated (512 int32), where the output has enough
+        elements to pay for them (ADD_TABLE_ELEMENTS); lean, none."""
+        if lean or self.check(op, graph) or graph.tensor(op.outputs[0]).size < ADD_TABLE_ELEMENTS:
+            return 0
+        return 4 * 512
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = _common_reason(op, graph)
@@ -165,9 +177,10 @@ class AddSub:
             f".output_offset = {out.zero_point()},\n"
             f"    .act_min = {act_min}, .act_max = {act_max}, .subtract = {1 if op.opcode == 'SUB' else 0}}};"
         )
+        tables = "0" if ctx.scratch == "0" else f"(int32_t *){ctx.scratch}"
         call = (
             f"st_add_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-            f"{ctx.tensor(op.outputs[0])});"
+            f"{ctx.tensor(op.outputs[0])}, {tables});"
         )
         return KernelCall(call, ("add_s8",), (decl,))
 

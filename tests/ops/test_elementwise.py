@@ -207,3 +207,33 @@ def test_refusals() -> None:
 
 
 # ---- the kernels build for the Cortex-M7 -------------------------------------------------------
+
+
+def test_add_sub_tables_on_large_outputs() -> None:
+    """ADD and SUB with at least ADD_TABLE_ELEMENTS outputs tabulate their inputs in scratch
+    (512 int32), same shapes and broadcast, every activation; smaller ones take none."""
+    from simtiny.flow.plan import plan_memory
+    from simtiny.lower.elementwise import ADD_TABLE_ELEMENTS
+
+    rng = np.random.default_rng(77)
+    cases = []
+    for i, (a, b) in enumerate((((1, 16, 16, 8), (1, 16, 16, 8)), ((1, 32, 40), (40,)), ((2, 9, 64), (2, 1, 64)))):
+        for opcode in ("ADD", "SUB"):
+            s1, s2 = scale(rng, False), scale(rng, False)
+            out = broadcast_shape(a, b)
+            assert out is not None and int(np.prod(out)) >= ADD_TABLE_ELEMENTS
+            tensors = [
+                tensor("a", a, rng, s1),
+                tensor("b", b, rng, s2),
+                tensor("y", out, rng, output_scale(rng, opcode, s1, s2, False)),
+            ]
+            options = {"fused_activation_function": ACTIVATIONS[(i + len(cases)) % len(ACTIVATIONS)]}
+            cases.append(Case(f"{opcode} {a} {b}", tensors, OpSpec(opcode, [0, 1], [2], options)))
+    small = [tensor("a", (4, 8), rng, 0.1), tensor("b", (4, 8), rng, 0.1), tensor("y", (4, 8), rng, 0.3)]
+    graph = parse_model(build_model(small, [OpSpec("ADD", [0, 1], [2], {})], [0, 1], [2]))
+    assert lower.scratch_bytes(graph.operators[0], graph, False) == 0
+    tensors, op_specs, inputs, outputs, _ = opcheck.pack(cases)
+    graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
+    assert all(lower.scratch_bytes(op, graph, False) == 4 * 512 for op in graph.operators)
+    assert len(plan_memory(graph).scratch) >= len(cases) - 1  # the planner may keep one lean
+    assert run_packed(cases, 77, 4) > 0

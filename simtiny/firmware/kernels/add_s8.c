@@ -5,15 +5,18 @@
  * st_requantize_bounded, exact because every shift is <= 0 (the multipliers are below 1: the
  * code generator refuses an output multiplier of 1 or more) and every value is below 2^30 in
  * magnitude: |x + offset| <= 255, so |x << 20| < 2^28, and the two rescaled inputs sum to at
- * most that (their multipliers add up to at most 1). */
+ * most that (their multipliers add up to at most 1). A rescaled input depends on its int8 value
+ * alone: given scratch, the kernel tabulates both inputs' 256 once and looks them up. */
 #include "add_s8.h"
 
 #include "st_quant.h"
 
-/* The layer's constants, decoded once per call. */
+/* The layer's constants, decoded once per call; tables: 0, or each input's 256 rescaled
+ * values (input 2's negated for SUB), indexed by the int8 input + 128. */
 typedef struct {
     st_requant_bounded in1, in2, out;
     int32_t input1_offset, input2_offset, output_offset, act_min, act_max, left_shift, subtract;
+    const int32_t *tables;
 } add_consts;
 
 static void add_row(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2,
@@ -29,12 +32,31 @@ static void add_row(const void *params, const int8_t *a, int32_t s1, const int8_
     }
 }
 
-void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output) {
+/* add_row from the tables: two loads and the output's rescaling an element. */
+static void add_row_tables(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2, int32_t n,
+                           int8_t *out) {
+    const add_consts *k = params;
+    const int32_t *t1 = k->tables + 128, *t2 = k->tables + 256 + 128;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t raw = t1[a[i * s1]] + t2[b[i * s2]];
+        out[i] = (int8_t)st_clamp(st_requantize_bounded(raw, &k->out) + k->output_offset, k->act_min, k->act_max);
+    }
+}
+
+void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
     const add_consts k = {
         st_requant_bounded_make(p->input1_multiplier, p->input1_shift),
         st_requant_bounded_make(p->input2_multiplier, p->input2_shift),
         st_requant_bounded_make(p->output_multiplier, p->output_shift),
         p->input1_offset, p->input2_offset, p->output_offset, p->act_min, p->act_max, p->left_shift, p->subtract,
+        tables,
     };
-    st_broadcast_walk(&p->loops, input1, input2, output, add_row, &k);
+    if (tables) {
+        for (int32_t v = -128; v < 128; v++) { /* what add_row computes for each input value */
+            tables[v + 128] = st_requantize_bounded((k.input1_offset + v) * (1 << k.left_shift), &k.in1);
+            const int32_t scaled2 = st_requantize_bounded((k.input2_offset + v) * (1 << k.left_shift), &k.in2);
+            tables[v + 384] = k.subtract ? -scaled2 : scaled2;
+        }
+    }
+    st_broadcast_walk(&p->loops, input1, input2, output, tables ? add_row_tables : add_row, &k);
 }

@@ -18,6 +18,7 @@ typedef struct {
     int16_t subtract; /* 1: SUB (input1 - input2), 0: ADD */
 } st_add_params;
 
-void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+/* tables: 0, or scratch for 512 int32 (the inputs' rescaled values, tabulated). */
+void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables);
 
 #endif

@@ -120,9 +120,11 @@ void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uin
 /* st_conv1x1_widened for fast layers: every output channel of the n pixels widened at x,
  * written at out (output_c apart), two channels at a time, each pair of pixels requantised as
  * soon as its sums are done (st_requantize_fast, on doubled inputs from a doubled bias), the
- * two channels' constants decoded once per block. */
-void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
-                                           const int8_t *filter, int8_t *out) {
+ * two channels' constants decoded once per block. Aligned to a cache line: where its inner loop
+ * falls against the Cortex-M7's 64-bit fetches would otherwise move with every function
+ * linked before it (measured: 5% of the kernel's cycles on proxyless-w0.3 r176). */
+__attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x,
+                                                                        int32_t n, const int8_t *filter, int8_t *out) {
     const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2;
     const st_channel_params *ch = &p->channels;
     for (int32_t oc = 0; oc < cout; oc += 2, filter += 8 * groups) {

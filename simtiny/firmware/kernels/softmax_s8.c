@@ -8,6 +8,14 @@
 #include "st_fixedpoint.h"
 #include "st_quant.h"
 
+/* Compiled for size with gcc (clang has no per-function optimisation level): a softmax runs
+ * once an inference, and its exponentials, which dominate, are tabulated. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define ST_COLD __attribute__((optimize("Os")))
+#else
+#define ST_COLD
+#endif
+
 enum { SCALED_DIFF_INTEGER_BITS = 5, ACCUMULATION_INTEGER_BITS = 12 };
 
 /* exp(beta * input_scale * diff) in Q0 for a difference diff <= 0. Called from two loops;
@@ -26,7 +34,7 @@ static int32_t exp_cached(const st_softmax_params *p, int32_t *table, int32_t di
     return table[-diff];
 }
 
-void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output, int32_t *table) {
+ST_COLD void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output, int32_t *table) {
     const int32_t depth = p->depth;
     if (table)
         for (int32_t i = 0; i <= ST_SOFTMAX_TABLE_LAST(p->diff_min); i++) table[i] = -1;
