@@ -143,6 +143,8 @@ class Platform:
     real_regions: tuple[Region, ...] = ()  # before lifted() grew them (empty: `regions` are real)
     renode: RenodeTarget | None = None  # the same part in Renode, for `simtiny renode`
     qemu_machine: str | None = None  # QEMU's machine for this board (`-M`), for the qemu engine
+    arena_tcm: str | None = None  # a zero-wait TCM region the tensor arena goes to where it fits
+    arena_tcm_reserve: int = 0  # bytes of that region kept for the stack and everything else there
 
     @property
     def gcc_cpu_flags(self) -> tuple[str, ...]:
@@ -159,6 +161,12 @@ class Platform:
             sram_budget=self.sram_budget if sram is None else sram,
             flash_budget=self.flash_budget if flash is None else flash,
         )
+
+    def arena_in_tcm(self, arena_bytes: int) -> bool:
+        """Whether an arena of this size goes to the board's arena TCM (linked in section
+        .tcm_noinit): it fits there with arena_tcm_reserve bytes to spare."""
+        region = next((r for r in self.regions if r.name == self.arena_tcm), None)
+        return region is not None and arena_bytes + self.arena_tcm_reserve <= region.size
 
     def link_regions(self, real: bool = False) -> list[tuple[str, str, int, int]]:
         """(name, access, origin, length) of the linker's MEMORY regions: regions that share a
@@ -407,6 +415,8 @@ def _from_data(data: dict[str, Any], files: list[Path]) -> Platform:
         files=tuple(files),
         renode=_renode(data.get("renode")),
         qemu_machine=data["qemu"]["machine"] if "qemu" in data else None,
+        arena_tcm=p.get("arena_tcm"),
+        arena_tcm_reserve=int(p.get("arena_tcm_reserve", 0)),
     )
 
 

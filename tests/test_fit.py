@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from simtiny.cli import main
+from simtiny.contract import STACK_SECTIONS
 from simtiny.flow.inputs import random_inputs
 from simtiny.flow.measure import model_figures
 from simtiny.flow.plan import plan_memory
@@ -32,24 +33,43 @@ def board():
     "model", [PAPER / "mbv2-w0.3-r64.tflite", MODELS / "person_detect.tflite"], ids=lambda p: p.stem
 )
 def test_reported_peak_is_what_the_run_touched(model, board):
-    """All RAM painted before the run: the written extent of each region is the reported use."""
+    """All RAM painted before the run: the written extent of each region is the reported use.
+    These arenas fit the DTCM, so the build puts them there, below the stack."""
     compiled = compile_model(load_and_check(model), board, "gcc")
     run = simulate(compiled, random_inputs(compiled.graph, 0), memory_model=False, paint_ram=True)
     touched = run.result.touched
     assert set(touched) == {"AXI_SRAM", "DTCM"}, touched  # nothing else is used
-    axi = next(r for r in compiled.platform.regions if r.name == "AXI_SRAM")
-    static_end = max(
-        s.address + s.size for s in compiled.image.sections if s.alloc and s.size and axi.contains(s.address)
-    )
+    regions = {r.name: r for r in compiled.platform.regions}
+    dtcm, arena = regions["DTCM"], compiled.image.symbol("st_arena")
+    assert dtcm.contains(arena) and arena == dtcm.base  # platform.toml's arena_tcm
+
+    def static_end(region) -> int:  # the end of what the image reserves there (not the stack)
+        ends = [
+            s.address + s.size
+            for s in compiled.image.sections
+            if s.alloc and s.size and s.name not in STACK_SECTIONS and region.contains(s.address)
+        ]
+        return max(ends, default=region.base)
+
+    axi = regions["AXI_SRAM"]
     low, high = touched["AXI_SRAM"]
-    assert low >= axi.base and high < static_end  # nothing written beyond what the image reserves
-    assert high >= static_end - 64  # and the top of the arena is really used (alignment slack only)
+    assert low >= axi.base and high < static_end(axi)  # .data and .bss: nothing written beyond them
     stack = run.result.stack
     low, high = touched["DTCM"]
-    assert low == pytest.approx(stack.initial_sp - stack.used, abs=4)  # the deepest stack write
-    assert high < stack.initial_sp
-    used = (static_end - axi.base) + (stack.initial_sp - low)
+    assert low == arena and high < stack.initial_sp  # from the arena's first byte to the stack
+    assert compiled.plan.arena_size <= static_end(dtcm) - dtcm.base < compiled.plan.arena_size + 64
+    assert stack.initial_sp - stack.used >= static_end(dtcm)  # the stack stayed above the arena
+    used = (static_end(axi) - axi.base) + (static_end(dtcm) - dtcm.base) + stack.used
     assert abs(model_figures(compiled, [run], []).peak_sram - used) <= 64
+
+
+def test_arena_goes_to_the_tcm_where_it_fits(board):
+    """The DTCM takes an arena that leaves arena_tcm_reserve bytes free; a larger one stays in
+    the AXI SRAM, and boards without an arena TCM keep theirs where their linker script says."""
+    dtcm = next(r for r in board.regions if r.name == board.arena_tcm)
+    room = dtcm.size - board.arena_tcm_reserve
+    assert board.arena_in_tcm(room) and not board.arena_in_tcm(room + 1)
+    assert not load_platform("stm32f746g-disco").arena_in_tcm(16)
 
 
 def test_planner_runs_operators_in_place_and_beats_the_baseline():

@@ -290,7 +290,8 @@ class CompiledModel:
 
 def build_model(generated: GeneratedModel, platform: Platform, toolchain: Toolchain) -> Firmware:
     """The generated model.c (kept in the cache by content), the kernels it calls and the model
-    runtime, built for `platform`."""
+    runtime, built for `platform`; the arena in the board's zero-wait TCM where it fits there
+    (Platform.arena_in_tcm)."""
     text = generated.source.encode()
     digest = hashlib.sha256(text).hexdigest()[:20]
     source = keep_file(cache_dir() / "generated" / digest / "model.c", text, "the generated source")
@@ -298,5 +299,6 @@ def build_model(generated: GeneratedModel, platform: Platform, toolchain: Toolch
         name="model",
         sources=(source, *[KERNELS_DIR / f"{k}.c" for k in generated.kernels], RUNTIME_DIR / "st_main.c"),
         include_dirs=(KERNELS_DIR, RUNTIME_DIR),
+        defines=("ST_ARENA_TCM=1",) if platform.arena_in_tcm(generated.arena_size) else (),
     )
     return build(spec, platform, toolchain)

@@ -4,8 +4,11 @@
 
 #include <stdint.h>
 
-/* Memory the startup code must not clear (the host fills it before reset). */
-#if defined(__arm__)
+/* Memory the startup code must not clear (the host fills it before reset): the arena, in the
+ * board's zero-wait TCM where the build places it there (ST_ARENA_TCM), else in its SRAM. */
+#if defined(__arm__) && defined(ST_ARENA_TCM)
+#define ST_NOINIT __attribute__((section(".tcm_noinit.st_arena")))
+#elif defined(__arm__)
 #define ST_NOINIT __attribute__((section(".noinit.st_arena")))
 #else
 #define ST_NOINIT
