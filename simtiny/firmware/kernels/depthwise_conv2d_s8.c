@@ -296,9 +296,12 @@ ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c
     const int32_t fw = p->filter_w, ch = p->input_c, lag = p->stride_w == 1;
     for (int32_t fy = 0; fy < p->filter_h; fy++, taps += 4 * pairs) {
         const int8_t *t = filter + fy * fw * ch + c;
-        for (int32_t i = 0; i < 2 * pairs; i++) {
-            taps[i] = (int16_t)(i < fw ? t[i * ch] : 0);
-            taps[2 * pairs + i] = (int16_t)(i - lag >= 0 && i - lag < fw ? t[(i - lag) * ch] : 0);
+        uint32_t *words = (uint32_t *)(void *)taps; /* zeros first: the pairs past the filter */
+        for (int32_t j = 0; j < 2 * pairs; j++) words[j] = 0;
+        for (int32_t i = 0; i < fw; i++) {
+            const int16_t v = t[i * ch];
+            taps[i] = v;
+            taps[2 * pairs + i + lag] = v;
         }
     }
 }
