@@ -92,7 +92,7 @@ typedef struct {
     uint32_t *lane;  /* where buf's first word goes; the next group 8 bytes on */
 } tap_stream;
 
-static inline void taps_flush(tap_stream *s) {
+static __attribute__((noinline)) void taps_flush(tap_stream *s) {
     int8_t *b = (int8_t *)s->buf;
     while (s->fill & 3) b[s->fill++] = 0; /* zeros past the last tap */
     for (int32_t g = 0; g < s->fill >> 2; g++) s->lane[2 * g] = s->buf[g];
@@ -101,7 +101,7 @@ static inline void taps_flush(tap_stream *s) {
 }
 
 /* n taps copied from src, or all `pad` when src is 0. */
-static inline void taps_put(tap_stream *s, const int8_t *src, int32_t n, int8_t pad) {
+static __attribute__((noinline)) void taps_put(tap_stream *s, const int8_t *src, int32_t n, int8_t pad) {
     while (n > 0) {
         const int32_t m = n < 32 - s->fill ? n : 32 - s->fill;
         int8_t *d = (int8_t *)s->buf + s->fill;
@@ -131,6 +131,19 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
     tap_stream s;
     s.fill = 0;
     s.lane = lane;
+    if (whole && iy0 >= 0 && iy0 + (p->filter_h - 1) * p->dilation_h < p->input_h && fw * cin * p->filter_h <= 32) {
+        /* the common case (a first layer's window inside the image): each row one run, no flush */
+        const int8_t *row = image + (iy0 * iw + ix0) * cin;
+        int8_t *d = (int8_t *)s.buf;
+        for (int32_t fy = 0; fy < p->filter_h; fy++, row += p->dilation_h * iw * cin) {
+            int32_t i = 0;
+            for (; i + 4 <= fw * cin; i += 4, d += 4) __builtin_memcpy(d, row + i, 4);
+            for (; i < fw * cin; i++) *d++ = row[i];
+        }
+        s.fill = (int32_t)(d - (int8_t *)s.buf);
+        taps_flush(&s);
+        return;
+    }
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
         const int32_t iy = iy0 + fy * p->dilation_h;
         const int row_in = iy >= 0 && iy < p->input_h;
