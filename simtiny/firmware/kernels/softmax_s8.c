@@ -5,16 +5,10 @@
  * once, where the sum and the outputs would compute each element's twice. */
 #include "softmax_s8.h"
 
+#include "st_compiler.h"
 #include "st_fixedpoint.h"
 #include "st_quant.h"
 
-/* Compiled for size with gcc (clang has no per-function optimisation level): a softmax runs
- * once an inference, and its exponentials, which dominate, are tabulated. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define ST_COLD __attribute__((optimize("Os")))
-#else
-#define ST_COLD
-#endif
 
 enum { SCALED_DIFF_INTEGER_BITS = 5, ACCUMULATION_INTEGER_BITS = 12 };
 
