@@ -8,18 +8,21 @@ FULLY_CONNECTED, the wheel's convolutions requantise with gemmlowp's double roun
 see st_requantize_double in firmware/kernels/st_quant.h).
 
 Pointwise convolutions (1x1 filter, stride 1, one group) run a dedicated kernel (conv1x1_s8)
-with the input offset folded into the bias. Both operators can run in place, the output over
-input 0's buffer: pointwise convolutions pixel by pixel (scratch: one pixel's input channels),
-depthwise convolutions with depth multiplier 1 channel plane by channel plane (scratch: one
-input plane). Bias, multipliers and shifts are stored compactly (simtiny.lower.channels).
+with the input offset folded into the bias, in blocks of pixels widened to int16; other
+convolutions with one group gather each output pixel's window as int8 taps and run the same
+block kernel over them (st_conv2d_s8_columns), padding taps at the zero point. Where
+simtiny.lower.bounds proves it exact, both requantise with st_requantize_fast, else through
+conv1x1_s8's _general build. Pointwise convolutions can run in place, the output over input
+0's buffer, pixel by pixel; depthwise convolutions with depth multiplier 1 too, channel plane
+by channel plane; the other convolutions write their output over the part of input 0 they
+have read (overlap_gap). Bias, multipliers and shifts are stored compactly
+(simtiny.lower.channels).
 
-Where simtiny.lower.bounds proves the accumulators small enough for the cheap requantisation,
-faster kernels take over: depthwise layers through a zero-padded int16 plane and SMLAD (the
-common 3x3, 5x5 and 7x7 filters) or, on planes small beside the filter, from a copy of the
-image over in-image taps only (an estimate of both kernels' cycles picks one); other
-convolutions with one group through int16 columns of two output pixels, the filter reordered
-for SXTB16. They need more scratch than the generic kernels, so the planner keeps them only
-where the arena's peak does not grow (MemoryPlan.lean).
+Where the accumulators are bounded, depthwise layers take faster kernels: a zero-padded int16
+plane and SMLAD (the common 3x3, 5x5 and 7x7 filters) or, on planes small beside the filter, a
+copy of the image over in-image taps only (an estimate of both kernels' cycles picks one). The
+faster kernels need more scratch than the generic ones, so the planner keeps them only where
+the arena's peak does not grow (MemoryPlan.lean).
 """
 
 from __future__ import annotations
