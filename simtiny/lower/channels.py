@@ -4,8 +4,9 @@ kernels decode (firmware/kernels/st_channel.h).
 A bias takes the fewest bytes (1 to 4) that hold every channel's value; a (multiplier, shift)
 pair takes one 32-bit word when the layer's multipliers are TFLite's usual [2^30, 2^31) and its
 shifts span at most four values (the shift goes in the multiplier's two fixed top bits), and
-otherwise the word plus an int8 shift. Against int32 bias, int32 multiplier and int8 shift this
-saves 3 of 9 bytes per channel on the paper's networks.
+otherwise two words, the multiplier and the shift (rare layers: no struct carries a pointer to a
+separate shift array for them). Against int32 bias, int32 multiplier and int8 shift this saves 3
+of 9 bytes per channel on the paper's networks.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ class ChannelParams:
 
     bias: np.ndarray | None  # uint8: 4 - bias_bytes pad bytes, then bias_bytes per channel
     bias_bytes: int
-    requant: np.ndarray  # uint32, one per channel (or one for all)
-    shift: np.ndarray | None  # int8, None when packed in requant
+    requant: np.ndarray  # uint32, one per channel (or one for all); apart: multiplier, shift, ...
+    shift: np.ndarray | None  # int8 (interleaved into requant for the C struct), None when packed
     shift_base: int
     per_channel: bool
 
@@ -131,9 +132,11 @@ def channels_initializer(ctx, prefix: str, params: ChannelParams) -> str:
     the kernel called must be the twin params.suffix names."""
     # bias bytes are read by unaligned word loads (st_channel_bias): no alignment
     bias = ctx.const(f"{prefix}_bias", params.bias, aligned=False) if params.bias is not None else "0"
-    requant = ctx.const(f"{prefix}_requant", params.requant)
-    shift = ctx.const(f"{prefix}_shift", params.shift) if params.shift is not None else "0"
+    words = params.requant
+    if params.shift is not None:  # apart: each multiplier's word, then its shift's
+        words = np.stack([words, params.shift.astype(np.int32).view(np.uint32)], axis=1).reshape(-1)
+    requant = ctx.const(f"{prefix}_requant", words)
     return (
-        f"{{.bias = {bias}, .requant = {requant}, .shift = {shift}, .bias_bytes = {params.bias_bytes}, "
+        f"{{.bias = {bias}, .requant = {requant}, .bias_bytes = {params.bias_bytes}, "
         f".shift_base = {params.shift_base}, .per_channel = {int(params.per_channel)}}}"
     )

@@ -5,12 +5,13 @@
  * bias: bias_bytes (1 to 4) bytes per channel, little-endian two's complement, after
  *   4 - bias_bytes pad bytes, so channel c's value is the top bias_bytes bytes of the 4-byte
  *   word at bias + c * bias_bytes (one unaligned load and an arithmetic shift). 0: no bias.
- * requant: one 32-bit word per channel (one for all when per_channel is 0).
- *   Packed (the usual case): TFLite's multipliers lie in [2^30, 2^31), so bit 30 is always set
- *   and bit 31 clear; the word holds the multiplier with those two bits replaced by
- *   shift - shift_base (0 to 3), and shift is 0.
- *   Apart: the word is the multiplier and shift[c] the shift, for layers with negative or zero
- *   multipliers or shifts spanning more than four values. A kernel source compiled with
+ * requant: per channel (one for all when per_channel is 0):
+ *   Packed (the usual case), one 32-bit word: TFLite's multipliers lie in [2^30, 2^31), so bit
+ *   30 is always set and bit 31 clear; the word holds the multiplier with those two bits
+ *   replaced by shift - shift_base (0 to 3).
+ *   Apart, two words: the multiplier, then the shift, for layers with negative or zero
+ *   multipliers or shifts spanning more than four values (rare: no pointer to a separate shift
+ *   array is kept in every layer's struct for them). A kernel source compiled with
  *   ST_CHANNEL_SHIFTS defined (its *_shifts.c twin) reads this form; the code generator picks
  *   the twin per layer, so neither build carries a branch for the other's layout. */
 #ifndef ST_CHANNEL_H
@@ -27,7 +28,6 @@
 typedef struct {
     const uint8_t *bias;     /* 0: no bias */
     const uint32_t *requant;
-    const int8_t *shift;     /* 0 when packed in the requant words */
     int8_t bias_bytes;       /* 1 to 4 */
     int8_t shift_base;
     int8_t per_channel;
@@ -45,11 +45,11 @@ static inline int32_t st_channel_bias(const st_channel_params *c, int32_t oc) {
 static inline void st_channel_requant(const st_channel_params *c, int32_t oc, int32_t *multiplier,
                                       int32_t *shift) {
     const int32_t q = c->per_channel ? oc : 0;
-    const uint32_t word = c->requant[q];
 #if defined(ST_CHANNEL_SHIFTS)
-    *multiplier = (int32_t)word;
-    *shift = c->shift[q];
+    *multiplier = (int32_t)c->requant[2 * q];
+    *shift = (int32_t)c->requant[2 * q + 1];
 #else
+    const uint32_t word = c->requant[q];
     *multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
     *shift = c->shift_base + (int32_t)(word >> 30);
 #endif
