@@ -140,8 +140,8 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
             for (; i + 4 <= fw * cin; i += 4, d += 4) __builtin_memcpy(d, row + i, 4);
             for (; i < fw * cin; i++) *d++ = row[i];
         }
-        s.fill = (int32_t)(d - (int8_t *)s.buf);
-        taps_flush(&s);
+        while ((d - (int8_t *)s.buf) & 3) *d++ = 0; /* zeros past the last tap */
+        for (int32_t g = 0; g < (int32_t)(d - (int8_t *)s.buf) >> 2; g++) lane[2 * g] = s.buf[g];
         return;
     }
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
