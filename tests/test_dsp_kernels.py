@@ -219,7 +219,7 @@ def window_options(padding: str, stride: int, dilation: int, index: int) -> dict
 
 def spatial_cases(rng: np.random.Generator) -> list[Case]:
     """Depthwise layers for each in-place kernel (padded: 3x3, 5x5 and 7x7, stride 1 and 2, odd
-    and even widths; small: large filters on small planes; the generic
+    and even widths; small and small4: large filters on small planes; the generic
     kernel: dilation 2, and a bias too large for the bounded requantisation), then CONV_2D
     layers for st_conv2d_s8_columns (1 to 8 input channels, strides 1 and 2, dilation 2, odd
     output channels and pixel counts) and one too wide for its columns."""
@@ -233,6 +233,8 @@ def spatial_cases(rng: np.random.Generator) -> list[Case]:
         (15, 14, 4, 7, 2, 1, "SAME", 3000),
         (2, 2, 9, 7, 1, 1, "SAME", 3000),
         (3, 3, 5, 5, 2, 1, "SAME", 3000),
+        (2, 2, 8, 7, 1, 1, "SAME", 3000),  # input_c a multiple of 4: small4
+        (4, 4, 12, 5, 1, 1, "SAME", 3000),
         (11, 12, 3, 7, 1, 1, "SAME", 3000),
         (9, 10, 4, 3, 1, 2, "SAME", 3000),
         (8, 9, 4, 3, 1, 1, "SAME", 1 << 30),  # bias 2^30
@@ -280,13 +282,14 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     path, compiled = write_and_compile(board, tmp_path / "spatial.tflite", model, toolchain)
     source = compiled.generated.source
     names = [kernel_of(source, i) for i in range(len(op_specs))]
-    assert names[:12] == [
+    assert names[:14] == [
         *[f"st_depthwise_conv2d_s8_inplace_padded_{t}" for t in ("3x3s1", "3x3s2", "3x3s1", "5x5s2", "5x5s1", "7x7s2")],
         *["st_depthwise_conv2d_s8_inplace_small"] * 2,
+        *["st_depthwise_conv2d_s8_inplace_small4"] * 2,
         "st_depthwise_conv2d_s8_inplace_padded_7x7s1",
         *["st_depthwise_conv2d_s8_inplace"] * 3,
     ], names
-    assert names[12:] == [*["st_conv2d_s8_columns"] * 5, "st_conv2d_s8"], names
+    assert names[14:] == [*["st_conv2d_s8_columns"] * 5, "st_conv2d_s8"], names
     assert not compiled.plan.lean
     for fh, fw, sw in PADDED_FILTERS:  # each filter's row routine, out of line (called through a pointer)
         assert_uses_smlad(compiled, (f"padded_rows_{fh}x{fw}s{sw}",), also=("smmulr",))

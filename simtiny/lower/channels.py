@@ -4,9 +4,9 @@ kernels decode (firmware/kernels/st_channel.h).
 A bias takes the fewest bytes (1 to 4) that hold every channel's value; a (multiplier, shift)
 pair takes one 32-bit word when the layer's multipliers are TFLite's usual [2^30, 2^31) and its
 shifts span at most four values (the shift goes in the multiplier's two fixed top bits), and
-otherwise two words, the multiplier and the shift (rare layers: no struct carries a pointer to a
-separate shift array for them). Against int32 bias, int32 multiplier and int8 shift this saves 3
-of 9 bytes per channel on the paper's networks.
+otherwise the word plus an int8 shift, stored after the words in the same array (no layer's
+struct carries a pointer to a separate shift array). Against int32 bias, int32 multiplier and
+int8 shift this saves 3 of 9 bytes per channel on the paper's networks.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ class ChannelParams:
 
     bias: np.ndarray | None  # uint8: 4 - bias_bytes pad bytes, then bias_bytes per channel
     bias_bytes: int
-    requant: np.ndarray  # uint32, one per channel (or one for all); apart: multiplier, shift, ...
-    shift: np.ndarray | None  # int8 (interleaved into requant for the C struct), None when packed
+    requant: np.ndarray  # uint32, one per channel (or one for all)
+    shift: np.ndarray | None  # int8 (after requant in the same array, for the C struct), None when packed
     shift_base: int
     per_channel: bool
 
@@ -133,8 +133,10 @@ def channels_initializer(ctx, prefix: str, params: ChannelParams) -> str:
     # bias bytes are read by unaligned word loads (st_channel_bias): no alignment
     bias = ctx.const(f"{prefix}_bias", params.bias, aligned=False) if params.bias is not None else "0"
     words = params.requant
-    if params.shift is not None:  # apart: each multiplier's word, then its shift's
-        words = np.stack([words, params.shift.astype(np.int32).view(np.uint32)], axis=1).reshape(-1)
+    if params.shift is not None:  # apart: the count, the multipliers, the shifts four to a word
+        shifts = np.zeros((params.shift.size + 3) // 4 * 4, dtype=np.int8)
+        shifts[: params.shift.size] = params.shift
+        words = np.concatenate([np.array([words.size], dtype=np.uint32), words, shifts.view("<u4")])
     requant = ctx.const(f"{prefix}_requant", words)
     return (
         f"{{.bias = {bias}, .requant = {requant}, .bias_bytes = {params.bias_bytes}, "

@@ -69,6 +69,7 @@ def geometry(op: Operator, x: Tensor, w: Tensor) -> Geometry:
 
 STEP_OPTIONS = ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor")
 INT16_MAX = 32767  # the kernels' parameter structs hold sizes, strides and offsets as int16
+INT8_MAX = 127  # and the depthwise kernels' filter sizes, strides, dilations and padding as int8
 
 
 def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
@@ -467,7 +468,13 @@ class DepthwiseConv2D:
         # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on
         # proxyless-w0.3's layers): the padded rows' fill, tap pairs and window rows, against
         # the small kernel's in-image taps and per-output requantisation.
-        variants = [InPlaceKernel("_small", 30 * outputs + 9 * taps, x.shape[1] * x.shape[2] * x.shape[3])]
+        # four channels a step (input_c a multiple of 4), or one: per-output and per-tap costs
+        # fitted on proxyless-w0.3's layers, as the padded kernel's below
+        if x.shape[3] % 4 == 0:
+            small = ("_small4", 40 * outputs + 5 * taps + 50)
+        else:
+            small = ("_small", 30 * outputs + 9 * taps)
+        variants = [InPlaceKernel(small[0], small[1], x.shape[1] * x.shape[2] * x.shape[3])]
         if (fh, fw, g.stride_w) not in PADDED_FILTERS or g.out_w > x.shape[2] or g.pad_h >= fh:
             return variants
         pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2
@@ -515,6 +522,10 @@ class DepthwiseConv2D:
             return f"{w.shape[3]} filter channels not a multiple of {x.shape[3]} input channels"
         if has_bias(op) and len(graph.tensor(op.inputs[2]).shape) != 1:
             return "bias is not 1-D"
+        g = geometry(op, x, w)
+        small = (w.shape[1], w.shape[2], w.shape[3] // x.shape[3], g.stride_h, g.stride_w, g.dilation_h, g.dilation_w)
+        if max(*small, g.pad_h, g.pad_w) > INT8_MAX:
+            return f"filter size, depth multiplier, stride, dilation or padding over {INT8_MAX} (int8 in the kernels)"
         # A non-zero filter zero point is accepted: LiteRT's int8 path ignores it (weights_offset 0).
         return None
 

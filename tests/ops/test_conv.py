@@ -369,6 +369,11 @@ def test_depthwise_refusals() -> None:
         "fused SIGN_BIT"
     )
     assert checked("DEPTHWISE_CONV_2D", [x, w, y], [0, 1], same) is None
+    # sizes the kernels' int8 fields cannot hold: a stride of 128
+    y = act_tensor("y", (1, 1, 1, 8), rng, False)
+    assert checked("DEPTHWISE_CONV_2D", [x, w, y], [0, 1], {**same, "stride_h": 128, "stride_w": 128}) == (
+        "filter size, depth multiplier, stride, dilation or padding over 127 (int8 in the kernels)"
+    )
 
 
 # ---- the kernels build for the Cortex-M7 -------------------------------------------------------

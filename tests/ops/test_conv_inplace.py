@@ -78,7 +78,7 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
         w4 = (ow + 3) // 4 * 4
         cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
         return 2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4
-    if kernel.endswith("_small"):
+    if kernel.endswith(("_small", "_small4")):
         return x.shape[1] * x.shape[2] * x.shape[3]
     assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
     return x.shape[1] * x.shape[2]
@@ -100,7 +100,7 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
             assert sizes[-i - 1] == aligned(expected_scratch(graph, i, generated.source)), label
-        calls = re.findall(r"_inplace(?:_padded_\d+x\d+s\d|_small)?(?:_general)?(?:_shifts)?\(&", generated.source)
+        calls = re.findall(r"_inplace(?:_padded_\d+x\d+s\d|_small4?)?(?:_general)?(?:_shifts)?\(&", generated.source)
         assert len(calls) == n, label
     else:
         assert not plan.in_place and "_inplace(" not in generated.source, label
@@ -412,6 +412,9 @@ def single_op_graph(opcode: str, x: tuple, w: tuple, y: tuple, **options) -> Gra
     return parse_model(build_model(tensors, [OpSpec(opcode, [0, 1, 2], [3], opts)], [0], [3]))
 
 
+STRIDE_2 = {"stride_h": 2, "stride_w": 2}
+
+
 def test_in_place_eligibility_and_scratch() -> None:
     cases = [  # (opcode, input, filter, output, options, in place?, scratch in place, scratch apart)
         # pointwise: blocks of up to 32 pixels widened to int16, in place or apart
@@ -427,8 +430,10 @@ def test_in_place_eligibility_and_scratch() -> None:
         # padded: 9 rows of 14 int16 (9 outputs rounded up to 12, + 2 columns), 3 rows of 2 + 2
         # tap pairs
         ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 3, 3, 8), (1, 7, 9, 8), {}, True, 300, 0),
-        # padded, stride 2: 11 rows of 20 int16 (2 * 8 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs
-        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), {"stride_h": 2, "stride_w": 2}, True, 560, 0),
+        # padded, stride 2: 19 rows of 28 int16 (2 * 12 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs
+        ("DEPTHWISE_CONV_2D", (1, 15, 17, 8), (1, 5, 5, 8), (1, 8, 9, 8), STRIDE_2, True, 1184, 0),
+        # small4 on a plane that small beside the filter: the whole image
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), STRIDE_2, True, 504, 0),
         # small: a 7x7 filter over a 3x3 plane, the whole image
         ("DEPTHWISE_CONV_2D", (1, 3, 3, 8), (1, 7, 7, 8), (1, 3, 3, 8), {}, True, 72, 0),
         # dilation 2: the generic kernel, one plane

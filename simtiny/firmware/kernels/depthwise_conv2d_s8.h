@@ -6,19 +6,19 @@
 
 #include "st_channel.h"
 
-/* int16 fields keep the per-layer structs small in flash (the code generator refuses larger
- * dimensions); the kernels widen them to int32 before any product. */
+/* int16 and int8 fields keep the per-layer structs small in flash (the code generator refuses
+ * larger values); the kernels widen them to int32 before any product. */
 typedef struct {
     int16_t batches, input_h, input_w, input_c;
-    int16_t filter_h, filter_w;
-    int16_t depth_multiplier;  /* output channels = input_c * depth_multiplier */
     int16_t output_h, output_w;
-    int16_t stride_h, stride_w, dilation_h, dilation_w;
-    int16_t pad_h, pad_w;      /* padding before the first row / column */
     int16_t input_offset;      /* -input zero point (LiteRT ignores the filter zero point) */
     int16_t output_offset;     /* output zero point */
     int16_t act_min, act_max;
     int16_t band;              /* output rows per band of the padded in-place kernels (0 elsewhere) */
+    int8_t filter_h, filter_w; /* int8: the code generator refuses more than 127 */
+    int8_t depth_multiplier;   /* output channels = input_c * depth_multiplier */
+    int8_t stride_h, stride_w, dilation_h, dilation_w;
+    int8_t pad_h, pad_w;       /* padding before the first row / column */
     st_channel_params channels; /* bias (may be absent) and requantisation per output channel */
 } st_depthwise_conv2d_params;
 
@@ -74,6 +74,11 @@ void st_depthwise_conv2d_s8_inplace_padded_7x7s2_shifts(const st_depthwise_conv2
 void st_depthwise_conv2d_s8_inplace_small(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                           const int8_t *filter, int8_t *scratch);
 void st_depthwise_conv2d_s8_inplace_small_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                 const int8_t *filter, int8_t *scratch);
+/* The same, for input_c a multiple of 4 (four channels a step with the DSP extension). */
+void st_depthwise_conv2d_s8_inplace_small4(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                          const int8_t *filter, int8_t *scratch);
+void st_depthwise_conv2d_s8_inplace_small4_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                                  const int8_t *filter, int8_t *scratch);
 
 #endif

@@ -9,9 +9,9 @@
  *   Packed (the usual case), one 32-bit word: TFLite's multipliers lie in [2^30, 2^31), so bit
  *   30 is always set and bit 31 clear; the word holds the multiplier with those two bits
  *   replaced by shift - shift_base (0 to 3).
- *   Apart, two words: the multiplier, then the shift, for layers with negative or zero
- *   multipliers or shifts spanning more than four values (rare: no pointer to a separate shift
- *   array is kept in every layer's struct for them). A kernel source compiled with
+ *   Apart, for layers with negative or zero multipliers or shifts spanning more than four
+ *   values: the word count n, then n multipliers, then n int8 shifts packed four to a word (so
+ *   that no layer's struct carries a pointer to a shift array). A kernel source compiled with
  *   ST_CHANNEL_SHIFTS defined (its *_shifts.c twin) reads this form; the code generator picks
  *   the twin per layer, so neither build carries a branch for the other's layout. */
 #ifndef ST_CHANNEL_H
@@ -46,8 +46,9 @@ static inline void st_channel_requant(const st_channel_params *c, int32_t oc, in
                                       int32_t *shift) {
     const int32_t q = c->per_channel ? oc : 0;
 #if defined(ST_CHANNEL_SHIFTS)
-    *multiplier = (int32_t)c->requant[2 * q];
-    *shift = (int32_t)c->requant[2 * q + 1];
+    const uint32_t n = c->requant[0];
+    *multiplier = (int32_t)c->requant[1 + q];
+    *shift = ((const int8_t *)(c->requant + 1 + n))[q];
 #else
     const uint32_t word = c->requant[q];
     *multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);

@@ -49,6 +49,20 @@ static inline uint32_t st_smlad(uint32_t a, uint32_t b, uint32_t acc) {
     return r;
 }
 
+/* acc + a.lo * b.lo (signed 16 x 16), modulo 2^32 */
+static inline uint32_t st_smlabb(uint32_t a, uint32_t b, uint32_t acc) {
+    uint32_t r;
+    __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/* acc + a.hi * b.hi (signed 16 x 16), modulo 2^32 */
+static inline uint32_t st_smlatt(uint32_t a, uint32_t b, uint32_t acc) {
+    uint32_t r;
+    __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
 /* a + b, halfword by halfword (no saturation) */
 static inline uint32_t st_sadd16(uint32_t a, uint32_t b) {
     uint32_t r;
