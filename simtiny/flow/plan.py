@@ -171,12 +171,10 @@ def groups(graph: Graph, in_place: bool = True) -> Groups:
         if gap is not None and _align(gap) < _align(graph.tensor(out).nbytes):
             join(out, root, at[src] - _align(gap))
             overlapped[i] = _align(gap)
-    for root in set(owner.values()):  # every group starts at distance 0
-        members = [t for t in owner if owner[t] == root]
-        low = min(at[t] for t in members)
-        for t in members:
-            at[t] -= low
-    return Groups(owner, at, running_in_place, overlapped)
+    low: dict[int, int] = {}  # every group starts at distance 0
+    for t, root in owner.items():
+        low[root] = min(low.get(root, at[t]), at[t])
+    return Groups(owner, {t: at[t] - low[root] for t, root in owner.items()}, running_in_place, overlapped)
 
 
 def lifetimes(
@@ -314,10 +312,8 @@ def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], lean: set[int]) ->
             placed.append(Buffer(buf.key, buf.size, buf.first, buf.last, top, buf.segments, buf.at))
             top += buf.size
     top = max((b.offset + b.size for b in placed), default=0)
-    offsets = {b.key: b.offset + joined.at[b.key] for b in placed if not b.is_scratch}
-    for t, root in alias_of.items():
-        if root in offsets:
-            offsets[t] = offsets[root] - joined.at[root] + joined.at[t]
+    group_offset = {b.key: b.offset for b in placed if not b.is_scratch}
+    offsets = {t: group_offset[root] + joined.at[t] for t, root in joined.owner.items() if root in group_offset}
     scratch = {-b.key - 1: b.offset for b in placed if b.is_scratch}
     return MemoryPlan(
         _align(top),

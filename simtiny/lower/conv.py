@@ -205,12 +205,14 @@ def pointwise_block(pixels: int, channels: int, lean: bool) -> int:
         return min(pixels, POINTWISE_LEAN_BLOCK)
     fits = POINTWISE_BLOCK_BYTES // (2 * ((channels + 3) // 4 * 4))
     return min(pixels, POINTWISE_BLOCK, max(POINTWISE_LEAN_BLOCK, fits & ~1))
+
+
 COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns: taps per output pixel; more run the generic kernel
 COLUMNS_STACK_TAPS = 40  # with a block of two pixels, its scratch fits ST_CONV_COLUMNS_STACK_BYTES
 
 
 def pointwise_scratch(channels: int, block: int) -> int:
-    """st_conv1x1_rows' scratch: a block of pixels of `channels` widened to int16."""
+    """conv1x1_s8's scratch: a block of pixels of `channels` widened to int16."""
     return 4 * ((channels + 3) // 4 * 4) * ((block + 1) // 2)
 
 
@@ -466,10 +468,9 @@ class DepthwiseConv2D:
             g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
         )
         # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on
-        # proxyless-w0.3's layers): the padded rows' fill, tap pairs and window rows, against
-        # the small kernel's in-image taps and per-output requantisation.
-        # four channels a step (input_c a multiple of 4), or one: per-output and per-tap costs
-        # fitted on proxyless-w0.3's layers, as the padded kernel's below
+        # proxyless-w0.3's layers): the small kernels' in-image taps and per-output
+        # requantisation (four channels a step where input_c is a multiple of 4, else one),
+        # against the padded rows' fill, tap pairs and window rows.
         if x.shape[3] % 4 == 0:
             small = ("_small4", 40 * outputs + 5 * taps + 50)
         else:

@@ -19,16 +19,23 @@ typedef struct {
     const int32_t *tables;
 } add_consts;
 
+/* One input's int8 value x rescaled to the common scale. */
+static inline int32_t add_input(int32_t x, int32_t offset, int32_t left_shift, const st_requant_bounded *rq) {
+    return st_requantize_bounded((offset + x) * (1 << left_shift), rq);
+}
+
+/* The output from the rescaled inputs' sum (or difference). */
+static inline int8_t add_output(const add_consts *k, int32_t raw) {
+    return (int8_t)st_clamp(st_requantize_bounded(raw, &k->out) + k->output_offset, k->act_min, k->act_max);
+}
+
 static void add_row(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2,
                     int32_t n, int8_t *out) {
     const add_consts *k = params;
     for (int32_t i = 0; i < n; i++) {
-        const int32_t shifted1 = (k->input1_offset + a[i * s1]) * (1 << k->left_shift);
-        const int32_t shifted2 = (k->input2_offset + b[i * s2]) * (1 << k->left_shift);
-        const int32_t scaled1 = st_requantize_bounded(shifted1, &k->in1);
-        const int32_t scaled2 = st_requantize_bounded(shifted2, &k->in2);
-        const int32_t raw = k->subtract ? scaled1 - scaled2 : scaled1 + scaled2;
-        out[i] = (int8_t)st_clamp(st_requantize_bounded(raw, &k->out) + k->output_offset, k->act_min, k->act_max);
+        const int32_t scaled1 = add_input(a[i * s1], k->input1_offset, k->left_shift, &k->in1);
+        const int32_t scaled2 = add_input(b[i * s2], k->input2_offset, k->left_shift, &k->in2);
+        out[i] = add_output(k, k->subtract ? scaled1 - scaled2 : scaled1 + scaled2);
     }
 }
 
@@ -37,10 +44,7 @@ static void add_row_tables(const void *params, const int8_t *a, int32_t s1, cons
                            int8_t *out) {
     const add_consts *k = params;
     const int32_t *t1 = k->tables + 128, *t2 = k->tables + 256 + 128;
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t raw = t1[a[i * s1]] + t2[b[i * s2]];
-        out[i] = (int8_t)st_clamp(st_requantize_bounded(raw, &k->out) + k->output_offset, k->act_min, k->act_max);
-    }
+    for (int32_t i = 0; i < n; i++) out[i] = add_output(k, t1[a[i * s1]] + t2[b[i * s2]]);
 }
 
 void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
@@ -53,8 +57,8 @@ void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input
     };
     if (tables) {
         for (int32_t v = -128; v < 128; v++) { /* what add_row computes for each input value */
-            tables[v + 128] = st_requantize_bounded((k.input1_offset + v) * (1 << k.left_shift), &k.in1);
-            const int32_t scaled2 = st_requantize_bounded((k.input2_offset + v) * (1 << k.left_shift), &k.in2);
+            tables[v + 128] = add_input(v, k.input1_offset, k.left_shift, &k.in1);
+            const int32_t scaled2 = add_input(v, k.input2_offset, k.left_shift, &k.in2);
             tables[v + 384] = k.subtract ? -scaled2 : scaled2;
         }
     }

@@ -7,9 +7,9 @@
  * such layers (conv1x1_s8_general.c), so that a model links only the path its layers take.
  * Pixels go p->block at a time, first widened into scratch: each pair of pixels as int16, four
  * input channels at a time in the order SXTB16 gives (x0, x2), (x1, x3), the first pixel's then
- * the second's, zero past input_c, doubled in a fast layer. Within a block, two output channels at a time (their bias and
- * requantisation decoded once), each over two pixels at a time: each weight word serves two
- * pixels and each input word two output channels. In place, blocks go last to first when the
+ * the second's, zero past input_c, doubled in a fast layer. Within a block, two output channels
+ * at a time (their bias and requantisation decoded once), each over two pixels at a time: each
+ * weight word serves two pixels and each input word two output channels. In place, blocks go last to first when the
  * output is wider than the input, first to last otherwise, so a write never lands on a pixel
  * not yet read.
  * On a core with the DSP extension (Cortex-M7) the dot products multiply pairs of int16 halves
@@ -58,23 +58,20 @@ static inline void dot_2x2(const uint32_t *x, const int8_t *w, int32_t groups, u
     /* the filter is word-aligned (the code generator's arrays) and each group's 8 bytes are one
      * LDRD */
     const uint32_t *wp = (const uint32_t *)(const void *)w;
-#define ST_DOT_GROUP(xg, wg)                                                                                        \
-    do {                                                                                                           \
-        const uint32_t xe = (xg)[0], xo = (xg)[1], ye = (xg)[2], yo = (xg)[3], w0 = (wg)[0], w1 = (wg)[1];        \
-        uint32_t we = st_sxtb16(w0), wo = st_sxtb16_ror8(w0);                                                      \
-        a0 = st_smlad(we, xe, a0);                                                                                 \
-        a1 = st_smlad(we, ye, a1);                                                                                 \
-        a0 = st_smlad(wo, xo, a0);                                                                                 \
-        a1 = st_smlad(wo, yo, a1);                                                                                 \
-        we = st_sxtb16(w1);                                                                                        \
-        wo = st_sxtb16_ror8(w1);                                                                                   \
-        a2 = st_smlad(we, xe, a2);                                                                                 \
-        a3 = st_smlad(we, ye, a3);                                                                                 \
-        a2 = st_smlad(wo, xo, a2);                                                                                 \
-        a3 = st_smlad(wo, yo, a3);                                                                                 \
-    } while (0)
-    for (int32_t g = 0; g < groups; g++, x += 4, wp += 2) ST_DOT_GROUP(x, wp);
-#undef ST_DOT_GROUP
+    for (int32_t g = 0; g < groups; g++, x += 4, wp += 2) {
+        const uint32_t xe = x[0], xo = x[1], ye = x[2], yo = x[3], w0 = wp[0], w1 = wp[1];
+        uint32_t we = st_sxtb16(w0), wo = st_sxtb16_ror8(w0);
+        a0 = st_smlad(we, xe, a0);
+        a1 = st_smlad(we, ye, a1);
+        a0 = st_smlad(wo, xo, a0);
+        a1 = st_smlad(wo, yo, a1);
+        we = st_sxtb16(w1);
+        wo = st_sxtb16_ror8(w1);
+        a2 = st_smlad(we, xe, a2);
+        a3 = st_smlad(we, ye, a3);
+        a2 = st_smlad(wo, xo, a2);
+        a3 = st_smlad(wo, yo, a3);
+    }
 #else
     for (int32_t g = 0; g < groups; g++, x += 4, w += 8) {
         int16_t h[8];

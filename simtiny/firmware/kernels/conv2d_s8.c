@@ -11,7 +11,7 @@
  * offset added to the halves SXTB16 gives, x + offset fits int16), the rest one by one. */
 static inline uint32_t run_dot(const int8_t *x, const int8_t *w, int32_t n, int32_t offset, uint32_t acc) {
 #if defined(__ARM_FEATURE_DSP)
-    const uint32_t offsets = (uint16_t)offset * 0x10001u;
+    const uint32_t offsets = st_dup16(offset);
     for (; n >= 4; n -= 4, x += 4, w += 4) {
         const uint32_t xv = st_load4(x), wv = st_load4(w);
         acc = st_smlad(st_sxtb16(wv), st_sadd16(st_sxtb16(xv), offsets), acc);
@@ -92,6 +92,13 @@ typedef struct {
     uint32_t *lane;  /* where buf's first word goes; the next group 8 bytes on */
 } tap_stream;
 
+/* n bytes from src to d, a word at a time (unaligned words are fine on the Cortex-M7). */
+static inline void copy_run(int8_t *d, const int8_t *src, int32_t n) {
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) __builtin_memcpy(d + i, src + i, 4);
+    for (; i < n; i++) d[i] = src[i];
+}
+
 static __attribute__((noinline)) void taps_flush(tap_stream *s) {
     int8_t *b = (int8_t *)s->buf;
     while (s->fill & 3) b[s->fill++] = 0; /* zeros past the last tap */
@@ -106,9 +113,7 @@ static __attribute__((noinline)) void taps_put(tap_stream *s, const int8_t *src,
         const int32_t m = n < 32 - s->fill ? n : 32 - s->fill;
         int8_t *d = (int8_t *)s->buf + s->fill;
         if (src) {
-            int32_t i = 0;
-            for (; i + 4 <= m; i += 4) __builtin_memcpy(d + i, src + i, 4);
-            for (; i < m; i++) d[i] = src[i];
+            copy_run(d, src, m);
             src += m;
         } else {
             for (int32_t i = 0; i < m; i++) d[i] = pad;
@@ -131,15 +136,12 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
     tap_stream s;
     s.fill = 0;
     s.lane = lane;
-    if (whole && iy0 >= 0 && iy0 + (p->filter_h - 1) * p->dilation_h < p->input_h && fw * cin * p->filter_h <= 32) {
+    if (whole && iy0 >= 0 && iy0 + (p->filter_h - 1) * p->dilation_h < p->input_h && p->gemm.input_c <= 32) {
         /* the common case (a first layer's window inside the image): each row one run, no flush */
         const int8_t *row = image + (iy0 * iw + ix0) * cin;
         int8_t *d = (int8_t *)s.buf;
-        for (int32_t fy = 0; fy < p->filter_h; fy++, row += p->dilation_h * iw * cin) {
-            int32_t i = 0;
-            for (; i + 4 <= fw * cin; i += 4, d += 4) __builtin_memcpy(d, row + i, 4);
-            for (; i < fw * cin; i++) *d++ = row[i];
-        }
+        for (int32_t fy = 0; fy < p->filter_h; fy++, row += p->dilation_h * iw * cin, d += fw * cin)
+            copy_run(d, row, fw * cin);
         while ((d - (int8_t *)s.buf) & 3) *d++ = 0; /* zeros past the last tap */
         for (int32_t g = 0; g < (int32_t)(d - (int8_t *)s.buf) >> 2; g++) lane[2 * g] = s.buf[g];
         return;
@@ -169,8 +171,8 @@ static void widen_in_place(uint32_t *pair, int32_t groups, int32_t twice) {
     }
 }
 
-/* The n pixels from *pixel on (its position: *oy, *ox, *image), gathered and widened into wide;
- * the position moves on past them. Out of line: its frame is not under st_conv1x1_widened's. */
+/* The n pixels from the position *oy, *ox of the batch at *image on, gathered and widened into
+ * wide; the position moves on past them. Out of line: its frame is not under st_conv1x1_widened's. */
 static __attribute__((noinline)) void gather_block(const st_conv2d_columns_params *p, const int8_t **image,
                                                    int32_t *oy, int32_t *ox, int32_t n, uint32_t *wide) {
     const int32_t groups = (p->gemm.input_c + 3) >> 2;

@@ -397,6 +397,9 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
     const int32_t fh = p->filter_h, fw = p->filter_w;
     const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
     const int32_t image_bytes = ih * iw * ch;
+#if defined(__ARM_FEATURE_DSP)
+    const uint32_t io2 = st_dup16(input_offset); /* for SADD16 (four) */
+#endif
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = buffer + b * image_bytes;
         int8_t *out = buffer + b * oh * ow * ch;
@@ -419,7 +422,6 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
                         for (int32_t fx = 0; fx < fx1 - fx0; fx++) {
 #if defined(__ARM_FEATURE_DSP)
                             if (four) {
-                                const uint32_t io2 = ((uint32_t)input_offset & 0xFFFFu) * 0x00010001u;
                                 const uint32_t xv = st_load4(xr + fx * ch), wv = st_load4(wr + fx * ch);
                                 const uint32_t xe = st_sadd16(st_sxtb16(xv), io2);
                                 const uint32_t xo = st_sadd16(st_sxtb16_ror8(xv), io2);

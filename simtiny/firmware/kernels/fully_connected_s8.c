@@ -34,7 +34,7 @@ static uint32_t fc_dot(const st_fully_connected_params *p, const int8_t *w, cons
 static void fc_row_dsp(const st_fully_connected_params *p, const int8_t *x, const int8_t *filter, int8_t *y) {
     const int32_t depth = p->accum_depth;
     const int32_t io = p->input_offset;
-    const uint32_t io2 = ((uint32_t)io & 0xFFFFu) * 0x00010001u; /* io in both halves */
+    const uint32_t io2 = st_dup16(io); /* io in both halves */
     int32_t o = 0;
     for (; o + 4 <= p->output_depth; o += 4) {
         const int8_t *w = filter + o * depth;

@@ -63,6 +63,11 @@ static inline uint32_t st_smlatt(uint32_t a, uint32_t b, uint32_t acc) {
     return r;
 }
 
+/* v's low 16 bits in both halves (an offset for SADD16 to add to both) */
+static inline uint32_t st_dup16(int32_t v) {
+    return ((uint32_t)v & 0xFFFFu) * 0x00010001u;
+}
+
 /* a + b, halfword by halfword (no saturation) */
 static inline uint32_t st_sadd16(uint32_t a, uint32_t b) {
     uint32_t r;
