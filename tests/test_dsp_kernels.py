@@ -30,7 +30,7 @@ from simtiny.lower.conv import PADDED_FILTERS
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
-from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor
+from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor, window_options
 from tests.ops.test_conv_inplace import band_of, kernel_of
 from tests.ops.test_fully_connected import _case as fully_connected_case
 
@@ -203,18 +203,6 @@ def test_fully_connected_dsp_path(board, tmp_path: Path, seed: int, toolchain: s
     assert len(compiled.graph.operators) == len(FC_DEPTHS)
     assert_uses_smlad(compiled, ("fc_row_dsp", "st_fully_connected_s8"))
     assert check_bit_exact(compiled, path, seeded(seed)) > 0
-
-
-def window_options(padding: str, stride: int, dilation: int, index: int) -> dict:
-    """A convolution's options: square stride and dilation, the activations in turn."""
-    return {
-        "padding": padding,
-        "stride_h": stride,
-        "stride_w": stride,
-        "dilation_h_factor": dilation,
-        "dilation_w_factor": dilation,
-        "fused_activation_function": ACTIVATIONS[index % len(ACTIVATIONS)],
-    }
 
 
 def spatial_cases(rng: np.random.Generator) -> list[Case]:

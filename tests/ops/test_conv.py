@@ -82,6 +82,18 @@ def geometry(rng: np.random.Generator, max_hw: int = 9):
             return (h, w), (fh, fw), (sh, sw), (dh, dw), padding, (oh, ow)
 
 
+def window_options(padding: str, stride: int, dilation: int, index: int) -> dict:
+    """A convolution's options: square stride and dilation, the activations in turn."""
+    return {
+        "padding": padding,
+        "stride_h": stride,
+        "stride_w": stride,
+        "dilation_h_factor": dilation,
+        "dilation_w_factor": dilation,
+        "fused_activation_function": ACTIVATIONS[index % len(ACTIVATIONS)],
+    }
+
+
 def random_conv(rng: np.random.Generator, index: int) -> Case:
     (h, w), (fh, fw), (sh, sw), (dh, dw), padding, (oh, ow) = geometry(rng)
     groups = int(rng.choice([1, 1, 1, 1, 2, 3]))

@@ -18,7 +18,7 @@ from simtiny import lower
 from simtiny.flow.plan import ALIGN, plan_memory
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.model import Graph, Operator, parse_model
-from tests.ops.test_conv import act_tensor, bias_tensor, filter_tensor
+from tests.ops.test_conv import act_tensor, bias_tensor, filter_tensor, window_options
 
 GEOMETRIES = [  # (batches, h, w, cin, cout, k, stride, dilation, padding)
     (1, 12, 12, 3, 16, 3, 2, 1, "SAME"),  # a first layer
@@ -42,15 +42,7 @@ def case(rng: np.random.Generator, index: int, geometry: tuple) -> Case:
         bias_tensor(cout, rng, 3000),
         act_tensor("y", (b, oh, ow, cout), rng, False),
     ]
-    options = {
-        "padding": padding,
-        "stride_h": s,
-        "stride_w": s,
-        "dilation_h_factor": d,
-        "dilation_w_factor": d,
-        "fused_activation_function": ("NONE", "RELU", "RELU6")[index % 3],
-    }
-    return Case(f"conv {geometry}", tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options))
+    return Case(f"conv {geometry}", tensors, OpSpec("CONV_2D", [0, 1, 2], [3], window_options(padding, s, d, index)))
 
 
 def graph_of(cases: list[Case]) -> Graph:
@@ -76,13 +68,7 @@ def replay(graph: Graph, op: Operator, gap: int) -> None:
         batch, oy, ox = q // (oh * ow), q // ow % oh, q % ow
         rows = [oy * sh - ph + fy * dh for fy in range(kh)]
         cols = [ox * sw - pw + fx * dw for fx in range(kw)]
-        taps = [
-            gap + ((batch * ih + iy) * iw + ix) * cin
-            for iy in rows
-            if 0 <= iy < ih
-            for ix in cols
-            if 0 <= ix < iw
-        ]
+        taps = [gap + ((batch * ih + iy) * iw + ix) * cin for iy in rows if 0 <= iy < ih for ix in cols if 0 <= ix < iw]
         assert not taps or min(taps) >= written, (q, min(taps), written)
         written = (q + 1) * cout
 
