@@ -468,11 +468,12 @@ class DepthwiseConv2D:
             g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
         )
         # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on
-        # proxyless-w0.3's layers): the small kernels' in-image taps and per-output
-        # requantisation (four channels a step where input_c is a multiple of 4, else one),
-        # against the padded rows' fill, tap pairs and window rows.
+        # proxyless-w0.3's and mbv2-w0.3's layers): the small kernels' image copy, in-image taps
+        # and per-output requantisation (four channels a step where input_c is a multiple of 4,
+        # else one), against the padded rows' fill, tap pairs and window rows and a channel's
+        # set-up.
         if x.shape[3] % 4 == 0:
-            small = ("_small4", 40 * outputs + 5 * taps + 50)
+            small = ("_small4", (59 * outputs + 9 * taps + 6 * x.shape[1] * x.shape[2]) // 2 + 110)
         else:
             small = ("_small", 30 * outputs + 9 * taps)
         variants = [InPlaceKernel(small[0], small[1], x.shape[1] * x.shape[2] * x.shape[3])]
@@ -482,7 +483,7 @@ class DepthwiseConv2D:
         w4 = (g.out_w + 3) // 4 * 4  # four outputs a step
         cols = w4 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w4 + 2 * pairs - 2
         rows = (g.out_h - 1) * sh + fh
-        cycles = 4 * rows * cols + 24 * fh * pairs + outputs * (3 * fh * pairs + 25)
+        cycles = 4 * rows * cols + 24 * fh * pairs + outputs * (3 * fh * pairs + 25) + 300
 
         def scratch(band: int) -> int:  # the band's rows of int16, then the tap pairs
             return 2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4

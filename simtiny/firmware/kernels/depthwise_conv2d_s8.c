@@ -268,6 +268,14 @@ typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_ar
 #define ST_SHARED __attribute__((noinline, noclone)) /* one copy for every filter's kernel */
 #endif
 
+/* Channel c's bias and bounded requantisation, once per channel: out of line, one copy for the
+ * padded and the small kernels. */
+ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
+                                 st_requant_bounded *rq) {
+    *bias = (uint32_t)st_channel_bias(&p->channels, c);
+    *rq = st_channel_requant_bounded(&p->channels, c);
+}
+
 /* Padded rows [from, last) of channel c (input row r - pad_h widened to int16 with the input
  * offset added, zeros around it) into dst, one after another. Out of line, as are the tap
  * pairs: the layer loop's frame stays small (the stack adds to peak SRAM). */
@@ -345,8 +353,7 @@ ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *
 #else
             a.taps = filter + c;
 #endif
-            a.k.rq = st_channel_requant_bounded(&p->channels, c);
-            a.k.bias = (uint32_t)st_channel_bias(&p->channels, c);
+            dw_channel(p, c, &a.k.bias, &a.k.rq);
             int32_t end = 0; /* padded rows [end - kept, end) are in scratch, from row 0 */
             for (int32_t oy0 = 0; oy0 < oh; oy0 += band) {
                 const int32_t n = oh - oy0 < band ? oh - oy0 : band;
@@ -386,45 +393,50 @@ ST_PADDED_KERNEL(7x7s2, 7, 7, 4, 2)
 /* In place, for dilation 1 on planes small beside the filter (the code generator's choice),
  * where a padded plane would be mostly padding: the input image is copied to scratch, then each
  * output pixel sums only its in-image taps, straight from NHWC, as LiteRT does; requantised by
- * st_requantize_bounded (accumulators bounded by the code generator). `four` (input_c a
- * multiple of 4, with the DSP extension): four channels a step, SXTB16 splitting a word of taps
- * or inputs into channels (c, c + 2) and (c + 1, c + 3) and SMLABB / SMLATT multiplying them
- * apart; else one channel at a time. */
+ * st_requantize_bounded (accumulators bounded by the code generator). Channels go a group at a
+ * time over every pixel, so that each channel's bias and requantisation are decoded once.
+ * `four` (input_c a multiple of 4, with the DSP extension): groups of four channels, SXTB16
+ * splitting a word of taps into channels (c, c + 2) and (c + 1, c + 3), SXTAB16 doing the same
+ * to a word of inputs with the input offset added, and SMLABB / SMLATT multiplying them apart;
+ * else one channel at a time. */
 static inline __attribute__((always_inline)) void small_layer(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                                               const int8_t *filter, int8_t *scratch, const int four) {
-    const int32_t ch = p->input_c;
+    const int32_t ch = p->input_c, group = four ? 4 : 1;
     const int32_t ih = p->input_h, iw = p->input_w, oh = p->output_h, ow = p->output_w;
     const int32_t fh = p->filter_h, fw = p->filter_w;
     const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;
     const int32_t image_bytes = ih * iw * ch;
 #if defined(__ARM_FEATURE_DSP)
-    const uint32_t io2 = st_dup16(input_offset); /* for SADD16 (four) */
+    const uint32_t io2 = st_dup16(input_offset); /* for SXTAB16 (four) */
 #endif
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = buffer + b * image_bytes;
-        int8_t *out = buffer + b * oh * ow * ch;
         for (int32_t i = 0; i < image_bytes; i++) scratch[i] = image[i];
-        for (int32_t oy = 0; oy < oh; oy++) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            int32_t fy0, fy1;
-            st_window_taps(iy0, 1, fh, ih, &fy0, &fy1);
-            for (int32_t ox = 0; ox < ow; ox++, out += ch) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                int32_t fx0, fx1;
-                st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
-                const int8_t *x0 = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch;
-                const int8_t *w0 = filter + (fy0 * fw + fx0) * ch;
-                for (int32_t c = 0; c < ch; c += four ? 4 : 1) {
-                    uint32_t a[4];
-                    for (int32_t k = 0; k < (four ? 4 : 1); k++) a[k] = (uint32_t)st_channel_bias(&p->channels, c + k);
-                    const int8_t *xr = x0 + c, *wr = w0 + c;
+        for (int32_t c = 0; c < ch; c += group) {
+            uint32_t bias[4] = {0, 0, 0, 0};
+            st_requant_bounded rq[4];
+            for (int32_t k = 0; k < group; k++) dw_channel(p, c + k, &bias[k], &rq[k]);
+            int8_t *out = buffer + b * oh * ow * ch + c;
+            for (int32_t oy = 0; oy < oh; oy++) {
+                const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                int32_t fy0, fy1;
+                st_window_taps(iy0, 1, fh, ih, &fy0, &fy1);
+                for (int32_t ox = 0; ox < ow; ox++, out += ch) {
+                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                    int32_t fx0, fx1;
+                    st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
+                    const int8_t *xr = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch + c;
+                    const int8_t *wr = filter + (fy0 * fw + fx0) * ch + c;
+                    const int32_t n = fx1 - fx0;
+                    uint32_t a[4] = {bias[0], bias[1], bias[2], bias[3]};
                     for (int32_t fy = fy0; fy < fy1; fy++, xr += iw * ch, wr += fw * ch) {
-                        for (int32_t fx = 0; fx < fx1 - fx0; fx++) {
+                        const int8_t *x = xr, *w = wr;
+                        for (int32_t fx = 0; fx < n; fx++, x += ch, w += ch) {
 #if defined(__ARM_FEATURE_DSP)
                             if (four) {
-                                const uint32_t xv = st_load4(xr + fx * ch), wv = st_load4(wr + fx * ch);
-                                const uint32_t xe = st_sadd16(st_sxtb16(xv), io2);
-                                const uint32_t xo = st_sadd16(st_sxtb16_ror8(xv), io2);
+                                const uint32_t xv = st_load4(x), wv = st_load4(w);
+                                const uint32_t xe = st_sxtab16(io2, xv), xo = st_sxtab16_ror8(io2, xv);
                                 const uint32_t we = st_sxtb16(wv), wo = st_sxtb16_ror8(wv);
                                 a[0] = st_smlabb(xe, we, a[0]);
                                 a[2] = st_smlatt(xe, we, a[2]);
@@ -433,13 +445,11 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
                                 continue;
                             }
 #endif
-                            a[0] += (uint32_t)(wr[fx * ch] * (xr[fx * ch] + input_offset));
+                            a[0] += (uint32_t)(*w * (*x + input_offset));
                         }
                     }
-                    for (int32_t k = 0; k < (four ? 4 : 1); k++) {
-                        const st_requant_bounded rq = st_channel_requant_bounded(&p->channels, c + k);
-                        out[c + k] = st_bounded_output(&rq, a[k], output_offset, p->act_min, p->act_max);
-                    }
+                    for (int32_t k = 0; k < group; k++)
+                        out[k] = st_bounded_output(&rq[k], a[k], output_offset, act_min, act_max);
                 }
             }
         }

@@ -63,6 +63,20 @@ static inline uint32_t st_smlatt(uint32_t a, uint32_t b, uint32_t acc) {
     return r;
 }
 
+/* a + bytes 0 and 2 of v sign-extended, halfword by halfword (no saturation) */
+static inline uint32_t st_sxtab16(uint32_t a, uint32_t v) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(v));
+    return r;
+}
+
+/* a + bytes 1 and 3 of v sign-extended, halfword by halfword (no saturation) */
+static inline uint32_t st_sxtab16_ror8(uint32_t a, uint32_t v) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
+    return r;
+}
+
 /* v's low 16 bits in both halves (an offset for SADD16 to add to both) */
 static inline uint32_t st_dup16(int32_t v) {
     return ((uint32_t)v & 0xFFFFu) * 0x00010001u;
