@@ -464,19 +464,20 @@ class DepthwiseConv2D:
         if not accumulators_bounded(op, graph, w.data.reshape(fh * fw, -1).T):  # one row per channel
             return []
         outputs = g.out_h * g.out_w
-        taps = _taps_in_image(g.out_h, sh, g.pad_h, fh, x.shape[1]) * _taps_in_image(
-            g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
-        )
-        # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on
-        # proxyless-w0.3's and mbv2-w0.3's layers): the small kernels' image copy, in-image taps
-        # and per-output requantisation (four channels a step where input_c is a multiple of 4,
-        # else one), against the padded rows' fill, tap pairs and window rows and a channel's
-        # set-up.
+        tap_rows = _taps_in_image(g.out_h, sh, g.pad_h, fh, x.shape[1])  # in-image filter rows, all output rows
+        taps = tap_rows * _taps_in_image(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
+        # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on the
+        # depthwise layers of the four Table 3 networks, each run with either kernel): the small
+        # kernels' per-output requantisation, in-image taps and rows of taps (four channels a
+        # step where input_c is a multiple of 4, else one), against the padded rows' fill, tap
+        # pairs, window rows and a channel's set-up.
         if x.shape[3] % 4 == 0:
-            small = ("_small4", (59 * outputs + 9 * taps + 6 * x.shape[1] * x.shape[2]) // 2 + 110)
+            small = ("_small4", (240 * outputs + 28 * taps + 63 * tap_rows * g.out_w) // 10 + 43)
         else:
             small = ("_small", 30 * outputs + 9 * taps)
-        variants = [InPlaceKernel(small[0], small[1], x.shape[1] * x.shape[2] * x.shape[3])]
+        # the image, then each channel's bias and requantisation (small_channel: 24 bytes)
+        image = x.shape[1] * x.shape[2] * x.shape[3]
+        variants = [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + 24 * x.shape[3])]
         if (fh, fw, g.stride_w) not in PADDED_FILTERS or g.out_w > x.shape[2] or g.pad_h >= fh:
             return variants
         pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2

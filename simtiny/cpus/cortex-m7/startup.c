@@ -54,6 +54,11 @@ void Default_Handler(void) {
     simtiny_exit(SIMTINY_EXIT_UNHANDLED_EXCEPTION);
 }
 
+/* Runs once before main: compiled for size with gcc (clang has no per-function optimisation
+ * level), so that the flash goes to the code the firmware runs often. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("Os")))
+#endif
 __attribute__((noreturn)) void Reset_Handler(void) {
     SCB_CPACR |= 0xFu << 20; /* CP10, CP11: full access to the FPU */
     __asm__ volatile("dsb\n isb" ::: "memory");

@@ -6,6 +6,7 @@
  * skipped (st_window.h). */
 #include "depthwise_conv2d_s8.h"
 
+#include "st_compiler.h"
 #include "st_dsp.h"
 #include "st_quant.h"
 #include "st_window.h"
@@ -270,7 +271,7 @@ typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_ar
 
 /* Channel c's bias and bounded requantisation, once per channel: out of line, one copy for the
  * padded and the small kernels. */
-ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
+ST_SHARED ST_COLD static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
                                  st_requant_bounded *rq) {
     *bias = (uint32_t)st_channel_bias(&p->channels, c);
     *rq = st_channel_requant_bounded(&p->channels, c);
@@ -390,15 +391,22 @@ ST_PADDED_KERNEL(5x5s2, 5, 5, 3, 2)
 ST_PADDED_KERNEL(7x7s1, 7, 7, 4, 1)
 ST_PADDED_KERNEL(7x7s2, 7, 7, 4, 2)
 
+/* A channel's bias and bounded requantisation, as the small kernels keep them in scratch. */
+#define ST_DW_SMALL_BLOCK 64 /* channels a pass over the pixels: what a window reads stays in the D-cache */
+typedef struct {
+    uint32_t bias;
+    st_requant_bounded rq;
+} small_channel;
+
 /* In place, for dilation 1 on planes small beside the filter (the code generator's choice),
  * where a padded plane would be mostly padding: the input image is copied to scratch, then each
  * output pixel sums only its in-image taps, straight from NHWC, as LiteRT does; requantised by
- * st_requantize_bounded (accumulators bounded by the code generator). Channels go a group at a
- * time over every pixel, so that each channel's bias and requantisation are decoded once.
- * `four` (input_c a multiple of 4, with the DSP extension): groups of four channels, SXTB16
- * splitting a word of taps into channels (c, c + 2) and (c + 1, c + 3), SXTAB16 doing the same
- * to a word of inputs with the input offset added, and SMLABB / SMLATT multiplying them apart;
- * else one channel at a time. */
+ * st_requantize_bounded (accumulators bounded by the code generator). Every channel's bias and
+ * requantisation are decoded once per layer into a table after the copy, so that a pixel's
+ * window is worked out once for all its channels. `four` (input_c a multiple of 4, with the
+ * DSP extension): four channels a step, SXTB16 splitting a word of taps into channels (c, c + 2)
+ * and (c + 1, c + 3), SXTAB16 doing the same to a word of inputs with the input offset added,
+ * and SMLABB / SMLATT multiplying them apart; else one channel at a time. */
 static inline __attribute__((always_inline)) void small_layer(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                                               const int8_t *filter, int8_t *scratch, const int four) {
     const int32_t ch = p->input_c, group = four ? 4 : 1;
@@ -407,29 +415,34 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
     const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
     const int32_t act_min = p->act_min, act_max = p->act_max;
     const int32_t image_bytes = ih * iw * ch;
+    small_channel *table = (small_channel *)(void *)(scratch + ((image_bytes + 3) & ~3));
+    for (int32_t c = 0; c < ch; c++) dw_channel(p, c, &table[c].bias, &table[c].rq);
 #if defined(__ARM_FEATURE_DSP)
     const uint32_t io2 = st_dup16(input_offset); /* for SXTAB16 (four) */
 #endif
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = buffer + b * image_bytes;
-        for (int32_t i = 0; i < image_bytes; i++) scratch[i] = image[i];
-        for (int32_t c = 0; c < ch; c += group) {
-            uint32_t bias[4] = {0, 0, 0, 0};
-            st_requant_bounded rq[4];
-            for (int32_t k = 0; k < group; k++) dw_channel(p, c + k, &bias[k], &rq[k]);
-            int8_t *out = buffer + b * oh * ow * ch + c;
-            for (int32_t oy = 0; oy < oh; oy++) {
-                const int32_t iy0 = oy * p->stride_h - p->pad_h;
-                int32_t fy0, fy1;
-                st_window_taps(iy0, 1, fh, ih, &fy0, &fy1);
-                for (int32_t ox = 0; ox < ow; ox++, out += ch) {
-                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                    int32_t fx0, fx1;
-                    st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
-                    const int8_t *xr = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch + c;
-                    const int8_t *wr = filter + (fy0 * fw + fx0) * ch + c;
-                    const int32_t n = fx1 - fx0;
-                    uint32_t a[4] = {bias[0], bias[1], bias[2], bias[3]};
+        for (int32_t i = 0; i < image_bytes; i += group) /* four: whole words (LDR, STR) */
+            __builtin_memcpy(scratch + i, image + i, (unsigned)group);
+        for (int32_t c0 = 0; c0 < ch; c0 += ST_DW_SMALL_BLOCK) {
+        const int32_t c1 = ch - c0 < ST_DW_SMALL_BLOCK ? ch : c0 + ST_DW_SMALL_BLOCK;
+        int8_t *out = buffer + b * oh * ow * ch;
+        for (int32_t oy = 0; oy < oh; oy++) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            int32_t fy0, fy1;
+            st_window_taps(iy0, 1, fh, ih, &fy0, &fy1);
+            for (int32_t ox = 0; ox < ow; ox++, out += ch) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                int32_t fx0, fx1;
+                st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
+                const int8_t *x0 = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch;
+                const int8_t *w0 = filter + (fy0 * fw + fx0) * ch;
+                const int32_t n = fx1 - fx0;
+                const small_channel *t = table + c0;
+                for (int32_t c = c0; c < c1; c += group, t += group) {
+                    uint32_t a[4] = {0, 0, 0, 0};
+                    for (int32_t k = 0; k < group; k++) a[k] = t[k].bias;
+                    const int8_t *xr = x0 + c, *wr = w0 + c;
                     for (int32_t fy = fy0; fy < fy1; fy++, xr += iw * ch, wr += fw * ch) {
                         const int8_t *x = xr, *w = wr;
                         for (int32_t fx = 0; fx < n; fx++, x += ch, w += ch) {
@@ -449,9 +462,10 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
                         }
                     }
                     for (int32_t k = 0; k < group; k++)
-                        out[k] = st_bounded_output(&rq[k], a[k], output_offset, act_min, act_max);
+                        out[c + k] = st_bounded_output(&t[k].rq, a[k], output_offset, act_min, act_max);
                 }
             }
+        }
         }
     }
 }

@@ -70,7 +70,8 @@ void st_depthwise_conv2d_s8_inplace_padded_7x7s2_shifts(const st_depthwise_conv2
 
 
 /* In place too, for dilation 1 and bounded accumulators, on planes small beside the filter:
- * scratch holds the whole input image (input_h * input_w * input_c bytes). */
+ * scratch (4-byte aligned) holds the whole input image (input_h * input_w * input_c bytes, rounded up
+ * to a multiple of 4), then 24 bytes per channel (its bias and requantisation, decoded once). */
 void st_depthwise_conv2d_s8_inplace_small(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                           const int8_t *filter, int8_t *scratch);
 void st_depthwise_conv2d_s8_inplace_small_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
