@@ -53,7 +53,7 @@ def bias_values(op: Operator, graph: Graph) -> np.ndarray | None:
     return data.reshape(-1)
 
 
-BUILD_SUFFIX = "_general"  # conv1x1_s8 compiled again for layers st_requantize_fast does not fit
+BUILD_SUFFIX = "_general"  # conv1x1_s8, depthwise_conv2d_s8 compiled again where st_requantize_fast does not fit
 
 
 def kernel_header(kernel: str) -> str:

@@ -224,6 +224,13 @@ def accumulators_bounded(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
     return requant_bounded(taps, bias_values(op, graph), -x.zero_point(), shifts)
 
 
+def requant_is_fast(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
+    """Whether the layer may requantise with st_requantize_fast (simtiny.lower.bounds); taps: one
+    row per output channel."""
+    shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
+    return requant_fast(accumulators_bounded(op, graph, taps), shifts, *act_bounds(op, graph))
+
+
 def in_place_refused(ctx, op: Operator) -> None:
     if getattr(ctx, "in_place", False):
         raise ValueError(f"operator {op.index} ({op.opcode}) planned in place, which its kernel cannot do")
@@ -361,9 +368,7 @@ class Conv2D:
         assert w.data is not None
         channels, twin = channels_decl(op, graph, ctx, prefix, folded_bias(op, graph))
         act_min, act_max = act_bounds(op, graph)
-        bounded = accumulators_bounded(op, graph, w.data.reshape(w.shape[0], -1))
-        shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
-        fast = requant_fast(bounded, shifts, act_min, act_max)
+        fast = requant_is_fast(op, graph, w.data.reshape(w.shape[0], -1))
         fields = (
             f"{{.pixels = {pixels}, .input_c = {w.size // w.shape[0]}, .output_c = {w.shape[0]}, "
             f".output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max}, "
@@ -449,6 +454,19 @@ class DepthwiseConv2D:
         return w.shape[3] == x.shape[3] and y.shape[1] * y.shape[2] <= x.shape[1] * x.shape[2]
 
     @staticmethod
+    def taps(op: Operator, graph: Graph) -> np.ndarray:
+        """The filter as one row of taps per channel."""
+        w = graph.tensor(op.inputs[1])
+        assert w.data is not None
+        return w.data.reshape(w.shape[1] * w.shape[2], -1).T
+
+    @staticmethod
+    def fast(op: Operator, graph: Graph) -> bool:
+        """Whether the padded and small kernels may requantise with st_requantize_fast (the
+        builds without "_general")."""
+        return requant_is_fast(op, graph, DepthwiseConv2D.taps(op, graph))
+
+    @staticmethod
     def bounded_variants(op: Operator, graph: Graph) -> list[InPlaceKernel]:
         """The in-place kernels beside the generic one that a layer with bounded accumulators
         (st_requantize_bounded) and dilation 1 may take (depthwise_conv2d_s8.h): "small" (a
@@ -460,31 +478,32 @@ class DepthwiseConv2D:
         fh, fw, sh = w.shape[1], w.shape[2], g.stride_h
         if (g.dilation_h, g.dilation_w) != (1, 1):
             return []
-        assert w.data is not None
-        if not accumulators_bounded(op, graph, w.data.reshape(fh * fw, -1).T):  # one row per channel
+        if not accumulators_bounded(op, graph, DepthwiseConv2D.taps(op, graph)):
             return []
         outputs = g.out_h * g.out_w
         tap_rows = _taps_in_image(g.out_h, sh, g.pad_h, fh, x.shape[1])  # in-image filter rows, all output rows
         taps = tap_rows * _taps_in_image(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
         # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on the
-        # depthwise layers of the four Table 3 networks, each run with either kernel): the small
-        # kernels' per-output requantisation, in-image taps and rows of taps (four channels a
-        # step where input_c is a multiple of 4, else one), against the padded rows' fill, tap
-        # pairs, window rows and a channel's set-up.
+        # depthwise layers of the four Table 3 networks, each run with either kernel, fast
+        # builds): the small kernels' per-output requantisation, in-image taps and rows of taps
+        # (four channels a step where input_c is a multiple of 4, else one), against the padded
+        # rows' fill, tap pairs, window rows (slower at stride 2) and a channel's set-up.
         if x.shape[3] % 4 == 0:
-            small = ("_small4", (240 * outputs + 28 * taps + 63 * tap_rows * g.out_w) // 10 + 43)
+            small = ("_small4", (154 * outputs + 23 * taps + 70 * tap_rows * g.out_w) // 10 + 42)
         else:
             small = ("_small", 30 * outputs + 9 * taps)
-        # the image, then each channel's bias and requantisation (small_channel: 24 bytes)
+        # the image, then each channel's bias and requantisation (ST_DW_SMALL_CHANNEL_BYTES)
         image = x.shape[1] * x.shape[2] * x.shape[3]
-        variants = [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + 24 * x.shape[3])]
+        table = (16 if DepthwiseConv2D.fast(op, graph) else 24) * x.shape[3]
+        variants = [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table)]
         if (fh, fw, g.stride_w) not in PADDED_FILTERS or g.out_w > x.shape[2] or g.pad_h >= fh:
             return variants
         pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2
         w4 = (g.out_w + 3) // 4 * 4  # four outputs a step
         cols = w4 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w4 + 2 * pairs - 2
         rows = (g.out_h - 1) * sh + fh
-        cycles = 4 * rows * cols + 24 * fh * pairs + outputs * (3 * fh * pairs + 25) + 300
+        per_output = 263 * fh * pairs + (119 * fh * pairs if g.stride_w == 2 else 0) + 2199
+        cycles = (339 * rows * cols + 2401 * fh * pairs + outputs * per_output) // 100 + 345
 
         def scratch(band: int) -> int:  # the band's rows of int16, then the tap pairs
             return 2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4
@@ -552,9 +571,11 @@ class DepthwiseConv2D:
             f"{window_fields(op, graph, g)}    .band = {kernel.band if kernel else 0},\n"
             f"    .channels = {channels}}};"
         )
+        # the padded and small kernels' build: "_general" where st_requantize_fast is not exact
+        build = BUILD_SUFFIX if kernel and kernel.suffix and not self.fast(op, graph) else ""
         if kernel:
             call = (
-                f"st_depthwise_conv2d_s8_inplace{kernel.suffix}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
+                f"st_depthwise_conv2d_s8_inplace{kernel.suffix}{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
                 f"{ctx.tensor(op.inputs[1])}, {scratch_of(ctx, op)});"
             )
         else:
@@ -562,7 +583,7 @@ class DepthwiseConv2D:
                 f"st_depthwise_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
                 f"{ctx.tensor(op.outputs[0])});"
             )
-        return KernelCall(call, (f"depthwise_conv2d_s8{twin}",), (decl,))
+        return KernelCall(call, (f"depthwise_conv2d_s8{build}{twin}",), (decl,))
 
 
 LOWERINGS = [Conv2D(), DepthwiseConv2D()]

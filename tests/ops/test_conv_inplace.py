@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from support.hostrun import load_host_model
 from support.opcheck import Case, pack, random_input, reference_interpreter, spec_of
-from support.tflite_writer import OpSpec, build_model
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny import lower
 from simtiny.flow.codegen import generate
@@ -78,8 +78,9 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
         w4 = (ow + 3) // 4 * 4
         cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
         return 2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4
-    if kernel.endswith(("_small", "_small4")):  # then 24 bytes per channel: its bias and requantisation
-        return (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4 + 24 * x.shape[3]
+    if kernel.endswith(("_small", "_small4")):  # then per channel its bias and requantisation
+        general = re.search(rf"{kernel}_general(?:_shifts)?\(&op{index}_", source)
+        return (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4 + (24 if general else 16) * x.shape[3]
     assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
     return x.shape[1] * x.shape[2]
 
@@ -396,6 +397,47 @@ def test_depthwise_padded_in_bands() -> None:
     assert short_last_band >= 5
 
 
+def test_depthwise_fast_builds() -> None:
+    """Layers whose requantisation st_requantize_fast does exactly (every channel shifts right,
+    an activation spanning int8, bounded sums) run the padded and small kernels' fast builds
+    (no "_general"): each padded filter, small and small4, per-tensor and per-channel with a
+    negative channel scale, bit for bit against LiteRT."""
+    rng = np.random.default_rng(47)
+    cases = []
+    shapes = [(11, 9, 5, fh, sw) for fh, _, sw in PADDED_FILTERS] + [(3, 3, 5, 7, 1), (4, 4, 8, 5, 1)]
+    for i, (h, w, c, k, s) in enumerate(shapes):
+        oh, _ = out_size_and_padding("SAME", h, k, s, 1)
+        ow, _ = out_size_and_padding("SAME", w, k, s, 1)
+        per_channel = i % 2 == 0
+        scales = [float(np.float32(v)) for v in rng.uniform(0.002, 0.02, c if per_channel else 1)]
+        if per_channel:
+            scales[0] = -scales[0]
+        data = rng.integers(-127, 128, size=(1, k, k, c), dtype=np.int8)
+        weights = TensorSpec("w", (1, k, k, c), "int8", scale=scales, zero_point=[0] * len(scales),
+                             quantized_dimension=3, data=data)
+        x = TensorSpec("x", (1, h, w, c), "int8", scale=[0.02], zero_point=[int(rng.integers(-128, 128))])
+        y_scale = float(np.float32(0.02 * max(abs(v) for v in scales) * k * 74 / 4))  # right shifts, some saturation
+        y = TensorSpec("y", (1, oh, ow, c), "int8", scale=[y_scale], zero_point=[int(rng.integers(-40, 41))])
+        options = {"padding": "SAME", "stride_h": s, "stride_w": s, "fused_activation_function": "NONE"}
+        op = OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)
+        cases.append(Case(f"dw fast {h}x{w}x{c} k{k} s{s}", [x, weights, bias_tensor(c, rng, 3000), y], op))
+    # ballast: dilation 2 (the generic kernel) on a plane larger than any other layer's scratch, so
+    # that the planner's floor (every kernel lean) leaves room for the fast kernels
+    ballast = [act_tensor("x", (1, 48, 48, 1), rng, False), filter_tensor((1, 3, 3, 1), 3, rng, False, False)]
+    ballast += [bias_tensor(1, rng, 300), act_tensor("y", (1, 48, 48, 1), rng, False)]
+    options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 2, "dilation_w_factor": 2}
+    cases.append(Case("ballast", ballast, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
+    source = generate(graph, plan_memory(graph)).source
+    calls = re.findall(r"st_depthwise_conv2d_s8_inplace_(padded_\w+?|small4?)(_general)?(?:_shifts)?\(&", source)
+    assert sorted(kernel for kernel, _ in calls) == sorted(
+        [f"padded_{fh}x{fw}s{sw}" for fh, fw, sw in PADDED_FILTERS] + ["small", "small4"]
+    ), calls
+    assert all(build == "" for _, build in calls), calls
+    assert run_planned(cases, 47, 4) > 0
+
+
 # ---- what may run in place, and the scratch it needs -------------------------------------------
 
 
@@ -433,9 +475,11 @@ def test_in_place_eligibility_and_scratch() -> None:
         # padded, stride 2: 19 rows of 28 int16 (2 * 12 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs
         ("DEPTHWISE_CONV_2D", (1, 15, 17, 8), (1, 5, 5, 8), (1, 8, 9, 8), STRIDE_2, True, 1184, 0),
         # small4 on a plane that small beside the filter: the whole image, then the channels' table
+        # (the general build's 24 bytes a channel: these random scales are not all right shifts)
         ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), STRIDE_2, True, 504 + 24 * 8, 0),
-        # small: a 7x7 filter over a 3x3 plane, the whole image, then the channels' table
-        ("DEPTHWISE_CONV_2D", (1, 3, 3, 8), (1, 7, 7, 8), (1, 3, 3, 8), {}, True, 72 + 24 * 8, 0),
+        # small: a 7x7 filter over a 3x3 plane, the whole image, then the channels' table (the fast
+        # build's 16 bytes a channel)
+        ("DEPTHWISE_CONV_2D", (1, 3, 3, 8), (1, 7, 7, 8), (1, 3, 3, 8), {}, True, 72 + 16 * 8, 0),
         # dilation 2: the generic kernel, one plane
         (
             "DEPTHWISE_CONV_2D",

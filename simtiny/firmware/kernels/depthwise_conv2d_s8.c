@@ -11,7 +11,7 @@
 #include "st_quant.h"
 #include "st_window.h"
 
-void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params *p, const int8_t *input,
+void ST_DW_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params *p, const int8_t *input,
                                                const int8_t *filter, int8_t *output) {
     const int32_t ic_n = p->input_c;
     const int32_t oc_n = ic_n * p->depth_multiplier;
@@ -101,7 +101,7 @@ static inline int8_t dw_output(uint32_t acc, int32_t mult, int32_t shift, const 
  * done. Windows entirely inside the image take the input offset's share from a per-channel
  * sum of the filter (sums wrap modulo 2^32, so this is exact); clipped windows add it tap by
  * tap, as LiteRT does, which skips the padding taps. */
-void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                                        const int8_t *filter, int8_t *scratch) {
     const int32_t ch = p->input_c;
     const int32_t ih = p->input_h, iw = p->input_w, oh = p->output_h, ow = p->output_w;
@@ -189,18 +189,37 @@ void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace)(const st_depthwise_conv2d
     }
 }
 
+/* The requantisation of the padded and small kernels: in this build st_requantize_fast, where
+ * the code generator proved it exact for the layer (on the sum doubled: one shift); in
+ * depthwise_conv2d_s8_general.c, st_requantize_bounded with the output offset and the clamp. */
+#if defined(ST_DW_GENERAL)
+typedef st_requant_bounded dw_requant;
+#else
+typedef st_requant_fast dw_requant;
+#endif
+
+static inline int8_t dw_requantize(uint32_t acc, const dw_requant *q, int32_t output_offset, int32_t act_min,
+                                   int32_t act_max) {
+#if defined(ST_DW_GENERAL)
+    return st_bounded_output(q, acc, output_offset, act_min, act_max);
+#else
+    (void)output_offset, (void)act_min, (void)act_max; /* folded into q; the activation spans int8 */
+    return (int8_t)st_requantize_fast(acc << 1, q);
+#endif
+}
+
 /* Geometry of st_depthwise_conv2d_s8_inplace_padded's scratch (depthwise_conv2d_s8.h). */
 static inline int32_t padded_pairs(int32_t fw, int32_t sw) { return sw == 1 ? fw / 2 + 1 : (fw + 1) / 2; }
 
 /* One channel's constants for the padded kernel's output rows. */
 typedef struct {
-    st_requant_bounded rq;
+    dw_requant rq;
     uint32_t bias;
     int32_t output_offset, act_min, act_max;
 } padded_channel;
 
 static inline int8_t padded_output(uint32_t acc, const padded_channel *k) {
-    return st_bounded_output(&k->rq, acc, k->output_offset, k->act_min, k->act_max);
+    return dw_requantize(acc, &k->rq, k->output_offset, k->act_min, k->act_max);
 }
 
 /* One output row of the padded kernel, four outputs per step; inlined with constant fh, pairs
@@ -272,9 +291,13 @@ typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_ar
 /* Channel c's bias and bounded requantisation, once per channel: out of line, one copy for the
  * padded and the small kernels. */
 ST_SHARED ST_COLD static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
-                                 st_requant_bounded *rq) {
+                                         dw_requant *rq) {
     *bias = (uint32_t)st_channel_bias(&p->channels, c);
+#if defined(ST_DW_GENERAL)
     *rq = st_channel_requant_bounded(&p->channels, c);
+#else
+    *rq = st_channel_requant_fast(&p->channels, c, p->output_offset);
+#endif
 }
 
 /* Padded rows [from, last) of channel c (input row r - pad_h widened to int16 with the input
@@ -343,7 +366,7 @@ ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *
 #if defined(__ARM_FEATURE_DSP)
     uint32_t *taps = (uint32_t *)(void *)(plane + band_rows * cols); /* [fh][even, odd][pairs] */
 #endif
-    padded_rows_args a = {0, cols, ow, ch, {st_requant_bounded_make(0, 0), 0, p->output_offset, p->act_min, p->act_max}};
+    padded_rows_args a = {0, cols, ow, ch, {{0}, 0, p->output_offset, p->act_min, p->act_max}};
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = buffer + b * p->input_h * p->input_w * ch;
         int8_t *out = buffer + b * oh * ow * ch;
@@ -379,7 +402,7 @@ ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *
     static void padded_rows_##tag(const int16_t *row, int8_t *out, const padded_rows_args *a) {                    \
         padded_row(row, a->cols, a->taps, fh, fw, pairs, sw, a->ow, a->ch, &a->k, out);                            \
     }                                                                                                              \
-    void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_padded_##tag)(                                           \
+    void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_padded_##tag)(                                           \
         const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
         padded_layer(p, buffer, filter, scratch, padded_rows_##tag);                                               \
     }
@@ -395,8 +418,9 @@ ST_PADDED_KERNEL(7x7s2, 7, 7, 4, 2)
 #define ST_DW_SMALL_BLOCK 64 /* channels a pass over the pixels: what a window reads stays in the D-cache */
 typedef struct {
     uint32_t bias;
-    st_requant_bounded rq;
+    dw_requant rq;
 } small_channel;
+_Static_assert(sizeof(small_channel) == ST_DW_SMALL_CHANNEL_BYTES, "the code generator plans this much a channel");
 
 /* In place, for dilation 1 on planes small beside the filter (the code generator's choice),
  * where a padded plane would be mostly padding: the input image is copied to scratch, then each
@@ -462,7 +486,7 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
                         }
                     }
                     for (int32_t k = 0; k < group; k++)
-                        out[c + k] = st_bounded_output(&t[k].rq, a[k], output_offset, act_min, act_max);
+                        out[c + k] = dw_requantize(a[k], &t[k].rq, output_offset, act_min, act_max);
                 }
             }
         }
@@ -470,13 +494,13 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
     }
 }
 
-void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_small)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_small)(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                                              const int8_t *filter, int8_t *scratch) {
     small_layer(p, buffer, filter, scratch, 0);
 }
 
 /* The same for input_c a multiple of 4: a model links whichever its layers take. */
-void ST_CHANNEL_KERNEL(st_depthwise_conv2d_s8_inplace_small4)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_small4)(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                                               const int8_t *filter, int8_t *scratch) {
 #if defined(__ARM_FEATURE_DSP)
     small_layer(p, buffer, filter, scratch, 1);

@@ -8,6 +8,15 @@
 
 /* int16 and int8 fields keep the per-layer structs small in flash (the code generator refuses
  * larger values); the kernels widen them to int32 before any product. */
+/* Each kernel comes in four builds, named by suffix: "" and "_shifts" (st_channel.h) for layers
+ * whose padded and small kernels may requantise with st_requantize_fast (the code generator
+ * proves it exact), "_general" and "_general_shifts" (st_requantize_bounded) for the others. */
+#if defined(ST_DW_GENERAL)
+#define ST_DW_KERNEL(name) ST_CHANNEL_KERNEL(name##_general)
+#else
+#define ST_DW_KERNEL(name) ST_CHANNEL_KERNEL(name)
+#endif
+
 typedef struct {
     int16_t batches, input_h, input_w, input_c;
     int16_t output_h, output_w;
@@ -22,18 +31,21 @@ typedef struct {
     st_channel_params channels; /* bias (may be absent) and requantisation per output channel */
 } st_depthwise_conv2d_params;
 
-void st_depthwise_conv2d_s8(const st_depthwise_conv2d_params *p, const int8_t *input,
-                            const int8_t *filter, int8_t *output);
-void st_depthwise_conv2d_s8_shifts(const st_depthwise_conv2d_params *p, const int8_t *input,
-                                   const int8_t *filter, int8_t *output);
+/* A kernel's four builds (see ST_DW_KERNEL), over the input (out of place) or in place. */
+#define ST_DW_DECLARE(name, ...)                                                                   \
+    void name(__VA_ARGS__);                                                                        \
+    void name##_shifts(__VA_ARGS__);                                                               \
+    void name##_general(__VA_ARGS__);                                                              \
+    void name##_general_shifts(__VA_ARGS__);
+#define ST_DW_DECLARE_INPLACE(name)                                                                \
+    ST_DW_DECLARE(name, const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch)
+
+ST_DW_DECLARE(st_depthwise_conv2d_s8, const st_depthwise_conv2d_params *p, const int8_t *input,
+              const int8_t *filter, int8_t *output)
 
 /* The same with the output over the input (depth_multiplier 1 only): buffer holds the input
  * and receives the output; scratch holds input_h * input_w bytes (one channel plane). */
-void st_depthwise_conv2d_s8_inplace(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                    const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                           const int8_t *filter, int8_t *scratch);
-
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace)
 
 /* In place too, for dilation 1, stride_w 1 or 2, output_w <= input_w and pad_h < filter_h,
  * where the code generator has bounded the accumulators (st_requantize_bounded): each plane's
@@ -43,43 +55,24 @@ void st_depthwise_conv2d_s8_inplace_shifts(const st_depthwise_conv2d_params *p, 
  * w4 = output_w rounded up to a multiple of 4, cols = w4 + 2 * (filter_w / 2) (stride_w 1) or
  * 2 * w4 + 2 * pairs - 2 (stride_w 2), rows = (band - 1) * stride_h + filter_h. One kernel per filter
  * (filter_h x filter_w, stride_w): */
-void st_depthwise_conv2d_s8_inplace_padded_3x3s1(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_3x3s1_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_3x3s2(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_3x3s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_5x5s1(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_5x5s1_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_5x5s2(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_5x5s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_7x7s1(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_7x7s1_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_7x7s2(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_padded_7x7s2_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-        const int8_t *filter, int8_t *scratch);
-
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_3x3s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_3x3s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_5x5s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_5x5s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_7x7s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_7x7s2)
 
 /* In place too, for dilation 1 and bounded accumulators, on planes small beside the filter:
- * scratch (4-byte aligned) holds the whole input image (input_h * input_w * input_c bytes, rounded up
- * to a multiple of 4), then 24 bytes per channel (its bias and requantisation, decoded once). */
-void st_depthwise_conv2d_s8_inplace_small(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                          const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_small_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                                 const int8_t *filter, int8_t *scratch);
+ * scratch (4-byte aligned) holds the whole input image (input_h * input_w * input_c bytes,
+ * rounded up to a multiple of 4), then each channel's bias and requantisation, decoded once:
+ * 16 bytes a channel in the fast builds, 24 in the general ones (ST_DW_SMALL_CHANNEL_BYTES). */
+#if defined(ST_DW_GENERAL)
+#define ST_DW_SMALL_CHANNEL_BYTES 24
+#else
+#define ST_DW_SMALL_CHANNEL_BYTES 16
+#endif
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_small)
 /* The same, for input_c a multiple of 4 (four channels a step with the DSP extension). */
-void st_depthwise_conv2d_s8_inplace_small4(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                          const int8_t *filter, int8_t *scratch);
-void st_depthwise_conv2d_s8_inplace_small4_shifts(const st_depthwise_conv2d_params *p, int8_t *buffer,
-                                                 const int8_t *filter, int8_t *scratch);
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_small4)
 
 #endif

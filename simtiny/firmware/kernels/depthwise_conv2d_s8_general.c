@@ -1,0 +1,4 @@
+/* depthwise_conv2d_s8.c for layers whose padded and small kernels cannot requantise with
+ * st_requantize_fast. */
+#define ST_DW_GENERAL 1
+#include "depthwise_conv2d_s8.c"
