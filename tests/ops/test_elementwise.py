@@ -18,7 +18,7 @@ from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny import lower
 from simtiny.lower.elementwise import add_sub_multipliers, broadcast_loops, broadcast_shape
-from simtiny.lower.quant import f32, quantize_multiplier
+from simtiny.lower.quant import activation_range, f32, quantize_multiplier
 from simtiny.model import parse_model
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
@@ -236,4 +236,14 @@ def test_add_sub_tables_on_large_outputs() -> None:
     graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
     assert all(lower.scratch_bytes(op, graph, False) == 4 * 512 for op in graph.operators)
     assert len(plan_memory(graph).scratch) >= len(cases) - 1  # the planner may keep one lean
+    # both table paths: add_row_fast (the output shifts right by 1 to 22 bits, the activation
+    # spans int8: st_requantize_fast) and add_row_tables (the others)
+    fast = []
+    for op in graph.operators:
+        y = graph.tensor(op.outputs[0])
+        reals = add_sub_multipliers(graph.tensor(op.inputs[0]).scale(), graph.tensor(op.inputs[1]).scale(), y.scale())
+        shift = quantize_multiplier(reals[2])[1]
+        full = activation_range(op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point())
+        fast.append(-22 <= shift <= -1 and full == (-128, 127))
+    assert any(fast) and not all(fast), fast
     assert run_packed(cases, 77, 4) > 0

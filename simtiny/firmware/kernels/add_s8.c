@@ -6,7 +6,8 @@
  * code generator refuses an output multiplier of 1 or more) and every value is below 2^30 in
  * magnitude: |x + offset| <= 255, so |x << 20| < 2^28, and the two rescaled inputs sum to at
  * most that (their multipliers add up to at most 1). A rescaled input depends on its int8 value
- * alone: given scratch, the kernel tabulates both inputs' 256 once and looks them up. */
+ * alone: given scratch, the kernel tabulates both inputs' 256 once and looks them up (doubled,
+ * for st_requantize_fast, where the output's shift and the activation allow it). */
 #include "add_s8.h"
 
 #include "st_quant.h"
@@ -15,6 +16,7 @@
  * values (input 2's negated for SUB), indexed by the int8 input + 128. */
 typedef struct {
     st_requant_bounded in1, in2, out;
+    st_requant_fast fast; /* the output's st_requantize_fast, where add_row_fast runs */
     int32_t input1_offset, input2_offset, output_offset, act_min, act_max, left_shift, subtract;
     const int32_t *tables;
 } add_consts;
@@ -47,20 +49,34 @@ static void add_row_tables(const void *params, const int8_t *a, int32_t s1, cons
     for (int32_t i = 0; i < n; i++) out[i] = add_output(k, t1[a[i * s1]] + t2[b[i * s2]]);
 }
 
+/* add_row_tables where the output's rescaling shifts right by 1 to ST_FAST_MAX_RIGHT bits and
+ * the activation spans int8: the tables hold the rescaled inputs doubled (|sum| < 2^29), so
+ * that their sum goes straight to st_requantize_fast, output offset and clamp included. */
+static void add_row_fast(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2, int32_t n,
+                         int8_t *out) {
+    const add_consts *k = params;
+    const int32_t *t1 = k->tables + 128, *t2 = k->tables + 256 + 128;
+    const st_requant_fast q = k->fast; /* in registers: the int8 stores could alias *k */
+    for (int32_t i = 0; i < n; i++) out[i] = (int8_t)st_requantize_fast((uint32_t)(t1[a[i * s1]] + t2[b[i * s2]]), &q);
+}
+
 void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
+    const int fast = tables && p->act_min == -128 && p->act_max == 127 && p->output_shift <= -1 &&
+                     p->output_shift >= -ST_FAST_MAX_RIGHT;
     const add_consts k = {
         st_requant_bounded_make(p->input1_multiplier, p->input1_shift),
         st_requant_bounded_make(p->input2_multiplier, p->input2_shift),
         st_requant_bounded_make(p->output_multiplier, p->output_shift),
+        st_requant_fast_make(p->output_multiplier, fast ? p->output_shift : -1, p->output_offset), /* used if fast */
         p->input1_offset, p->input2_offset, p->output_offset, p->act_min, p->act_max, p->left_shift, p->subtract,
         tables,
     };
     if (tables) {
-        for (int32_t v = -128; v < 128; v++) { /* what add_row computes for each input value */
-            tables[v + 128] = add_input(v, k.input1_offset, k.left_shift, &k.in1);
-            const int32_t scaled2 = add_input(v, k.input2_offset, k.left_shift, &k.in2);
+        for (int32_t v = -128; v < 128; v++) { /* what add_row computes for each input value (doubled: fast) */
+            tables[v + 128] = (int32_t)((uint32_t)add_input(v, k.input1_offset, k.left_shift, &k.in1) << fast);
+            const int32_t scaled2 = (int32_t)((uint32_t)add_input(v, k.input2_offset, k.left_shift, &k.in2) << fast);
             tables[v + 384] = k.subtract ? -scaled2 : scaled2;
         }
     }
-    st_broadcast_walk(&p->loops, input1, input2, output, tables ? add_row_tables : add_row, &k);
+    st_broadcast_walk(&p->loops, input1, input2, output, fast ? add_row_fast : tables ? add_row_tables : add_row, &k);
 }
