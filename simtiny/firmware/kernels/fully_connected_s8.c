@@ -1,8 +1,8 @@
 /* FULLY_CONNECTED int8: out[b][o] = requant(bias[o] + sum_d (w[o][d] + fo) * (x[b][d] + io)),
  * LiteRT's single-rounding requantisation. Sums wrap modulo 2^32 like LiteRT's int32
  * accumulator. On a core with the DSP extension, int8 weights with no zero point (the int8
- * spec's symmetric weights) take a SIMD path: x + io fits an int16 half, so SXTB16 and SADD16
- * make pairs of them and SMLAD does two multiply-accumulates at once, four outputs per pass
+ * spec's symmetric weights) take a SIMD path: x + io fits an int16 half, so SXTAB16 makes
+ * pairs of them and SMLAD does two multiply-accumulates at once, four outputs per pass
  * sharing the input's unpacking. */
 #include "fully_connected_s8.h"
 
@@ -34,14 +34,14 @@ static uint32_t fc_dot(const st_fully_connected_params *p, const int8_t *w, cons
 static void fc_row_dsp(const st_fully_connected_params *p, const int8_t *x, const int8_t *filter, int8_t *y) {
     const int32_t depth = p->accum_depth;
     const int32_t io = p->input_offset;
-    const uint32_t io2 = st_dup16(io); /* io in both halves */
+    const uint32_t io2 = st_dup16(io); /* io in both halves, for SXTAB16 */
     int32_t o = 0;
     for (; o + 4 <= p->output_depth; o += 4) {
         const int8_t *w = filter + o * depth;
         uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (int32_t d = 0; d < depth; d += 4) {
             const uint32_t xv = st_load4(x + d);
-            const uint32_t xe = st_sadd16(st_sxtb16(xv), io2), xo = st_sadd16(st_sxtb16_ror8(xv), io2);
+            const uint32_t xe = st_sxtab16(io2, xv), xo = st_sxtab16_ror8(io2, xv);
             const uint32_t v0 = st_load4(w + d), v1 = st_load4(w + depth + d);
             a0 = st_smlad(st_sxtb16(v0), xe, a0);
             a0 = st_smlad(st_sxtb16_ror8(v0), xo, a0);
