@@ -33,18 +33,21 @@
 static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t cin, int32_t twice, uint32_t *wide) {
     for (int32_t px = 0; px < n; px += 2) {
         const int8_t *xa = x + px * cin, *xb = px + 1 < n ? xa + cin : xa;
-        for (int32_t c = 0; c < cin; c += 4, wide += 4) {
+        int32_t c = 0;
+        for (; c + 4 <= cin; c += 4, wide += 4) {
+            uint32_t va, vb; /* one LDR each, unaligned */
+            __builtin_memcpy(&va, xa + c, 4);
+            __builtin_memcpy(&vb, xb + c, 4);
+            st_widen_group(va, vb, twice, wide);
+        }
+        if (c < cin) { /* the input_c % 4 tail: zeros past input_c */
             int8_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
-            if (c + 4 <= cin) {
-                __builtin_memcpy(a, xa + c, 4);
-                __builtin_memcpy(b, xb + c, 4);
-            } else { /* the input_c % 4 tail: zeros past input_c */
-                for (int32_t k = 0; c + k < cin; k++) a[k] = xa[c + k], b[k] = xb[c + k];
-            }
+            for (int32_t k = 0; c + k < cin; k++) a[k] = xa[c + k], b[k] = xb[c + k];
             uint32_t va, vb;
             __builtin_memcpy(&va, a, 4);
             __builtin_memcpy(&vb, b, 4);
             st_widen_group(va, vb, twice, wide);
+            wide += 4;
         }
     }
 }

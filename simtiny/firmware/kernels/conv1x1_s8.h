@@ -65,7 +65,10 @@ static inline void st_widen_group(uint32_t va, uint32_t vb, int32_t twice, uint3
         h2 = st_sadd16(h2, h2);
         h3 = st_sadd16(h3, h3);
     }
-    const uint32_t h[4] = {h0, h1, h2, h3};
+    wide[0] = h0; /* straight to the words (a copy through a local array went by the stack) */
+    wide[1] = h1;
+    wide[2] = h2;
+    wide[3] = h3;
 #else
     int8_t a[4], b[4];
     __builtin_memcpy(a, &va, 4);
@@ -73,8 +76,8 @@ static inline void st_widen_group(uint32_t va, uint32_t vb, int32_t twice, uint3
     const int32_t m = twice ? 2 : 1;
     const int16_t h[8] = {(int16_t)(m * a[0]), (int16_t)(m * a[2]), (int16_t)(m * a[1]), (int16_t)(m * a[3]),
                           (int16_t)(m * b[0]), (int16_t)(m * b[2]), (int16_t)(m * b[1]), (int16_t)(m * b[3])};
-#endif
     __builtin_memcpy(wide, h, 16);
+#endif
 }
 
 #endif
