@@ -464,8 +464,9 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
                 const int32_t n = fx1 - fx0;
                 const small_channel *t = table + c0;
                 for (int32_t c = c0; c < c1; c += group, t += group) {
-                    uint32_t a[4] = {0, 0, 0, 0};
-                    for (int32_t k = 0; k < group; k++) a[k] = t[k].bias;
+                    /* four accumulators by name: as an array they went by the stack */
+                    uint32_t a0 = t[0].bias, a1 = four ? t[1].bias : 0, a2 = four ? t[2].bias : 0;
+                    uint32_t a3 = four ? t[3].bias : 0;
                     const int8_t *xr = x0 + c, *wr = w0 + c;
                     for (int32_t fy = fy0; fy < fy1; fy++, xr += iw * ch, wr += fw * ch) {
                         const int8_t *x = xr, *w = wr;
@@ -475,18 +476,22 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
                                 const uint32_t xv = st_load4(x), wv = st_load4(w);
                                 const uint32_t xe = st_sxtab16(io2, xv), xo = st_sxtab16_ror8(io2, xv);
                                 const uint32_t we = st_sxtb16(wv), wo = st_sxtb16_ror8(wv);
-                                a[0] = st_smlabb(xe, we, a[0]);
-                                a[2] = st_smlatt(xe, we, a[2]);
-                                a[1] = st_smlabb(xo, wo, a[1]);
-                                a[3] = st_smlatt(xo, wo, a[3]);
+                                a0 = st_smlabb(xe, we, a0);
+                                a2 = st_smlatt(xe, we, a2);
+                                a1 = st_smlabb(xo, wo, a1);
+                                a3 = st_smlatt(xo, wo, a3);
                                 continue;
                             }
 #endif
-                            a[0] += (uint32_t)(*w * (*x + input_offset));
+                            a0 += (uint32_t)(*w * (*x + input_offset));
                         }
                     }
-                    for (int32_t k = 0; k < group; k++)
-                        out[c + k] = dw_requantize(a[k], &t[k].rq, output_offset, act_min, act_max);
+                    out[c] = dw_requantize(a0, &t[0].rq, output_offset, act_min, act_max);
+                    if (four) {
+                        out[c + 1] = dw_requantize(a1, &t[1].rq, output_offset, act_min, act_max);
+                        out[c + 2] = dw_requantize(a2, &t[2].rq, output_offset, act_min, act_max);
+                        out[c + 3] = dw_requantize(a3, &t[3].rq, output_offset, act_min, act_max);
+                    }
                 }
             }
         }
