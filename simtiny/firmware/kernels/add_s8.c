@@ -10,6 +10,7 @@
  * for st_requantize_fast, where the output's shift and the activation allow it). */
 #include "add_s8.h"
 
+#include "st_compiler.h"
 #include "st_quant.h"
 
 /* The layer's constants, decoded once per call; tables: 0, or each input's 256 rescaled
@@ -60,7 +61,7 @@ static void add_row_fast(const void *params, const int8_t *a, int32_t s1, const 
     for (int32_t i = 0; i < n; i++) out[i] = (int8_t)st_requantize_fast((uint32_t)(t1[a[i * s1]] + t2[b[i * s2]]), &q);
 }
 
-void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
+ST_COLD void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
     const int fast = tables && p->act_min == -128 && p->act_max == 127 && p->output_shift <= -1 &&
                      p->output_shift >= -ST_FAST_MAX_RIGHT;
     const add_consts k = {
