@@ -6,7 +6,6 @@
  * skipped (st_window.h). */
 #include "depthwise_conv2d_s8.h"
 
-#include "st_compiler.h"
 #include "st_dsp.h"
 #include "st_quant.h"
 #include "st_window.h"
@@ -290,7 +289,7 @@ typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_ar
 
 /* Channel c's bias and bounded requantisation, once per channel: out of line, one copy for the
  * padded and the small kernels. */
-ST_SHARED ST_COLD static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
+ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
                                          dw_requant *rq) {
     *bias = (uint32_t)st_channel_bias(&p->channels, c);
 #if defined(ST_DW_GENERAL)
