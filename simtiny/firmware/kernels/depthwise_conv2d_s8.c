@@ -238,16 +238,27 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
         const uint32_t *x = (const uint32_t *)(const void *)(row + ox * sw);
         const uint32_t *t = (const uint32_t *)taps;
         const int32_t s1 = sw == 1 ? 0 : 1, s2 = sw == 1 ? 1 : 2, s3 = sw == 1 ? 1 : 3; /* outputs 1-3's first word */
-        for (int32_t fy = 0; fy < fh; fy++, x += cols / 2, t += 2 * pairs) {
+#define ST_PADDED_WINDOW_ROW                                                                                   \
+    for (int32_t j = 0; j < pairs; j++) {                                                                      \
+        const uint32_t even = t[j], odd = t[pairs + j];                                                        \
+        a0 = st_smlad(x[j], even, a0);                                                                         \
+        a1 = st_smlad(x[j + s1], odd, a1);                                                                     \
+        a2 = st_smlad(x[j + s2], even, a2);                                                                    \
+        a3 = st_smlad(x[j + s3], odd, a3);                                                                     \
+    }
+        if (fh == 3) { /* 3x3: the rows unrolled, no loop state to spill (larger filters: flash) */
+#pragma GCC unroll 3
+            for (int32_t fy = 0; fy < 3; fy++, x += cols / 2, t += 2 * pairs) {
 #pragma GCC unroll 4
-            for (int32_t j = 0; j < pairs; j++) {
-                const uint32_t even = t[j], odd = t[pairs + j];
-                a0 = st_smlad(x[j], even, a0);
-                a1 = st_smlad(x[j + s1], odd, a1);
-                a2 = st_smlad(x[j + s2], even, a2);
-                a3 = st_smlad(x[j + s3], odd, a3);
+                ST_PADDED_WINDOW_ROW
+            }
+        } else {
+            for (int32_t fy = 0; fy < fh; fy++, x += cols / 2, t += 2 * pairs) {
+#pragma GCC unroll 4
+                ST_PADDED_WINDOW_ROW
             }
         }
+#undef ST_PADDED_WINDOW_ROW
 #else
         (void)pairs;
         const int16_t *x = row + ox * sw;
