@@ -61,20 +61,33 @@ static inline void dot_2x2(const uint32_t *x, const int8_t *w, int32_t groups, u
     /* the filter is word-aligned (the code generator's arrays) and each group's 8 bytes are one
      * LDRD */
     const uint32_t *wp = (const uint32_t *)(const void *)w;
-    for (int32_t g = 0; g < groups; g++, x += 4, wp += 2) {
-        const uint32_t xe = x[0], xo = x[1], ye = x[2], yo = x[3], w0 = wp[0], w1 = wp[1];
-        uint32_t we = st_sxtb16(w0), wo = st_sxtb16_ror8(w0);
-        a0 = st_smlad(we, xe, a0);
-        a1 = st_smlad(we, ye, a1);
-        a0 = st_smlad(wo, xo, a0);
-        a1 = st_smlad(wo, yo, a1);
-        we = st_sxtb16(w1);
-        wo = st_sxtb16_ror8(w1);
-        a2 = st_smlad(we, xe, a2);
-        a3 = st_smlad(we, ye, a3);
-        a2 = st_smlad(wo, xo, a2);
-        a3 = st_smlad(wo, yo, a3);
-    }
+    const uint32_t *const end = x + 4 * groups; /* groups >= 1 */
+    uint32_t w0, w1, we0, we1, xe, xo;
+    /* One group a pass: both channels' weights unpacked once (SXTB16), then pixel a's pair of
+     * words and pixel b's through the same two registers, so that the loop needs 13 registers
+     * and the code around it keeps its own instead of spilling them. */
+    __asm__("1:\n\t"
+            "ldrd %[w0], %[w1], [%[wp]], #8\n\t"
+            "ldrd %[xe], %[xo], [%[x]], #8\n\t" /* pixel a */
+            "sxtb16 %[we0], %[w0]\n\t"
+            "sxtb16 %[we1], %[w1]\n\t"
+            "smlad %[a0], %[we0], %[xe], %[a0]\n\t"
+            "sxtb16 %[w0], %[w0], ror #8\n\t"
+            "smlad %[a2], %[we1], %[xe], %[a2]\n\t"
+            "sxtb16 %[w1], %[w1], ror #8\n\t"
+            "smlad %[a0], %[w0], %[xo], %[a0]\n\t"
+            "smlad %[a2], %[w1], %[xo], %[a2]\n\t"
+            "ldrd %[xe], %[xo], [%[x]], #8\n\t" /* pixel b */
+            "cmp %[x], %[end]\n\t"
+            "smlad %[a1], %[we0], %[xe], %[a1]\n\t"
+            "smlad %[a3], %[we1], %[xe], %[a3]\n\t"
+            "smlad %[a1], %[w0], %[xo], %[a1]\n\t"
+            "smlad %[a3], %[w1], %[xo], %[a3]\n\t"
+            "bne 1b"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [wp] "+r"(wp),
+              [w0] "=&r"(w0), [w1] "=&r"(w1), [we0] "=&r"(we0), [we1] "=&r"(we1), [xe] "=&r"(xe), [xo] "=&r"(xo)
+            : [end] "r"(end)
+            : "cc", "memory");
 #else
     for (int32_t g = 0; g < groups; g++, x += 4, w += 8) {
         int16_t h[8];
