@@ -221,6 +221,53 @@ static inline int8_t padded_output(uint32_t acc, const padded_channel *k) {
     return dw_requantize(acc, &k->rq, k->output_offset, k->act_min, k->act_max);
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* The 3x3 stride-1 window of four outputs: per filter row r (the padded row at x + r * stride
+ * bytes, its words X0, X1, X2) the tap words E0, E1 (even outputs) and O0, O1 (odd) at
+ * t + 16 * r bytes: a0 += X0.E0 + X1.E1, a1 += X0.O0 + X1.O1, a2 += X1.E0 + X2.E1,
+ * a3 += X1.O0 + X2.O1, eight SMLADs. Scheduled by hand so that each load issues beside an SMLAD
+ * and no loaded word is used by the instruction after its load, each register reloaded as soon
+ * as its last SMLAD has read it, the next row's first words during this row's last SMLADs:
+ * eleven registers. */
+static inline __attribute__((always_inline)) void padded_3x3s1_window(const uint32_t *x, int32_t stride,
+                                                                      const uint32_t *t, uint32_t *a0, uint32_t *a1,
+                                                                      uint32_t *a2, uint32_t *a3) {
+    uint32_t x0, x1, e, o;
+#define ST_ROW(X0, X1, T, NEXT_X0, NEXT_E, NEXT_O)                                                             \
+    "smlad %[a0], %[" X0 "], %[e], %[a0]\n\t"                                                                  \
+    "smlad %[a1], %[" X0 "], %[o], %[a1]\n\t"                                                                  \
+    "ldr %[" X0 "], [%[xp], #8]\n\t"                                                                           \
+    "smlad %[a2], %[" X1 "], %[e], %[a2]\n\t"                                                                  \
+    "ldr %[e], [%[tp], #" T "+4]\n\t"                                                                          \
+    "smlad %[a3], %[" X1 "], %[o], %[a3]\n\t"                                                                  \
+    "ldr %[o], [%[tp], #" T "+12]\n\t"                                                                         \
+    "smlad %[a0], %[" X1 "], %[e], %[a0]\n\t"                                                                  \
+    "smlad %[a1], %[" X1 "], %[o], %[a1]\n\t" NEXT_X0                                                          \
+    "smlad %[a2], %[" X0 "], %[e], %[a2]\n\t" NEXT_E                                                           \
+    "smlad %[a3], %[" X0 "], %[o], %[a3]\n\t" NEXT_O
+    /* each load of the next row's first words goes as soon as the register is free: its X0
+     * into this row's X1, E0 and O0, then (after the row pointer moves) its X1 into this X0 */
+#define ST_NEXT_X0(X1) "ldr %[" X1 "], [%[xp], %[stride]]\n\t"
+#define ST_NEXT_E(T) "ldr %[e], [%[tp], #" T "]\n\t"
+#define ST_NEXT_O(T, X0) "ldr %[o], [%[tp], #" T "+8]\n\t add %[xp], %[xp], %[stride]\n\t ldr %[" X0 "], [%[xp], #4]\n\t"
+    __asm__("ldr %[x0], [%[xp]]\n\t"
+            "ldr %[x1], [%[xp], #4]\n\t"
+            "ldr %[e], [%[tp]]\n\t"
+            "ldr %[o], [%[tp], #8]\n\t"
+            ST_ROW("x0", "x1", "0", ST_NEXT_X0("x1"), ST_NEXT_E("16"), ST_NEXT_O("16", "x0"))
+            ST_ROW("x1", "x0", "16", ST_NEXT_X0("x0"), ST_NEXT_E("32"), ST_NEXT_O("32", "x1"))
+            ST_ROW("x0", "x1", "32", "", "", "")
+            : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [xp] "+r"(x), [x0] "=&r"(x0),
+              [x1] "=&r"(x1), [e] "=&r"(e), [o] "=&r"(o)
+            : [tp] "r"(t), [stride] "r"(stride)
+            : "memory");
+#undef ST_ROW
+#undef ST_NEXT_X0
+#undef ST_NEXT_E
+#undef ST_NEXT_O
+}
+#endif
+
 /* One output row of the padded kernel, four outputs per step; inlined with constant fh, pairs
  * and sw for each filter, so that the window loops unroll. With the DSP extension, taps holds
  * per filter row the even outputs' `pairs` tap-pair words, then the odd outputs' (the same for
@@ -246,7 +293,9 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
         a2 = st_smlad(x[j + s2], even, a2);                                                                    \
         a3 = st_smlad(x[j + s3], odd, a3);                                                                     \
     }
-        if (fh == 3) { /* 3x3: the rows unrolled, no loop state to spill (larger filters: flash) */
+        if (fh == 3 && sw == 1) { /* 3x3 stride 1: the three rows scheduled by hand (below) */
+            padded_3x3s1_window(x, cols * 2, t, &a0, &a1, &a2, &a3);
+        } else if (fh == 3) { /* 3x3: the rows unrolled, no loop state to spill (larger filters: flash) */
 #pragma GCC unroll 3
             for (int32_t fy = 0; fy < 3; fy++, x += cols / 2, t += 2 * pairs) {
 #pragma GCC unroll 4
