@@ -268,6 +268,48 @@ static inline __attribute__((always_inline)) void padded_3x3s1_window(const uint
 }
 #endif
 
+#if defined(__ARM_FEATURE_DSP)
+/* The same at stride 2: per filter row the words X0..X4 and the taps E0, E1 (the odd outputs'
+ * are the same at stride 2), output k += X(k).E0 + X(k+1).E1; two registers carry the row's
+ * words, each reloaded right after its last SMLAD, and the next row's X0 and X1 swap them. */
+static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint32_t *x, int32_t stride,
+                                                                      const uint32_t *t, uint32_t *a0, uint32_t *a1,
+                                                                      uint32_t *a2, uint32_t *a3) {
+    uint32_t xa, xb, e0, e1;
+#define ST_ROW(XA, XB, NEXT_X0, NEXT_T)                                                                       \
+    "smlad %[a0], %[" XA "], %[e0], %[a0]\n\t"                                                                 \
+    "ldr %[" XA "], [%[xp], #8]\n\t"                                                                           \
+    "smlad %[a0], %[" XB "], %[e1], %[a0]\n\t"                                                                 \
+    "smlad %[a1], %[" XB "], %[e0], %[a1]\n\t"                                                                 \
+    "ldr %[" XB "], [%[xp], #12]\n\t"                                                                          \
+    "smlad %[a1], %[" XA "], %[e1], %[a1]\n\t"                                                                 \
+    "smlad %[a2], %[" XA "], %[e0], %[a2]\n\t"                                                                 \
+    "ldr %[" XA "], [%[xp], #16]\n\t"                                                                          \
+    "smlad %[a2], %[" XB "], %[e1], %[a2]\n\t"                                                                 \
+    "smlad %[a3], %[" XB "], %[e0], %[a3]\n\t" NEXT_X0                                                         \
+    "smlad %[a3], %[" XA "], %[e1], %[a3]\n\t" NEXT_T
+    /* the next row's X0 into XB, its taps, then (the row pointer moved) its X1 into XA */
+#define ST_NEXT_X0(XB) "ldr %[" XB "], [%[xp], %[stride]]\n\t"
+#define ST_NEXT_T(T, XA)                                                                                      \
+    "ldr %[e0], [%[tp], #" T "]\n\t ldr %[e1], [%[tp], #" T "+4]\n\t add %[xp], %[xp], %[stride]\n\t"         \
+    "ldr %[" XA "], [%[xp], #4]\n\t"
+    __asm__("ldr %[xa], [%[xp]]\n\t"
+            "ldr %[xb], [%[xp], #4]\n\t"
+            "ldr %[e0], [%[tp]]\n\t"
+            "ldr %[e1], [%[tp], #4]\n\t"
+            ST_ROW("xa", "xb", ST_NEXT_X0("xb"), ST_NEXT_T("16", "xa"))
+            ST_ROW("xb", "xa", ST_NEXT_X0("xa"), ST_NEXT_T("32", "xb"))
+            ST_ROW("xa", "xb", "", "")
+            : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [xp] "+r"(x), [xa] "=&r"(xa),
+              [xb] "=&r"(xb), [e0] "=&r"(e0), [e1] "=&r"(e1)
+            : [tp] "r"(t), [stride] "r"(stride)
+            : "memory");
+#undef ST_ROW
+#undef ST_NEXT_X0
+#undef ST_NEXT_T
+}
+#endif
+
 /* One output row of the padded kernel, four outputs per step; inlined with constant fh, pairs
  * and sw for each filter, so that the window loops unroll. With the DSP extension, taps holds
  * per filter row the even outputs' `pairs` tap-pair words, then the odd outputs' (the same for
@@ -293,8 +335,10 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
         a2 = st_smlad(x[j + s2], even, a2);                                                                    \
         a3 = st_smlad(x[j + s3], odd, a3);                                                                     \
     }
-        if (fh == 3 && sw == 1) { /* 3x3 stride 1: the three rows scheduled by hand (below) */
+        if (fh == 3 && sw == 1) { /* 3x3: the three rows scheduled by hand (above) */
             padded_3x3s1_window(x, cols * 2, t, &a0, &a1, &a2, &a3);
+        } else if (fh == 3 && sw == 2) {
+            padded_3x3s2_window(x, cols * 2, t, &a0, &a1, &a2, &a3);
         } else if (fh == 3) { /* 3x3: the rows unrolled, no loop state to spill (larger filters: flash) */
 #pragma GCC unroll 3
             for (int32_t fy = 0; fy < 3; fy++, x += cols / 2, t += 2 * pairs) {
