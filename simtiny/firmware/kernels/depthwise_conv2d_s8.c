@@ -310,6 +310,65 @@ static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint
 }
 #endif
 
+#if defined(__ARM_FEATURE_DSP)
+/* The window of four stride-1 outputs for the larger filters (pairs P = 3: 5x5, 4: 7x7), a filter
+ * row a pass: per pair j, a0 += Xj.Ej, a1 += Xj.Oj, a2 += X(j+1).Ej, a3 += X(j+1).Oj, the taps
+ * E0..E(P-1), O0..O(P-1) 8P bytes a row. Two registers carry the row's words (X(j+2) loaded into
+ * the one X(j) leaves), each load beside an SMLAD; the last pair loads the next row's first words
+ * (from the current row's taps again after the last row: the row after the last padded row is
+ * still scratch). ST_PAIR: pair j (registers XC = Xj, XN = X(j+1)); ST_LAST: the last pair. */
+#define ST_PAIR(XC, XN, XOFF, EOFF, OOFF)                                                                      \
+    "smlad %[a0], %[" XC "], %[e], %[a0]\n\t"                                                                  \
+    "smlad %[a1], %[" XC "], %[o], %[a1]\n\t"                                                                  \
+    "ldr %[" XC "], [%[xp], #" XOFF "]\n\t"                                                                    \
+    "smlad %[a2], %[" XN "], %[e], %[a2]\n\t"                                                                  \
+    "ldr %[e], [%[tp], #" EOFF "]\n\t"                                                                         \
+    "smlad %[a3], %[" XN "], %[o], %[a3]\n\t"                                                                  \
+    "ldr %[o], [%[tp], #" OOFF "]\n\t"
+#define ST_LAST(XC, XN, ROW, ODD)                                                                              \
+    "subs %[rows], %[rows], #1\n\t"                                                                            \
+    "ite ne\n\t"                                                                                                \
+    "addne %[tn], %[tp], #" ROW "\n\t"                                                                         \
+    "moveq %[tn], %[tp]\n\t"                                                                                    \
+    "smlad %[a0], %[" XC "], %[e], %[a0]\n\t"                                                                  \
+    "smlad %[a2], %[" XN "], %[e], %[a2]\n\t"                                                                  \
+    "ldr %[e], [%[tn]]\n\t"                                                                                     \
+    "smlad %[a1], %[" XC "], %[o], %[a1]\n\t"                                                                  \
+    "smlad %[a3], %[" XN "], %[o], %[a3]\n\t"                                                                  \
+    "ldr %[o], [%[tn], #" ODD "]\n\t"                                                                          \
+    "ldr %[x0], [%[xp], %[stride]]\n\t"                                                                        \
+    "add %[xp], %[xp], %[stride]\n\t"                                                                          \
+    "mov %[tp], %[tn]\n\t"                                                                                      \
+    "ldr %[x1], [%[xp], #4]\n\t"                                                                               \
+    "bne 1b\n\t"
+#define ST_WINDOW_ASM(ODD, BODY)                                                                               \
+    __asm__("ldr %[x0], [%[xp]]\n\t"                                                                            \
+            "ldr %[x1], [%[xp], #4]\n\t"                                                                       \
+            "ldr %[e], [%[tp]]\n\t"                                                                             \
+            "ldr %[o], [%[tp], #" ODD "]\n\t"                                                                  \
+            "1:\n\t" BODY                                                                                       \
+            : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [xp] "+r"(x), [tp] "+r"(t),         \
+              [rows] "+r"(rows), [x0] "=&r"(x0), [x1] "=&r"(x1), [e] "=&r"(e), [o] "=&r"(o), [tn] "=&r"(tn)        \
+            : [stride] "r"(stride)                                                                               \
+            : "cc", "memory")
+static inline __attribute__((always_inline)) void padded_s1_window(const uint32_t *x, int32_t stride,
+                                                                   const uint32_t *t, int32_t rows, int32_t pairs,
+                                                                   uint32_t *a0, uint32_t *a1, uint32_t *a2,
+                                                                   uint32_t *a3) {
+    uint32_t x0, x1, e, o;
+    const uint32_t *tn;
+    if (pairs == 3) /* 5x5 */
+        ST_WINDOW_ASM("12", ST_PAIR("x0", "x1", "8", "4", "16") ST_PAIR("x1", "x0", "12", "8", "20")
+                                ST_LAST("x0", "x1", "24", "12"));
+    else /* 7x7 */
+        ST_WINDOW_ASM("16", ST_PAIR("x0", "x1", "8", "4", "20") ST_PAIR("x1", "x0", "12", "8", "24")
+                                ST_PAIR("x0", "x1", "16", "12", "28") ST_LAST("x1", "x0", "32", "16"));
+}
+#undef ST_PAIR
+#undef ST_LAST
+#undef ST_WINDOW_ASM
+#endif
+
 /* One output row of the padded kernel, four outputs per step; inlined with constant fh, pairs
  * and sw for each filter, so that the window loops unroll. With the DSP extension, taps holds
  * per filter row the even outputs' `pairs` tap-pair words, then the odd outputs' (the same for
@@ -339,12 +398,8 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
             padded_3x3s1_window(x, cols * 2, t, &a0, &a1, &a2, &a3);
         } else if (fh == 3 && sw == 2) {
             padded_3x3s2_window(x, cols * 2, t, &a0, &a1, &a2, &a3);
-        } else if (fh == 3) { /* 3x3: the rows unrolled, no loop state to spill (larger filters: flash) */
-#pragma GCC unroll 3
-            for (int32_t fy = 0; fy < 3; fy++, x += cols / 2, t += 2 * pairs) {
-#pragma GCC unroll 4
-                ST_PADDED_WINDOW_ROW
-            }
+        } else if (sw == 1 && (pairs == 3 || pairs == 4)) {
+            padded_s1_window(x, cols * 2, t, fh, pairs, &a0, &a1, &a2, &a3);
         } else {
             for (int32_t fy = 0; fy < fh; fy++, x += cols / 2, t += 2 * pairs) {
 #pragma GCC unroll 4
