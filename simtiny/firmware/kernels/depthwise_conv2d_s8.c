@@ -369,6 +369,58 @@ static inline __attribute__((always_inline)) void padded_s1_window(const uint32_
 #undef ST_WINDOW_ASM
 #endif
 
+#if defined(__ARM_FEATURE_DSP)
+/* The same at stride 2 (pairs P = 3: 5x5, 4: 7x7): output k += X(j+k).Ej over the pairs j, the
+ * taps E0..E(P-1) at the start of each 8P-byte row. Four registers hold X(j)..X(j+3); after
+ * a0 reads X(j), X(j+4) takes its register; the tap register is reloaded beside a3. A row ends
+ * loading the next row's X0..X3 and E0 (the taps pointer stays on the last row: the words after
+ * the last padded row are still scratch). ST_STEP: pair j (X(j + k) in register Rk). */
+#define ST_STEP(R0, R1, R2, R3, XLOAD, ELOAD)                                                                  \
+    "smlad %[a0], %[" R0 "], %[e], %[a0]\n\t" XLOAD                                                            \
+    "smlad %[a1], %[" R1 "], %[e], %[a1]\n\t"                                                                  \
+    "smlad %[a2], %[" R2 "], %[e], %[a2]\n\t"                                                                  \
+    "smlad %[a3], %[" R3 "], %[e], %[a3]\n\t" ELOAD
+#define ST_ROW_END(ROW)                                                                                        \
+    "add %[xp], %[xp], %[stride]\n\t"                                                                          \
+    "ldr %[r0], [%[xp]]\n\t"                                                                                    \
+    "ldr %[r1], [%[xp], #4]\n\t"                                                                               \
+    "ldr %[r2], [%[xp], #8]\n\t"                                                                               \
+    "ldr %[r3], [%[xp], #12]\n\t"                                                                              \
+    "ldr %[e], [%[tp]]\n\t"                                                                                     \
+    "bne 1b\n\t"
+#define ST_COUNT(ROW) "subs %[rows], %[rows], #1\n\t it ne\n\t addne %[tp], %[tp], #" ROW "\n\t"
+#define ST_WINDOW_ASM(BODY)                                                                                    \
+    __asm__("ldr %[r0], [%[xp]]\n\t"                                                                            \
+            "ldr %[r1], [%[xp], #4]\n\t"                                                                       \
+            "ldr %[r2], [%[xp], #8]\n\t"                                                                       \
+            "ldr %[r3], [%[xp], #12]\n\t"                                                                      \
+            "ldr %[e], [%[tp]]\n\t"                                                                             \
+            "1:\n\t" BODY                                                                                       \
+            : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [xp] "+r"(x), [tp] "+r"(t),         \
+              [rows] "+r"(rows), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [e] "=&r"(e)       \
+            : [stride] "r"(stride)                                                                               \
+            : "cc", "memory")
+static inline __attribute__((always_inline)) void padded_s2_window(const uint32_t *x, int32_t stride,
+                                                                   const uint32_t *t, int32_t rows, int32_t pairs,
+                                                                   uint32_t *a0, uint32_t *a1, uint32_t *a2,
+                                                                   uint32_t *a3) {
+    uint32_t r0, r1, r2, r3, e;
+    if (pairs == 3) /* 5x5 */
+        ST_WINDOW_ASM(ST_STEP("r0", "r1", "r2", "r3", "ldr %[r0], [%[xp], #16]\n\t", "ldr %[e], [%[tp], #4]\n\t")
+                      ST_STEP("r1", "r2", "r3", "r0", "ldr %[r1], [%[xp], #20]\n\t", "ldr %[e], [%[tp], #8]\n\t")
+                      ST_COUNT("24") ST_STEP("r2", "r3", "r0", "r1", "", "") ST_ROW_END("24"));
+    else /* 7x7 */
+        ST_WINDOW_ASM(ST_STEP("r0", "r1", "r2", "r3", "ldr %[r0], [%[xp], #16]\n\t", "ldr %[e], [%[tp], #4]\n\t")
+                      ST_STEP("r1", "r2", "r3", "r0", "ldr %[r1], [%[xp], #20]\n\t", "ldr %[e], [%[tp], #8]\n\t")
+                      ST_STEP("r2", "r3", "r0", "r1", "ldr %[r2], [%[xp], #24]\n\t", "ldr %[e], [%[tp], #12]\n\t")
+                      ST_COUNT("32") ST_STEP("r3", "r0", "r1", "r2", "", "") ST_ROW_END("32"));
+}
+#undef ST_STEP
+#undef ST_ROW_END
+#undef ST_COUNT
+#undef ST_WINDOW_ASM
+#endif
+
 /* One output row of the padded kernel, four outputs per step; inlined with constant fh, pairs
  * and sw for each filter, so that the window loops unroll. With the DSP extension, taps holds
  * per filter row the even outputs' `pairs` tap-pair words, then the odd outputs' (the same for
@@ -400,6 +452,8 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
             padded_3x3s2_window(x, cols * 2, t, &a0, &a1, &a2, &a3);
         } else if (sw == 1 && (pairs == 3 || pairs == 4)) {
             padded_s1_window(x, cols * 2, t, fh, pairs, &a0, &a1, &a2, &a3);
+        } else if (sw == 2 && (pairs == 3 || pairs == 4)) {
+            padded_s2_window(x, cols * 2, t, fh, pairs, &a0, &a1, &a2, &a3);
         } else {
             for (int32_t fy = 0; fy < fh; fy++, x += cols / 2, t += 2 * pairs) {
 #pragma GCC unroll 4
