@@ -14,12 +14,37 @@ static inline uint32_t run_dot(const int8_t *x, const int8_t *w, int32_t n, int3
     const uint32_t offsets = st_dup16(offset);
     for (; n >= 4; n -= 4, x += 4, w += 4) {
         const uint32_t xv = st_load4(x), wv = st_load4(w);
-        acc = st_smlad(st_sxtb16(wv), st_sadd16(st_sxtb16(xv), offsets), acc);
-        acc = st_smlad(st_sxtb16_ror8(wv), st_sadd16(st_sxtb16_ror8(xv), offsets), acc);
+        acc = st_smlad(st_sxtb16(wv), st_sxtab16(offsets, xv), acc);
+        acc = st_smlad(st_sxtb16_ror8(wv), st_sxtab16_ror8(offsets, xv), acc);
     }
 #endif
     for (; n > 0; n--) acc += (uint32_t)(*w++ * (*x++ + offset));
     return acc;
+}
+
+/* run_dot for two output channels' filters w0 and w1 over the same n taps: each input word
+ * unpacked once serves both. */
+static inline void run_dot2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t offset,
+                            uint32_t *acc0, uint32_t *acc1) {
+    uint32_t a0 = *acc0, a1 = *acc1;
+#if defined(__ARM_FEATURE_DSP)
+    const uint32_t offsets = st_dup16(offset);
+    for (; n >= 4; n -= 4, x += 4, w0 += 4, w1 += 4) {
+        const uint32_t xv = st_load4(x), v0 = st_load4(w0), v1 = st_load4(w1);
+        const uint32_t xe = st_sxtab16(offsets, xv), xo = st_sxtab16_ror8(offsets, xv);
+        a0 = st_smlad(st_sxtb16(v0), xe, a0);
+        a1 = st_smlad(st_sxtb16(v1), xe, a1);
+        a0 = st_smlad(st_sxtb16_ror8(v0), xo, a0);
+        a1 = st_smlad(st_sxtb16_ror8(v1), xo, a1);
+    }
+#endif
+    for (; n > 0; n--) {
+        const int32_t xv = *x++ + offset;
+        a0 += (uint32_t)(*w0++ * xv);
+        a1 += (uint32_t)(*w1++ * xv);
+    }
+    *acc0 = a0;
+    *acc1 = a1;
 }
 
 void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *input, const int8_t *filter,
@@ -54,6 +79,18 @@ void ST_CHANNEL_KERNEL(st_conv2d_s8)(const st_conv2d_params *p, const int8_t *in
             for (int32_t k = 0; k < per_group; k++) {
                 const int32_t oc = g * per_group + k;
                 const int8_t *wk = filter + oc * filter_size + first_tap;
+                if (contiguous && k + 1 < per_group) { /* two output channels a pass */
+                    uint32_t acc0 = 0, acc1 = 0;
+                    const int8_t *xrow = xg, *wk1 = wk + filter_size;
+                    for (int32_t fy = fy0; fy < fy1; fy++, xrow += step_y, wk += filter_row, wk1 += filter_row)
+                        run_dot2(xrow, wk, wk1, run_len, input_offset, &acc0, &acc1);
+                    for (int32_t c = oc; c < oc + 2; c++, acc0 = acc1) {
+                        acc0 += (uint32_t)st_channel_bias(&p->channels, c);
+                        out[c] = st_channel_output(&p->channels, c, acc0, p->output_offset, p->act_min, p->act_max);
+                    }
+                    k++;
+                    continue;
+                }
                 uint32_t acc = 0;
                 const int8_t *xrow = xg;
                 if (contiguous) {
