@@ -315,8 +315,8 @@ static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint
  * row a pass: per pair j, a0 += Xj.Ej, a1 += Xj.Oj, a2 += X(j+1).Ej, a3 += X(j+1).Oj, the taps
  * E0..E(P-1), O0..O(P-1) 8P bytes a row. Two registers carry the row's words (X(j+2) loaded into
  * the one X(j) leaves), each load beside an SMLAD; the last pair loads the next row's first words
- * (from the current row's taps again after the last row: the row after the last padded row is
- * still scratch). ST_PAIR: pair j (registers XC = Xj, XN = X(j+1)); ST_LAST: the last pair. */
+ * (the taps pointer stays on the last row, and the words after the last padded row are still
+ * scratch). ST_PAIR: pair j (registers XC = Xj, XN = X(j+1)); ST_LAST: the last pair. */
 #define ST_PAIR(XC, XN, XOFF, EOFF, OOFF)                                                                      \
     "smlad %[a0], %[" XC "], %[e], %[a0]\n\t"                                                                  \
     "smlad %[a1], %[" XC "], %[o], %[a1]\n\t"                                                                  \
@@ -327,18 +327,16 @@ static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint
     "ldr %[o], [%[tp], #" OOFF "]\n\t"
 #define ST_LAST(XC, XN, ROW, ODD)                                                                              \
     "subs %[rows], %[rows], #1\n\t"                                                                            \
-    "ite ne\n\t"                                                                                                \
-    "addne %[tn], %[tp], #" ROW "\n\t"                                                                         \
-    "moveq %[tn], %[tp]\n\t"                                                                                    \
+    "it ne\n\t"                                                                                                 \
+    "addne %[tp], %[tp], #" ROW "\n\t"                                                                         \
     "smlad %[a0], %[" XC "], %[e], %[a0]\n\t"                                                                  \
     "smlad %[a2], %[" XN "], %[e], %[a2]\n\t"                                                                  \
-    "ldr %[e], [%[tn]]\n\t"                                                                                     \
+    "ldr %[e], [%[tp]]\n\t"                                                                                     \
     "smlad %[a1], %[" XC "], %[o], %[a1]\n\t"                                                                  \
     "smlad %[a3], %[" XN "], %[o], %[a3]\n\t"                                                                  \
-    "ldr %[o], [%[tn], #" ODD "]\n\t"                                                                          \
+    "ldr %[o], [%[tp], #" ODD "]\n\t"                                                                          \
     "ldr %[x0], [%[xp], %[stride]]\n\t"                                                                        \
     "add %[xp], %[xp], %[stride]\n\t"                                                                          \
-    "mov %[tp], %[tn]\n\t"                                                                                      \
     "ldr %[x1], [%[xp], #4]\n\t"                                                                               \
     "bne 1b\n\t"
 #define ST_WINDOW_ASM(ODD, BODY)                                                                               \
@@ -348,7 +346,7 @@ static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint
             "ldr %[o], [%[tp], #" ODD "]\n\t"                                                                  \
             "1:\n\t" BODY                                                                                       \
             : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [xp] "+r"(x), [tp] "+r"(t),         \
-              [rows] "+r"(rows), [x0] "=&r"(x0), [x1] "=&r"(x1), [e] "=&r"(e), [o] "=&r"(o), [tn] "=&r"(tn)        \
+              [rows] "+r"(rows), [x0] "=&r"(x0), [x1] "=&r"(x1), [e] "=&r"(e), [o] "=&r"(o)                        \
             : [stride] "r"(stride)                                                                               \
             : "cc", "memory")
 static inline __attribute__((always_inline)) void padded_s1_window(const uint32_t *x, int32_t stride,
@@ -356,7 +354,6 @@ static inline __attribute__((always_inline)) void padded_s1_window(const uint32_
                                                                    uint32_t *a0, uint32_t *a1, uint32_t *a2,
                                                                    uint32_t *a3) {
     uint32_t x0, x1, e, o;
-    const uint32_t *tn;
     if (pairs == 3) /* 5x5 */
         ST_WINDOW_ASM("12", ST_PAIR("x0", "x1", "8", "4", "16") ST_PAIR("x1", "x0", "12", "8", "20")
                                 ST_LAST("x0", "x1", "24", "12"));
@@ -380,7 +377,7 @@ static inline __attribute__((always_inline)) void padded_s1_window(const uint32_
     "smlad %[a1], %[" R1 "], %[e], %[a1]\n\t"                                                                  \
     "smlad %[a2], %[" R2 "], %[e], %[a2]\n\t"                                                                  \
     "smlad %[a3], %[" R3 "], %[e], %[a3]\n\t" ELOAD
-#define ST_ROW_END(ROW)                                                                                        \
+#define ST_ROW_END                                                                                        \
     "add %[xp], %[xp], %[stride]\n\t"                                                                          \
     "ldr %[r0], [%[xp]]\n\t"                                                                                    \
     "ldr %[r1], [%[xp], #4]\n\t"                                                                               \
@@ -408,12 +405,12 @@ static inline __attribute__((always_inline)) void padded_s2_window(const uint32_
     if (pairs == 3) /* 5x5 */
         ST_WINDOW_ASM(ST_STEP("r0", "r1", "r2", "r3", "ldr %[r0], [%[xp], #16]\n\t", "ldr %[e], [%[tp], #4]\n\t")
                       ST_STEP("r1", "r2", "r3", "r0", "ldr %[r1], [%[xp], #20]\n\t", "ldr %[e], [%[tp], #8]\n\t")
-                      ST_COUNT("24") ST_STEP("r2", "r3", "r0", "r1", "", "") ST_ROW_END("24"));
+                      ST_COUNT("24") ST_STEP("r2", "r3", "r0", "r1", "", "") ST_ROW_END);
     else /* 7x7 */
         ST_WINDOW_ASM(ST_STEP("r0", "r1", "r2", "r3", "ldr %[r0], [%[xp], #16]\n\t", "ldr %[e], [%[tp], #4]\n\t")
                       ST_STEP("r1", "r2", "r3", "r0", "ldr %[r1], [%[xp], #20]\n\t", "ldr %[e], [%[tp], #8]\n\t")
                       ST_STEP("r2", "r3", "r0", "r1", "ldr %[r2], [%[xp], #24]\n\t", "ldr %[e], [%[tp], #12]\n\t")
-                      ST_COUNT("32") ST_STEP("r3", "r0", "r1", "r2", "", "") ST_ROW_END("32"));
+                      ST_COUNT("32") ST_STEP("r3", "r0", "r1", "r2", "", "") ST_ROW_END);
 }
 #undef ST_STEP
 #undef ST_ROW_END
