@@ -522,6 +522,7 @@ ST_SHARED static void padded_fill(int16_t *dst, const int8_t *image, int32_t c, 
             const int8_t *src = image + (iy * iw - pad_w) * ch + c;
             const int32_t stop = pad_w + iw < cols ? pad_w + iw : cols;
             for (; col < pad_w; col++) *dst++ = 0;
+#pragma GCC unroll 2
             for (; col < stop; col++) *dst++ = (int16_t)(src[col * ch] + input_offset);
         }
         for (; col < cols; col++) *dst++ = 0;
