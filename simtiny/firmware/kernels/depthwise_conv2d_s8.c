@@ -472,12 +472,16 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
             }
         }
 #endif
-        /* the four outputs as two pairs through one copy of the requantisation (flash) */
-        int8_t *o = out;
-        for (int32_t i = ox; i < ox + 4 && i < ow; i += 2, o += 2 * ch, a0 = a2, a1 = a3) {
-            o[0] = padded_output(a0, k);
-            if (i + 1 < ow) o[ch] = padded_output(a1, k);
-        }
+        /* the four outputs from one copy of the channel's constants, in registers (the stores
+         * could alias *k), then the stores the row has room for */
+        const padded_channel q = *k;
+        const int8_t v0 = padded_output(a0, &q), v1 = padded_output(a1, &q);
+        const int8_t v2 = padded_output(a2, &q), v3 = padded_output(a3, &q);
+        const int32_t n = ow - ox;
+        out[0] = v0;
+        if (n > 1) out[ch] = v1;
+        if (n > 2) out[2 * ch] = v2;
+        if (n > 3) out[3 * ch] = v3;
     }
 }
 
