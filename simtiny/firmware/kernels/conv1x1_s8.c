@@ -152,11 +152,14 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
             const int pair = px + 1 < n;
             uint32_t a[4];
             dot_2x2(xp, filter, groups, b0, b1, a);
-            o[0] = (int8_t)st_requantize_fast(a[0], &qa);
-            if (pair) o[cout] = (int8_t)st_requantize_fast(a[1], &qa);
+            /* all four first, then the stores: the four chains overlap */
+            const int32_t v0 = st_requantize_fast(a[0], &qa), v1 = st_requantize_fast(a[1], &qa);
+            const int32_t v2 = st_requantize_fast(a[2], &qb), v3 = st_requantize_fast(a[3], &qb);
+            o[0] = (int8_t)v0;
+            if (pair) o[cout] = (int8_t)v1;
             if (second) {
-                o[1] = (int8_t)st_requantize_fast(a[2], &qb);
-                if (pair) o[cout + 1] = (int8_t)st_requantize_fast(a[3], &qb);
+                o[1] = (int8_t)v2;
+                if (pair) o[cout + 1] = (int8_t)v3;
             }
         }
     }
