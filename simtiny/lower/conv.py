@@ -224,6 +224,14 @@ def accumulators_bounded(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
     return requant_bounded(taps, bias_values(op, graph), -x.zero_point(), shifts)
 
 
+def aligned_scratch(size: int) -> int:
+    """Scratch bytes as the planner places them (simtiny.flow.plan.ALIGN; imported here, as the
+    planner imports the lowerings)."""
+    from simtiny.flow.plan import ALIGN
+
+    return (size + ALIGN - 1) // ALIGN * ALIGN
+
+
 def requant_is_fast(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
     """Whether the layer may requantise with st_requantize_fast (simtiny.lower.bounds); taps: one
     row per output channel."""
@@ -510,7 +518,9 @@ class DepthwiseConv2D:
 
         name = f"_padded_{fh}x{fw}s{g.stride_w}"  # one kernel per filter: a model links those it runs
         variants.append(InPlaceKernel(name, cycles, scratch(g.out_h), g.out_h))
-        band = max((b for b in range(1, g.out_h) if scratch(b) <= x.shape[1] * x.shape[2]), default=0)
+        # as many rows as the generic kernel's plane holds once the planner has aligned it
+        plane = aligned_scratch(x.shape[1] * x.shape[2])
+        band = max((b for b in range(1, g.out_h) if scratch(b) <= plane), default=0)
         if band:  # each band after the first moves the rows it shares with the one before
             moved = (g.out_h - 1) // band * max(fh - sh, 0) * cols
             variants.append(InPlaceKernel(name, cycles + moved, scratch(band), band))
@@ -521,8 +531,8 @@ class DepthwiseConv2D:
         least scratch (between equals, the fastest)."""
         x = graph.tensor(op.inputs[0])
         candidates = [*self.bounded_variants(op, graph), InPlaceKernel("", 1 << 62, x.shape[1] * x.shape[2])]
-        if lean:
-            return min(candidates, key=lambda k: (k.scratch, k.cycles))
+        if lean:  # the fewest bytes as the planner places them, then the fastest
+            return min(candidates, key=lambda k: (aligned_scratch(k.scratch), k.cycles))
         return min(candidates, key=lambda k: k.cycles)
 
     has_lean = True  # the kernel with the least scratch may not be the fastest
