@@ -497,7 +497,7 @@ class DepthwiseConv2D:
         # (four channels a step where input_c is a multiple of 4, else one), against the padded
         # rows' fill, tap pairs, window rows (slower at stride 2) and a channel's set-up.
         if x.shape[3] % 4 == 0:
-            small = ("_small4", (154 * outputs + 23 * taps + 70 * tap_rows * g.out_w) // 10 + 42)
+            small = ("_small4", (116 * outputs + 25 * taps + 61 * tap_rows * g.out_w) // 10 + 37)
         else:
             small = ("_small", 30 * outputs + 9 * taps)
         # the image, then each channel's bias and requantisation (ST_DW_SMALL_CHANNEL_BYTES)
@@ -510,8 +510,8 @@ class DepthwiseConv2D:
         w4 = (g.out_w + 3) // 4 * 4  # four outputs a step
         cols = w4 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w4 + 2 * pairs - 2
         rows = (g.out_h - 1) * sh + fh
-        per_output = 263 * fh * pairs + (119 * fh * pairs if g.stride_w == 2 else 0) + 2199
-        cycles = (339 * rows * cols + 2401 * fh * pairs + outputs * per_output) // 100 + 345
+        per_output = 206 * fh * pairs + (80 * fh * pairs if g.stride_w == 2 else 0) + 1136
+        cycles = (330 * rows * cols + 2030 * fh * pairs + outputs * per_output) // 100 + 345
 
         def scratch(band: int) -> int:  # the band's rows of int16, then the tap pairs
             return 2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4
