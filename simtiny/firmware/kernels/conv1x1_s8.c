@@ -2,12 +2,12 @@
  * out[p][oc] = requant(bias[oc] + sum_c w[oc][c] * (x[p][c] + input_offset)). The input
  * offset's share is folded into the bias at code-generation time; sums wrap modulo 2^32 like
  * LiteRT's int32 accumulator, so the folding is exact. Requantisation is gemmlowp's double
- * rounding: st_requantize_fast on doubled sums where the code generator proved it exact
- * (p->fast), st_requantize_double and the clamp otherwise, in the build of this source for
+ * rounding: st_requantize_fast where the code generator proved it exact (p->fast; the sum
+ * doubled by one shift), st_requantize_double and the clamp otherwise, in the build of this source for
  * such layers (conv1x1_s8_general.c), so that a model links only the path its layers take.
  * Pixels go p->block at a time, first widened into scratch: each pair of pixels as int16, four
  * input channels at a time in the order SXTB16 gives (x0, x2), (x1, x3), the first pixel's then
- * the second's, zero past input_c, doubled in a fast layer. Within a block, two output channels
+ * the second's, zero past input_c. Within a block, two output channels
  * at a time (their bias and requantisation decoded once), each over two pixels at a time: each
  * weight word serves two pixels and each input word two output channels. In place, blocks go last to first when the
  * output is wider than the input, first to last otherwise, so a write never lands on a pixel
@@ -20,17 +20,10 @@
 #include "st_dsp.h"
 #include "st_quant.h"
 
-/* A fast layer's inputs are widened doubled (st_requantize_fast). */
-#if defined(ST_CONV1X1_GENERAL)
-#define ST_CONV1X1_TWICE 0
-#else
-#define ST_CONV1X1_TWICE 1
-#endif
-
 /* Pixels [0, n) at x (input_c apart), widened into wide as the header says: per pair of
  * pixels (a lone last pixel pairs with itself) and per four input channels, the words
  * (a0, a2), (a1, a3), (b0, b2), (b1, b3). */
-static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t cin, int32_t twice, uint32_t *wide) {
+static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t cin, uint32_t *wide) {
     for (int32_t px = 0; px < n; px += 2) {
         const int8_t *xa = x + px * cin, *xb = px + 1 < n ? xa + cin : xa;
         int32_t c = 0;
@@ -38,7 +31,7 @@ static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t 
             uint32_t va, vb; /* one LDR each, unaligned */
             __builtin_memcpy(&va, xa + c, 4);
             __builtin_memcpy(&vb, xb + c, 4);
-            st_widen_group(va, vb, twice, wide);
+            st_widen_group(va, vb, wide);
         }
         if (c < cin) { /* the input_c % 4 tail: zeros past input_c */
             int8_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
@@ -46,7 +39,7 @@ static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t 
             uint32_t va, vb;
             __builtin_memcpy(&va, a, 4);
             __builtin_memcpy(&vb, b, 4);
-            st_widen_group(va, vb, twice, wide);
+            st_widen_group(va, vb, wide);
             wide += 4;
         }
     }
@@ -132,7 +125,7 @@ void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uin
 #else
 /* st_conv1x1_widened for fast layers: every output channel of the n pixels widened at x,
  * written at out (output_c apart), two channels at a time, each pair of pixels requantised as
- * soon as its sums are done (st_requantize_fast, on doubled inputs from a doubled bias), the
+ * soon as its sums are done (st_requantize_fast on the sums doubled by a shift), the
  * two channels' constants decoded once per block. Aligned to a cache line: where its inner loop
  * falls against the Cortex-M7's 64-bit fetches would otherwise move with every function
  * linked before it (measured: 5% of the kernel's cycles on proxyless-w0.3 r176). */
@@ -142,8 +135,8 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
     const st_channel_params *ch = &p->channels;
     for (int32_t oc = 0; oc < cout; oc += 2, filter += 8 * groups) {
         const int second = oc + 1 < cout; /* an odd last channel pairs with a zero row */
-        const uint32_t b0 = (uint32_t)st_channel_bias(ch, oc) << 1;
-        const uint32_t b1 = second ? (uint32_t)st_channel_bias(ch, oc + 1) << 1 : 0;
+        const uint32_t b0 = (uint32_t)st_channel_bias(ch, oc);
+        const uint32_t b1 = second ? (uint32_t)st_channel_bias(ch, oc + 1) : 0;
         const st_requant_fast qa = st_channel_requant_fast(ch, oc, p->output_offset);
         const st_requant_fast qb = st_channel_requant_fast(ch, second ? oc + 1 : oc, p->output_offset);
         const uint32_t *xp = x;
@@ -153,8 +146,8 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
             uint32_t a[4];
             dot_2x2(xp, filter, groups, b0, b1, a);
             /* all four first, then the stores: the four chains overlap */
-            const int32_t v0 = st_requantize_fast(a[0], &qa), v1 = st_requantize_fast(a[1], &qa);
-            const int32_t v2 = st_requantize_fast(a[2], &qb), v3 = st_requantize_fast(a[3], &qb);
+            const int32_t v0 = st_requantize_fast(a[0] << 1, &qa), v1 = st_requantize_fast(a[1] << 1, &qa);
+            const int32_t v2 = st_requantize_fast(a[2] << 1, &qb), v3 = st_requantize_fast(a[3] << 1, &qb);
             o[0] = (int8_t)v0;
             if (pair) o[cout] = (int8_t)v1;
             if (second) {
@@ -169,7 +162,7 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
 /* The n pixels at x (input_c apart) through one block. */
 static void rows(const st_conv1x1_params *p, const int8_t *x, int32_t n, const int8_t *filter, int8_t *out,
                  void *scratch) {
-    widen(x, n, p->input_c, ST_CONV1X1_TWICE, (uint32_t *)scratch);
+    widen(x, n, p->input_c, (uint32_t *)scratch);
     ST_CONV1X1_KERNEL(st_conv1x1_widened)(p, (const uint32_t *)scratch, n, filter, out);
 }
 

@@ -54,28 +54,18 @@ ST_CONV1X1_DECLARE(_general)
 ST_CONV1X1_DECLARE(_general_shifts)
 
 /* One group of the widened layout: four channels of pixels a and b (va, vb: their int8 bytes
- * in a word) as the words (a0, a2), (a1, a3), (b0, b2), (b1, b3) of int16, doubled when twice
- * (a fast layer's sums are doubled: st_requantize_fast). */
-static inline void st_widen_group(uint32_t va, uint32_t vb, int32_t twice, uint32_t *wide) {
+ * in a word) as the words (a0, a2), (a1, a3), (b0, b2), (b1, b3) of int16. */
+static inline void st_widen_group(uint32_t va, uint32_t vb, uint32_t *wide) {
 #if defined(__ARM_FEATURE_DSP)
-    uint32_t h0 = st_sxtb16(va), h1 = st_sxtb16_ror8(va), h2 = st_sxtb16(vb), h3 = st_sxtb16_ror8(vb);
-    if (twice) {
-        h0 = st_sadd16(h0, h0);
-        h1 = st_sadd16(h1, h1);
-        h2 = st_sadd16(h2, h2);
-        h3 = st_sadd16(h3, h3);
-    }
-    wide[0] = h0; /* straight to the words (a copy through a local array went by the stack) */
-    wide[1] = h1;
-    wide[2] = h2;
-    wide[3] = h3;
+    wide[0] = st_sxtb16(va); /* straight to the words (a copy through a local array went by the stack) */
+    wide[1] = st_sxtb16_ror8(va);
+    wide[2] = st_sxtb16(vb);
+    wide[3] = st_sxtb16_ror8(vb);
 #else
     int8_t a[4], b[4];
     __builtin_memcpy(a, &va, 4);
     __builtin_memcpy(b, &vb, 4);
-    const int32_t m = twice ? 2 : 1;
-    const int16_t h[8] = {(int16_t)(m * a[0]), (int16_t)(m * a[2]), (int16_t)(m * a[1]), (int16_t)(m * a[3]),
-                          (int16_t)(m * b[0]), (int16_t)(m * b[2]), (int16_t)(m * b[1]), (int16_t)(m * b[3])};
+    const int16_t h[8] = {a[0], a[2], a[1], a[3], b[0], b[2], b[1], b[3]};
     __builtin_memcpy(wide, h, 16);
 #endif
 }

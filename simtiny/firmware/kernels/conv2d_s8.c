@@ -201,10 +201,10 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
 /* A pair's groups of int8 taps (lanes interleaved four bytes at a time, padded with zeros to k4)
  * widened in place into st_conv1x1_widened's layout, last group first: group g's 8 bytes
  * become the 16 at 16 * g, over groups already widened. */
-static void widen_in_place(uint32_t *pair, int32_t groups, int32_t twice) {
+static void widen_in_place(uint32_t *pair, int32_t groups) {
     for (int32_t g = groups - 1; g >= 0; g--) {
         const uint32_t va = pair[2 * g], vb = pair[2 * g + 1];
-        st_widen_group(va, vb, twice, pair + 4 * g);
+        st_widen_group(va, vb, pair + 4 * g);
     }
 }
 
@@ -216,7 +216,7 @@ static __attribute__((noinline)) void gather_block(const st_conv2d_columns_param
     for (int32_t i = 0; i < n; i++) {
         uint32_t *pair = wide + (i >> 1) * 4 * groups;
         window_taps(p, *image, *oy, *ox, pair + (i & 1));
-        if (i & 1 || i + 1 == n) widen_in_place(pair, groups, p->gemm.fast);
+        if (i & 1 || i + 1 == n) widen_in_place(pair, groups);
         if (++*ox == p->output_w) {
             *ox = 0;
             if (++*oy == p->output_h) *oy = 0, *image += p->input_h * p->input_w * p->input_c; /* the next batch */

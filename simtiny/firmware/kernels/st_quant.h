@@ -84,7 +84,7 @@ static inline int32_t st_requantize_bounded(int32_t acc, const st_requant_bounde
 /* The cheapest exact form of st_requantize_bounded, output offset and int8 saturation
  * included, for layers the code generator bounded (|acc| < 2^30) whose every channel shifts
  * right by r in [1, ST_FAST_MAX_RIGHT] (no left shift) and whose activation spans all of int8.
- * The kernel passes acc2 = 2 * acc, the sum of doubled inputs and a doubled bias: the doubling
+ * The kernel passes acc2 = 2 * acc (a shift, or doubled inputs and bias): the doubling
  * high multiply is then one SMMULR, and the rounding right shift (v + 2^(r-1) - [v < 0]) >> r
  * takes the output offset as offset * 2^r in the same constant (the floor of a sum with a
  * multiple of 2^r), which cannot overflow: |v| < 2^30 and 2^(r-1) + 128 * 2^r < 2^30. */
