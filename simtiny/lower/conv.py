@@ -380,7 +380,7 @@ class Conv2D:
         fields = (
             f"{{.pixels = {pixels}, .input_c = {w.size // w.shape[0]}, .output_c = {w.shape[0]}, "
             f".output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max}, "
-            f".fast = {int(fast)}, .block = {block}, .channels = {channels}}}"
+            f".block = {block}, .channels = {channels}}}"
         )
         return fields, "" if fast else BUILD_SUFFIX, twin
 

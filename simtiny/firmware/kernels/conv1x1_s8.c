@@ -2,9 +2,9 @@
  * out[p][oc] = requant(bias[oc] + sum_c w[oc][c] * (x[p][c] + input_offset)). The input
  * offset's share is folded into the bias at code-generation time; sums wrap modulo 2^32 like
  * LiteRT's int32 accumulator, so the folding is exact. Requantisation is gemmlowp's double
- * rounding: st_requantize_fast where the code generator proved it exact (p->fast; the sum
- * doubled by one shift), st_requantize_double and the clamp otherwise, in the build of this source for
- * such layers (conv1x1_s8_general.c), so that a model links only the path its layers take.
+ * rounding: st_requantize_fast (on the sum doubled by one shift) in this build, which the code
+ * generator calls where it proved that exact, st_requantize_double and the clamp in the build of
+ * this source for the other layers (conv1x1_s8_general.c): a model links only the paths it takes.
  * Pixels go p->block at a time, first widened into scratch: each pair of pixels as int16, four
  * input channels at a time in the order SXTB16 gives (x0, x2), (x1, x3), the first pixel's then
  * the second's, zero past input_c. Within a block, two output channels

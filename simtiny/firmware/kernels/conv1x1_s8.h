@@ -13,7 +13,6 @@ typedef struct {
     int16_t input_c, output_c; /* int16: small structs in flash (larger ones are refused) */
     int16_t output_offset;     /* output zero point */
     int8_t act_min, act_max;
-    int16_t fast;              /* 1: st_requantize_fast is exact (bounded sums, shifts, activation) */
     int16_t block;             /* pixels per block (the scratch holds one block) */
     st_channel_params channels; /* bias (never 0) and requantisation, per output channel */
 } st_conv1x1_params;

@@ -435,14 +435,6 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
         const uint32_t *x = (const uint32_t *)(const void *)(row + ox * sw);
         const uint32_t *t = (const uint32_t *)taps;
         const int32_t s1 = sw == 1 ? 0 : 1, s2 = sw == 1 ? 1 : 2, s3 = sw == 1 ? 1 : 3; /* outputs 1-3's first word */
-#define ST_PADDED_WINDOW_ROW                                                                                   \
-    for (int32_t j = 0; j < pairs; j++) {                                                                      \
-        const uint32_t even = t[j], odd = t[pairs + j];                                                        \
-        a0 = st_smlad(x[j], even, a0);                                                                         \
-        a1 = st_smlad(x[j + s1], odd, a1);                                                                     \
-        a2 = st_smlad(x[j + s2], even, a2);                                                                    \
-        a3 = st_smlad(x[j + s3], odd, a3);                                                                     \
-    }
         if (fh == 3 && sw == 1) { /* 3x3: the three rows scheduled by hand (above) */
             padded_3x3s1_window(x, cols * 2, t, &a0, &a1, &a2, &a3);
         } else if (fh == 3 && sw == 2) {
@@ -451,13 +443,18 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
             padded_s1_window(x, cols * 2, t, fh, pairs, &a0, &a1, &a2, &a3);
         } else if (sw == 2 && (pairs == 3 || pairs == 4)) {
             padded_s2_window(x, cols * 2, t, fh, pairs, &a0, &a1, &a2, &a3);
-        } else {
+        } else { /* another filter: the same sums in C */
             for (int32_t fy = 0; fy < fh; fy++, x += cols / 2, t += 2 * pairs) {
 #pragma GCC unroll 4
-                ST_PADDED_WINDOW_ROW
+                for (int32_t j = 0; j < pairs; j++) {
+                    const uint32_t even = t[j], odd = t[pairs + j];
+                    a0 = st_smlad(x[j], even, a0);
+                    a1 = st_smlad(x[j + s1], odd, a1);
+                    a2 = st_smlad(x[j + s2], even, a2);
+                    a3 = st_smlad(x[j + s3], odd, a3);
+                }
             }
         }
-#undef ST_PADDED_WINDOW_ROW
 #else
         (void)pairs;
         const int16_t *x = row + ox * sw;
@@ -501,8 +498,8 @@ typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_ar
 #define ST_SHARED __attribute__((noinline, noclone)) /* one copy for every filter's kernel */
 #endif
 
-/* Channel c's bias and bounded requantisation, once per channel: out of line, one copy for the
- * padded and the small kernels. */
+/* Channel c's bias and requantisation (dw_requant), once per channel: out of line, one copy for
+ * the padded and the small kernels. */
 ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
                                          dw_requant *rq) {
     *bias = (uint32_t)st_channel_bias(&p->channels, c);
@@ -628,7 +625,7 @@ ST_PADDED_KERNEL(5x5s2, 5, 5, 3, 2)
 ST_PADDED_KERNEL(7x7s1, 7, 7, 4, 1)
 ST_PADDED_KERNEL(7x7s2, 7, 7, 4, 2)
 
-/* A channel's bias and bounded requantisation, as the small kernels keep them in scratch. */
+/* A channel's bias and requantisation (dw_requant), as the small kernels keep them in scratch. */
 #define ST_DW_SMALL_BLOCK 64 /* channels a pass over the pixels: what a window reads stays in the D-cache */
 typedef struct {
     uint32_t bias;
@@ -639,7 +636,7 @@ _Static_assert(sizeof(small_channel) == ST_DW_SMALL_CHANNEL_BYTES, "the code gen
 /* In place, for dilation 1 on planes small beside the filter (the code generator's choice),
  * where a padded plane would be mostly padding: the input image is copied to scratch, then each
  * output pixel sums only its in-image taps, straight from NHWC, as LiteRT does; requantised by
- * st_requantize_bounded (accumulators bounded by the code generator). Every channel's bias and
+ * dw_requantize (accumulators bounded by the code generator). Every channel's bias and
  * requantisation are decoded once per layer into a table after the copy, so that a pixel's
  * window is worked out once for all its channels. `four` (input_c a multiple of 4, with the
  * DSP extension): four channels a step, SXTB16 splitting a word of taps into channels (c, c + 2)
@@ -663,52 +660,52 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
         for (int32_t i = 0; i < image_bytes; i += group) /* four: whole words (LDR, STR) */
             __builtin_memcpy(scratch + i, image + i, (unsigned)group);
         for (int32_t c0 = 0; c0 < ch; c0 += ST_DW_SMALL_BLOCK) {
-        const int32_t c1 = ch - c0 < ST_DW_SMALL_BLOCK ? ch : c0 + ST_DW_SMALL_BLOCK;
-        int8_t *out = buffer + b * oh * ow * ch;
-        for (int32_t oy = 0; oy < oh; oy++) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            int32_t fy0, fy1;
-            st_window_taps(iy0, 1, fh, ih, &fy0, &fy1);
-            for (int32_t ox = 0; ox < ow; ox++, out += ch) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                int32_t fx0, fx1;
-                st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
-                const int8_t *x0 = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch;
-                const int8_t *w0 = filter + (fy0 * fw + fx0) * ch;
-                const int32_t n = fx1 - fx0;
-                const small_channel *t = table + c0;
-                for (int32_t c = c0; c < c1; c += group, t += group) {
-                    /* four accumulators by name: as an array they went by the stack */
-                    uint32_t a0 = t[0].bias, a1 = four ? t[1].bias : 0, a2 = four ? t[2].bias : 0;
-                    uint32_t a3 = four ? t[3].bias : 0;
-                    const int8_t *xr = x0 + c, *wr = w0 + c;
-                    for (int32_t fy = fy0; fy < fy1; fy++, xr += iw * ch, wr += fw * ch) {
-                        const int8_t *x = xr, *w = wr;
-                        for (int32_t fx = 0; fx < n; fx++, x += ch, w += ch) {
+            const int32_t c1 = ch - c0 < ST_DW_SMALL_BLOCK ? ch : c0 + ST_DW_SMALL_BLOCK;
+            int8_t *out = buffer + b * oh * ow * ch;
+            for (int32_t oy = 0; oy < oh; oy++) {
+                const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                int32_t fy0, fy1;
+                st_window_taps(iy0, 1, fh, ih, &fy0, &fy1);
+                for (int32_t ox = 0; ox < ow; ox++, out += ch) {
+                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                    int32_t fx0, fx1;
+                    st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
+                    const int8_t *x0 = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch;
+                    const int8_t *w0 = filter + (fy0 * fw + fx0) * ch;
+                    const int32_t n = fx1 - fx0;
+                    const small_channel *t = table + c0;
+                    for (int32_t c = c0; c < c1; c += group, t += group) {
+                        /* four accumulators by name: as an array they went by the stack */
+                        uint32_t a0 = t[0].bias, a1 = four ? t[1].bias : 0, a2 = four ? t[2].bias : 0;
+                        uint32_t a3 = four ? t[3].bias : 0;
+                        const int8_t *xr = x0 + c, *wr = w0 + c;
+                        for (int32_t fy = fy0; fy < fy1; fy++, xr += iw * ch, wr += fw * ch) {
+                            const int8_t *x = xr, *w = wr;
+                            for (int32_t fx = 0; fx < n; fx++, x += ch, w += ch) {
 #if defined(__ARM_FEATURE_DSP)
-                            if (four) {
-                                const uint32_t xv = st_load4(x), wv = st_load4(w);
-                                const uint32_t xe = st_sxtab16(io2, xv), xo = st_sxtab16_ror8(io2, xv);
-                                const uint32_t we = st_sxtb16(wv), wo = st_sxtb16_ror8(wv);
-                                a0 = st_smlabb(xe, we, a0);
-                                a2 = st_smlatt(xe, we, a2);
-                                a1 = st_smlabb(xo, wo, a1);
-                                a3 = st_smlatt(xo, wo, a3);
-                                continue;
-                            }
+                                if (four) {
+                                    const uint32_t xv = st_load4(x), wv = st_load4(w);
+                                    const uint32_t xe = st_sxtab16(io2, xv), xo = st_sxtab16_ror8(io2, xv);
+                                    const uint32_t we = st_sxtb16(wv), wo = st_sxtb16_ror8(wv);
+                                    a0 = st_smlabb(xe, we, a0);
+                                    a2 = st_smlatt(xe, we, a2);
+                                    a1 = st_smlabb(xo, wo, a1);
+                                    a3 = st_smlatt(xo, wo, a3);
+                                    continue;
+                                }
 #endif
-                            a0 += (uint32_t)(*w * (*x + input_offset));
+                                a0 += (uint32_t)(*w * (*x + input_offset));
+                            }
                         }
-                    }
-                    out[c] = dw_requantize(a0, &t[0].rq, output_offset, act_min, act_max);
-                    if (four) {
-                        out[c + 1] = dw_requantize(a1, &t[1].rq, output_offset, act_min, act_max);
-                        out[c + 2] = dw_requantize(a2, &t[2].rq, output_offset, act_min, act_max);
-                        out[c + 3] = dw_requantize(a3, &t[3].rq, output_offset, act_min, act_max);
+                        out[c] = dw_requantize(a0, &t[0].rq, output_offset, act_min, act_max);
+                        if (four) {
+                            out[c + 1] = dw_requantize(a1, &t[1].rq, output_offset, act_min, act_max);
+                            out[c + 2] = dw_requantize(a2, &t[2].rq, output_offset, act_min, act_max);
+                            out[c + 3] = dw_requantize(a3, &t[3].rq, output_offset, act_min, act_max);
+                        }
                     }
                 }
             }
-        }
         }
     }
 }
