@@ -199,12 +199,13 @@ POINTWISE_LEAN_BLOCK = 2
 def pointwise_block(pixels: int, channels: int, lean: bool) -> int:
     """Pixels per block of conv1x1_s8 over `channels` (input channels or taps): each output
     channel's bias and requantisation are decoded once per block, so larger blocks are faster,
-    up to POINTWISE_BLOCK and a widened block of POINTWISE_BLOCK_BYTES (an even count: pixels go
-    in pairs); lean, two."""
+    up to POINTWISE_BLOCK and a widened block of POINTWISE_BLOCK_BYTES, but at least four (a
+    multiple of four: the kernel takes pixels four at a time, and a block's last one to three
+    cost a whole four); lean, two (where more scratch would raise the arena's peak)."""
     if lean:
         return min(pixels, POINTWISE_LEAN_BLOCK)
     fits = POINTWISE_BLOCK_BYTES // (2 * ((channels + 3) // 4 * 4))
-    return min(pixels, POINTWISE_BLOCK, max(POINTWISE_LEAN_BLOCK, fits & ~1))
+    return min(pixels, POINTWISE_BLOCK, max(4, fits & ~3))
 
 
 COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns: taps per output pixel; more run the generic kernel

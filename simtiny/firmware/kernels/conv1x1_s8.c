@@ -7,9 +7,9 @@
  * this source for the other layers (conv1x1_s8_general.c): a model links only the paths it takes.
  * Pixels go p->block at a time, first widened into scratch: each pair of pixels as int16, four
  * input channels at a time in the order SXTB16 gives (x0, x2), (x1, x3), the first pixel's then
- * the second's, zero past input_c. Within a block, two output channels
- * at a time (their bias and requantisation decoded once), each over two pixels at a time: each
- * weight word serves two pixels and each input word two output channels. In place, blocks go last to first when the
+ * the second's, zero past input_c. Within a block, one output channel at a time (its bias and
+ * requantisation decoded once) over four pixels at a time: each weight word, split once, serves
+ * four pixels. In place, blocks go last to first when the
  * output is wider than the input, first to last otherwise, so a write never lands on a pixel
  * not yet read.
  * On a core with the DSP extension (Cortex-M7) the dot products multiply pairs of int16 halves
@@ -45,53 +45,74 @@ static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t 
     }
 }
 
-/* Two output channels (w: their rows, interleaved four input channels at a time) for a widened
- * pair of pixels x: acc = {a.0, b.0, a.1, b.1}, starting from the biases b0 and b1. */
-static inline void dot_2x2(const uint32_t *x, const int8_t *w, int32_t groups, uint32_t b0, uint32_t b1,
-                           uint32_t acc[4]) {
-    uint32_t a0 = b0, a1 = b0, a2 = b1, a3 = b1;
 #if defined(__ARM_FEATURE_DSP)
-    /* the filter is word-aligned (the code generator's arrays) and each group's 8 bytes are one
-     * LDRD */
-    const uint32_t *wp = (const uint32_t *)(const void *)w;
-    const uint32_t *const end = x + 4 * groups; /* groups >= 1 */
-    uint32_t w0, w1, we0, we1, xe, xo;
-    /* One group a pass: both channels' weights unpacked once (SXTB16), then pixel a's pair of
-     * words and pixel b's through the same two registers, so that the loop needs 13 registers
-     * and the code around it keeps its own instead of spilling them. */
-    __asm__("1:\n\t"
-            "ldrd %[w0], %[w1], [%[wp]], #8\n\t"
-            "ldrd %[xe], %[xo], [%[x]], #8\n\t" /* pixel a */
-            "sxtb16 %[we0], %[w0]\n\t"
-            "sxtb16 %[we1], %[w1]\n\t"
-            "smlad %[a0], %[we0], %[xe], %[a0]\n\t"
-            "sxtb16 %[w0], %[w0], ror #8\n\t"
-            "smlad %[a2], %[we1], %[xe], %[a2]\n\t"
-            "sxtb16 %[w1], %[w1], ror #8\n\t"
-            "smlad %[a0], %[w0], %[xo], %[a0]\n\t"
-            "smlad %[a2], %[w1], %[xo], %[a2]\n\t"
-            "ldrd %[xe], %[xo], [%[x]], #8\n\t" /* pixel b */
-            "cmp %[x], %[end]\n\t"
-            "smlad %[a1], %[we0], %[xe], %[a1]\n\t"
-            "smlad %[a3], %[we1], %[xe], %[a3]\n\t"
-            "smlad %[a1], %[w0], %[xo], %[a1]\n\t"
-            "smlad %[a3], %[w1], %[xo], %[a3]\n\t"
-            "bne 1b"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [wp] "+r"(wp),
-              [w0] "=&r"(w0), [w1] "=&r"(w1), [we0] "=&r"(we0), [we1] "=&r"(we1), [xe] "=&r"(xe), [xo] "=&r"(xo)
-            : [end] "r"(end)
+/* One group of four input channels of one output channel over four widened pixels, as inline
+ * assembly text: the weight word at wp (then wp += 8: the filter's rows interleave in pairs)
+ * split by SXTB16 into its even and odd channels, the pair of pixels at xa (a, b) and the pair
+ * at xb (c, d), both pointers moved on a group, a0..a3 += the four dot products; then
+ * "cmp wp, wend" and the branch back to label 1 while groups are left. Three registers (X0,
+ * X1, X2: operand names) rotate through the eight input words, each loaded two cycles before
+ * its SMLAD reads it (a load's result reaches the multiplier a cycle late) and beside an SMLAD
+ * or SXTB16, each pointer moved by the load that reads its group last: 11 cycles a group for
+ * 16 MACs, 13 registers. */
+#define ST_DOT_1X4_LOOP(X0, X1, X2)                                                                            \
+    "1:\n\t"                                                                                                    \
+    "ldr %[wv], [%[wp]], #8\n\t"                                                                               \
+    "ldr %[" X1 "], [%[xa], #4]\n\t"            /* a, odd channels */                                          \
+    "ldr %[" X2 "], [%[xa], #8]\n\t"            /* b, even */                                                  \
+    "sxtb16 %[we], %[wv]\n\t"                                                                                  \
+    "ldr %[" X0 "], [%[xa]], #16\n\t"           /* a, even */                                                  \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                                          \
+    "smlad %[a1], %[we], %[" X2 "], %[a1]\n\t"                                                                 \
+    "ldr %[" X2 "], [%[xa], #-4]\n\t"           /* b, odd */                                                   \
+    "smlad %[a0], %[wv], %[" X1 "], %[a0]\n\t"                                                                 \
+    "ldr %[" X1 "], [%[xb], #4]\n\t"            /* c, odd */                                                   \
+    "smlad %[a0], %[we], %[" X0 "], %[a0]\n\t"                                                                 \
+    "ldr %[" X0 "], [%[xb], #8]\n\t"            /* d, even */                                                  \
+    "smlad %[a1], %[wv], %[" X2 "], %[a1]\n\t"                                                                 \
+    "ldr %[" X2 "], [%[xb], #12]\n\t"           /* d, odd */                                                   \
+    "smlad %[a2], %[wv], %[" X1 "], %[a2]\n\t"                                                                 \
+    "ldr %[" X1 "], [%[xb]], #16\n\t"           /* c, even */                                                  \
+    "smlad %[a3], %[we], %[" X0 "], %[a3]\n\t"                                                                 \
+    "cmp %[wp], %[wend]\n\t"                                                                                   \
+    "smlad %[a3], %[wv], %[" X2 "], %[a3]\n\t"                                                                 \
+    "smlad %[a2], %[we], %[" X1 "], %[a2]\n\t"                                                                 \
+    "bne 1b\n\t"
+#endif
+
+/* Channel oc's row in the filter (output channels in pairs, interleaved four inputs at a time):
+ * its group g's word is 8 * g bytes on. */
+static inline const int8_t *channel_row(const int8_t *filter, int32_t oc, int32_t groups) {
+    return filter + (oc >> 1) * 8 * groups + (oc & 1) * 4;
+}
+
+#if defined(ST_CONV1X1_GENERAL) || !defined(__ARM_FEATURE_DSP)
+/* One output channel (w: channel_row) over four widened pixels, the pair at xa (pixels a, b)
+ * and the pair at xb (c, d; xb = xa for a lone pair): acc = {a, b, c, d}, from the bias. */
+static inline void dot_1x4(const uint32_t *xa, const uint32_t *xb, const int8_t *w, int32_t groups, uint32_t bias,
+                           uint32_t acc[4]) {
+    uint32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+#if defined(__ARM_FEATURE_DSP)
+    const uint32_t *wp = (const uint32_t *)(const void *)w; /* word-aligned: the code generator's arrays */
+    const uint32_t *const wend = wp + 2 * groups;            /* groups >= 1 */
+    uint32_t wv, we, x0, x1, x2;
+    __asm__(ST_DOT_1X4_LOOP("x0", "x1", "x2")
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xa] "+r"(xa), [xb] "+r"(xb), [wp] "+r"(wp),
+              [wv] "=&r"(wv), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2)
+            : [wend] "r"(wend)
             : "cc", "memory");
 #else
-    for (int32_t g = 0; g < groups; g++, x += 4, w += 8) {
-        int16_t h[8];
-        __builtin_memcpy(h, x, 16);
-        static const uint8_t lane[4] = {0, 2, 1, 3}; /* h[k] holds channel lane[k] of the group */
+    for (int32_t g = 0; g < groups; g++, xa += 4, xb += 4, w += 8) {
+        int16_t h[16]; /* a, b, c, d: per pixel the channels 0, 2, 1, 3 of the group */
+        __builtin_memcpy(h, xa, 16);
+        __builtin_memcpy(h + 8, xb, 16);
+        static const uint8_t lane[4] = {0, 2, 1, 3};
         for (int32_t k = 0; k < 4; k++) {
-            const int32_t wa = w[lane[k]], wb = w[4 + lane[k]];
-            a0 += (uint32_t)(wa * h[k]);
-            a1 += (uint32_t)(wa * h[4 + k]);
-            a2 += (uint32_t)(wb * h[k]);
-            a3 += (uint32_t)(wb * h[4 + k]);
+            const int32_t wk = w[lane[k]];
+            a0 += (uint32_t)(wk * h[k]);
+            a1 += (uint32_t)(wk * h[4 + k]);
+            a2 += (uint32_t)(wk * h[8 + k]);
+            a3 += (uint32_t)(wk * h[12 + k]);
         }
     }
 #endif
@@ -100,6 +121,7 @@ static inline void dot_2x2(const uint32_t *x, const int8_t *w, int32_t groups, u
     acc[2] = a2;
     acc[3] = a3;
 }
+#endif
 
 #if defined(ST_CONV1X1_GENERAL)
 /* st_conv1x1_widened for layers that are not fast (conv1x1_s8_general.c): the same sums, each
@@ -108,53 +130,124 @@ void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uin
                                            const int8_t *filter, int8_t *out) {
     const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2;
     const st_channel_params *ch = &p->channels;
-    for (int32_t oc = 0; oc < cout; oc += 2, filter += 8 * groups) {
-        const int32_t last = oc + 1 < cout ? oc + 1 : oc; /* an odd last channel pairs with a zero row */
-        for (int32_t px = 0; px < n; px += 2) {
-            uint32_t a[4]; /* channel oc at px, px + 1, then channel oc + 1 */
-            dot_2x2(x + px * 2 * groups, filter, groups, (uint32_t)st_channel_bias(ch, oc),
-                    (uint32_t)st_channel_bias(ch, last), a);
-            for (int32_t k = 0; k < 4; k++) {
-                const int32_t c = oc + (k >> 1), q = px + (k & 1);
-                if (c <= last && q < n)
-                    out[q * cout + c] = st_channel_output(ch, c, a[k], p->output_offset, p->act_min, p->act_max);
-            }
+    for (int32_t oc = 0; oc < cout; oc++) {
+        const int8_t *w = channel_row(filter, oc, groups);
+        for (int32_t px = 0; px < n; px += 4) {
+            const uint32_t *xa = x + px * 2 * groups;
+            uint32_t a[4];
+            dot_1x4(xa, n - px > 2 ? xa + 4 * groups : xa, w, groups, (uint32_t)st_channel_bias(ch, oc), a);
+            for (int32_t k = 0; k < 4 && px + k < n; k++)
+                out[(px + k) * cout + oc] = st_channel_output(ch, oc, a[k], p->output_offset, p->act_min, p->act_max);
         }
     }
 }
 #else
+/* What the fast kernel's quads of one output channel read: its weights, bias and
+ * requantisation, where its outputs go, and how many quads are left. */
+typedef struct {
+    const uint32_t *w, *wend; /* the channel's row (channel_row) and the end of its words */
+    uint32_t bias;
+    int32_t xb_off;           /* bytes from a quad's first pair of pixels to its second (0: the same) */
+    st_requant_fast q;        /* mult, add, right */
+    int8_t *o, *o_end;        /* the quad's first output; o_end: o after the last quad */
+    int32_t stride;           /* bytes between the outputs of two pixels */
+} quad_run;
+
+/* r->o_end - r->o quads of pixels at xa (a pair, then the next at xb_off), through r's
+ * channel: per quad the four sums (ST_DOT_1X4_LOOP), requantised (st_requantize_fast on the
+ * sums doubled by a shift) and stored at o, o + stride, ...; o moves on four strides. All of it
+ * in assembly, where the dot products' 13 registers leave no room for the requantisation's
+ * constants: they are read from r after each loop, r's register lent to the loop meanwhile
+ * (pushed). Portable C without the DSP extension. */
+static inline __attribute__((always_inline)) void run_quads(quad_run *r, const uint32_t *xa) {
+#if defined(__ARM_FEATURE_DSP)
+    uint32_t a0, a1, a2, a3, xb, wp, wend, wv, we, x0, x1;
+    _Static_assert(sizeof(st_requant_fast) == 12, "run_quads reads mult, add, right at 16, 20, 24");
+    __asm__ volatile("2:\n\t"
+                     "ldrd %[wp], %[wend], [%[r]]\n\t"
+                     "ldrd %[a0], %[xb], [%[r], #8]\n\t"
+                     "push {%[r]}\n\t"
+                     "mov %[a1], %[a0]\n\t"
+                     "add %[xb], %[xa], %[xb]\n\t"
+                     "mov %[a2], %[a0]\n\t"
+                     "mov %[a3], %[a0]\n\t" ST_DOT_1X4_LOOP("x0", "x1", "r")
+                     "pop {%[r]}\n\t"
+                     "lsl %[a0], %[a0], #1\n\t"
+                     "lsl %[a1], %[a1], #1\n\t"
+                     "lsl %[a2], %[a2], #1\n\t"
+                     "lsl %[a3], %[a3], #1\n\t"
+                     "ldrd %[wv], %[we], [%[r], #16]\n\t" /* mult, add */
+                     "ldr %[x0], [%[r], #24]\n\t"         /* right */
+                     "smmulr %[a0], %[a0], %[wv]\n\t"
+                     "ldrd %[x1], %[wp], [%[r], #28]\n\t" /* o, o_end */
+                     "smmulr %[a1], %[a1], %[wv]\n\t"
+                     "smmulr %[a2], %[a2], %[wv]\n\t"
+                     "add %[wend], %[we], %[a0]\n\t"
+                     "smmulr %[a3], %[a3], %[wv]\n\t"
+                     "add %[a0], %[wend], %[a0], asr #31\n\t"
+                     "add %[wend], %[we], %[a1]\n\t"
+                     "asr %[a0], %[a0], %[x0]\n\t"
+                     "add %[a1], %[wend], %[a1], asr #31\n\t"
+                     "add %[wend], %[we], %[a2]\n\t"
+                     "asr %[a1], %[a1], %[x0]\n\t"
+                     "add %[a2], %[wend], %[a2], asr #31\n\t"
+                     "ssat %[a0], #8, %[a0]\n\t"
+                     "add %[wend], %[we], %[a3]\n\t"
+                     "ssat %[a1], #8, %[a1]\n\t"
+                     "asr %[a2], %[a2], %[x0]\n\t"
+                     "add %[a3], %[wend], %[a3], asr #31\n\t"
+                     "ldr %[wend], [%[r], #36]\n\t" /* stride */
+                     "ssat %[a2], #8, %[a2]\n\t"
+                     "asr %[a3], %[a3], %[x0]\n\t"
+                     "strb %[a0], [%[x1]]\n\t"
+                     "ssat %[a3], #8, %[a3]\n\t"
+                     "strb %[a1], [%[x1], %[wend]]\n\t"
+                     "add %[x1], %[x1], %[wend], lsl #1\n\t"
+                     "strb %[a2], [%[x1]]\n\t"
+                     "mov %[xa], %[xb]\n\t"
+                     "strb %[a3], [%[x1], %[wend]]\n\t"
+                     "add %[x1], %[x1], %[wend], lsl #1\n\t"
+                     "str %[x1], [%[r], #28]\n\t"
+                     "cmp %[x1], %[wp]\n\t"
+                     "bne 2b\n\t"
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "+r"(xa), [xb] "=&r"(xb),
+                       [wp] "=&r"(wp), [wend] "=&r"(wend), [wv] "=&r"(wv), [we] "=&r"(we), [x0] "=&r"(x0),
+                       [x1] "=&r"(x1), [r] "+r"(r)
+                     :
+                     : "cc", "memory");
+#else
+    const int32_t groups = (int32_t)(r->wend - r->w) / 2;
+    for (; r->o != r->o_end; r->o += 4 * r->stride, xa += 8 * groups) {
+        uint32_t a[4];
+        dot_1x4(xa, xa + r->xb_off / 4, (const int8_t *)r->w, groups, r->bias, a);
+        for (int32_t k = 0; k < 4; k++) r->o[k * r->stride] = (int8_t)st_requantize_fast(a[k] << 1, &r->q);
+    }
+#endif
+}
+
 /* st_conv1x1_widened for fast layers: every output channel of the n pixels widened at x,
- * written at out (output_c apart), two channels at a time, each pair of pixels requantised as
- * soon as its sums are done (st_requantize_fast on the sums doubled by a shift), the
- * two channels' constants decoded once per block. Aligned to a cache line: where its inner loop
- * falls against the Cortex-M7's 64-bit fetches would otherwise move with every function
+ * written at out (output_c apart), one channel at a time over four pixels at a time
+ * (run_quads), the channel's constants decoded once per block; the last one to three pixels
+ * through a quad of their own into a local array. Aligned to a cache line: where its inner
+ * loop falls against the Cortex-M7's 64-bit fetches would otherwise move with every function
  * linked before it (measured: 5% of the kernel's cycles on proxyless-w0.3 r176). */
 __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x,
                                                                         int32_t n, const int8_t *filter, int8_t *out) {
-    const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2;
+    const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2, whole = n & ~3, left = n & 3;
     const st_channel_params *ch = &p->channels;
-    for (int32_t oc = 0; oc < cout; oc += 2, filter += 8 * groups) {
-        const int second = oc + 1 < cout; /* an odd last channel pairs with a zero row */
-        const uint32_t b0 = (uint32_t)st_channel_bias(ch, oc);
-        const uint32_t b1 = second ? (uint32_t)st_channel_bias(ch, oc + 1) : 0;
-        const st_requant_fast qa = st_channel_requant_fast(ch, oc, p->output_offset);
-        const st_requant_fast qb = st_channel_requant_fast(ch, second ? oc + 1 : oc, p->output_offset);
-        const uint32_t *xp = x;
+    for (int32_t oc = 0; oc < cout; oc++) {
+        const uint32_t *w = (const uint32_t *)(const void *)channel_row(filter, oc, groups);
         int8_t *o = out + oc;
-        for (int32_t px = 0; px < n; px += 2, xp += 4 * groups, o += 2 * cout) {
-            const int pair = px + 1 < n;
-            uint32_t a[4];
-            dot_2x2(xp, filter, groups, b0, b1, a);
-            /* all four first, then the stores: the four chains overlap */
-            const int32_t v0 = st_requantize_fast(a[0] << 1, &qa), v1 = st_requantize_fast(a[1] << 1, &qa);
-            const int32_t v2 = st_requantize_fast(a[2] << 1, &qb), v3 = st_requantize_fast(a[3] << 1, &qb);
-            o[0] = (int8_t)v0;
-            if (pair) o[cout] = (int8_t)v1;
-            if (second) {
-                o[1] = (int8_t)v2;
-                if (pair) o[cout + 1] = (int8_t)v3;
-            }
+        quad_run r = {w, w + 2 * groups, (uint32_t)st_channel_bias(ch, oc), 16 * groups,
+                      st_channel_requant_fast(ch, oc, p->output_offset), o, o + whole * cout, cout};
+        int8_t t[4];
+        const uint32_t *xa = x;
+        for (int32_t part = whole ? 0 : 1; part <= (left ? 1 : 0); part++) { /* one inlined copy */
+            if (part) /* the last pixels: one quad into t */
+                r.o = t, r.o_end = t + 4, r.stride = 1, r.xb_off = left > 2 ? 16 * groups : 0, xa = x + whole * 2 * groups;
+            run_quads(&r, xa);
         }
+        for (int32_t k = 0; k < left; k++) o[(whole + k) * cout] = t[k];
     }
 }
 #endif
