@@ -50,13 +50,15 @@ static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t 
  * assembly text: the weight word at wp (then wp += 8: the filter's rows interleave in pairs)
  * split by SXTB16 into its even and odd channels, the pair of pixels at xa (a, b) and the pair
  * at xb (c, d), both pointers moved on a group, a0..a3 += the four dot products; then
- * "cmp wp, wend" and the branch back to label 1 while groups are left. Three registers (X0,
+ * the branch back to label 1 while groups are left, its flags from "cmp wp, wlast" (wlast: the
+ * last group's word) set first, so that the loop's exit costs 6 cycles, not 8. Three registers (X0,
  * X1, X2: operand names) rotate through the eight input words, each loaded two cycles before
  * its SMLAD reads it (a load's result reaches the multiplier a cycle late) and beside an SMLAD
  * or SXTB16, each pointer moved by the load that reads its group last: 11 cycles a group for
  * 16 MACs, 13 registers. */
 #define ST_DOT_1X4_LOOP(X0, X1, X2)                                                                            \
     "1:\n\t"                                                                                                    \
+    "cmp %[wp], %[wlast]\n\t"                                                                                  \
     "ldr %[wv], [%[wp]], #8\n\t"                                                                               \
     "ldr %[" X1 "], [%[xa], #4]\n\t"            /* a, odd channels */                                          \
     "ldr %[" X2 "], [%[xa], #8]\n\t"            /* b, even */                                                  \
@@ -74,7 +76,6 @@ static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t 
     "smlad %[a2], %[wv], %[" X1 "], %[a2]\n\t"                                                                 \
     "ldr %[" X1 "], [%[xb]], #16\n\t"           /* c, even */                                                  \
     "smlad %[a3], %[we], %[" X0 "], %[a3]\n\t"                                                                 \
-    "cmp %[wp], %[wend]\n\t"                                                                                   \
     "smlad %[a3], %[wv], %[" X2 "], %[a3]\n\t"                                                                 \
     "smlad %[a2], %[we], %[" X1 "], %[a2]\n\t"                                                                 \
     "bne 1b\n\t"
@@ -94,12 +95,12 @@ static inline void dot_1x4(const uint32_t *xa, const uint32_t *xb, const int8_t 
     uint32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias;
 #if defined(__ARM_FEATURE_DSP)
     const uint32_t *wp = (const uint32_t *)(const void *)w; /* word-aligned: the code generator's arrays */
-    const uint32_t *const wend = wp + 2 * groups;            /* groups >= 1 */
+    const uint32_t *const wlast = wp + 2 * groups - 2;       /* groups >= 1 */
     uint32_t wv, we, x0, x1, x2;
     __asm__(ST_DOT_1X4_LOOP("x0", "x1", "x2")
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xa] "+r"(xa), [xb] "+r"(xb), [wp] "+r"(wp),
               [wv] "=&r"(wv), [we] "=&r"(we), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2)
-            : [wend] "r"(wend)
+            : [wlast] "r"(wlast)
             : "cc", "memory");
 #else
     for (int32_t g = 0; g < groups; g++, xa += 4, xb += 4, w += 8) {
@@ -145,7 +146,7 @@ void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uin
 /* What the fast kernel's quads of one output channel read: its weights, bias and
  * requantisation, where its outputs go, and how many quads are left. */
 typedef struct {
-    const uint32_t *w, *wend; /* the channel's row (channel_row) and the end of its words */
+    const uint32_t *w, *wlast; /* the channel's row (channel_row) and its last group's word */
     uint32_t bias;
     int32_t xb_off;           /* bytes from a quad's first pair of pixels to its second (0: the same) */
     st_requant_fast q;        /* mult, add, right */
@@ -157,66 +158,74 @@ typedef struct {
  * channel: per quad the four sums (ST_DOT_1X4_LOOP), requantised (st_requantize_fast on the
  * sums doubled by a shift) and stored at o, o + stride, ...; o moves on four strides. All of it
  * in assembly, where the dot products' 13 registers leave no room for the requantisation's
- * constants: they are read from r after each loop, r's register lent to the loop meanwhile
- * (pushed). Portable C without the DSP extension. */
+ * constants: they are copied to the stack once (with r, whose register the loop borrows) and
+ * read from there after each loop, no pointer to chase. Portable C without the DSP extension. */
 static inline __attribute__((always_inline)) void run_quads(quad_run *r, const uint32_t *xa) {
 #if defined(__ARM_FEATURE_DSP)
-    uint32_t a0, a1, a2, a3, xb, wp, wend, wv, we, x0, x1;
+    uint32_t a0, a1, a2, a3, xb, wp, wlast, wv, we, x0, x1;
     _Static_assert(sizeof(st_requant_fast) == 12, "run_quads reads mult, add, right at 16, 20, 24");
-    __asm__ volatile("2:\n\t"
-                     "ldrd %[wp], %[wend], [%[r]]\n\t"
+    /* 16 bytes of stack: [sp] mult, [sp, #4] add, [sp, #8] right, [sp, #12] r */
+    __asm__ volatile("sub sp, sp, #16\n\t"
+                     "ldrd %[wv], %[we], [%[r], #16]\n\t"
+                     "ldr %[x0], [%[r], #24]\n\t"
+                     "str %[r], [sp, #12]\n\t"
+                     "strd %[wv], %[we], [sp]\n\t"
+                     "str %[x0], [sp, #8]\n\t"
+                     "2:\n\t"
+                     "ldrd %[wp], %[wlast], [%[r]]\n\t"
                      "ldrd %[a0], %[xb], [%[r], #8]\n\t"
-                     "push {%[r]}\n\t"
                      "mov %[a1], %[a0]\n\t"
                      "add %[xb], %[xa], %[xb]\n\t"
                      "mov %[a2], %[a0]\n\t"
                      "mov %[a3], %[a0]\n\t" ST_DOT_1X4_LOOP("x0", "x1", "r")
-                     "pop {%[r]}\n\t"
+                     "ldr %[r], [sp, #12]\n\t"
+                     "ldrd %[wv], %[we], [sp]\n\t" /* mult, add */
                      "lsl %[a0], %[a0], #1\n\t"
                      "lsl %[a1], %[a1], #1\n\t"
                      "lsl %[a2], %[a2], #1\n\t"
                      "lsl %[a3], %[a3], #1\n\t"
-                     "ldrd %[wv], %[we], [%[r], #16]\n\t" /* mult, add */
-                     "ldr %[x0], [%[r], #24]\n\t"         /* right */
+                     "ldr %[x0], [sp, #8]\n\t" /* right */
                      "smmulr %[a0], %[a0], %[wv]\n\t"
                      "ldrd %[x1], %[wp], [%[r], #28]\n\t" /* o, o_end */
                      "smmulr %[a1], %[a1], %[wv]\n\t"
+                     "ldr %[xa], [%[r], #36]\n\t" /* stride (xa: free until the next quad) */
                      "smmulr %[a2], %[a2], %[wv]\n\t"
-                     "add %[wend], %[we], %[a0]\n\t"
+                     "add %[wlast], %[we], %[a0]\n\t"
                      "smmulr %[a3], %[a3], %[wv]\n\t"
-                     "add %[a0], %[wend], %[a0], asr #31\n\t"
-                     "add %[wend], %[we], %[a1]\n\t"
+                     "add %[a0], %[wlast], %[a0], asr #31\n\t"
+                     "add %[wlast], %[we], %[a1]\n\t"
                      "asr %[a0], %[a0], %[x0]\n\t"
-                     "add %[a1], %[wend], %[a1], asr #31\n\t"
-                     "add %[wend], %[we], %[a2]\n\t"
+                     "add %[a1], %[wlast], %[a1], asr #31\n\t"
+                     "add %[wlast], %[we], %[a2]\n\t"
                      "asr %[a1], %[a1], %[x0]\n\t"
-                     "add %[a2], %[wend], %[a2], asr #31\n\t"
+                     "add %[a2], %[wlast], %[a2], asr #31\n\t"
                      "ssat %[a0], #8, %[a0]\n\t"
-                     "add %[wend], %[we], %[a3]\n\t"
+                     "add %[wlast], %[we], %[a3]\n\t"
                      "ssat %[a1], #8, %[a1]\n\t"
                      "asr %[a2], %[a2], %[x0]\n\t"
-                     "add %[a3], %[wend], %[a3], asr #31\n\t"
-                     "ldr %[wend], [%[r], #36]\n\t" /* stride */
+                     "add %[a3], %[wlast], %[a3], asr #31\n\t"
+                     "add %[wv], %[xa], %[xa]\n\t" /* two strides */
                      "ssat %[a2], #8, %[a2]\n\t"
                      "asr %[a3], %[a3], %[x0]\n\t"
                      "strb %[a0], [%[x1]]\n\t"
+                     "add %[we], %[wv], %[xa]\n\t" /* three */
                      "ssat %[a3], #8, %[a3]\n\t"
-                     "strb %[a1], [%[x1], %[wend]]\n\t"
-                     "add %[x1], %[x1], %[wend], lsl #1\n\t"
-                     "strb %[a2], [%[x1]]\n\t"
-                     "mov %[xa], %[xb]\n\t"
-                     "strb %[a3], [%[x1], %[wend]]\n\t"
-                     "add %[x1], %[x1], %[wend], lsl #1\n\t"
-                     "str %[x1], [%[r], #28]\n\t"
+                     "strb %[a1], [%[x1], %[xa]]\n\t"
+                     "strb %[a2], [%[x1], %[wv]]\n\t"
+                     "strb %[a3], [%[x1], %[we]]\n\t"
+                     "add %[x1], %[x1], %[xa], lsl #2\n\t"
                      "cmp %[x1], %[wp]\n\t"
+                     "str %[x1], [%[r], #28]\n\t"
+                     "mov %[xa], %[xb]\n\t"
                      "bne 2b\n\t"
+                     "add sp, sp, #16\n\t"
                      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "+r"(xa), [xb] "=&r"(xb),
-                       [wp] "=&r"(wp), [wend] "=&r"(wend), [wv] "=&r"(wv), [we] "=&r"(we), [x0] "=&r"(x0),
+                       [wp] "=&r"(wp), [wlast] "=&r"(wlast), [wv] "=&r"(wv), [we] "=&r"(we), [x0] "=&r"(x0),
                        [x1] "=&r"(x1), [r] "+r"(r)
                      :
                      : "cc", "memory");
 #else
-    const int32_t groups = (int32_t)(r->wend - r->w) / 2;
+    const int32_t groups = (int32_t)(r->wlast - r->w) / 2 + 1;
     for (; r->o != r->o_end; r->o += 4 * r->stride, xa += 8 * groups) {
         uint32_t a[4];
         dot_1x4(xa, xa + r->xb_off / 4, (const int8_t *)r->w, groups, r->bias, a);
@@ -238,7 +247,7 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
     for (int32_t oc = 0; oc < cout; oc++) {
         const uint32_t *w = (const uint32_t *)(const void *)channel_row(filter, oc, groups);
         int8_t *o = out + oc;
-        quad_run r = {w, w + 2 * groups, (uint32_t)st_channel_bias(ch, oc), 16 * groups,
+        quad_run r = {w, w + 2 * groups - 2, (uint32_t)st_channel_bias(ch, oc), 16 * groups,
                       st_channel_requant_fast(ch, oc, p->output_offset), o, o + whole * cout, cout};
         int8_t t[4];
         const uint32_t *xa = x;
