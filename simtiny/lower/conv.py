@@ -446,9 +446,14 @@ class InPlaceKernel:
     band: int = 0
 
 
+def _window_taps(outputs: int, stride: int, pad: int, size: int, limit: int) -> list[int]:
+    """Of each window along one axis (dilation 1), the taps inside the image."""
+    return [max(0, min(o * stride - pad + size, limit) - max(o * stride - pad, 0)) for o in range(outputs)]
+
+
 def _taps_in_image(outputs: int, stride: int, pad: int, size: int, limit: int) -> int:
     """Of the windows along one axis (dilation 1), the taps inside the image, summed."""
-    return sum(max(0, min(o * stride - pad + size, limit) - max(o * stride - pad, 0)) for o in range(outputs))
+    return sum(_window_taps(outputs, stride, pad, size, limit))
 
 
 class DepthwiseConv2D:
@@ -501,10 +506,17 @@ class DepthwiseConv2D:
             small = ("_small4", (116 * outputs + 25 * taps + 61 * tap_rows * g.out_w) // 10 + 37)
         else:
             small = ("_small", 30 * outputs + 9 * taps)
-        # the image, then each channel's bias and requantisation (ST_DW_SMALL_CHANNEL_BYTES)
+        # the image, then each channel's bias and requantisation (ST_DW_SMALL_CHANNEL_BYTES),
+        # then a window's in-image taps (two words each, and one more pair read past the last)
         image = x.shape[1] * x.shape[2] * x.shape[3]
         table = (16 if DepthwiseConv2D.fast(op, graph) else 24) * x.shape[3]
-        variants = [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table)]
+        window = min(fh, x.shape[1]) * min(fw, x.shape[2])
+        # the small kernels' assembly takes every window to hold a tap, as SAME and VALID make them
+        empty = 0 in (
+            _window_taps(g.out_h, sh, g.pad_h, fh, x.shape[1])
+            + _window_taps(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
+        )
+        variants = [] if empty else [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table + 8 * window + 8)]
         if (fh, fw, g.stride_w) not in PADDED_FILTERS or g.out_w > x.shape[2] or g.pad_h >= fh:
             return variants
         pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2

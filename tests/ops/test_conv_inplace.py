@@ -78,9 +78,11 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
         w4 = (ow + 3) // 4 * 4
         cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
         return 2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4
-    if kernel.endswith(("_small", "_small4")):  # then per channel its bias and requantisation
+    if kernel.endswith(("_small", "_small4")):  # then per channel its bias and requantisation, then a tap list
         general = re.search(rf"{kernel}_general(?:_shifts)?\(&op{index}_", source)
-        return (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4 + (24 if general else 16) * x.shape[3]
+        image = (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4
+        window = min(w.shape[1], x.shape[1]) * min(w.shape[2], x.shape[2])
+        return image + (24 if general else 16) * x.shape[3] + 8 * window + 8
     assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
     return x.shape[1] * x.shape[2]
 
@@ -413,8 +415,9 @@ def test_depthwise_fast_builds() -> None:
         if per_channel:
             scales[0] = -scales[0]
         data = rng.integers(-127, 128, size=(1, k, k, c), dtype=np.int8)
-        weights = TensorSpec("w", (1, k, k, c), "int8", scale=scales, zero_point=[0] * len(scales),
-                             quantized_dimension=3, data=data)
+        weights = TensorSpec(
+            "w", (1, k, k, c), "int8", scale=scales, zero_point=[0] * len(scales), quantized_dimension=3, data=data
+        )
         x = TensorSpec("x", (1, h, w, c), "int8", scale=[0.02], zero_point=[int(rng.integers(-128, 128))])
         y_scale = float(np.float32(0.02 * max(abs(v) for v in scales) * k * 74 / 4))  # right shifts, some saturation
         y = TensorSpec("y", (1, oh, ow, c), "int8", scale=[y_scale], zero_point=[int(rng.integers(-40, 41))])
@@ -475,11 +478,12 @@ def test_in_place_eligibility_and_scratch() -> None:
         # padded, stride 2: 19 rows of 28 int16 (2 * 12 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs
         ("DEPTHWISE_CONV_2D", (1, 15, 17, 6), (1, 5, 5, 6), (1, 8, 9, 6), STRIDE_2, True, 1184, 0),
         # small4 on a plane that small beside the filter: the whole image, then the channels' table
-        # (the general build's 24 bytes a channel: these random scales are not all right shifts)
-        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), STRIDE_2, True, 504 + 24 * 8, 0),
+        # (the general build's 24 bytes a channel: these random scales are not all right shifts),
+        # then a window's list of in-image taps (two words a tap, and one more pair)
+        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 5, 5, 8), (1, 4, 5, 8), STRIDE_2, True, 504 + 24 * 8 + 8 * 25 + 8, 0),
         # small: a 7x7 filter over a 3x3 plane, the whole image, then the channels' table (the fast
-        # build's 16 bytes a channel)
-        ("DEPTHWISE_CONV_2D", (1, 3, 3, 8), (1, 7, 7, 8), (1, 3, 3, 8), {}, True, 72 + 16 * 8, 0),
+        # build's 16 bytes a channel), then a list of the 3x3 taps a window holds at most
+        ("DEPTHWISE_CONV_2D", (1, 3, 3, 8), (1, 7, 7, 8), (1, 3, 3, 8), {}, True, 72 + 16 * 8 + 8 * 9 + 8, 0),
         # dilation 2: the generic kernel, one plane
         (
             "DEPTHWISE_CONV_2D",

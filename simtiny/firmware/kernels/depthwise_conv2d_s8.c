@@ -633,6 +633,87 @@ typedef struct {
 } small_channel;
 _Static_assert(sizeof(small_channel) == ST_DW_SMALL_CHANNEL_BYTES, "the code generator plans this much a channel");
 
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
+/* Four channels (c to c + 3; t: their small_channel entries) of one output pixel, written at o:
+ * the taps [list, end) (pairs of pointers: the input pixel, the filter tap) each add
+ * (x + input_offset) * w per channel (io2: the input offset in both halves), then the four sums
+ * are requantised (st_requantize_fast on the sums doubled). In assembly, the next tap's pointers
+ * loaded while this one's multiplies run: 12 registers in the loop; s's t and o wait on the
+ * stack (s's register and k's hold them after it). */
+typedef struct {
+    const small_channel *t;
+    int8_t *o;
+} small4_out;
+static inline __attribute__((always_inline)) void small4_step(const uint32_t *list, const uint32_t *end,
+                                                              int32_t c, uint32_t io2, const small4_out *s) {
+    uint32_t a0, a1, a2, a3, xv, wv, xe, we;
+    _Static_assert(sizeof(small_channel) == 16, "small4_step reads bias, mult, add, right at 0, 4, 8, 12");
+    __asm__ volatile("ldrd %[xv], %[wv], [%[s]]\n\t" /* t, o */
+                     "ldrd %[xe], %[we], [%[k]], #8\n\t"
+                     "strd %[xv], %[wv], [sp, #-8]!\n\t"
+                     "ldr %[a0], [%[xv]]\n\t"
+                     "ldr %[a1], [%[xv], #16]\n\t"
+                     "ldr %[a2], [%[xv], #32]\n\t"
+                     "ldr %[a3], [%[xv], #48]\n\t"
+                     "1:\n\t"
+                     "ldr %[xv], [%[xe], %[c]]\n\t"
+                     "ldr %[wv], [%[we], %[c]]\n\t"
+                     "sxtab16 %[xe], %[io2], %[xv]\n\t"
+                     "sxtb16 %[we], %[wv]\n\t"
+                     "sxtab16 %[xv], %[io2], %[xv], ror #8\n\t"
+                     "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                     "sxtb16 %[wv], %[wv], ror #8\n\t"
+                     "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                     "cmp %[k], %[end]\n\t"
+                     "ldrd %[xe], %[we], [%[k]], #8\n\t" /* the next tap's (past the last: still scratch) */
+                     "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"
+                     "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+                     "bne 1b\n\t"
+                     "ldrd %[s], %[k], [sp], #8\n\t" /* t, o */
+                     /* requantise two at a time: (smmulr(2a, mult) + add + sign) >> right, SSAT */
+                     "lsl %[a0], %[a0], #1\n\t"
+                     "lsl %[a1], %[a1], #1\n\t"
+                     "lsl %[a2], %[a2], #1\n\t"
+                     "lsl %[a3], %[a3], #1\n\t"
+                     "ldrd %[xv], %[wv], [%[s], #4]\n\t"
+                     "ldrd %[xe], %[we], [%[s], #20]\n\t"
+                     "smmulr %[a0], %[a0], %[xv]\n\t"
+                     "ldr %[xv], [%[s], #12]\n\t"
+                     "smmulr %[a1], %[a1], %[xe]\n\t"
+                     "ldr %[xe], [%[s], #28]\n\t"
+                     "add %[wv], %[wv], %[a0]\n\t"
+                     "add %[a0], %[wv], %[a0], asr #31\n\t"
+                     "add %[we], %[we], %[a1]\n\t"
+                     "asr %[a0], %[a0], %[xv]\n\t"
+                     "add %[a1], %[we], %[a1], asr #31\n\t"
+                     "ldrd %[xv], %[wv], [%[s], #36]\n\t"
+                     "asr %[a1], %[a1], %[xe]\n\t"
+                     "ssat %[a0], #8, %[a0]\n\t"
+                     "ldrd %[xe], %[we], [%[s], #52]\n\t"
+                     "ssat %[a1], #8, %[a1]\n\t"
+                     "smmulr %[a2], %[a2], %[xv]\n\t"
+                     "strb %[a0], [%[k]]\n\t"
+                     "ldr %[xv], [%[s], #44]\n\t"
+                     "smmulr %[a3], %[a3], %[xe]\n\t"
+                     "strb %[a1], [%[k], #1]\n\t"
+                     "ldr %[xe], [%[s], #60]\n\t"
+                     "add %[wv], %[wv], %[a2]\n\t"
+                     "add %[a2], %[wv], %[a2], asr #31\n\t"
+                     "add %[we], %[we], %[a3]\n\t"
+                     "asr %[a2], %[a2], %[xv]\n\t"
+                     "add %[a3], %[we], %[a3], asr #31\n\t"
+                     "asr %[a3], %[a3], %[xe]\n\t"
+                     "ssat %[a2], #8, %[a2]\n\t"
+                     "ssat %[a3], #8, %[a3]\n\t"
+                     "strb %[a2], [%[k], #2]\n\t"
+                     "strb %[a3], [%[k], #3]\n\t"
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),
+                       [xe] "=&r"(xe), [we] "=&r"(we), [k] "+r"(list), [s] "+r"(s)
+                     : [end] "r"(end), [c] "r"(c), [io2] "r"(io2)
+                     : "cc", "memory");
+}
+#endif
+
 /* In place, for dilation 1 on planes small beside the filter (the code generator's choice),
  * where a padded plane would be mostly padding: the input image is copied to scratch, then each
  * output pixel sums only its in-image taps, straight from NHWC, as LiteRT does; requantised by
@@ -651,6 +732,11 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
     const int32_t act_min = p->act_min, act_max = p->act_max;
     const int32_t image_bytes = ih * iw * ch;
     small_channel *table = (small_channel *)(void *)(scratch + ((image_bytes + 3) & ~3));
+    /* a window's taps, a pair of words each: the input pixel's and the filter tap's addresses
+     * (32-bit targets), or their offsets from scratch and filter (a 64-bit host) */
+    uint32_t *const list = (uint32_t *)(void *)(table + ch);
+    const uintptr_t xbase = sizeof(void *) == 4 ? 0 : (uintptr_t)scratch;
+    const uintptr_t wbase = sizeof(void *) == 4 ? 0 : (uintptr_t)filter;
     for (int32_t c = 0; c < ch; c++) dw_channel(p, c, &table[c].bias, &table[c].rq);
 #if defined(__ARM_FEATURE_DSP)
     const uint32_t io2 = st_dup16(input_offset); /* for SXTAB16 (four) */
@@ -670,38 +756,48 @@ static inline __attribute__((always_inline)) void small_layer(const st_depthwise
                     const int32_t ix0 = ox * p->stride_w - p->pad_w;
                     int32_t fx0, fx1;
                     st_window_taps(ix0, 1, fw, iw, &fx0, &fx1);
-                    const int8_t *x0 = scratch + ((iy0 + fy0) * iw + ix0 + fx0) * ch;
-                    const int8_t *w0 = filter + (fy0 * fw + fx0) * ch;
-                    const int32_t n = fx1 - fx0;
+                    uint32_t *end = list; /* the window's in-image taps, once for all its channels */
+                    for (int32_t fy = fy0; fy < fy1; fy++)
+                        for (int32_t fx = fx0; fx < fx1; fx++, end += 2) {
+                            end[0] = (uint32_t)((uintptr_t)(scratch + ((iy0 + fy) * iw + ix0 + fx) * ch) - xbase);
+                            end[1] = (uint32_t)((uintptr_t)(filter + (fy * fw + fx) * ch) - wbase);
+                        }
                     const small_channel *t = table + c0;
                     for (int32_t c = c0; c < c1; c += group, t += group) {
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
+                        if (four) { /* (every window holds a tap: the code generator's choice) */
+                            const small4_out so = {t, out + c};
+                            small4_step(list, end, c, io2, &so);
+                            continue;
+                        }
+#endif
                         /* four accumulators by name: as an array they went by the stack */
                         uint32_t a0 = t[0].bias, a1 = four ? t[1].bias : 0, a2 = four ? t[2].bias : 0;
                         uint32_t a3 = four ? t[3].bias : 0;
-                        const int8_t *xr = x0 + c, *wr = w0 + c;
-                        for (int32_t fy = fy0; fy < fy1; fy++, xr += iw * ch, wr += fw * ch) {
-                            const int8_t *x = xr, *w = wr;
-                            for (int32_t fx = 0; fx < n; fx++, x += ch, w += ch) {
-#if defined(__ARM_FEATURE_DSP)
-                                if (four) {
-                                    const uint32_t xv = st_load4(x), wv = st_load4(w);
-                                    const uint32_t xe = st_sxtab16(io2, xv), xo = st_sxtab16_ror8(io2, xv);
-                                    const uint32_t we = st_sxtb16(wv), wo = st_sxtb16_ror8(wv);
-                                    a0 = st_smlabb(xe, we, a0);
-                                    a2 = st_smlatt(xe, we, a2);
-                                    a1 = st_smlabb(xo, wo, a1);
-                                    a3 = st_smlatt(xo, wo, a3);
-                                    continue;
-                                }
-#endif
-                                a0 += (uint32_t)(*w * (*x + input_offset));
+                        for (const uint32_t *k = list; k != end; k += 2) { /* one loop: one exit a step */
+                            const int8_t *x = (const int8_t *)(xbase + k[0]) + c, *w = (const int8_t *)(wbase + k[1]) + c;
+#if defined(__ARM_FEATURE_DSP) && defined(ST_DW_GENERAL)
+                            if (four) { /* (the fast builds take small4_step) */
+                                const uint32_t xv = st_load4(x), wv = st_load4(w);
+                                const uint32_t xe = st_sxtab16(io2, xv), xo = st_sxtab16_ror8(io2, xv);
+                                const uint32_t we = st_sxtb16(wv), wo = st_sxtb16_ror8(wv);
+                                a0 = st_smlabb(xe, we, a0);
+                                a2 = st_smlatt(xe, we, a2);
+                                a1 = st_smlabb(xo, wo, a1);
+                                a3 = st_smlatt(xo, wo, a3);
+                                continue;
                             }
+#endif
+                            a0 += (uint32_t)(*w * (*x + input_offset));
                         }
-                        out[c] = dw_requantize(a0, &t[0].rq, output_offset, act_min, act_max);
-                        if (four) {
-                            out[c + 1] = dw_requantize(a1, &t[1].rq, output_offset, act_min, act_max);
-                            out[c + 2] = dw_requantize(a2, &t[2].rq, output_offset, act_min, act_max);
-                            out[c + 3] = dw_requantize(a3, &t[3].rq, output_offset, act_min, act_max);
+                        if (four) { /* all four before the stores, which could alias the table */
+                            const int8_t v0 = dw_requantize(a0, &t[0].rq, output_offset, act_min, act_max);
+                            const int8_t v1 = dw_requantize(a1, &t[1].rq, output_offset, act_min, act_max);
+                            const int8_t v2 = dw_requantize(a2, &t[2].rq, output_offset, act_min, act_max);
+                            const int8_t v3 = dw_requantize(a3, &t[3].rq, output_offset, act_min, act_max);
+                            out[c] = v0, out[c + 1] = v1, out[c + 2] = v2, out[c + 3] = v3;
+                        } else {
+                            out[c] = dw_requantize(a0, &t[0].rq, output_offset, act_min, act_max);
                         }
                     }
                 }

@@ -65,7 +65,9 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_7x7s2)
 /* In place too, for dilation 1 and bounded accumulators, on planes small beside the filter:
  * scratch (4-byte aligned) holds the whole input image (input_h * input_w * input_c bytes,
  * rounded up to a multiple of 4), then each channel's bias and requantisation, decoded once:
- * 16 bytes a channel in the fast builds, 24 in the general ones (ST_DW_SMALL_CHANNEL_BYTES). */
+ * 16 bytes a channel in the fast builds, 24 in the general ones (ST_DW_SMALL_CHANNEL_BYTES),
+ * then a window's list of in-image taps: 8 * min(filter_h, input_h) * min(filter_w, input_w) + 8
+ * bytes (a pair of words a tap, and the pair the assembly reads past the last). */
 #if defined(ST_DW_GENERAL)
 #define ST_DW_SMALL_CHANNEL_BYTES 24
 #else
