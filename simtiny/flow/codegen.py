@@ -90,6 +90,7 @@ class _Context:
         self.scratch = "0"
         self.in_place = False
         self.lean = False  # run the kernel with the least scratch (MemoryPlan.lean)
+        self.level = 0  # run the kernel at this level, 0 the fastest (MemoryPlan.levels)
         self.decls: list[str] = []
         self.const_names: dict[int, str] = {}
         self.used: set[str] = set()
@@ -188,6 +189,7 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
         ctx.scratch = f"(st_arena + {plan.scratch[i]})" if i in plan.scratch else "0"
         ctx.in_place = i in plan.in_place
         ctx.lean = i in plan.lean
+        ctx.level = plan.levels.get(i, 0)
         call = table[op.opcode].lower(op, graph, ctx)
         statement = ctx.declare(call.declarations, call.statement)
         for k in call.kernels:

@@ -86,6 +86,7 @@ class MemoryPlan:
     strategy: str = ""  # the placement order that won
     lean: set[int] = field(default_factory=set)  # operators run by their least-scratch kernel
     overlapped: dict[int, int] = field(default_factory=dict)  # operator -> its output's gap (bytes)
+    levels: dict[int, int] = field(default_factory=dict)  # operator -> its kernel level, where not 0
 
     def live_at(self, op_index: int) -> list[Buffer]:
         return [b for b in self.buffers if b.size_at(op_index)]
@@ -270,24 +271,29 @@ def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[
 def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
     """Place every buffer; with reuse=False every tensor gets bytes of its own (debugging).
 
-    Some operators have a faster kernel that needs more scratch than their leanest one (the
-    padded depthwise plane, the convolution's columns). Speed never costs peak SRAM: the arena
-    is first planned with every operator lean, then with the faster kernels, and operators go
-    back to lean, the one live at the arena's peak first, until the arena is no larger."""
+    Some operators have faster kernels that need more scratch than their leanest one (the
+    padded depthwise plane or bands, the small depthwise kernels' image copy, the convolution's
+    columns): levels, fastest first (simtiny.lower.scratch_levels). Speed never costs peak SRAM:
+    the arena is first planned with every operator at its last (leanest) level, then with the
+    fastest kernels, and the operator live at the arena's peak steps down a level at a time
+    until the arena is no larger."""
     running_in_place = groups(graph, reuse).in_place
-    fast = scratch_sizes(graph, running_in_place)
-    if not reuse:
-        return _plan(graph, reuse, fast, set())
-    least = scratch_sizes(graph, running_in_place, lean=True)
-    flexible = [i for i in fast if fast[i] != least[i]]
-    if not flexible:
-        return _plan(graph, reuse, fast, set())
-    floor = _plan(graph, reuse, least, set(flexible)).arena_size
-    lean: set[int] = set()
-    plan = _plan(graph, reuse, fast, lean)
+    options = {
+        i: lower.scratch_levels(op, graph, i in running_in_place) for i, op in enumerate(graph.operators)
+    }
+    fast = {i: sizes[0] for i, sizes in options.items()}
+    flexible = [i for i in options if len(options[i]) > 1]
+    if not reuse or not flexible:
+        return _plan(graph, reuse, fast, {}, set())
+    last = {i: len(options[i]) - 1 for i in flexible}
+    floor = _plan(graph, reuse, {i: sizes[-1] for i, sizes in options.items()}, last, set(last)).arena_size
+    levels: dict[int, int] = {}
+    plan = _plan(graph, reuse, fast, levels, set())
     while plan.arena_size > floor:
-        lean.add(max((i for i in flexible if i not in lean), key=lambda i: (plan.peak_at(i), -i)))
-        plan = _plan(graph, reuse, {i: least[i] if i in lean else fast[i] for i in fast}, lean)
+        i = max((i for i in flexible if levels.get(i, 0) < last[i]), key=lambda i: (plan.peak_at(i), -i))
+        levels[i] = levels.get(i, 0) + 1
+        scratch = {i: options[i][levels.get(i, 0)] for i in options}
+        plan = _plan(graph, reuse, scratch, levels, {i for i in levels if levels[i] == last[i]})
     return plan
 
 
@@ -298,8 +304,11 @@ def scratch_sizes(graph: Graph, running_in_place: set[int], lean: bool = False) 
     }
 
 
-def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], lean: set[int]) -> MemoryPlan:
-    """Place the buffers with these scratch sizes; `lean` is recorded for the code generator."""
+def _plan(
+    graph: Graph, reuse: bool, scratch: dict[int, int], levels: dict[int, int], lean: set[int]
+) -> MemoryPlan:
+    """Place the buffers with these scratch sizes; the kernel levels and the operators at their
+    last (leanest) level are recorded for the code generator."""
     pending, alias_of, joined = lifetimes(graph, in_place=reuse, scratch=scratch)
     if reuse:
         candidates = {name: _first_fit(pending, order) for name, order in ORDERS.items()}
@@ -325,4 +334,5 @@ def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], lean: set[int]) ->
         strategy,
         set(lean),
         joined.overlapped,
+        {i: level for i, level in levels.items() if level},
     )

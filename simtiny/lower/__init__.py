@@ -116,6 +116,17 @@ def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False, lean: bool
     return int(fn(op, graph, in_place))
 
 
+def scratch_levels(op: Operator, graph: Graph, in_place: bool = False) -> list[int]:
+    """Scratch bytes of the operator's kernels by level, fastest first, each smaller than the
+    one before; the last is scratch_bytes(lean=True). One level where there is no choice."""
+    lowering = registry().get(op.opcode)
+    fn = getattr(lowering, "scratch_levels", None)
+    if fn:
+        return [int(b) for b in fn(op, graph, in_place)]
+    fast, least = scratch_bytes(op, graph, in_place), scratch_bytes(op, graph, in_place, lean=True)
+    return [fast, least] if least != fast else [fast]
+
+
 def unsupported(graph: Graph) -> list[str]:
     """Every operator (with reason) the project cannot compile, counted: ['SVDF x7', ...]."""
     table = registry()

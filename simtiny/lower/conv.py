@@ -495,15 +495,16 @@ class DepthwiseConv2D:
         if not accumulators_bounded(op, graph, DepthwiseConv2D.taps(op, graph)):
             return []
         outputs = g.out_h * g.out_w
-        tap_rows = _taps_in_image(g.out_h, sh, g.pad_h, fh, x.shape[1])  # in-image filter rows, all output rows
-        taps = tap_rows * _taps_in_image(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
+        taps = _taps_in_image(g.out_h, sh, g.pad_h, fh, x.shape[1]) * _taps_in_image(
+            g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
+        )
         # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on the
         # depthwise layers of the four Table 3 networks, each run with either kernel, fast
-        # builds): the small kernels' per-output requantisation, in-image taps and rows of taps
-        # (four channels a step where input_c is a multiple of 4, else one), against the padded
+        # builds): the small kernels' per-output requantisation and in-image taps (four channels
+        # a step where input_c is a multiple of 4, else one), against the padded
         # rows' fill, tap pairs, window rows (slower at stride 2) and a channel's set-up.
         if x.shape[3] % 4 == 0:
-            small = ("_small4", (116 * outputs + 25 * taps + 61 * tap_rows * g.out_w) // 10 + 37)
+            small = ("_small4", (131 * outputs + 25 * taps) // 10 + 39)
         else:
             small = ("_small", 30 * outputs + 9 * taps)
         # the image, then each channel's bias and requantisation (ST_DW_SMALL_CHANNEL_BYTES),
@@ -539,14 +540,24 @@ class DepthwiseConv2D:
             variants.append(InPlaceKernel(name, cycles + moved, scratch(band), band))
         return variants
 
-    def in_place_kernel(self, op: Operator, graph: Graph, lean: bool = False) -> InPlaceKernel:
-        """The in-place kernel: the fastest by the estimate or, when lean, the one with the
-        least scratch (between equals, the fastest)."""
+    def kernel_levels(self, op: Operator, graph: Graph) -> list[InPlaceKernel]:
+        """The in-place kernels worth running, fastest first by the estimate, each needing less
+        scratch (as the planner places it) than every faster one; the last needs the least
+        (between equals, the fastest). The planner steps a layer down this list while its
+        scratch raises the arena's peak."""
         x = graph.tensor(op.inputs[0])
         candidates = [*self.bounded_variants(op, graph), InPlaceKernel("", 1 << 62, x.shape[1] * x.shape[2])]
-        if lean:  # the fewest bytes as the planner places them, then the fastest
-            return min(candidates, key=lambda k: (aligned_scratch(k.scratch), k.cycles))
-        return min(candidates, key=lambda k: k.cycles)
+        levels: list[InPlaceKernel] = []
+        for k in sorted(candidates, key=lambda k: (k.cycles, aligned_scratch(k.scratch))):
+            if not levels or aligned_scratch(k.scratch) < aligned_scratch(levels[-1].scratch):
+                levels.append(k)
+        return levels
+
+    def in_place_kernel(self, op: Operator, graph: Graph, lean: bool = False, level: int = 0) -> InPlaceKernel:
+        """The in-place kernel at this level of kernel_levels (0: the fastest), or the last
+        (the least scratch) when lean."""
+        levels = self.kernel_levels(op, graph)
+        return levels[-1] if lean else levels[min(level, len(levels) - 1)]
 
     has_lean = True  # the kernel with the least scratch may not be the fastest
 
@@ -555,6 +566,12 @@ class DepthwiseConv2D:
         if not (in_place and self.in_place(op, graph)):
             return 0
         return self.in_place_kernel(op, graph, lean).scratch
+
+    def scratch_levels(self, op: Operator, graph: Graph, in_place: bool) -> list[int]:
+        """Scratch bytes of each of kernel_levels (in place), fastest first."""
+        if not (in_place and self.in_place(op, graph)):
+            return [0]
+        return [k.scratch for k in self.kernel_levels(op, graph)]
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = common_reason(op, graph, channel_dim=3)
@@ -583,7 +600,7 @@ class DepthwiseConv2D:
         if getattr(ctx, "in_place", False):
             if not self.in_place(op, graph):
                 in_place_refused(ctx, op)
-            kernel = self.in_place_kernel(op, graph, getattr(ctx, "lean", False))
+            kernel = self.in_place_kernel(op, graph, getattr(ctx, "lean", False), getattr(ctx, "level", 0))
         decl = (
             f"static const st_depthwise_conv2d_params {p} = {{\n"
             f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, "

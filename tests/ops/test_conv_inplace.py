@@ -472,9 +472,9 @@ def test_in_place_eligibility_and_scratch() -> None:
         ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 160, 160),
         ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 4032, 4032),
         ("CONV_2D", (1, 6, 5, 8), (8, 1, 1, 4), (1, 6, 5, 8), {}, False, 0, 0),  # two groups
-        # padded: 9 rows of 14 int16 (9 outputs rounded up to 12, + 2 columns), 3 rows of 2 + 2
-        # tap pairs
-        ("DEPTHWISE_CONV_2D", (1, 7, 9, 8), (1, 3, 3, 8), (1, 7, 9, 8), {}, True, 300, 0),
+        # padded: 14 rows of 14 int16 (12 outputs, + 2 columns), 3 rows of 2 + 2 tap pairs (on
+        # smaller planes the small kernel is the faster)
+        ("DEPTHWISE_CONV_2D", (1, 12, 12, 8), (1, 3, 3, 8), (1, 12, 12, 8), {}, True, 440, 0),
         # padded, stride 2: 19 rows of 28 int16 (2 * 12 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs
         ("DEPTHWISE_CONV_2D", (1, 15, 17, 6), (1, 5, 5, 6), (1, 8, 9, 6), STRIDE_2, True, 1184, 0),
         # small4 on a plane that small beside the filter: the whole image, then the channels' table
@@ -545,6 +545,35 @@ def test_fast_kernels_never_raise_the_peak() -> None:
     fast = r"st_depthwise_conv2d_s8_inplace_(?:padded_\w+|small4?(?:_shifts)?)\(&"
     assert re.search(fast, generate(graph, plan).source)
     assert run_planned(cases, 5, 2) > 0
+
+
+def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
+    """Between the fastest kernel and the leanest there may be others (kernel_levels): an
+    8x8x16 depthwise layer's small kernel needs 1360 bytes of scratch, the padded kernel 248 and
+    the generic one 64. After an ADD whose 1024-byte tensors set the arena, the small
+    kernel would raise it; the padded kernel does not, so the planner stops there, not at the
+    generic kernel (lean). (The ADD steps down too: its tables would raise it.)"""
+    rng = np.random.default_rng(3)
+    shape = (1, 8, 8, 16)
+    tensors = [
+        act_tensor("a", shape, rng, False),
+        act_tensor("b", shape, rng, False),
+        act_tensor("s", shape, rng, False),
+        filter_tensor((1, 3, 3, 16), 3, rng, True, False),
+        bias_tensor(16, rng, 500),
+        act_tensor("y", shape, rng, False),
+    ]
+    dw = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1}
+    ops = [
+        OpSpec("ADD", [0, 1], [2], {"fused_activation_function": "NONE"}),
+        OpSpec("DEPTHWISE_CONV_2D", [2, 3, 4], [5], {**dw, "depth_multiplier": 1}),
+    ]
+    graph = parse_model(build_model(tensors, ops, [0, 1], [5]))
+    assert lower.scratch_levels(graph.operators[1], graph, True) == [1360, 248, 64]
+    plan = plan_memory(graph)
+    assert plan.levels.get(1) == 1 and 1 not in plan.lean, plan.levels
+    assert plan.peak_at(1) <= plan.peak_at(0) == plan.arena_size
+    assert kernel_of(generate(graph, plan).source, 1) == "st_depthwise_conv2d_s8_inplace_padded_3x3s1"
 
 
 def test_in_place_refused_by_kernel() -> None:
