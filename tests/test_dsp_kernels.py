@@ -279,13 +279,60 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     ], names
     assert names[14:] == [*["st_conv2d_s8_columns"] * 5, "st_conv2d_s8"], names
     assert not compiled.plan.lean
-    fast_kernels = r"st_depthwise_conv2d_s8_inplace_(?:padded_\w+?|small4?)(_general)?(?:_shifts)?\(&"
+    fast_kernels = r"st_depthwise_conv2d_s8_inplace_(?:padded2?_\w+?|small4?)(_general)?(?:_shifts)?\(&"
     builds = set(re.findall(fast_kernels, source))
     assert builds == {"", "_general"}, "fast and general depthwise layers both"
     for fh, fw, sw in PADDED_FILTERS:  # each filter's row routine, out of line (called through a pointer)
         assert_uses_smlad(compiled, (f"padded_rows_{fh}x{fw}s{sw}",), also=("smmulr",))
     assert_uses_smlad(compiled)  # the column convolutions' block kernel (conv1x1_s8's)
     assert check_bit_exact(compiled, path, seeded(3)) > 0
+
+
+PADDED2_CASES = [  # (h, w, c, k, stride, padding, ballast)
+    (48, 46, 16, 3, 1, "SAME", True),
+    (46, 50, 16, 5, 2, "SAME", True),
+    (34, 33, 30, 7, 2, "SAME", True),
+    (41, 40, 24, 5, 1, "VALID", True),
+    (100, 100, 4, 5, 2, "SAME", False),  # alone: bands of 9 of its 50 output rows
+]
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("index", range(len(PADDED2_CASES)))
+def test_padded2_dsp_path(board, tmp_path: Path, toolchain: str, index: int) -> None:
+    """Images over twice the D-cache (32 KB) with an even input_c run the padded kernels two
+    channels at a time (odd and even left padding; a ballast layer, dilation 2 on a larger
+    plane, leaves the arena room for both whole planes, or alone the layer goes a band of rows
+    at a time); DSP path, bit for bit against LiteRT."""
+    rng = np.random.default_rng(21 + index)
+    layer = PADDED2_CASES[index]
+    assert layer[0] * layer[1] * layer[2] > 32 * 1024
+    cases = []
+    ballast = [(96, 96, 4, 3, 1, 2, "SAME")] if layer[6] else []  # first: the graph inputs are all live at op 0
+    for h, w, c, k, s, d, padding in (*ballast, (*layer[:5], 1, layer[5])):
+        oh, _ = out_size_and_padding(padding, h, k, s, d)
+        ow, _ = out_size_and_padding(padding, w, k, s, d)
+        weights = filter_tensor((1, k, k, c), 3, rng, index % 2 == 0, False)
+        x = act_tensor("x", (1, h, w, c), rng, False)
+        tensors = [x, weights, bias_tensor(c, rng, 3000), spread_output("y", (1, oh, ow, c), x, weights, rng)]
+        options = {**window_options(padding, s, d, index), "depth_multiplier": 1}
+        op = OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)
+        cases.append(Case(f"dw {h}x{w}x{c} k{k} s{s} d{d}", tensors, op))
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    model = build_model(tensors, op_specs, inputs, outputs)
+    path, compiled = write_and_compile(board, tmp_path / "pair.tflite", model, toolchain)
+    source = compiled.generated.source
+    k, s, at = layer[3], layer[4], len(ballast)
+    assert kernel_of(source, at) == f"st_depthwise_conv2d_s8_inplace_padded2_{k}x{k}s{s}", kernel_of(source, at)
+    if not ballast:
+        assert band_of(source, at) == 9
+    assert_uses_smlad(compiled, (f"padded_rows_{k}x{k}s{s}",), also=("smmulr",))
+    objdump = shutil.which("arm-none-eabi-objdump")
+    if objdump:  # the two-channel fill's DSP path: SXTAB16 splits a word of two pixels' halfwords
+        text = subprocess.run([objdump, "-d", str(compiled.firmware.elf)], capture_output=True, text=True).stdout
+        start = text.find("<padded_fill2>:")
+        assert start >= 0 and "sxtab16" in text[start : text.find("\n\n", start)]
+    assert check_bit_exact(compiled, path, seeded(5)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)

@@ -71,13 +71,14 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
     x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
     if op.opcode == "CONV_2D":
         return 4 * ((x.shape[3] + 3) // 4 * 4) * ((block_of(source, index) + 1) // 2)
-    if "_padded_" in kernel:
+    if "_padded" in kernel:  # _padded_ one plane, _padded2_ two
+        planes = 2 if "_padded2_" in kernel else 1
         fh, fw, sh, sw = w.shape[1], w.shape[2], op.options["stride_h"], op.options["stride_w"]
         ow = y.shape[2]
         pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
         w4 = (ow + 3) // 4 * 4
         cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
-        return 2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4
+        return planes * (2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
     if kernel.endswith(("_small", "_small4")):  # then per channel its bias and requantisation, then a tap list
         general = re.search(rf"{kernel}_general(?:_shifts)?\(&op{index}_", source)
         image = (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4
@@ -103,7 +104,7 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
             assert sizes[-i - 1] == aligned(expected_scratch(graph, i, generated.source)), label
-        calls = re.findall(r"_inplace(?:_padded_\d+x\d+s\d|_small4?)?(?:_general)?(?:_shifts)?\(&", generated.source)
+        calls = re.findall(r"_inplace(?:_padded2?_\d+x\d+s\d|_small4?)?(?:_general)?(?:_shifts)?\(&", generated.source)
         assert len(calls) == n, label
     else:
         assert not plan.in_place and "_inplace(" not in generated.source, label

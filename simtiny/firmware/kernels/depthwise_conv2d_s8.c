@@ -6,6 +6,7 @@
  * skipped (st_window.h). */
 #include "depthwise_conv2d_s8.h"
 
+#include "st_compiler.h"
 #include "st_dsp.h"
 #include "st_quant.h"
 #include "st_window.h"
@@ -210,12 +211,72 @@ static inline int8_t dw_requantize(uint32_t acc, const dw_requant *q, int32_t ou
 /* Geometry of st_depthwise_conv2d_s8_inplace_padded's scratch (depthwise_conv2d_s8.h). */
 static inline int32_t padded_pairs(int32_t fw, int32_t sw) { return sw == 1 ? fw / 2 + 1 : (fw + 1) / 2; }
 
-/* One channel's constants for the padded kernel's output rows. */
+/* One channel's constants for the padded kernel's output rows (and ch, the bytes between two
+ * output pixels, next to the requantisation for padded_store4). */
 typedef struct {
     dw_requant rq;
+    int32_t ch;
     uint32_t bias;
     int32_t output_offset, act_min, act_max;
 } padded_channel;
+
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
+/* The four sums of a padded step (a0..a3, outputs ox to ox + 3 of a row) requantised
+ * (st_requantize_fast on the sums doubled) and stored at out, k->ch bytes apart, the first n
+ * of them (n >= 1): in assembly, the constants read once, the four chains interleaved. */
+static inline __attribute__((always_inline)) void padded_store4(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
+                                                                const padded_channel *k, int8_t *out, int32_t n) {
+    uint32_t mult, add, right, ch, t0, t1;
+    _Static_assert(sizeof(dw_requant) == 12, "padded_store4 reads mult, add, right, ch at 0, 4, 8, 12");
+    __asm__ volatile("ldrd %[mult], %[add], [%[k]]\n\t"
+                     "lsl %[a0], %[a0], #1\n\t"
+                     "lsl %[a1], %[a1], #1\n\t"
+                     "ldrd %[right], %[ch], [%[k], #8]\n\t"
+                     "lsl %[a2], %[a2], #1\n\t"
+                     "lsl %[a3], %[a3], #1\n\t"
+                     "smmulr %[a0], %[a0], %[mult]\n\t"
+                     "smmulr %[a1], %[a1], %[mult]\n\t"
+                     "smmulr %[a2], %[a2], %[mult]\n\t"
+                     "add %[t0], %[add], %[a0]\n\t"
+                     "smmulr %[a3], %[a3], %[mult]\n\t"
+                     "add %[a0], %[t0], %[a0], asr #31\n\t"
+                     "add %[t1], %[add], %[a1]\n\t"
+                     "asr %[a0], %[a0], %[right]\n\t"
+                     "add %[a1], %[t1], %[a1], asr #31\n\t"
+                     "add %[t0], %[add], %[a2]\n\t"
+                     "asr %[a1], %[a1], %[right]\n\t"
+                     "add %[a2], %[t0], %[a2], asr #31\n\t"
+                     "ssat %[a0], #8, %[a0]\n\t"
+                     "add %[t1], %[add], %[a3]\n\t"
+                     "ssat %[a1], #8, %[a1]\n\t"
+                     "asr %[a2], %[a2], %[right]\n\t"
+                     "add %[a3], %[t1], %[a3], asr #31\n\t"
+                     "add %[t0], %[ch], %[ch]\n\t" /* two pixels on */
+                     "ssat %[a2], #8, %[a2]\n\t"
+                     "asr %[a3], %[a3], %[right]\n\t"
+                     "strb %[a0], [%[out]]\n\t"
+                     "add %[t1], %[t0], %[ch]\n\t" /* three */
+                     "ssat %[a3], #8, %[a3]\n\t"
+                     "cmp %[n], #4\n\t"
+                     "blt 1f\n\t"
+                     "strb %[a1], [%[out], %[ch]]\n\t"
+                     "strb %[a2], [%[out], %[t0]]\n\t"
+                     "strb %[a3], [%[out], %[t1]]\n\t"
+                     "b 2f\n\t"
+                     "1:\n\t" /* the row's last one to three */
+                     "cmp %[n], #2\n\t"
+                     "it ge\n\t"
+                     "strbge %[a1], [%[out], %[ch]]\n\t"
+                     "cmp %[n], #3\n\t"
+                     "it ge\n\t"
+                     "strbge %[a2], [%[out], %[t0]]\n\t"
+                     "2:\n\t"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [mult] "=&r"(mult), [add] "=&r"(add),
+                       [right] "=&r"(right), [ch] "=&r"(ch), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                     : [k] "r"(k), [out] "r"(out), [n] "r"(n)
+                     : "cc", "memory");
+}
+#endif
 
 static inline int8_t padded_output(uint32_t acc, const padded_channel *k) {
     return dw_requantize(acc, &k->rq, k->output_offset, k->act_min, k->act_max);
@@ -469,6 +530,10 @@ static inline __attribute__((always_inline)) void padded_row(const int16_t *row,
             }
         }
 #endif
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
+        padded_store4(a0, a1, a2, a3, k, out, ow - ox);
+        continue;
+#endif
         /* the four outputs from one copy of the channel's constants, in registers (the stores
          * could alias *k), then the stores the row has room for */
         const padded_channel q = *k;
@@ -530,6 +595,48 @@ ST_SHARED static void padded_fill(int16_t *dst, const int8_t *image, int32_t c, 
     }
 }
 
+/* padded_fill for channels c and c + 1 at once, into dst0 and dst1 (the same rows): c and
+ * input_c even, so that the two channels of a pixel are one aligned halfword, and two pixels'
+ * halfwords one word that SXTAB16 splits into the two channels' int16 pairs (offset added);
+ * rows start on a word (cols is even), so a pair of columns from an even one is a word. */
+ST_SHARED static void padded_fill2(int16_t *dst0, int16_t *dst1, const int8_t *image, int32_t c, int32_t from,
+                                   int32_t last, const st_depthwise_conv2d_params *p, int32_t cols) {
+    const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w, input_offset = p->input_offset;
+#if defined(__ARM_FEATURE_DSP)
+    const uint32_t io2 = st_dup16(input_offset);
+#endif
+    for (int32_t r = from; r < last; r++, dst0 += cols, dst1 += cols) {
+        const int32_t iy = r - p->pad_h;
+        int32_t col = 0;
+        if (iy >= 0 && iy < p->input_h) {
+            const int8_t *src = image + (iy * iw - pad_w) * ch + c;
+            const int32_t stop = pad_w + iw < cols ? pad_w + iw : cols;
+            for (; col < pad_w; col++) dst0[col] = 0, dst1[col] = 0;
+            if ((col & 1) && col < stop) { /* one column alone to an even one */
+                dst0[col] = (int16_t)(src[col * ch] + input_offset);
+                dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
+                col++;
+            }
+#if defined(__ARM_FEATURE_DSP)
+            for (; col + 1 < stop; col += 2) {
+                uint16_t h0, h1;
+                __builtin_memcpy(&h0, src + col * ch, 2);
+                __builtin_memcpy(&h1, src + (col + 1) * ch, 2);
+                const uint32_t v = h0 | (uint32_t)h1 << 16; /* c, c + 1 of two pixels */
+                const uint32_t w0 = st_sxtab16(io2, v), w1 = st_sxtab16_ror8(io2, v);
+                __builtin_memcpy(dst0 + col, &w0, 4);
+                __builtin_memcpy(dst1 + col, &w1, 4);
+            }
+#endif
+            for (; col < stop; col++) { /* the last column (all of them without the DSP extension) */
+                dst0[col] = (int16_t)(src[col * ch] + input_offset);
+                dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
+            }
+        }
+        for (; col < cols; col++) dst0[col] = 0, dst1[col] = 0;
+    }
+}
+
 #if defined(__ARM_FEATURE_DSP)
 /* Channel c's tap pairs as int16 (little-endian words): per filter row, the even output's
  * taps t0, t1, ..., zero past the filter, then the odd output's: 0, t0, t1, ... (stride 1) or
@@ -564,47 +671,74 @@ ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c
  * and each output takes one SMLAD per pair of taps: an even output of stride 1 with the taps
  * (t0, t1), (t2, t3), ..., an odd one with (0, t0), (t1, t2), ... from the same words; with
  * stride 2 every output reads (t0, t1), ..., a word further than the one before. Sums wrap
- * modulo 2^32 like LiteRT's int32 accumulator. */
-ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
-                                   int8_t *scratch, padded_row_fn *row_fn) {
+ * modulo 2^32 like LiteRT's int32 accumulator. With planes = 2 (input_c even), channels go two at
+ * a time, each input word read serving both (padded_fill2): on images larger than the D-cache,
+ * each line is fetched half as often. */
+static inline __attribute__((always_inline)) void padded_layer(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                               const int8_t *filter, int8_t *scratch,
+                                                               padded_row_fn *row_fn, const int32_t planes) {
     const int32_t ch = p->input_c, oh = p->output_h, ow = p->output_w;
     const int32_t fh = p->filter_h, fw = p->filter_w, sh = p->stride_h, sw = p->stride_w;
     const int32_t pairs = padded_pairs(fw, sw);
     const int32_t ow4 = (ow + 3) & ~(int32_t)3; /* the windows of whole steps of four */
     const int32_t cols = sw == 1 ? ow4 + 2 * (fw / 2) : 2 * ow4 + 2 * pairs - 2;
     const int32_t band = p->band, band_rows = (band - 1) * sh + fh; /* padded rows of a whole band */
-    int16_t *plane = (int16_t *)(void *)scratch;
-#if defined(__ARM_FEATURE_DSP)
-    uint32_t *taps = (uint32_t *)(void *)(plane + band_rows * cols); /* [fh][even, odd][pairs] */
-#endif
-    padded_rows_args a = {0, cols, ow, ch, {{0}, 0, p->output_offset, p->act_min, p->act_max}};
+    const int32_t plane_size = band_rows * cols;
+    int16_t *const plane = (int16_t *)(void *)scratch; /* plane k at plane + k * plane_size */
+    padded_rows_args a[2]; /* per plane; only the fields the row routines read are set */
+    for (int32_t k = 0; k < planes; k++) {
+        a[k].cols = cols, a[k].ow = ow, a[k].ch = ch, a[k].k.ch = ch;
+        a[k].k.output_offset = p->output_offset, a[k].k.act_min = p->act_min, a[k].k.act_max = p->act_max;
+    }
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = buffer + b * p->input_h * p->input_w * ch;
         int8_t *out = buffer + b * oh * ow * ch;
-        for (int32_t c = 0; c < ch; c++, out -= oh * ow * ch - 1) {
+        for (int32_t c = 0; c < ch; c += planes, out -= oh * ow * ch - planes) {
+            for (int32_t k = 0; k < planes; k++) {
 #if defined(__ARM_FEATURE_DSP)
-            padded_taps((int16_t *)(void *)taps, filter, c, p, pairs);
-            a.taps = taps;
+                /* [fh][even, odd][pairs] after the planes */
+                uint32_t *taps = (uint32_t *)(void *)(plane + planes * plane_size) + k * 2 * fh * pairs;
+                padded_taps((int16_t *)(void *)taps, filter, c + k, p, pairs);
+                a[k].taps = taps;
 #else
-            a.taps = filter + c;
+                a[k].taps = filter + c + k;
 #endif
-            dw_channel(p, c, &a.k.bias, &a.k.rq);
+                dw_channel(p, c + k, &a[k].k.bias, &a[k].k.rq);
+            }
             int32_t end = 0; /* padded rows [end - kept, end) are in scratch, from row 0 */
             for (int32_t oy0 = 0; oy0 < oh; oy0 += band) {
                 const int32_t n = oh - oy0 < band ? oh - oy0 : band;
                 const int32_t first = oy0 * sh, last = (oy0 + n - 1) * sh + fh; /* the band's rows */
                 const int32_t kept = end > first ? end - first : 0;
-                if (kept) { /* rows shared with the band before move to the front */
-                    const uint32_t *from = (const uint32_t *)(const void *)(plane + (band_rows - kept) * cols);
-                    uint32_t *to = (uint32_t *)(void *)plane;
+                for (int32_t k = 0; k < planes && kept; k++) { /* rows shared with the band before move to the front */
+                    int16_t *pk = plane + k * plane_size;
+                    const uint32_t *from = (const uint32_t *)(const void *)(pk + (band_rows - kept) * cols);
+                    uint32_t *to = (uint32_t *)(void *)pk;
                     for (int32_t i = 0; i < kept * cols / 2; i++) to[i] = from[i];
                 }
-                padded_fill(plane + kept * cols, image, c, first + kept, last, p, cols);
+                if (planes == 2)
+                    padded_fill2(plane + kept * cols, plane + plane_size + kept * cols, image, c, first + kept, last, p,
+                                 cols);
+                else
+                    padded_fill(plane + kept * cols, image, c, first + kept, last, p, cols);
                 end = last;
-                for (int32_t oy = 0; oy < n; oy++, out += ow * ch) row_fn(plane + oy * sh * cols, out, &a);
+                for (int32_t k = 0; k < planes; k++)
+                    for (int32_t oy = 0; oy < n; oy++)
+                        row_fn(plane + k * plane_size + oy * sh * cols, out + k + oy * ow * ch, &a[k]);
+                out += n * ow * ch;
             }
         }
     }
+}
+
+/* padded_layer one channel at a time and two at a time: one copy each for every filter's kernel. */
+ST_SHARED static void padded_layer1(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
+                                    int8_t *scratch, padded_row_fn *row_fn) {
+    padded_layer(p, buffer, filter, scratch, row_fn, 1);
+}
+ST_SHARED static void padded_layer2(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
+                                    int8_t *scratch, padded_row_fn *row_fn) {
+    padded_layer(p, buffer, filter, scratch, row_fn, 2);
 }
 
 /* One exported kernel per filter (filter_h x filter_w, stride_w): the code generator calls the
@@ -615,7 +749,11 @@ ST_SHARED static void padded_layer(const st_depthwise_conv2d_params *p, int8_t *
     }                                                                                                              \
     void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_padded_##tag)(                                           \
         const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
-        padded_layer(p, buffer, filter, scratch, padded_rows_##tag);                                               \
+        padded_layer1(p, buffer, filter, scratch, padded_rows_##tag);                                              \
+    }                                                                                                              \
+    void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_padded2_##tag)(                                          \
+        const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
+        padded_layer2(p, buffer, filter, scratch, padded_rows_##tag);                                              \
     }
 
 ST_PADDED_KERNEL(3x3s1, 3, 3, 2, 1)

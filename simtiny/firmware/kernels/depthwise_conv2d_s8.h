@@ -61,6 +61,14 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_5x5s1)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_5x5s2)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_7x7s1)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_7x7s2)
+/* The same two channels at a time (input_c even), each input word read serving both: scratch
+ * holds two planes of rows * cols int16, then the two channels' tap pairs. */
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_3x3s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_3x3s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_5x5s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_5x5s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_7x7s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_7x7s2)
 
 /* In place too, for dilation 1 and bounded accumulators, on planes small beside the filter:
  * scratch (4-byte aligned) holds the whole input image (input_h * input_w * input_c bytes,
