@@ -31,7 +31,7 @@ from simtiny.lower.geometry import out_size_and_padding
 from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
 from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor, window_options
-from tests.ops.test_conv_inplace import band_of, kernel_of
+from tests.ops.test_conv_inplace import band_of, block_of, kernel_of
 from tests.ops.test_fully_connected import _case as fully_connected_case
 
 pytestmark = pytest.mark.sim
@@ -183,6 +183,27 @@ def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -
     for build in builds:
         assert_uses_smlad(compiled, tuple(f for f in POINTWISE_BLOCKS if ("_general" in f) == bool(build)))
     assert check_bit_exact(compiled, path, seeded(seed)) > 0
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+def test_pointwise_lean_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
+    """A pointwise layer alone in its model runs lean (a larger block's scratch would raise the
+    arena): blocks of two pixels, an odd pixel count and output_c, through the fast build's
+    pair path (pair_block: two output channels a pass; no activation clamp, so the layer is
+    fast), bit for bit against LiteRT."""
+    rng = np.random.default_rng(9)
+    x = act_tensor("x", (1, 5, 3, 24), rng, False)
+    weights = filter_tensor((7, 1, 1, 24), 0, rng, True, False)
+    y = spread_output("y", (1, 5, 3, 7), x, weights, rng)
+    options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1}
+    op = OpSpec("CONV_2D", [0, 1, 2], [3], {**options, "fused_activation_function": "NONE"})
+    model = build_model([x, weights, bias_tensor(7, rng, 3000), y], [op], [0], [3])
+    path, compiled = write_and_compile(board, tmp_path / "lean.tflite", model, toolchain)
+    source = compiled.generated.source
+    assert compiled.plan.lean == {0} and block_of(source, 0) == 2, (compiled.plan.lean, source[-400:])
+    assert re.search(r"st_conv1x1_s8(?:_inplace)?(?:_shifts)?\(&", source), "the fast build"
+    assert_uses_smlad(compiled, ("pair_block",))
+    assert check_bit_exact(compiled, path, seeded(6)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)

@@ -196,16 +196,23 @@ POINTWISE_BLOCK_BYTES = 4096  # and at most this much of it
 POINTWISE_LEAN_BLOCK = 2
 
 
-def pointwise_block(pixels: int, channels: int, lean: bool) -> int:
-    """Pixels per block of conv1x1_s8 over `channels` (input channels or taps): each output
-    channel's bias and requantisation are decoded once per block, so larger blocks are faster,
-    up to POINTWISE_BLOCK and a widened block of POINTWISE_BLOCK_BYTES, but at least four (a
-    multiple of four: the kernel takes pixels four at a time, and a block's last one to three
-    cost a whole four); lean, two (where more scratch would raise the arena's peak)."""
-    if lean:
-        return min(pixels, POINTWISE_LEAN_BLOCK)
+def pointwise_blocks(pixels: int, channels: int) -> list[int]:
+    """Pixels per block of conv1x1_s8 over `channels` (input channels or taps), by level (the
+    planner's, simtiny.flow.plan), largest first: each output channel's bias and requantisation
+    are decoded once per block, so larger blocks are faster, up to POINTWISE_BLOCK and a widened
+    block of POINTWISE_BLOCK_BYTES, but at least four (a multiple of four: the kernel takes
+    pixels four at a time, and a block's last one to three cost a whole four); then, where that
+    scratch would raise the arena's peak, 16, 8 and 4, and last two (lean)."""
     fits = POINTWISE_BLOCK_BYTES // (2 * ((channels + 3) // 4 * 4))
-    return min(pixels, POINTWISE_BLOCK, max(4, fits & ~3))
+    fast = min(pixels, POINTWISE_BLOCK, max(4, fits & ~3))
+    lean = min(pixels, POINTWISE_LEAN_BLOCK)
+    return [fast, *(b for b in (16, 8, 4) if lean < b < fast), *([lean] if lean < fast else [])]
+
+
+def pointwise_block(pixels: int, channels: int, lean: bool, level: int = 0) -> int:
+    """The block at this level of pointwise_blocks, or the last (two pixels) when lean."""
+    blocks = pointwise_blocks(pixels, channels)
+    return blocks[-1] if lean else blocks[min(level, len(blocks) - 1)]
 
 
 COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns: taps per output pixel; more run the generic kernel
@@ -312,6 +319,16 @@ class Conv2D:
 
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
+    def scratch_levels(self, op: Operator, graph: Graph, in_place: bool) -> list[int]:
+        """Pointwise: each block of pointwise_blocks widened; else the fast kernel's and the lean one's."""
+        if self.check(op, graph) is None and self.pointwise(op, graph):
+            if in_place and not self.in_place(op, graph):
+                return [0]
+            x = graph.tensor(op.inputs[0])
+            return [pointwise_scratch(x.shape[3], b) for b in pointwise_blocks(x.size // x.shape[3], x.shape[3])]
+        fast, least = self.scratch_bytes(op, graph, in_place), self.scratch_bytes(op, graph, in_place, lean=True)
+        return [fast, least] if least != fast else [fast]
+
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
         """Pointwise: a block of pixels widened to int16 (lean: a block of two);
         st_conv2d_s8_columns: the same over the taps (lean: on the stack, or none, the generic
@@ -407,15 +424,15 @@ class Conv2D:
         return KernelCall(call, (f"conv2d_s8{twin}", f"conv1x1_s8{build}{twin}"), (decl,))
 
     @staticmethod
-    def pointwise_block(op: Operator, graph: Graph, lean: bool = False) -> int:
+    def pointwise_block(op: Operator, graph: Graph, lean: bool = False, level: int = 0) -> int:
         """Pixels per block of conv1x1_s8 for this layer (pointwise_block)."""
         x = graph.tensor(op.inputs[0])
-        return pointwise_block(x.size // x.shape[3], x.shape[3], lean)
+        return pointwise_block(x.size // x.shape[3], x.shape[3], lean, level)
 
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         p = ctx.ident(f"op{op.index}_conv1x1")
-        block = self.pointwise_block(op, graph, getattr(ctx, "lean", False))
+        block = self.pointwise_block(op, graph, getattr(ctx, "lean", False), getattr(ctx, "level", 0))
         gemm, build, twin = self.gemm_fields(op, graph, ctx, p, x.size // x.shape[3], block)
         filt = ctx.const(f"{p}_filter", paired_filter(w))
         decl = f"static const st_conv1x1_params {p} = {gemm};"

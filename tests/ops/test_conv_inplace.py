@@ -26,6 +26,7 @@ from simtiny.lower.conv import (
     POINTWISE_BLOCK,
     POINTWISE_LEAN_BLOCK,
     pointwise_block,
+    pointwise_blocks,
     pointwise_scratch,
 )
 from simtiny.lower.geometry import out_size_and_padding
@@ -546,6 +547,17 @@ def test_fast_kernels_never_raise_the_peak() -> None:
     fast = r"st_depthwise_conv2d_s8_inplace_(?:padded_\w+|small4?(?:_shifts)?)\(&"
     assert re.search(fast, generate(graph, plan).source)
     assert run_planned(cases, 5, 2) > 0
+
+
+def test_pointwise_block_levels() -> None:
+    """A pointwise layer's levels: its fastest block (up to 32 pixels), then 16, 8 and 4, then
+    two (lean), each widened block smaller than the one before."""
+    graph = single_op_graph("CONV_2D", (1, 10, 10, 20), (8, 1, 1, 20), (1, 10, 10, 8))
+    op = graph.operators[0]
+    assert pointwise_blocks(100, 20) == [32, 16, 8, 4, 2]
+    assert lower.scratch_levels(op, graph, True) == [4 * 20 * b // 2 for b in (32, 16, 8, 4, 2)]
+    assert lower.scratch_levels(op, graph, True)[-1] == lower.scratch_bytes(op, graph, True, lean=True)
+    assert pointwise_blocks(3, 20) == [3, 2] and pointwise_blocks(2, 20) == [2]
 
 
 def test_planner_steps_down_one_kernel_level_at_a_time() -> None:

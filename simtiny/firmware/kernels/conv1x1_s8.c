@@ -234,6 +234,41 @@ static inline __attribute__((always_inline)) void run_quads(quad_run *r, const u
 #endif
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* st_conv1x1_widened's fast build on a block of one pair of pixels (n <= 2: the lean block,
+ * where the arena has no room for more), where a quad would compute the pair twice: two output
+ * channels a pass over the pair, each weight word split once for two pixels. */
+static __attribute__((noinline)) void pair_block(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                                 const int8_t *filter, int8_t *out) {
+    const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2;
+    const st_channel_params *ch = &p->channels;
+    for (int32_t oc = 0; oc < cout; oc += 2, filter += 8 * groups, out += 2) {
+        const int second = oc + 1 < cout; /* an odd last channel pairs with a zero row */
+        uint32_t a0 = (uint32_t)st_channel_bias(ch, oc), a2 = second ? (uint32_t)st_channel_bias(ch, oc + 1) : 0;
+        uint32_t a1 = a0, a3 = a2;
+        const uint32_t *w = (const uint32_t *)(const void *)filter, *xp = x;
+        for (int32_t g = 0; g < groups; g++, w += 2, xp += 4) { /* xp: a even, a odd, b even, b odd */
+            const uint32_t e0 = st_sxtb16(w[0]), o0 = st_sxtb16_ror8(w[0]);
+            const uint32_t e1 = st_sxtb16(w[1]), o1 = st_sxtb16_ror8(w[1]);
+            a0 = st_smlad(o0, xp[1], st_smlad(e0, xp[0], a0));
+            a1 = st_smlad(o0, xp[3], st_smlad(e0, xp[2], a1));
+            a2 = st_smlad(o1, xp[1], st_smlad(e1, xp[0], a2));
+            a3 = st_smlad(o1, xp[3], st_smlad(e1, xp[2], a3));
+        }
+        const st_requant_fast qa = st_channel_requant_fast(ch, oc, p->output_offset);
+        const st_requant_fast qb = st_channel_requant_fast(ch, second ? oc + 1 : oc, p->output_offset);
+        const int32_t v0 = st_requantize_fast(a0 << 1, &qa), v1 = st_requantize_fast(a1 << 1, &qa);
+        const int32_t v2 = st_requantize_fast(a2 << 1, &qb), v3 = st_requantize_fast(a3 << 1, &qb);
+        out[0] = (int8_t)v0;
+        if (n > 1) out[cout] = (int8_t)v1;
+        if (second) {
+            out[1] = (int8_t)v2;
+            if (n > 1) out[cout + 1] = (int8_t)v3;
+        }
+    }
+}
+#endif
+
 /* st_conv1x1_widened for fast layers: every output channel of the n pixels widened at x,
  * written at out (output_c apart), one channel at a time over four pixels at a time
  * (run_quads), the channel's constants decoded once per block; the last one to three pixels
@@ -244,6 +279,12 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
                                                                         int32_t n, const int8_t *filter, int8_t *out) {
     const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2, whole = n & ~3, left = n & 3;
     const st_channel_params *ch = &p->channels;
+#if defined(__ARM_FEATURE_DSP)
+    if (n <= 2) {
+        pair_block(p, x, n, filter, out);
+        return;
+    }
+#endif
     for (int32_t oc = 0; oc < cout; oc++) {
         const uint32_t *w = (const uint32_t *)(const void *)channel_row(filter, oc, groups);
         int8_t *o = out + oc;
