@@ -453,9 +453,11 @@ class Conv2D:
 # in cycles: about 2 in the pipeline (one load for two channels' pairs) and about 4 more in
 # D-cache misses where the image outgrows the Cortex-M7's 16 KB D-cache (each line fetched once
 # per two channels), as measured on the four Table 3 networks with each layer run both ways.
-# Offered only on images over twice the D-cache, where it saves 15-23% of a layer: elsewhere
-# the saving (5-10%) is not worth a second copy of the layer loop in flash.
-PADDED_FILL_PAIR, PADDED2_MIN_IMAGE = 6, 2 * 16 * 1024
+# Offered on images over twice the D-cache, where it saves 15-23% of a layer, and then (the
+# model links its layer loop anyway) on every layer with an even input_c; in a model without
+# such an image the in-cache saving (5-10%) is not worth a second layer loop in flash.
+PADDED_FILL_PAIR, PADDED_FILL_PAIR_MISSES, DCACHE_BYTES = 2, 4, 16 * 1024
+PADDED2_MIN_IMAGE = 2 * DCACHE_BYTES
 PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 1), (7, 7, 2))
 
 
@@ -468,6 +470,22 @@ class InPlaceKernel:
     cycles: int
     scratch: int
     band: int = 0
+
+
+def padded2_linked(graph: Graph) -> bool:
+    """Whether some depthwise layer of the model has an image over PADDED2_MIN_IMAGE with an
+    even input_c and a padded filter: the model then links the two-plane layer loop anyway, and
+    every layer with an even input_c may take it (about 2 cycles an element less to fill)."""
+    for op in graph.operators:
+        if op.opcode != "DEPTHWISE_CONV_2D" or len(op.inputs) < 2:
+            continue
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        if len(x.shape) != 4 or len(w.shape) != 4 or x.shape[3] % 2 or w.shape[3] != x.shape[3]:
+            continue
+        image = x.shape[1] * x.shape[2] * x.shape[3]
+        if (w.shape[1], w.shape[2], op.options.get("stride_w", 1)) in PADDED_FILTERS and image > PADDED2_MIN_IMAGE:
+            return True
+    return False
 
 
 def _window_taps(outputs: int, stride: int, pad: int, size: int, limit: int) -> list[int]:
@@ -554,18 +572,25 @@ class DepthwiseConv2D:
         def scratch(band: int, planes: int) -> int:  # per plane the band's rows of int16, then tap pairs
             return planes * (2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
 
-        two = x.shape[3] % 2 == 0 and x.shape[1] * x.shape[2] * x.shape[3] > PADDED2_MIN_IMAGE
+        two = x.shape[3] % 2 == 0 and (
+            x.shape[1] * x.shape[2] * x.shape[3] > PADDED2_MIN_IMAGE or padded2_linked(graph)
+        )
+        # bands: as many rows as the generic kernel's plane holds once the planner has aligned
+        # it, and (two planes) as many as one plane's band takes, so that where the arena has
+        # room for no more, the two-plane kernel is still offered
+        limits = [aligned_scratch(x.shape[1] * x.shape[2])]
         for planes in (1, 2) if two else (1,):  # two: channels in pairs, each input word read serving both
             # one kernel per filter (and planes): a model links those it runs
             name = f"_padded{planes if planes > 1 else ''}_{fh}x{fw}s{g.stride_w}"
-            fill = PADDED_FILL_PAIR * rows * cols if planes == 2 else 0
+            misses = x.shape[1] * x.shape[2] * x.shape[3] > DCACHE_BYTES
+            fill = (PADDED_FILL_PAIR + PADDED_FILL_PAIR_MISSES * misses) * rows * cols if planes == 2 else 0
             variants.append(InPlaceKernel(name, cycles - fill, scratch(g.out_h, planes), g.out_h))
-            # as many rows as the generic kernel's plane holds once the planner has aligned it
-            plane = aligned_scratch(x.shape[1] * x.shape[2])
-            band = max((b for b in range(1, g.out_h) if scratch(b, planes) <= plane), default=0)
-            if band:  # each band after the first moves the rows it shares with the one before
-                moved = (g.out_h - 1) // band * max(fh - sh, 0) * cols
-                variants.append(InPlaceKernel(name, cycles - fill + moved, scratch(band, planes), band))
+            for limit in list(limits):
+                band = max((b for b in range(1, g.out_h) if scratch(b, planes) <= limit), default=0)
+                if band:  # each band after the first moves the rows it shares with the one before
+                    moved = (g.out_h - 1) // band * max(fh - sh, 0) * cols
+                    variants.append(InPlaceKernel(name, cycles - fill + moved, scratch(band, planes), band))
+                    limits.append(aligned_scratch(scratch(band, planes)))
         return variants
 
     def kernel_levels(self, op: Operator, graph: Graph) -> list[InPlaceKernel]:

@@ -560,6 +560,41 @@ def test_pointwise_block_levels() -> None:
     assert pointwise_blocks(3, 20) == [3, 2] and pointwise_blocks(2, 20) == [2]
 
 
+def dw_case(rng: np.random.Generator, h: int, w: int, c: int, k: int, s: int) -> Case:
+    oh, _ = out_size_and_padding("SAME", h, k, s, 1)
+    ow, _ = out_size_and_padding("SAME", w, k, s, 1)
+    tensors = [
+        act_tensor("x", (1, h, w, c), rng, False),
+        filter_tensor((1, k, k, c), 3, rng, True, False),
+        bias_tensor(c, rng, 300),
+        act_tensor("y", (1, oh, ow, c), rng, False),
+    ]
+    options = {"padding": "SAME", "stride_h": s, "stride_w": s, "dilation_h_factor": 1, "dilation_w_factor": 1}
+    return Case(f"dw {h}x{w}x{c} k{k} s{s}", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options))
+
+
+def test_padded2_offers() -> None:
+    """The two-plane padded kernel is offered on images over twice the D-cache with an even
+    input_c, and then, the model linking it anyway, on every even input_c; its bands include one
+    no larger than the one-plane kernel's, where the arena has room for that much only."""
+    rng = np.random.default_rng(4)
+    dw = lower.registry()["DEPTHWISE_CONV_2D"]
+
+    def suffixes(cases: list[Case], index: int) -> list[str]:
+        tensors, op_specs, inputs, outputs, _ = pack(cases)
+        graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
+        return [k.suffix for k in dw.bounded_variants(graph.operators[index], graph)]
+
+    small, big = dw_case(rng, 12, 12, 8, 3, 1), dw_case(rng, 80, 80, 8, 7, 2)
+    assert not any("_padded2_" in k for k in suffixes([small], 0))
+    assert any("_padded2_" in k for k in suffixes([small, big], 0))
+    tensors, op_specs, inputs, outputs, _ = pack([big])
+    graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
+    variants = dw.bounded_variants(graph.operators[0], graph)
+    one = min(k.scratch for k in variants if k.suffix == "_padded_7x7s2")
+    assert any(k.suffix == "_padded2_7x7s2" and k.scratch <= one for k in variants)
+
+
 def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
     """Between the fastest kernel and the leanest there may be others (kernel_levels): an
     8x8x16 depthwise layer's small kernel needs 1360 bytes of scratch, the padded kernel 248 and
