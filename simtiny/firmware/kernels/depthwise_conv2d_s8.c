@@ -309,8 +309,8 @@ static inline __attribute__((always_inline)) void padded_3x3s1_window(const uint
     /* each load of the next row's first words goes as soon as the register is free: its X0
      * into this row's X1, E0 and O0, then (after the row pointer moves) its X1 into this X0 */
 #define ST_NEXT_X0(X1) "ldr %[" X1 "], [%[xp], %[stride]]\n\t"
-#define ST_NEXT_E(T) "ldr %[e], [%[tp], #" T "]\n\t"
-#define ST_NEXT_O(T, X0) "ldr %[o], [%[tp], #" T "+8]\n\t add %[xp], %[xp], %[stride]\n\t ldr %[" X0 "], [%[xp], #4]\n\t"
+#define ST_NEXT_E(T) "ldr %[e], [%[tp], #" T "]\n\t add %[xp], %[xp], %[stride]\n\t"
+#define ST_NEXT_O(T, X0) "ldr %[o], [%[tp], #" T "+8]\n\t ldr %[" X0 "], [%[xp], #4]\n\t"
     __asm__("ldr %[x0], [%[xp]]\n\t"
             "ldr %[x1], [%[xp], #4]\n\t"
             "ldr %[e], [%[tp]]\n\t"
@@ -352,7 +352,7 @@ static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint
     /* the next row's X0 into XB, its taps, then (the row pointer moved) its X1 into XA */
 #define ST_NEXT_X0(XB) "ldr %[" XB "], [%[xp], %[stride]]\n\t"
 #define ST_NEXT_T(T, XA)                                                                                      \
-    "ldr %[e0], [%[tp], #" T "]\n\t ldr %[e1], [%[tp], #" T "+4]\n\t add %[xp], %[xp], %[stride]\n\t"         \
+    "add %[xp], %[xp], %[stride]\n\t ldr %[e0], [%[tp], #" T "]\n\t ldr %[e1], [%[tp], #" T "+4]\n\t"         \
     "ldr %[" XA "], [%[xp], #4]\n\t"
     __asm__("ldr %[xa], [%[xp]]\n\t"
             "ldr %[xb], [%[xp], #4]\n\t"
@@ -387,6 +387,7 @@ static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint
     "smlad %[a3], %[" XN "], %[o], %[a3]\n\t"                                                                  \
     "ldr %[o], [%[tp], #" OOFF "]\n\t"
 #define ST_LAST(XC, XN, ROW, ODD)                                                                              \
+    "add %[xp], %[xp], %[stride]\n\t"                                                                          \
     "subs %[rows], %[rows], #1\n\t"                                                                            \
     "it ne\n\t"                                                                                                 \
     "addne %[tp], %[tp], #" ROW "\n\t"                                                                         \
@@ -396,8 +397,7 @@ static inline __attribute__((always_inline)) void padded_3x3s2_window(const uint
     "smlad %[a1], %[" XC "], %[o], %[a1]\n\t"                                                                  \
     "smlad %[a3], %[" XN "], %[o], %[a3]\n\t"                                                                  \
     "ldr %[o], [%[tp], #" ODD "]\n\t"                                                                          \
-    "ldr %[x0], [%[xp], %[stride]]\n\t"                                                                        \
-    "add %[xp], %[xp], %[stride]\n\t"                                                                          \
+    "ldr %[x0], [%[xp]]\n\t"                                                                                    \
     "ldr %[x1], [%[xp], #4]\n\t"                                                                               \
     "bne 1b\n\t"
 #define ST_WINDOW_ASM(ODD, BODY)                                                                               \
@@ -439,14 +439,14 @@ static inline __attribute__((always_inline)) void padded_s1_window(const uint32_
     "smlad %[a2], %[" R2 "], %[e], %[a2]\n\t"                                                                  \
     "smlad %[a3], %[" R3 "], %[e], %[a3]\n\t" ELOAD
 #define ST_ROW_END                                                                                        \
-    "add %[xp], %[xp], %[stride]\n\t"                                                                          \
     "ldr %[r0], [%[xp]]\n\t"                                                                                    \
     "ldr %[r1], [%[xp], #4]\n\t"                                                                               \
     "ldr %[r2], [%[xp], #8]\n\t"                                                                               \
     "ldr %[r3], [%[xp], #12]\n\t"                                                                              \
     "ldr %[e], [%[tp]]\n\t"                                                                                     \
     "bne 1b\n\t"
-#define ST_COUNT(ROW) "subs %[rows], %[rows], #1\n\t it ne\n\t addne %[tp], %[tp], #" ROW "\n\t"
+#define ST_COUNT(ROW)                                                                                          \
+    "add %[xp], %[xp], %[stride]\n\t subs %[rows], %[rows], #1\n\t it ne\n\t addne %[tp], %[tp], #" ROW "\n\t"
 #define ST_WINDOW_ASM(BODY)                                                                                    \
     __asm__("ldr %[r0], [%[xp]]\n\t"                                                                            \
             "ldr %[r1], [%[xp], #4]\n\t"                                                                       \
