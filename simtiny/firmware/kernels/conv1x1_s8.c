@@ -144,7 +144,7 @@ void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uin
 }
 #else
 /* What the fast kernel's quads of one output channel read: its weights, bias and
- * requantisation, where its outputs go, and how many quads are left. */
+ * requantisation, where its outputs go and where they end. */
 typedef struct {
     const uint32_t *w, *wlast; /* the channel's row (channel_row) and its last group's word */
     uint32_t bias;
@@ -159,7 +159,9 @@ typedef struct {
  * sums doubled by a shift) and stored at o, o + stride, ...; o moves on four strides. All of it
  * in assembly, where the dot products' 13 registers leave no room for the requantisation's
  * constants: they are copied to the stack once (with r, whose register the loop borrows) and
- * read from there after each loop, no pointer to chase. Portable C without the DSP extension. */
+ * read from there after each loop, no pointer to chase; after the loop, the registers it named
+ * wp, wlast, wv, we, x0, x1 and xa hold the requantisation's values and temporaries. Portable C
+ * without the DSP extension. */
 static inline __attribute__((always_inline)) void run_quads(quad_run *r, const uint32_t *xa) {
 #if defined(__ARM_FEATURE_DSP)
     uint32_t a0, a1, a2, a3, xb, wp, wlast, wv, we, x0, x1;
