@@ -297,11 +297,9 @@ def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
     return plan
 
 
-def scratch_sizes(graph: Graph, running_in_place: set[int], lean: bool = False) -> dict[int, int]:
-    """Scratch bytes per operator: its kernel's, or its least-scratch kernel's when lean."""
-    return {
-        i: lower.scratch_bytes(op, graph, i in running_in_place, lean=lean) for i, op in enumerate(graph.operators)
-    }
+def scratch_sizes(graph: Graph, running_in_place: set[int]) -> dict[int, int]:
+    """Scratch bytes per operator: its fastest kernel's."""
+    return {i: lower.scratch_bytes(op, graph, i in running_in_place) for i, op in enumerate(graph.operators)}
 
 
 def _plan(

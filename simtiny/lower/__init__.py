@@ -123,6 +123,12 @@ def scratch_levels(op: Operator, graph: Graph, in_place: bool = False) -> list[i
     fn = getattr(lowering, "scratch_levels", None)
     if fn:
         return [int(b) for b in fn(op, graph, in_place)]
+    return fast_and_lean(op, graph, in_place)
+
+
+def fast_and_lean(op: Operator, graph: Graph, in_place: bool = False) -> list[int]:
+    """scratch_levels of an operator with at most two kernels: the fast one's scratch, then the
+    lean one's where it differs."""
     fast, least = scratch_bytes(op, graph, in_place), scratch_bytes(op, graph, in_place, lean=True)
     return [fast, least] if least != fast else [fast]
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower import KernelCall, dtype_reason, fast_and_lean
 from simtiny.lower.bounds import requant_bounded, requant_fast
 from simtiny.lower.channels import BUILD_SUFFIX, bias_values, emit_channels, has_bias
 from simtiny.lower.geometry import out_size_and_padding
@@ -326,8 +326,7 @@ class Conv2D:
                 return [0]
             x = graph.tensor(op.inputs[0])
             return [pointwise_scratch(x.shape[3], b) for b in pointwise_blocks(x.size // x.shape[3], x.shape[3])]
-        fast, least = self.scratch_bytes(op, graph, in_place), self.scratch_bytes(op, graph, in_place, lean=True)
-        return [fast, least] if least != fast else [fast]
+        return fast_and_lean(op, graph, in_place)
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
         """Pointwise: a block of pixels widened to int16 (lean: a block of two);
@@ -572,9 +571,7 @@ class DepthwiseConv2D:
         def scratch(band: int, planes: int) -> int:  # per plane the band's rows of int16, then tap pairs
             return planes * (2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
 
-        two = x.shape[3] % 2 == 0 and (
-            x.shape[1] * x.shape[2] * x.shape[3] > PADDED2_MIN_IMAGE or padded2_linked(graph)
-        )
+        two = x.shape[3] % 2 == 0 and padded2_linked(graph)  # (true where this layer's own image is large)
         # bands: as many rows as the generic kernel's plane holds once the planner has aligned
         # it, and (two planes) as many as one plane's band takes, so that where the arena has
         # room for no more, the two-plane kernel is still offered
@@ -582,8 +579,8 @@ class DepthwiseConv2D:
         for planes in (1, 2) if two else (1,):  # two: channels in pairs, each input word read serving both
             # one kernel per filter (and planes): a model links those it runs
             name = f"_padded{planes if planes > 1 else ''}_{fh}x{fw}s{g.stride_w}"
-            misses = x.shape[1] * x.shape[2] * x.shape[3] > DCACHE_BYTES
-            fill = (PADDED_FILL_PAIR + PADDED_FILL_PAIR_MISSES * misses) * rows * cols if planes == 2 else 0
+            saving = PADDED_FILL_PAIR + PADDED_FILL_PAIR_MISSES * (image > DCACHE_BYTES)  # a padded element
+            fill = saving * rows * cols if planes == 2 else 0
             variants.append(InPlaceKernel(name, cycles - fill, scratch(g.out_h, planes), g.out_h))
             for limit in list(limits):
                 band = max((b for b in range(1, g.out_h) if scratch(b, planes) <= limit), default=0)

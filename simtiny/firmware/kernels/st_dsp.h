@@ -28,19 +28,7 @@ static inline uint32_t st_sxtb16_ror8(uint32_t v) {
     return r;
 }
 
-/* low half of lo, low half of hi above it */
-static inline uint32_t st_pkhbt(uint32_t lo, uint32_t hi) {
-    uint32_t r;
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-    return r;
-}
 
-/* high half of lo below, high half of hi */
-static inline uint32_t st_pkhtb(uint32_t lo, uint32_t hi) {
-    uint32_t r;
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
-    return r;
-}
 
 /* acc + a.lo * b.lo + a.hi * b.hi (signed 16 x 16), modulo 2^32 (the Q flag is not read) */
 static inline uint32_t st_smlad(uint32_t a, uint32_t b, uint32_t acc) {
@@ -77,17 +65,11 @@ static inline uint32_t st_sxtab16_ror8(uint32_t a, uint32_t v) {
     return r;
 }
 
-/* v's low 16 bits in both halves (an offset for SADD16 to add to both) */
+/* v's low 16 bits in both halves (an offset for SXTAB16 to add to both) */
 static inline uint32_t st_dup16(int32_t v) {
     return ((uint32_t)v & 0xFFFFu) * 0x00010001u;
 }
 
-/* a + b, halfword by halfword (no saturation) */
-static inline uint32_t st_sadd16(uint32_t a, uint32_t b) {
-    uint32_t r;
-    __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-    return r;
-}
 #endif
 
 #endif
