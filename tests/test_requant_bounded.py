@@ -10,6 +10,8 @@ operator tests) over random and edge inputs inside the bound, and the bound's ar
 from __future__ import annotations
 
 import ctypes
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -59,26 +61,28 @@ long mismatches(uint64_t seed, long n, int32_t *first) {
 }
 
 /* The same for st_requantize_fast against the double rounding, output offset and int8
- * saturation: shifts -1 to -ST_FAST_MAX_RIGHT, |acc| < 2^30, offsets of the whole int8 range. */
+ * saturation: shifts -1 to -ST_FAST_MAX_RIGHT, multipliers >= 0 (what TFLite's quantised
+ * multipliers are, zero included), |acc| < 2^30 (small ones often: the products that round to
+ * 0), offsets of the whole int8 range. 32-bit arithmetic only: it runs on the core too. */
 long fast_mismatches(uint64_t seed, long n, int32_t *first) {
     long bad = 0;
     state = seed | 1;
     for (long i = 0; i < n; i++) {
-        const int32_t shift = -1 - (int32_t)(next() % ST_FAST_MAX_RIGHT);
+        const int32_t shift = -1 - (int32_t)((uint32_t)next() % ST_FAST_MAX_RIGHT);
         int32_t mult;
-        switch (next() % 3) {
-            case 0: mult = (int32_t)(0x40000000u + (uint32_t)(next() % 0x40000000u)); break;
-            case 1: mult = (int32_t)next(); break;
-            default: mult = INT32_MIN + (int32_t)(next() % 3);
+        switch ((uint32_t)next() % 3) {
+            case 0: mult = (int32_t)(0x40000000u + (uint32_t)((uint32_t)next() % 0x40000000u)); break;
+            case 1: mult = (int32_t)((uint32_t)next() % 0x80000000u); break;
+            default: mult = (int32_t)((uint32_t)next() % 3);
         }
         const int32_t lim = 1 << 30;
         int32_t acc;
-        switch (next() % 3) {
-            case 0: acc = (int32_t)(next() % (2 * (uint64_t)lim - 1)) - (lim - 1); break;
-            case 1: acc = (int32_t)(next() % 200001) - 100000; break;
-            default: acc = (next() & 1) ? lim - 1 : -(lim - 1);
+        switch ((uint32_t)next() % 3) {
+            case 0: acc = (int32_t)((uint32_t)next() % (2u * (uint32_t)lim - 1u)) - (lim - 1); break;
+            case 1: acc = (int32_t)((uint32_t)next() % 200001) - 100000; break;
+            default: acc = ((uint32_t)next() & 1) ? lim - 1 : -(lim - 1);
         }
-        const int32_t offset = (int32_t)(next() % 256) - 128;
+        const int32_t offset = (int32_t)((uint32_t)next() % 256) - 128;
         const st_requant_fast q = st_requant_fast_make(mult, shift, offset);
         const int32_t want = st_clamp(st_requantize_double(acc, mult, shift) + offset, -128, 127);
         if (st_requantize_fast((uint32_t)acc << 1, &q) != want) {
@@ -122,13 +126,16 @@ def test_fast_requantisation_matches_double_rounding(harness: ctypes.CDLL) -> No
 
 
 def test_fast_requantisation_applies_only_where_exact() -> None:
-    """requant_fast: bounded sums, right shifts of 1 to FAST_MAX_RIGHT bits, all of int8."""
-    assert requant_fast(True, [-1, -7, -FAST_MAX_RIGHT], -128, 127)
-    assert not requant_fast(False, [-7], -128, 127)
-    assert not requant_fast(True, [-7, 0], -128, 127)  # no right shift: the sign fix would be wrong
-    assert not requant_fast(True, [2], -128, 127)  # a left shift
-    assert not requant_fast(True, [-FAST_MAX_RIGHT - 1], -128, 127)  # the offset could overflow
-    assert not requant_fast(True, [-7], -128, 100)  # a clamp SSAT does not do
+    """requant_fast: bounded sums, right shifts of 1 to FAST_MAX_RIGHT bits, multipliers >= 0,
+    all of int8."""
+    m = 1 << 30
+    assert requant_fast(True, [m, 0, m], [-1, -7, -FAST_MAX_RIGHT], -128, 127)
+    assert not requant_fast(False, [m], [-7], -128, 127)
+    assert not requant_fast(True, [m, m], [-7, 0], -128, 127)  # no right shift: the sign fix would be wrong
+    assert not requant_fast(True, [m], [2], -128, 127)  # a left shift
+    assert not requant_fast(True, [m], [-FAST_MAX_RIGHT - 1], -128, 127)  # the offset could overflow
+    assert not requant_fast(True, [m], [-7], -128, 100)  # a clamp SSAT does not do
+    assert not requant_fast(True, [m, -m], [-7, -7], -128, 127)  # the accumulator's sign is not the product's
 
 
 def test_largest_input() -> None:
@@ -150,3 +157,33 @@ def test_bound_per_channel() -> None:
     assert requant_bounded(taps, None, 128, [14])
     assert not requant_bounded(taps, None, 128, [15, -3])
     assert requant_bounded(taps, None, 128, [-31, 14])
+
+
+CORE_MAIN = r"""
+#include "simtiny_hal.h"
+
+int main(void) {
+    int32_t first[4];
+    const long bad = fast_mismatches(20261207, 50000, first);
+    simtiny_exit(bad > 100 ? 100 : (int)bad);
+}
+"""
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("toolchain", ["gcc", "zig"])
+def test_fast_requantisation_on_the_core(tmp_path, toolchain: str) -> None:
+    """The DSP build of st_requantize_fast (SMMLAR, the sum's sign for the product's) on the
+    simulated Cortex-M7 against the double rounding: the same harness, as each compiler builds it."""
+    import simtiny
+
+    source = tmp_path / "requant_core.c"
+    source.write_text(HARNESS + CORE_MAIN)
+    elf = simtiny.build_firmware([source], "stm32h743", toolchain, include_dirs=[str(KERNELS_DIR)])
+    objdump = shutil.which("arm-none-eabi-objdump")
+    if objdump:  # the DSP path was compiled, not the portable one
+        text = subprocess.run([objdump, "-d", str(elf)], capture_output=True, text=True, check=True).stdout
+        assert "smmlar" in text
+    fw = simtiny.run_firmware(elf, "stm32h743", memory_model=False)
+    assert fw.result.status == "exit", fw.result.status
+    assert fw.result.exit_code == 0, f"{fw.result.exit_code} (100: 100 or more) of 50000 differ"

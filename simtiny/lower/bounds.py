@@ -37,8 +37,10 @@ def requant_bounded(filters: np.ndarray, bias: np.ndarray | None, input_offset: 
     return bool(np.all(bound << left < LIMIT))
 
 
-def requant_fast(bounded: bool, shifts: list[int], act_min: int, act_max: int) -> bool:
+def requant_fast(bounded: bool, multipliers: list[int], shifts: list[int], act_min: int, act_max: int) -> bool:
     """Whether a bounded layer may take st_requantize_fast: every channel shifts right by 1 to
     FAST_MAX_RIGHT bits (no left shift; the output offset then folds into the rounding
-    constant without overflow) and the activation spans all of int8 (one SSAT clamps)."""
-    return bounded and (act_min, act_max) == (INT8_MIN, INT8_MAX) and all(-FAST_MAX_RIGHT <= s <= -1 for s in shifts)
+    constant without overflow) with a multiplier >= 0 (the rounding takes the accumulator's
+    sign for the product's), and the activation spans all of int8 (one SSAT clamps)."""
+    return (bounded and (act_min, act_max) == (INT8_MIN, INT8_MAX) and all(m >= 0 for m in multipliers)
+            and all(-FAST_MAX_RIGHT <= s <= -1 for s in shifts))

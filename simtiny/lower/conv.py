@@ -243,8 +243,9 @@ def aligned_scratch(size: int) -> int:
 def requant_is_fast(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
     """Whether the layer may requantise with st_requantize_fast (simtiny.lower.bounds); taps: one
     row per output channel."""
-    shifts = [quantize_multiplier(r)[1] for r in effective_scales(op, graph)]
-    return requant_fast(accumulators_bounded(op, graph, taps), shifts, *act_bounds(op, graph))
+    multipliers, shifts = zip(*(quantize_multiplier(r) for r in effective_scales(op, graph)), strict=True)
+    return requant_fast(accumulators_bounded(op, graph, taps), list(multipliers), list(shifts),
+                        *act_bounds(op, graph))
 
 
 def in_place_refused(ctx, op: Operator) -> None:

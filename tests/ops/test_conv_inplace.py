@@ -9,6 +9,7 @@ with reuse off. A sample of mcunet-in4's real depthwise and 1x1 layers closes th
 
 from __future__ import annotations
 
+import copy
 import re
 
 import numpy as np
@@ -404,8 +405,9 @@ def test_depthwise_padded_in_bands() -> None:
 def test_depthwise_fast_builds() -> None:
     """Layers whose requantisation st_requantize_fast does exactly (every channel shifts right,
     an activation spanning int8, bounded sums) run the padded and small kernels' fast builds
-    (no "_general"): each padded filter, small and small4, per-tensor and per-channel with a
-    negative channel scale, bit for bit against LiteRT."""
+    (no "_general"): each padded filter, small and small4, per-tensor and per-channel, bit for bit
+    against LiteRT; a layer with a negative channel scale (its multiplier negative: the fast
+    rounding takes the sum's sign for the product's) runs the general build, bit for bit too."""
     rng = np.random.default_rng(47)
     cases = []
     shapes = [(11, 9, 5, fh, sw) for fh, _, sw in PADDED_FILTERS] + [(3, 3, 5, 7, 1), (4, 4, 8, 5, 1)]
@@ -414,8 +416,6 @@ def test_depthwise_fast_builds() -> None:
         ow, _ = out_size_and_padding("SAME", w, k, s, 1)
         per_channel = i % 2 == 0
         scales = [float(np.float32(v)) for v in rng.uniform(0.002, 0.02, c if per_channel else 1)]
-        if per_channel:
-            scales[0] = -scales[0]
         data = rng.integers(-127, 128, size=(1, k, k, c), dtype=np.int8)
         weights = TensorSpec(
             "w", (1, k, k, c), "int8", scale=scales, zero_point=[0] * len(scales), quantized_dimension=3, data=data
@@ -426,6 +426,11 @@ def test_depthwise_fast_builds() -> None:
         options = {"padding": "SAME", "stride_h": s, "stride_w": s, "fused_activation_function": "NONE"}
         op = OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)
         cases.append(Case(f"dw fast {h}x{w}x{c} k{k} s{s}", [x, weights, bias_tensor(c, rng, 3000), y], op))
+    negative = copy.deepcopy(cases[0])
+    negative.label = "dw general: a negative channel scale"
+    w = negative.tensors[1]
+    w.scale = [-w.scale[0], *w.scale[1:]]
+    cases.append(negative)
     # ballast: dilation 2 (the generic kernel) on a plane larger than any other layer's scratch, so
     # that the planner's floor (every kernel lean) leaves room for the fast kernels
     ballast = [act_tensor("x", (1, 48, 48, 1), rng, False), filter_tensor((1, 3, 3, 1), 3, rng, False, False)]
@@ -436,10 +441,12 @@ def test_depthwise_fast_builds() -> None:
     graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
     source = generate(graph, plan_memory(graph)).source
     calls = re.findall(r"st_depthwise_conv2d_s8_inplace_(padded_\w+?|small4?)(_general)?(?:_shifts)?\(&", source)
+    fh, fw, sw = PADDED_FILTERS[0]
     assert sorted(kernel for kernel, _ in calls) == sorted(
-        [f"padded_{fh}x{fw}s{sw}" for fh, fw, sw in PADDED_FILTERS] + ["small", "small4"]
+        [f"padded_{fh}x{fw}s{sw}" for fh, fw, sw in PADDED_FILTERS] + ["small", "small4", f"padded_{fh}x{fw}s{sw}"]
     ), calls
-    assert all(build == "" for _, build in calls), calls
+    assert [build for _, build in calls].count("_general") == 1, calls
+    assert calls[len(shapes)] == (f"padded_{fh}x{fw}s{sw}", "_general"), calls
     assert run_planned(cases, 47, 4) > 0
 
 

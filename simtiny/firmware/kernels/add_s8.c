@@ -47,7 +47,8 @@ static void add_row_tables(const void *params, const int8_t *a, int32_t s1, cons
                            int8_t *out) {
     const add_consts *k = params;
     const int32_t *t1 = k->tables + 128, *t2 = k->tables + 256 + 128;
-    for (int32_t i = 0; i < n; i++) out[i] = add_output(k, t1[a[i * s1]] + t2[b[i * s2]]);
+    __asm__("" : "+r"(t1), "+r"(t2)); /* as in add_row_fast */
+    for (int8_t *const end = out + n; out != end; a += s1, b += s2) *out++ = add_output(k, t1[*a] + t2[*b]);
 }
 
 /* add_row_tables where the output's rescaling shifts right by 1 to ST_FAST_MAX_RIGHT bits and
@@ -58,12 +59,14 @@ static void add_row_fast(const void *params, const int8_t *a, int32_t s1, const 
     const add_consts *k = params;
     const int32_t *t1 = k->tables + 128, *t2 = k->tables + 256 + 128;
     const st_requant_fast q = k->fast; /* in registers: the int8 stores could alias *k */
-    for (int32_t i = 0; i < n; i++) out[i] = (int8_t)st_requantize_fast((uint32_t)(t1[a[i * s1]] + t2[b[i * s2]]), &q);
+    __asm__("" : "+r"(t1), "+r"(t2)); /* two base registers: gcc folds the offsets into a multiply, a chain longer */
+    for (int8_t *const end = out + n; out != end; a += s1, b += s2)
+        *out++ = (int8_t)st_requantize_fast((uint32_t)(t1[*a] + t2[*b]), &q);
 }
 
 ST_COLD void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
-    const int fast = tables && p->act_min == -128 && p->act_max == 127 && p->output_shift <= -1 &&
-                     p->output_shift >= -ST_FAST_MAX_RIGHT;
+    const int fast = tables && p->act_min == -128 && p->act_max == 127 && p->output_multiplier >= 0 &&
+                     p->output_shift <= -1 && p->output_shift >= -ST_FAST_MAX_RIGHT;
     const add_consts k = {
         st_requant_bounded_make(p->input1_multiplier, p->input1_shift),
         st_requant_bounded_make(p->input2_multiplier, p->input2_shift),

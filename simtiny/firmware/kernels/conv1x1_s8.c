@@ -187,28 +187,26 @@ static inline __attribute__((always_inline)) void run_quads(quad_run *r, const u
                      "lsl %[a2], %[a2], #1\n\t"
                      "lsl %[a3], %[a3], #1\n\t"
                      "ldr %[x0], [sp, #8]\n\t" /* right */
-                     "smmulr %[a0], %[a0], %[wv]\n\t"
+                     /* per sum: the rounding constant plus its sign, then SMMLAR; two
+                      * registers take turns at the constants so that each pair issues at once */
+                     "add %[wlast], %[we], %[a0], asr #31\n\t"
+                     "add %[x1], %[we], %[a1], asr #31\n\t"
+                     "smmlar %[a0], %[a0], %[wv], %[wlast]\n\t"
+                     "add %[wlast], %[we], %[a2], asr #31\n\t"
+                     "smmlar %[a1], %[a1], %[wv], %[x1]\n\t"
+                     "add %[x1], %[we], %[a3], asr #31\n\t"
+                     "smmlar %[a2], %[a2], %[wv], %[wlast]\n\t"
+                     "smmlar %[a3], %[a3], %[wv], %[x1]\n\t"
                      "ldrd %[x1], %[wp], [%[r], #28]\n\t" /* o, o_end */
-                     "smmulr %[a1], %[a1], %[wv]\n\t"
-                     "ldr %[xa], [%[r], #36]\n\t" /* stride (xa: free until the next quad) */
-                     "smmulr %[a2], %[a2], %[wv]\n\t"
-                     "add %[wlast], %[we], %[a0]\n\t"
-                     "smmulr %[a3], %[a3], %[wv]\n\t"
-                     "add %[a0], %[wlast], %[a0], asr #31\n\t"
-                     "add %[wlast], %[we], %[a1]\n\t"
                      "asr %[a0], %[a0], %[x0]\n\t"
-                     "add %[a1], %[wlast], %[a1], asr #31\n\t"
-                     "add %[wlast], %[we], %[a2]\n\t"
+                     "ldr %[xa], [%[r], #36]\n\t" /* stride (xa: free until the next quad) */
                      "asr %[a1], %[a1], %[x0]\n\t"
-                     "add %[a2], %[wlast], %[a2], asr #31\n\t"
                      "ssat %[a0], #8, %[a0]\n\t"
-                     "add %[wlast], %[we], %[a3]\n\t"
-                     "ssat %[a1], #8, %[a1]\n\t"
                      "asr %[a2], %[a2], %[x0]\n\t"
-                     "add %[a3], %[wlast], %[a3], asr #31\n\t"
+                     "ssat %[a1], #8, %[a1]\n\t"
                      "add %[wv], %[xa], %[xa]\n\t" /* two strides */
-                     "ssat %[a2], #8, %[a2]\n\t"
                      "asr %[a3], %[a3], %[x0]\n\t"
+                     "ssat %[a2], #8, %[a2]\n\t"
                      "strb %[a0], [%[x1]]\n\t"
                      "add %[we], %[wv], %[xa]\n\t" /* three */
                      "ssat %[a3], #8, %[a3]\n\t"

@@ -220,41 +220,41 @@ typedef struct {
     int32_t output_offset, act_min, act_max;
 } padded_channel;
 
+/* The padded kernel's taps and bias times ST_PADDED_SCALE: doubled where padded_store4 takes the
+ * sums (st_requantize_fast's acc2 with no shift; int8 taps doubled still fit an int16). */
 #if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
-/* The four sums of a padded step (a0..a3, outputs ox to ox + 3 of a row) requantised
- * (st_requantize_fast on the sums doubled) and stored at out, k->ch bytes apart, the first n
- * of them (n >= 1): in assembly, the constants read once, the four chains interleaved. */
+#define ST_PADDED_SCALE 2
+#else
+#define ST_PADDED_SCALE 1
+#endif
+
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
+/* The four sums of a padded step, doubled (a0..a3: the taps and the bias are; outputs ox to
+ * ox + 3 of a row), requantised (st_requantize_fast) and stored at out, k->ch bytes apart, the
+ * first n of them (n >= 1): in assembly, the constants read once, the four chains interleaved. */
 static inline __attribute__((always_inline)) void padded_store4(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
                                                                 const padded_channel *k, int8_t *out, int32_t n) {
     uint32_t mult, add, right, ch, t0, t1;
     _Static_assert(sizeof(dw_requant) == 12, "padded_store4 reads mult, add, right, ch at 0, 4, 8, 12");
     __asm__ volatile("ldrd %[mult], %[add], [%[k]]\n\t"
-                     "lsl %[a0], %[a0], #1\n\t"
-                     "lsl %[a1], %[a1], #1\n\t"
                      "ldrd %[right], %[ch], [%[k], #8]\n\t"
-                     "lsl %[a2], %[a2], #1\n\t"
-                     "lsl %[a3], %[a3], #1\n\t"
-                     "smmulr %[a0], %[a0], %[mult]\n\t"
-                     "smmulr %[a1], %[a1], %[mult]\n\t"
-                     "smmulr %[a2], %[a2], %[mult]\n\t"
-                     "add %[t0], %[add], %[a0]\n\t"
-                     "smmulr %[a3], %[a3], %[mult]\n\t"
+                     "smmlar %[t0], %[a0], %[mult], %[add]\n\t"
+                     "smmlar %[t1], %[a1], %[mult], %[add]\n\t"
                      "add %[a0], %[t0], %[a0], asr #31\n\t"
-                     "add %[t1], %[add], %[a1]\n\t"
-                     "asr %[a0], %[a0], %[right]\n\t"
+                     "smmlar %[t0], %[a2], %[mult], %[add]\n\t"
                      "add %[a1], %[t1], %[a1], asr #31\n\t"
-                     "add %[t0], %[add], %[a2]\n\t"
-                     "asr %[a1], %[a1], %[right]\n\t"
+                     "smmlar %[t1], %[a3], %[mult], %[add]\n\t"
+                     "asr %[a0], %[a0], %[right]\n\t"
                      "add %[a2], %[t0], %[a2], asr #31\n\t"
-                     "ssat %[a0], #8, %[a0]\n\t"
-                     "add %[t1], %[add], %[a3]\n\t"
-                     "ssat %[a1], #8, %[a1]\n\t"
-                     "asr %[a2], %[a2], %[right]\n\t"
+                     "asr %[a1], %[a1], %[right]\n\t"
                      "add %[a3], %[t1], %[a3], asr #31\n\t"
-                     "add %[t0], %[ch], %[ch]\n\t" /* two pixels on */
-                     "ssat %[a2], #8, %[a2]\n\t"
+                     "ssat %[a0], #8, %[a0]\n\t"
+                     "asr %[a2], %[a2], %[right]\n\t"
+                     "ssat %[a1], #8, %[a1]\n\t"
                      "asr %[a3], %[a3], %[right]\n\t"
+                     "add %[t0], %[ch], %[ch]\n\t" /* two pixels on */
                      "strb %[a0], [%[out]]\n\t"
+                     "ssat %[a2], #8, %[a2]\n\t"
                      "add %[t1], %[t0], %[ch]\n\t" /* three */
                      "ssat %[a3], #8, %[a3]\n\t"
                      "cmp %[n], #4\n\t"
@@ -575,73 +575,112 @@ ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c,
 #endif
 }
 
-/* Padded rows [from, last) of channel c (input row r - pad_h widened to int16 with the input
- * offset added, zeros around it) into dst, one after another. Out of line, as are the tap
- * pairs: the layer loop's frame stays small (the stack adds to peak SRAM). */
+/* n pixels of one channel (ch bytes apart from src) widened to int16 with the input offset
+ * added, to dst. With the DSP extension four a pass from an aligned word on: a pair's two bytes
+ * joined in one word, split and offset by SXTAB16, two words a store (in assembly: gcc's loop
+ * kept its pointers on the stack). */
+static inline __attribute__((always_inline)) void fill_row(int16_t *dst, const int8_t *src, int32_t n, int32_t ch,
+                                                           int32_t offset) {
+#if defined(__ARM_FEATURE_DSP)
+    if (((uintptr_t)dst & 2) && n > 0) { /* one pixel alone to a word */
+        *dst++ = (int16_t)(*src + offset);
+        src += ch, n--;
+    }
+    if (n >= 4) {
+        const uint32_t io2 = st_dup16(offset);
+        uint32_t *d = (uint32_t *)(void *)dst;
+        uint32_t *const end = d + 2 * (n >> 2);
+        uint32_t ch2, ch3, a, b, e, f;
+        __asm__ volatile("lsl %[ch2], %[ch], #1\n\t"
+                         "add %[ch3], %[ch2], %[ch]\n\t"
+                         "1:\n\t"
+                         "ldrb %[a], [%[px]]\n\t"
+                         "ldrb %[b], [%[px], %[ch]]\n\t"
+                         "ldrb %[e], [%[px], %[ch2]]\n\t"
+                         "ldrb %[f], [%[px], %[ch3]]\n\t"
+                         "add %[px], %[px], %[ch], lsl #2\n\t"
+                         "orr %[a], %[a], %[b], lsl #16\n\t"
+                         "orr %[e], %[e], %[f], lsl #16\n\t"
+                         "sxtab16 %[a], %[io2], %[a]\n\t"
+                         "sxtab16 %[e], %[io2], %[e]\n\t"
+                         "strd %[a], %[e], [%[d]], #8\n\t"
+                         "cmp %[d], %[end]\n\t"
+                         "bne 1b\n\t"
+                         : [px] "+r"(src), [d] "+r"(d), [ch2] "=&r"(ch2), [ch3] "=&r"(ch3), [a] "=&r"(a), [b] "=&r"(b),
+                           [e] "=&r"(e), [f] "=&r"(f)
+                         : [ch] "r"(ch), [io2] "r"(io2), [end] "r"(end)
+                         : "cc", "memory");
+        dst = (int16_t *)(void *)d;
+        n &= 3;
+    }
+#endif
+    for (; n > 0; n--, src += ch) *dst++ = (int16_t)(*src + offset);
+}
+
+/* Padded rows [from, last) of channel c into dst, one after another (input row r - pad_h, its
+ * pixels from column pad_w on by fill_row; a row outside the image all zeros). The columns
+ * around the pixels are zeros already: padded_layer zeroes its planes once, and nothing writes
+ * there after. Out of line, as are the tap pairs: the layer loop's frame stays small (the stack
+ * adds to peak SRAM). */
 ST_SHARED static void padded_fill(int16_t *dst, const int8_t *image, int32_t c, int32_t from, int32_t last,
                                   const st_depthwise_conv2d_params *p, int32_t cols) {
     const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w, input_offset = p->input_offset;
-    for (int32_t r = from; r < last; r++) {
+    const int32_t n = (pad_w + iw < cols ? pad_w + iw : cols) - pad_w;
+    for (int32_t r = from; r < last; r++, dst += cols) {
         const int32_t iy = r - p->pad_h;
-        int32_t col = 0;
-        if (iy >= 0 && iy < p->input_h) {
-            const int8_t *src = image + (iy * iw - pad_w) * ch + c;
-            const int32_t stop = pad_w + iw < cols ? pad_w + iw : cols;
-            for (; col < pad_w; col++) *dst++ = 0;
-#pragma GCC unroll 2
-            for (; col < stop; col++) *dst++ = (int16_t)(src[col * ch] + input_offset);
-        }
-        for (; col < cols; col++) *dst++ = 0;
+        if (iy >= 0 && iy < p->input_h)
+            fill_row(dst + pad_w, image + iy * iw * ch + c, n, ch, input_offset);
+        else
+            for (int32_t i = 0; i < cols / 2; i++) ((uint32_t *)(void *)dst)[i] = 0;
     }
 }
 
 /* padded_fill for channels c and c + 1 at once, into dst0 and dst1 (the same rows): c and
  * input_c even, so that the two channels of a pixel are one aligned halfword, and two pixels'
- * halfwords one word that SXTAB16 splits into the two channels' int16 pairs (offset added);
- * rows start on a word (cols is even), so a pair of columns from an even one is a word. */
+ * halfwords one word that SXTAB16 splits into the two channels' int16 pairs (offset added). */
 ST_SHARED static void padded_fill2(int16_t *dst0, int16_t *dst1, const int8_t *image, int32_t c, int32_t from,
                                    int32_t last, const st_depthwise_conv2d_params *p, int32_t cols) {
     const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w, input_offset = p->input_offset;
+    const int32_t stop = pad_w + iw < cols ? pad_w + iw : cols;
 #if defined(__ARM_FEATURE_DSP)
     const uint32_t io2 = st_dup16(input_offset);
 #endif
     for (int32_t r = from; r < last; r++, dst0 += cols, dst1 += cols) {
         const int32_t iy = r - p->pad_h;
-        int32_t col = 0;
-        if (iy >= 0 && iy < p->input_h) {
-            const int8_t *src = image + (iy * iw - pad_w) * ch + c;
-            const int32_t stop = pad_w + iw < cols ? pad_w + iw : cols;
-            for (; col < pad_w; col++) dst0[col] = 0, dst1[col] = 0;
-            if ((col & 1) && col < stop) { /* one column alone to an even one */
-                dst0[col] = (int16_t)(src[col * ch] + input_offset);
-                dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
-                col++;
-            }
-#if defined(__ARM_FEATURE_DSP)
-            const int8_t *px = src + col * ch; /* by pointer: no multiply in the loop */
-            uint32_t *d0 = (uint32_t *)(void *)(dst0 + col), *d1 = (uint32_t *)(void *)(dst1 + col);
-            for (; col + 1 < stop; col += 2, px += 2 * ch) {
-                uint16_t h0, h1;
-                __builtin_memcpy(&h0, px, 2);
-                __builtin_memcpy(&h1, px + ch, 2);
-                const uint32_t v = h0 | (uint32_t)h1 << 16; /* c, c + 1 of two pixels */
-                *d0++ = st_sxtab16(io2, v);
-                *d1++ = st_sxtab16_ror8(io2, v);
-            }
-#endif
-            for (; col < stop; col++) { /* the last column (all of them without the DSP extension) */
-                dst0[col] = (int16_t)(src[col * ch] + input_offset);
-                dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
-            }
+        if (iy < 0 || iy >= p->input_h) {
+            for (int32_t i = 0; i < cols / 2; i++) ((uint32_t *)(void *)dst0)[i] = 0, ((uint32_t *)(void *)dst1)[i] = 0;
+            continue;
         }
-        for (; col < cols; col++) dst0[col] = 0, dst1[col] = 0;
+        const int8_t *src = image + (iy * iw - pad_w) * ch + c;
+        int32_t col = pad_w;
+        if ((col & 1) && col < stop) { /* one column alone to an even one (rows start on a word) */
+            dst0[col] = (int16_t)(src[col * ch] + input_offset);
+            dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
+            col++;
+        }
+#if defined(__ARM_FEATURE_DSP)
+        const int8_t *px = src + col * ch; /* by pointer: no multiply in the loop */
+        uint32_t *d0 = (uint32_t *)(void *)(dst0 + col), *d1 = (uint32_t *)(void *)(dst1 + col);
+        for (; col + 1 < stop; col += 2, px += 2 * ch) {
+            uint16_t h0, h1;
+            __builtin_memcpy(&h0, px, 2);
+            __builtin_memcpy(&h1, px + ch, 2);
+            const uint32_t v = h0 | (uint32_t)h1 << 16; /* c, c + 1 of two pixels */
+            *d0++ = st_sxtab16(io2, v);
+            *d1++ = st_sxtab16_ror8(io2, v);
+        }
+#endif
+        for (; col < stop; col++) { /* the last column (all of them without the DSP extension) */
+            dst0[col] = (int16_t)(src[col * ch] + input_offset);
+            dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
+        }
     }
 }
 
 #if defined(__ARM_FEATURE_DSP)
 /* Channel c's tap pairs as int16 (little-endian words): per filter row, the even output's
  * taps t0, t1, ..., zero past the filter, then the odd output's: 0, t0, t1, ... (stride 1) or
- * the even output's again (stride 2). */
+ * the even output's again (stride 2); times ST_PADDED_SCALE. */
 ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c, const st_depthwise_conv2d_params *p,
                                   int32_t pairs) {
     const int32_t fw = p->filter_w, ch = p->input_c, lag = p->stride_w == 1;
@@ -650,7 +689,7 @@ ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c
         uint32_t *words = (uint32_t *)(void *)taps; /* zeros first: the pairs past the filter */
         for (int32_t j = 0; j < 2 * pairs; j++) words[j] = 0;
         for (int32_t i = 0; i < fw; i++) {
-            const int16_t v = t[i * ch];
+            const int16_t v = (int16_t)(t[i * ch] * ST_PADDED_SCALE);
             taps[i] = v;
             taps[2 * pairs + i + lag] = v;
         }
@@ -691,6 +730,8 @@ static inline __attribute__((always_inline)) void padded_layer(const st_depthwis
         a[k].cols = cols, a[k].ow = ow, a[k].ch = ch, a[k].k.ch = ch;
         a[k].k.output_offset = p->output_offset, a[k].k.act_min = p->act_min, a[k].k.act_max = p->act_max;
     }
+    /* the planes zeroed once: the columns around the image stay zero (padded_fill writes the image's) */
+    for (int32_t i = 0; i < planes * plane_size / 2; i++) ((uint32_t *)(void *)plane)[i] = 0;
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = buffer + b * p->input_h * p->input_w * ch;
         int8_t *out = buffer + b * oh * ow * ch;
@@ -705,6 +746,7 @@ static inline __attribute__((always_inline)) void padded_layer(const st_depthwis
                 a[k].taps = filter + c + k;
 #endif
                 dw_channel(p, c + k, &a[k].k.bias, &a[k].k.rq);
+                a[k].k.bias *= ST_PADDED_SCALE;
             }
             int32_t end = 0; /* padded rows [end - kept, end) are in scratch, from row 0 */
             for (int32_t oy0 = 0; oy0 < oh; oy0 += band) {
@@ -809,20 +851,18 @@ static inline __attribute__((always_inline)) void small4_step(const uint32_t *li
                      "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
                      "bne 1b\n\t"
                      "ldrd %[s], %[k], [sp], #8\n\t" /* t, o */
-                     /* requantise two at a time: (smmulr(2a, mult) + add + sign) >> right, SSAT */
+                     /* requantise two at a time: (smmlar(2a, mult, add) + sign) >> right, SSAT */
                      "lsl %[a0], %[a0], #1\n\t"
                      "lsl %[a1], %[a1], #1\n\t"
                      "lsl %[a2], %[a2], #1\n\t"
                      "lsl %[a3], %[a3], #1\n\t"
                      "ldrd %[xv], %[wv], [%[s], #4]\n\t"
                      "ldrd %[xe], %[we], [%[s], #20]\n\t"
-                     "smmulr %[a0], %[a0], %[xv]\n\t"
+                     "smmlar %[wv], %[a0], %[xv], %[wv]\n\t"
                      "ldr %[xv], [%[s], #12]\n\t"
-                     "smmulr %[a1], %[a1], %[xe]\n\t"
+                     "smmlar %[we], %[a1], %[xe], %[we]\n\t"
                      "ldr %[xe], [%[s], #28]\n\t"
-                     "add %[wv], %[wv], %[a0]\n\t"
                      "add %[a0], %[wv], %[a0], asr #31\n\t"
-                     "add %[we], %[we], %[a1]\n\t"
                      "asr %[a0], %[a0], %[xv]\n\t"
                      "add %[a1], %[we], %[a1], asr #31\n\t"
                      "ldrd %[xv], %[wv], [%[s], #36]\n\t"
@@ -830,15 +870,13 @@ static inline __attribute__((always_inline)) void small4_step(const uint32_t *li
                      "ssat %[a0], #8, %[a0]\n\t"
                      "ldrd %[xe], %[we], [%[s], #52]\n\t"
                      "ssat %[a1], #8, %[a1]\n\t"
-                     "smmulr %[a2], %[a2], %[xv]\n\t"
+                     "smmlar %[wv], %[a2], %[xv], %[wv]\n\t"
                      "strb %[a0], [%[k]]\n\t"
                      "ldr %[xv], [%[s], #44]\n\t"
-                     "smmulr %[a3], %[a3], %[xe]\n\t"
+                     "smmlar %[we], %[a3], %[xe], %[we]\n\t"
                      "strb %[a1], [%[k], #1]\n\t"
                      "ldr %[xe], [%[s], #60]\n\t"
-                     "add %[wv], %[wv], %[a2]\n\t"
                      "add %[a2], %[wv], %[a2], asr #31\n\t"
-                     "add %[we], %[we], %[a3]\n\t"
                      "asr %[a2], %[a2], %[xv]\n\t"
                      "add %[a3], %[we], %[a3], asr #31\n\t"
                      "asr %[a3], %[a3], %[xe]\n\t"

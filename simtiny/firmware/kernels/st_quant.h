@@ -83,14 +83,18 @@ static inline int32_t st_requantize_bounded(int32_t acc, const st_requant_bounde
 
 /* The cheapest exact form of st_requantize_bounded, output offset and int8 saturation
  * included, for layers the code generator bounded (|acc| < 2^30) whose every channel shifts
- * right by r in [1, ST_FAST_MAX_RIGHT] (no left shift) and whose activation spans all of int8.
- * The kernel passes acc2 = 2 * acc (a shift, or doubled inputs and bias): the doubling
- * high multiply is then one SMMULR, and the rounding right shift (v + 2^(r-1) - [v < 0]) >> r
- * takes the output offset as offset * 2^r in the same constant (the floor of a sum with a
- * multiple of 2^r), which cannot overflow: |v| < 2^30 and 2^(r-1) + 128 * 2^r < 2^30. */
+ * right by r in [1, ST_FAST_MAX_RIGHT] (no left shift) with a multiplier >= 0, and whose
+ * activation spans all of int8. The kernel passes acc2 = 2 * acc (a shift, or doubled inputs and
+ * bias): the doubling high multiply is then one SMMULR, and the rounding right shift
+ * (v + 2^(r-1) - [v < 0]) >> r takes the output offset as offset * 2^r in the same constant A
+ * (the floor of a sum with a multiple of 2^r), which cannot overflow: |v| < 2^30 and
+ * 2^(r-1) + 128 * 2^r < 2^30. SMMLAR adds A to the rounded product in the same instruction, and
+ * the sign is acc2's rather than v's: with a multiplier >= 0 they differ only where v rounds to
+ * 0 from a negative acc2, and there (A - 1) >> r = A >> r, since r >= 1 and A's low r bits are
+ * 2^(r-1). */
 #define ST_FAST_MAX_RIGHT 22
 typedef struct {
-    int32_t mult;  /* the multiplier, any sign */
+    int32_t mult;  /* the multiplier, >= 0 */
     int32_t add;   /* 2^(r-1) + output_offset * 2^r */
     int32_t right; /* r */
 } st_requant_fast;
@@ -119,12 +123,12 @@ static inline int32_t st_ssat8(int32_t x) {
 /* acc2 (twice the accumulator) requantised, offset and saturated to int8 (st_requant_fast). */
 static inline int32_t st_requantize_fast(uint32_t acc2, const st_requant_fast *q) {
 #if defined(__ARM_FEATURE_DSP)
-    int32_t v;
-    __asm__("smmulr %0, %1, %2" : "=r"(v) : "r"(acc2), "r"(q->mult));
+    int32_t t;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(acc2), "r"(q->mult), "r"(q->add));
 #else
-    const int32_t v = (int32_t)(((int64_t)(int32_t)acc2 * q->mult + (1LL << 31)) >> 32);
+    const int32_t t = q->add + (int32_t)(((int64_t)(int32_t)acc2 * q->mult + (1LL << 31)) >> 32);
 #endif
-    return st_ssat8((v + q->add + (v >> 31)) >> q->right);
+    return st_ssat8((t + ((int32_t)acc2 >> 31)) >> q->right);
 }
 
 #endif
