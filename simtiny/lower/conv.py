@@ -191,8 +191,8 @@ def paired_filter(w: Tensor) -> np.ndarray:
     return rows.reshape(-1, 2, rows.shape[1] // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
 
 
-POINTWISE_BLOCK = 32  # conv1x1_s8's most pixels per block: its scratch holds one block widened
-POINTWISE_BLOCK_BYTES = 4096  # and at most this much of it
+POINTWISE_BLOCK = 256  # conv1x1_s8's most pixels per block: its scratch holds one block widened
+POINTWISE_BLOCK_BYTES = 8192  # and at most this much of it
 POINTWISE_LEAN_BLOCK = 2
 
 
@@ -206,7 +206,7 @@ def pointwise_blocks(pixels: int, channels: int) -> list[int]:
     fits = POINTWISE_BLOCK_BYTES // (2 * ((channels + 3) // 4 * 4))
     fast = min(pixels, POINTWISE_BLOCK, max(4, fits & ~3))
     lean = min(pixels, POINTWISE_LEAN_BLOCK)
-    return [fast, *(b for b in (16, 8, 4) if lean < b < fast), *([lean] if lean < fast else [])]
+    return [fast, *(b for b in (128, 64, 32, 16, 8, 4) if lean < b < fast), *([lean] if lean < fast else [])]
 
 
 def pointwise_block(pixels: int, channels: int, lean: bool, level: int = 0) -> int:
@@ -292,15 +292,15 @@ class Conv2D:
         return taps if taps <= COLUMNS_MAX_TAPS else None
 
     @staticmethod
-    def columns_block(op: Operator, graph: Graph, lean: bool) -> int | None:
+    def columns_block(op: Operator, graph: Graph, lean: bool, level: int = 0) -> int | None:
         """Output pixels per block of st_conv2d_s8_columns, or None for the generic kernel: lean,
         two, on the stack, where the taps are few enough (else the generic kernel, which needs no
-        scratch); otherwise as many as the pointwise kernel takes."""
+        scratch); otherwise as many as the pointwise kernel takes at this level."""
         taps = Conv2D.columns_taps(op, graph)
         if taps is None or (lean and taps > COLUMNS_STACK_TAPS):
             return None
         y = graph.tensor(op.outputs[0])
-        return pointwise_block(y.size // y.shape[3], taps, lean)
+        return pointwise_block(y.size // y.shape[3], taps, lean, level)
 
     def overlap_gap(self, op: Operator, graph: Graph) -> int | None:
         """A convolution that is not pointwise (st_conv2d_s8_columns or st_conv2d_s8) writes its
@@ -321,12 +321,19 @@ class Conv2D:
     has_lean = True  # st_conv2d_s8 needs no scratch where st_conv2d_s8_columns needs some
 
     def scratch_levels(self, op: Operator, graph: Graph, in_place: bool) -> list[int]:
-        """Pointwise: each block of pointwise_blocks widened; else the fast kernel's and the lean one's."""
+        """Pointwise: each block of pointwise_blocks widened; st_conv2d_s8_columns: the same over
+        its taps, each block but the lean one, then none (lean: on the stack, or the generic
+        kernel); else the fast kernel's and the lean one's."""
         if self.check(op, graph) is None and self.pointwise(op, graph):
             if in_place and not self.in_place(op, graph):
                 return [0]
             x = graph.tensor(op.inputs[0])
             return [pointwise_scratch(x.shape[3], b) for b in pointwise_blocks(x.size // x.shape[3], x.shape[3])]
+        taps = self.columns_taps(op, graph)
+        if self.check(op, graph) is None and taps is not None:
+            y = graph.tensor(op.outputs[0])
+            blocks = pointwise_blocks(y.size // y.shape[3], taps)
+            return [pointwise_scratch(taps, b) for b in (blocks[:-1] if len(blocks) > 1 else blocks)] + [0]
         return fast_and_lean(op, graph, in_place)
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
@@ -363,7 +370,7 @@ class Conv2D:
         if self.pointwise(op, graph):
             return self.lower_pointwise(op, graph, ctx)
         in_place_refused(ctx, op)
-        block = self.columns_block(op, graph, getattr(ctx, "lean", False))
+        block = self.columns_block(op, graph, getattr(ctx, "lean", False), getattr(ctx, "level", 0))
         if block is not None:
             return self.lower_columns(op, graph, ctx, block)
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])

@@ -25,7 +25,9 @@ from simtiny.lower.conv import (
     COLUMNS_STACK_TAPS,
     PADDED_FILTERS,
     POINTWISE_BLOCK,
+    POINTWISE_BLOCK_BYTES,
     POINTWISE_LEAN_BLOCK,
+    Conv2D,
     pointwise_block,
     pointwise_blocks,
     pointwise_scratch,
@@ -201,10 +203,10 @@ def ballast(rng: np.random.Generator) -> Case:
     """A depthwise layer (dilation 2: the generic kernel, one plane of scratch) larger than the
     other cases, so that their fast kernels' scratch fits under its peak."""
     tensors = [
-        act_tensor("x", (1, 64, 64, 4), rng, False),
-        filter_tensor((1, 3, 3, 4), 3, rng, True, False),
-        bias_tensor(4, rng, 500),
-        act_tensor("y", (1, 64, 64, 4), rng, False),
+        act_tensor("x", (1, 128, 128, 2), rng, False),
+        filter_tensor((1, 3, 3, 2), 3, rng, True, False),
+        bias_tensor(2, rng, 500),
+        act_tensor("y", (1, 128, 128, 2), rng, False),
     ]
     options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 2, "dilation_w_factor": 2}
     return Case("ballast", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options))
@@ -227,7 +229,8 @@ def test_pointwise_blocks() -> None:
             options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": "RELU"}
             case = Case(f"1x1 {cin}->{cout} x{pixels}", tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options))
             fast, lean = pointwise_block(pixels, cin, False), pointwise_block(pixels, cin, True)
-            assert fast == min(pixels, POINTWISE_BLOCK) and lean == min(pixels, POINTWISE_LEAN_BLOCK)
+            widest = POINTWISE_BLOCK_BYTES // (2 * ((cin + 3) // 4 * 4)) & ~3  # the pixels that scratch cap holds
+            assert fast == min(pixels, POINTWISE_BLOCK, widest) and lean == min(pixels, POINTWISE_LEAN_BLOCK)
             widened = 4 * ((cin + 3) // 4 * 4)  # scratch bytes per pair of pixels
             if aligned(widened * ((fast + 1) // 2)) == aligned(widened * ((lean + 1) // 2)):  # no need
                 lean = fast
@@ -471,15 +474,15 @@ STRIDE_2 = {"stride_h": 2, "stride_w": 2}
 
 def test_in_place_eligibility_and_scratch() -> None:
     cases = [  # (opcode, input, filter, output, options, in place?, scratch in place, scratch apart)
-        # pointwise: blocks of up to 32 pixels widened to int16, in place or apart
+        # pointwise: blocks of up to POINTWISE_BLOCK pixels (here all 30 or 60) widened to int16, in place or apart
         ("CONV_2D", (1, 6, 5, 8), (24, 1, 1, 8), (1, 6, 5, 24), {}, True, 480, 480),
         ("CONV_2D", (1, 6, 5, 24), (8, 1, 1, 24), (1, 6, 5, 8), {"padding": "VALID"}, True, 1440, 1440),
-        ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 512, 512),
+        ("CONV_2D", (2, 6, 5, 8), (8, 1, 1, 8), (2, 6, 5, 8), {}, True, 960, 960),
         # not pointwise: st_conv2d_s8_columns, a block of 9 pixels of 8 taps (1x1, stride 2), or
-        # 28 pixels of 72 taps (3x3: 4 KB at most), widened to int16 (lean: two pixels of at most
-        # 40 taps on the stack)
+        # all 30 pixels of 72 taps (3x3: POINTWISE_BLOCK_BYTES at most), widened to int16 (lean: two
+        # pixels of at most 40 taps on the stack)
         ("CONV_2D", (1, 6, 6, 8), (8, 1, 1, 8), (1, 3, 3, 8), {"stride_h": 2, "stride_w": 2}, False, 160, 160),
-        ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 4032, 4032),
+        ("CONV_2D", (1, 6, 5, 8), (8, 3, 3, 8), (1, 6, 5, 8), {}, False, 4320, 4320),
         ("CONV_2D", (1, 6, 5, 8), (8, 1, 1, 4), (1, 6, 5, 8), {}, False, 0, 0),  # two groups
         # padded: 14 rows of 14 int16 (12 outputs, + 2 columns), 3 rows of 2 + 2 tap pairs (on
         # smaller planes the small kernel is the faster)
@@ -557,12 +560,27 @@ def test_fast_kernels_never_raise_the_peak() -> None:
 
 
 def test_pointwise_block_levels() -> None:
-    """A pointwise layer's levels: its fastest block (up to 32 pixels), then 16, 8 and 4, then
-    two (lean), each widened block smaller than the one before."""
+    """A pointwise layer's levels: its fastest block (up to POINTWISE_BLOCK pixels, as many as
+    POINTWISE_BLOCK_BYTES widened hold), then 128, 64, 32, 16, 8 and 4 below it, then two (lean),
+    each widened block smaller than the one before."""
     graph = single_op_graph("CONV_2D", (1, 10, 10, 20), (8, 1, 1, 20), (1, 10, 10, 8))
     op = graph.operators[0]
-    assert pointwise_blocks(100, 20) == [32, 16, 8, 4, 2]
-    assert lower.scratch_levels(op, graph, True) == [4 * 20 * b // 2 for b in (32, 16, 8, 4, 2)]
+    assert pointwise_blocks(100, 20) == [100, 64, 32, 16, 8, 4, 2]
+    assert lower.scratch_levels(op, graph, True) == [4 * 20 * b // 2 for b in (100, 64, 32, 16, 8, 4, 2)]
+    assert pointwise_blocks(1000, 20) == [POINTWISE_BLOCK_BYTES // 40 & ~3, 128, 64, 32, 16, 8, 4, 2]
+    assert pointwise_blocks(1000, 4)[0] == POINTWISE_BLOCK
+
+
+def test_columns_block_levels() -> None:
+    """st_conv2d_s8_columns steps down the same blocks over its taps (72 here), then to its lean
+    kernel (two pixels on the stack, or the generic kernel: no scratch)."""
+    graph = single_op_graph("CONV_2D", (1, 10, 10, 8), (8, 3, 3, 8), (1, 10, 10, 8))
+    op = graph.operators[0]
+    blocks = pointwise_blocks(100, 72)
+    assert blocks == [POINTWISE_BLOCK_BYTES // (2 * 72) & ~3, 32, 16, 8, 4, 2]
+    assert lower.scratch_levels(op, graph, False) == [4 * 72 * b // 2 for b in blocks[:-1]] + [0]
+    assert [Conv2D.columns_block(op, graph, False, level) for level in range(len(blocks) - 1)] == blocks[:-1]
+    assert Conv2D.columns_block(op, graph, True) is None  # 72 taps: too many for the stack
     assert lower.scratch_levels(op, graph, True)[-1] == lower.scratch_bytes(op, graph, True, lean=True)
     assert pointwise_blocks(3, 20) == [3, 2] and pointwise_blocks(2, 20) == [2]
 
