@@ -7,7 +7,19 @@ import numpy as np
 from simtiny.lower import KernelCall, dtype_reason
 from simtiny.lower.channels import bias_values, emit_channels
 from simtiny.lower.quant import activation_range, quantize_multiplier
-from simtiny.model import Graph, Operator
+from simtiny.model import Graph, Operator, Tensor
+
+
+def interleaved_rows(w: Tensor) -> np.ndarray:
+    """The weights as fully_connected_s8 reads them where accum_depth is a multiple of 4
+    (fc_weight): the rows in fours, each four interleaved four weights at a time
+    ([rows / 4][depth / 4][4 rows][4]), so that one pass of four outputs reads one run; the last
+    output_depth % 4 rows after them as they are."""
+    assert w.data is not None
+    rows = w.data.reshape(w.shape[0], -1)
+    quads = rows.shape[0] // 4 * 4
+    head = rows[:quads].reshape(quads // 4, 4, rows.shape[1] // 4, 4).transpose(0, 2, 1, 3)
+    return np.concatenate([head.reshape(-1), rows[quads:].reshape(-1)])
 
 
 def shape_reason(op: Operator, graph: Graph) -> str | None:
@@ -68,8 +80,9 @@ class FullyConnected:
             f"{-x.zero_point()}, {-w.zero_point()}, {out.zero_point()}, {act_min}, {act_max},\n"
             f"    {channels}}};"
         )
+        filt = ctx.const(f"{p}_filter", interleaved_rows(w)) if accum_depth % 4 == 0 else ctx.tensor(op.inputs[1])
         call = (
-            f"st_fully_connected_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"st_fully_connected_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
             f"{ctx.tensor(op.outputs[0])});"
         )
         return KernelCall(call, (f"fully_connected_s8{twin}",), (decl,))
