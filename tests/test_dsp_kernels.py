@@ -351,7 +351,7 @@ def test_padded2_dsp_path(board, tmp_path: Path, toolchain: str, index: int) -> 
     objdump = shutil.which("arm-none-eabi-objdump")
     if objdump:  # the two-channel fill's DSP path: SXTAB16 splits a word of two pixels' halfwords
         text = subprocess.run([objdump, "-d", str(compiled.firmware.elf)], capture_output=True, text=True).stdout
-        start = text.find("<padded_fill2>:")
+        start = text.find("<fill2_row>:")
         assert start >= 0 and "sxtab16" in text[start : text.find("\n\n", start)]
     assert check_bit_exact(compiled, path, seeded(5)) > 0
 

@@ -578,9 +578,9 @@ ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c,
 /* n pixels of one channel (ch bytes apart from src) widened to int16 with the input offset
  * added, to dst. With the DSP extension four a pass from an aligned word on: a pair's two bytes
  * joined in one word, split and offset by SXTAB16, two words a store (in assembly: gcc's loop
- * kept its pointers on the stack). */
-static inline __attribute__((always_inline)) void fill_row(int16_t *dst, const int8_t *src, int32_t n, int32_t ch,
-                                                           int32_t offset) {
+ * kept its pointers on the stack). Out of line: the row loop around it keeps its values in
+ * registers. */
+ST_SHARED static void fill_row(int16_t *dst, const int8_t *src, int32_t n, int32_t ch, int32_t offset) {
 #if defined(__ARM_FEATURE_DSP)
     if (((uintptr_t)dst & 2) && n > 0) { /* one pixel alone to a word */
         *dst++ = (int16_t)(*src + offset);
@@ -635,45 +635,65 @@ ST_SHARED static void padded_fill(int16_t *dst, const int8_t *image, int32_t c, 
     }
 }
 
-/* padded_fill for channels c and c + 1 at once, into dst0 and dst1 (the same rows): c and
- * input_c even, so that the two channels of a pixel are one aligned halfword, and two pixels'
- * halfwords one word that SXTAB16 splits into the two channels' int16 pairs (offset added). */
+/* n pixels of channels c and c + 1 (their halfword at px, pixels ch bytes apart; c and ch even)
+ * widened to int16 with the input offset (io2: in both halves) added, channel c's to d0 and
+ * c + 1's to d1. With the DSP extension, from an aligned word on, two pixels' halfwords are
+ * one word that SXTAB16 splits into the two channels' int16 pairs, four pixels a pass in
+ * assembly (gcc's loop took twice the cycles); out of line, so that the row loop around it
+ * keeps its few values in registers. */
+ST_SHARED static void fill2_row(int16_t *d0, int16_t *d1, const int8_t *px, int32_t n, int32_t ch, uint32_t io2) {
+    const int32_t offset = (int16_t)io2;
+#if defined(__ARM_FEATURE_DSP)
+    if (((uintptr_t)d0 & 2) && n > 0) { /* one pixel alone to a word */
+        *d0++ = (int16_t)(px[0] + offset), *d1++ = (int16_t)(px[1] + offset);
+        px += ch, n--;
+    }
+    if (n >= 4) {
+        uint32_t *w0 = (uint32_t *)(void *)d0, *w1 = (uint32_t *)(void *)d1;
+        uint32_t *const end = w0 + 2 * (n >> 2);
+        uint32_t ch2, ch3, a, b, e, f;
+        __asm__ volatile("lsl %[ch2], %[ch], #1\n\t"
+                         "add %[ch3], %[ch2], %[ch]\n\t"
+                         "1:\n\t"
+                         "ldrh %[a], [%[px]]\n\t"
+                         "ldrh %[b], [%[px], %[ch]]\n\t"
+                         "ldrh %[e], [%[px], %[ch2]]\n\t"
+                         "ldrh %[f], [%[px], %[ch3]]\n\t"
+                         "add %[px], %[px], %[ch], lsl #2\n\t"
+                         "orr %[a], %[a], %[b], lsl #16\n\t" /* c, c + 1 of pixels 0 and 1 */
+                         "orr %[e], %[e], %[f], lsl #16\n\t" /* of pixels 2 and 3 */
+                         "sxtab16 %[b], %[io2], %[a]\n\t"
+                         "sxtab16 %[a], %[io2], %[a], ror #8\n\t"
+                         "sxtab16 %[f], %[io2], %[e]\n\t"
+                         "sxtab16 %[e], %[io2], %[e], ror #8\n\t"
+                         "strd %[b], %[f], [%[w0]], #8\n\t"
+                         "strd %[a], %[e], [%[w1]], #8\n\t"
+                         "cmp %[w0], %[end]\n\t"
+                         "bne 1b\n\t"
+                         : [px] "+r"(px), [w0] "+r"(w0), [w1] "+r"(w1), [ch2] "=&r"(ch2), [ch3] "=&r"(ch3),
+                           [a] "=&r"(a), [b] "=&r"(b), [e] "=&r"(e), [f] "=&r"(f)
+                         : [ch] "r"(ch), [io2] "r"(io2), [end] "r"(end)
+                         : "cc", "memory");
+        d0 = (int16_t *)(void *)w0, d1 = (int16_t *)(void *)w1;
+        n &= 3;
+    }
+#endif
+    for (; n > 0; n--, px += ch) *d0++ = (int16_t)(px[0] + offset), *d1++ = (int16_t)(px[1] + offset);
+}
+
+/* padded_fill for channels c and c + 1 at once, into dst0 and dst1 (the same rows; c and
+ * input_c even): fill2_row, each input halfword read serving both. */
 ST_SHARED static void padded_fill2(int16_t *dst0, int16_t *dst1, const int8_t *image, int32_t c, int32_t from,
                                    int32_t last, const st_depthwise_conv2d_params *p, int32_t cols) {
-    const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w, input_offset = p->input_offset;
-    const int32_t stop = pad_w + iw < cols ? pad_w + iw : cols;
-#if defined(__ARM_FEATURE_DSP)
-    const uint32_t io2 = st_dup16(input_offset);
-#endif
+    const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w;
+    const int32_t n = (pad_w + iw < cols ? pad_w + iw : cols) - pad_w;
+    const uint32_t io2 = st_dup16(p->input_offset);
     for (int32_t r = from; r < last; r++, dst0 += cols, dst1 += cols) {
         const int32_t iy = r - p->pad_h;
-        if (iy < 0 || iy >= p->input_h) {
+        if (iy >= 0 && iy < p->input_h)
+            fill2_row(dst0 + pad_w, dst1 + pad_w, image + iy * iw * ch + c, n, ch, io2);
+        else
             for (int32_t i = 0; i < cols / 2; i++) ((uint32_t *)(void *)dst0)[i] = 0, ((uint32_t *)(void *)dst1)[i] = 0;
-            continue;
-        }
-        const int8_t *src = image + (iy * iw - pad_w) * ch + c;
-        int32_t col = pad_w;
-        if ((col & 1) && col < stop) { /* one column alone to an even one (rows start on a word) */
-            dst0[col] = (int16_t)(src[col * ch] + input_offset);
-            dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
-            col++;
-        }
-#if defined(__ARM_FEATURE_DSP)
-        const int8_t *px = src + col * ch; /* by pointer: no multiply in the loop */
-        uint32_t *d0 = (uint32_t *)(void *)(dst0 + col), *d1 = (uint32_t *)(void *)(dst1 + col);
-        for (; col + 1 < stop; col += 2, px += 2 * ch) {
-            uint16_t h0, h1;
-            __builtin_memcpy(&h0, px, 2);
-            __builtin_memcpy(&h1, px + ch, 2);
-            const uint32_t v = h0 | (uint32_t)h1 << 16; /* c, c + 1 of two pixels */
-            *d0++ = st_sxtab16(io2, v);
-            *d1++ = st_sxtab16_ror8(io2, v);
-        }
-#endif
-        for (; col < stop; col++) { /* the last column (all of them without the DSP extension) */
-            dst0[col] = (int16_t)(src[col * ch] + input_offset);
-            dst1[col] = (int16_t)(src[col * ch + 1] + input_offset);
-        }
     }
 }
 

@@ -1,5 +1,5 @@
 /* Cortex-M7 DSP-extension helpers shared by the kernels' SIMD paths (compiled only where
- * __ARM_FEATURE_DSP is defined; the portable C paths need none of this). */
+ * __ARM_FEATURE_DSP is defined), and st_dup16, which the portable paths use too. */
 #ifndef ST_DSP_H
 #define ST_DSP_H
 
@@ -65,11 +65,11 @@ static inline uint32_t st_sxtab16_ror8(uint32_t a, uint32_t v) {
     return r;
 }
 
-/* v's low 16 bits in both halves (an offset for SXTAB16 to add to both) */
+#endif
+
+/* v's low 16 bits in both halves (an offset for SXTAB16 to add to both; portable) */
 static inline uint32_t st_dup16(int32_t v) {
     return ((uint32_t)v & 0xFFFFu) * 0x00010001u;
 }
-
-#endif
 
 #endif
