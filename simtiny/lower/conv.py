@@ -456,15 +456,22 @@ class Conv2D:
 
 
 # (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels
-# What the padded kernels' two-plane fill ("_padded2_") saves per padded element of a channel,
-# in cycles: about 2 in the pipeline (one load for two channels' pairs) and about 4 more in
-# D-cache misses where the image outgrows the Cortex-M7's 16 KB D-cache (each line fetched once
-# per two channels), as measured on the four Table 3 networks with each layer run both ways.
-# Offered on images over twice the D-cache, where it saves 15-23% of a layer, and then (the
-# model links its layer loop anyway) on every layer with an even input_c; in a model without
-# such an image the in-cache saving (5-10%) is not worth a second layer loop in flash.
-PADDED_FILL_PAIR, PADDED_FILL_PAIR_MISSES, DCACHE_BYTES = 2, 4, 16 * 1024
+# The padded kernels' two-plane fill ("_padded2_", each input halfword read serving two
+# channels) is offered on images over twice the Cortex-M7's 16 KB D-cache, where it saves most
+# (each line fetched once per two channels), and then (the model links its layer loop anyway)
+# on every layer with an even input_c; in a model without such an image the in-cache saving is
+# not worth a second layer loop in flash.
+DCACHE_BYTES = 16 * 1024
 PADDED2_MIN_IMAGE = 2 * DCACHE_BYTES
+# Cycles per channel of the padded kernels in hundredths, as the Cortex-M7 model prices them:
+# fitted (least squares on the relative error) to every depthwise layer of mbv2-w0.3 r64 and
+# proxyless-w0.3 r64 and r176 run with each kernel forced, memory model on; within 14% of each.
+# Per padded element filled (one plane a channel, or two planes at once), per step of four
+# outputs and filter row's tap pair (more at stride 2), per step (requantisation and stores),
+# per output row (a call), per tap pair (the channel's taps) and per channel.
+PADDED_FILL_COST = (130, 9)  # one plane, two planes
+PADDED_PAIR_COST, PADDED_PAIR_S2_COST, PADDED_STEP_COST, PADDED_ROW_COST = 585, 263, 4052, 5178
+PADDED_TAPS_COST, PADDED_CHANNEL_COST = 2244, 17646
 PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 1), (7, 7, 2))
 
 
@@ -548,10 +555,9 @@ class DepthwiseConv2D:
             g.out_w, g.stride_w, g.pad_w, fw, x.shape[2]
         )
         # Cycles per channel of each kernel, as the Cortex-M7 model prices them (fitted on the
-        # depthwise layers of the four Table 3 networks, each run with either kernel, fast
-        # builds): the small kernels' per-output requantisation and in-image taps (four channels
-        # a step where input_c is a multiple of 4, else one), against the padded
-        # rows' fill, tap pairs, window rows (slower at stride 2) and a channel's set-up.
+        # depthwise layers of the Table 3 networks, each run with either kernel, fast builds):
+        # the small kernels' per-output requantisation and in-image taps (four channels a step
+        # where input_c is a multiple of 4, else one), against the padded kernels' (PADDED_*_COST).
         if x.shape[3] % 4 == 0:
             small = ("_small4", (131 * outputs + 25 * taps) // 10 + 39)
         else:
@@ -573,8 +579,10 @@ class DepthwiseConv2D:
         w4 = (g.out_w + 3) // 4 * 4  # four outputs a step
         cols = w4 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w4 + 2 * pairs - 2
         rows = (g.out_h - 1) * sh + fh
-        per_output = 206 * fh * pairs + (80 * fh * pairs if g.stride_w == 2 else 0) + 1136
-        cycles = (330 * rows * cols + 2030 * fh * pairs + outputs * per_output) // 100 + 345
+        steps, taps_pairs = g.out_h * (w4 // 4), fh * pairs
+        pair_cost = PADDED_PAIR_COST + (PADDED_PAIR_S2_COST if g.stride_w == 2 else 0)
+        cycles = steps * (taps_pairs * pair_cost + PADDED_STEP_COST) + g.out_h * PADDED_ROW_COST
+        cycles += taps_pairs * PADDED_TAPS_COST + PADDED_CHANNEL_COST
 
         def scratch(band: int, planes: int) -> int:  # per plane the band's rows of int16, then tap pairs
             return planes * (2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
@@ -587,14 +595,13 @@ class DepthwiseConv2D:
         for planes in (1, 2) if two else (1,):  # two: channels in pairs, each input word read serving both
             # one kernel per filter (and planes): a model links those it runs
             name = f"_padded{planes if planes > 1 else ''}_{fh}x{fw}s{g.stride_w}"
-            saving = PADDED_FILL_PAIR + PADDED_FILL_PAIR_MISSES * (image > DCACHE_BYTES)  # a padded element
-            fill = saving * rows * cols if planes == 2 else 0
-            variants.append(InPlaceKernel(name, cycles - fill, scratch(g.out_h, planes), g.out_h))
+            fill = (cycles + PADDED_FILL_COST[planes - 1] * rows * cols) // 100
+            variants.append(InPlaceKernel(name, fill, scratch(g.out_h, planes), g.out_h))
             for limit in list(limits):
                 band = max((b for b in range(1, g.out_h) if scratch(b, planes) <= limit), default=0)
                 if band:  # each band after the first moves the rows it shares with the one before
                     moved = (g.out_h - 1) // band * max(fh - sh, 0) * cols
-                    variants.append(InPlaceKernel(name, cycles - fill + moved, scratch(band, planes), band))
+                    variants.append(InPlaceKernel(name, fill + moved, scratch(band, planes), band))
                     limits.append(aligned_scratch(scratch(band, planes)))
         return variants
 

@@ -621,13 +621,13 @@ def test_padded2_offers() -> None:
 
 
 def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
-    """Between the fastest kernel and the leanest there may be others (kernel_levels): an
-    8x8x16 depthwise layer's small kernel needs 1360 bytes of scratch, the padded kernel 248 and
-    the generic one 64. After an ADD whose 1024-byte tensors set the arena, the small
+    """Between the fastest kernel and the leanest there may be others (kernel_levels): a
+    4x4x16 depthwise layer's small kernel needs 592 bytes of scratch, the padded kernel 120 and
+    the generic one 16. After an ADD whose 256-byte tensors set the arena, the small
     kernel would raise it; the padded kernel does not, so the planner stops there, not at the
     generic kernel (lean). (The ADD steps down too: its tables would raise it.)"""
     rng = np.random.default_rng(3)
-    shape = (1, 8, 8, 16)
+    shape = (1, 4, 4, 16)
     tensors = [
         act_tensor("a", shape, rng, False),
         act_tensor("b", shape, rng, False),
@@ -642,7 +642,7 @@ def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
         OpSpec("DEPTHWISE_CONV_2D", [2, 3, 4], [5], {**dw, "depth_multiplier": 1}),
     ]
     graph = parse_model(build_model(tensors, ops, [0, 1], [5]))
-    assert lower.scratch_levels(graph.operators[1], graph, True) == [1360, 248, 64]
+    assert lower.scratch_levels(graph.operators[1], graph, True) == [592, 120, 16]
     plan = plan_memory(graph)
     assert plan.levels.get(1) == 1 and 1 not in plan.lean, plan.levels
     assert plan.peak_at(1) <= plan.peak_at(0) == plan.arena_size
