@@ -575,6 +575,20 @@ ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c,
 #endif
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* The fill loops' head, as assembly text: four pixels' bytes (LD: ldrb) or channel pairs (ldrh),
+ * ch bytes apart from px (px then moves on four), two pixels' to a word: a holds pixels 0 and 1,
+ * e pixels 2 and 3, each pixel's in a halfword. */
+#define ST_FILL_QUAD(LD)                                                                                       \
+    "lsl %[ch2], %[ch], #1\n\t"                                                                             \
+    "add %[ch3], %[ch2], %[ch]\n\t"                                                                         \
+    "1:\n\t" LD " %[a], [%[px]]\n\t" LD " %[b], [%[px], %[ch]]\n\t" LD " %[e], [%[px], %[ch2]]\n\t" LD       \
+    " %[f], [%[px], %[ch3]]\n\t"                                                                            \
+    "add %[px], %[px], %[ch], lsl #2\n\t"                                                                   \
+    "orr %[a], %[a], %[b], lsl #16\n\t"                                                                     \
+    "orr %[e], %[e], %[f], lsl #16\n\t"
+#endif
+
 /* n pixels of one channel (ch bytes apart from src) widened to int16 with the input offset
  * added, to dst. With the DSP extension four a pass from an aligned word on: a pair's two bytes
  * joined in one word, split and offset by SXTAB16, two words a store (in assembly: gcc's loop
@@ -591,16 +605,7 @@ ST_SHARED static void fill_row(int16_t *dst, const int8_t *src, int32_t n, int32
         uint32_t *d = (uint32_t *)(void *)dst;
         uint32_t *const end = d + 2 * (n >> 2);
         uint32_t ch2, ch3, a, b, e, f;
-        __asm__ volatile("lsl %[ch2], %[ch], #1\n\t"
-                         "add %[ch3], %[ch2], %[ch]\n\t"
-                         "1:\n\t"
-                         "ldrb %[a], [%[px]]\n\t"
-                         "ldrb %[b], [%[px], %[ch]]\n\t"
-                         "ldrb %[e], [%[px], %[ch2]]\n\t"
-                         "ldrb %[f], [%[px], %[ch3]]\n\t"
-                         "add %[px], %[px], %[ch], lsl #2\n\t"
-                         "orr %[a], %[a], %[b], lsl #16\n\t"
-                         "orr %[e], %[e], %[f], lsl #16\n\t"
+        __asm__ volatile(ST_FILL_QUAD("ldrb")
                          "sxtab16 %[a], %[io2], %[a]\n\t"
                          "sxtab16 %[e], %[io2], %[e]\n\t"
                          "strd %[a], %[e], [%[d]], #8\n\t"
@@ -652,16 +657,7 @@ ST_SHARED static void fill2_row(int16_t *d0, int16_t *d1, const int8_t *px, int3
         uint32_t *w0 = (uint32_t *)(void *)d0, *w1 = (uint32_t *)(void *)d1;
         uint32_t *const end = w0 + 2 * (n >> 2);
         uint32_t ch2, ch3, a, b, e, f;
-        __asm__ volatile("lsl %[ch2], %[ch], #1\n\t"
-                         "add %[ch3], %[ch2], %[ch]\n\t"
-                         "1:\n\t"
-                         "ldrh %[a], [%[px]]\n\t"
-                         "ldrh %[b], [%[px], %[ch]]\n\t"
-                         "ldrh %[e], [%[px], %[ch2]]\n\t"
-                         "ldrh %[f], [%[px], %[ch3]]\n\t"
-                         "add %[px], %[px], %[ch], lsl #2\n\t"
-                         "orr %[a], %[a], %[b], lsl #16\n\t" /* c, c + 1 of pixels 0 and 1 */
-                         "orr %[e], %[e], %[f], lsl #16\n\t" /* of pixels 2 and 3 */
+        __asm__ volatile(ST_FILL_QUAD("ldrh") /* a: c, c + 1 of pixels 0 and 1; e: of pixels 2 and 3 */
                          "sxtab16 %[b], %[io2], %[a]\n\t"
                          "sxtab16 %[a], %[io2], %[a], ror #8\n\t"
                          "sxtab16 %[f], %[io2], %[e]\n\t"
