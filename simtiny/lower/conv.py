@@ -202,7 +202,8 @@ def pointwise_blocks(pixels: int, channels: int) -> list[int]:
     are decoded once per block, so larger blocks are faster, up to POINTWISE_BLOCK and a widened
     block of POINTWISE_BLOCK_BYTES, but at least four (a multiple of four: the kernel takes
     pixels four at a time, and a block's last one to three cost a whole four); then, where that
-    scratch would raise the arena's peak, 16, 8 and 4, and last two (lean)."""
+    scratch would raise the arena's peak, each of 128, 64, 32, 16, 8 and 4 below it, and last
+    two (lean)."""
     fits = POINTWISE_BLOCK_BYTES // (2 * ((channels + 3) // 4 * 4))
     fast = min(pixels, POINTWISE_BLOCK, max(4, fits & ~3))
     lean = min(pixels, POINTWISE_LEAN_BLOCK)
@@ -455,7 +456,6 @@ class Conv2D:
         return KernelCall(call, (f"conv1x1_s8{build}{twin}",), (decl,))
 
 
-# (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels
 # The padded kernels' two-plane fill ("_padded2_", each input halfword read serving two
 # channels) is offered on images over twice the Cortex-M7's 16 KB D-cache, where it saves most
 # (each line fetched once per two channels), and then (the model links its layer loop anyway)
@@ -472,6 +472,7 @@ PADDED2_MIN_IMAGE = 2 * DCACHE_BYTES
 PADDED_FILL_COST = (130, 9)  # one plane, two planes
 PADDED_PAIR_COST, PADDED_PAIR_S2_COST, PADDED_STEP_COST, PADDED_ROW_COST = 585, 263, 4052, 5178
 PADDED_TAPS_COST, PADDED_CHANNEL_COST = 2244, 17646
+# (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels
 PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 1), (7, 7, 2))
 
 
@@ -489,7 +490,8 @@ class InPlaceKernel:
 def padded2_linked(graph: Graph) -> bool:
     """Whether some depthwise layer of the model has an image over PADDED2_MIN_IMAGE with an
     even input_c and a padded filter: the model then links the two-plane layer loop anyway, and
-    every layer with an even input_c may take it (about 2 cycles an element less to fill)."""
+    every layer with an even input_c may take it (about 1.2 cycles an element less to fill,
+    PADDED_FILL_COST)."""
     for op in graph.operators:
         if op.opcode != "DEPTHWISE_CONV_2D" or len(op.inputs) < 2:
             continue
@@ -595,13 +597,13 @@ class DepthwiseConv2D:
         for planes in (1, 2) if two else (1,):  # two: channels in pairs, each input word read serving both
             # one kernel per filter (and planes): a model links those it runs
             name = f"_padded{planes if planes > 1 else ''}_{fh}x{fw}s{g.stride_w}"
-            fill = (cycles + PADDED_FILL_COST[planes - 1] * rows * cols) // 100
-            variants.append(InPlaceKernel(name, fill, scratch(g.out_h, planes), g.out_h))
+            estimate = (cycles + PADDED_FILL_COST[planes - 1] * rows * cols) // 100
+            variants.append(InPlaceKernel(name, estimate, scratch(g.out_h, planes), g.out_h))
             for limit in list(limits):
                 band = max((b for b in range(1, g.out_h) if scratch(b, planes) <= limit), default=0)
                 if band:  # each band after the first moves the rows it shares with the one before
                     moved = (g.out_h - 1) // band * max(fh - sh, 0) * cols
-                    variants.append(InPlaceKernel(name, fill + moved, scratch(band, planes), band))
+                    variants.append(InPlaceKernel(name, estimate + moved, scratch(band, planes), band))
                     limits.append(aligned_scratch(scratch(band, planes)))
         return variants
 
