@@ -53,13 +53,20 @@ def load_model(path: str | Path) -> Graph:
 
 
 def compile_model(
-    model: str | Path | Graph, platform: BoardLike = "stm32h743", toolchain: str | None = None
+    model: str | Path | Graph,
+    platform: BoardLike = "stm32h743",
+    toolchain: str | None = None,
+    optimization: str = "ram",
 ) -> CompiledModel:
-    """Plan, generate and build a model's firmware for a board (cached by content)."""
+    """Plan (for "ram", the smallest peak SRAM, or "time", speed within the board's SRAM),
+    generate and build a model's firmware for a board (cached by content)."""
+    from simtiny.flow.options import choice
+    from simtiny.flow.plan import OPTIMIZATIONS
     from simtiny.flow.run import compile_model as compile_graph
 
+    choice(optimization, "optimization", OPTIMIZATIONS)
     graph = model if isinstance(model, Graph) else load_model(model)
-    return compile_graph(graph, load_platform(platform), toolchain)
+    return compile_graph(graph, load_platform(platform), toolchain, optimization=optimization)
 
 
 def simulate(

@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory", action="store_true", help="print live arena memory per operator and the peak")
     run.add_argument("--memory-plot", type=Path, metavar="FILE.png", help="plot live memory per operator")
     _budget_overrides(run)
+    _optimization_option(run)
     _json_option(run, "the report")
     run.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
     _force_option(run)
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("models", type=Path, nargs="+", metavar="MODEL", help=models_help)
     _common(check)
     _budget_overrides(check)
+    _optimization_option(check)
     check.add_argument("--latency-budget", type=_milliseconds, metavar="TIME", help="e.g. 50ms, 0.5s")
     check.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to verify")
     _memory_option(check)
@@ -243,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the published results to reproduce (default table3)",
     )
     bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the SUITE.* files (default build/bench)")
+    _optimization_option(bench, None, "default: the suite's, table3 ram, mlperf-tiny time")
     _force_option(bench)
     _engine_option(bench)
     _verbose_option(bench)
@@ -359,6 +362,19 @@ def _budget_option(p: argparse.ArgumentParser, scaled: bool = False) -> None:
 def _budget_overrides(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sram-budget", type=_bytes, metavar="SIZE", help="SRAM budget, e.g. 256K (default: the board's)")
     p.add_argument("--flash-budget", type=_bytes, metavar="SIZE", help="flash budget, e.g. 1M (default: the board's)")
+
+
+def _optimization_option(p: argparse.ArgumentParser, default: str | None = "ram", what: str = "default ram") -> None:
+    from simtiny.flow.plan import OPTIMIZATIONS
+
+    p.add_argument(
+        "--optimization",
+        choices=OPTIMIZATIONS,
+        default=default,
+        help="what the memory planner favours where a faster kernel needs more scratch: 'ram', the "
+        "smallest peak SRAM (speed never costs any); 'time', the fastest kernels within the board's SRAM "
+        f"budget less 16 KB for the stack ({what})",
+    )
 
 
 def _memory_option(p: argparse.ArgumentParser) -> None:
@@ -507,6 +523,7 @@ def _run_options(args: argparse.Namespace, model: Path, **extra: Any) -> Any:
         memory_model=not args.ideal_memory,
         sram_budget=args.sram_budget,
         flash_budget=args.flash_budget,
+        optimization=args.optimization,
         **extra,
     )
 
@@ -579,7 +596,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from simtiny.bench import bench_command
 
-    return bench_command(args.models, args.out, args.engine, args.force, args.suite)
+    return bench_command(args.models, args.out, args.engine, args.force, args.suite, args.optimization)
 
 
 OUTPUT_FILES = ("output*.npy", "sample*_output*.npy")

@@ -269,7 +269,8 @@ def spatial_cases(rng: np.random.Generator) -> list[Case]:
         (6, 7, 4, 7, 3, 1, 2, "VALID"),
         (5, 5, 5, 3, 5, 2, 1, "SAME"),
         (8, 5, 8, 9, 3, 1, 1, "SAME"),
-        (5, 5, 64, 5, 3, 1, 1, "SAME"),  # 576 taps: the generic kernel, two channels a pass and a last alone
+        (5, 5, 64, 5, 3, 1, 1, "SAME"),  # 576 taps: columns, four pixels a block
+        (4, 4, 256, 5, 3, 1, 1, "SAME"),  # 2304 taps: the generic kernel, two channels a pass and a last alone
     ]
     for i, (h, w, cin, cout, k, s, d, padding) in enumerate(convs):
         oh, _ = out_size_and_padding(padding, h, k, s, d)
@@ -298,7 +299,7 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
         "st_depthwise_conv2d_s8_inplace_padded_7x7s1",
         *["st_depthwise_conv2d_s8_inplace"] * 3,
     ], names
-    assert names[14:] == [*["st_conv2d_s8_columns"] * 5, "st_conv2d_s8"], names
+    assert names[14:] == [*["st_conv2d_s8_columns"] * 6, "st_conv2d_s8"], names
     assert not compiled.plan.lean
     fast_kernels = r"st_depthwise_conv2d_s8_inplace_(?:padded2?_\w+?|small4?)(_general)?(?:_shifts)?\(&"
     builds = set(re.findall(fast_kernels, source))

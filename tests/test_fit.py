@@ -11,12 +11,14 @@ from simtiny.cli import main
 from simtiny.contract import STACK_SECTIONS
 from simtiny.flow.inputs import random_inputs
 from simtiny.flow.measure import model_figures
-from simtiny.flow.plan import plan_memory
+from simtiny.errors import InputError
+from simtiny.flow.plan import STACK_RESERVE, plan_for, plan_memory
 from simtiny.flow.run import compile_model
 from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
-from simtiny.resources import PAPER_MODELS_DIR
+from simtiny.flow.run import RunOptions, run_model
+from simtiny.resources import MLPERF_MODELS_DIR, PAPER_MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "tests" / "data" / "models"
@@ -83,6 +85,37 @@ def test_planner_runs_operators_in_place_and_beats_the_baseline():
     assert plan.arena_size < plan_memory(graph, reuse=False).arena_size / 4
 
 
+def test_optimization_for_time_spends_sram_within_the_budget():
+    """--optimization time keeps the fast kernels the "ram" plan steps down from, within the
+    board's SRAM less the stack reserve, and never plans an arena smaller than "ram"'s; with no
+    room to spare it is the "ram" plan."""
+    graph = load_and_check(MLPERF_MODELS_DIR / "mlperf_kws_ref_model.tflite")
+    budget = load_platform("stm32f746g-disco").sram_budget
+    ram, time = plan_for(graph, budget, "ram"), plan_for(graph, budget, "time")
+    assert ram.arena_size == plan_memory(graph).arena_size
+    assert ram.arena_size < time.arena_size <= budget - STACK_RESERVE
+    assert len(time.levels) < len(ram.levels)  # fewer operators stepped down to slower kernels
+    tight = plan_for(graph, ram.arena_size + STACK_RESERVE, "time")
+    assert tight.arena_size == ram.arena_size
+    with pytest.raises(InputError, match="optimization must be one of ram, time"):
+        plan_for(graph, budget, "fast")
+
+
+@pytest.mark.sim
+def test_optimization_for_time_is_bit_exact_and_faster():
+    """The same model built both ways: both bit-exact against LiteRT, the "time" build faster
+    and larger in SRAM, each within the board's budgets."""
+    model = MLPERF_MODELS_DIR / "mlperf_kws_ref_model.tflite"
+    reports = {
+        goal: run_model(RunOptions(model, platform="stm32f746g-disco", optimization=goal, memory_model=False))
+        for goal in ("ram", "time")
+    }
+    assert all(r.exact for r in reports.values())
+    ram, time = reports["ram"].figures, reports["time"].figures
+    assert time.cycles < ram.cycles and time.peak_sram > ram.peak_sram
+    assert time.fits and ram.fits
+
+
 @pytest.mark.sim
 def test_memory_timeline_and_plot(tmp_path, capsys):
     plot = tmp_path / "memory.png"
@@ -124,6 +157,16 @@ def test_check_usage_errors_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["check", "x.tflite", "--sram-budget", "lots"])
     assert exc.value.code == 2
+    for command in ("check", "run", "bench"):
+        with pytest.raises(SystemExit) as exc:
+            main([command, *(["x.tflite"] if command != "bench" else []), "--optimization", "fast"])
+        assert exc.value.code == 2
+    from simtiny import api
+
+    with pytest.raises(InputError, match="optimization must be one of ram, time, not 'fast'"):
+        api.compile_model(PAPER / "mbv2-w0.3-r64.tflite", optimization="fast")
+    with pytest.raises(InputError, match="optimization must be one of"):
+        run_model(RunOptions(PAPER / "mbv2-w0.3-r64.tflite", optimization="fast"))
 
 
 def test_pre_commit_hook_declares_simtiny_check():

@@ -93,6 +93,7 @@ class Bench:
     engine: str = DEFAULT_ENGINE
     version: str = __version__
     suite: str = DEFAULT_SUITE
+    optimization: str = "ram"  # the planner's goal the networks were built for
 
     @property
     def exact(self) -> bool:
@@ -112,16 +113,25 @@ def measure(
     engine: str = DEFAULT_ENGINE,
     progress: Callable[[str], None] = lambda _: None,
     suite_name: str = DEFAULT_SUITE,
+    optimization: str | None = None,
 ) -> Row:
-    """Build, simulate with the memory model and verify one network on the suite's board; the
-    limits are lifted so that a network over budget is still measured, then held against the
-    real budgets."""
+    """Build (for `optimization`, default the suite's), simulate with the memory model and verify
+    one network on the suite's board; the limits are lifted so that a network over budget is
+    still measured, then held against the real budgets."""
     from simtiny.flow.build import find_toolchain
     from simtiny.flow.run import RunOptions, run_model
 
     start = time.perf_counter()
     table = suite(suite_name)
-    options = RunOptions(model, platform=table.board, engine=engine, samples=1, memory_model=True, lift_limits=True)
+    options = RunOptions(
+        model,
+        platform=table.board,
+        engine=engine,
+        samples=1,
+        memory_model=True,
+        lift_limits=True,
+        optimization=optimization or table.optimization,
+    )
     report = run_model(options, progress)
     tool = report.compiled.firmware.toolchain
     return Row(
@@ -183,16 +193,19 @@ def run_bench(
     bar: ProgressBar | None = None,
     engine: str = DEFAULT_ENGINE,
     suite_name: str = DEFAULT_SUITE,
+    optimization: str | None = None,
 ) -> Bench:
-    """Measure every model in turn (the suite's row attached by file name)."""
+    """Measure every model in turn (the suite's row attached by file name), built for
+    `optimization` (None: the suite's)."""
     from simtiny.platform import load_platform
 
     board = load_platform(suite(suite_name).board)
+    optimization = optimization or suite(suite_name).optimization
     start = time.perf_counter()
     rows = []
     for k, model in enumerate(models, 1):
         show = (lambda stage, k=k, model=model: bar.show(k, model.stem, stage)) if bar else (lambda _: None)
-        row = measure(model, engine, show, suite_name)
+        row = measure(model, engine, show, suite_name, optimization)
         rows.append(row)
         if bar:
             bar.finish(k, model.stem, _summary(row))
@@ -206,6 +219,7 @@ def run_bench(
         clock_hz=board.clock_hz,
         engine=engine,
         suite=suite_name,
+        optimization=optimization,
     )
 
 
@@ -267,6 +281,7 @@ def bench_command(
     engine: str = DEFAULT_ENGINE,
     force: bool = False,
     suite_name: str = DEFAULT_SUITE,
+    optimization: str | None = None,
 ) -> int:
     """`simtiny bench`: measure, print the table, write the files; exit 1 if a network's outputs
     differ from LiteRT's (its row is still written), 0 otherwise. OOM is a finding, not a failure."""
@@ -283,10 +298,12 @@ def bench_command(
         command += f" --out {shlex.quote(str(out))}"
     if engine != DEFAULT_ENGINE:
         command += f" --engine {engine}"
+    if optimization is not None:
+        command += f" --optimization {optimization}"
     folder = out if out is not None else DEFAULT_OUT
     paths = resolve_models(models, suite_name)
     prepare_out(folder, paths, force, suite_name)
-    bench = run_bench(paths, command, ProgressBar(len(paths)), engine, suite_name)
+    bench = run_bench(paths, command, ProgressBar(len(paths)), engine, suite_name, optimization)
     written = write_outputs(bench, folder)
     sys.stdout.write(format_terminal(bench))
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")

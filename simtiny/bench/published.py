@@ -50,6 +50,7 @@ class Table:
     flash_budget: int
     models_dir: Path
     networks: tuple[Network, ...]
+    optimization: str = "ram"  # the planner's goal for this suite (simtiny.flow.plan.plan_for)
 
     def network(self, name: str) -> Network | None:
         """The row for a model file stem, or None for a network the source did not measure."""
@@ -78,6 +79,7 @@ def suite(name: str) -> Table:
         networks=tuple(
             Network(n["name"], n["label"], {fw: _cell(n[fw]) for fw in frameworks}) for n in data["network"]
         ),
+        optimization=data.get("optimization", "ram"),
     )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from simtiny.errors import InputError
 from simtiny.flow.build import TOOLCHAINS
 from simtiny.flow.image_modes import IMAGE_MODES
+from simtiny.flow.plan import OPTIMIZATIONS
 from simtiny.platform import Platform, load_platform
 from simtiny.sim import ENGINES
 from simtiny.units import parse_size
@@ -150,6 +151,7 @@ def validate_options(options: RunOptions) -> RunOptions:
         )
     check_toolchain(options.toolchain)
     choice(options.image_mode, "image_mode", IMAGE_MODES)
+    choice(options.optimization, "optimization", OPTIMIZATIONS)
     whole_number(options.seed, "seed", 0)
     whole_number(options.samples, "samples", 1)
     if options.max_instructions is not None:

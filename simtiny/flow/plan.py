@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from simtiny import lower
+from simtiny.errors import InputError
 from simtiny.model import Graph
 
 ALIGN = 16
@@ -268,15 +269,29 @@ def _first_fit(buffers: list[Buffer], order: Callable[[Buffer], tuple]) -> list[
     return placed
 
 
-def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
+OPTIMIZATIONS = ("ram", "time")  # what the planner favours (plan_for); "ram" is the default
+STACK_RESERVE = 16 * 1024  # "time": SRAM left beside the arena for the stack and the runtime's statics
+
+
+def plan_for(graph: Graph, sram_budget: int, optimization: str = "ram") -> MemoryPlan:
+    """The plan an optimisation goal asks for: "ram", the smallest arena (speed never costs peak
+    SRAM); "time", the fastest kernels whose arena stays within the board's SRAM budget less
+    STACK_RESERVE (never smaller than the "ram" arena). The build's measured figures give the
+    final word on what fits."""
+    if optimization not in OPTIMIZATIONS:
+        raise InputError(f"optimization must be one of {', '.join(OPTIMIZATIONS)}, not {optimization!r}")
+    return plan_memory(graph, arena_limit=None if optimization == "ram" else max(sram_budget - STACK_RESERVE, 0))
+
+
+def plan_memory(graph: Graph, reuse: bool = True, arena_limit: int | None = None) -> MemoryPlan:
     """Place every buffer; with reuse=False every tensor gets bytes of its own (debugging).
 
     Some operators have faster kernels that need more scratch than their leanest one (the
     padded depthwise plane or bands, the small depthwise kernels' image copy, the convolution's
-    columns): levels, fastest first (simtiny.lower.scratch_levels). Speed never costs peak SRAM:
-    the arena is first planned with every operator at its last (leanest) level, then with the
-    fastest kernels, and the operator live at the arena's peak steps down a level at a time
-    until the arena is no larger."""
+    columns): levels, fastest first (simtiny.lower.scratch_levels). The arena is first planned
+    with every operator at its last (leanest) level, then with the fastest kernels, and the
+    operator live at the arena's peak steps down a level at a time until the arena is no larger
+    than the lean one (arena_limit None: speed never costs peak SRAM) or than arena_limit."""
     running_in_place = groups(graph, reuse).in_place
     options = {
         i: lower.scratch_levels(op, graph, i in running_in_place) for i, op in enumerate(graph.operators)
@@ -289,6 +304,7 @@ def plan_memory(graph: Graph, reuse: bool = True) -> MemoryPlan:
     floor = _plan(graph, reuse, {i: sizes[-1] for i, sizes in options.items()}, last, set(last)).arena_size
     levels: dict[int, int] = {}
     plan = _plan(graph, reuse, fast, levels, set())
+    floor = floor if arena_limit is None else max(floor, arena_limit)
     while plan.arena_size > floor:
         i = max((i for i in flexible if levels.get(i, 0) < last[i]), key=lambda i: (plan.peak_at(i), -i))
         levels[i] = levels.get(i, 0) + 1

@@ -27,7 +27,7 @@ from simtiny.flow.golden import GoldenResult, ReferenceRefused, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures, model_figures
 from simtiny.flow.options import validate_options
-from simtiny.flow.plan import MemoryPlan, plan_memory
+from simtiny.flow.plan import MemoryPlan, plan_for, plan_memory
 from simtiny.flow.simulate import FirmwareFault, ModelRun, instruction_budget, simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.flow.verify import OutputComparison, compare
@@ -62,6 +62,7 @@ class RunOptions:
     sram_budget: int | None = None  # overrides the platform's budgets
     flash_budget: int | None = None
     cross_check: bool = False  # also run every sample on the other engine and compare the two
+    optimization: str = "ram"  # what the planner favours: "ram" or "time" (simtiny.flow.plan.plan_for)
 
     def board(self) -> Platform:
         """The board with the budgets these options set."""
@@ -160,13 +161,14 @@ def compile_model(
     reuse: bool = True,
     limits: bool = False,
     plan: MemoryPlan | None = None,
+    optimization: str = "ram",
 ) -> CompiledModel:
-    """Plan (unless given the plan), generate and build firmware (cached by content). Linked with
-    lifted limits, so a model too big for the board is still measured; the figures give the
-    verdict. With `limits`, a model whose planned tensors alone exceed the board's budgets is
-    refused before the build."""
+    """Plan (unless given the plan; for `optimization`, simtiny.flow.plan.plan_for), generate and
+    build firmware (cached by content). Linked with lifted limits, so a model too big for the
+    board is still measured; the figures give the verdict. With `limits`, a model whose planned
+    tensors alone exceed the board's budgets is refused before the build."""
     start = time.perf_counter()
-    plan = plan or plan_memory(graph, reuse=reuse)
+    plan = plan or (plan_for(graph, board.sram_budget, optimization) if reuse else plan_memory(graph, reuse=False))
     check_planned_fit(graph, plan, board, limits)
     generated = generate(graph, plan)
     platform = board.lifted()
@@ -263,7 +265,7 @@ def run_model(
         graph, board = compiled.graph, compiled.board
     plan = None
     if compiled is None:  # sizes first: a model that cannot fit is refused before LiteRT runs it
-        plan = plan_memory(graph)
+        plan = plan_for(graph, board.sram_budget, options.optimization)
         check_planned_fit(graph, plan, board, not options.lift_limits)
     samples = sample_inputs(options, graph)
     progress(f"running the LiteRT reference on {len(samples)} sample(s)")

@@ -216,7 +216,9 @@ def pointwise_block(pixels: int, channels: int, lean: bool, level: int = 0) -> i
     return blocks[-1] if lean else blocks[min(level, len(blocks) - 1)]
 
 
-COLUMNS_MAX_TAPS = 512  # st_conv2d_s8_columns: taps per output pixel; more run the generic kernel
+# st_conv2d_s8_columns: taps per output pixel (its smallest block, four pixels, takes 8 B a tap);
+# more run the generic kernel
+COLUMNS_MAX_TAPS = 2048
 COLUMNS_STACK_TAPS = 40  # with a block of two pixels, its scratch fits ST_CONV_COLUMNS_STACK_BYTES
 
 

@@ -30,7 +30,8 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     for note in g.notes:
         lines.append(f"          note: {note}")
     cached = "cached" if c.firmware.cached else f"built in {c.build_seconds:.1f} s"
-    lines.append(f"firmware  {c.firmware.toolchain}, {cached}: {c.firmware.elf}")
+    goal = {"ram": "the smallest peak SRAM", "time": "speed"}[report.options.optimization]
+    lines.append(f"firmware  {c.firmware.toolchain}, built for {goal}, {cached}: {c.firmware.elf}")
     lines.append(f"reference {report.golden_runtime}")
     lines.append("")
     width = max(len(s.label) for s in report.samples)
@@ -188,6 +189,7 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         "operators": [op.opcode for op in report.graph.operators],
         "notes": report.graph.notes,
         "toolchain": c.firmware.toolchain,
+        "optimization": report.options.optimization,
         "firmware": str(c.firmware.elf),
         "reference": report.golden_runtime,
         "bit_exact": report.exact,

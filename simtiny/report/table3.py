@@ -52,6 +52,13 @@ def _duration(seconds: float) -> str:
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{seconds:.1f} s"
 
 
+def _optimization(bench: Bench) -> str:
+    """What the memory planner favoured in this run, in words."""
+    if bench.optimization == "time":
+        return "built for speed (--optimization time: the fastest kernels within the board's SRAM)"
+    return "built for the smallest peak SRAM (--optimization ram: no faster kernel that costs peak SRAM)"
+
+
 def format_markdown(bench: Bench) -> str:
     """SUITE.md: the published columns and ours side by side, then simtiny's figures in full."""
     mhz = bench.clock_hz / 1e6
@@ -65,7 +72,7 @@ def format_markdown(bench: Bench) -> str:
         f"Columns {', '.join(frameworks)}: published figures, from {t.source}.",
         f"Column {OURS}: this run, simulated with simtiny's own code generator and kernels on its "
         f"Cortex-M7 cycle model at {mhz:g} MHz (caches and flash wait states), outputs verified bit for bit "
-        f"against LiteRT's reference kernels{note}.",
+        f"against LiteRT's reference kernels{note}; {_optimization(bench)}.",
         "",
         "Each cell: latency / peak SRAM / flash (KB = 1024 bytes), or latency alone where the source publishes "
         "no more. OOM: does not fit "
@@ -201,7 +208,8 @@ def format_terminal(bench: Bench) -> str:
     out.append(
         f"{len(bench.rows)} network(s) in {_duration(bench.seconds)}; "
         + ("all bit-exact" if bench.exact else "SOME OUTPUTS DIFFER from LiteRT")
-        + f"; latency at {bench.clock_hz / 1e6:g} MHz with caches and flash wait states"
+        + f"; latency at {bench.clock_hz / 1e6:g} MHz with caches and flash wait states; "
+        + _optimization(bench)
     )
     return "\n".join(out) + "\n"
 
@@ -268,6 +276,7 @@ def bench_json(bench: Bench) -> dict[str, Any]:
         "engine": bench.engine,
         "budgets": {"sram_bytes": bench.table.sram_budget, "flash_bytes": bench.table.flash_budget},
         "suite": bench.suite,
+        "optimization": bench.optimization,
         "published_source": bench.table.source,
         "frameworks": [*bench.table.frameworks, OURS],
         "units": {"latency": "ms", "SRAM": "KB (1024 bytes) in published", "flash": "KB in published"},

@@ -161,6 +161,26 @@ static __attribute__((noinline)) void taps_put(tap_stream *s, const int8_t *src,
     }
 }
 
+/* window_taps where input_c is a multiple of 4: each group of four taps is one pixel's four
+ * channels, a word copied (or the zero point's, outside the image) straight to the lane. */
+static void window_words(const st_conv2d_columns_params *p, const int8_t *image, int32_t iy0, int32_t ix0,
+                         uint32_t *lane) {
+    const int32_t words = p->input_c >> 2, iw = p->input_w;
+    const uint32_t pad = 0x01010101u * (uint8_t)p->pad_value;
+    for (int32_t fy = 0; fy < p->filter_h; fy++) {
+        const int32_t iy = iy0 + fy * p->dilation_h;
+        const int row_in = iy >= 0 && iy < p->input_h;
+        for (int32_t fx = 0, ix = ix0; fx < p->filter_w; fx++, ix += p->dilation_w) {
+            if (row_in && ix >= 0 && ix < iw) {
+                const int8_t *src = image + (iy * iw + ix) * p->input_c;
+                for (int32_t i = 0; i < words; i++, lane += 2, src += 4) lane[0] = st_load4(src);
+            } else {
+                for (int32_t i = 0; i < words; i++, lane += 2) lane[0] = pad;
+            }
+        }
+    }
+}
+
 /* Output pixel (oy, ox)'s window, filter_h * filter_w * input_c taps in the filter's order, into
  * its lane (tap_stream), zero-padded to whole groups; a padding tap is the input zero point,
  * which then adds nothing (the bias holds the input offset's share of every tap). */
@@ -169,6 +189,10 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
     const int32_t cin = p->input_c, fw = p->filter_w, dw = p->dilation_w, iw = p->input_w;
     const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
     const int8_t pad = (int8_t)p->pad_value;
+    if ((cin & 3) == 0) {
+        window_words(p, image, iy0, ix0, lane);
+        return;
+    }
     const int whole = dw == 1 && ix0 >= 0 && ix0 + fw <= iw; /* a row's taps: one run of fw * cin bytes */
     tap_stream s;
     s.fill = 0;

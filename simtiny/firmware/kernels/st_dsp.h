@@ -1,11 +1,10 @@
 /* Cortex-M7 DSP-extension helpers shared by the kernels' SIMD paths (compiled only where
- * __ARM_FEATURE_DSP is defined), and st_dup16, which the portable paths use too. */
+ * __ARM_FEATURE_DSP is defined), and st_load4 and st_dup16, which the portable paths use too. */
 #ifndef ST_DSP_H
 #define ST_DSP_H
 
 #include <stdint.h>
 
-#if defined(__ARM_FEATURE_DSP)
 /* Four int8 at any address: the Cortex-M7 does unaligned LDR on normal memory, and the
  * compilers turn this 4-byte copy into one LDR (never LDRD/LDM, which must be aligned). */
 static inline uint32_t st_load4(const int8_t *p) {
@@ -13,6 +12,8 @@ static inline uint32_t st_load4(const int8_t *p) {
     __builtin_memcpy(&v, p, 4);
     return v;
 }
+
+#if defined(__ARM_FEATURE_DSP)
 
 /* bytes 0 and 2 sign-extended into the low and high halves */
 static inline uint32_t st_sxtb16(uint32_t v) {
