@@ -180,8 +180,9 @@ def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -
     assert len(re.findall(r"st_conv1x1_s8(?:_general)?(?:_shifts)?\(&", source)) == n // 2
     builds = set(re.findall(r"st_conv1x1_s8(?:_inplace)?(_general)?(?:_shifts)?\(&", source))
     assert builds == {"", "_general"}, "fast and general layers both"
-    for build in builds:
-        assert_uses_smlad(compiled, tuple(f for f in POINTWISE_BLOCKS if ("_general" in f) == bool(build)))
+    for build in builds:  # the general build's block kernel is a loop over general_channel, which gcc may inline
+        functions = tuple(f for f in POINTWISE_BLOCKS if ("_general" in f) == bool(build))
+        assert_uses_smlad(compiled, (*functions, "general_channel") if build else functions)
     assert check_bit_exact(compiled, path, seeded(seed)) > 0
 
 
@@ -204,6 +205,44 @@ def test_pointwise_lean_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
     assert re.search(r"st_conv1x1_s8(?:_inplace)?(?:_shifts)?\(&", source), "the fast build"
     assert_uses_smlad(compiled, ("pair_block",))
     assert check_bit_exact(compiled, path, seeded(6)) > 0
+
+
+# per output channel, weight scales whose effective scales (x 0.02 / 0.05) requantise the fast way
+# or not: shift 0 (1.875), a left shift (7.5), a right shift past 22 bits (2.5e-8), a negative
+# and a zero multiplier, among fast ones; eleven: an odd last channel pairs with a zero row
+MIXED_SCALES = (0.004, 1.875, 0.006, 7.5, 0.003, 2.5e-8, 0.005, -0.004, 0.0, 0.002, 0.008)
+
+
+def mixed_model(rng: np.random.Generator, k: int, cin: int, hw: tuple[int, int]) -> bytes:
+    """One k x k CONV_2D (1: pointwise) whose channels requantise the fast way and not
+    (MIXED_SCALES), no activation clamp, alone in its model."""
+    cout = len(MIXED_SCALES)
+    x = TensorSpec("x", (1, *hw, cin), "int8", scale=[0.02], zero_point=[int(rng.integers(-20, 21))])
+    data = rng.integers(-127, 128, size=(cout, k, k, cin), dtype=np.int8)
+    w = TensorSpec("w", data.shape, "int8", scale=list(MIXED_SCALES), zero_point=[0] * cout, quantized_dimension=0,
+                   data=data)  # fmt: skip
+    y = TensorSpec("y", (1, *hw, cout), "int8", scale=[0.05], zero_point=[int(rng.integers(-20, 21))])
+    options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1}
+    op = OpSpec("CONV_2D", [0, 1, 2], [3], {**options, "fused_activation_function": "NONE"})
+    return build_model([x, w, bias_tensor(cout, rng, 3000), y], [op], [0], [3])
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("k, optimization", [(1, "ram"), (1, "time"), (3, "time")])
+def test_mixed_channels_dsp_path(board, tmp_path: Path, toolchain: str, k: int, optimization: str) -> None:
+    """A layer with some channels st_requantize_fast cannot take runs the fast build's
+    shifts-apart twin, those channels the general way: lean (pair_block, built for ram),
+    in blocks of four pixels (built for time), and as columns of a 3x3 filter; bit for bit
+    against LiteRT."""
+    path = tmp_path / f"mixed-{k}-{optimization}.tflite"
+    path.write_bytes(mixed_model(np.random.default_rng(k), k, 12, (5, 7)))
+    compiled = compile_model(load_and_check(path), board, toolchain, optimization=optimization)
+    source = compiled.generated.source
+    block = r"st_conv1x1_widened_shifts\)" if k > 1 else r"st_conv1x1_s8(?:_inplace)?_shifts\(&"
+    assert re.search(block, source), source[-600:]
+    assert (compiled.plan.lean == {0}) == (optimization == "ram")
+    assert_uses_smlad(compiled, ("general_channel",) if optimization == "time" else ("pair_block",))
+    assert check_bit_exact(compiled, path, seeded(k)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)

@@ -9,15 +9,14 @@ import pytest
 
 from simtiny.cli import main
 from simtiny.contract import STACK_SECTIONS
+from simtiny.errors import InputError
 from simtiny.flow.inputs import random_inputs
 from simtiny.flow.measure import model_figures
-from simtiny.errors import InputError
 from simtiny.flow.plan import STACK_RESERVE, plan_for, plan_memory
-from simtiny.flow.run import compile_model
+from simtiny.flow.run import RunOptions, compile_model, run_model
 from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
-from simtiny.flow.run import RunOptions, run_model
 from simtiny.resources import MLPERF_MODELS_DIR, PAPER_MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent

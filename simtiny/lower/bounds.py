@@ -37,10 +37,16 @@ def requant_bounded(filters: np.ndarray, bias: np.ndarray | None, input_offset: 
     return bool(np.all(bound << left < LIMIT))
 
 
+def fast_channel(multiplier: int, shift: int) -> bool:
+    """Whether st_requantize_fast can take a channel of a bounded layer: a multiplier >= 0 and a
+    right shift of 1 to FAST_MAX_RIGHT bits (conv1x1_s8.c's fast_channel tests the same)."""
+    return multiplier >= 0 and -FAST_MAX_RIGHT <= shift <= -1
+
+
 def requant_fast(bounded: bool, multipliers: list[int], shifts: list[int], act_min: int, act_max: int) -> bool:
     """Whether a bounded layer may take st_requantize_fast: every channel shifts right by 1 to
     FAST_MAX_RIGHT bits (no left shift; the output offset then folds into the rounding
     constant without overflow) with a multiplier >= 0 (the rounding takes the accumulator's
     sign for the product's), and the activation spans all of int8 (one SSAT clamps)."""
-    return (bounded and (act_min, act_max) == (INT8_MIN, INT8_MAX) and all(m >= 0 for m in multipliers)
-            and all(-FAST_MAX_RIGHT <= s <= -1 for s in shifts))
+    return (bounded and (act_min, act_max) == (INT8_MIN, INT8_MAX)
+            and all(fast_channel(m, s) for m, s in zip(multipliers, shifts, strict=True)))

@@ -93,14 +93,15 @@ def decode_bias(blob: np.ndarray, width: int, channels: int) -> np.ndarray:
     return out
 
 
-def encode_requant(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray | None, int]:
-    """(words, shifts or None, shift_base) for LiteRT's (multiplier, shift) pairs."""
+def encode_requant(pairs: list[tuple[int, int]], apart: bool = False) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """(words, shifts or None, shift_base) for LiteRT's (multiplier, shift) pairs; packed where
+    they allow it, unless `apart` asks for the shifts apart (a kernel twin that reads only that)."""
     mults = np.array([m for m, _ in pairs], dtype=np.int64)
     shifts = np.array([s for _, s in pairs], dtype=np.int64)
     if shifts.min() < -128 or shifts.max() > 127:
         raise ValueError(f"requantisation shift out of int8 range: [{shifts.min()}, {shifts.max()}]")
     base = int(shifts.min())
-    if ((mults >= Q30) & (mults < Q31)).all() and int(shifts.max()) - base < PACKED_SPAN:
+    if not apart and ((mults >= Q30) & (mults < Q31)).all() and int(shifts.max()) - base < PACKED_SPAN:
         words = (mults - Q30) | ((shifts - base) << 30)
         return words.astype(np.uint32), None, base
     return (mults & 0xFFFFFFFF).astype(np.uint32), shifts.astype(np.int8), 0
@@ -113,17 +114,19 @@ def decode_requant(words: np.ndarray, shifts: np.ndarray | None, base: int) -> l
     return [(int(w) & (Q30 - 1) | Q30, base + (int(w) >> 30)) for w in words]
 
 
-def channel_params(bias: np.ndarray | None, pairs: list[tuple[int, int]]) -> ChannelParams:
-    """Encode one layer's bias (None: no bias) and (multiplier, shift) pairs."""
+def channel_params(bias: np.ndarray | None, pairs: list[tuple[int, int]], apart: bool = False) -> ChannelParams:
+    """Encode one layer's bias (None: no bias) and (multiplier, shift) pairs (encode_requant)."""
     blob, width = encode_bias(bias) if bias is not None else (None, 4)
-    words, shifts, base = encode_requant(pairs)
+    words, shifts, base = encode_requant(pairs, apart)
     return ChannelParams(blob, width, words, shifts, base, len(pairs) > 1)
 
 
-def emit_channels(ctx, prefix: str, bias: np.ndarray | None, pairs: list[tuple[int, int]]) -> tuple[str, str]:
+def emit_channels(
+    ctx, prefix: str, bias: np.ndarray | None, pairs: list[tuple[int, int]], apart: bool = False
+) -> tuple[str, str]:
     """Encode one layer's parameters and emit their arrays as constants: the C designated
     initializer of its st_channel_params, and the suffix of the kernel twin that reads them."""
-    params = channel_params(bias, pairs)
+    params = channel_params(bias, pairs, apart)
     return channels_initializer(ctx, prefix, params), params.suffix
 
 

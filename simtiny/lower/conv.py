@@ -33,10 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason, fast_and_lean
-from simtiny.lower.bounds import requant_bounded, requant_fast
+from simtiny.lower.bounds import fast_channel, requant_bounded, requant_fast
 from simtiny.lower.channels import BUILD_SUFFIX, bias_values, emit_channels, has_bias
 from simtiny.lower.geometry import out_size_and_padding
-from simtiny.lower.quant import activation_range, quantize_multiplier, round_half_away
+from simtiny.lower.quant import INT8_MIN, activation_range, quantize_multiplier, round_half_away
 from simtiny.model import Graph, Operator, Tensor
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -143,10 +143,13 @@ def multiplier_shift(real: float) -> int:
     return shift + 1 if round_half_away(q * (1 << 31)) == 1 << 31 else shift
 
 
-def channels_decl(op: Operator, graph: Graph, ctx, prefix: str, bias: np.ndarray | None) -> tuple[str, str]:
+def channels_decl(
+    op: Operator, graph: Graph, ctx, prefix: str, bias: np.ndarray | None, apart: bool = False
+) -> tuple[str, str]:
     """The st_channel_params initializer with LiteRT's multiplier/shift per channel (one pair
-    when the filter is per-tensor), and the suffix of the kernel twin that reads it."""
-    return emit_channels(ctx, prefix, bias, [quantize_multiplier(r) for r in effective_scales(op, graph)])
+    when the filter is per-tensor; `apart`: the shifts stored apart), and the suffix of the
+    kernel twin that reads it."""
+    return emit_channels(ctx, prefix, bias, [quantize_multiplier(r) for r in effective_scales(op, graph)], apart)
 
 
 def act_bounds(op: Operator, graph: Graph) -> tuple[int, int]:
@@ -241,6 +244,19 @@ def aligned_scratch(size: int) -> int:
     from simtiny.flow.plan import ALIGN
 
     return (size + ALIGN - 1) // ALIGN * ALIGN
+
+
+def requant_is_mixed(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
+    """Whether a per-channel layer that is not fast may take conv1x1_s8's fast shifts-apart twin,
+    its channels that are not fast (simtiny.lower.bounds.fast_channel) the general way: some
+    channels are fast, their accumulators bounded, and the activation spans all of int8."""
+    pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
+    fast = [i for i, (m, s) in enumerate(pairs) if fast_channel(m, s)]
+    if len(pairs) < 2 or not fast or act_bounds(op, graph) != (INT8_MIN, INT8_MAX):
+        return False
+    x, bias = graph.tensor(op.inputs[0]), bias_values(op, graph)
+    rows = taps.reshape(taps.shape[0], -1)[fast]
+    return requant_bounded(rows, None if bias is None else bias[fast], -x.zero_point(), [pairs[i][1] for i in fast])
 
 
 def requant_is_fast(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
@@ -402,15 +418,17 @@ class Conv2D:
         ("_general" unless st_requantize_fast is exact) and the channel twin's suffix."""
         w, y = graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         assert w.data is not None
-        channels, twin = channels_decl(op, graph, ctx, prefix, folded_bias(op, graph))
+        taps = w.data.reshape(w.shape[0], -1)
+        fast = requant_is_fast(op, graph, taps)
+        mixed = not fast and requant_is_mixed(op, graph, taps)  # the fast build reads such layers apart
+        channels, twin = channels_decl(op, graph, ctx, prefix, folded_bias(op, graph), apart=mixed)
         act_min, act_max = act_bounds(op, graph)
-        fast = requant_is_fast(op, graph, w.data.reshape(w.shape[0], -1))
         fields = (
             f"{{.pixels = {pixels}, .input_c = {w.size // w.shape[0]}, .output_c = {w.shape[0]}, "
             f".output_offset = {y.zero_point()}, .act_min = {act_min}, .act_max = {act_max}, "
             f".block = {block}, .channels = {channels}}}"
         )
-        return fields, "" if fast else BUILD_SUFFIX, twin
+        return fields, "" if fast or mixed else BUILD_SUFFIX, twin
 
     def lower_columns(self, op: Operator, graph: Graph, ctx, block: int) -> KernelCall:
         x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])

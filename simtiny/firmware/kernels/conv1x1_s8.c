@@ -87,7 +87,20 @@ static inline const int8_t *channel_row(const int8_t *filter, int32_t oc, int32_
     return filter + (oc >> 1) * 8 * groups + (oc & 1) * 4;
 }
 
-#if defined(ST_CONV1X1_GENERAL) || !defined(__ARM_FEATURE_DSP)
+/* The fast build's shifts-apart twin also takes layers where some channels are not fast (a
+ * left shift or none, a right shift past ST_FAST_MAX_RIGHT, a negative multiplier: trained
+ * models have a few, near-dead or large-scale channels), as the code generator marks them
+ * (simtiny.lower.bounds.fast_channel): those channels go the general way (general_channel). */
+#if defined(ST_CHANNEL_SHIFTS) && !defined(ST_CONV1X1_GENERAL)
+#define ST_CONV1X1_MIXED 1
+static inline int fast_channel(const st_channel_params *c, int32_t oc) {
+    int32_t mult, shift;
+    st_channel_requant(c, oc, &mult, &shift);
+    return mult >= 0 && shift <= -1 && shift >= -ST_FAST_MAX_RIGHT;
+}
+#endif
+
+#if defined(ST_CONV1X1_GENERAL) || defined(ST_CONV1X1_MIXED) || !defined(__ARM_FEATURE_DSP)
 /* One output channel (w: channel_row) over four widened pixels, the pair at xa (pixels a, b)
  * and the pair at xb (c, d; xb = xa for a lone pair): acc = {a, b, c, d}, from the bias. */
 static inline void dot_1x4(const uint32_t *xa, const uint32_t *xb, const int8_t *w, int32_t groups, uint32_t bias,
@@ -124,23 +137,44 @@ static inline void dot_1x4(const uint32_t *xa, const uint32_t *xb, const int8_t 
 }
 #endif
 
-#if defined(ST_CONV1X1_GENERAL)
-/* st_conv1x1_widened for layers that are not fast (conv1x1_s8_general.c): the same sums, each
- * output requantised the general way (st_channel_output). Such layers are rare. */
-void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
-                                           const int8_t *filter, int8_t *out) {
+#if defined(ST_CONV1X1_MIXED) && defined(__ARM_FEATURE_DSP)
+/* Channel oc's int8 output from its sum, the general way (pair_block's channels that are not fast). */
+static __attribute__((noinline)) int8_t general_output(const st_conv1x1_params *p, int32_t oc, uint32_t acc) {
+    int32_t mult, shift;
+    st_channel_requant(&p->channels, oc, &mult, &shift);
+    const int32_t v = st_requantize_double((int32_t)acc, mult, shift) + p->output_offset;
+    return (int8_t)st_clamp(v, p->act_min, p->act_max);
+}
+#endif
+
+#if defined(ST_CONV1X1_GENERAL) || defined(ST_CONV1X1_MIXED)
+/* Output channel oc of the n pixels widened at x, requantised the general way
+ * (st_requantize_double, the channel's multiplier and shift decoded once). */
+static __attribute__((noinline)) void general_channel(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                                      const int8_t *filter, int8_t *out, int32_t oc) {
     const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2;
-    const st_channel_params *ch = &p->channels;
-    for (int32_t oc = 0; oc < cout; oc++) {
-        const int8_t *w = channel_row(filter, oc, groups);
-        for (int32_t px = 0; px < n; px += 4) {
-            const uint32_t *xa = x + px * 2 * groups;
-            uint32_t a[4];
-            dot_1x4(xa, n - px > 2 ? xa + 4 * groups : xa, w, groups, (uint32_t)st_channel_bias(ch, oc), a);
-            for (int32_t k = 0; k < 4 && px + k < n; k++)
-                out[(px + k) * cout + oc] = st_channel_output(ch, oc, a[k], p->output_offset, p->act_min, p->act_max);
+    const int8_t *w = channel_row(filter, oc, groups);
+    const uint32_t bias = (uint32_t)st_channel_bias(&p->channels, oc);
+    int32_t mult, shift;
+    st_channel_requant(&p->channels, oc, &mult, &shift);
+    for (int32_t px = 0; px < n; px += 4) {
+        const uint32_t *xa = x + px * 2 * groups;
+        uint32_t a[4];
+        dot_1x4(xa, n - px > 2 ? xa + 4 * groups : xa, w, groups, bias, a);
+        for (int32_t k = 0; k < 4 && px + k < n; k++) {
+            const int32_t v = st_requantize_double((int32_t)a[k], mult, shift) + p->output_offset;
+            out[(px + k) * cout + oc] = (int8_t)st_clamp(v, p->act_min, p->act_max);
         }
     }
+}
+#endif
+
+#if defined(ST_CONV1X1_GENERAL)
+/* st_conv1x1_widened for layers that are not fast (conv1x1_s8_general.c): the same sums, each
+ * output requantised the general way. */
+void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                           const int8_t *filter, int8_t *out) {
+    for (int32_t oc = 0; oc < p->output_c; oc++) general_channel(p, x, n, filter, out, oc);
 }
 #else
 /* What the fast kernel's quads of one output channel read: its weights, bias and
@@ -255,6 +289,17 @@ static __attribute__((noinline)) void pair_block(const st_conv1x1_params *p, con
             a2 = st_smlad(o1, xp[1], st_smlad(e1, xp[0], a2));
             a3 = st_smlad(o1, xp[3], st_smlad(e1, xp[2], a3));
         }
+#if defined(ST_CONV1X1_MIXED)
+        if (!fast_channel(ch, oc) || !fast_channel(ch, second ? oc + 1 : oc)) { /* the pair the general way */
+            out[0] = general_output(p, oc, a0);
+            if (n > 1) out[cout] = general_output(p, oc, a1);
+            if (second) {
+                out[1] = general_output(p, oc + 1, a2);
+                if (n > 1) out[cout + 1] = general_output(p, oc + 1, a3);
+            }
+            continue;
+        }
+#endif
         const st_requant_fast qa = st_channel_requant_fast(ch, oc, p->output_offset);
         const st_requant_fast qb = st_channel_requant_fast(ch, second ? oc + 1 : oc, p->output_offset);
         const int32_t v0 = st_requantize_fast(a0 << 1, &qa), v1 = st_requantize_fast(a1 << 1, &qa);
@@ -286,6 +331,12 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
     }
 #endif
     for (int32_t oc = 0; oc < cout; oc++) {
+#if defined(ST_CONV1X1_MIXED)
+        if (!fast_channel(ch, oc)) {
+            general_channel(p, x, n, filter, out, oc);
+            continue;
+        }
+#endif
         const uint32_t *w = (const uint32_t *)(const void *)channel_row(filter, oc, groups);
         int8_t *o = out + oc;
         quad_run r = {w, w + 2 * groups - 2, (uint32_t)st_channel_bias(ch, oc), 16 * groups,
