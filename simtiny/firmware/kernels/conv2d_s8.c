@@ -181,6 +181,26 @@ static void window_words(const st_conv2d_columns_params *p, const int8_t *image,
     }
 }
 
+static inline uint32_t load2(const int8_t *p) {
+    uint16_t v;
+    __builtin_memcpy(&v, p, 2); /* one LDRH, unaligned */
+    return v;
+}
+
+/* A window of three rows of nine bytes (a first layer's 3x3 over RGB), whose rows start at
+ * row, row + step and row + 2 * step: its 27 taps as the lane's seven words, each joined from
+ * loads inside the rows (no byte past a row's ninth is read). */
+static inline void window_rows9(const int8_t *row, int32_t step, uint32_t *lane) {
+    const int8_t *r1 = row + step, *r2 = r1 + step;
+    lane[0] = st_load4(row);
+    lane[2] = st_load4(row + 4);
+    lane[4] = (uint8_t)row[8] | st_load4(r1) << 8;
+    lane[6] = st_load4(r1 + 3);
+    lane[8] = load2(r1 + 7) | load2(r2) << 16;
+    lane[10] = st_load4(r2 + 2);
+    lane[12] = load2(r2 + 6) | (uint32_t)(uint8_t)r2[8] << 16;
+}
+
 /* Output pixel (oy, ox)'s window, filter_h * filter_w * input_c taps in the filter's order, into
  * its lane (tap_stream), zero-padded to whole groups; a padding tap is the input zero point,
  * which then adds nothing (the bias holds the input offset's share of every tap). */
@@ -197,6 +217,11 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
     tap_stream s;
     s.fill = 0;
     s.lane = lane;
+    if (whole && iy0 >= 0 && iy0 + (p->filter_h - 1) * p->dilation_h < p->input_h && p->filter_h == 3 &&
+        fw * cin == 9) {
+        window_rows9(image + (iy0 * iw + ix0) * cin, p->dilation_h * iw * cin, lane);
+        return;
+    }
     if (whole && iy0 >= 0 && iy0 + (p->filter_h - 1) * p->dilation_h < p->input_h && p->gemm.input_c <= 32) {
         /* the common case (a first layer's window inside the image): each row one run, no flush */
         const int8_t *row = image + (iy0 * iw + ix0) * cin;
