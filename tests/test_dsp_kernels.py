@@ -269,8 +269,9 @@ def spatial_cases(rng: np.random.Generator) -> list[Case]:
     """Depthwise layers for each in-place kernel (padded: 3x3, 5x5 and 7x7, stride 1 and 2, odd
     and even widths; small and small4: large filters on small planes; the generic
     kernel: dilation 2, and a bias too large for the bounded requantisation), then CONV_2D
-    layers for st_conv2d_s8_columns (1 to 8 input channels, strides 1 and 2, dilation 2, odd
-    output channels and pixel counts) and one too wide for its columns."""
+    layers for st_conv2d_s8_columns, each window layout's gatherer (1 to 64 input channels,
+    strides 1 and 2, dilation 2, odd output channels and pixel counts), and one too wide for
+    its columns."""
     cases = []
     depthwise = [  # (h, w, c, k, stride, dilation, padding, bias magnitude)
         (9, 11, 5, 3, 1, 1, "SAME", 3000),
@@ -309,6 +310,7 @@ def spatial_cases(rng: np.random.Generator) -> list[Case]:
         (5, 5, 5, 3, 5, 2, 1, "SAME"),
         (8, 5, 8, 9, 3, 1, 1, "SAME"),
         (5, 5, 64, 5, 3, 1, 1, "SAME"),  # 576 taps: columns, four pixels a block
+        (10, 9, 3, 6, 3, 1, 2, "SAME"),  # three rows of nine taps, dilated: every window through a local copy
         (4, 4, 256, 5, 3, 1, 1, "SAME"),  # 2304 taps: the generic kernel, two channels a pass and a last alone
     ]
     for i, (h, w, cin, cout, k, s, d, padding) in enumerate(convs):
@@ -338,7 +340,11 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
         "st_depthwise_conv2d_s8_inplace_padded_7x7s1",
         *["st_depthwise_conv2d_s8_inplace"] * 3,
     ], names
-    assert names[14:] == [*["st_conv2d_s8_columns"] * 6, "st_conv2d_s8"], names
+    columns = "st_conv2d_s8_columns"  # and the window gatherer of each layer's layout
+    assert names[14:] == [
+        f"{columns}_rows9", columns, f"{columns}_words", columns, f"{columns}_words", f"{columns}_words",
+        f"{columns}_rows9", "st_conv2d_s8",
+    ], names
     assert not compiled.plan.lean
     fast_kernels = r"st_depthwise_conv2d_s8_inplace_(?:padded2?_\w+?|small4?)(_general)?(?:_shifts)?\(&"
     builds = set(re.findall(fast_kernels, source))

@@ -446,10 +446,19 @@ class Conv2D:
         )
         scratch = "0" if getattr(ctx, "lean", False) else f"(void *){ctx.scratch}"
         call = (
-            f"st_conv2d_s8_columns{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
+            f"st_conv2d_s8_columns{self.columns_gather(x.shape[3], w.shape[1], w.shape[2])}{twin}"
+            f"(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
             f"{ctx.tensor(op.outputs[0])}, {scratch}, st_conv1x1_widened{build}{twin});"
         )
         return KernelCall(call, (f"conv2d_s8{twin}", f"conv1x1_s8{build}{twin}"), (decl,))
+
+    @staticmethod
+    def columns_gather(input_c: int, filter_h: int, filter_w: int) -> str:
+        """The suffix of st_conv2d_s8_columns that gathers this layer's windows best: "_words"
+        (input_c a multiple of 4), "_rows9" (three rows of nine taps: a 3x3 over RGB) or ""."""
+        if input_c % 4 == 0:
+            return "_words"
+        return "_rows9" if filter_h == 3 and filter_w * input_c == 9 else ""
 
     @staticmethod
     def pointwise_block(op: Operator, graph: Graph, lean: bool = False, level: int = 0) -> int:

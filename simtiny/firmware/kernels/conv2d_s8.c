@@ -161,11 +161,13 @@ static __attribute__((noinline)) void taps_put(tap_stream *s, const int8_t *src,
     }
 }
 
-/* window_taps where input_c is a multiple of 4: each group of four taps is one pixel's four
- * channels, a word copied (or the zero point's, outside the image) straight to the lane. */
-static void window_words(const st_conv2d_columns_params *p, const int8_t *image, int32_t iy0, int32_t ix0,
-                         uint32_t *lane) {
+/* Output pixel (oy, ox)'s window into its lane (as window_taps) where input_c is a multiple of
+ * 4: each group of four taps is one pixel's four channels, a word copied (or the zero point's,
+ * outside the image) straight to the lane. */
+static inline void window_words(const st_conv2d_columns_params *p, const int8_t *image, int32_t oy, int32_t ox,
+                                uint32_t *lane) {
     const int32_t words = p->input_c >> 2, iw = p->input_w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
     const uint32_t pad = 0x01010101u * (uint8_t)p->pad_value;
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
         const int32_t iy = iy0 + fy * p->dilation_h;
@@ -187,10 +189,10 @@ static inline uint32_t load2(const int8_t *p) {
     return v;
 }
 
-/* A window of three rows of nine bytes (a first layer's 3x3 over RGB), whose rows start at
- * row, row + step and row + 2 * step: its 27 taps as the lane's seven words, each joined from
- * loads inside the rows (no byte past a row's ninth is read). */
-static inline void window_rows9(const int8_t *row, int32_t step, uint32_t *lane) {
+/* Three rows of nine bytes, starting at row, row + step and row + 2 * step: their 27 taps as
+ * the lane's seven words, each joined from loads inside the rows (no byte past a row's ninth is
+ * read). */
+static inline void join_rows9(const int8_t *row, int32_t step, uint32_t *lane) {
     const int8_t *r1 = row + step, *r2 = r1 + step;
     lane[0] = st_load4(row);
     lane[2] = st_load4(row + 4);
@@ -201,6 +203,30 @@ static inline void window_rows9(const int8_t *row, int32_t step, uint32_t *lane)
     lane[12] = load2(r2 + 6) | (uint32_t)(uint8_t)r2[8] << 16;
 }
 
+/* Output pixel (oy, ox)'s window into its lane (as window_taps) where it is three rows of nine
+ * taps (filter_w * input_c = 9, as a first layer's 3x3 over RGB): joined from the image's rows
+ * when the window is inside the image, else from its taps gathered into a local copy (the zero
+ * point outside the image). */
+static inline void window_rows9(const st_conv2d_columns_params *p, const int8_t *image, int32_t oy, int32_t ox,
+                                uint32_t *lane) {
+    const int32_t cin = p->input_c, fw = p->filter_w, dw = p->dilation_w, iw = p->input_w, dh = p->dilation_h;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+    if (ix0 >= 0 && ix0 + (fw - 1) * dw < iw && iy0 >= 0 && iy0 + 2 * dh < p->input_h && (dw == 1 || fw == 1)) {
+        join_rows9(image + (iy0 * iw + ix0) * cin, dh * iw * cin, lane);
+        return;
+    }
+    int8_t local[27];
+    for (int32_t fy = 0, t = 0; fy < 3; fy++) {
+        const int32_t iy = iy0 + fy * dh;
+        for (int32_t fx = 0; fx < fw; fx++) {
+            const int32_t ix = ix0 + fx * dw;
+            const int in = iy >= 0 && iy < p->input_h && ix >= 0 && ix < iw;
+            for (int32_t c = 0; c < cin; c++, t++) local[t] = in ? image[(iy * iw + ix) * cin + c] : (int8_t)p->pad_value;
+        }
+    }
+    join_rows9(local, 9, lane);
+}
+
 /* Output pixel (oy, ox)'s window, filter_h * filter_w * input_c taps in the filter's order, into
  * its lane (tap_stream), zero-padded to whole groups; a padding tap is the input zero point,
  * which then adds nothing (the bias holds the input offset's share of every tap). */
@@ -209,19 +235,10 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
     const int32_t cin = p->input_c, fw = p->filter_w, dw = p->dilation_w, iw = p->input_w;
     const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
     const int8_t pad = (int8_t)p->pad_value;
-    if ((cin & 3) == 0) {
-        window_words(p, image, iy0, ix0, lane);
-        return;
-    }
     const int whole = dw == 1 && ix0 >= 0 && ix0 + fw <= iw; /* a row's taps: one run of fw * cin bytes */
     tap_stream s;
     s.fill = 0;
     s.lane = lane;
-    if (whole && iy0 >= 0 && iy0 + (p->filter_h - 1) * p->dilation_h < p->input_h && p->filter_h == 3 &&
-        fw * cin == 9) {
-        window_rows9(image + (iy0 * iw + ix0) * cin, p->dilation_h * iw * cin, lane);
-        return;
-    }
     if (whole && iy0 >= 0 && iy0 + (p->filter_h - 1) * p->dilation_h < p->input_h && p->gemm.input_c <= 32) {
         /* the common case (a first layer's window inside the image): each row one run, no flush */
         const int8_t *row = image + (iy0 * iw + ix0) * cin;
@@ -257,14 +274,20 @@ static void widen_in_place(uint32_t *pair, int32_t groups) {
     }
 }
 
-/* The n pixels from the position *oy, *ox of the batch at *image on, gathered and widened into
- * wide; the position moves on past them. Out of line: its frame is not under st_conv1x1_widened's. */
-static __attribute__((noinline)) void gather_block(const st_conv2d_columns_params *p, const int8_t **image,
-                                                   int32_t *oy, int32_t *ox, int32_t n, uint32_t *wide) {
+/* How one output pixel's window reaches its lane: window_taps, window_words or window_rows9. */
+typedef void window_fn(const st_conv2d_columns_params *p, const int8_t *image, int32_t oy, int32_t ox,
+                       uint32_t *lane);
+
+/* The n pixels from the position *oy, *ox of the batch at *image on, gathered (window) and
+ * widened into wide; the position moves on past them. Inlined with a constant window into one
+ * gatherer per layout, each out of line: its frame is not under st_conv1x1_widened's. */
+static inline __attribute__((always_inline)) void gather_pixels(const st_conv2d_columns_params *p,
+                                                                const int8_t **image, int32_t *oy, int32_t *ox,
+                                                                int32_t n, uint32_t *wide, window_fn *window) {
     const int32_t groups = (p->gemm.input_c + 3) >> 2;
     for (int32_t i = 0; i < n; i++) {
         uint32_t *pair = wide + (i >> 1) * 4 * groups;
-        window_taps(p, *image, *oy, *ox, pair + (i & 1));
+        window(p, *image, *oy, *ox, pair + (i & 1));
         if (i & 1 || i + 1 == n) widen_in_place(pair, groups);
         if (++*ox == p->output_w) {
             *ox = 0;
@@ -273,14 +296,25 @@ static __attribute__((noinline)) void gather_block(const st_conv2d_columns_param
     }
 }
 
+typedef void gather_fn(const st_conv2d_columns_params *p, const int8_t **image, int32_t *oy, int32_t *ox, int32_t n,
+                       uint32_t *wide);
+#define ST_GATHER(name, window)                                                                                \
+    static __attribute__((noinline)) void name(const st_conv2d_columns_params *p, const int8_t **image,           \
+                                               int32_t *oy, int32_t *ox, int32_t n, uint32_t *wide) {           \
+        gather_pixels(p, image, oy, ox, n, wide, window);                                                       \
+    }
+ST_GATHER(gather_taps, window_taps)
+ST_GATHER(gather_words, window_words)
+ST_GATHER(gather_rows9, window_rows9)
+
 /* The kernel with its scratch at wide (st_conv1x1_widened's, for a block of gemm.block pixels). */
 static void columns_run(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter, int8_t *output,
-                        uint32_t *wide, st_conv1x1_block_fn *block) {
+                        uint32_t *wide, st_conv1x1_block_fn *block, gather_fn *gather) {
     const st_conv1x1_params *g = &p->gemm;
     int32_t oy = 0, ox = 0;
     for (int32_t px = 0; px < g->pixels; px += g->block) {
         const int32_t n = g->pixels - px < g->block ? g->pixels - px : g->block;
-        gather_block(p, &input, &oy, &ox, n, wide);
+        gather(p, &input, &oy, &ox, n, wide);
         block(g, wide, n, filter, output + px * g->output_c);
     }
 }
@@ -288,16 +322,32 @@ static void columns_run(const st_conv2d_columns_params *p, const int8_t *input, 
 /* columns_run with its scratch on the stack (the code generator passes none for small layers). */
 static __attribute__((noinline)) void columns_on_stack(const st_conv2d_columns_params *p, const int8_t *input,
                                                        const int8_t *filter, int8_t *output,
-                                                       st_conv1x1_block_fn *block) {
+                                                       st_conv1x1_block_fn *block, gather_fn *gather) {
     uint32_t local[ST_CONV_COLUMNS_STACK_BYTES / 4];
-    columns_run(p, input, filter, output, local, block);
+    columns_run(p, input, filter, output, local, block, gather);
 }
 
+static void columns(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter, int8_t *output,
+                    void *scratch, st_conv1x1_block_fn *block, gather_fn *gather) {
+    if (scratch)
+        columns_run(p, input, filter, output, (uint32_t *)scratch, block, gather);
+    else
+        columns_on_stack(p, input, filter, output, block, gather);
+}
+
+/* One exported kernel per window layout (conv2d_s8.h): a model links only the gatherers it runs. */
 void ST_CHANNEL_KERNEL(st_conv2d_s8_columns)(const st_conv2d_columns_params *p, const int8_t *input,
                                              const int8_t *filter, int8_t *output, void *scratch,
                                              st_conv1x1_block_fn *block) {
-    if (scratch)
-        columns_run(p, input, filter, output, (uint32_t *)scratch, block);
-    else
-        columns_on_stack(p, input, filter, output, block);
+    columns(p, input, filter, output, scratch, block, gather_taps);
+}
+void ST_CHANNEL_KERNEL(st_conv2d_s8_columns_words)(const st_conv2d_columns_params *p, const int8_t *input,
+                                                   const int8_t *filter, int8_t *output, void *scratch,
+                                                   st_conv1x1_block_fn *block) {
+    columns(p, input, filter, output, scratch, block, gather_words);
+}
+void ST_CHANNEL_KERNEL(st_conv2d_s8_columns_rows9)(const st_conv2d_columns_params *p, const int8_t *input,
+                                                   const int8_t *filter, int8_t *output, void *scratch,
+                                                   st_conv1x1_block_fn *block) {
+    columns(p, input, filter, output, scratch, block, gather_rows9);
 }

@@ -47,9 +47,17 @@ typedef struct {
 } st_conv2d_columns_params;
 
 #define ST_CONV_COLUMNS_STACK_BYTES 160
-void st_conv2d_s8_columns(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter,
-                          int8_t *output, void *scratch, st_conv1x1_block_fn *block);
-void st_conv2d_s8_columns_shifts(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter,
-                                 int8_t *output, void *scratch, st_conv1x1_block_fn *block);
+/* One kernel per way of gathering a window (the code generator picks it): _words where input_c
+ * is a multiple of 4 (a word per four channels of a pixel), _rows9 where the window is three rows
+ * of nine taps (filter_w * input_c = 9: a 3x3 over RGB), the plain one for any other layer. Each
+ * in the channel twins of st_channel.h. */
+#define ST_CONV_COLUMNS_DECLARE(name)                                                                          \
+    void name(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter, int8_t *output,    \
+              void *scratch, st_conv1x1_block_fn *block);                                                       \
+    void name##_shifts(const st_conv2d_columns_params *p, const int8_t *input, const int8_t *filter,           \
+                       int8_t *output, void *scratch, st_conv1x1_block_fn *block);
+ST_CONV_COLUMNS_DECLARE(st_conv2d_s8_columns)
+ST_CONV_COLUMNS_DECLARE(st_conv2d_s8_columns_words)
+ST_CONV_COLUMNS_DECLARE(st_conv2d_s8_columns_rows9)
 
 #endif
