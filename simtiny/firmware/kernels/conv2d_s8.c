@@ -169,9 +169,15 @@ static inline void window_words(const st_conv2d_columns_params *p, const int8_t 
     const int32_t words = p->input_c >> 2, iw = p->input_w;
     const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
     const uint32_t pad = 0x01010101u * (uint8_t)p->pad_value;
+    const int whole = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= iw; /* a row: one run of words */
     for (int32_t fy = 0; fy < p->filter_h; fy++) {
         const int32_t iy = iy0 + fy * p->dilation_h;
         const int row_in = iy >= 0 && iy < p->input_h;
+        if (row_in && whole) {
+            const int8_t *src = image + (iy * iw + ix0) * p->input_c;
+            for (int32_t i = 0; i < words * p->filter_w; i++, lane += 2, src += 4) lane[0] = st_load4(src);
+            continue;
+        }
         for (int32_t fx = 0, ix = ix0; fx < p->filter_w; fx++, ix += p->dilation_w) {
             if (row_in && ix >= 0 && ix < iw) {
                 const int8_t *src = image + (iy * iw + ix) * p->input_c;
@@ -267,7 +273,7 @@ static inline void window_taps(const st_conv2d_columns_params *p, const int8_t *
 /* A pair's groups of int8 taps (lanes interleaved four bytes at a time, padded with zeros to k4)
  * widened in place into st_conv1x1_widened's layout, last group first: group g's 8 bytes
  * become the 16 at 16 * g, over groups already widened. */
-static void widen_in_place(uint32_t *pair, int32_t groups) {
+static inline __attribute__((always_inline)) void widen_in_place(uint32_t *pair, int32_t groups) {
     for (int32_t g = groups - 1; g >= 0; g--) {
         const uint32_t va = pair[2 * g], vb = pair[2 * g + 1];
         st_widen_group(va, vb, pair + 4 * g);
