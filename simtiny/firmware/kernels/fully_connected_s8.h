@@ -17,9 +17,11 @@ typedef struct {
     st_channel_params channels; /* bias (may be absent) and requantisation per output feature */
 } st_fully_connected_params;
 
+/* scratch: 0, or 2 * accum_depth bytes (4-aligned) where the kernel widens each row of the input
+ * once (the code generator gives it where it pays: fully_connected.py). */
 void st_fully_connected_s8(const st_fully_connected_params *p, const int8_t *input,
-                           const int8_t *filter, int8_t *output);
+                           const int8_t *filter, int8_t *output, void *scratch);
 void st_fully_connected_s8_shifts(const st_fully_connected_params *p, const int8_t *input,
-                                  const int8_t *filter, int8_t *output);
+                                  const int8_t *filter, int8_t *output, void *scratch);
 
 #endif
