@@ -26,9 +26,15 @@ def published_cell(p: Published | None) -> str:
     return f"{p.latency_ms:g} ms / {p.peak_sram_kb:g} KB / {p.flash_kb:g} KB"
 
 
+def _ms(ms: float | None) -> str:
+    """A latency with the digits the published ones carry: three decimals below 10 ms."""
+    if ms is None:
+        return "- ms"
+    return f"{ms:.3f} ms" if ms < 10 else f"{ms:.1f} ms"
+
+
 def _latency(row: Row) -> str:
-    ms = row.figures.latency_ms
-    return "- ms" if ms is None else f"{ms:.1f} ms"
+    return _ms(row.figures.latency_ms)
 
 
 def ours_cell(row: Row) -> str:
@@ -106,7 +112,7 @@ def format_markdown(bench: Bench) -> str:
         else:
             share = 100.0 * m.memory_cycles / max(m.cycles, 1)
             timing = (
-                f"| {m.latency_ms:.1f} ms | {m.zero_wait_ms:.1f} ms | {share:.1f}% | {m.cycles:,} | {m.macs:,} "
+                f"| {_ms(m.latency_ms)} | {_ms(m.zero_wait_ms)} | {share:.1f}% | {m.cycles:,} | {m.macs:,} "
                 f"| {m.mac_per_cycle:.3f} "
             )
         lines.append(
@@ -189,7 +195,7 @@ def format_terminal(bench: Bench) -> str:
             (
                 row.label,
                 _latency(row),
-                "- ms" if m.zero_wait_ms is None else f"{m.zero_wait_ms:.1f} ms",
+                _ms(m.zero_wait_ms),
                 format_kb(m.peak_sram),
                 format_kb(m.flash),
                 "-" if m.mac_per_cycle is None else f"{m.mac_per_cycle:.3f}",
