@@ -230,7 +230,9 @@ class Simtiny:
     (unknown, of the wrong type or out of range) raises simtiny's InputError, in one line.
     """
 
-    MODEL_OPTIONS = ("seed", "samples", "memory_model", "sram_budget", "flash_budget", "max_instructions")
+    MODEL_OPTIONS = (
+        "seed", "samples", "memory_model", "sram_budget", "flash_budget", "max_instructions", "optimization"
+    )
     FIRMWARE_OPTIONS = ("memory_model", "max_instructions")
 
     def __init__(
@@ -301,11 +303,13 @@ class Simtiny:
         sram_budget: int | str | None = None,
         flash_budget: int | str | None = None,
         max_instructions: int | None = None,
+        optimization: str = "ram",
         **unknown: Any,
     ) -> ModelResult:
         """Simulate a model on ``inputs`` (files or numpy arrays; one per model input) or on
         ``samples`` seeded random inputs, run LiteRT on the same, and compare. Budgets: bytes
-        or "64 KB". ``seed`` is a whole number from 0, ``samples`` and ``max_instructions`` from 1."""
+        or "64 KB". ``seed`` is a whole number from 0, ``samples`` and ``max_instructions`` from 1;
+        ``optimization`` "ram" (the default) or "time", as ``simtiny run --optimization``."""
         import numpy as np
 
         from simtiny.errors import InputError
@@ -328,7 +332,7 @@ class Simtiny:
         m.max_instructions = budget
         m.lift_limits = True
         m.set_budgets(sram=sram, flash=flash)
-        m.load_model(path)
+        m.load_model(path, optimization)
         report = m.run_inference(given, first, count)
         mismatch = None
         for sample in report.samples:

@@ -31,6 +31,17 @@ def test_model_figures(simtiny):
 
 
 @pytest.mark.sim
+def test_model_built_for_time(simtiny):
+    """optimization="time" reaches the planner: MLPerf Tiny's KWS runs faster, in more SRAM, bit-exact."""
+    from simtiny.resources import MLPERF_MODELS_DIR
+
+    model = MLPERF_MODELS_DIR / "mlperf_kws_ref_model.tflite"
+    ram, time = (simtiny.run(model, memory_model=False, optimization=goal) for goal in ("ram", "time"))
+    assert ram.bit_exact and time.bit_exact and ram.fits and time.fits
+    assert time.cycles < ram.cycles and time.peak_sram > ram.peak_sram
+
+
+@pytest.mark.sim
 def test_model_over_a_budget_is_measured_and_reported(simtiny):
     r = simtiny.run(MODELS / "hello_world_int8.tflite", memory_model=False, sram_budget="64", flash_budget=512)
     assert r.bit_exact and not r.fits

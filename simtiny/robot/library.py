@@ -261,16 +261,19 @@ class SimtinyLibrary:
     # --- models ---------------------------------------------------------------------------
 
     @_kw()
-    def load_model(self, path: str) -> None:
+    def load_model(self, path: str, optimization: str = "ram") -> None:
         """Loads an int8 ``.tflite`` model and builds its firmware for the machine.
 
-        Fails with simtiny's message if the model uses an operator simtiny cannot compile
-        (naming each one), is a float model or is not a model. Building is cached by content,
-        so loading the same model again is quick.
+        ``optimization`` is what the memory planner favours: ``ram`` (the default, the smallest
+        peak SRAM) or ``time`` (the fastest kernels within the board's SRAM), as
+        ``simtiny run --optimization``. Fails with simtiny's message if the model uses an
+        operator simtiny cannot compile (naming each one), is a float model or is not a model.
+        Building is cached by content, so loading the same model again is quick.
 
         | Load Model    ${CURDIR}/models/person_detect.tflite
+        | Load Model    ${CURDIR}/models/person_detect.tflite    optimization=time
         """
-        compiled = self.machine.load_model(path)
+        compiled = self.machine.load_model(path, optimization)
         f = self.machine.figures(run=False)
         logger.info(
             f"{Path(path).name}: {len(compiled.graph.operators)} operators, "

@@ -12,7 +12,16 @@ from simtiny.elf.size import analyze
 from simtiny.errors import SimtinyError
 from simtiny.flow.build import CompiledModel
 from simtiny.flow.measure import Figures, firmware_figures, model_figures
-from simtiny.flow.options import boolean, check_engine, check_platform, check_toolchain, validate_options, whole_number
+from simtiny.flow.options import (
+    boolean,
+    check_engine,
+    check_platform,
+    check_toolchain,
+    choice,
+    validate_options,
+    whole_number,
+)
+from simtiny.flow.plan import OPTIMIZATIONS
 from simtiny.flow.run import ModelReport, RunOptions, build_firmware, compile_model, run_model
 from simtiny.flow.run_elf import FirmwareReport, run_firmware
 from simtiny.flow.validate import load_and_check
@@ -45,6 +54,7 @@ class Machine:
         self.lift_limits = False
         self.max_instructions: int | None = None  # None: the defaults of `simtiny run` and `sim`
         self.model: Path | None = None
+        self.optimization = "ram"  # the loaded model's planner goal (load_model)
         self.compiled: CompiledModel | None = None
         self.report: ModelReport | None = None
         self.elf: Path | None = None
@@ -70,11 +80,13 @@ class Machine:
 
     # --- models ---------------------------------------------------------------------------
 
-    def load_model(self, path: str | Path) -> CompiledModel:
-        """Check every operator is supported and build the firmware (cached by content)."""
+    def load_model(self, path: str | Path, optimization: str = "ram") -> CompiledModel:
+        """Check every operator is supported and build the firmware for `optimization` ("ram"
+        or "time": simtiny.flow.plan.plan_for), cached by content."""
         self.unload()
         model = Path(path)
-        self.compiled = compile_model(load_and_check(model), self.board, self.toolchain)
+        self.optimization = choice(optimization, "optimization", OPTIMIZATIONS)
+        self.compiled = compile_model(load_and_check(model), self.board, self.toolchain, optimization=self.optimization)
         self.model = model
         return self.compiled
 
@@ -96,6 +108,7 @@ class Machine:
             memory_model=self.memory_model,
             sram_budget=self.sram_budget,
             flash_budget=self.flash_budget,
+            optimization=self.optimization,
         )
         self.report = run_model(validate_options(options), compiled=compiled)
         return self.report
