@@ -266,14 +266,14 @@ def test_fully_connected_dsp_path(board, tmp_path: Path, seed: int, optimization
     path.write_bytes(fully_connected_model(seed))
     compiled = compile_model(load_and_check(path), board, toolchain, optimization=optimization)
     assert len(compiled.graph.operators) == len(FC_DEPTHS)
-    call = r"st_fully_connected_s8(?:_shifts)?\(&[^;]*\(void \*\)\(st_arena"  # with scratch
-    widened = len(re.findall(call, compiled.generated.source))
+    widened = len(re.findall(r"st_fully_connected_s8_widened(?:_shifts)?\(&", compiled.generated.source))
     weights = [compiled.graph.tensor(op.inputs[1]) for op in compiled.graph.operators]
     eligible = sum(w.zero_point() == 0 and w.shape[1] % 4 == 0 and w.shape[0] >= 4 * WIDENED_PASSES for w in weights)
     if optimization == "time":  # seeds 2 and 7 have two such layers each
         assert widened == eligible >= 2
-        assert_uses_smlad(compiled, ("fc_dot4_widened", "st_fully_connected_s8"))
-    assert_uses_smlad(compiled, ("fc_row_dsp", "st_fully_connected_s8"))
+        assert_uses_smlad(compiled, ("st_fully_connected_s8_widened", "st_fully_connected_s8_widened_shifts"))
+    kernels = ("st_fully_connected_s8", "st_fully_connected_s8_shifts", "st_fully_connected_s8_widened")
+    assert_uses_smlad(compiled, kernels)
     assert check_bit_exact(compiled, path, seeded(seed)) > 0
 
 

@@ -97,9 +97,10 @@ class FullyConnected:
             f"    {channels}}};"
         )
         filt = ctx.const(f"{p}_filter", interleaved_rows(w)) if accum_depth % 4 == 0 else ctx.tensor(op.inputs[1])
+        widened = "" if ctx.scratch == "0" else f", (void *){ctx.scratch}"  # st_fully_connected_s8_widened
         call = (
-            f"st_fully_connected_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
-            f"{ctx.tensor(op.outputs[0])}, {'0' if ctx.scratch == '0' else f'(void *){ctx.scratch}'});"
+            f"st_fully_connected_s8{'_widened' if widened else ''}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
+            f"{ctx.tensor(op.outputs[0])}{widened});"
         )
         return KernelCall(call, (f"fully_connected_s8{twin}",), (decl,))
 

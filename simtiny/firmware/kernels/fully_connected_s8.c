@@ -6,6 +6,7 @@
  * sharing the input's unpacking (their rows interleaved by the code generator, fc_weight). */
 #include "fully_connected_s8.h"
 
+#include "st_compiler.h"
 #include "st_dsp.h"
 #include "st_quant.h"
 
@@ -25,7 +26,7 @@ static inline int32_t mul_high(int32_t a, int32_t b) { /* (a * b) >> 32 */
 #endif
 }
 
-__attribute__((noinline)) static void fc_outputs(const st_fully_connected_params *p, const uint32_t *a, int32_t o,
+ST_COLD __attribute__((noinline)) static void fc_outputs(const st_fully_connected_params *p, const uint32_t *a, int32_t o,
                                                  int32_t n, int8_t *y) {
     for (int32_t k = 0; k < n; k++) {
         int32_t mult, shift;
@@ -144,11 +145,17 @@ static inline __attribute__((always_inline)) void fc_dot4_widened(const uint32_t
 }
 #endif
 
-/* scratch: 0, or (the code generator gives it where the filter has no zero point and
- * accum_depth is a multiple of 4) 2 * accum_depth bytes, 4-aligned, where each row of x is
- * widened once for all its passes (fc_dot4_widened). */
+/* Rows o to output_depth - 1 of x's row one at a time (the portable path, and the last
+ * output_depth % 4 rows of the DSP ones). */
+static void fc_rest(const st_fully_connected_params *p, const int8_t *x, const int8_t *filter, int32_t o, int8_t *y) {
+    for (; o < p->output_depth; o++) {
+        const uint32_t a = fc_dot(p, filter, o, x);
+        fc_outputs(p, &a, o, 1, y);
+    }
+}
+
 void ST_CHANNEL_KERNEL(st_fully_connected_s8)(const st_fully_connected_params *p, const int8_t *input,
-                                              const int8_t *filter, int8_t *output, void *scratch) {
+                                              const int8_t *filter, int8_t *output) {
     const int32_t depth = p->accum_depth;
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *x = input + b * depth;
@@ -157,30 +164,43 @@ void ST_CHANNEL_KERNEL(st_fully_connected_s8)(const st_fully_connected_params *p
 #if defined(__ARM_FEATURE_DSP)
         if (p->filter_offset == 0 && (depth & 3) == 0) { /* four rows a pass, each unpacking of x serving four */
             const uint32_t io2 = st_dup16(p->input_offset); /* io in both halves, for SXTAB16 */
-            if (scratch) {
-                uint32_t *xw = (uint32_t *)scratch;
-                for (int32_t d = 0; d < depth; d += 4, xw += 2) {
-                    const uint32_t v = st_load4(x + d);
-                    xw[0] = st_sxtab16(io2, v), xw[1] = st_sxtab16_ror8(io2, v);
-                }
-                for (; o + 4 <= p->output_depth; o += 4) {
-                    uint32_t a[4];
-                    fc_dot4_widened((const uint32_t *)scratch, filter + o * depth, depth, a);
-                    fc_outputs(p, a, o, 4, y);
-                }
-            }
             for (; o + 4 <= p->output_depth; o += 4) {
                 uint32_t a[4];
                 fc_dot4(x, filter + o * depth, depth, io2, a);
                 fc_outputs(p, a, o, 4, y);
             }
         }
+#endif
+        fc_rest(p, x, filter, o, y);
+    }
+}
+
+/* The same where the code generator gives scratch (the filter has no zero point, accum_depth is
+ * a multiple of 4 and there are passes enough to pay): 2 * accum_depth bytes, 4-aligned, where
+ * each row of x is widened once for all its passes (fc_dot4_widened). A kernel of its own, so
+ * that a model links only the loop its layers run. */
+void ST_CHANNEL_KERNEL(st_fully_connected_s8_widened)(const st_fully_connected_params *p, const int8_t *input,
+                                                      const int8_t *filter, int8_t *output, void *scratch) {
+    const int32_t depth = p->accum_depth;
+    for (int32_t b = 0; b < p->batches; b++) {
+        const int8_t *x = input + b * depth;
+        int8_t *y = output + b * p->output_depth;
+        int32_t o = 0;
+#if defined(__ARM_FEATURE_DSP)
+        const uint32_t io2 = st_dup16(p->input_offset); /* io in both halves, as fc_dot4's SXTAB16 */
+        uint32_t *xw = (uint32_t *)scratch;
+        for (int32_t d = 0; d < depth; d += 4, xw += 2) {
+            const uint32_t v = st_load4(x + d);
+            xw[0] = st_sxtab16(io2, v), xw[1] = st_sxtab16_ror8(io2, v);
+        }
+        for (; o + 4 <= p->output_depth; o += 4) {
+            uint32_t a[4];
+            fc_dot4_widened((const uint32_t *)scratch, filter + o * depth, depth, a);
+            fc_outputs(p, a, o, 4, y);
+        }
 #else
         (void)scratch;
 #endif
-        for (; o < p->output_depth; o++) {
-            const uint32_t a = fc_dot(p, filter, o, x);
-            fc_outputs(p, &a, o, 1, y);
-        }
+        fc_rest(p, x, filter, o, y);
     }
 }

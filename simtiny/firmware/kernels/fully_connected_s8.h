@@ -17,11 +17,16 @@ typedef struct {
     st_channel_params channels; /* bias (may be absent) and requantisation per output feature */
 } st_fully_connected_params;
 
-/* scratch: 0, or 2 * accum_depth bytes (4-aligned) where the kernel widens each row of the input
- * once (the code generator gives it where it pays: fully_connected.py). */
 void st_fully_connected_s8(const st_fully_connected_params *p, const int8_t *input,
-                           const int8_t *filter, int8_t *output, void *scratch);
+                           const int8_t *filter, int8_t *output);
 void st_fully_connected_s8_shifts(const st_fully_connected_params *p, const int8_t *input,
-                                  const int8_t *filter, int8_t *output, void *scratch);
+                                  const int8_t *filter, int8_t *output);
+/* The same with scratch: 2 * accum_depth bytes (4-aligned) where each row of the input is
+ * widened once; only for a filter without zero point and accum_depth a multiple of 4 (the code
+ * generator gives it where it pays: fully_connected.py). */
+void st_fully_connected_s8_widened(const st_fully_connected_params *p, const int8_t *input,
+                                   const int8_t *filter, int8_t *output, void *scratch);
+void st_fully_connected_s8_widened_shifts(const st_fully_connected_params *p, const int8_t *input,
+                                          const int8_t *filter, int8_t *output, void *scratch);
 
 #endif
