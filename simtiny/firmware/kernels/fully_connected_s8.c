@@ -6,7 +6,6 @@
  * sharing the input's unpacking (their rows interleaved by the code generator, fc_weight). */
 #include "fully_connected_s8.h"
 
-#include "st_compiler.h"
 #include "st_dsp.h"
 #include "st_quant.h"
 
@@ -26,7 +25,7 @@ static inline int32_t mul_high(int32_t a, int32_t b) { /* (a * b) >> 32 */
 #endif
 }
 
-ST_COLD __attribute__((noinline)) static void fc_outputs(const st_fully_connected_params *p, const uint32_t *a, int32_t o,
+__attribute__((noinline)) static void fc_outputs(const st_fully_connected_params *p, const uint32_t *a, int32_t o,
                                                  int32_t n, int8_t *y) {
     for (int32_t k = 0; k < n; k++) {
         int32_t mult, shift;
