@@ -100,7 +100,12 @@ class Pool:
         fields = (g.batches, g.input_h, g.input_w, g.depth, g.output_h, g.output_w, g.stride_h,
                   g.stride_w, g.filter_h, g.filter_w, g.pad_h, g.pad_w, act_min, act_max)
         decl = f"static const st_pool_params {p} = {{{', '.join(str(int(v)) for v in fields)}}};"
-        call = f"st_{self.kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        # one window, from row -pad_h and column -pad_w on, covers the image: a kernel of its own
+        whole = (g.output_h, g.output_w) == (1, 1) and (
+            g.filter_h - g.pad_h >= g.input_h and g.filter_w - g.pad_w >= g.input_w
+        )
+        kernel = f"st_{self.kernel}{'_global' if whole and self.opcodes == ('AVERAGE_POOL_2D',) else ''}"
+        call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, (self.kernel,), (decl,))
 
 

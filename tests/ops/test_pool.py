@@ -7,6 +7,7 @@ single-op model, the refusals, and the kernels compiled for the Cortex-M7.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,7 @@ def test_pool_edge_shapes() -> None:
         ((1, 9, 9, 2), (2, 2), (4, 4), "VALID"),  # stride wider than the filter
         ((1, 10, 3, 1), (3, 1), (3, 1), "SAME"),
         ((3, 2, 8, 4), (1, 5), (1, 3), "SAME"),
+        ((1, 4, 6, 3), (5, 7), (8, 8), "SAME"),  # one window over the image, SAME
     ]
     cases = []
     for xs, filt, stride, padding in shapes:
@@ -113,6 +115,30 @@ def test_pool_edge_shapes() -> None:
             q = quant(rng, False)
             cases.append(pool_case(opcode, xs, filt, stride, padding, str(rng.choice(ACTIVATIONS)), q, q))
     assert run_packed(cases, 9, 8) > 0
+
+
+def test_global_average_pool_kernel() -> None:
+    """An AVERAGE_POOL_2D whose one window covers the image calls st_avg_pool_s8_global (checked
+    bit for bit with the other edge shapes above); a window that misses a row, and max pools,
+    keep the general kernels."""
+    from support.opcheck import pack
+
+    from simtiny.flow.codegen import generate
+    from simtiny.flow.plan import plan_memory
+
+    rng = np.random.default_rng(3)
+    shapes = [((2, 7, 7, 16), (7, 7), (7, 7), "VALID"), ((1, 4, 6, 3), (5, 7), (8, 8), "SAME"),
+              ((1, 1, 1, 5), (3, 3), (2, 2), "SAME"), ((1, 7, 7, 4), (6, 7), (7, 7), "VALID")]  # fmt: skip
+    cases = [
+        pool_case(opcode, xs, filt, stride, padding, "NONE", quant(rng, False), quant(rng, False))
+        for xs, filt, stride, padding in shapes
+        for opcode in ("AVERAGE_POOL_2D", "MAX_POOL_2D")
+    ]
+    tensors, ops, inputs, outputs, _ = pack(cases)
+    graph = parse_model(build_model(tensors, ops, inputs, outputs))
+    source = generate(graph, plan_memory(graph)).source
+    names = re.findall(r"(st_\w+_pool_s8\w*)\(&", source)  # in operator order (equal params share a struct)
+    assert names == [*["st_avg_pool_s8_global", "st_max_pool_s8"] * 3, "st_avg_pool_s8", "st_max_pool_s8"], names
 
 
 def test_pool_activation_clamps() -> None:

@@ -8,5 +8,7 @@
 
 /* The window geometry is shared with MAX_POOL_2D (st_pool_params, max_pool_s8.h). */
 void st_avg_pool_s8(const st_pool_params *p, const int8_t *input, int8_t *output);
+/* The same where one window covers the whole image (output 1x1). */
+void st_avg_pool_s8_global(const st_pool_params *p, const int8_t *input, int8_t *output);
 
 #endif
