@@ -7,6 +7,7 @@ refusals, and the kernels compiled for the Cortex-M7.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,4 +247,10 @@ def test_add_sub_tables_on_large_outputs() -> None:
         full = activation_range(op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point())
         fast.append(-22 <= shift <= -1 and full == (-128, 127))
     assert any(fast) and not all(fast), fast
+    # the code generator calls st_add_s8_fast for those with tables, st_add_s8 for the rest
+    from simtiny.flow.codegen import generate
+
+    plan = plan_memory(graph)
+    calls = re.findall(r"(st_add_s8(?:_fast)?)\(&", generate(graph, plan).source)
+    assert [c == "st_add_s8_fast" for c in calls] == [f and i in plan.scratch for i, f in enumerate(fast)], calls
     assert run_packed(cases, 77, 4) > 0

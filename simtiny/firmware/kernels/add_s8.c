@@ -64,10 +64,11 @@ static void add_row_fast(const void *params, const int8_t *a, int32_t s1, const 
         *out++ = (int8_t)st_requantize_fast((uint32_t)(t1[*a] + t2[*b]), &q);
 }
 
-ST_COLD void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
-    const int fast = tables && p->act_min == -128 && p->act_max == 127 && p->output_multiplier >= 0 &&
-                     p->output_shift <= -1 && p->output_shift >= -ST_FAST_MAX_RIGHT;
-    const add_consts k = {
+/* The layer's constants, and with tables (fast: doubled for add_row_fast) both inputs' 256
+ * rescaled values in them. Out of line: shared by both kernels. */
+ST_COLD __attribute__((noinline)) static void add_setup(const st_add_params *p, int32_t *tables, int fast,
+                                                        add_consts *k) {
+    const add_consts c = {
         st_requant_bounded_make(p->input1_multiplier, p->input1_shift),
         st_requant_bounded_make(p->input2_multiplier, p->input2_shift),
         st_requant_bounded_make(p->output_multiplier, p->output_shift),
@@ -75,12 +76,28 @@ ST_COLD void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_
         p->input1_offset, p->input2_offset, p->output_offset, p->act_min, p->act_max, p->left_shift, p->subtract,
         tables,
     };
+    *k = c;
     if (tables) {
         for (int32_t v = -128; v < 128; v++) { /* what add_row computes for each input value (doubled: fast) */
-            tables[v + 128] = (int32_t)((uint32_t)add_input(v, k.input1_offset, k.left_shift, &k.in1) << fast);
-            const int32_t scaled2 = (int32_t)((uint32_t)add_input(v, k.input2_offset, k.left_shift, &k.in2) << fast);
-            tables[v + 384] = k.subtract ? -scaled2 : scaled2;
+            tables[v + 128] = (int32_t)((uint32_t)add_input(v, c.input1_offset, c.left_shift, &c.in1) << fast);
+            const int32_t scaled2 = (int32_t)((uint32_t)add_input(v, c.input2_offset, c.left_shift, &c.in2) << fast);
+            tables[v + 384] = c.subtract ? -scaled2 : scaled2;
         }
     }
-    st_broadcast_walk(&p->loops, input1, input2, output, fast ? add_row_fast : tables ? add_row_tables : add_row, &k);
+}
+
+ST_COLD void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables) {
+    add_consts k;
+    add_setup(p, tables, 0, &k);
+    st_broadcast_walk(&p->loops, input1, input2, output, tables ? add_row_tables : add_row, &k);
+}
+
+/* st_add_s8 with tables where the output's rescaling shifts right by 1 to ST_FAST_MAX_RIGHT
+ * bits with a multiplier >= 0 and the activation spans int8 (the code generator checks it):
+ * add_row_fast alone, so that a model whose ADDs are all such links none of the other rows. */
+ST_COLD void st_add_s8_fast(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output,
+                            int32_t *tables) {
+    add_consts k;
+    add_setup(p, tables, 1, &k);
+    st_broadcast_walk(&p->loops, input1, input2, output, add_row_fast, &k);
 }

@@ -20,5 +20,9 @@ typedef struct {
 
 /* tables: 0, or scratch for 512 int32 (the inputs' rescaled values, tabulated). */
 void st_add_s8(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output, int32_t *tables);
+/* The same with tables (never 0) where the output's requantisation can take st_requantize_fast:
+ * a right shift of 1 to ST_FAST_MAX_RIGHT bits, a multiplier >= 0, the activation all of int8. */
+void st_add_s8_fast(const st_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output,
+                    int32_t *tables);
 
 #endif
