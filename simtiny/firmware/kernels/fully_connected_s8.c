@@ -64,6 +64,33 @@ static uint32_t fc_dot(const st_fully_connected_params *p, const int8_t *filter,
 }
 
 #if defined(__ARM_FEATURE_DSP)
+/* The four rows' products of one step of four input features, as assembly text: x's even and
+ * odd features (offset added) in tx and ta, rows 0 and 1's words in tb and tc (wp past them);
+ * each SXTB16 beside an SMLAD, rows 2 and 3's words loaded midway; then the branch back to 1
+ * while xp is not at end. */
+#define ST_FC_ROWS4                                                                                            \
+    "sxtb16 %[te], %[tb]\n\t"                                                                                   \
+    "sxtb16 %[tb], %[tb], ror #8\n\t"                                                                           \
+    "smlad %[a0], %[te], %[tx], %[a0]\n\t"                                                                      \
+    "sxtb16 %[te], %[tc]\n\t"                                                                                   \
+    "smlad %[a0], %[tb], %[ta], %[a0]\n\t"                                                                      \
+    "sxtb16 %[tc], %[tc], ror #8\n\t"                                                                           \
+    "smlad %[a1], %[te], %[tx], %[a1]\n\t"                                                                      \
+    "ldrd %[tb], %[te], [%[wp]], #8\n\t" /* rows 2 and 3 */                                                     \
+    "smlad %[a1], %[tc], %[ta], %[a1]\n\t"                                                                      \
+    "sxtb16 %[tc], %[tb]\n\t"                                                                                   \
+    "sxtb16 %[tb], %[tb], ror #8\n\t"                                                                           \
+    "smlad %[a2], %[tc], %[tx], %[a2]\n\t"                                                                      \
+    "sxtb16 %[tc], %[te]\n\t"                                                                                   \
+    "smlad %[a2], %[tb], %[ta], %[a2]\n\t"                                                                      \
+    "sxtb16 %[te], %[te], ror #8\n\t"                                                                           \
+    "smlad %[a3], %[tc], %[tx], %[a3]\n\t"                                                                      \
+    "cmp %[xp], %[end]\n\t"                                                                                     \
+    "smlad %[a3], %[te], %[ta], %[a3]\n\t"                                                                      \
+    "bne 1b\n\t"
+#endif
+
+#if defined(__ARM_FEATURE_DSP)
 /* Four rows (interleaved at w, as fc_weight says) against x: acc[k] = sum_d w_k[d] * (x[d] + io),
  * four input features a step (depth a multiple of 4, at least 4). In assembly: gcc's loop kept
  * the input offset and its end on the stack and issued its loads in a row; here each SXTB16
@@ -79,25 +106,7 @@ static inline __attribute__((always_inline)) void fc_dot4(const int8_t *x, const
                      "ldrd %[tb], %[tc], [%[wp]], #8\n\t"  /* rows 0 and 1 */
                      "sxtab16 %[tx], %[io2], %[ta]\n\t"   /* x even, offset */
                      "sxtab16 %[ta], %[io2], %[ta], ror #8\n\t" /* x odd */
-                     "sxtb16 %[te], %[tb]\n\t"
-                     "sxtb16 %[tb], %[tb], ror #8\n\t"
-                     "smlad %[a0], %[te], %[tx], %[a0]\n\t"
-                     "sxtb16 %[te], %[tc]\n\t"
-                     "smlad %[a0], %[tb], %[ta], %[a0]\n\t"
-                     "sxtb16 %[tc], %[tc], ror #8\n\t"
-                     "smlad %[a1], %[te], %[tx], %[a1]\n\t"
-                     "ldrd %[tb], %[te], [%[wp]], #8\n\t"  /* rows 2 and 3 */
-                     "smlad %[a1], %[tc], %[ta], %[a1]\n\t"
-                     "sxtb16 %[tc], %[tb]\n\t"
-                     "sxtb16 %[tb], %[tb], ror #8\n\t"
-                     "smlad %[a2], %[tc], %[tx], %[a2]\n\t"
-                     "sxtb16 %[tc], %[te]\n\t"
-                     "smlad %[a2], %[tb], %[ta], %[a2]\n\t"
-                     "sxtb16 %[te], %[te], ror #8\n\t"
-                     "smlad %[a3], %[tc], %[tx], %[a3]\n\t"
-                     "cmp %[xp], %[end]\n\t"
-                     "smlad %[a3], %[te], %[ta], %[a3]\n\t"
-                     "bne 1b\n\t"
+                     ST_FC_ROWS4
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(x), [wp] "+r"(w),
                        [ta] "=&r"(ta), [tb] "=&r"(tb), [tc] "=&r"(tc), [te] "=&r"(te), [tx] "=&r"(tx)
                      : [end] "r"(end), [io2] "r"(io2)
@@ -117,25 +126,7 @@ static inline __attribute__((always_inline)) void fc_dot4_widened(const uint32_t
     __asm__ volatile("1:\n\t"
                      "ldrd %[tx], %[ta], [%[xp]], #8\n\t"  /* x even, x odd */
                      "ldrd %[tb], %[tc], [%[wp]], #8\n\t"  /* rows 0 and 1 */
-                     "sxtb16 %[te], %[tb]\n\t"
-                     "sxtb16 %[tb], %[tb], ror #8\n\t"
-                     "smlad %[a0], %[te], %[tx], %[a0]\n\t"
-                     "sxtb16 %[te], %[tc]\n\t"
-                     "smlad %[a0], %[tb], %[ta], %[a0]\n\t"
-                     "sxtb16 %[tc], %[tc], ror #8\n\t"
-                     "smlad %[a1], %[te], %[tx], %[a1]\n\t"
-                     "ldrd %[tb], %[te], [%[wp]], #8\n\t"  /* rows 2 and 3 */
-                     "smlad %[a1], %[tc], %[ta], %[a1]\n\t"
-                     "sxtb16 %[tc], %[tb]\n\t"
-                     "sxtb16 %[tb], %[tb], ror #8\n\t"
-                     "smlad %[a2], %[tc], %[tx], %[a2]\n\t"
-                     "sxtb16 %[tc], %[te]\n\t"
-                     "smlad %[a2], %[tb], %[ta], %[a2]\n\t"
-                     "sxtb16 %[te], %[te], ror #8\n\t"
-                     "smlad %[a3], %[tc], %[tx], %[a3]\n\t"
-                     "cmp %[xp], %[end]\n\t"
-                     "smlad %[a3], %[te], %[ta], %[a3]\n\t"
-                     "bne 1b\n\t"
+                     ST_FC_ROWS4
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(xw), [wp] "+r"(w),
                        [ta] "=&r"(ta), [tb] "=&r"(tb), [tc] "=&r"(tc), [te] "=&r"(te), [tx] "=&r"(tx)
                      : [end] "r"(end)
@@ -153,53 +144,51 @@ static void fc_rest(const st_fully_connected_params *p, const int8_t *x, const i
     }
 }
 
-void ST_CHANNEL_KERNEL(st_fully_connected_s8)(const st_fully_connected_params *p, const int8_t *input,
-                                              const int8_t *filter, int8_t *output) {
+/* Every row of the input through the four-row DSP pass where it runs (fc_dot4, or with scratch,
+ * fc_dot4_widened on the row widened once), the rest one at a time; inlined with a constant
+ * `widened` into each kernel. */
+static inline __attribute__((always_inline)) void fc_layer(const st_fully_connected_params *p, const int8_t *input,
+                                                           const int8_t *filter, int8_t *output, void *scratch,
+                                                           const int widened) {
     const int32_t depth = p->accum_depth;
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *x = input + b * depth;
         int8_t *y = output + b * p->output_depth;
         int32_t o = 0;
 #if defined(__ARM_FEATURE_DSP)
-        if (p->filter_offset == 0 && (depth & 3) == 0) { /* four rows a pass, each unpacking of x serving four */
+        if (widened || (p->filter_offset == 0 && (depth & 3) == 0)) { /* four rows a pass */
             const uint32_t io2 = st_dup16(p->input_offset); /* io in both halves, for SXTAB16 */
+            uint32_t *xw = (uint32_t *)scratch;
+            for (int32_t d = 0; widened && d < depth; d += 4, xw += 2) {
+                const uint32_t v = st_load4(x + d);
+                xw[0] = st_sxtab16(io2, v), xw[1] = st_sxtab16_ror8(io2, v);
+            }
             for (; o + 4 <= p->output_depth; o += 4) {
                 uint32_t a[4];
-                fc_dot4(x, filter + o * depth, depth, io2, a);
+                if (widened)
+                    fc_dot4_widened((const uint32_t *)scratch, filter + o * depth, depth, a);
+                else
+                    fc_dot4(x, filter + o * depth, depth, io2, a);
                 fc_outputs(p, a, o, 4, y);
             }
         }
+#else
+        (void)scratch, (void)widened;
 #endif
         fc_rest(p, x, filter, o, y);
     }
 }
 
+void ST_CHANNEL_KERNEL(st_fully_connected_s8)(const st_fully_connected_params *p, const int8_t *input,
+                                              const int8_t *filter, int8_t *output) {
+    fc_layer(p, input, filter, output, 0, 0);
+}
+
 /* The same where the code generator gives scratch (the filter has no zero point, accum_depth is
  * a multiple of 4 and there are passes enough to pay): 2 * accum_depth bytes, 4-aligned, where
- * each row of x is widened once for all its passes (fc_dot4_widened). A kernel of its own, so
- * that a model links only the loop its layers run. */
+ * each row of x is widened once for all its passes. A kernel of its own, so that a model links
+ * only the loop its layers run. */
 void ST_CHANNEL_KERNEL(st_fully_connected_s8_widened)(const st_fully_connected_params *p, const int8_t *input,
                                                       const int8_t *filter, int8_t *output, void *scratch) {
-    const int32_t depth = p->accum_depth;
-    for (int32_t b = 0; b < p->batches; b++) {
-        const int8_t *x = input + b * depth;
-        int8_t *y = output + b * p->output_depth;
-        int32_t o = 0;
-#if defined(__ARM_FEATURE_DSP)
-        const uint32_t io2 = st_dup16(p->input_offset); /* io in both halves, as fc_dot4's SXTAB16 */
-        uint32_t *xw = (uint32_t *)scratch;
-        for (int32_t d = 0; d < depth; d += 4, xw += 2) {
-            const uint32_t v = st_load4(x + d);
-            xw[0] = st_sxtab16(io2, v), xw[1] = st_sxtab16_ror8(io2, v);
-        }
-        for (; o + 4 <= p->output_depth; o += 4) {
-            uint32_t a[4];
-            fc_dot4_widened((const uint32_t *)scratch, filter + o * depth, depth, a);
-            fc_outputs(p, a, o, 4, y);
-        }
-#else
-        (void)scratch;
-#endif
-        fc_rest(p, x, filter, o, y);
-    }
+    fc_layer(p, input, filter, output, scratch, 1);
 }
