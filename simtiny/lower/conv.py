@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason, fast_and_lean
+from simtiny.lower.activations import mul_by_quantized_multiplier_double
 from simtiny.lower.bounds import fast_channel, requant_bounded, requant_fast
 from simtiny.lower.channels import BUILD_SUFFIX, bias_values, emit_channels, has_bias
 from simtiny.lower.geometry import out_size_and_padding
@@ -259,6 +260,37 @@ def requant_is_mixed(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
     return requant_bounded(rows, None if bias is None else bias[fast], -x.zero_point(), [pairs[i][1] for i in fast])
 
 
+def constant_outputs(op: Operator, graph: Graph, taps: np.ndarray, pairs: list[tuple[int, int]]) -> dict[int, int]:
+    """The output channels whose output is the same for every int8 input, with that output:
+    those with a multiplier of 0, and those (multiplier > 0) whose requantised output, clamped,
+    is the same at both ends of the accumulator's range, bias plus each tap's extreme
+    w * (x + input_offset) over int8 x (a padding tap adds 0, inside that range). The
+    requantisation is monotonic in the accumulator where the left shift cannot wrap, so the
+    ends decide. Trained models have many such dead channels (tiny scales, a bias that
+    dominates: 971 of MLPerf Tiny VWW's 1,496 pointwise channels); taps: one row per channel."""
+    x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    offset, act_min, act_max = -x.zero_point(), *act_bounds(op, graph)
+    rows = taps.reshape(taps.shape[0], -1).astype(np.int64)
+    bias = bias_values(op, graph)
+    base = np.zeros(rows.shape[0], np.int64) if bias is None else bias.astype(np.int64)
+    low, high = INT8_MIN + offset, INT8_MAX + offset
+    ends = (base + np.where(rows > 0, rows * low, rows * high).sum(axis=1),
+            base + np.where(rows > 0, rows * high, rows * low).sum(axis=1))  # fmt: skip
+    found: dict[int, int] = {}
+    for i, (m, shift) in enumerate(pairs):
+        if m < 0:
+            continue
+        left = max(shift, 0)
+        lo, hi = int(ends[0][i]), int(ends[1][i])
+        if m and (lo * (1 << left) < -(1 << 31) or hi * (1 << left) >= 1 << 31):
+            continue
+        out = {min(max(mul_by_quantized_multiplier_double(a, m, shift) + y.zero_point(), act_min), act_max)
+               for a in (lo, hi)}  # fmt: skip
+        if len(out) == 1:
+            found[i] = out.pop()
+    return found
+
+
 def requant_is_fast(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
     """Whether the layer may requantise with st_requantize_fast (simtiny.lower.bounds); taps: one
     row per output channel."""
@@ -421,7 +453,12 @@ class Conv2D:
         taps = w.data.reshape(w.shape[0], -1)
         fast = requant_is_fast(op, graph, taps)
         mixed = not fast and requant_is_mixed(op, graph, taps)  # the fast build reads such layers apart
-        channels, twin = channels_decl(op, graph, ctx, prefix, folded_bias(op, graph), apart=mixed)
+        pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
+        # in the fast build's shifts-apart twin a multiplier of 0 marks a constant channel, its
+        # output in the shift byte (conv1x1_s8.c): there, every such channel is written so
+        constants = constant_outputs(op, graph, taps, pairs) if (fast or mixed) and len(pairs) > 1 else {}
+        pairs = [(0, constants[i]) if i in constants else pair for i, pair in enumerate(pairs)]
+        channels, twin = emit_channels(ctx, prefix, folded_bias(op, graph), pairs, mixed or bool(constants))
         act_min, act_max = act_bounds(op, graph)
         fields = (
             f"{{.pixels = {pixels}, .input_c = {w.size // w.shape[0]}, .output_c = {w.shape[0]}, "

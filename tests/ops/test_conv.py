@@ -389,3 +389,38 @@ def test_depthwise_refusals() -> None:
 
 
 # ---- the kernels build for the Cortex-M7 -------------------------------------------------------
+
+
+def test_constant_channels_are_constant_for_the_reference() -> None:
+    """constant_outputs' claims checked against LiteRT: a 1x1 layer over one pixel with dead
+    channels (tiny scales beside a large bias, a zero scale) and live ones; for each claimed
+    channel, the two inputs that drive its accumulator to either end of its range (and random
+    ones) give the claimed output, and no live channel is claimed."""
+    from simtiny.flow.golden import run_golden_batch
+    from simtiny.lower.conv import constant_outputs, effective_scales, quantize_multiplier
+
+    rng = np.random.default_rng(5)
+    cin, scales = 24, [0.004, 3e-9, 0.0, 0.006, 2e-9, 1e-8, 0.005, 4e-9]
+    x = TensorSpec("x", (1, 1, 1, cin), "int8", scale=[0.02], zero_point=[7])
+    data = rng.integers(-127, 128, size=(len(scales), 1, 1, cin), dtype=np.int8)
+    w = TensorSpec("w", data.shape, "int8", scale=scales, zero_point=[0] * len(scales), quantized_dimension=0,
+                   data=data)  # fmt: skip
+    dead = np.array([s < 1e-6 for s in scales])  # large biases there, as BN folding leaves them
+    large, small = (rng.integers(-m, m, size=len(scales)) for m in (1 << 30, 3000))
+    bias = np.where(dead, large, small).astype(np.int32)
+    b = TensorSpec("b", (len(scales),), "int32", scale=[1e-5] * len(scales), zero_point=[0] * len(scales), data=bias)
+    y = TensorSpec("y", (1, 1, 1, len(scales)), "int8", scale=[0.05], zero_point=[-3])
+    options = {"padding": "VALID", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1}
+    model = build_model([x, w, b, y], [OpSpec("CONV_2D", [0, 1, 2], [3], options)], [0], [3])
+    graph = parse_model(model)
+    op = graph.operators[0]
+    pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
+    claims = constant_outputs(op, graph, data.reshape(len(scales), -1), pairs)
+    assert set(claims) == set(np.flatnonzero(dead).tolist()), claims  # the dead and zero-scale ones, no live one
+    inputs = [rng.integers(-128, 128, size=(1, 1, 1, cin), dtype=np.int8) for _ in range(8)]
+    for i in claims:
+        for sign in (1, -1):  # each weight's input at the end that moves the sum one way
+            inputs.append(np.where(data[i].reshape(1, 1, 1, cin) * sign > 0, 127, -128).astype(np.int8))
+    for got in run_golden_batch(model, [[v] for v in inputs]):
+        out = got.outputs[0].reshape(-1)
+        assert all(int(out[i]) == value for i, value in claims.items()), (out, claims)

@@ -90,13 +90,16 @@ static inline const int8_t *channel_row(const int8_t *filter, int32_t oc, int32_
 /* The fast build's shifts-apart twin also takes layers where some channels are not fast (a
  * left shift or none, a right shift past ST_FAST_MAX_RIGHT, a negative multiplier: trained
  * models have a few, near-dead or large-scale channels), as the code generator marks them
- * (simtiny.lower.bounds.fast_channel): those channels go the general way (general_channel). */
+ * (simtiny.lower.bounds.fast_channel): those channels go the general way (general_channel).
+ * In this build a multiplier of 0 marks a constant channel: one whose output the code generator
+ * proved the same for every input (simtiny.lower.conv.constant_outputs: dead channels, and
+ * zero scales), that output in its shift byte; its sums are never computed. */
 #if defined(ST_CHANNEL_SHIFTS) && !defined(ST_CONV1X1_GENERAL)
 #define ST_CONV1X1_MIXED 1
 static inline int fast_channel(const st_channel_params *c, int32_t oc) {
     int32_t mult, shift;
     st_channel_requant(c, oc, &mult, &shift);
-    return mult >= 0 && shift <= -1 && shift >= -ST_FAST_MAX_RIGHT;
+    return mult > 0 && shift <= -1 && shift >= -ST_FAST_MAX_RIGHT;
 }
 #endif
 
@@ -138,10 +141,12 @@ static inline void dot_1x4(const uint32_t *xa, const uint32_t *xb, const int8_t 
 #endif
 
 #if defined(ST_CONV1X1_MIXED) && defined(__ARM_FEATURE_DSP)
-/* Channel oc's int8 output from its sum, the general way (pair_block's channels that are not fast). */
+/* Channel oc's int8 output from its sum, the general way, or a constant channel's (pair_block's
+ * channels that are not fast). */
 static __attribute__((noinline)) int8_t general_output(const st_conv1x1_params *p, int32_t oc, uint32_t acc) {
     int32_t mult, shift;
     st_channel_requant(&p->channels, oc, &mult, &shift);
+    if (mult == 0) return (int8_t)shift; /* a constant channel */
     const int32_t v = st_requantize_double((int32_t)acc, mult, shift) + p->output_offset;
     return (int8_t)st_clamp(v, p->act_min, p->act_max);
 }
@@ -157,6 +162,12 @@ static __attribute__((noinline)) void general_channel(const st_conv1x1_params *p
     const uint32_t bias = (uint32_t)st_channel_bias(&p->channels, oc);
     int32_t mult, shift;
     st_channel_requant(&p->channels, oc, &mult, &shift);
+#if defined(ST_CONV1X1_MIXED)
+    if (mult == 0) { /* a constant channel: its output in the shift byte */
+        for (int32_t px = 0; px < n; px++) out[px * cout + oc] = (int8_t)shift;
+        return;
+    }
+#endif
     for (int32_t px = 0; px < n; px += 4) {
         const uint32_t *xa = x + px * 2 * groups;
         uint32_t a[4];
