@@ -77,6 +77,7 @@ def format_verdict(v: Verdict) -> str:
         f"SRAM {format_kb(f.peak_sram)} of {format_kb(f.sram_budget, 0)}, "
         f"latency {latency} at {f.clock_hz / 1e6:g} MHz on {f.board}, "
         f"{'bit-exact' if v.report.exact else 'outputs differ'}"
+        + (", built for speed (--optimization time)" if v.report.options.optimization == "time" else "")
     )
     if v.passed:
         return f"PASS {v.model}: {figures}\n"

@@ -116,6 +116,15 @@ def test_optimization_for_time_is_bit_exact_and_faster():
 
 
 @pytest.mark.sim
+def test_check_built_for_time(capsys):
+    """`simtiny check --optimization time` gates the build for speed, and says so."""
+    model = str(MLPERF_MODELS_DIR / "mlperf_kws_ref_model.tflite")
+    assert main(["check", model, "--platform", "stm32f746g-disco", "--optimization", "time", "--ideal-memory"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("PASS ") and "bit-exact, built for speed (--optimization time)" in out
+
+
+@pytest.mark.sim
 def test_memory_timeline_and_plot(tmp_path, capsys):
     plot = tmp_path / "memory.png"
     code = main(["run", str(PAPER / "mbv2-w0.3-r64.tflite"), "--ideal-memory", "--memory", "--memory-plot", str(plot)])
