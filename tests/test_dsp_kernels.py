@@ -346,7 +346,9 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     source = compiled.generated.source
     names = [kernel_of(source, i) for i in range(len(op_specs))]
     assert names[:14] == [
-        *[f"st_depthwise_conv2d_s8_inplace_padded_{t}" for t in ("3x3s1", "3x3s2", "3x3s1", "5x5s2", "5x5s1", "7x7s2")],
+        # the third and sixth are narrow (8x5 and 8x7 outputs): they run transposed
+        *[f"st_depthwise_conv2d_s8_inplace_padded_{t}"
+          for t in ("3x3s1", "3x3s2", "t_3x3s1", "5x5s2", "5x5s1", "t_7x7s2")],
         *["st_depthwise_conv2d_s8_inplace_small"] * 2,
         *["st_depthwise_conv2d_s8_inplace_small4"] * 2,
         "st_depthwise_conv2d_s8_inplace_padded_7x7s1",
@@ -438,3 +440,28 @@ def test_padded_bands_dsp_path(board, tmp_path: Path, toolchain: str, index: int
     assert 1 <= band < oh and (band == 1 or oh % band), band
     assert_uses_smlad(compiled, (f"padded_rows_{k}x{k}s{s}",), also=())
     assert check_bit_exact(compiled, path, seeded(4)) > 0
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("index", range(len(PADDED_FILTERS)))
+def test_padded_transposed_dsp_path(board, tmp_path: Path, toolchain: str, index: int) -> None:
+    """Each padded filter on a narrow image (output_w well below output_h: KWS's 25x5), built
+    for time, runs transposed (the image through scratch, the filter swapped by the code
+    generator); two batches, an odd channel count, SAME and VALID; DSP path, bit for bit
+    against LiteRT."""
+    rng = np.random.default_rng(31 + index)
+    k, _, s = PADDED_FILTERS[index]
+    padding = ("SAME", "VALID")[index % 2]
+    h, w = 29, k + 2
+    oh, _ = out_size_and_padding(padding, h, k, s, 1)
+    ow, _ = out_size_and_padding(padding, w, k, s, 1)
+    weights = filter_tensor((1, k, k, 5), 3, rng, index % 2 == 0, False)
+    x = act_tensor("x", (2, h, w, 5), rng, False)
+    tensors = [x, weights, bias_tensor(5, rng, 3000), spread_output("y", (2, oh, ow, 5), x, weights, rng)]
+    op = OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], {**window_options(padding, s, 1, index), "depth_multiplier": 1})
+    path = tmp_path / "narrow.tflite"
+    path.write_bytes(build_model(tensors, [op], [0], [3]))
+    compiled = compile_model(load_and_check(path), board, toolchain, optimization="time")
+    assert kernel_of(compiled.generated.source, 0) == f"st_depthwise_conv2d_s8_inplace_padded_t_{k}x{k}s{s}"
+    assert_uses_smlad(compiled, (f"padded_rows_{k}x{k}s{s}",), also=())
+    assert check_bit_exact(compiled, path, seeded(7)) > 0

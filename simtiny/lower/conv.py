@@ -538,6 +538,9 @@ PADDED2_MIN_IMAGE = 2 * DCACHE_BYTES
 PADDED_FILL_COST = (130, 9)  # one plane, two planes
 PADDED_PAIR_COST, PADDED_PAIR_S2_COST, PADDED_STEP_COST, PADDED_ROW_COST = 585, 263, 4052, 5178
 PADDED_TAPS_COST, PADDED_CHANNEL_COST = 2244, 17646
+# the transposed kernels' two copies of the image, per pixel and channel (measured on KWS's
+# 25x5x64 layers: 0.82 cycles a pass)
+PADDED_TRANSPOSE_COST = 164
 # (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels
 PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 1), (7, 7, 2))
 
@@ -641,34 +644,55 @@ class DepthwiseConv2D:
             + _window_taps(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
         )
         variants = [] if empty else [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table + 8 * window + 8)]
-        if (fh, fw, g.stride_w) not in PADDED_FILTERS or g.out_w > x.shape[2] or g.pad_h >= fh:
+        if (fh, fw, g.stride_w) not in PADDED_FILTERS:
             return variants
-        pairs = fw // 2 + 1 if g.stride_w == 1 else (fw + 1) // 2
-        w4 = (g.out_w + 3) // 4 * 4  # four outputs a step
-        cols = w4 + 2 * (fw // 2) if g.stride_w == 1 else 2 * w4 + 2 * pairs - 2
-        rows = (g.out_h - 1) * sh + fh
-        steps, taps_pairs = g.out_h * (w4 // 4), fh * pairs
-        pair_cost = PADDED_PAIR_COST + (PADDED_PAIR_S2_COST if g.stride_w == 2 else 0)
-        cycles = steps * (taps_pairs * pair_cost + PADDED_STEP_COST) + g.out_h * PADDED_ROW_COST
+        two = x.shape[3] % 2 == 0 and padded2_linked(graph)  # (true where this layer's own image is large)
+        if g.out_w <= x.shape[2] and g.pad_h < fh:
+            variants += DepthwiseConv2D.padded_variants(fh, sh, g.stride_w, g.out_h, g.out_w, x.shape[1] * x.shape[2],
+                                                        two, False)  # fmt: skip
+        # a narrow image (KWS's 25x5) runs transposed, its columns as the plane's rows, where
+        # the filter and strides are square: fewer whole steps of four wasted on the row ends
+        if fh == fw and sh == g.stride_w and g.out_w < g.out_h and g.out_h <= x.shape[1] and g.pad_w < fw:
+            variants += DepthwiseConv2D.padded_variants(fh, sh, sh, g.out_w, g.out_h, x.shape[1] * x.shape[2], two,
+                                                        True, (image + 3) // 4 * 4)  # fmt: skip
+        return variants
+
+    @staticmethod
+    def padded_variants(fh: int, sh: int, sw: int, out_h: int, out_w: int, plane: int, two: bool,
+                        transposed: bool, image: int = 0) -> list[InPlaceKernel]:  # fmt: skip
+        """The padded kernels for a layer whose output is out_h rows of out_w (transposed: the
+        layer's columns as rows, the image's `image` bytes in scratch before the planes), one
+        plane a pass or two (two), with every output row in one band and, not transposed, with
+        the largest band whose rows fit in `plane` (the generic kernel's scratch) or in the
+        two-plane band's; their estimated cycles a channel."""
+        fw = fh  # the filters of PADDED_FILTERS are square
+        pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
+        w4 = (out_w + 3) // 4 * 4  # four outputs a step
+        cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
+        rows = (out_h - 1) * sh + fh
+        steps, taps_pairs = out_h * (w4 // 4), fh * pairs
+        pair_cost = PADDED_PAIR_COST + (PADDED_PAIR_S2_COST if sw == 2 else 0)
+        cycles = steps * (taps_pairs * pair_cost + PADDED_STEP_COST) + out_h * PADDED_ROW_COST
         cycles += taps_pairs * PADDED_TAPS_COST + PADDED_CHANNEL_COST
 
         def scratch(band: int, planes: int) -> int:  # per plane the band's rows of int16, then tap pairs
             return planes * (2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
 
-        two = x.shape[3] % 2 == 0 and padded2_linked(graph)  # (true where this layer's own image is large)
         # bands: as many rows as the generic kernel's plane holds once the planner has aligned
         # it, and (two planes) as many as one plane's band takes, so that where the arena has
-        # room for no more, the two-plane kernel is still offered
-        limits = [aligned_scratch(x.shape[1] * x.shape[2])]
+        # room for no more, the two-plane kernel is still offered (a transposed layer runs whole
+        # planes only: its outputs land across every input row)
+        variants, limits = [], [aligned_scratch(plane)]
         for planes in (1, 2) if two else (1,):  # two: channels in pairs, each input word read serving both
             # one kernel per filter (and planes): a model links those it runs
-            name = f"_padded{planes if planes > 1 else ''}_{fh}x{fw}s{g.stride_w}"
+            name = f"_padded{planes if planes > 1 else ''}{'_t' if transposed else ''}_{fh}x{fw}s{sw}"
             estimate = (cycles + PADDED_FILL_COST[planes - 1] * rows * cols) // 100
-            variants.append(InPlaceKernel(name, estimate, scratch(g.out_h, planes), g.out_h))
-            for limit in list(limits):
-                band = max((b for b in range(1, g.out_h) if scratch(b, planes) <= limit), default=0)
+            estimate += PADDED_TRANSPOSE_COST * plane // 100 if transposed else 0
+            variants.append(InPlaceKernel(name, estimate, image + scratch(out_h, planes), out_h))
+            for limit in [] if transposed else list(limits):
+                band = max((b for b in range(1, out_h) if scratch(b, planes) <= limit), default=0)
                 if band:  # each band after the first moves the rows it shares with the one before
-                    moved = (g.out_h - 1) // band * max(fh - sh, 0) * cols
+                    moved = (out_h - 1) // band * max(fh - sh, 0) * cols
                     variants.append(InPlaceKernel(name, estimate + moved, scratch(band, planes), band))
                     limits.append(aligned_scratch(scratch(band, planes)))
         return variants
@@ -747,9 +771,14 @@ class DepthwiseConv2D:
         # the padded and small kernels' build: "_general" where st_requantize_fast is not exact
         build = BUILD_SUFFIX if kernel and kernel.suffix and not self.fast(op, graph) else ""
         if kernel:
+            if "_t_" in kernel.suffix:  # run transposed: the filter's rows and columns swapped too
+                assert w.data is not None
+                filt = ctx.const(f"{p}_filter_t", np.ascontiguousarray(np.transpose(w.data, (0, 2, 1, 3))))
+            else:
+                filt = ctx.tensor(op.inputs[1])
             call = (
                 f"st_depthwise_conv2d_s8_inplace{kernel.suffix}{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
-                f"{ctx.tensor(op.inputs[1])}, {scratch_of(ctx, op)});"
+                f"{filt}, {scratch_of(ctx, op)});"
             )
         else:
             call = (

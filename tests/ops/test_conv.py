@@ -424,3 +424,32 @@ def test_constant_channels_are_constant_for_the_reference() -> None:
     for got in run_golden_batch(model, [[v] for v in inputs]):
         out = got.outputs[0].reshape(-1)
         assert all(int(out[i]) == value for i, value in claims.items()), (out, claims)
+
+
+def test_narrow_depthwise_runs_transposed_on_the_host() -> None:
+    """The portable build of the transposed padded kernels (a narrow image built for time: the
+    image through scratch, the filter swapped), each filter and stride, bit for bit against
+    LiteRT on random inputs."""
+    from simtiny.flow.plan import plan_for
+
+    rng = np.random.default_rng(17)
+    for k, s in ((3, 1), (3, 2), (5, 1), (5, 2), (7, 1), (7, 2)):
+        x = act_tensor("x", (2, 29, k + 2, 5), rng, False)
+        w = filter_tensor((1, k, k, 5), 3, rng, True, False)
+        oh, _ = out_size_and_padding("SAME", 29, k, s, 1)
+        ow, _ = out_size_and_padding("SAME", k + 2, k, s, 1)
+        options = {"padding": "SAME", "stride_h": s, "stride_w": s, "dilation_h_factor": 1, "dilation_w_factor": 1,
+                   "depth_multiplier": 1}  # fmt: skip
+        tensors = [x, w, bias_tensor(5, rng, 3000), act_tensor("y", (2, oh, ow, 5), rng, False)]
+        model = build_model(tensors, [OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)], [0], [3])
+        graph = parse_model(model)
+        generated = generate(graph, plan_for(graph, 1 << 20, "time"))
+        assert f"st_depthwise_conv2d_s8_inplace_padded_t_{k}x{k}s{s}" in generated.source, (k, s)
+        host = load_host_model(generated, graph)
+        interpreter = reference_interpreter(model)
+        for _ in range(3):
+            value = random_input(rng, x)
+            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], value)
+            interpreter.invoke()
+            want = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+            np.testing.assert_array_equal(host.run([value])[0], want)

@@ -75,14 +75,16 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
     x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
     if op.opcode == "CONV_2D":
         return 4 * ((x.shape[3] + 3) // 4 * 4) * ((block_of(source, index) + 1) // 2)
-    if "_padded" in kernel:  # _padded_ one plane, _padded2_ two
+    if "_padded" in kernel:  # _padded_ one plane, _padded2_ two; _t_ transposed: the image first
         planes = 2 if "_padded2_" in kernel else 1
+        transposed = "_t_" in kernel
         fh, fw, sh, sw = w.shape[1], w.shape[2], op.options["stride_h"], op.options["stride_w"]
-        ow = y.shape[2]
+        ow = y.shape[1] if transposed else y.shape[2]  # (transposed: a square filter, equal strides)
         pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
         w4 = (ow + 3) // 4 * 4
         cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
-        return planes * (2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
+        image = (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4 if transposed else 0
+        return image + planes * (2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
     if kernel.endswith(("_small", "_small4")):  # then per channel its bias and requantisation, then a tap list
         general = re.search(rf"{kernel}_general(?:_shifts)?\(&op{index}_", source)
         image = (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4
@@ -108,7 +110,8 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
             assert sizes[-i - 1] == aligned(expected_scratch(graph, i, generated.source)), label
-        calls = re.findall(r"_inplace(?:_padded2?_\d+x\d+s\d|_small4?)?(?:_general)?(?:_shifts)?\(&", generated.source)
+        kernels = r"_inplace(?:_padded2?(?:_t)?_\d+x\d+s\d|_small4?)?(?:_general)?(?:_shifts)?\(&"
+        calls = re.findall(kernels, generated.source)
         assert len(calls) == n, label
     else:
         assert not plan.in_place and "_inplace(" not in generated.source, label
@@ -413,7 +416,8 @@ def test_depthwise_fast_builds() -> None:
     rounding takes the sum's sign for the product's) runs the general build, bit for bit too."""
     rng = np.random.default_rng(47)
     cases = []
-    shapes = [(11, 9, 5, fh, sw) for fh, _, sw in PADDED_FILTERS] + [(3, 3, 5, 7, 1), (4, 4, 8, 5, 1)]
+    # wider than tall: the padded kernels run as they are (a narrow image would run transposed)
+    shapes = [(9, 11, 5, fh, sw) for fh, _, sw in PADDED_FILTERS] + [(3, 3, 5, 7, 1), (4, 4, 8, 5, 1)]
     for i, (h, w, c, k, s) in enumerate(shapes):
         oh, _ = out_size_and_padding("SAME", h, k, s, 1)
         ow, _ = out_size_and_padding("SAME", w, k, s, 1)

@@ -69,6 +69,21 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_5x5s1)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_5x5s2)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_7x7s1)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_7x7s2)
+/* The same for a narrow layer run transposed (square filter and strides): the image goes
+ * transposed into scratch, which holds input_h * input_w * input_c bytes (rounded up to 4) before
+ * the planes, the filter comes transposed, and band counts the transposed rows. */
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_t_3x3s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_t_3x3s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_t_5x5s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_t_5x5s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_t_7x7s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_t_7x7s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_t_3x3s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_t_3x3s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_t_5x5s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_t_5x5s2)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_t_7x7s1)
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_t_7x7s2)
 
 /* In place too, for dilation 1 and bounded accumulators, on planes small beside the filter:
  * scratch (4-byte aligned) holds the whole input image (input_h * input_w * input_c bytes,
