@@ -58,13 +58,11 @@ def compile_model(
     toolchain: str | None = None,
     optimization: str = "ram",
 ) -> CompiledModel:
-    """Plan (for "ram", the smallest peak SRAM, or "time", speed within the board's SRAM),
-    generate and build a model's firmware for a board (cached by content)."""
-    from simtiny.flow.options import choice
-    from simtiny.flow.plan import OPTIMIZATIONS
+    """Plan (for "ram", the smallest peak SRAM, or "time", speed within the board's SRAM:
+    simtiny.flow.plan.plan_for, which refuses any other goal), generate and build a model's
+    firmware for a board (cached by content)."""
     from simtiny.flow.run import compile_model as compile_graph
 
-    choice(optimization, "optimization", OPTIMIZATIONS)
     graph = model if isinstance(model, Graph) else load_model(model)
     return compile_graph(graph, load_platform(platform), toolchain, optimization=optimization)
 

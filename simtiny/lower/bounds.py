@@ -39,7 +39,8 @@ def requant_bounded(filters: np.ndarray, bias: np.ndarray | None, input_offset: 
 
 def fast_channel(multiplier: int, shift: int) -> bool:
     """Whether st_requantize_fast can take a channel of a bounded layer: a multiplier >= 0 and a
-    right shift of 1 to FAST_MAX_RIGHT bits (conv1x1_s8.c's fast_channel tests the same)."""
+    right shift of 1 to FAST_MAX_RIGHT bits. conv1x1_s8.c's fast_channel tests the same with a
+    multiplier > 0: QuantizeMultiplier gives a zero multiplier a shift of 0, never fast here."""
     return multiplier >= 0 and -FAST_MAX_RIGHT <= shift <= -1
 
 

@@ -144,13 +144,10 @@ def multiplier_shift(real: float) -> int:
     return shift + 1 if round_half_away(q * (1 << 31)) == 1 << 31 else shift
 
 
-def channels_decl(
-    op: Operator, graph: Graph, ctx, prefix: str, bias: np.ndarray | None, apart: bool = False
-) -> tuple[str, str]:
+def channels_decl(op: Operator, graph: Graph, ctx, prefix: str, bias: np.ndarray | None) -> tuple[str, str]:
     """The st_channel_params initializer with LiteRT's multiplier/shift per channel (one pair
-    when the filter is per-tensor; `apart`: the shifts stored apart), and the suffix of the
-    kernel twin that reads it."""
-    return emit_channels(ctx, prefix, bias, [quantize_multiplier(r) for r in effective_scales(op, graph)], apart)
+    when the filter is per-tensor), and the suffix of the kernel twin that reads it."""
+    return emit_channels(ctx, prefix, bias, [quantize_multiplier(r) for r in effective_scales(op, graph)])
 
 
 def act_bounds(op: Operator, graph: Graph) -> tuple[int, int]:
@@ -247,11 +244,11 @@ def aligned_scratch(size: int) -> int:
     return (size + ALIGN - 1) // ALIGN * ALIGN
 
 
-def requant_is_mixed(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
+def requant_is_mixed(op: Operator, graph: Graph, taps: np.ndarray, pairs: list[tuple[int, int]]) -> bool:
     """Whether a per-channel layer that is not fast may take conv1x1_s8's fast shifts-apart twin,
     its channels that are not fast (simtiny.lower.bounds.fast_channel) the general way: some
-    channels are fast, their accumulators bounded, and the activation spans all of int8."""
-    pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
+    channels are fast, their accumulators bounded, and the activation spans all of int8; pairs:
+    the layer's (multiplier, shift) per channel."""
     fast = [i for i, (m, s) in enumerate(pairs) if fast_channel(m, s)]
     if len(pairs) < 2 or not fast or act_bounds(op, graph) != (INT8_MIN, INT8_MAX):
         return False
@@ -451,9 +448,9 @@ class Conv2D:
         w, y = graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         assert w.data is not None
         taps = w.data.reshape(w.shape[0], -1)
-        fast = requant_is_fast(op, graph, taps)
-        mixed = not fast and requant_is_mixed(op, graph, taps)  # the fast build reads such layers apart
         pairs = [quantize_multiplier(r) for r in effective_scales(op, graph)]
+        fast = requant_is_fast(op, graph, taps)
+        mixed = not fast and requant_is_mixed(op, graph, taps, pairs)  # the fast build reads such layers apart
         # in the fast build's shifts-apart twin a multiplier of 0 marks a constant channel, its
         # output in the shift byte (conv1x1_s8.c): there, every such channel is written so
         constants = constant_outputs(op, graph, taps, pairs) if (fast or mixed) and len(pairs) > 1 else {}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.bounds import FAST_MAX_RIGHT
-from simtiny.lower.quant import activation_range, quantize_multiplier
+from simtiny.lower.bounds import fast_channel
+from simtiny.lower.quant import INT8_MAX, INT8_MIN, activation_range, quantize_multiplier
 from simtiny.model import Graph, Operator, Tensor
 
 MAX_DIMS = 6  # BroadcastAdd6DSlow / BroadcastQuantSubSlow / BroadcastMul6DSlow
@@ -179,7 +179,7 @@ class AddSub:
             f"    .act_min = {act_min}, .act_max = {act_max}, .subtract = {1 if op.opcode == 'SUB' else 0}}};"
         )
         tables = "0" if ctx.scratch == "0" else f"(int32_t *){ctx.scratch}"
-        fast = tables != "0" and (act_min, act_max) == (-128, 127) and mo >= 0 and -FAST_MAX_RIGHT <= sho <= -1
+        fast = tables != "0" and (act_min, act_max) == (INT8_MIN, INT8_MAX) and fast_channel(mo, sho)
         call = (
             f"st_add_s8{'_fast' if fast else ''}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
             f"{ctx.tensor(op.outputs[0])}, {tables});"

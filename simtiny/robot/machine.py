@@ -12,16 +12,7 @@ from simtiny.elf.size import analyze
 from simtiny.errors import SimtinyError
 from simtiny.flow.build import CompiledModel
 from simtiny.flow.measure import Figures, firmware_figures, model_figures
-from simtiny.flow.options import (
-    boolean,
-    check_engine,
-    check_platform,
-    check_toolchain,
-    choice,
-    validate_options,
-    whole_number,
-)
-from simtiny.flow.plan import OPTIMIZATIONS
+from simtiny.flow.options import boolean, check_engine, check_platform, check_toolchain, validate_options, whole_number
 from simtiny.flow.run import ModelReport, RunOptions, build_firmware, compile_model, run_model
 from simtiny.flow.run_elf import FirmwareReport, run_firmware
 from simtiny.flow.validate import load_and_check
@@ -85,9 +76,8 @@ class Machine:
         or "time": simtiny.flow.plan.plan_for), cached by content."""
         self.unload()
         model = Path(path)
-        self.optimization = choice(optimization, "optimization", OPTIMIZATIONS)
-        self.compiled = compile_model(load_and_check(model), self.board, self.toolchain, optimization=self.optimization)
-        self.model = model
+        self.compiled = compile_model(load_and_check(model), self.board, self.toolchain, optimization=optimization)
+        self.model, self.optimization = model, optimization  # (plan_for refused any other goal)
         return self.compiled
 
     def run_inference(self, inputs: list | None = None, seed: int = 0, samples: int = 1) -> ModelReport:
