@@ -660,8 +660,9 @@ class DepthwiseConv2D:
         """The padded kernels for a layer whose output is out_h rows of out_w (transposed: the
         layer's columns as rows, the image's `image` bytes in scratch before the planes), one
         plane a pass or two (two), with every output row in one band and, not transposed, with
-        the largest band whose rows fit in `plane` (the generic kernel's scratch) or in the
-        two-plane band's; their estimated cycles a channel."""
+        the largest band whose rows fit in `plane` (the image's pixels: the generic kernel's
+        scratch, and what a transposed kernel copies twice) or in the two-plane band's; their
+        estimated cycles a channel."""
         fw = fh  # the filters of PADDED_FILTERS are square
         pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
         w4 = (out_w + 3) // 4 * 4  # four outputs a step

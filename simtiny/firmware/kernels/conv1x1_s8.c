@@ -140,15 +140,21 @@ static inline void dot_1x4(const uint32_t *xa, const uint32_t *xb, const int8_t 
 }
 #endif
 
+#if defined(ST_CONV1X1_GENERAL) || defined(ST_CONV1X1_MIXED)
+/* A sum's int8 output the general way: gemmlowp's double rounding, the output offset, the clamp. */
+static inline int8_t general_value(const st_conv1x1_params *p, uint32_t acc, int32_t mult, int32_t shift) {
+    const int32_t v = st_requantize_double((int32_t)acc, mult, shift) + p->output_offset;
+    return (int8_t)st_clamp(v, p->act_min, p->act_max);
+}
+#endif
+
 #if defined(ST_CONV1X1_MIXED) && defined(__ARM_FEATURE_DSP)
 /* Channel oc's int8 output from its sum, the general way, or a constant channel's (pair_block's
  * channels that are not fast). */
 static __attribute__((noinline)) int8_t general_output(const st_conv1x1_params *p, int32_t oc, uint32_t acc) {
     int32_t mult, shift;
     st_channel_requant(&p->channels, oc, &mult, &shift);
-    if (mult == 0) return (int8_t)shift; /* a constant channel */
-    const int32_t v = st_requantize_double((int32_t)acc, mult, shift) + p->output_offset;
-    return (int8_t)st_clamp(v, p->act_min, p->act_max);
+    return mult == 0 ? (int8_t)shift : general_value(p, acc, mult, shift); /* 0: a constant channel */
 }
 #endif
 
@@ -172,10 +178,7 @@ static __attribute__((noinline)) void general_channel(const st_conv1x1_params *p
         const uint32_t *xa = x + px * 2 * groups;
         uint32_t a[4];
         dot_1x4(xa, n - px > 2 ? xa + 4 * groups : xa, w, groups, bias, a);
-        for (int32_t k = 0; k < 4 && px + k < n; k++) {
-            const int32_t v = st_requantize_double((int32_t)a[k], mult, shift) + p->output_offset;
-            out[(px + k) * cout + oc] = (int8_t)st_clamp(v, p->act_min, p->act_max);
-        }
+        for (int32_t k = 0; k < 4 && px + k < n; k++) out[(px + k) * cout + oc] = general_value(p, a[k], mult, shift);
     }
 }
 #endif
