@@ -31,8 +31,16 @@ from simtiny.lower.fully_connected import WIDENED_PASSES
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
-from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor, window_options
-from tests.ops.test_conv_inplace import band_of, block_of, kernel_of
+from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor, spread_output, window_options
+from tests.ops.test_conv_inplace import (
+    QUADS_CASES,
+    ballast,
+    band_of,
+    block_of,
+    kernel_of,
+    quads_case,
+    quads_levels,
+)
 from tests.ops.test_fully_connected import _case as fully_connected_case
 
 pytestmark = pytest.mark.sim
@@ -45,17 +53,6 @@ SEEDS = (0, 1, 2)
 SAMPLES = 3
 # conv1x1_s8's block kernel in its four builds (fast or general, packed or apart shifts)
 POINTWISE_BLOCKS = tuple(f"st_conv1x1_widened{b}{t}" for b in ("", "_general") for t in ("", "_shifts"))
-
-
-def spread_output(
-    name: str, shape: tuple[int, ...], x: TensorSpec, w: TensorSpec, rng: np.random.Generator
-) -> TensorSpec:
-    """An output scale near the accumulators' spread (about sqrt(input_c) * 74^2 for uniform
-    int8), so most outputs land inside the int8 range instead of saturating."""
-    assert x.scale is not None and w.scale is not None
-    spread = float(np.sqrt(x.shape[3])) * 74.0 * 74.0 * x.scale[0] * max(abs(s) for s in w.scale)
-    y_scale = float(np.float32(max(spread, 1e-9) / 40.0 * 10 ** rng.uniform(-0.3, 0.3)))
-    return TensorSpec(name, shape, "int8", scale=[y_scale], zero_point=[int(rng.integers(-40, 41))])
 
 
 def pointwise_model(seed: int) -> bytes:
@@ -369,8 +366,33 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     assert check_bit_exact(compiled, path, seeded(3)) > 0
 
 
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+def test_quads_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
+    """The quads depthwise kernel's DSP path (quads_band's nine taps a channel in SMLABB/SMLATT,
+    quads_fill's SXTAB16) on the simulated board, bit for bit against LiteRT: the grid of
+    test_conv_inplace.test_quads_grid (whole planes), then one model for each lower level (bands
+    of rows, passes of fewer quads) at stride 1 and 2."""
+    rng = np.random.default_rng(61)
+    models = [[quads_case(rng, *case) for case in QUADS_CASES] + [ballast(rng)]]
+    models += [cases for stride in (1, 2) for kind, cases in quads_levels(stride).items() if kind != "whole"]
+    for i, cases in enumerate(models):
+        tensors, op_specs, inputs, outputs, _ = pack(cases)
+        model = build_model(tensors, op_specs, inputs, outputs)
+        path, compiled = write_and_compile(board, tmp_path / f"quads{i}.tflite", model, toolchain)
+        quads = len(cases) - 1 if i == 0 else 1  # (the grid's last layer, and each level's second, the ballast)
+        for k in range(quads):
+            assert kernel_of(compiled.generated.source, k) == "st_depthwise_conv2d_s8_inplace_quads_3x3", (i, k)
+        assert check_bit_exact(compiled, path, seeded(7 + i)) > 0
+    objdump = shutil.which("arm-none-eabi-objdump")
+    if objdump:  # the DSP paths were compiled, not the portable ones
+        text = subprocess.run([objdump, "-d", str(compiled.firmware.elf)], capture_output=True, text=True).stdout
+        for function, mnemonics in (("quads_band", ("smlabb", "smlatt", "smmlar")), ("quads_fill", ("sxtab16",))):
+            start = text.find(f"<{function}>:")
+            assert start >= 0 and all(m in text[start : text.find("\n\n", start)] for m in mnemonics), function
+
+
 PADDED2_CASES = [  # (h, w, c, k, stride, padding, ballast)
-    (48, 46, 16, 3, 1, "SAME", True),
+    (48, 46, 18, 3, 1, "SAME", True),  # (input_c not a multiple of 4: not the quads kernel's)
     (46, 50, 16, 5, 2, "SAME", True),
     (34, 33, 30, 7, 2, "SAME", True),
     (41, 40, 24, 5, 1, "VALID", True),

@@ -538,6 +538,12 @@ PADDED_TAPS_COST, PADDED_CHANNEL_COST = 2244, 17646
 # the transposed kernels' two copies of the image, per pixel and channel (measured on KWS's
 # 25x5x64 layers: 0.82 cycles a pass)
 PADDED_TRANSPOSE_COST = 164
+# st_depthwise_conv2d_s8_inplace_quads_3x3's cycles per channel in hundredths, as the Cortex-M7
+# model prices them: per output, per output row, per padded pixel filled and per channel (fitted
+# to mbv2-w0.3 r64's 3x3 layers on whole planes, 2x2 to 16x16, strides 1 and 2: within 2% of
+# each), and per band of each pass (its calls; a guess, small beside the rest)
+QUADS_OUTPUT_COST, QUADS_ROW_COST, QUADS_FILL_COST, QUADS_CHANNEL_COST = 1530, 1790, 124, 6300
+QUADS_BAND_COST = 10000
 # (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels
 PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 1), (7, 7, 2))
 
@@ -545,12 +551,14 @@ PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 1), (7, 7, 
 @dataclass(frozen=True)
 class InPlaceKernel:
     """An in-place depthwise kernel for one layer: its name's suffix ("" for the generic one),
-    estimated cycles per channel, scratch bytes, and output rows per band (padded only)."""
+    estimated cycles per channel, scratch bytes, output rows per band (padded and quads only)
+    and quads of channels a pass (quads only)."""
 
     suffix: str
     cycles: int
     scratch: int
     band: int = 0
+    quads: int = 0  # quads of channels a pass (the quads kernel; 0: all)
 
 
 def padded2_linked(graph: Graph) -> bool:
@@ -568,6 +576,18 @@ def padded2_linked(graph: Graph) -> bool:
         if (w.shape[1], w.shape[2], op.options.get("stride_w", 1)) in PADDED_FILTERS and image > PADDED2_MIN_IMAGE:
             return True
     return False
+
+
+def quads_linked(graph: Graph) -> bool:
+    """Whether every depthwise layer of the model has a 3x3 filter: its 3x3 layers with input_c a
+    multiple of 4 and st_requantize_fast then take st_depthwise_conv2d_s8_inplace_quads_3x3 alone
+    (faster than the padded and small kernels), and the model links neither; a model with other
+    filters keeps those kernels for all its layers, as the quads kernel's code would come on top."""
+    return all(
+        tuple(graph.tensor(op.inputs[1]).shape[1:3]) == (3, 3)
+        for op in graph.operators
+        if op.opcode == "DEPTHWISE_CONV_2D" and len(op.inputs) >= 2 and len(graph.tensor(op.inputs[1]).shape) == 4
+    )
 
 
 def _window_taps(outputs: int, stride: int, pad: int, size: int, limit: int) -> list[int]:
@@ -640,6 +660,9 @@ class DepthwiseConv2D:
             _window_taps(g.out_h, sh, g.pad_h, fh, x.shape[1])
             + _window_taps(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
         )
+        if (fh, fw) == (3, 3) and x.shape[3] % 4 == 0 and quads_linked(graph) and DepthwiseConv2D.fast(op, graph):
+            # the quads kernel alone: a model that takes it links neither the padded nor the small kernels
+            return DepthwiseConv2D.quads_variants(g, x.shape[3], g.out_w <= x.shape[2])
         variants = [] if empty else [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table + 8 * window + 8)]
         if (fh, fw, g.stride_w) not in PADDED_FILTERS:
             return variants
@@ -653,6 +676,36 @@ class DepthwiseConv2D:
             variants += DepthwiseConv2D.padded_variants(fh, sh, sh, g.out_w, g.out_h, x.shape[1] * x.shape[2], two,
                                                         True, (image + 3) // 4 * 4)  # fmt: skip
         return variants
+
+    @staticmethod
+    def quads_variants(g: Geometry, ch: int, banded: bool) -> list[InPlaceKernel]:
+        """st_depthwise_conv2d_s8_inplace_quads_3x3 for a layer of this geometry (`ch` channels):
+        with every output row in one band and all channels in one pass, then, where its outputs
+        never overtake the rows a later band reads (banded), bands of half as many rows down to
+        one, then passes of half as many quads of channels down to one; their estimated cycles a
+        channel."""
+        cols, quads = (g.out_w - 1) * g.stride_w + 3, ch // 4
+
+        def scratch(band: int, group: int) -> int:  # a pass's planes of the band's rows, a quads_block a quad
+            return group * (8 * ((band - 1) * g.stride_h + 3) * cols + 152)
+
+        def cycles(band: int, group: int) -> int:  # bands after the first move the rows they share
+            bands = (g.out_h + band - 1) // band
+            rows = (g.out_h - 1) * g.stride_h + 3 + (bands - 1) * max(3 - g.stride_h, 0)
+            outputs = QUADS_OUTPUT_COST * g.out_h * g.out_w + QUADS_ROW_COST * g.out_h
+            passes = QUADS_BAND_COST * bands // (4 * group)
+            return (outputs + QUADS_FILL_COST * rows * cols + passes + QUADS_CHANNEL_COST) // 100
+
+        levels = [(g.out_h, quads)]  # the planner takes the first that fits
+        while banded and g.pad_h < 3 and levels[-1][0] > 1:
+            levels.append((levels[-1][0] // 2, quads))
+        while levels[-1][1] > 1:  # a pass's outputs overwrite only its own channels' inputs
+            levels.append((levels[-1][0], levels[-1][1] // 2))
+        return [
+            InPlaceKernel("_quads_3x3", cycles(band, group), scratch(band, group), band, 0 if group == quads else group)
+            for band, group in levels
+            if group <= INT8_MAX  # p->quads is an int8; all quads a pass is 0
+        ]
 
     @staticmethod
     def padded_variants(fh: int, sh: int, sw: int, out_h: int, out_w: int, plane: int, two: bool,
@@ -763,7 +816,8 @@ class DepthwiseConv2D:
             f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, "
             f".depth_multiplier = {w.shape[3] // x.shape[3]},\n"
             f"    .output_h = {g.out_h}, .output_w = {g.out_w},\n"
-            f"{window_fields(op, graph, g)}    .band = {kernel.band if kernel else 0},\n"
+            f"{window_fields(op, graph, g)}    .band = {kernel.band if kernel else 0}, "
+            f".quads = {kernel.quads if kernel else 0},\n"
             f"    .channels = {channels}}};"
         )
         # the padded and small kernels' build: "_general" where st_requantize_fast is not exact

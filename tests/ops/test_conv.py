@@ -45,6 +45,17 @@ def act_tensor(name: str, shape: tuple[int, ...], rng: np.random.Generator, extr
     return TensorSpec(name, shape, "int8", scale=[scale(rng, extreme)], zero_point=[int(rng.integers(-128, 128))])
 
 
+def spread_output(
+    name: str, shape: tuple[int, ...], x: TensorSpec, w: TensorSpec, rng: np.random.Generator
+) -> TensorSpec:
+    """An output scale near the accumulators' spread (about sqrt(input_c) * 74^2 for uniform
+    int8), so most outputs land inside the int8 range instead of saturating."""
+    assert x.scale is not None and w.scale is not None
+    spread = float(np.sqrt(x.shape[3])) * 74.0 * 74.0 * x.scale[0] * max(abs(s) for s in w.scale)
+    y_scale = float(np.float32(max(spread, 1e-9) / 40.0 * 10 ** rng.uniform(-0.3, 0.3)))
+    return TensorSpec(name, shape, "int8", scale=[y_scale], zero_point=[int(rng.integers(-40, 41))])
+
+
 def filter_tensor(
     shape: tuple[int, ...],
     axis: int,

@@ -10,6 +10,7 @@ with reuse off. A sample of mcunet-in4's real depthwise and 1x1 layers closes th
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 
 import numpy as np
@@ -35,7 +36,14 @@ from simtiny.lower.conv import (
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.model import Graph, Operator, load_model, parse_model
 from simtiny.resources import KERNELS_DIR, PAPER_MODELS_DIR
-from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, check_against_zero_bias, filter_tensor
+from tests.ops.test_conv import (
+    ACTIVATIONS,
+    act_tensor,
+    bias_tensor,
+    check_against_zero_bias,
+    filter_tensor,
+    spread_output,
+)
 
 BENCHMARKS = PAPER_MODELS_DIR
 
@@ -58,6 +66,13 @@ def band_of(source: str, index: int) -> int:
     return int(found[0])
 
 
+def quads_of(source: str, index: int) -> int:
+    """The quads of channels a pass the generated code passes the quads depthwise kernel (0: all)."""
+    found = re.findall(rf"st_depthwise_conv2d_params op{index}_dwconv = {{[^;]*\.quads = (\d+),", source)
+    assert len(found) == 1, (index, found)
+    return int(found[0])
+
+
 def block_of(source: str, index: int) -> int:
     """The pixels per block the generated code gives the pointwise kernel."""
     found = re.findall(rf"st_conv1x1_params op{index}_conv1x1 = {{[^;]*\.block = (\d+),", source)
@@ -69,7 +84,8 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
     """What the kernel the generated `source` calls for operator `index` asks for in its header:
     a block of pixels widened to int16, two pixels at a time (1x1); one plane (generic
     depthwise); a band's zero-padded int16 rows and the tap pairs (padded); the whole image and a
-    table of the channels (small)."""
+    table of the channels (small); a pass's quad planes of a band's rows and its quads' blocks
+    (quads)."""
     op = graph.operators[index]
     kernel = kernel_of(source, index)
     x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
@@ -90,6 +106,10 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
         image = (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4
         window = min(w.shape[1], x.shape[1]) * min(w.shape[2], x.shape[2])
         return image + (24 if general else 16) * x.shape[3] + 8 * window + 8
+    if kernel.endswith("_quads_3x3"):  # a pass's quad planes of a band's rows, then 152 bytes a quad
+        quads = quads_of(source, index) or x.shape[3] // 4
+        cols = (y.shape[2] - 1) * op.options["stride_w"] + 3
+        return quads * (8 * ((band_of(source, index) - 1) * op.options["stride_h"] + 3) * cols + 152)
     assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
     return x.shape[1] * x.shape[2]
 
@@ -110,7 +130,7 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
             assert sizes[-i - 1] == aligned(expected_scratch(graph, i, generated.source)), label
-        kernels = r"_inplace(?:_padded2?(?:_t)?_\d+x\d+s\d|_small4?)?(?:_general)?(?:_shifts)?\(&"
+        kernels = r"_inplace(?:_padded2?(?:_t)?_\d+x\d+s\d|_small4?|_quads_3x3)?(?:_general)?(?:_shifts)?\(&"
         calls = re.findall(kernels, generated.source)
         assert len(calls) == n, label
     else:
@@ -408,6 +428,107 @@ def test_depthwise_padded_in_bands() -> None:
     assert short_last_band >= 5
 
 
+QUADS_CASES = [  # (batches, h, w, c, stride, padding)
+    (1, 4, 4, 4, 1, "SAME"),
+    (1, 5, 7, 8, 1, "SAME"),
+    (1, 7, 5, 12, 2, "SAME"),
+    (1, 8, 8, 16, 2, "SAME"),
+    (2, 6, 9, 4, 1, "VALID"),
+    (1, 9, 6, 8, 2, "VALID"),
+    (1, 2, 2, 36, 1, "SAME"),
+    (1, 1, 1, 4, 1, "SAME"),
+    (1, 3, 10, 4, 2, "SAME"),
+    (2, 10, 3, 8, 1, "SAME"),
+]
+
+
+def quads_case(rng: np.random.Generator, batches: int, h: int, w: int, c: int, s: int, padding: str) -> Case:
+    """A 3x3 depthwise layer the quads kernel takes (input_c a multiple of 4, no activation, so
+    that st_requantize_fast is exact)."""
+    oh, _ = out_size_and_padding(padding, h, 3, s, 1)
+    ow, _ = out_size_and_padding(padding, w, 3, s, 1)
+    x, weights = act_tensor("x", (batches, h, w, c), rng, False), filter_tensor((1, 3, 3, c), 3, rng, c % 8 == 0, False)
+    assert weights.scale is not None  # positive scales: st_requantize_fast takes multipliers >= 0
+    weights = dataclasses.replace(weights, scale=[abs(v) or 1e-3 for v in weights.scale])
+    tensors = [x, weights, bias_tensor(c, rng, 5000), spread_output("y", (batches, oh, ow, c), x, weights, rng)]
+    options = {"padding": padding, "stride_h": s, "stride_w": s, "depth_multiplier": 1}
+    label = f"dw quads {batches}x{h}x{w}x{c} s{s} {padding}"
+    return Case(label, tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options))
+
+
+def test_quads_grid() -> None:
+    """A model whose depthwise layers are all 3x3 (quads_linked) runs those with input_c a
+    multiple of 4 on the quads kernel: beside a larger layer (the ballast), whole planes and all
+    channels a pass. Strides 1 and 2, SAME and VALID, odd sizes, two batches, a 1x1 image and a
+    2x2 one (mostly padding), per tensor and per channel; bit for bit against LiteRT (the portable
+    twin on the host; test_dsp_kernels runs the DSP path)."""
+    rng = np.random.default_rng(47)
+    cases = [quads_case(rng, *case) for case in QUADS_CASES] + [ballast(rng)]
+    graph = parse_model(build_model(*pack(cases)[:4]))
+    source = generate(graph, plan_memory(graph)).source
+    for i, case in enumerate(QUADS_CASES):
+        assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace_quads_3x3", (case, kernel_of(source, i))
+        assert quads_of(source, i) == 0 and band_of(source, i) == graph.tensor(graph.operators[i].outputs[0]).shape[1]
+    assert run_planned(cases, 47, 3) > 0
+
+
+def quads_levels(stride: int) -> dict[str, list[Case]]:
+    """For each level of the quads kernel (whole planes, bands of output rows, passes of fewer
+    quads of channels), a model where a 16x17x8 layer takes it: a ballast of h x h x 2 (the
+    generic kernel, dilation 2) beside it sets the room."""
+    rng = np.random.default_rng(53 + stride)
+    layer = quads_case(rng, 1, 16, 17, 8, stride, "SAME")
+    levels: dict[str, list[Case]] = {}
+    for h in range(100, 20, -1):
+        tensors = [
+            act_tensor("x", (1, h, h, 2), rng, False),
+            filter_tensor((1, 3, 3, 2), 3, rng, True, False),
+            bias_tensor(2, rng, 500),
+            act_tensor("y", (1, h, h, 2), rng, False),
+        ]
+        options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 2, "dilation_w_factor": 2}
+        cases = [layer, Case(f"ballast {h}", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options))]
+        graph = parse_model(build_model(*pack(cases)[:4]))
+        source = generate(graph, plan_memory(graph)).source
+        if kernel_of(source, 0) != "st_depthwise_conv2d_s8_inplace_quads_3x3":
+            break  # too little room even for one quad a pass
+        oh = graph.tensor(graph.operators[0].outputs[0]).shape[1]
+        band, quads = band_of(source, 0), quads_of(source, 0)
+        levels.setdefault("whole" if (band, quads) == (oh, 0) else "bands" if quads == 0 else "passes", cases)
+    return levels
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_quads_levels(stride: int) -> None:
+    """With less room beside it, the quads kernel steps down its levels (quads_variants): bands
+    of output rows (the rows two bands share kept in scratch), then passes of fewer quads of
+    channels. Each level reached, bit for bit against LiteRT."""
+    levels = quads_levels(stride)
+    assert set(levels) == {"whole", "bands", "passes"}, set(levels)
+    for cases in levels.values():
+        assert run_planned(cases, 53, 2) > 0, cases[1].label
+
+
+def test_quads_only_where_every_filter_is_3x3() -> None:
+    """A 5x5 depthwise layer anywhere in the model keeps the quads kernel out of it (its code
+    would come on top of the padded and small kernels'): the same 3x3 layer then takes the padded
+    kernel."""
+    rng = np.random.default_rng(59)
+    layer = quads_case(rng, 1, 12, 12, 8, 1, "SAME")
+    tensors = [
+        act_tensor("x", (1, 6, 6, 3), rng, False),
+        filter_tensor((1, 5, 5, 3), 3, rng, True, False),
+        bias_tensor(3, rng, 500),
+        act_tensor("y", (1, 6, 6, 3), rng, False),
+    ]
+    options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "depth_multiplier": 1}
+    five = Case("dw 5x5", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options))
+    for cases, kernel in (([layer, ballast(rng)], "_quads_3x3"), ([layer, ballast(rng), five], "_padded_3x3s1")):
+        graph = parse_model(build_model(*pack(cases)[:4]))
+        assert kernel_of(generate(graph, plan_memory(graph)).source, 0) == "st_depthwise_conv2d_s8_inplace" + kernel
+        assert run_planned(cases, 59, 2) > 0
+
+
 def test_depthwise_fast_builds() -> None:
     """Layers whose requantisation st_requantize_fast does exactly (every channel shifts right,
     an activation spanning int8, bounded sums) run the padded and small kernels' fast builds
@@ -528,15 +649,16 @@ def test_fast_kernels_never_raise_the_peak() -> None:
     kernel's image and channel table) need more scratch than the generic kernel's plane: alone in
     a model a small layer would raise the arena, so the planner runs it lean (the generic
     kernel); beside a larger layer it fits under the peak and runs a fast kernel. On
-    a larger plane, lean is the padded kernel a band of output rows at a time."""
-    alone = single_op_graph("DEPTHWISE_CONV_2D", (1, 4, 4, 4), (1, 3, 3, 4), (1, 4, 4, 4))
+    a larger plane, lean is the padded kernel a band of output rows at a time. (Five channels:
+    not the quads kernel's, test_quads_levels.)"""
+    alone = single_op_graph("DEPTHWISE_CONV_2D", (1, 4, 4, 5), (1, 3, 3, 5), (1, 4, 4, 5))
     op = alone.operators[0]
     assert lower.scratch_bytes(op, alone, True) > lower.scratch_bytes(op, alone, True, lean=True) == 16
     plan = plan_memory(alone)
     assert plan.lean == {0}
-    assert plan.arena_size == aligned(4 * 4 * 4) + aligned(16)
+    assert plan.arena_size == aligned(4 * 4 * 5) + aligned(16)
     assert re.search(r"st_depthwise_conv2d_s8_inplace(?:_shifts)?\(&", generate(alone, plan).source)
-    large = single_op_graph("DEPTHWISE_CONV_2D", (1, 16, 16, 4), (1, 3, 3, 4), (1, 16, 16, 4))
+    large = single_op_graph("DEPTHWISE_CONV_2D", (1, 16, 16, 5), (1, 3, 3, 5), (1, 16, 16, 5))
     op = large.operators[0]
     # the whole padded plane (18 rows of 18 int16) against bands of 3 output rows (5 rows)
     assert lower.scratch_bytes(op, large, True) == 2 * 18 * 18 + 48
@@ -547,10 +669,10 @@ def test_fast_kernels_never_raise_the_peak() -> None:
     cases = []
     for h, d in ((4, 1), (48, 2)):  # the second, dilation 2, runs the generic kernel on a 48x48 plane
         tensors = [
-            act_tensor("x", (1, h, h, 4), rng, False),
-            filter_tensor((1, 3, 3, 4), 3, rng, True, False),
-            bias_tensor(4, rng, 500),
-            act_tensor("y", (1, h, h, 4), rng, False),
+            act_tensor("x", (1, h, h, 5), rng, False),
+            filter_tensor((1, 3, 3, 5), 3, rng, True, False),
+            bias_tensor(5, rng, 500),
+            act_tensor("y", (1, h, h, 5), rng, False),
         ]
         options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": d, "dilation_w_factor": d}
         cases.append(Case(f"dw {h} d{d}", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
@@ -627,7 +749,8 @@ def test_padded2_offers() -> None:
 def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
     """Between the fastest kernel and the leanest there may be others (kernel_levels): a
     4x4x16 depthwise layer's small kernel needs 592 bytes of scratch, the padded kernel 120 and
-    the generic one 16. After an ADD whose 256-byte tensors set the arena, the small
+    the generic one 16 (a tiny 5x5 layer after them keeps the quads kernel out: quads_linked).
+    After an ADD whose 256-byte tensors set the arena, the small
     kernel would raise it; the padded kernel does not, so the planner stops there, not at the
     generic kernel (lean). (The ADD steps down too: its tables would raise it.)"""
     rng = np.random.default_rng(3)
@@ -639,13 +762,18 @@ def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
         filter_tensor((1, 3, 3, 16), 3, rng, True, False),
         bias_tensor(16, rng, 500),
         act_tensor("y", shape, rng, False),
+        act_tensor("t", (1, 2, 2, 1), rng, False),
+        filter_tensor((1, 5, 5, 1), 3, rng, True, False),
+        bias_tensor(1, rng, 500),
+        act_tensor("u", (1, 2, 2, 1), rng, False),
     ]
     dw = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1, "dilation_w_factor": 1}
     ops = [
         OpSpec("ADD", [0, 1], [2], {"fused_activation_function": "NONE"}),
         OpSpec("DEPTHWISE_CONV_2D", [2, 3, 4], [5], {**dw, "depth_multiplier": 1}),
+        OpSpec("DEPTHWISE_CONV_2D", [6, 7, 8], [9], {**dw, "depth_multiplier": 1}),
     ]
-    graph = parse_model(build_model(tensors, ops, [0, 1], [5]))
+    graph = parse_model(build_model(tensors, ops, [0, 1, 6], [5, 9]))
     assert lower.scratch_levels(graph.operators[1], graph, True) == [592, 120, 16]
     plan = plan_memory(graph)
     assert plan.levels.get(1) == 1 and 1 not in plan.lean, plan.levels

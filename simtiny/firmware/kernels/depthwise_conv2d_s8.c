@@ -875,6 +875,39 @@ typedef struct {
 _Static_assert(sizeof(small_channel) == ST_DW_SMALL_CHANNEL_BYTES, "the code generator plans this much a channel");
 
 #if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
+/* Four sums a0..a3, doubled, of channels c to c + 3 requantised (st_requantize_fast, two at a
+ * time: (smmlar(2a, mult, add) + sign) >> right, SSAT) and stored at [O] to [O, #3], as assembly
+ * text: the channels' small_channel entries at AT bytes from T; X, W, E, F are scratch registers. */
+#define ST_SMALL_REQUANT4(T, AT, O, X, W, E, F)                                                                     \
+    "ldrd %[" X "], %[" W "], [%[" T "], #" AT "+4]\n\t"                                                                \
+    "ldrd %[" E "], %[" F "], [%[" T "], #" AT "+20]\n\t"                                                               \
+    "smmlar %[" W "], %[a0], %[" X "], %[" W "]\n\t"                                                             \
+    "ldr %[" X "], [%[" T "], #" AT "+12]\n\t"                                                                          \
+    "smmlar %[" F "], %[a1], %[" E "], %[" F "]\n\t"                                                             \
+    "ldr %[" E "], [%[" T "], #" AT "+28]\n\t"                                                                          \
+    "add %[a0], %[" W "], %[a0], asr #31\n\t"                                                                    \
+    "asr %[a0], %[a0], %[" X "]\n\t"                                                                             \
+    "add %[a1], %[" F "], %[a1], asr #31\n\t"                                                                    \
+    "ldrd %[" X "], %[" W "], [%[" T "], #" AT "+36]\n\t"                                                               \
+    "asr %[a1], %[a1], %[" E "]\n\t"                                                                             \
+    "ssat %[a0], #8, %[a0]\n\t"                                                                                  \
+    "ldrd %[" E "], %[" F "], [%[" T "], #" AT "+52]\n\t"                                                               \
+    "ssat %[a1], #8, %[a1]\n\t"                                                                                  \
+    "smmlar %[" W "], %[a2], %[" X "], %[" W "]\n\t"                                                             \
+    "strb %[a0], [%[" O "]]\n\t"                                                                                 \
+    "ldr %[" X "], [%[" T "], #" AT "+44]\n\t"                                                                          \
+    "smmlar %[" F "], %[a3], %[" E "], %[" F "]\n\t"                                                             \
+    "strb %[a1], [%[" O "], #1]\n\t"                                                                             \
+    "ldr %[" E "], [%[" T "], #" AT "+60]\n\t"                                                                          \
+    "add %[a2], %[" W "], %[a2], asr #31\n\t"                                                                    \
+    "asr %[a2], %[a2], %[" X "]\n\t"                                                                             \
+    "add %[a3], %[" F "], %[a3], asr #31\n\t"                                                                    \
+    "asr %[a3], %[a3], %[" E "]\n\t"                                                                             \
+    "ssat %[a2], #8, %[a2]\n\t"                                                                                  \
+    "ssat %[a3], #8, %[a3]\n\t"                                                                                  \
+    "strb %[a2], [%[" O "], #2]\n\t"                                                                             \
+    "strb %[a3], [%[" O "], #3]\n\t"
+
 /* Four channels (c to c + 3; t: their small_channel entries) of one output pixel, written at o:
  * the taps [list, end) (pairs of pointers: the input pixel, the filter tap) each add
  * (x + input_offset) * w per channel (io2: the input offset in both halves), then the four sums
@@ -911,39 +944,11 @@ static inline __attribute__((always_inline)) void small4_step(const uint32_t *li
                      "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
                      "bne 1b\n\t"
                      "ldrd %[s], %[k], [sp], #8\n\t" /* t, o */
-                     /* requantise two at a time: (smmlar(2a, mult, add) + sign) >> right, SSAT */
                      "lsl %[a0], %[a0], #1\n\t"
                      "lsl %[a1], %[a1], #1\n\t"
                      "lsl %[a2], %[a2], #1\n\t"
                      "lsl %[a3], %[a3], #1\n\t"
-                     "ldrd %[xv], %[wv], [%[s], #4]\n\t"
-                     "ldrd %[xe], %[we], [%[s], #20]\n\t"
-                     "smmlar %[wv], %[a0], %[xv], %[wv]\n\t"
-                     "ldr %[xv], [%[s], #12]\n\t"
-                     "smmlar %[we], %[a1], %[xe], %[we]\n\t"
-                     "ldr %[xe], [%[s], #28]\n\t"
-                     "add %[a0], %[wv], %[a0], asr #31\n\t"
-                     "asr %[a0], %[a0], %[xv]\n\t"
-                     "add %[a1], %[we], %[a1], asr #31\n\t"
-                     "ldrd %[xv], %[wv], [%[s], #36]\n\t"
-                     "asr %[a1], %[a1], %[xe]\n\t"
-                     "ssat %[a0], #8, %[a0]\n\t"
-                     "ldrd %[xe], %[we], [%[s], #52]\n\t"
-                     "ssat %[a1], #8, %[a1]\n\t"
-                     "smmlar %[wv], %[a2], %[xv], %[wv]\n\t"
-                     "strb %[a0], [%[k]]\n\t"
-                     "ldr %[xv], [%[s], #44]\n\t"
-                     "smmlar %[we], %[a3], %[xe], %[we]\n\t"
-                     "strb %[a1], [%[k], #1]\n\t"
-                     "ldr %[xe], [%[s], #60]\n\t"
-                     "add %[a2], %[wv], %[a2], asr #31\n\t"
-                     "asr %[a2], %[a2], %[xv]\n\t"
-                     "add %[a3], %[we], %[a3], asr #31\n\t"
-                     "asr %[a3], %[a3], %[xe]\n\t"
-                     "ssat %[a2], #8, %[a2]\n\t"
-                     "ssat %[a3], #8, %[a3]\n\t"
-                     "strb %[a2], [%[k], #2]\n\t"
-                     "strb %[a3], [%[k], #3]\n\t"
+                     ST_SMALL_REQUANT4("s", "0", "k", "xv", "wv", "xe", "we")
                      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),
                        [xe] "=&r"(xe), [we] "=&r"(we), [k] "+r"(list), [s] "+r"(s)
                      : [end] "r"(end), [c] "r"(c), [io2] "r"(io2)
@@ -1057,3 +1062,228 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_small4)(const st_depthwise_conv
     small_layer(p, buffer, filter, scratch, 0);
 #endif
 }
+
+#if !defined(ST_DW_GENERAL)
+#if !defined(__ARM_FEATURE_DSP)
+/* One int16 lane pair: lo in bits 0-15, hi in bits 16-31 (the layout of SXTB16's results). */
+static inline uint32_t quads_pair(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16); }
+#endif
+
+/* What st_depthwise_conv2d_s8_inplace_quads_3x3 keeps for a quad of channels c to c + 3: the
+ * nine taps' words (2 w[c], 2 w[c + 2]) and (2 w[c + 1], 2 w[c + 3]), the four biases doubled,
+ * then the four channels' small_channel entries, whose first three bias fields hold
+ * quads_band's steps (registers are short). */
+typedef struct {
+    uint32_t taps[18];
+    uint32_t bias[4];
+    small_channel rq[4];
+} quads_block;
+
+#if defined(__ARM_FEATURE_DSP)
+/* A band's outputs of a quad's four channels, n = (rows << 16) | output_w of them, row by
+ * row: the first window's top-left at r (quad plane rows rs bytes apart), each next one
+ * b->rq[0].bias & 255 bytes on and b->rq[1].bias more at a row's end, the outputs
+ * b->rq[0].bias >> 8 bytes apart from o (the output rows follow one another in memory); the
+ * steps wait in the block's spare fields, registers being short. Per output the nine taps (the
+ * words of channels (c, c + 2) and (c + 1, c + 3) times the block's tap words: one multiply a
+ * channel and tap, each load issued beside a multiply and used no sooner than two cycles after
+ * it), then the four sums requantised (ST_SMALL_REQUANT4): thirteen registers, none spilled. */
+ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const quads_block *b, int32_t rs) {
+    uint32_t a0, a1, a2, a3, x0, x1, w0, w1;
+#define ST_TAP(NEXT_X, NEXT_W, MOVE)                                                                           \
+    "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"                                                                    \
+    "smlatt %[a2], %[x0], %[w0], %[a2]\n\t" MOVE "ldr %[x0], [%[r], #" NEXT_X "]\n\t"                         \
+    "smlabb %[a1], %[x1], %[w1], %[a1]\n\t"                                                                    \
+    "ldr %[w0], [%[b], #" NEXT_W "]\n\t"                                                                       \
+    "smlatt %[a3], %[x1], %[w1], %[a3]\n\t"                                                                    \
+    "ldr %[x1], [%[r], #" NEXT_X "+4]\n\t"                                                                     \
+    "ldr %[w1], [%[b], #" NEXT_W "+4]\n\t"
+#define ST_ROW_ON "add %[r], %[r], %[rs]\n\t" /* the next tap starts the next row */
+    _Static_assert(sizeof(quads_block) == 152, "quads_band reads taps, bias and rq at 0, 72 and 88");
+    __asm__ volatile("1:\n\t"
+                     "ldrd %[a0], %[a1], [%[b], #72]\n\t"
+                     "ldr %[x0], [%[r]]\n\t"
+                     "ldr %[x1], [%[r], #4]\n\t"
+                     "ldr %[w0], [%[b]]\n\t"
+                     "ldr %[w1], [%[b], #4]\n\t"
+                     "ldrd %[a2], %[a3], [%[b], #80]\n\t"
+                     ST_TAP("8", "8", "") ST_TAP("16", "16", "") ST_TAP("0", "24", ST_ROW_ON)
+                     ST_TAP("8", "32", "") ST_TAP("16", "40", "") ST_TAP("0", "48", ST_ROW_ON)
+                     ST_TAP("8", "56", "") ST_TAP("16", "64", "")
+                     "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"
+                     "smlatt %[a2], %[x0], %[w0], %[a2]\n\t"
+                     "smlabb %[a1], %[x1], %[w1], %[a1]\n\t"
+                     "sub %[r], %[r], %[rs], lsl #1\n\t"
+                     "smlatt %[a3], %[x1], %[w1], %[a3]\n\t"
+                     ST_SMALL_REQUANT4("b", "88", "o", "x0", "x1", "w0", "w1")
+                     "ldr %[x0], [%[b], #88]\n\t"
+                     "sub %[n], %[n], #1\n\t"
+                     "uxtab %[r], %[r], %[x0]\n\t"
+                     "add %[o], %[o], %[x0], lsr #8\n\t"
+                     "lsls %[x0], %[n], #16\n\t" /* outputs left in the row */
+                     "bne 1b\n\t"
+                     "subs %[n], %[n], #0x10000\n\t" /* rows left */
+                     "beq 2f\n\t"
+                     "ldr %[x0], [%[b], #104]\n\t" /* rq[1].bias: a row's end */
+                     "ldr %[x1], [%[b], #120]\n\t" /* rq[2].bias: output_w */
+                     "add %[r], %[r], %[x0]\n\t"
+                     "add %[n], %[n], %[x1]\n\t"
+                     "b 1b\n\t"
+                     "2:\n\t"
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x0] "=&r"(x0), [x1] "=&r"(x1),
+                       [w0] "=&r"(w0), [w1] "=&r"(w1), [r] "+r"(r), [o] "+r"(o), [n] "+r"(n)
+                     : [b] "r"(b), [rs] "r"(rs)
+                     : "cc", "memory");
+#undef ST_TAP
+#undef ST_ROW_ON
+}
+#endif
+
+/* Padded rows [from, to) (padded row y holds image row y - pad_h; cols columns, image column x
+ * at x + pad_w) into `quads` quad planes (plane words apart) from their row at dst, the first
+ * quad's channels at image (pixel 0): each pixel's four channels c to c + 3 as the words
+ * (x[c], x[c + 2]) and (x[c + 1], x[c + 3]) with the input offset added, zeros outside the
+ * image. */
+ST_SHARED static void quads_fill(uint32_t *dst, int32_t plane, int32_t quads, const int8_t *image,
+                                 const st_depthwise_conv2d_params *p, int32_t from, int32_t to, int32_t cols) {
+    const int32_t ch = p->input_c, iw = p->input_w;
+    int32_t left = p->pad_w, right = iw < cols - left ? left + iw : cols; /* the image's columns */
+#if defined(__ARM_FEATURE_DSP)
+    const uint32_t io2 = st_dup16(p->input_offset);
+#else
+    const int32_t io = p->input_offset;
+#endif
+    for (int32_t y = from; y < to; y++, dst += 2 * cols) {
+        const int32_t iy = y - p->pad_h;
+        const int inside = iy >= 0 && iy < p->input_h;
+        if (!inside) left = right = cols; /* a row outside the image: all zeros */
+        const int8_t *row = inside ? image + iy * iw * ch : image;
+        for (int32_t q = 0; q < quads; q++) { /* plane by plane: the zeros, then the image's pixels */
+            uint32_t *d = dst + q * plane;
+            for (int32_t x = 0; x < left; x++) d[2 * x] = d[2 * x + 1] = 0;
+            for (int32_t x = right; x < cols; x++) d[2 * x] = d[2 * x + 1] = 0;
+            const int8_t *s = row + 4 * q;
+            int32_t x = left;
+#if defined(__ARM_FEATURE_DSP)
+            if (right - left >= 2) { /* two pixels a pass, in assembly (gcc's loop took five cycles a pixel) */
+                uint32_t *dd = d + 2 * x, v0, v1, e0, o0, e1, o1;
+                int32_t n = (right - left) & ~1;
+                x += n;
+                __asm__ volatile("1:\n\t"
+                                 "ldr %[v0], [%[s]]\n\t"
+                                 "ldr %[v1], [%[s], %[ch]]\n\t"
+                                 "add %[s], %[s], %[ch], lsl #1\n\t"
+                                 "sxtab16 %[e0], %[io2], %[v0]\n\t"
+                                 "sxtab16 %[o0], %[io2], %[v0], ror #8\n\t"
+                                 "subs %[n], %[n], #2\n\t"
+                                 "sxtab16 %[e1], %[io2], %[v1]\n\t"
+                                 "strd %[e0], %[o0], [%[d]]\n\t"
+                                 "sxtab16 %[o1], %[io2], %[v1], ror #8\n\t"
+                                 "strd %[e1], %[o1], [%[d], #8]\n\t"
+                                 "add %[d], %[d], #16\n\t"
+                                 "bne 1b\n\t"
+                                 : [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [o0] "=&r"(o0), [e1] "=&r"(e1),
+                                   [o1] "=&r"(o1), [s] "+r"(s), [d] "+r"(dd), [n] "+r"(n)
+                                 : [ch] "r"(ch), [io2] "r"(io2)
+                                 : "cc", "memory");
+            }
+#endif
+            for (; x < right; x++, s += ch) {
+#if defined(__ARM_FEATURE_DSP)
+                const uint32_t v = st_load4(s);
+                d[2 * x] = st_sxtab16(io2, v), d[2 * x + 1] = st_sxtab16_ror8(io2, v);
+#else
+                d[2 * x] = quads_pair(s[0] + io, s[2] + io), d[2 * x + 1] = quads_pair(s[1] + io, s[3] + io);
+#endif
+            }
+        }
+        left = p->pad_w, right = iw < cols - left ? left + iw : cols;
+    }
+}
+
+/* In place, for 3x3 filters, dilation 1, input_c a multiple of 4 and layers whose every channel
+ * requantises with st_requantize_fast (the code generator's choice): the channels in SIMD lanes
+ * rather than the pixels, so that nothing is paid per channel but its taps. p->quads quads of
+ * channels a pass (0: all; a pass's outputs overwrite only its own channels' inputs), the image
+ * goes into scratch as zero-padded planes of four channels ("quad planes": per padded pixel the
+ * words (x[c], x[c + 2]) and (x[c + 1], x[c + 3]), int16 with the input offset added,
+ * quads_fill), p->band output rows at a time, each quad's taps and biases doubled into a quads_block
+ * (ST_PADDED_SCALE's trick: the sums come doubled for the requantisation); then each quad plane
+ * gives its four channels' outputs row by row, nine taps each, the padding's zeros adding
+ * nothing. The rows a band shares with the next stay in scratch, moved to the top (the outputs
+ * have overwritten them in the buffer), as in padded_layer. scratch (4-byte aligned): a pass's
+ * quad planes, rows * cols pairs of words each (rows = (band - 1) * stride_h + 3, cols =
+ * (output_w - 1) * stride_w + 3), then a quads_block a quad of the pass. */
+void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_quads_3x3)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                              const int8_t *filter, int8_t *scratch) {
+    const int32_t ch = p->input_c, oh = p->output_h, ow = p->output_w, sh = p->stride_h;
+    const int32_t group = p->quads ? p->quads : ch / 4; /* quads a pass */
+    const int32_t band = p->band, band_rows = (band - 1) * sh + 3, cols = (ow - 1) * p->stride_w + 3;
+    const int32_t plane = 2 * band_rows * cols; /* words */
+    uint32_t *const planes = (uint32_t *)(void *)scratch;
+    quads_block *const blocks = (quads_block *)(void *)(planes + group * plane);
+    for (int32_t c0 = 0; c0 < ch; c0 += 4 * group) { /* a pass: its channels' outputs overwrite only theirs */
+        const int32_t quads = (ch - c0) / 4 < group ? (ch - c0) / 4 : group;
+        for (int32_t q = 0; q < quads; q++) {
+            quads_block *bq = &blocks[q];
+            for (int32_t j = 0; j < 4; j++) { /* inline, not dw_channel: the loop keeps p's fields in registers */
+                bq->bias[j] = 2 * (uint32_t)st_channel_bias(&p->channels, c0 + 4 * q + j);
+                bq->rq[j].rq = st_channel_requant_fast(&p->channels, c0 + 4 * q + j, p->output_offset);
+            }
+            /* quads_band's steps: a window and an output on, a row's end, output_w */
+        bq->rq[0].bias = (uint32_t)(ch << 8 | 8 * p->stride_w);
+        bq->rq[1].bias = (uint32_t)(8 * (sh * cols - ow * p->stride_w)), bq->rq[2].bias = (uint32_t)ow;
+            for (int32_t t = 0; t < 9; t++) {
+                const int8_t *f = filter + t * ch + c0 + 4 * q;
+#if defined(__ARM_FEATURE_DSP)
+                const uint32_t v = st_load4(f); /* each byte added to itself: doubled */
+                bq->taps[2 * t] = st_sxtab16(st_sxtb16(v), v);
+                bq->taps[2 * t + 1] = st_sxtab16_ror8(st_sxtb16_ror8(v), v);
+#else
+                bq->taps[2 * t] = quads_pair(2 * f[0], 2 * f[2]), bq->taps[2 * t + 1] = quads_pair(2 * f[1], 2 * f[3]);
+#endif
+            }
+        }
+        for (int32_t b = 0; b < p->batches; b++) {
+            const int8_t *image = buffer + b * p->input_h * p->input_w * ch + c0;
+            int8_t *out = buffer + b * oh * ow * ch + c0;
+            int32_t end = 0; /* padded rows [end - kept, end) are in scratch */
+            for (int32_t oy0 = 0; oy0 < oh; oy0 += band) {
+                const int32_t n = oh - oy0 < band ? oh - oy0 : band;
+                const int32_t first = oy0 * sh, last = (oy0 + n - 1) * sh + 3; /* the band's padded rows */
+                const int32_t kept = end > first ? end - first : 0;
+                for (int32_t q = 0; q < quads && kept; q++) { /* (a band before is whole) */
+                    uint32_t *to = planes + q * plane;
+                    const uint32_t *from = to + 2 * (band_rows - kept) * cols;
+                    for (int32_t i = 0; i < 2 * kept * cols; i++) to[i] = from[i];
+                }
+                quads_fill(planes + 2 * kept * cols, plane, quads, image, p, first + kept, last, cols);
+                end = last;
+                for (int32_t q = 0; q < quads; q++) {
+                    const quads_block *const bq = &blocks[q];
+#if defined(__ARM_FEATURE_DSP)
+                    quads_band(planes + q * plane, out + 4 * q, (uint32_t)(n << 16 | ow), bq, 8 * cols);
+#else
+                    for (int32_t oy = 0; oy < n; oy++) {
+                        const uint32_t *r = planes + q * plane + 2 * oy * sh * cols;
+                        int8_t *o = out + oy * ow * ch + 4 * q;
+                        for (int32_t ox = 0; ox < ow; ox++, r += 2 * p->stride_w, o += ch) {
+                            uint32_t a[4] = {bq->bias[0], bq->bias[1], bq->bias[2], bq->bias[3]};
+                            for (int32_t t = 0; t < 9; t++) {
+                                const uint32_t *x = r + 2 * ((t / 3) * cols + t % 3), *w = bq->taps + 2 * t;
+                                a[0] += (uint32_t)((int16_t)x[0] * (int16_t)w[0]);
+                                a[2] += (uint32_t)((int16_t)(x[0] >> 16) * (int16_t)(w[0] >> 16));
+                                a[1] += (uint32_t)((int16_t)x[1] * (int16_t)w[1]);
+                                a[3] += (uint32_t)((int16_t)(x[1] >> 16) * (int16_t)(w[1] >> 16));
+                            }
+                            for (int32_t j = 0; j < 4; j++) o[j] = (int8_t)st_requantize_fast(a[j], &bq->rq[j].rq);
+                        }
+                    }
+#endif
+                }
+                out += n * ow * ch;
+            }
+        }
+    }
+}
+#endif

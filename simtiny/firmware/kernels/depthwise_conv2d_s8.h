@@ -28,6 +28,7 @@ typedef struct {
     int8_t depth_multiplier;   /* output channels = input_c * depth_multiplier */
     int8_t stride_h, stride_w, dilation_h, dilation_w;
     int8_t pad_h, pad_w;       /* padding before the first row / column */
+    int8_t quads;              /* quads of channels a pass of the quads kernel (0: all) */
     st_channel_params channels; /* bias (may be absent) and requantisation per output channel */
 } st_depthwise_conv2d_params;
 
@@ -99,5 +100,13 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_t_7x7s2)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_small)
 /* The same, for input_c a multiple of 4 (four channels a step with the DSP extension). */
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_small4)
+
+/* In place too, for 3x3 filters, dilation 1, input_c a multiple of 4, output_w <= input_w,
+ * pad_h < 3 and layers that requantise with st_requantize_fast (fast builds only): four channels
+ * in SIMD lanes, p->quads quads of channels a pass (0: all), p->band output rows at a time.
+ * scratch (4-byte aligned) holds a pass's planes, rows * cols pairs of int16 pairs each (rows =
+ * (band - 1) * stride_h + 3, cols = (output_w - 1) * stride_w + 3: 8 * rows * cols bytes), then 152
+ * bytes a quad of the pass (its taps, biases and requantisation). */
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_quads_3x3)
 
 #endif
