@@ -660,10 +660,11 @@ class DepthwiseConv2D:
             _window_taps(g.out_h, sh, g.pad_h, fh, x.shape[1])
             + _window_taps(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
         )
-        if (fh, fw) == (3, 3) and x.shape[3] % 4 == 0 and quads_linked(graph) and DepthwiseConv2D.fast(op, graph):
-            # the quads kernel alone: a model that takes it links neither the padded nor the small kernels
-            return DepthwiseConv2D.quads_variants(g, x.shape[3], g.out_w <= x.shape[2])
         variants = [] if empty else [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table + 8 * window + 8)]
+        if (fh, fw) == (3, 3) and x.shape[3] % 4 == 0 and quads_linked(graph) and DepthwiseConv2D.fast(op, graph):
+            # the quads kernel beside the small ones (tiny planes, where most taps are padding): a
+            # model that takes it links no padded kernel
+            return variants + DepthwiseConv2D.quads_variants(g, x.shape[3], g.out_w <= x.shape[2])
         if (fh, fw, g.stride_w) not in PADDED_FILTERS:
             return variants
         two = x.shape[3] % 2 == 0 and padded2_linked(graph)  # (true where this layer's own image is large)

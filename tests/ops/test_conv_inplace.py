@@ -429,17 +429,18 @@ def test_depthwise_padded_in_bands() -> None:
 
 
 QUADS_CASES = [  # (batches, h, w, c, stride, padding)
-    (1, 4, 4, 4, 1, "SAME"),
+    (1, 6, 6, 4, 1, "SAME"),
     (1, 5, 7, 8, 1, "SAME"),
-    (1, 7, 5, 12, 2, "SAME"),
-    (1, 8, 8, 16, 2, "SAME"),
+    (1, 11, 9, 12, 2, "SAME"),
+    (1, 12, 12, 16, 2, "SAME"),
     (2, 6, 9, 4, 1, "VALID"),
-    (1, 9, 6, 8, 2, "VALID"),
-    (1, 2, 2, 36, 1, "SAME"),
-    (1, 1, 1, 4, 1, "SAME"),
-    (1, 3, 10, 4, 2, "SAME"),
-    (2, 10, 3, 8, 1, "SAME"),
+    (1, 13, 10, 8, 2, "VALID"),
+    (1, 4, 4, 36, 1, "SAME"),
+    (1, 9, 14, 4, 2, "SAME"),
+    (2, 10, 5, 8, 1, "SAME"),
 ]
+# planes small beside the filter, where most taps are padding: the small kernel's
+TINY_CASES = [(1, 2, 2, 36, 1, "SAME"), (1, 1, 1, 4, 1, "SAME"), (1, 4, 4, 12, 2, "SAME")]
 
 
 def quads_case(rng: np.random.Generator, batches: int, h: int, w: int, c: int, s: int, padding: str) -> Case:
@@ -457,18 +458,20 @@ def quads_case(rng: np.random.Generator, batches: int, h: int, w: int, c: int, s
 
 
 def test_quads_grid() -> None:
-    """A model whose depthwise layers are all 3x3 (quads_linked) runs those with input_c a
+    """A model whose depthwise filters are all 3x3 (quads_linked) runs those with input_c a
     multiple of 4 on the quads kernel: beside a larger layer (the ballast), whole planes and all
-    channels a pass. Strides 1 and 2, SAME and VALID, odd sizes, two batches, a 1x1 image and a
-    2x2 one (mostly padding), per tensor and per channel; bit for bit against LiteRT (the portable
-    twin on the host; test_dsp_kernels runs the DSP path)."""
+    channels a pass. Strides 1 and 2, SAME and VALID, odd sizes, two batches, per tensor and per
+    channel; tiny planes (2x2, 1x1, a 2x2 output) on the small kernel instead. Bit for bit
+    against LiteRT (the portable twin on the host; test_dsp_kernels runs the DSP path)."""
     rng = np.random.default_rng(47)
-    cases = [quads_case(rng, *case) for case in QUADS_CASES] + [ballast(rng)]
+    cases = [quads_case(rng, *case) for case in QUADS_CASES + TINY_CASES] + [ballast(rng)]
     graph = parse_model(build_model(*pack(cases)[:4]))
     source = generate(graph, plan_memory(graph)).source
     for i, case in enumerate(QUADS_CASES):
         assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace_quads_3x3", (case, kernel_of(source, i))
         assert quads_of(source, i) == 0 and band_of(source, i) == graph.tensor(graph.operators[i].outputs[0]).shape[1]
+    for i, case in enumerate(TINY_CASES, len(QUADS_CASES)):
+        assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace_small4", (case, kernel_of(source, i))
     assert run_planned(cases, 47, 3) > 0
 
 
