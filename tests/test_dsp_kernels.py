@@ -52,7 +52,9 @@ FC_DEPTHS = (1, 3, 4, 7, 64, 97, 384)
 SEEDS = (0, 1, 2)
 SAMPLES = 3
 # conv1x1_s8's block kernel in its four builds (fast or general, packed or apart shifts)
-POINTWISE_BLOCKS = tuple(f"st_conv1x1_widened{b}{t}" for b in ("", "_general") for t in ("", "_shifts"))
+POINTWISE_BLOCKS = tuple(
+    f"st_conv1x1_widened{p}{b}{t}" for p in ("", "_pairs") for b in ("", "_general") for t in ("", "_shifts")
+)
 
 
 def pointwise_model(seed: int) -> bytes:
@@ -174,9 +176,9 @@ def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -
     assert n == 2 * len(INPUT_CHANNELS)
     assert compiled.plan.in_place == set(range(1, n, 2)), "the second reader of each input runs in place"
     source = compiled.generated.source
-    assert len(re.findall(r"st_conv1x1_s8_inplace(?:_general)?(?:_shifts)?\(&", source)) == n // 2
-    assert len(re.findall(r"st_conv1x1_s8(?:_general)?(?:_shifts)?\(&", source)) == n // 2
-    builds = set(re.findall(r"st_conv1x1_s8(?:_inplace)?(_general)?(?:_shifts)?\(&", source))
+    assert len(re.findall(r"st_conv1x1_s8_inplace(?:_pairs)?(?:_general)?(?:_shifts)?\(&", source)) == n // 2
+    assert len(re.findall(r"st_conv1x1_s8(?:_pairs)?(?:_general)?(?:_shifts)?\(&", source)) == n // 2
+    builds = set(re.findall(r"st_conv1x1_s8(?:_inplace)?(?:_pairs)?(_general)?(?:_shifts)?\(&", source))
     assert builds == {"", "_general"}, "fast and general layers both"
     for build in builds:  # the general build's block kernel is a loop over general_channel, which gcc may inline
         functions = tuple(f for f in POINTWISE_BLOCKS if ("_general" in f) == bool(build))
@@ -200,9 +202,39 @@ def test_pointwise_lean_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
     path, compiled = write_and_compile(board, tmp_path / "lean.tflite", model, toolchain)
     source = compiled.generated.source
     assert compiled.plan.lean == {0} and block_of(source, 0) == 2, (compiled.plan.lean, source[-400:])
-    assert re.search(r"st_conv1x1_s8(?:_inplace)?(?:_shifts)?\(&", source), "the fast build"
+    assert re.search(r"st_conv1x1_s8(?:_inplace)?(?:_pairs)?(?:_shifts)?\(&", source), "the fast build"
     assert_uses_smlad(compiled, ("pair_block",))
     assert check_bit_exact(compiled, path, seeded(6)) > 0
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+def test_pointwise_pairs_twin_only_where_needed(board, tmp_path: Path, toolchain: str) -> None:
+    """conv1x1_s8's "_pairs" twins (pair_block for a block of one or two pixels) only in models
+    that have such a block (pairs_linked): 4x4 and 2x2 images leave none (a depthwise ballast
+    leaves them room for blocks of four pixels or more), and the firmware has no pair_block; a
+    5x5 image leaves a last block of one pixel, and the model takes the twins. Both bit for bit
+    against LiteRT."""
+    rng = np.random.default_rng(11)
+    options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": "NONE"}
+    for side, pairs in ((4, False), (5, True)):
+        cases = []
+        for h, cin, cout in ((side, 16, 24), (2, 24, 8)):
+            x = act_tensor("x", (1, h, h, cin), rng, False)
+            weights = filter_tensor((cout, 1, 1, cin), 0, rng, True, False)
+            y = spread_output("y", (1, h, h, cout), x, weights, rng)
+            op = OpSpec("CONV_2D", [0, 1, 2], [3], options)
+            cases.append(Case(f"1x1 {h}x{h}", [x, weights, bias_tensor(cout, rng, 3000), y], op))
+        tensors, op_specs, inputs, outputs, _ = pack([*cases, ballast(rng)])
+        model = build_model(tensors, op_specs, inputs, outputs)
+        path, compiled = write_and_compile(board, tmp_path / f"pairs{side}.tflite", model, toolchain)
+        source = compiled.generated.source
+        assert not {0, 1} & compiled.plan.lean and min(block_of(source, 0), block_of(source, 1)) > 2
+        assert len(re.findall(r"st_conv1x1_s8(?:_inplace)?_pairs(?:_shifts)?\(&", source)) == (2 if pairs else 0)
+        objdump = shutil.which("arm-none-eabi-objdump")
+        if objdump:
+            text = subprocess.run([objdump, "-d", str(compiled.firmware.elf)], capture_output=True, text=True).stdout
+            assert ("<pair_block>:" in text) == pairs, side
+        assert check_bit_exact(compiled, path, seeded(side)) > 0
 
 
 # per output channel, weight scales whose effective scales (x 0.02 / 0.05) requantise the fast way
@@ -236,7 +268,7 @@ def test_mixed_channels_dsp_path(board, tmp_path: Path, toolchain: str, k: int, 
     path.write_bytes(mixed_model(np.random.default_rng(k), k, 12, (5, 7)))
     compiled = compile_model(load_and_check(path), board, toolchain, optimization=optimization)
     source = compiled.generated.source
-    block = r"st_conv1x1_widened_shifts\)" if k > 1 else r"st_conv1x1_s8(?:_inplace)?_shifts\(&"
+    block = r"st_conv1x1_widened(?:_pairs)?_shifts\)" if k > 1 else r"st_conv1x1_s8(?:_inplace)?(?:_pairs)?_shifts\(&"
     assert re.search(block, source), source[-600:]
     assert (compiled.plan.lean == {0}) == (optimization == "ram")
     assert_uses_smlad(compiled, ("general_channel",) if optimization == "time" else ("pair_block",))

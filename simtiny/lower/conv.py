@@ -482,7 +482,8 @@ class Conv2D:
         call = (
             f"st_conv2d_s8_columns{self.columns_gather(x.shape[3], w.shape[1], w.shape[2])}{twin}"
             f"(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
-            f"{ctx.tensor(op.outputs[0])}, {scratch}, st_conv1x1_widened{build}{twin});"
+            f"{ctx.tensor(op.outputs[0])}, {scratch}, "
+            f"st_conv1x1_widened{'_pairs' if self.pairs_linked(graph, ctx.plan) else ''}{build}{twin});"
         )
         return KernelCall(call, (f"conv2d_s8{twin}", f"conv1x1_s8{build}{twin}"), (decl,))
 
@@ -500,6 +501,27 @@ class Conv2D:
         x = graph.tensor(op.inputs[0])
         return pointwise_block(x.size // x.shape[3], x.shape[3], lean, level)
 
+    def pairs_linked(self, graph: Graph, plan) -> bool:
+        """Whether the model's pointwise and column convolutions take the "_pairs" twins of
+        conv1x1_s8 (st_conv1x1_widened_pairs: a block of one or two pixels two output channels a
+        pass): where one of them has such a block, its last (one or two pixels past a multiple
+        of four) or every one (run lean, blocks of two). A model without one takes the plain
+        twins and does not link that way."""
+        for op in graph.operators:
+            if op.opcode != "CONV_2D" or self.check(op, graph) is not None:
+                continue
+            lean, level = op.index in plan.lean, plan.levels.get(op.index, 0)
+            if self.pointwise(op, graph):
+                block = self.pointwise_block(op, graph, lean, level)
+            else:
+                block = self.columns_block(op, graph, lean, level)
+                if block is None:
+                    continue
+            y = graph.tensor(op.outputs[0])
+            if block <= 2 or y.size // y.shape[3] % 4 in (1, 2):
+                return True
+        return False
+
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         p = ctx.ident(f"op{op.index}_conv1x1")
@@ -507,13 +529,15 @@ class Conv2D:
         gemm, build, twin = self.gemm_fields(op, graph, ctx, p, x.size // x.shape[3], block)
         filt = ctx.const(f"{p}_filter", paired_filter(w))
         decl = f"static const st_conv1x1_params {p} = {gemm};"
+        pairs = "_pairs" if self.pairs_linked(graph, ctx.plan) else ""
         if getattr(ctx, "in_place", False):
             call = (
-                f"st_conv1x1_s8_inplace{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, {scratch_of(ctx, op)});"
+                f"st_conv1x1_s8_inplace{pairs}{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
+                f"{scratch_of(ctx, op)});"
             )
         else:
             call = (
-                f"st_conv1x1_s8{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
+                f"st_conv1x1_s8{pairs}{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "
                 f"{ctx.tensor(op.outputs[0])}, {scratch_of(ctx, op)});"
             )
         return KernelCall(call, (f"conv1x1_s8{build}{twin}",), (decl,))

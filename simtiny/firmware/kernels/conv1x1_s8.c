@@ -190,6 +190,12 @@ void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uin
                                            const int8_t *filter, int8_t *out) {
     for (int32_t oc = 0; oc < p->output_c; oc++) general_channel(p, x, n, filter, out, oc);
 }
+
+/* (no other way for a pair of pixels in this build: the "_pairs" name the fast build's twin has) */
+void ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs)(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                                 const int8_t *filter, int8_t *out) {
+    ST_CONV1X1_KERNEL(st_conv1x1_widened)(p, x, n, filter, out);
+}
 #else
 /* What the fast kernel's quads of one output channel read: its weights, bias and
  * requantisation, where its outputs go and where they end. */
@@ -283,7 +289,7 @@ static inline __attribute__((always_inline)) void run_quads(quad_run *r, const u
 }
 
 #if defined(__ARM_FEATURE_DSP)
-/* st_conv1x1_widened's fast build on a block of one pair of pixels (n <= 2: the lean block,
+/* st_conv1x1_widened_pairs' fast build on a block of one pair of pixels (n <= 2: the lean block,
  * where the arena has no room for more), where a quad would compute the pair twice: two output
  * channels a pass over the pair, each weight word split once for two pixels. */
 static __attribute__((noinline)) void pair_block(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
@@ -331,18 +337,19 @@ static __attribute__((noinline)) void pair_block(const st_conv1x1_params *p, con
 /* st_conv1x1_widened for fast layers: every output channel of the n pixels widened at x,
  * written at out (output_c apart), one channel at a time over four pixels at a time
  * (run_quads), the channel's constants decoded once per block; the last one to three pixels
- * through a quad of their own into a local array. Aligned to a cache line: where its inner
- * loop falls against the Cortex-M7's 64-bit fetches would otherwise move with every function
- * linked before it (measured: 5% of the kernel's cycles on proxyless-w0.3 r176). */
-__attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x,
-                                                                        int32_t n, const int8_t *filter, int8_t *out) {
+ * through a quad of their own into a local array. With pairs (st_conv1x1_widened_pairs), a
+ * block of one or two pixels through pair_block instead. */
+static inline __attribute__((always_inline)) void widened(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                                          const int8_t *filter, int8_t *out, const int pairs) {
     const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2, whole = n & ~3, left = n & 3;
     const st_channel_params *ch = &p->channels;
 #if defined(__ARM_FEATURE_DSP)
-    if (n <= 2) {
+    if (pairs && n <= 2) {
         pair_block(p, x, n, filter, out);
         return;
     }
+#else
+    (void)pairs;
 #endif
     for (int32_t oc = 0; oc < cout; oc++) {
 #if defined(ST_CONV1X1_MIXED)
@@ -365,32 +372,74 @@ __attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st
         for (int32_t k = 0; k < left; k++) o[(whole + k) * cout] = t[k];
     }
 }
+
+/* Its two exported forms: a model links the one its code generator chose (pairs_linked), and
+ * pair_block only with the second. Aligned to a cache line: where the inner loop falls against
+ * the Cortex-M7's 64-bit fetches would otherwise move with every function linked before it
+ * (measured: 5% of the kernel's cycles on proxyless-w0.3 r176). */
+__attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x,
+                                                                        int32_t n, const int8_t *filter, int8_t *out) {
+    widened(p, x, n, filter, out, 0);
+}
+
+__attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs)(const st_conv1x1_params *p,
+                                                                              const uint32_t *x, int32_t n,
+                                                                              const int8_t *filter, int8_t *out) {
+    widened(p, x, n, filter, out, 1);
+}
 #endif
 
 /* The n pixels at x (input_c apart) through one block. */
-static void rows(const st_conv1x1_params *p, const int8_t *x, int32_t n, const int8_t *filter, int8_t *out,
-                 void *scratch) {
+static inline __attribute__((always_inline)) void rows(const st_conv1x1_params *p, const int8_t *x, int32_t n,
+                                                       const int8_t *filter, int8_t *out, void *scratch,
+                                                       st_conv1x1_block_fn *block) {
     widen(x, n, p->input_c, (uint32_t *)scratch);
-    ST_CONV1X1_KERNEL(st_conv1x1_widened)(p, (const uint32_t *)scratch, n, filter, out);
+    block(p, (const uint32_t *)scratch, n, filter, out);
 }
 
-void ST_CONV1X1_KERNEL(st_conv1x1_s8)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
-                                      int8_t *output, void *scratch) {
+/* Every block of the layer, out of place, and in place: blocks go last to first when the output
+ * is wider than the input, so a write never lands on a pixel not yet read. */
+static inline __attribute__((always_inline)) void blocks_apart(const st_conv1x1_params *p, const int8_t *input,
+                                                               const int8_t *filter, int8_t *output, void *scratch,
+                                                               st_conv1x1_block_fn *block_fn) {
     const int32_t pixels = p->pixels, block = p->block;
     for (int32_t px = 0; px < pixels; px += block) {
         const int32_t n = pixels - px < block ? pixels - px : block;
-        rows(p, input + px * p->input_c, n, filter, output + px * p->output_c, scratch);
+        rows(p, input + px * p->input_c, n, filter, output + px * p->output_c, scratch, block_fn);
     }
 }
 
-void ST_CONV1X1_KERNEL(st_conv1x1_s8_inplace)(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
-                                              void *scratch) {
+static inline __attribute__((always_inline)) void blocks_in_place(const st_conv1x1_params *p, int8_t *buffer,
+                                                                  const int8_t *filter, void *scratch,
+                                                                  st_conv1x1_block_fn *block_fn) {
     const int32_t pixels = p->pixels, block = p->block, cin = p->input_c, cout = p->output_c;
     const int32_t last = (pixels - 1) / block * block; /* the last block's first pixel */
     const int backwards = cout > cin;
     for (int32_t k = 0; k <= last; k += block) {
         const int32_t px = backwards ? last - k : k;
         const int32_t n = pixels - px < block ? pixels - px : block;
-        rows(p, buffer + px * cin, n, filter, buffer + px * cout, scratch);
+        rows(p, buffer + px * cin, n, filter, buffer + px * cout, scratch, block_fn);
     }
+}
+
+/* The entry points, through st_conv1x1_widened or (_pairs) its twin st_conv1x1_widened_pairs:
+ * a model links the pair (out of place, in place) its code generator chose. */
+void ST_CONV1X1_KERNEL(st_conv1x1_s8)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
+                                      int8_t *output, void *scratch) {
+    blocks_apart(p, input, filter, output, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened));
+}
+
+void ST_CONV1X1_KERNEL(st_conv1x1_s8_inplace)(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
+                                              void *scratch) {
+    blocks_in_place(p, buffer, filter, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened));
+}
+
+void ST_CONV1X1_KERNEL(st_conv1x1_s8_pairs)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
+                                            int8_t *output, void *scratch) {
+    blocks_apart(p, input, filter, output, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs));
+}
+
+void ST_CONV1X1_KERNEL(st_conv1x1_s8_inplace_pairs)(const st_conv1x1_params *p, int8_t *buffer,
+                                                    const int8_t *filter, void *scratch) {
+    blocks_in_place(p, buffer, filter, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs));
 }

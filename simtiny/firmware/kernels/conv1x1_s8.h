@@ -40,13 +40,20 @@ typedef void st_conv1x1_block_fn(const st_conv1x1_params *p, const uint32_t *wid
                                  int8_t *out);
 
 /* out of place (output: pixels * output_c bytes), and in place: buffer holds the input
- * (pixels * input_c bytes) and receives the output (pixels * output_c bytes). */
+ * (pixels * input_c bytes) and receives the output (pixels * output_c bytes); the "_pairs"
+ * entries take each block through st_conv1x1_widened_pairs (a block of one or two pixels its own
+ * way, for the models that have such blocks), the others through st_conv1x1_widened. */
 #define ST_CONV1X1_DECLARE(suffix)                                                                              \
     void st_conv1x1_s8##suffix(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,          \
                                int8_t *output, void *scratch);                                                \
     void st_conv1x1_s8_inplace##suffix(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,       \
                                        void *scratch);                                                        \
-    st_conv1x1_block_fn st_conv1x1_widened##suffix;
+    void st_conv1x1_s8_pairs##suffix(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,    \
+                                     int8_t *output, void *scratch);                                          \
+    void st_conv1x1_s8_inplace_pairs##suffix(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter, \
+                                             void *scratch);                                                  \
+    st_conv1x1_block_fn st_conv1x1_widened##suffix;                                                             \
+    st_conv1x1_block_fn st_conv1x1_widened_pairs##suffix;
 ST_CONV1X1_DECLARE()
 ST_CONV1X1_DECLARE(_shifts)
 ST_CONV1X1_DECLARE(_general)
