@@ -695,7 +695,7 @@ class DepthwiseConv2D:
         if g.out_w <= x.shape[2] and g.pad_h < fh:
             variants += DepthwiseConv2D.padded_variants(fh, sh, g.stride_w, g.out_h, g.out_w, x.shape[1] * x.shape[2],
                                                         two, False)  # fmt: skip
-        # a narrow image (KWS's 25x5) runs transposed, its columns as the plane's rows, where
+        # a narrow image (25x5, say) runs transposed, its columns as the plane's rows, where
         # the filter and strides are square: fewer whole steps of four wasted on the row ends
         if fh == fw and sh == g.stride_w and g.out_w < g.out_h and g.out_h <= x.shape[1] and g.pad_w < fw:
             variants += DepthwiseConv2D.padded_variants(fh, sh, sh, g.out_w, g.out_h, x.shape[1] * x.shape[2], two,
