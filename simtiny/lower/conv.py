@@ -687,8 +687,12 @@ class DepthwiseConv2D:
         variants = [] if empty else [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table + 8 * window + 8)]
         if (fh, fw) == (3, 3) and x.shape[3] % 4 == 0 and quads_linked(graph) and DepthwiseConv2D.fast(op, graph):
             # the quads kernel beside the small ones (tiny planes, where most taps are padding): a
-            # model that takes it links no padded kernel
-            return variants + DepthwiseConv2D.quads_variants(g, x.shape[3], g.out_w <= x.shape[2])
+            # model that takes it links no padded kernel, unless the quads kernel's leanest level
+            # needs more scratch than the generic kernel's plane (a narrow image, KWS's 25x5): where
+            # the arena is that tight, the padded kernel's bands of rows still fit
+            variants += DepthwiseConv2D.quads_variants(g, x.shape[3], g.out_w <= x.shape[2])
+            if variants[-1].scratch <= x.shape[1] * x.shape[2]:
+                return variants
         if (fh, fw, g.stride_w) not in PADDED_FILTERS:
             return variants
         two = x.shape[3] % 2 == 0 and padded2_linked(graph)  # (true where this layer's own image is large)

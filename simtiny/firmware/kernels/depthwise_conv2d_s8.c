@@ -1143,7 +1143,8 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
  * at x + pad_w) into `quads` quad planes (plane words apart) from their row at dst, the first
  * quad's channels at image (pixel 0): each pixel's four channels c to c + 3 as the words
  * (x[c], x[c + 2]) and (x[c + 1], x[c + 3]) with the input offset added, zeros outside the
- * image. */
+ * image. Plane by plane where a row has more pixels than there are quads, else pixel by pixel
+ * (each row's overhead paid once for all its quads). */
 ST_SHARED static void quads_fill(uint32_t *dst, int32_t plane, int32_t quads, const int8_t *image,
                                  const st_depthwise_conv2d_params *p, int32_t from, int32_t to, int32_t cols) {
     const int32_t ch = p->input_c, iw = p->input_w;
@@ -1158,6 +1159,50 @@ ST_SHARED static void quads_fill(uint32_t *dst, int32_t plane, int32_t quads, co
         const int inside = iy >= 0 && iy < p->input_h;
         if (!inside) left = right = cols; /* a row outside the image: all zeros */
         const int8_t *row = inside ? image + iy * iw * ch : image;
+        if (right - left < quads) { /* short rows of many quads: pixel by pixel, its quads in a row in memory */
+            for (int32_t x = 0; x < cols; x++) {
+                uint32_t *d = dst + 2 * x;
+                int32_t q = 0;
+                if (x < left || x >= right) {
+                    for (; q < quads; q++, d += plane) d[0] = d[1] = 0;
+                    continue;
+                }
+                const int8_t *s = row + (x - left) * ch;
+#if defined(__ARM_FEATURE_DSP)
+                if (quads >= 2) { /* two quads a pass, in assembly (LDRD: input_c and the image are word-aligned) */
+                    uint32_t v0, v1, e0, o0, e1, o1;
+                    int32_t n = quads & ~1;
+                    q = n;
+                    __asm__ volatile("1:\n\t"
+                                     "ldrd %[v0], %[v1], [%[s]], #8\n\t"
+                                     "subs %[n], %[n], #2\n\t"
+                                     "sxtab16 %[e0], %[io2], %[v0]\n\t"
+                                     "sxtab16 %[o0], %[io2], %[v0], ror #8\n\t"
+                                     "sxtab16 %[e1], %[io2], %[v1]\n\t"
+                                     "strd %[e0], %[o0], [%[d]]\n\t"
+                                     "sxtab16 %[o1], %[io2], %[v1], ror #8\n\t"
+                                     "add %[d], %[d], %[pb]\n\t"
+                                     "strd %[e1], %[o1], [%[d]]\n\t"
+                                     "add %[d], %[d], %[pb]\n\t"
+                                     "bne 1b\n\t"
+                                     : [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [o0] "=&r"(o0),
+                                       [e1] "=&r"(e1), [o1] "=&r"(o1), [s] "+r"(s), [d] "+r"(d), [n] "+r"(n)
+                                     : [io2] "r"(io2), [pb] "r"(4 * plane)
+                                     : "cc", "memory");
+                }
+#endif
+                for (; q < quads; q++, s += 4, d += plane) {
+#if defined(__ARM_FEATURE_DSP)
+                    const uint32_t v = st_load4(s);
+                    d[0] = st_sxtab16(io2, v), d[1] = st_sxtab16_ror8(io2, v);
+#else
+                    d[0] = quads_pair(s[0] + io, s[2] + io), d[1] = quads_pair(s[1] + io, s[3] + io);
+#endif
+                }
+            }
+            left = p->pad_w, right = iw < cols - left ? left + iw : cols;
+            continue;
+        }
         for (int32_t q = 0; q < quads; q++) { /* plane by plane: the zeros, then the image's pixels */
             uint32_t *d = dst + q * plane;
             for (int32_t x = 0; x < left; x++) d[2 * x] = d[2 * x + 1] = 0;
