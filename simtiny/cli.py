@@ -373,7 +373,8 @@ def _optimization_option(p: argparse.ArgumentParser, default: str | None = "ram"
         default=default,
         help="what the memory planner favours where a faster kernel needs more scratch: 'ram', the "
         "smallest peak SRAM (speed never costs any); 'time', the fastest kernels within the board's SRAM "
-        f"budget less 16 KB for the stack ({what})",
+        "budget less 16 KB for the stack, and within its zero-wait arena TCM where the 'ram' arena fits "
+        f"there ({what})",
     )
 
 

@@ -162,11 +162,17 @@ class Platform:
             flash_budget=self.flash_budget if flash is None else flash,
         )
 
+    def arena_tcm_bytes(self) -> int | None:
+        """The largest arena that goes to the board's arena TCM (arena_in_tcm), or None where the
+        board has none."""
+        region = next((r for r in self.regions if r.name == self.arena_tcm), None)
+        return None if region is None else max(region.size - self.arena_tcm_reserve, 0)
+
     def arena_in_tcm(self, arena_bytes: int) -> bool:
         """Whether an arena of this size goes to the board's arena TCM (linked in section
         .tcm_noinit): it fits there with arena_tcm_reserve bytes to spare."""
-        region = next((r for r in self.regions if r.name == self.arena_tcm), None)
-        return region is not None and arena_bytes + self.arena_tcm_reserve <= region.size
+        tcm = self.arena_tcm_bytes()
+        return tcm is not None and arena_bytes <= tcm
 
     def link_regions(self, real: bool = False) -> list[tuple[str, str, int, int]]:
         """(name, access, origin, length) of the linker's MEMORY regions: regions that share a

@@ -100,6 +100,24 @@ def test_optimization_for_time_spends_sram_within_the_budget():
         plan_for(graph, budget, "fast")
 
 
+def test_optimization_for_time_stays_in_the_arena_tcm():
+    """Where the "ram" arena fits the board's zero-wait arena TCM, "time" keeps its arena there
+    too (Platform.arena_tcm_bytes: the STM32H743's DTCM less its reserve), stepping down the
+    kernels that would push it out; where even the "ram" arena does not fit, or the board has no
+    arena TCM, the TCM sets no limit."""
+    graph = load_and_check(PAPER_MODELS_DIR / "mbv2-w0.3-r64.tflite")
+    board = load_platform("stm32h743")
+    tcm = board.arena_tcm_bytes()
+    assert tcm == 128 * 1024 - board.arena_tcm_reserve
+    assert load_platform("stm32f746g-disco").arena_tcm_bytes() is None
+    ram = plan_for(graph, board.sram_budget, "ram", tcm)
+    free = plan_for(graph, board.sram_budget, "time")
+    capped = plan_for(graph, board.sram_budget, "time", tcm)
+    assert ram.arena_size <= tcm < free.arena_size  # the uncapped "time" arena would leave the TCM
+    assert ram.arena_size < capped.arena_size <= tcm and board.arena_in_tcm(capped.arena_size)
+    assert plan_for(graph, board.sram_budget, "time", ram.arena_size - 1).arena_size == free.arena_size
+
+
 @pytest.mark.sim
 def test_optimization_for_time_is_bit_exact_and_faster():
     """The same model built both ways: both bit-exact against LiteRT, the "time" build faster

@@ -168,7 +168,11 @@ def compile_model(
     board is still measured; the figures give the verdict. With `limits`, a model whose planned
     tensors alone exceed the board's budgets is refused before the build."""
     start = time.perf_counter()
-    plan = plan or (plan_for(graph, board.sram_budget, optimization) if reuse else plan_memory(graph, reuse=False))
+    plan = plan or (
+        plan_for(graph, board.sram_budget, optimization, board.arena_tcm_bytes())
+        if reuse
+        else plan_memory(graph, reuse=False)
+    )
     check_planned_fit(graph, plan, board, limits)
     generated = generate(graph, plan)
     platform = board.lifted()
@@ -265,7 +269,7 @@ def run_model(
         graph, board = compiled.graph, compiled.board
     plan = None
     if compiled is None:  # sizes first: a model that cannot fit is refused before LiteRT runs it
-        plan = plan_for(graph, board.sram_budget, options.optimization)
+        plan = plan_for(graph, board.sram_budget, options.optimization, board.arena_tcm_bytes())
         check_planned_fit(graph, plan, board, not options.lift_limits)
     samples = sample_inputs(options, graph)
     progress(f"running the LiteRT reference on {len(samples)} sample(s)")
