@@ -42,6 +42,7 @@ from tests.ops.test_conv_inplace import (
     quads_levels,
 )
 from tests.ops.test_fully_connected import _case as fully_connected_case
+from tests.ops.test_pad_fusion import FUSED, conv_after_pad
 
 pytestmark = pytest.mark.sim
 
@@ -421,6 +422,20 @@ def test_quads_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
         for function, mnemonics in (("quads_band", ("smlabb", "smlatt", "smmlar")), ("quads_fill", ("sxtab16",))):
             start = text.find(f"<{function}>:")
             assert start >= 0 and all(m in text[start : text.find("\n\n", start)] for m in mnemonics), function
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+def test_fused_pads_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
+    """Every case of test_pad_fusion.FUSED through the flow (load_and_check fuses the PAD): the
+    convolution's DSP path with the PAD's rows and columns as its padding on the simulated
+    board, bit for bit against LiteRT."""
+    for i, case in enumerate(FUSED):
+        rng = np.random.default_rng(171 + i)
+        tensors, ops = conv_after_pad(rng, *case)
+        model = build_model(tensors, ops, [0], [5])
+        path, compiled = write_and_compile(board, tmp_path / f"pad{i}.tflite", model, toolchain)
+        assert compiled.graph.operators[0].outputs == () and "fused into operator 1" in compiled.generated.source
+        assert check_bit_exact(compiled, path, seeded(171 + i)) > 0
 
 
 PADDED2_CASES = [  # (h, w, c, k, stride, padding, ballast)

@@ -63,6 +63,10 @@ def geometry(op: Operator, x: Tensor, w: Tensor) -> Geometry:
     sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
     dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
     padding = o.get("padding", "SAME")
+    if padding == "EXPLICIT":  # a PAD fused into the convolution (simtiny.lower.fusion)
+        out_h, _ = out_size_and_padding("VALID", x.shape[1] + o["pad_top"] + o["pad_bottom"], w.shape[1], sh, dh)
+        out_w, _ = out_size_and_padding("VALID", x.shape[2] + o["pad_left"] + o["pad_right"], w.shape[2], sw, dw)
+        return Geometry(out_h, out_w, int(o["pad_top"]), int(o["pad_left"]), sh, sw, dh, dw)
     out_h, pad_h = out_size_and_padding(padding, x.shape[1], w.shape[1], sh, dh)
     out_w, pad_w = out_size_and_padding(padding, x.shape[2], w.shape[2], sw, dw)
     return Geometry(out_h, out_w, pad_h, pad_w, sh, sw, dh, dw)
@@ -98,7 +102,7 @@ def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
     sizes = (*x.shape, *w.shape, *y.shape, *(int(o.get(k, 1)) for k in STEP_OPTIONS))
     if max(sizes) > INT16_MAX:
         return f"dimension, stride or dilation {max(sizes)} over {INT16_MAX} (the kernels' int16 parameters)"
-    if o.get("padding", "SAME") not in ("SAME", "VALID"):
+    if o.get("padding", "SAME") not in ("SAME", "VALID", "EXPLICIT"):  # EXPLICIT: a fused PAD's
         return f"padding {o.get('padding')}"
     if min(int(o.get(k, 1)) for k in STEP_OPTIONS) < 1:
         return "stride or dilation < 1"

@@ -192,6 +192,8 @@ class Pad:
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        if "fused_into" in op.options:  # its convolution pads (simtiny.lower.fusion)
+            return KernelCall(statement=f"/* fused into operator {int(op.options['fused_into'])} */")
         src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         pads = graph.tensor(op.inputs[1]).data.astype(np.int64)
         rank = len(src.shape)

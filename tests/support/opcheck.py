@@ -15,6 +15,7 @@ import numpy as np
 from simtiny import lower
 from simtiny.flow.codegen import generate
 from simtiny.flow.plan import plan_memory
+from simtiny.lower.fusion import fuse_pads
 from simtiny.model import NUMPY_DTYPES, Graph, Operator, load_model, parse_model
 from support.hostrun import load_host_model
 from support.tflite_writer import OpSpec, TensorSpec, build_model
@@ -50,12 +51,16 @@ def check_model(
     rng: np.random.Generator,
     samples: int = 8,
     label: str = "",
+    fuse: bool = False,
 ) -> CaseResult:
-    """Build, compare `samples` random inputs; raise AssertionError naming the first difference."""
+    """Build, compare `samples` random inputs; raise AssertionError naming the first difference.
+    fuse: with the PADs fused into their readers (simtiny.lower.fusion), as load_and_check does."""
     model = build_model(tensors, op_specs, inputs, outputs)
     graph = parse_model(model)
     missing = lower.unsupported(graph)
     assert not missing, f"{label}: unsupported {missing}"
+    if fuse:
+        graph = fuse_pads(graph)
     host = load_host_model(generate(graph, plan_memory(graph)), graph)
     interpreter = reference_interpreter(model)
     in_details = interpreter.get_input_details()
