@@ -42,7 +42,8 @@ def fuse_pads(graph: Graph) -> Graph:
     consumers = graph.consumers()
     operators = list(graph.operators)
     fused = 0
-    for i, op in enumerate(graph.operators):
+    for i in range(len(operators)):
+        op = operators[i]  # as fused so far: a PAD after a PAD of nothing reads that one's input
         pads = _pads(op, graph)
         out = op.outputs[0] if op.outputs else -1
         readers = consumers.get(out, [])

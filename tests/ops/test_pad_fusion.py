@@ -98,6 +98,21 @@ def test_pad_of_nothing_skipped_by_every_reader() -> None:
     assert check_model(tensors, ops, [0], [6], rng, samples=3, fuse=True).elements > 0
 
 
+def test_pad_after_a_pad_of_nothing() -> None:
+    """A PAD of nothing, then a PAD of rows and columns, then a convolution: both fuse, and the
+    convolution reads the first PAD's input (the tensor neither PAD writes any more)."""
+    rng = np.random.default_rng(89)
+    tensors, ops = conv_after_pad(rng, 6, 7, 8, 3, [[0, 0], [1, 1], [1, 1], [0, 0]], 1, True)
+    x, zero = tensors[0], [[0, 0]] * 4
+    tensors = [dataclasses.replace(x, name="x0"), pad_tensor("nothing", zero), *tensors]
+    shifted = [dataclasses.replace(o, inputs=[k + 2 for k in o.inputs], outputs=[k + 2 for k in o.outputs])
+               for o in ops]  # fmt: skip
+    ops = [OpSpec("PAD", [0, 1], [2], {}), *shifted]
+    graph = fuse_pads(parse_model(build_model(tensors, ops, [0], [7])))
+    assert [op.outputs for op in graph.operators[:2]] == [(), ()] and graph.operators[2].inputs[0] == 0
+    assert check_model(tensors, ops, [0], [7], rng, samples=3, fuse=True).elements > 0
+
+
 def test_pads_that_stay() -> None:
     """No fusion where it would change what is computed or what the model gives back: a second
     reader of a padded tensor, a padded tensor the model outputs, channels padded, a SAME
