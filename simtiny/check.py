@@ -58,12 +58,13 @@ def check_model(options: RunOptions, latency_budget_ms: float | None, progress: 
                 f"latency: {f.latency_ms:.2f} ms at {f.clock_hz / 1e6:g} MHz, budget {latency_budget_ms:g} ms"
             )
     for sample in report.samples:
-        for c in sample.comparisons:
-            if not c.exact:
-                problems.append(
-                    f"output {c.index} differs from LiteRT on {sample.label}: {c.mismatches} of {c.elements} "
-                    f"elements, largest difference {c.max_abs_diff:g}"
-                )
+        for name, comparisons in sample.against():
+            problems.extend(
+                f"output {c.index} differs from {name} on {sample.label}: {c.mismatches} of {c.elements} "
+                f"elements, largest difference {c.max_abs_diff:g}"
+                for c in comparisons
+                if not c.exact
+            )
     return Verdict(options.model, report, problems)
 
 

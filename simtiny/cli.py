@@ -148,12 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="build a .tflite model into firmware, simulate it, compare with LiteRT",
         description="Compile an int8 .tflite model with simtiny's kernels, run it on the simulated "
-        "board and compare every output bit for bit with LiteRT's reference kernels; report flash, "
-        "SRAM and cycles per operator.",
-        epilog="exit codes: 0 bit-exact, 1 outputs differ (or, with --cross-check, the two engines disagree), "
-        "2 usage error or a model simtiny or LiteRT refuses, "
-        "3 the model does not fit the board, the firmware faulted or ran out of instructions, or LiteRT crashed; "
-        + BUG_HELP,
+        "board and compare every output bit for bit with LiteRT's reference kernels (or TF-Lite Micro's: "
+        "--reference); report flash, SRAM and cycles per operator.",
+        epilog="exit codes: 0 bit-exact (with every reference compared), 1 outputs differ (or, with "
+        "--cross-check, the two engines disagree), 2 usage error or a model simtiny or the reference refuses, "
+        "3 the model does not fit the board, the firmware faulted or ran out of instructions, or the reference "
+        "crashed; " + BUG_HELP,
     )
     run.add_argument("model", type=Path, metavar="MODEL", help=models_help)
     _input_option(run)
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-plot", type=Path, metavar="FILE.png", help="plot live memory per operator")
     _budget_overrides(run)
     _optimization_option(run)
+    _reference_option(run)
     _json_option(run, "the report")
     run.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
     _force_option(run)
@@ -201,15 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="pre-flash gate: fits every budget, fast enough, bit-exact",
         description="Build, simulate and verify each model; pass only if it fits the flash and SRAM "
         "budgets (measured: static RAM plus the stack high-water), meets --latency-budget, and its "
-        "outputs are bit-exact against LiteRT.",
+        "outputs are bit-exact against LiteRT (or TF-Lite Micro, or both: --reference).",
         epilog="exit codes: 0 every model passes, 1 a model fails the gate (reasons one per line), "
-        "2 usage error or a model simtiny or LiteRT refuses, 3 a model's firmware faulted; each model gets "
+        "2 usage error or a model simtiny or the reference refuses, 3 a model's firmware faulted; each model gets "
         "its verdict and the most serious code wins; " + BUG_HELP,
     )
     check.add_argument("models", type=Path, nargs="+", metavar="MODEL", help=models_help)
     _common(check)
     _budget_overrides(check)
     _optimization_option(check)
+    _reference_option(check)
     check.add_argument("--latency-budget", type=_milliseconds, metavar="TIME", help="e.g. 50ms, 0.5s")
     check.add_argument("--samples", type=_positive, default=1, metavar="K", help="random inputs to verify")
     _memory_option(check)
@@ -288,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(verify, toolchain=False)
     _budget_option(verify, scaled=True)
     _memory_option(verify)
+    _reference_option(verify, both=False)
     _json_option(verify, "the report")
     verify.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
     _force_option(verify)
@@ -362,6 +365,24 @@ def _budget_option(p: argparse.ArgumentParser, scaled: bool = False) -> None:
 def _budget_overrides(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sram-budget", type=_bytes, metavar="SIZE", help="SRAM budget, e.g. 256K (default: the board's)")
     p.add_argument("--flash-budget", type=_bytes, metavar="SIZE", help="flash budget, e.g. 1M (default: the board's)")
+
+
+def _reference_option(p: argparse.ArgumentParser, both: bool = True) -> None:
+    from simtiny.flow.golden import REFERENCE_CHOICES, REFERENCES
+
+    p.add_argument(
+        "--reference",
+        choices=REFERENCE_CHOICES if both else tuple(REFERENCES),
+        default="litert",
+        help="what computes the expected outputs: 'litert', LiteRT's reference kernels (default); "
+        "'tflm', TF-Lite Micro's own interpreter (PyPI's tflite-micro)"
+        + (
+            "; 'both': bit-exact only if equal to both, and every output where the two references "
+            "disagree is named, with the one simtiny matches"
+            if both
+            else ""
+        ),
+    )
 
 
 def _optimization_option(p: argparse.ArgumentParser, default: str | None = "ram", what: str = "default ram") -> None:
@@ -525,6 +546,7 @@ def _run_options(args: argparse.Namespace, model: Path, **extra: Any) -> Any:
         sram_budget=args.sram_budget,
         flash_budget=args.flash_budget,
         optimization=args.optimization,
+        reference=args.reference,
         **extra,
     )
 
@@ -710,6 +732,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         max_instructions=args.max_instructions,
         memory_model=not args.ideal_memory,
         image_mode=args.image_mode,
+        reference=args.reference,
     )
     inputs = [args.firmware, options.model, *args.input]
     if args.json:

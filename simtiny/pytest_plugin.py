@@ -144,9 +144,7 @@ class ModelResult:
         verdict = "bit-exact" if self.bit_exact else self.mismatch
         fit = "" if self.fits else "; does NOT fit: " + "; ".join(self.fit_problems)
         timing = "no cycle model" if self.cycles is None else f"{self.cycles:,} cycles = {self.latency_ms:.3f} ms"
-        return (
-            f"<ModelResult {name}: {verdict}; flash {self.flash:,} B, peak SRAM {self.peak_sram:,} B, {timing}{fit}>"
-        )
+        return f"<ModelResult {name}: {verdict}; flash {self.flash:,} B, peak SRAM {self.peak_sram:,} B, {timing}{fit}>"
 
 
 @dataclass
@@ -231,7 +229,13 @@ class Simtiny:
     """
 
     MODEL_OPTIONS = (
-        "seed", "samples", "memory_model", "sram_budget", "flash_budget", "max_instructions", "optimization"
+        "seed",
+        "samples",
+        "memory_model",
+        "sram_budget",
+        "flash_budget",
+        "max_instructions",
+        "optimization",
     )
     FIRMWARE_OPTIONS = ("memory_model", "max_instructions")
 

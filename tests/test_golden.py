@@ -176,3 +176,73 @@ def test_without_litert_the_error_says_what_to_install(tmp_path, monkeypatch):
         run_golden(HELLO_WORLD, sample(1))
     assert not isinstance(excinfo.value, GoldenError | InputError)
     assert "pip install ai-edge-litert" in one_line_error(excinfo)
+
+
+# TF-Lite Micro, the second reference (--reference tflm): PyPI's tflite-micro in the same child.
+
+
+def tflm_in_process(model: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """TF-Lite Micro's interpreter run here in the test process (safe: this model does not crash)."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_file(str(model))
+    for i, value in enumerate(inputs):
+        interpreter.set_input(value, i)
+    interpreter.invoke()
+    return [interpreter.get_output(0)]
+
+
+def test_tflm_reference_matches_tflm_in_process():
+    for value in (-128, 37, 127):
+        result = run_golden(HELLO_WORLD, sample(value), reference="tflm")
+        np.testing.assert_array_equal(result.outputs[0], tflm_in_process(HELLO_WORLD, sample(value))[0])
+        assert result.runtime.startswith("tflite-micro ") and "TF-Lite Micro" in result.runtime
+        assert result.outputs[0].dtype == np.int8 and result.outputs[0].shape == (1, 1)
+
+
+def test_tflm_arena_holds_activations_larger_than_ten_times_the_model():
+    # TF-Lite Micro's default arena is ten times the file: 256 KB of activations in a model of a
+    # few hundred bytes would not fit it; the worker sizes the arena from the tensors instead
+    shape = (1, 128, 128, 16)
+    model = build_model(
+        [
+            TensorSpec("x", shape, "int8", scale=[0.05], zero_point=[3]),
+            TensorSpec("y", shape, "int8", scale=[0.05], zero_point=[3]),
+        ],
+        [OpSpec("RELU", [0], [1], {})],
+        inputs=[0],
+        outputs=[1],
+    )
+    assert len(model) * 10 < 2 * int(np.prod(shape))
+    x = np.random.default_rng(0).integers(-128, 128, shape, dtype=np.int8)
+    got = run_golden(model, [x], reference="tflm").outputs[0]
+    np.testing.assert_array_equal(got, run_golden(model, [x]).outputs[0])
+    np.testing.assert_array_equal(got, np.maximum(x, 3))  # RELU with the zero point at 3
+
+
+def test_tflm_failures_read_like_litert_ones(monkeypatch):
+    with pytest.raises(InputError) as excinfo:
+        run_golden(HELLO_WORLD, [np.zeros((1, 2), np.int8)], reference="tflm")
+    assert one_line_error(excinfo) == "input 0: expected int8 [1, 1], got int8 [1, 2]"
+    monkeypatch.setenv(CRASH_HOOK, "abort")
+    with pytest.raises(GoldenError) as crashed:
+        run_golden(HELLO_WORLD, sample(1), reference="tflm")
+    message = one_line_error(crashed)
+    assert message.startswith("TF-Lite Micro crashed while loading the model") and "SIGABRT" in message, message
+
+
+def test_tflm_cannot_keep_intermediates_and_unknown_references_are_refused():
+    with pytest.raises(InputError, match="TF-Lite Micro cannot keep intermediate tensors"):
+        run_golden(HELLO_WORLD, sample(1), reference="tflm", preserve_all_tensors=True)
+    with pytest.raises(InputError) as excinfo:
+        run_golden(HELLO_WORLD, sample(1), reference="tflite")
+    assert one_line_error(excinfo) == "reference: 'tflite' is not one of litert, tflm"
+
+
+def test_without_tflm_the_error_says_what_to_install(tmp_path, monkeypatch):
+    (tmp_path / "tflite_micro").mkdir()
+    (tmp_path / "tflite_micro" / "__init__.py").write_text("raise ImportError('hidden by a test')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    with pytest.raises(SimtinyError) as excinfo:
+        run_golden(HELLO_WORLD, sample(1), reference="tflm")
+    assert "pip install tflite-micro" in one_line_error(excinfo)

@@ -16,6 +16,7 @@ from support.libc_firmware import CPU, missing
 from support.verify_firmware import build
 
 from simtiny.cli import main
+from simtiny.errors import EXIT_USAGE
 from simtiny.flow.verify_firmware import VerifyOptions, _inference_cycles, verify_firmware
 from simtiny.resources import HAL_INCLUDE_DIR
 
@@ -59,11 +60,34 @@ def test_hello_world_is_bit_exact_with_figures(verify_elf):
 
 
 @pytest.mark.sim
+def test_tflm_as_the_reference_of_a_firmware(verify_elf, capsys):
+    code = main(["verify", str(verify_elf(PERSON)), str(PERSON), "--reference", "tflm", "--samples", "2"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "reference tflite-micro " in text
+    last = text.rstrip().splitlines()[-1]
+    assert last.startswith("BIT-EXACT: 2 output(s) of 2 sample(s) compared with tflite-micro ")
+    assert last.endswith("(TF-Lite Micro reference kernels)")
+    with pytest.raises(SystemExit) as excinfo:  # one reference at a time here: no "both"
+        main(["verify", str(verify_elf(HELLO)), str(HELLO), "--reference", "both"])
+    assert excinfo.value.code == EXIT_USAGE
+
+
+@pytest.mark.sim
 def test_person_detect_is_bit_exact_on_the_person_image(verify_elf, capsys, tmp_path):
     out = tmp_path / "report.json"
     code = main(
-        ["verify", str(verify_elf(PERSON)), str(PERSON), "--input", str(MODELS / "person.bmp"),
-         "--image-mode", "raw", "--json", str(out)]
+        [
+            "verify",
+            str(verify_elf(PERSON)),
+            str(PERSON),
+            "--input",
+            str(MODELS / "person.bmp"),
+            "--image-mode",
+            "raw",
+            "--json",
+            str(out),
+        ]
     )
     text = capsys.readouterr().out
     assert code == 0, text
@@ -159,7 +183,22 @@ def test_the_header_is_freestanding_c99(tmp_path):
         "    st_verify_begin();\n    out[0] = in[0];\n    st_verify_end();\n"
         "    st_verify_exit(st_verify_write_output(0, out, sizeof out));\n}\n"
     )
-    command = [gcc, *CPU, "-std=c99", "-pedantic", "-ffreestanding", "-nostdlib", "-Wall", "-Wextra", "-Werror",
-               "-O2", f"-I{HAL_INCLUDE_DIR}", "-c", str(src), "-o", str(tmp_path / "use.o")]
+    command = [
+        gcc,
+        *CPU,
+        "-std=c99",
+        "-pedantic",
+        "-ffreestanding",
+        "-nostdlib",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-O2",
+        f"-I{HAL_INCLUDE_DIR}",
+        "-c",
+        str(src),
+        "-o",
+        str(tmp_path / "use.o"),
+    ]
     proc = subprocess.run(command, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -128,8 +128,7 @@ class _Context:
         body = ",\n".join(", ".join(items[i : i + 24]) for i in range(0, len(items), 24))
         alignment = f" __attribute__((aligned({4 if aligned else 1})))"  # 1: not raised to 4 by GCC either
         self.decls.append(
-            f"static const {ctype} {name}[{max(len(items), 1)}]{alignment} = {{\n"
-            f"{body if items else '0'}\n}};"
+            f"static const {ctype} {name}[{max(len(items), 1)}]{alignment} = {{\n{body if items else '0'}\n}};"
         )
         self.const_bytes += values.nbytes
         return name
@@ -197,10 +196,7 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
                 kernels.append(k)
         out_name = c_comment(graph.tensor(op.outputs[0]).name) if op.outputs else ""
         labels.append(f"{op.opcode}")
-        calls.append(
-            f"    /* {i}: {op.opcode} -> {out_name} */\n"
-            f"    {statement}\n    st_stamp();\n"
-        )
+        calls.append(f"    /* {i}: {op.opcode} -> {out_name} */\n    {statement}\n    st_stamp();\n")
     if not any("st_arena" in c for c in calls):
         # Every operator is a view (RESHAPE...): no code reads the arena, and the linker would drop
         # it, though the host writes the inputs and reads the outputs there.
@@ -237,9 +233,7 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
         + "\n\n"
         + _model_run(calls)
     )
-    return GeneratedModel(
-        source, kernels, arena, inputs, outputs, dict(plan.offsets), labels, ctx.const_bytes
-    )
+    return GeneratedModel(source, kernels, arena, inputs, outputs, dict(plan.offsets), labels, ctx.const_bytes)
 
 
 def _model_run(calls: list[str]) -> str:

@@ -1,7 +1,9 @@
-"""Reference outputs: run a .tflite model with LiteRT's reference kernels, in a child process.
+"""Reference outputs: run a .tflite model with a reference's kernels, in a child process.
 
-LiteRT aborts the process on some odd models (e.g. while preparing SOFTMAX), so it never runs
-in simtiny's own process: simtiny.flow.golden_worker runs it and a crash becomes a GoldenError.
+Two references: LiteRT's reference kernels ("litert", the default and the project's standard)
+and TF-Lite Micro's own interpreter ("tflm", what microcontroller firmware ships). Either can
+abort the process on odd models (LiteRT while preparing SOFTMAX, for one), so neither runs in
+simtiny's own process: simtiny.flow.golden_worker runs it and a crash becomes a GoldenError.
 """
 
 from __future__ import annotations
@@ -25,14 +27,25 @@ from simtiny.flow import golden_worker as worker
 DEFAULT_TIMEOUT = 600.0
 
 
+REFERENCES = worker.REFERENCES  # the references by the name --reference gives them: "litert", "tflm"
+REFERENCE_CHOICES = (*REFERENCES, "both")  # --reference: one of them, or LiteRT then TF-Lite Micro
+
+
+def references_of(choice: str) -> list[str]:
+    """The references a --reference choice runs, in order: the first one's outputs are a
+    sample's golden outputs."""
+    return list(REFERENCES) if choice == "both" else [choice]
+
+
 class GoldenError(SimtinyError):
-    """LiteRT, the reference, crashed, timed out or refused the model."""
+    """The reference crashed, timed out or failed while running the model."""
 
     exit_code = EXIT_FAULT
 
 
 class ReferenceRefused(InputError):
-    """LiteRT refuses the model while loading it or preparing its operators: an invalid model."""
+    """The reference refuses the model while loading it or preparing its operators: an invalid
+    model, or one it does not support."""
 
 
 @dataclass
@@ -50,9 +63,12 @@ def run_golden(
     *,
     preserve_all_tensors: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    reference: str = "litert",
 ) -> GoldenResult:
     """Run one sample; inputs in the model's input order, each with its exact dtype and shape."""
-    return run_golden_batch(model, [inputs], preserve_all_tensors=preserve_all_tensors, timeout=timeout)[0]
+    return run_golden_batch(
+        model, [inputs], preserve_all_tensors=preserve_all_tensors, timeout=timeout, reference=reference
+    )[0]
 
 
 def run_golden_batch(
@@ -61,19 +77,20 @@ def run_golden_batch(
     *,
     preserve_all_tensors: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    reference: str = "litert",
 ) -> list[GoldenResult]:
-    """Run several samples in one child process (the model is loaded and allocated once)."""
+    """Run several samples in one child process (the model is loaded and allocated once) with
+    `reference`'s kernels (a key of REFERENCES)."""
+    if reference not in REFERENCES:
+        raise InputError(f"reference: {reference!r} is not one of {', '.join(REFERENCES)}")
     if not batch:
         return []
-    arrays = [
-        [_as_array(value, s, i, len(batch)) for i, value in enumerate(inputs)]
-        for s, inputs in enumerate(batch)
-    ]
+    arrays = [[_as_array(value, s, i, len(batch)) for i, value in enumerate(inputs)] for s, inputs in enumerate(batch)]
     with tempfile.TemporaryDirectory(prefix="simtiny-golden-") as tmp:
         workdir = Path(tmp)
         model_path = _model_file(model, workdir)
-        _write_request(workdir, model_path, arrays, preserve_all_tensors)
-        meta, npz = _run_worker(workdir, timeout)
+        _write_request(workdir, model_path, arrays, preserve_all_tensors, reference)
+        meta, npz = _run_worker(workdir, timeout, REFERENCES[reference])
     error = meta.get("error")
     if error:
         _raise(error, len(batch))
@@ -108,24 +125,25 @@ def _model_file(model: bytes | Path, workdir: Path) -> Path:
 
 
 def _write_request(
-    workdir: Path, model_path: Path, batch: list[list[np.ndarray]], preserve_all_tensors: bool
+    workdir: Path, model_path: Path, batch: list[list[np.ndarray]], preserve_all_tensors: bool, reference: str
 ) -> None:
     meta = {
         "model_path": str(model_path),
         "inputs_per_sample": [len(inputs) for inputs in batch],
         "preserve_all_tensors": preserve_all_tensors,
+        "reference": reference,
     }
     arrays = {f"in_{s}_{i}": value for s, inputs in enumerate(batch) for i, value in enumerate(inputs)}
     np.savez(workdir / worker.REQUEST, meta=np.array(json.dumps(meta)), **arrays)
 
 
-def _run_worker(workdir: Path, timeout: float) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Run the child; its response, or a GoldenError saying how and where it died."""
+def _run_worker(workdir: Path, timeout: float, name: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Run the child (the reference `name`); its response, or a GoldenError saying how and where it died."""
     command = [sys.executable, "-m", "simtiny.flow.golden_worker", str(workdir)]
     try:
         done = subprocess.run(command, capture_output=True, env=_child_env(), timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise GoldenError(f"LiteRT did not finish within {timeout:g} s while {_phase(workdir)}") from None
+        raise GoldenError(f"{name} did not finish within {timeout:g} s while {_phase(workdir)}") from None
     response = workdir / worker.RESPONSE
     if response.is_file():  # complete (written atomically), even if the child died afterwards
         with np.load(io.BytesIO(response.read_bytes()), allow_pickle=False) as npz:
@@ -137,7 +155,7 @@ def _run_worker(workdir: Path, timeout: float) -> tuple[dict[str, Any], dict[str
     else:
         how = f"failed while {phase}: exited with status {done.returncode}"
     last = _last_line(done.stderr)
-    message = f"LiteRT {how}" + (f": {last}" if last else "")
+    message = f"{name} {how}" + (f": {last}" if last else "")
     if phase == "allocating tensors":  # an operator's Prepare aborted (a failed TFLITE_CHECK): a refusal
         raise ReferenceRefused(f"the reference refuses the model: {message}")
     raise GoldenError(message)

@@ -1,6 +1,7 @@
-"""Child process of simtiny.flow.golden: run a .tflite model with LiteRT's reference kernels.
+"""Child process of simtiny.flow.golden: run a .tflite model with a reference's kernels, LiteRT's
+(desktop TF-Lite, `litert`) or TF-Lite Micro's own interpreter (`tflm`, PyPI's tflite-micro).
 
-LiteRT can abort the whole process on odd models, so it only ever runs here. Usage:
+Either can abort the whole process on odd models, so they only ever run here. Usage:
 `python -m simtiny.flow.golden_worker WORKDIR`. WORKDIR holds request.npz (written by
 simtiny.flow.golden); this writes phase.txt before each step (so a crash can be placed) and
 response.npz at the end, also when LiteRT reports an error or the inputs do not fit.
@@ -25,7 +26,11 @@ REQUEST = "request.npz"
 RESPONSE = "response.npz"
 PHASE = "phase.txt"
 MAX_MESSAGE = 400
-REFUSING_PHASES = ("loading the model", "allocating tensors")  # failing there: LiteRT refuses the model
+REFUSING_PHASES = ("loading the model", "allocating tensors")  # failing there: the reference refuses the model
+REFERENCES = {"litert": "LiteRT", "tflm": "TF-Lite Micro"}  # what --reference names, and how messages say it
+TFLM_ARENA_SLACK = 1 << 20  # TF-Lite Micro's arena: twice every tensor's bytes, plus this
+# bytes per element of each TensorType of the .tflite schema (absent: 8, the widest)
+TENSOR_TYPE_BYTES = {0: 4, 1: 2, 2: 4, 3: 1, 4: 8, 6: 1, 7: 2, 9: 1, 10: 8, 12: 8, 13: 4, 15: 2, 16: 2, 17: 1}
 
 
 class WorkerFailure(Exception):
@@ -33,19 +38,21 @@ class WorkerFailure(Exception):
 
     def __init__(self, kind: str, message: str, sample: int | None = None) -> None:
         super().__init__(message)
-        # "missing" (no LiteRT), "input" (inputs do not fit), "refused" (LiteRT refuses the model),
-        # "litert" (LiteRT failed while running it)
+        # "missing" (the reference is not installed), "input" (inputs do not fit), "refused" (the
+        # reference refuses the model), "failed" (it failed while running it)
         self.kind = kind
         self.sample = sample
 
 
 @dataclass
 class Request:
-    """What simtiny.flow.golden asks for: a model file and the input arrays of each sample."""
+    """What simtiny.flow.golden asks for: a model file, the input arrays of each sample, and
+    which reference runs them (a key of REFERENCES)."""
 
     model_path: str
     batch: list[list[np.ndarray]]
     preserve_all_tensors: bool
+    reference: str = "litert"
 
 
 def one_line(text: str) -> str:
@@ -71,10 +78,8 @@ def no_core_dumps() -> None:
 def read_request(workdir: Path) -> Request:
     with np.load(workdir / REQUEST, allow_pickle=False) as npz:
         meta = json.loads(str(npz["meta"]))
-        batch = [
-            [npz[f"in_{s}_{i}"] for i in range(count)] for s, count in enumerate(meta["inputs_per_sample"])
-        ]
-    return Request(meta["model_path"], batch, bool(meta["preserve_all_tensors"]))
+        batch = [[npz[f"in_{s}_{i}"] for i in range(count)] for s, count in enumerate(meta["inputs_per_sample"])]
+    return Request(meta["model_path"], batch, bool(meta["preserve_all_tensors"]), meta.get("reference", "litert"))
 
 
 def write_response(workdir: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -99,20 +104,46 @@ def import_litert() -> tuple[Any, Any, str]:
             package = "tflite-runtime"
         except ImportError:
             raise WorkerFailure("missing", "LiteRT is not installed: pip install ai-edge-litert") from None
+    return Interpreter, OpResolverType, f"{package} {package_version(package)} (reference kernels)"
+
+
+def import_tflm() -> tuple[Any, str]:
+    """(TF-Lite Micro's Python interpreter class, runtime name), from PyPI's tflite-micro."""
     try:
-        version = metadata.version(package)
+        from tflite_micro.python.tflite_micro import runtime  # type: ignore[import-untyped]
+    except ImportError:
+        raise WorkerFailure("missing", "TF-Lite Micro is not installed: pip install tflite-micro") from None
+    return runtime.Interpreter, f"tflite-micro {package_version('tflite-micro')} (TF-Lite Micro reference kernels)"
+
+
+def package_version(package: str) -> str:
+    try:
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
-        version = "(unknown version)"
-    return Interpreter, OpResolverType, f"{package} {version} (reference kernels)"
+        return "(unknown version)"
+
+
+def tflm_arena_bytes(model: bytes) -> int:
+    """An arena TF-Lite Micro can surely plan the model in: twice the bytes of every tensor of
+    every subgraph (constants included, which it never copies: a bound, not a plan), plus slack
+    for its own bookkeeping. Its default (ten times the file) is too small for a model whose
+    activations outweigh its weights."""
+    root = _root(model)
+    total = 0
+    for g in range(root.SubgraphsLength()):
+        subgraph = root.Subgraphs(g)
+        for t in range(subgraph.TensorsLength()):
+            tensor = subgraph.Tensors(t)
+            elements = int(np.prod([max(int(d), 1) for d in tensor.ShapeAsNumpy()])) if tensor.ShapeLength() else 1
+            total += elements * TENSOR_TYPE_BYTES.get(tensor.Type(), 8)
+    return 2 * total + TFLM_ARENA_SLACK
 
 
 def check_inputs(batch: list[list[np.ndarray]], details: list[dict[str, Any]]) -> None:
     """Each sample must give every model input, with its exact dtype and shape."""
     for s, inputs in enumerate(batch):
         if len(inputs) != len(details):
-            raise WorkerFailure(
-                "input", f"the model takes {len(details)} input(s), got {len(inputs)}", sample=s
-            )
+            raise WorkerFailure("input", f"the model takes {len(details)} input(s), got {len(inputs)}", sample=s)
         for i, (value, detail) in enumerate(zip(inputs, details, strict=True)):
             expected = (np.dtype(detail["dtype"]), tuple(int(d) for d in detail["shape"]))
             if (value.dtype, value.shape) != expected:
@@ -147,51 +178,108 @@ def misbehave_if_asked() -> None:
         time.sleep(3600)
 
 
-def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
-    """Load, allocate, then invoke once per sample; returns the runtime name and the arrays."""
-    phase = Phase(workdir)
-    phase.enter("importing LiteRT")
-    interpreter_class, resolver, runtime = import_litert()
-    phase.enter("loading the model")
-    misbehave_if_asked()
-    arrays: dict[str, np.ndarray] = {}
-    try:
-        interpreter = interpreter_class(
+class LiteRT:
+    """LiteRT's interpreter with its reference kernels (BUILTIN_REF), as the worker drives it."""
+
+    def __init__(self, request: Request, phase: Phase) -> None:
+        interpreter_class, resolver, self.runtime = import_litert()
+        phase.enter("loading the model")
+        misbehave_if_asked()
+        self.interpreter = interpreter_class(
             model_path=request.model_path,
             experimental_op_resolver_type=resolver.BUILTIN_REF,
             experimental_preserve_all_tensors=request.preserve_all_tensors,
         )
         phase.enter("allocating tensors")
-        interpreter.allocate_tensors()
-        input_details = interpreter.get_input_details()
-        output_details = interpreter.get_output_details()
-        check_inputs(request.batch, input_details)
+        self.interpreter.allocate_tensors()
+        self.inputs = self.interpreter.get_input_details()
+        self.outputs = self.interpreter.get_output_details()
+
+    def invoke(self, values: list[np.ndarray]) -> None:
+        for value, detail in zip(values, self.inputs, strict=True):
+            self.interpreter.set_tensor(detail["index"], value)
+        self.interpreter.invoke()
+
+    def output_values(self) -> list[np.ndarray]:
+        return [np.array(self.interpreter.get_tensor(d["index"])) for d in self.outputs]
+
+    def tensors(self) -> dict[int, np.ndarray]:
+        """Every tensor that holds data (with preserve_all_tensors: the intermediates too)."""
+        found = {}
+        for detail in self.interpreter.get_tensor_details():
+            try:
+                found[int(detail["index"])] = np.array(self.interpreter.get_tensor(detail["index"]))
+            except ValueError:  # no data: an unused or released tensor
+                continue
+        return found
+
+
+class TFLiteMicro:
+    """TF-Lite Micro's own interpreter and reference kernels (PyPI's tflite-micro), what
+    microcontroller firmware ships. Its arena is reused between operators, so it cannot keep
+    intermediate tensors."""
+
+    def __init__(self, request: Request, phase: Phase) -> None:
+        if request.preserve_all_tensors:
+            raise WorkerFailure("input", "TF-Lite Micro cannot keep intermediate tensors (its arena is reused)")
+        interpreter_class, self.runtime = import_tflm()
+        phase.enter("loading the model")
+        misbehave_if_asked()
+        model = Path(request.model_path).read_bytes()
+        root = _root(model)
+        subgraph = root.Subgraphs(0)
+        phase.enter("allocating tensors")  # the constructor reads the model and plans its arena
+        self.interpreter = interpreter_class.from_bytes(model, arena_size=tflm_arena_bytes(model))
+        self.inputs = [self.interpreter.get_input_details(i) for i in range(subgraph.InputsLength())]
+        self.n_outputs = subgraph.OutputsLength()
+
+    def invoke(self, values: list[np.ndarray]) -> None:
+        for i, value in enumerate(values):
+            self.interpreter.set_input(value, i)
+        self.interpreter.invoke()
+
+    def output_values(self) -> list[np.ndarray]:
+        return [np.array(self.interpreter.get_output(o)) for o in range(self.n_outputs)]
+
+    def tensors(self) -> dict[int, np.ndarray]:
+        return {}
+
+
+def _root(model: bytes) -> Any:
+    from tflite_micro.python.tflite_micro import runtime
+
+    return runtime.schema_fb.Model.GetRootAsModel(bytearray(model), 0)
+
+
+def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
+    """Load, allocate, then invoke once per sample; returns the runtime name and the arrays."""
+    phase = Phase(workdir)
+    name = REFERENCES.get(request.reference)
+    if name is None:
+        raise WorkerFailure("input", f"unknown reference {request.reference!r}: one of {', '.join(REFERENCES)}")
+    phase.enter(f"importing {name}")
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        engine = LiteRT(request, phase) if request.reference == "litert" else TFLiteMicro(request, phase)
+        check_inputs(request.batch, engine.inputs)
         several = len(request.batch) > 1
         for s, inputs in enumerate(request.batch):
             where = f" on sample {s}" if several else ""
-            phase.enter(f"setting the inputs{where}")
-            for value, detail in zip(inputs, input_details, strict=True):
-                interpreter.set_tensor(detail["index"], value)
             phase.enter(f"invoking the model{where}")
-            interpreter.invoke()
+            engine.invoke(inputs)
             phase.enter(f"reading the outputs{where}")
-            for o, detail in enumerate(output_details):
-                arrays[f"out_{s}_{o}"] = np.array(interpreter.get_tensor(detail["index"]))
+            for o, value in enumerate(engine.output_values()):
+                arrays[f"out_{s}_{o}"] = value
             if request.preserve_all_tensors:
-                for detail in interpreter.get_tensor_details():
-                    try:
-                        value = interpreter.get_tensor(detail["index"])
-                    except ValueError:  # no data: an unused or released tensor
-                        continue
-                    arrays[f"t_{s}_{detail['index']}"] = np.array(value)
+                arrays.update({f"t_{s}_{k}": v for k, v in engine.tensors().items()})
     except WorkerFailure:
         raise
-    except Exception as exc:  # LiteRT reports every refusal as ValueError or RuntimeError
-        # Refused while loading or allocating: the model breaks a rule of LiteRT's loader or of an
+    except Exception as exc:  # both report every refusal as ValueError or RuntimeError
+        # Refused while loading or allocating: the model breaks a rule of the loader or of an
         # operator's Prepare. Later, the run itself went wrong.
-        kind = "refused" if phase.now in REFUSING_PHASES else "litert"
-        raise WorkerFailure(kind, f"LiteRT failed while {phase.now}: {one_line(str(exc))}") from None
-    return runtime, arrays
+        kind = "refused" if phase.now in REFUSING_PHASES else "failed"
+        raise WorkerFailure(kind, f"{name} failed while {phase.now}: {one_line(str(exc))}") from None
+    return engine.runtime, arrays
 
 
 def main(argv: list[str]) -> int:

@@ -41,8 +41,7 @@ def conform(value: np.ndarray, tensor: Tensor, position: int, where: str) -> np.
         value = value.reshape(tensor.shape)  # the batch dimension may be left out
     if value.shape != tensor.shape:
         raise InputError(
-            f"{where}: input {position} must have shape {list(tensor.shape)}, the file holds "
-            f"{list(value.shape)}"
+            f"{where}: input {position} must have shape {list(tensor.shape)}, the file holds {list(value.shape)}"
         )
     return np.array(value, copy=True, order="C")  # a copy: also of a mapped .npy file
 
@@ -65,8 +64,7 @@ def _image(path: Path, tensor: Tensor, image_mode: str = "pixels") -> np.ndarray
     shape = tensor.shape
     if len(shape) != 4 or shape[0] != 1 or shape[3] not in (1, 3):
         raise InputError(
-            f"{path}: an image input needs a model input of shape [1, H, W, 1 or 3], "
-            f"this model takes {list(shape)}"
+            f"{path}: an image input needs a model input of shape [1, H, W, 1 or 3], this model takes {list(shape)}"
         )
     try:
         with Image.open(path) as img:

@@ -13,6 +13,7 @@ import numpy as np
 
 from simtiny.errors import InputError
 from simtiny.flow.build import TOOLCHAINS
+from simtiny.flow.golden import REFERENCE_CHOICES
 from simtiny.flow.image_modes import IMAGE_MODES
 from simtiny.flow.plan import OPTIMIZATIONS
 from simtiny.platform import Platform, load_platform
@@ -152,6 +153,7 @@ def validate_options(options: RunOptions) -> RunOptions:
     check_toolchain(options.toolchain)
     choice(options.image_mode, "image_mode", IMAGE_MODES)
     choice(options.optimization, "optimization", OPTIMIZATIONS)
+    choice(options.reference, "reference", REFERENCE_CHOICES)
     whole_number(options.seed, "seed", 0)
     whole_number(options.samples, "samples", 1)
     if options.max_instructions is not None:

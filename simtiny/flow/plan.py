@@ -301,9 +301,7 @@ def plan_memory(graph: Graph, reuse: bool = True, arena_limit: int | None = None
     operator live at the arena's peak steps down a level at a time until the arena is no larger
     than the lean one (arena_limit None: speed never costs peak SRAM) or than arena_limit."""
     running_in_place = groups(graph, reuse).in_place
-    options = {
-        i: lower.scratch_levels(op, graph, i in running_in_place) for i, op in enumerate(graph.operators)
-    }
+    options = {i: lower.scratch_levels(op, graph, i in running_in_place) for i, op in enumerate(graph.operators)}
     fast = {i: sizes[0] for i, sizes in options.items()}
     flexible = [i for i in options if len(options[i]) > 1]
     if not reuse or not flexible:
@@ -326,9 +324,7 @@ def scratch_sizes(graph: Graph, running_in_place: set[int]) -> dict[int, int]:
     return {i: lower.scratch_bytes(op, graph, i in running_in_place) for i, op in enumerate(graph.operators)}
 
 
-def _plan(
-    graph: Graph, reuse: bool, scratch: dict[int, int], levels: dict[int, int], lean: set[int]
-) -> MemoryPlan:
+def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], levels: dict[int, int], lean: set[int]) -> MemoryPlan:
     """Place the buffers with these scratch sizes; the kernel levels and the operators at their
     last (leanest) level are recorded for the code generator."""
     pending, alias_of, joined = lifetimes(graph, in_place=reuse, scratch=scratch)

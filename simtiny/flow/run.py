@@ -23,14 +23,14 @@ from simtiny.flow.build import CompiledModel, Firmware, FirmwareSpec, build, bui
 from simtiny.flow.codegen import generate
 from simtiny.flow.crosscheck import CrossCheck, compare_runs, other_engine
 from simtiny.flow.debug import LayerDiff, first_bad_layer
-from simtiny.flow.golden import GoldenResult, ReferenceRefused, run_golden_batch
+from simtiny.flow.golden import REFERENCES, GoldenResult, ReferenceRefused, references_of, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures, model_figures
 from simtiny.flow.options import validate_options
 from simtiny.flow.plan import MemoryPlan, plan_for, plan_memory
 from simtiny.flow.simulate import FirmwareFault, ModelRun, instruction_budget, simulate
 from simtiny.flow.validate import load_and_check
-from simtiny.flow.verify import OutputComparison, compare
+from simtiny.flow.verify import OutputComparison, compare, same_bits
 from simtiny.model import Graph
 from simtiny.model.macs import graph_macs
 from simtiny.platform import Platform, load_platform
@@ -63,15 +63,44 @@ class RunOptions:
     flash_budget: int | None = None
     cross_check: bool = False  # also run every sample on the other engine and compare the two
     optimization: str = "ram"  # what the planner favours: "ram" or "time" (simtiny.flow.plan.plan_for)
+    reference: str = "litert"  # what computes the expected outputs: "litert", "tflm" or "both" (REFERENCE_CHOICES)
 
     def board(self) -> Platform:
         """The board with the budgets these options set."""
         return load_platform(self.platform).with_budgets(self.sram_budget, self.flash_budget)
 
 
+@dataclass(frozen=True)
+class Disagreement:
+    """An output on which the two references (--reference both) give different values: how many,
+    and on how many of those simtiny's value is the first's or the second's."""
+
+    output: int
+    values: int
+    elements: int
+    matches_first: int
+    matches_second: int
+
+
+@dataclass
+class SecondReference:
+    """A sample against the second reference of --reference both, and where the two disagree."""
+
+    name: str  # "TF-Lite Micro"
+    runtime: str
+    outputs: list[np.ndarray]
+    comparisons: list[OutputComparison]
+    disagreements: list[Disagreement]
+
+    @property
+    def exact(self) -> bool:
+        return bool(self.comparisons) and all(c.exact for c in self.comparisons)
+
+
 @dataclass
 class SampleReport:
-    """One sample: its inputs, the firmware's run, LiteRT's outputs and the comparison."""
+    """One sample: its inputs, the firmware's run, the reference's outputs and the comparison
+    (with --reference both: LiteRT's here, TF-Lite Micro's in `second`)."""
 
     label: str  # "seed 3" or the input file names
     inputs: list[np.ndarray]
@@ -79,14 +108,23 @@ class SampleReport:
     golden: list[np.ndarray]
     comparisons: list[OutputComparison]
     cross: CrossCheck | None = None  # the same sample on the other engine (--cross-check)
+    second: SecondReference | None = None  # --reference both: the second reference's
+    reference: str = "LiteRT"  # the name of the reference that computed `golden`
 
     @property
     def outputs(self) -> list[np.ndarray]:
         return self.run.outputs
 
+    def against(self) -> list[tuple[str, list[OutputComparison]]]:
+        """(reference name, the comparisons with it), for every reference compared."""
+        pairs = [(self.reference, self.comparisons)]
+        return pairs + ([(self.second.name, self.second.comparisons)] if self.second is not None else [])
+
     @property
     def exact(self) -> bool:
-        return bool(self.comparisons) and all(c.exact for c in self.comparisons)
+        """Bit-exact with every reference compared."""
+        first = bool(self.comparisons) and all(c.exact for c in self.comparisons)
+        return first and (self.second is None or self.second.exact)
 
 
 @dataclass(frozen=True)
@@ -102,8 +140,11 @@ class Compared:
 
     @property
     def complete(self) -> bool:
-        return self.samples >= 1 and self.model_outputs >= 1 and self.outputs == self.model_outputs and bool(
-            self.reference
+        return (
+            self.samples >= 1
+            and self.model_outputs >= 1
+            and self.outputs == self.model_outputs
+            and bool(self.reference)
         )
 
 
@@ -115,7 +156,7 @@ class ModelReport:
     compiled: CompiledModel
     samples: list[SampleReport]
     figures: Figures
-    golden_runtime: str
+    golden_runtime: str  # the first reference's name and version (with --reference both, LiteRT's)
     seconds: dict[str, float]
     first_bad_layer: LayerDiff | None = None
     layers_checked: int = 0
@@ -131,8 +172,14 @@ class ModelReport:
             outputs=min((len(s.comparisons) for s in self.samples), default=0),
             model_outputs=len(self.graph.outputs),
             elements=sum(c.elements for s in self.samples for c in s.comparisons),
-            reference=self.golden_runtime,
+            reference=" and ".join(self.runtimes),
         )
+
+    @property
+    def runtimes(self) -> list[str]:
+        """Every reference the outputs were compared with, by name and version."""
+        second = self.samples[0].second if self.samples else None
+        return [self.golden_runtime] + ([second.runtime] if second is not None else [])
 
     @property
     def exact(self) -> bool:
@@ -272,9 +319,13 @@ def run_model(
         plan = plan_for(graph, board.sram_budget, options.optimization, board.arena_tcm_bytes())
         check_planned_fit(graph, plan, board, not options.lift_limits)
     samples = sample_inputs(options, graph)
-    progress(f"running the LiteRT reference on {len(samples)} sample(s)")
-    goldens = run_golden_batch(graph.model_bytes, [v for _, v in samples])
-    _check_reference(graph, goldens)
+    references = references_of(options.reference)
+    goldens_of = []
+    for reference in references:
+        progress(f"running the {REFERENCES[reference]} reference on {len(samples)} sample(s)")
+        goldens_of.append(run_golden_batch(graph.model_bytes, [v for _, v in samples], reference=reference))
+        _check_reference(graph, goldens_of[-1], REFERENCES[reference])
+    goldens = goldens_of[0]
     seconds["golden"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     if compiled is None:
@@ -299,13 +350,17 @@ def run_model(
         runs.append(run)
         crosses.append(_cross_check(compiled, values, budget, options, run) if options.cross_check else None)
     seconds["simulate"] = time.perf_counter() - t2
+    names = [REFERENCES[r] for r in references]
     reports = [
-        SampleReport(label, values, run, gold.outputs, _compare(run.outputs, gold.outputs), cross)
+        SampleReport(
+            label, values, run, gold.outputs, _compare(run.outputs, gold.outputs, names[0]), cross, reference=names[0]
+        )
         for (label, values), run, gold, cross in zip(samples, runs, goldens, crosses, strict=True)
     ]
-    report = ModelReport(
-        options, compiled, reports, model_figures(compiled, runs, macs), goldens[0].runtime, seconds
-    )
+    if len(goldens_of) > 1:
+        for sample, gold, other in zip(reports, goldens, goldens_of[1], strict=True):
+            sample.second = _second_reference(sample.outputs, gold.outputs, other, names[1])
+    report = ModelReport(options, compiled, reports, model_figures(compiled, runs, macs), goldens[0].runtime, seconds)
     if not report.compared.complete:  # cannot happen after validation: a bug if it does
         raise SimtinyError(f"no verdict: nothing complete was compared ({report.compared})", EXIT_INTERNAL)
     if options.debug_layers and not report.exact:
@@ -330,17 +385,42 @@ def _cross_check(
     return compare_runs(engines, (run.result, other.result), (run.outputs, other.outputs))
 
 
-def _check_reference(graph: Graph, goldens: Sequence[GoldenResult]) -> None:
-    """LiteRT must give one value per graph output, in the graph's order and shapes."""
+def _check_reference(graph: Graph, goldens: Sequence[GoldenResult], name: str) -> None:
+    """The reference must give one value per graph output, in the graph's order and shapes."""
     for gold in goldens:
         if len(gold.outputs) != len(graph.outputs):
             raise ReferenceRefused(
-                f"the reference gives {len(gold.outputs)} outputs for the graph's {len(graph.outputs)}"
+                f"the reference ({name}) gives {len(gold.outputs)} outputs for the graph's {len(graph.outputs)}"
             )
 
 
-def _compare(got: Sequence[np.ndarray], want: Sequence[np.ndarray]) -> list[OutputComparison]:
-    return [compare(i, g, w) for i, (g, w) in enumerate(zip(got, want, strict=True))]
+def _compare(got: Sequence[np.ndarray], want: Sequence[np.ndarray], theirs: str) -> list[OutputComparison]:
+    return [compare(i, g, w, theirs) for i, (g, w) in enumerate(zip(got, want, strict=True))]
+
+
+def _second_reference(
+    got: Sequence[np.ndarray], first: Sequence[np.ndarray], second: GoldenResult, name: str
+) -> SecondReference:
+    """simtiny's outputs against the second reference, and each output the two references
+    disagree on, with the reference simtiny's values match there."""
+    disagreements = []
+    for i, (mine, a, b) in enumerate(zip(got, first, second.outputs, strict=True)):
+        if a.shape != b.shape or a.dtype != b.dtype or mine.shape != a.shape or mine.dtype != a.dtype:
+            disagreements.append(Disagreement(i, int(a.size), int(a.size), 0, 0))
+            continue
+        differ = ~same_bits(a, b)
+        if differ.any():
+            m = mine.reshape(-1)[differ]
+            disagreements.append(
+                Disagreement(
+                    i,
+                    int(differ.sum()),
+                    int(a.size),
+                    int(same_bits(m, a.reshape(-1)[differ]).sum()),
+                    int(same_bits(m, b.reshape(-1)[differ]).sum()),
+                )
+            )
+    return SecondReference(name, second.runtime, second.outputs, _compare(got, second.outputs, name), disagreements)
 
 
 def build_firmware(

@@ -28,19 +28,26 @@ class OutputComparison:
         return self.mismatches == 0
 
 
-def compare(index: int, got: np.ndarray, want: np.ndarray) -> OutputComparison:
-    """Bit for bit. An output of another shape or type than the reference's differs everywhere."""
+def same_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element by element, whether a and b (one dtype, one size) hold the same bits, flat: floats
+    by their bytes, so NaN equals the same NaN and 0.0 differs from -0.0."""
+    a, b = a.reshape(-1), b.reshape(-1)
+    if a.dtype.kind == "f":
+        return np.asarray((a.view(np.uint8).reshape(a.size, -1) == b.view(np.uint8).reshape(b.size, -1)).all(axis=1))
+    return np.asarray(a == b)
+
+
+def compare(index: int, got: np.ndarray, want: np.ndarray, theirs: str = "LiteRT") -> OutputComparison:
+    """Bit for bit against `theirs` (the reference that computed want). An output of another
+    shape or type than the reference's differs everywhere."""
     if got.shape != want.shape or got.dtype != want.dtype:
-        note = f"simtiny gives {got.dtype} {list(got.shape)}, LiteRT {want.dtype} {list(want.shape)}"
+        note = f"simtiny gives {got.dtype} {list(got.shape)}, {theirs} {want.dtype} {list(want.shape)}"
         everywhere = int(want.size)
-        return OutputComparison(index, tuple(got.shape), str(got.dtype), everywhere, everywhere, float("inf"),
-                                None, None, None, note)
+        return OutputComparison(
+            index, tuple(got.shape), str(got.dtype), everywhere, everywhere, float("inf"), None, None, None, note
+        )
     g, w = got.reshape(-1), want.reshape(-1)
-    if g.dtype.kind == "f":
-        same = (g.view(np.uint8).reshape(g.size, -1) == w.view(np.uint8).reshape(w.size, -1)).all(axis=1)
-    else:
-        same = g == w
-    bad = np.flatnonzero(~same)
+    bad = np.flatnonzero(~same_bits(g, w))
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf in float outputs: NaN, not a warning
         diff = np.abs(g.astype(np.float64) - w.astype(np.float64))
     first = int(bad[0]) if bad.size else None

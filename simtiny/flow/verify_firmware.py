@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from simtiny.errors import EXIT_FAULT, EXIT_MISMATCH, EXIT_OK, InputError, SimtinyError, printable
-from simtiny.flow.golden import run_golden_batch
+from simtiny.flow.golden import REFERENCES, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures
+from simtiny.flow.options import choice
 from simtiny.flow.run import ModelInput
 from simtiny.flow.run_elf import FirmwareReport, run_firmware
 from simtiny.flow.simulate import instruction_budget
@@ -68,11 +69,12 @@ class VerifyOptions:
     max_instructions: int | None = None  # None: scaled to the model's MACs
     memory_model: bool = True
     image_mode: str = "pixels"
+    reference: str = "litert"  # what computes the expected outputs: a key of simtiny.flow.golden.REFERENCES
 
 
 @dataclass
 class VerifySample:
-    """One run of the firmware: its inputs, what it wrote, what LiteRT gives, and the comparison."""
+    """One run of the firmware: its inputs, what it wrote, what the reference gives, and the comparison."""
 
     label: str
     inputs: list[np.ndarray]
@@ -90,7 +92,7 @@ class VerifySample:
 
 @dataclass
 class VerifyReport:
-    """The verdict on a firmware against LiteRT, sample by sample, and what the firmware costs."""
+    """The verdict on a firmware against the reference, sample by sample, and what the firmware costs."""
 
     options: VerifyOptions
     graph: Graph
@@ -115,7 +117,9 @@ class VerifyReport:
 
 
 def verify_firmware(options: VerifyOptions, progress: Progress = lambda _: None) -> VerifyReport:
-    """Run the firmware once per sample, LiteRT on the same inputs, compare; measure."""
+    """Run the firmware once per sample, the reference on the same inputs, compare; measure."""
+    choice(options.reference, "reference", list(REFERENCES))
+    theirs = REFERENCES[options.reference]
     if not options.firmware.is_file():
         raise InputError(f"{options.firmware}: no such firmware file")
     board = load_platform(options.platform)
@@ -130,8 +134,8 @@ def verify_firmware(options: VerifyOptions, progress: Progress = lambda _: None)
     if not graph.inputs or not graph.outputs:
         raise InputError(f"{options.model}: the model has no inputs or no outputs")
     samples = _samples(options, graph)
-    progress(f"running the LiteRT reference on {len(samples)} sample(s)")
-    goldens = run_golden_batch(graph.model_bytes, [values for _, values in samples])
+    progress(f"running the {theirs} reference on {len(samples)} sample(s)")
+    goldens = run_golden_batch(graph.model_bytes, [values for _, values in samples], reference=options.reference)
     budget = options.max_instructions or instruction_budget(sum(graph_macs(graph)))
     runs: list[VerifySample] = []
     notes: list[str] = []
@@ -141,15 +145,15 @@ def verify_firmware(options: VerifyOptions, progress: Progress = lambda _: None)
             folder = Path(tmp)
             for i, value in enumerate(values):
                 (folder / input_name(i)).write_bytes(np.ascontiguousarray(value).tobytes())
-            report = run_firmware(
-                options.firmware, board, options.engine, budget, options.memory_model, files=folder
-            )
+            report = run_firmware(options.firmware, board, options.engine, budget, options.memory_model, files=folder)
             _check_run(report, label)
             outputs = [_read_output(folder, graph, i, label) for i in range(len(graph.outputs))]
             marks = _read_marks(folder)
         if len(gold.outputs) != len(outputs):
-            raise SimtinyError(f"LiteRT gives {len(gold.outputs)} outputs for the model's {len(outputs)}")
-        comparisons = [compare(i, got, want) for i, (got, want) in enumerate(zip(outputs, gold.outputs, strict=True))]
+            raise SimtinyError(f"{theirs} gives {len(gold.outputs)} outputs for the model's {len(outputs)}")
+        comparisons = [
+            compare(i, got, want, theirs) for i, (got, want) in enumerate(zip(outputs, gold.outputs, strict=True))
+        ]
         cycles, memory = _inference_cycles(marks, report)
         runs.append(VerifySample(label, values, outputs, gold.outputs, comparisons, report, cycles, memory))
     if all(s.inference_cycles is None for s in runs):
@@ -185,8 +189,10 @@ def _read_output(folder: Path, graph: Graph, k: int, label: str) -> np.ndarray:
     tensor = graph.tensor(graph.outputs[k])
     path = folder / output_name(k)
     if not path.is_file():
-        raise VerifyFault(f"the firmware wrote no {output_name(k)} on sample {label} (the model has "
-                          f"{len(graph.outputs)} output(s); see simtiny_verify.h)")
+        raise VerifyFault(
+            f"the firmware wrote no {output_name(k)} on sample {label} (the model has "
+            f"{len(graph.outputs)} output(s); see simtiny_verify.h)"
+        )
     data = path.read_bytes()
     if len(data) != tensor.nbytes:
         raise VerifyFault(

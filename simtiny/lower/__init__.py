@@ -146,9 +146,7 @@ def unsupported(graph: Graph) -> list[str]:
             found[key] += 1
             first.setdefault(key, op.index)
     # Operators the project knows of are named by their first index: the rule is the model's to fix.
-    return [
-        f"{name} x{n}" + (f" (operator {first[name]})" if "(" in name else "") for name, n in sorted(found.items())
-    ]
+    return [f"{name} x{n}" + (f" (operator {first[name]})" if "(" in name else "") for name, n in sorted(found.items())]
 
 
 def _checked(lowering: Lowering, op: Operator, graph: Graph) -> str | None:

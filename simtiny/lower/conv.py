@@ -296,8 +296,7 @@ def requant_is_fast(op: Operator, graph: Graph, taps: np.ndarray) -> bool:
     """Whether the layer may requantise with st_requantize_fast (simtiny.lower.bounds); taps: one
     row per output channel."""
     multipliers, shifts = zip(*(quantize_multiplier(r) for r in effective_scales(op, graph)), strict=True)
-    return requant_fast(accumulators_bounded(op, graph, taps), list(multipliers), list(shifts),
-                        *act_bounds(op, graph))
+    return requant_fast(accumulators_bounded(op, graph, taps), list(multipliers), list(shifts), *act_bounds(op, graph))
 
 
 def in_place_refused(ctx, op: Operator) -> None:

@@ -221,10 +221,7 @@ class Mul:
             f".input2_offset = {-x2.zero_point()},\n"
             f"    .output_offset = {out.zero_point()}, .act_min = {act_min}, .act_max = {act_max}}};"
         )
-        call = (
-            f"st_mul_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-            f"{ctx.tensor(op.outputs[0])});"
-        )
+        call = f"st_mul_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("mul_s8",), (decl,))
 
 

@@ -165,8 +165,9 @@ class Pad:
             return "scalar input"
         if rank > PAD_MAX_DIMS:
             return f"rank {rank} > {PAD_MAX_DIMS} (LiteRT's limit)"
-        pads = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "paddings",
-                              ("int32", "int64", "int8", "int16"))
+        pads = _constant_ints(
+            graph, op.inputs[1] if len(op.inputs) > 1 else -1, "paddings", ("int32", "int64", "int8", "int16")
+        )
         if isinstance(pads, str):
             return pads
         if pads.shape != (rank, 2):
@@ -209,9 +210,7 @@ class Pad:
             f"static const st_pad_params {p} = {{{rank}, {{{c_int_list(src.shape)}}}, "
             f"{{{c_int_list(out_stride)}}}, {origin}, {dst.size}, {src.itemsize}}};"
         )
-        call = (
-            f"st_pad_s8(&{p}, {ctx.tensor(op.inputs[0])}, {value}, {ctx.tensor(op.outputs[0])});"
-        )
+        call = f"st_pad_s8(&{p}, {ctx.tensor(op.inputs[0])}, {value}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("pad_s8",), (decl,))
 
 
@@ -298,15 +297,13 @@ def _cdiv(a: int, b: int) -> int:
     return q if (a >= 0) == (b > 0) else -q
 
 
-def _build_slice_params(shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int],
-                        opts: dict, with_indices: bool) -> tuple[list[int], list[int], list[int], list[int],
-                                                                 int, int, int] | str:
+def _build_slice_params(
+    shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int], opts: dict, with_indices: bool
+) -> tuple[list[int], list[int], list[int], list[int], int, int, int] | str:
     """strided_slice.cc BuildStridedSliceParams: ellipsis and new axes folded into masks."""
     ellipsis_mask, new_axis_mask = opts.get("ellipsis_mask", 0), opts.get("new_axis_mask", 0)
     input_dims, begin_count = len(shape), len(begin)
-    num_add_axis = sum(
-        1 for i in range(begin_count) if not _bit(ellipsis_mask, i) and _bit(new_axis_mask, i)
-    )
+    num_add_axis = sum(1 for i in range(begin_count) if not _bit(ellipsis_mask, i) and _bit(new_axis_mask, i))
     dims = input_dims + num_add_axis
     eff_ellipsis = eff_new_axis = 0
     ellipsis_start, expanded = dims, 0
@@ -366,8 +363,9 @@ def _start_for_axis(size: int, start: int, stride: int, begin_mask: int, axis: i
     return start
 
 
-def _end_for_axis(size: int, stop: int, stride: int, end_mask: int, shrink_mask: int, axis: int,
-                  start: int, offset: bool) -> int:
+def _end_for_axis(
+    size: int, stop: int, stride: int, end_mask: int, shrink_mask: int, axis: int, start: int, offset: bool
+) -> int:
     if _bit(shrink_mask, axis):
         return start if start >= size else start + 1
     end = stop + start if offset else stop
@@ -379,8 +377,9 @@ def _end_for_axis(size: int, stop: int, stride: int, end_mask: int, shrink_mask:
     return end
 
 
-def plan_strided_slice(shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int],
-                       opts: dict) -> SlicePlan | str:
+def plan_strided_slice(
+    shape: tuple[int, ...], begin: list[int], end: list[int], strides: list[int], opts: dict
+) -> SlicePlan | str:
     """What LiteRT's STRIDED_SLICE does for constant begin/end/strides (Prepare and Eval)."""
     offset = bool(opts.get("offset", False))
     # Prepare: ResizeOutputTensor (begin and end left at 0 in offset mode, as LiteRT does).
@@ -550,4 +549,3 @@ class ResizeNearest:
 
 
 LOWERINGS = [Concatenation(), Pad(), Transpose(), StridedSlice(), ResizeNearest()]
-

@@ -96,8 +96,10 @@ class Mean:
         if axes is None:
             return "axis out of range"
         keep = bool(op.options.get("keep_dims", False))
-        want = tuple(1 if i in axes else d for i, d in enumerate(x.shape)) if keep else tuple(
-            d for i, d in enumerate(x.shape) if i not in axes
+        want = (
+            tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+            if keep
+            else tuple(d for i, d in enumerate(x.shape) if i not in axes)
         )
         if tuple(y.shape) != want:
             return f"output shape {list(y.shape)}, LiteRT computes {list(want)}"

@@ -23,9 +23,7 @@ OPTION_TYPES = {
     for name in dir(tflite.BuiltinOptions)
     if not name.startswith("_") and name != "NONE"
 }
-ACTIVATIONS = {
-    getattr(tflite.ActivationFunctionType, n): n for n in dir(tflite.ActivationFunctionType) if n.isupper()
-}
+ACTIVATIONS = {getattr(tflite.ActivationFunctionType, n): n for n in dir(tflite.ActivationFunctionType) if n.isupper()}
 PADDINGS = {getattr(tflite.Padding, n): n for n in dir(tflite.Padding) if n.isupper()}
 ENUM_FIELDS = {"fused_activation_function": ACTIVATIONS, "padding": PADDINGS}
 
@@ -52,8 +50,9 @@ def parse_model(data: bytes, path: Path | None = None) -> Graph:
     except InputError:
         raise
     except Exception as exc:  # flatbuffers reads past the end of truncated or corrupt data
-        raise InputError(f"{where}: truncated or corrupt .tflite: a table or vector lies outside the file "
-                         f"({type(exc).__name__})") from None
+        raise InputError(
+            f"{where}: truncated or corrupt .tflite: a table or vector lies outside the file ({type(exc).__name__})"
+        ) from None
     return graph
 
 
@@ -68,9 +67,7 @@ def _read(data: bytes, path: Path | None) -> Graph:
         code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
         if code == tflite.BuiltinOperator.CUSTOM:
             custom = oc.CustomCode()
-            codes.append(
-                (f"CUSTOM:{_printable(custom.decode('utf-8', 'replace') if custom else '?')}", oc.Version())
-            )
+            codes.append((f"CUSTOM:{_printable(custom.decode('utf-8', 'replace') if custom else '?')}", oc.Version()))
         else:
             try:
                 codes.append((tflite.opcode2name(code), oc.Version()))

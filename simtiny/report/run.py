@@ -8,6 +8,7 @@ from typing import Any
 from simtiny.flow.measure import Figures
 from simtiny.flow.run import ModelReport
 from simtiny.flow.validate import describe_ops
+from simtiny.flow.verify import OutputComparison
 from simtiny.report.text import silicon_note
 from simtiny.units import format_kb
 
@@ -32,22 +33,19 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     cached = "cached" if c.firmware.cached else f"built in {c.build_seconds:.1f} s"
     goal = {"ram": "the smallest peak SRAM", "time": "speed"}[report.options.optimization]
     lines.append(f"firmware  {c.firmware.toolchain}, built for {goal}, {cached}: {c.firmware.elf}")
-    lines.append(f"reference {report.golden_runtime}")
+    for runtime in report.runtimes:
+        lines.append(f"reference {runtime}")
     lines.append("")
     width = max(len(s.label) for s in report.samples)
+    both = report.samples[0].second is not None
     for s in report.samples:
-        for cmp in s.comparisons:
-            shape = "x".join(str(d) for d in cmp.shape)
-            if cmp.exact:
-                verdict = "bit-exact"
-            elif cmp.note:
-                verdict = f"MISMATCH: {cmp.note}"
-            else:
-                verdict = (
-                    f"MISMATCH: {cmp.mismatches} of {cmp.elements} elements differ, largest difference "
-                    f"{cmp.max_abs_diff:g}; first at {cmp.first_mismatch}: simtiny {cmp.got}, LiteRT {cmp.want}"
-                )
-            lines.append(f"{s.label:<{width}}  output {cmp.index} [{shape}] {cmp.dtype}: {verdict}")
+        for name, comparisons in s.against():
+            against = f" against {name}" if both else ""
+            for cmp in comparisons:
+                shape = "x".join(str(d) for d in cmp.shape)
+                head = f"{s.label:<{width}}  output {cmp.index} [{shape}] {cmp.dtype}{against}"
+                lines.append(f"{head}: {_verdict(cmp, name)}")
+    lines.extend(_disagreement_lines(report))
     lines.append("")
     lines.append(
         f"flash     {format_kb(f.flash)} of {format_kb(f.flash_budget)} ({100 * f.flash / f.flash_budget:.1f}%): "
@@ -88,9 +86,40 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     n = report.compared
     lines.append(
         f"{verdict}: {n.outputs} output(s) of {n.samples} sample(s), {n.elements:,} values, compared with "
-        f"LiteRT reference kernels ({report.seconds.get('total', 0):.1f} s)"
+        f"{n.reference} ({report.seconds.get('total', 0):.1f} s)"
     )
     return "\n".join(lines) + "\n"
+
+
+def _verdict(cmp: OutputComparison, reference: str) -> str:
+    if cmp.exact:
+        return "bit-exact"
+    if cmp.note:
+        return f"MISMATCH: {cmp.note}"
+    return (
+        f"MISMATCH: {cmp.mismatches} of {cmp.elements} elements differ, largest difference "
+        f"{cmp.max_abs_diff:g}; first at {cmp.first_mismatch}: simtiny {cmp.got}, {reference} {cmp.want}"
+    )
+
+
+def _disagreement_lines(report: ModelReport) -> list[str]:
+    """--reference both: whether the two references agree, and where they do not, which one
+    simtiny's values are."""
+    seconds = [s.second for s in report.samples if s.second is not None]
+    if not seconds:
+        return []
+    first, second = report.samples[0].reference, seconds[0].name
+    found = [(s, d) for s in report.samples if s.second is not None for d in s.second.disagreements]
+    if not found:
+        return [f"references agree: {first} and {second} give the same values on every output of every sample"]
+    lines = []
+    for s, d in found:
+        lines.append(
+            f"references disagree: {s.label} output {d.output}: {first} and {second} differ on {d.values:,} of "
+            f"{d.elements:,} values; there simtiny matches {first} on {d.matches_first:,}, {second} on "
+            f"{d.matches_second:,}"
+        )
+    return lines
 
 
 def _cross_check_lines(report: ModelReport) -> list[str]:
@@ -192,6 +221,7 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         "optimization": report.options.optimization,
         "firmware": str(c.firmware.elf),
         "reference": report.golden_runtime,
+        "references": report.runtimes,
         "bit_exact": report.exact,
         "compared": {
             "samples": report.compared.samples,
@@ -226,6 +256,26 @@ def report_json(report: ModelReport) -> dict[str, Any]:
                     }
                     for cmp in s.comparisons
                 ],
+                "second_reference": None
+                if s.second is None
+                else {
+                    "reference": s.second.runtime,
+                    "bit_exact": s.second.exact,
+                    "outputs": [
+                        {"index": c.index, "mismatches": c.mismatches, "max_abs_diff": c.max_abs_diff}
+                        for c in s.second.comparisons
+                    ],
+                    "disagreements": [
+                        {
+                            "output": d.output,
+                            "values": d.values,
+                            "elements": d.elements,
+                            "simtiny_matches_first": d.matches_first,
+                            "simtiny_matches_second": d.matches_second,
+                        }
+                        for d in s.second.disagreements
+                    ],
+                },
                 "op_cycles": s.run.op_cycles,
                 "cross_check": None
                 if s.cross is None

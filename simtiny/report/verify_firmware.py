@@ -6,20 +6,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from simtiny.flow.golden import REFERENCES
 from simtiny.flow.verify import OutputComparison
 from simtiny.flow.verify_firmware import VerifyReport
 from simtiny.report.text import silicon_note
 from simtiny.units import format_kb
 
 
-def _verdict(c: OutputComparison) -> str:
+def _verdict(c: OutputComparison, theirs: str) -> str:
     if c.exact:
         return "bit-exact"
     if c.note:
         return f"MISMATCH: {c.note}"
     return (
         f"MISMATCH: {c.mismatches} of {c.elements} elements differ, largest difference {c.max_abs_diff:g}; "
-        f"first at {c.first_mismatch}: firmware {c.got}, LiteRT {c.want}"
+        f"first at {c.first_mismatch}: firmware {c.got}, {theirs} {c.want}"
     )
 
 
@@ -33,10 +34,11 @@ def format_verify(report: VerifyReport) -> str:
         "",
     ]
     width = max(len(s.label) for s in report.samples)
+    theirs = REFERENCES[report.options.reference]
     for s in report.samples:
         for c in s.comparisons:
             shape = "x".join(str(d) for d in c.shape)
-            lines.append(f"{s.label:<{width}}  output {c.index} [{shape}] {c.dtype}: {_verdict(c)}")
+            lines.append(f"{s.label:<{width}}  output {c.index} [{shape}] {c.dtype}: {_verdict(c, theirs)}")
     lines.append("")
     share = 100 * f.flash / f.flash_budget
     lines.append(f"flash     {format_kb(f.flash)} of {format_kb(f.flash_budget)} ({share:.1f}%)")
@@ -60,9 +62,7 @@ def format_verify(report: VerifyReport) -> str:
         lines.append(f"note: {note}")
     compared = sum(len(s.comparisons) for s in report.samples)
     verdict = "BIT-EXACT" if report.exact else "MISMATCH"
-    lines.append(
-        f"{verdict}: {compared} output(s) of {len(report.samples)} sample(s) compared with LiteRT"
-    )
+    lines.append(f"{verdict}: {compared} output(s) of {len(report.samples)} sample(s) compared with {report.reference}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,137 @@
+"""--reference: LiteRT's reference kernels, TF-Lite Micro's interpreter, or both, and where the two
+disagree by design."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ops.test_fully_connected import _case as fully_connected_case
+from support.tflite_writer import build_model
+
+from simtiny import api
+from simtiny.cli import main
+from simtiny.errors import EXIT_MISMATCH, EXIT_USAGE, InputError
+from simtiny.flow.golden import run_golden
+from simtiny.flow.inputs import random_inputs
+from simtiny.lower.activations import mul_by_quantized_multiplier_double
+from simtiny.lower.quant import quantize_multiplier
+
+MODELS = Path(__file__).parent / "data" / "models"
+AD = "mlperf_ad01_int8"  # ten FULLY_CONNECTED layers, where the two references round differently
+
+
+@pytest.mark.sim
+def test_tflm_reference_run_is_bit_exact_and_says_so(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    code = main(
+        ["run", str(MODELS / "hello_world_int8.tflite"), "--reference", "tflm", "--samples", "3", "--json", str(out)]
+    )
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "reference tflite-micro " in text and "ai-edge-litert" not in text
+    assert "BIT-EXACT: 1 output(s) of 3 sample(s), 3 values, compared with tflite-micro " in text
+    report = json.loads(out.read_text())
+    assert report["bit_exact"] and len(report["references"]) == 1
+    assert report["references"][0].startswith("tflite-micro ")
+    assert all(s["second_reference"] is None for s in report["samples"])
+
+
+@pytest.mark.sim
+def test_both_references_name_where_they_disagree_and_whom_simtiny_matches(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    code = main(["run", AD, "--reference", "both", "--samples", "2", "--quiet", "--json", str(out)])
+    text = capsys.readouterr().out
+    assert code == EXIT_MISMATCH, text
+    assert text.startswith("MISMATCH: 1 output(s) of 2 sample(s)") and " and tflite-micro " in text
+    report = json.loads(out.read_text())
+    graph = api.load_model(report["model"])
+    for k, sample in enumerate(report["samples"]):
+        # what the two references give on this sample, computed here, not taken from the report
+        values = random_inputs(graph, k)
+        litert = run_golden(graph.model_bytes, values).outputs[0].reshape(-1)
+        tflm = run_golden(graph.model_bytes, values, reference="tflm").outputs[0].reshape(-1)
+        differ = int(np.count_nonzero(litert != tflm))
+        assert differ > 0  # FULLY_CONNECTED rounds once in LiteRT, twice in TF-Lite Micro
+        assert sample["outputs"][0]["mismatches"] == 0  # simtiny is LiteRT's, bit for bit
+        second = sample["second_reference"]
+        assert not second["bit_exact"] and second["outputs"][0]["mismatches"] == differ
+        assert second["disagreements"] == [
+            {
+                "output": 0,
+                "values": differ,
+                "elements": litert.size,
+                "simtiny_matches_first": differ,
+                "simtiny_matches_second": 0,
+            }
+        ]
+    assert not report["bit_exact"] and report["exit_code"] == EXIT_MISMATCH
+
+
+@pytest.mark.sim
+def test_both_references_text_and_check_gate(capsys):
+    code = main(["run", AD, "--reference", "both"])
+    text = capsys.readouterr().out
+    assert code == EXIT_MISMATCH
+    assert "seed 0  output 0 [1x640] int8 against LiteRT: bit-exact" in text
+    assert "seed 0  output 0 [1x640] int8 against TF-Lite Micro: MISMATCH:" in text
+    line = next(x for x in text.splitlines() if x.startswith("references disagree: "))
+    assert "LiteRT and TF-Lite Micro differ on" in line and "there simtiny matches LiteRT on" in line
+    assert line.endswith("TF-Lite Micro on 0")
+    code = main(["check", AD, "--reference", "both"])
+    text = capsys.readouterr().out
+    assert code == EXIT_MISMATCH and text.startswith("FAIL ")
+    assert "output 0 differs from TF-Lite Micro on seed 0" in text and "differs from LiteRT" not in text
+
+
+@pytest.mark.sim
+def test_both_references_agreeing_give_bit_exact(capsys):
+    code = main(["run", str(MODELS / "hello_world_int8.tflite"), "--reference", "both", "--samples", "2"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "references agree: LiteRT and TF-Lite Micro give the same values on every output of every sample" in text
+    assert "BIT-EXACT: 1 output(s) of 2 sample(s), 2 values, compared with ai-edge-litert " in text
+    assert " and tflite-micro " in text
+
+
+def test_an_unknown_reference_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main(["run", AD, "--reference", "tflite"])
+    assert excinfo.value.code == EXIT_USAGE
+    assert "invalid choice: 'tflite'" in capsys.readouterr().err
+    with pytest.raises(InputError, match="reference must be one of"):
+        api.run_model(MODELS / "hello_world_int8.tflite", reference="tflite")
+
+
+def _single_rounding(acc: int, multiplier: int, shift: int) -> int:
+    """TFLite's MultiplyByQuantizedMultiplier with TFLITE_SINGLE_ROUNDING: one rounding, halves up."""
+    total = 31 - shift
+    return (acc * multiplier + (1 << (total - 1))) >> total
+
+
+def test_fully_connected_rounds_once_in_litert_and_twice_in_tflm():
+    """What README's table says of FULLY_CONNECTED: LiteRT 2.3 requantises with one rounding,
+    TF-Lite Micro with gemmlowp's two (as both do for CONV_2D); every value of either reference
+    is that computation, and over these cases they differ on some values."""
+    rng = np.random.default_rng(7)
+    differ = 0
+    for k in range(24):
+        tensors, ops, inputs, outputs = fully_connected_case(rng, k % 2 == 0, (3,), 40, 16, True, "NONE")
+        x, w, b, y = tensors
+        model = build_model(tensors, ops, inputs=inputs, outputs=outputs)
+        value = rng.integers(-128, 128, (3, 40), dtype=np.int8)
+        litert = run_golden(model, [value]).outputs[0]
+        tflm = run_golden(model, [value], reference="tflm").outputs[0]
+        acc = (value.astype(np.int64) - x.zero_point[0]) @ w.data.astype(np.int64).T + b.data
+        for (r, u), a in np.ndenumerate(acc):
+            scale = w.scale[u] if len(w.scale) > 1 else w.scale[0]
+            mult, shift = quantize_multiplier(
+                float(np.float64(x.scale[0]) * np.float64(scale) / np.float64(y.scale[0]))
+            )
+            once = min(127, max(-128, _single_rounding(int(a), mult, shift) + y.zero_point[0]))
+            twice = min(127, max(-128, mul_by_quantized_multiplier_double(int(a), mult, shift) + y.zero_point[0]))
+            assert (int(litert[r, u]), int(tflm[r, u])) == (once, twice), (k, r, u)
+        differ += int(np.count_nonzero(litert != tflm))
+    assert differ > 0
