@@ -103,3 +103,7 @@ Bad Limits Are Refused
     ...    Latency Should Be Below    30
     Run Keyword And Expect Error    not a size: '2 parsecs' (units: bytes, KB, MB, GB; e.g. 512 KB)
     ...    Flash Usage Should Be Below    2 parsecs
+
+An Unknown Reference Is Refused
+    Run Keyword And Expect Error    reference must be one of litert, tflm, both, not 'tflite'
+    ...    Set Reference    tflite

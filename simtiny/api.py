@@ -104,9 +104,8 @@ def run_model(
     from simtiny.flow.options import refuse_unknown
     from simtiny.flow.run import run_model as run
 
-    refuse_unknown(
-        options, [f.name for f in fields(RunOptions) if f.name not in ("model", "platform", "inputs")], "run_model"
-    )
+    refuse_unknown(options, [f.name for f in fields(RunOptions) if f.name not in ("model", "platform", "inputs")],
+                   "run_model")
     if not isinstance(model, str | Path):
         raise InputError(f"model must be the path of a .tflite file, not {model!r}")
     run_options = RunOptions(model=Path(model), platform=platform, inputs=tuple(inputs or ()))

@@ -176,7 +176,9 @@ def _write_manifest(scratch: Path) -> None:
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child)
     (scratch / LOCK_NAME).unlink(missing_ok=True)  # still held: the sweep then goes by age
-    files = {p.name: {"size": p.stat().st_size, "sha256": _sha256(p)} for p in sorted(scratch.iterdir()) if p.is_file()}
+    files = {
+        p.name: {"size": p.stat().st_size, "sha256": _sha256(p)} for p in sorted(scratch.iterdir()) if p.is_file()
+    }
     text = json.dumps({"format": MANIFEST_FORMAT, "files": files}, indent=1)
     (scratch / MANIFEST).write_text(text + "\n")
 

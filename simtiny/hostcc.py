@@ -27,7 +27,9 @@ def host_compilers() -> list[list[str]]:
     return found
 
 
-def compile_shared(sources: list[Path], target: Path, flags: list[str] | None = None, what: str = "library") -> Path:
+def compile_shared(
+    sources: list[Path], target: Path, flags: list[str] | None = None, what: str = "library"
+) -> Path:
     """Compile C sources (or objects) into a shared library at `target` (atomically)."""
     return _compile(["-shared", "-fPIC"], sources, target, flags, what)
 
@@ -51,7 +53,9 @@ def _compile(mode: list[str], sources: list[Path], target: Path, flags: list[str
             if proc.returncode == 0 and out.is_file():
                 os.replace(out, target)
                 return target
-            lines = [ln for ln in proc.stderr.splitlines() if "error" in ln.lower()] or proc.stderr.splitlines()
+            lines = [
+                ln for ln in proc.stderr.splitlines() if "error" in ln.lower()
+            ] or proc.stderr.splitlines()
             errors.append(f"{' '.join(compiler[-2:])}: {lines[0].strip() if lines else '?'}")
     if not errors:
         raise ToolchainError(

@@ -376,17 +376,17 @@ def _from_data(data: dict[str, Any], files: list[Path]) -> Platform:
     data = _merge({k: v for k, v in cpu_data.items() if k in NAMED_LISTS}, data)
     regions = tuple(
         sorted(
-            (
-                Region(r["name"], int(r["base"]), int(r["size"]), r["access"], r["kind"], r.get("link", ""))
-                for r in data["region"]
-            ),
+            (Region(r["name"], int(r["base"]), int(r["size"]), r["access"], r["kind"], r.get("link", ""))
+             for r in data["region"]),
             key=lambda r: r.base,
         )
     )
     for region in regions:
         if not set(region.access) <= set("rwx"):
             raise ValueError(f"region {region.name}: access must be letters of 'rwx'")
-    windows = tuple(Window(w["name"], int(w["base"]), int(w["size"])) for w in data.get("peripheral_window", []))
+    windows = tuple(
+        Window(w["name"], int(w["base"]), int(w["size"])) for w in data.get("peripheral_window", [])
+    )
     peripherals = tuple(
         Peripheral(q["name"], q["kind"], int(q["base"]), int(q["size"])) for q in data.get("peripheral", [])
     )

@@ -98,7 +98,7 @@ class ModelResult:
 
     @property
     def golden(self) -> list[np.ndarray]:
-        """LiteRT's outputs for the first sample."""
+        """The reference's outputs for the first sample (LiteRT's, unless `reference` chose TF-Lite Micro)."""
         return self.report.samples[0].golden
 
     @property
@@ -236,6 +236,7 @@ class Simtiny:
         "flash_budget",
         "max_instructions",
         "optimization",
+        "reference",
     )
     FIRMWARE_OPTIONS = ("memory_model", "max_instructions")
 
@@ -308,19 +309,22 @@ class Simtiny:
         flash_budget: int | str | None = None,
         max_instructions: int | None = None,
         optimization: str = "ram",
+        reference: str = "litert",
         **unknown: Any,
     ) -> ModelResult:
         """Simulate a model on ``inputs`` (files or numpy arrays; one per model input) or on
-        ``samples`` seeded random inputs, run LiteRT on the same, and compare. Budgets: bytes
-        or "64 KB". ``seed`` is a whole number from 0, ``samples`` and ``max_instructions`` from 1;
-        ``optimization`` "ram" (the default) or "time", as ``simtiny run --optimization``."""
+        ``samples`` seeded random inputs, run the reference on the same, and compare. Budgets:
+        bytes or "64 KB". ``seed`` is a whole number from 0, ``samples`` and ``max_instructions``
+        from 1; ``optimization`` "ram" (the default) or "time", as ``simtiny run --optimization``;
+        ``reference`` "litert" (the default), "tflm" or "both", as ``simtiny run --reference``."""
         import numpy as np
 
         from simtiny.errors import InputError
-        from simtiny.flow.options import refuse_unknown, size, whole_number
-        from simtiny.flow.verify import output_difference
+        from simtiny.flow.golden import REFERENCE_CHOICES
+        from simtiny.flow.options import choice, refuse_unknown, size, whole_number
 
         refuse_unknown(unknown, self.MODEL_OPTIONS, "run_model")
+        chosen_reference = choice(reference, "reference", REFERENCE_CHOICES)
         first = whole_number(seed, "seed", 0)
         count = whole_number(samples, "samples", 1)
         budget = None if max_instructions is None else whole_number(max_instructions, "max_instructions", 1)
@@ -336,12 +340,10 @@ class Simtiny:
         m.max_instructions = budget
         m.lift_limits = True
         m.set_budgets(sram=sram, flash=flash)
+        m.reference = chosen_reference
         m.load_model(path, optimization)
         report = m.run_inference(given, first, count)
-        mismatch = None
-        for sample in report.samples:
-            for i, (got, want) in enumerate(zip(sample.outputs, sample.golden, strict=True)):
-                mismatch = mismatch or output_difference(i, got, want, "LiteRT", f" ({sample.label})")
+        mismatch = next((d for d in (s.difference() for s in report.samples) if d), None)
         return ModelResult(report, mismatch)
 
     def run_firmware(

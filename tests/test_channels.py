@@ -22,17 +22,8 @@ from simtiny.lower.quant import quantize_multiplier
 
 @pytest.mark.parametrize(
     ("lo", "hi", "width"),
-    [
-        (0, 0, 1),
-        (-128, 127, 1),
-        (-129, 0, 2),
-        (0, 128, 2),
-        (-32768, 32767, 2),
-        (0, 32768, 3),
-        (-(1 << 23), (1 << 23) - 1, 3),
-        (0, 1 << 23, 4),
-        (-(1 << 31), (1 << 31) - 1, 4),
-    ],
+    [(0, 0, 1), (-128, 127, 1), (-129, 0, 2), (0, 128, 2), (-32768, 32767, 2), (0, 32768, 3),
+     (-(1 << 23), (1 << 23) - 1, 3), (0, 1 << 23, 4), (-(1 << 31), (1 << 31) - 1, 4)],
 )
 def test_bias_width_is_the_fewest_bytes(lo: int, hi: int, width: int) -> None:
     assert bias_width(np.array([lo, hi])) == width

@@ -15,7 +15,9 @@ ARM_GCC = shutil.which("arm-none-eabi-gcc")
 
 
 def _simtiny(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simtiny.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "simtiny.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def _assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
@@ -40,17 +42,8 @@ def ram_only_elf(tmp_path_factory) -> Path:
     )
     (tmp / "main.c").write_text("int x = 3; int _start(void) { return x; }\n")
     subprocess.run(
-        [
-            ARM_GCC,
-            "-mcpu=cortex-m7",
-            "-mthumb",
-            "-nostdlib",
-            "-T",
-            str(tmp / "ram.ld"),
-            "-o",
-            str(tmp / "ram.elf"),
-            str(tmp / "main.c"),
-        ],
+        [ARM_GCC, "-mcpu=cortex-m7", "-mthumb", "-nostdlib", "-T", str(tmp / "ram.ld"),
+         "-o", str(tmp / "ram.elf"), str(tmp / "main.c")],
         check=True,
     )
     return tmp / "ram.elf"

@@ -377,10 +377,8 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     names = [kernel_of(source, i) for i in range(len(op_specs))]
     assert names[:14] == [
         # the third and sixth are narrow (8x5 and 8x7 outputs): they run transposed
-        *[
-            f"st_depthwise_conv2d_s8_inplace_padded_{t}"
-            for t in ("3x3s1", "3x3s2", "t_3x3s1", "5x5s2", "5x5s1", "t_7x7s2")
-        ],
+        *[f"st_depthwise_conv2d_s8_inplace_padded_{t}"
+          for t in ("3x3s1", "3x3s2", "t_3x3s1", "5x5s2", "5x5s1", "t_7x7s2")],
         *["st_depthwise_conv2d_s8_inplace_small"] * 2,
         *["st_depthwise_conv2d_s8_inplace_small4"] * 2,
         "st_depthwise_conv2d_s8_inplace_padded_7x7s1",
@@ -388,14 +386,8 @@ def test_spatial_dsp_paths(board, tmp_path: Path, toolchain: str) -> None:
     ], names
     columns = "st_conv2d_s8_columns"  # and the window gatherer of each layer's layout
     assert names[14:] == [
-        f"{columns}_rows9",
-        columns,
-        f"{columns}_words",
-        columns,
-        f"{columns}_words",
-        f"{columns}_words",
-        f"{columns}_rows9",
-        "st_conv2d_s8",
+        f"{columns}_rows9", columns, f"{columns}_words", columns, f"{columns}_words", f"{columns}_words",
+        f"{columns}_rows9", "st_conv2d_s8",
     ], names
     assert not compiled.plan.lean
     fast_kernels = r"st_depthwise_conv2d_s8_inplace_(?:padded2?_\w+?|small4?)(_general)?(?:_shifts)?\(&"

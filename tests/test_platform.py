@@ -33,7 +33,7 @@ def test_malformed_platform_file(tmp_path):
 
 def test_thumb_instruction_boundaries():
     # movs r0,#1 (2 bytes); ldr.w r1,[r2] (4 bytes); bx lr (2 bytes)
-    code = bytes.fromhex("0120d2f800107047")
+    code = bytes.fromhex("0120" "d2f80010" "7047")
     assert boundaries(code, 0x100) == [0x100, 0x102, 0x106]
     assert is_wide(0xF8D2) and not is_wide(0x2001)
 
@@ -101,7 +101,7 @@ def test_a_board_folder_anywhere_is_a_platform(tmp_path):
         ('extends = "stm32h7"\n[platform]\nname = "x"\nfpu = "fpv9"\n', "no FPU 'fpv9'"),
         (
             'extends = "stm32h7"\n[platform]\nname = "x"\nclock_hz = 1\nconsole = "usart3"\nlinker_script = "l.ld"\n'
-            "[budgets]\nflash = 1\nsram = 1\n"
+            '[budgets]\nflash = 1\nsram = 1\n'
             '[[peripheral]]\nname = "USART3"\nkind = "uart-from-mars"\nbase = 0\nsize = 4\n',
             "unknown kind 'uart-from-mars'",
         ),

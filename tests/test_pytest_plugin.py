@@ -42,6 +42,21 @@ def test_model_built_for_time(simtiny):
 
 
 @pytest.mark.sim
+def test_model_against_tflm_and_both_references(simtiny):
+    """reference= reaches the run: bit-exact against TF-Lite Micro on hello_world, and on MLPerf
+    AD (FULLY_CONNECTED, rounded differently by the two) the mismatch names TF-Lite Micro."""
+    from simtiny.errors import InputError
+    from simtiny.resources import MLPERF_MODELS_DIR
+
+    r = simtiny.run(MODELS / "hello_world_int8.tflite", reference="tflm", memory_model=False)
+    assert r.bit_exact and r.report.runtimes[0].startswith("tflite-micro ")
+    ad = simtiny.run(MLPERF_MODELS_DIR / "mlperf_ad01_int8.tflite", reference="both", memory_model=False)
+    assert not ad.bit_exact and ad.mismatch is not None and "differs from TF-Lite Micro" in ad.mismatch
+    with pytest.raises(InputError, match="reference must be one of litert, tflm, both"):
+        simtiny.run(MODELS / "hello_world_int8.tflite", reference="tflite")
+
+
+@pytest.mark.sim
 def test_model_over_a_budget_is_measured_and_reported(simtiny):
     r = simtiny.run(MODELS / "hello_world_int8.tflite", memory_model=False, sram_budget="64", flash_budget=512)
     assert r.bit_exact and not r.fits

@@ -26,21 +26,9 @@ pytestmark = pytest.mark.sim
 
 FIRMWARE = Path(__file__).resolve().parent / "firmware"
 AGREE = [
-    "hello",
-    "double_insn",
-    "double_math",
-    "exc_divide",
-    "exc_fault",
-    "exc_latency",
-    "exc_mask",
-    "exc_nmi",
-    "exc_svc",
-    "exc_unaligned",
-    "fault_flash",
-    "fault_read",
-    "it_block",
-    "peripherals",
-    "stack_depth",
+    "hello", "double_insn", "double_math", "exc_divide", "exc_fault", "exc_latency", "exc_mask",
+    "exc_nmi", "exc_svc", "exc_unaligned", "fault_flash", "fault_read", "it_block",
+    "peripherals", "stack_depth",
 ]
 
 

@@ -69,7 +69,9 @@ def test_cycle_counter_seen_by_firmware_is_the_simulator_clock(firmware_builder,
             assert result.cycles - seen < 200_000  # start-up (stack painting) ran before CYCCNT started
 
 
-def test_systick_and_dwt_follow_the_core_clock_and_unknown_registers_warn(firmware_builder, toolchain, run_firmware):
+def test_systick_and_dwt_follow_the_core_clock_and_unknown_registers_warn(
+    firmware_builder, toolchain, run_firmware
+):
     fw = firmware_builder("peripherals", toolchain)
     image = load_elf(fw.elf)
     result = run_firmware(fw.elf, reads=[MemoryRead("r", image.symbol("results"), 24)])

@@ -170,7 +170,9 @@ def zig_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "thumb-freestanding-eabihf"]
     cmd += ["-mcpu=cortex_m7", "-O2", "-nostdlib", "-T", "fw.ld", "main.c", "helper.c"]
     cmd += ["-o", elf.name]
-    result = subprocess.run([*cmd, f"-Wl,-Map={map_path.name}"], cwd=directory, capture_output=True, text=True)
+    result = subprocess.run(
+        [*cmd, f"-Wl,-Map={map_path.name}"], cwd=directory, capture_output=True, text=True
+    )
     if result.returncode != 0 and "unsupported linker arg" in result.stderr:
         # Newer zig cc refuses -Map; --print-map makes LLD write the same map to stdout.
         result = _run([*cmd, "-Wl,--print-map"], directory)

@@ -176,11 +176,8 @@ def test_quantisation(refuse, change, needles):
             ["bias of 2 values for 3 units", "(operator 0)"],
         ),
         (tensors(z={"shape": (1, 2)}), None, ["operator 1 (RELU) has input shape [1, 3] and output shape [1, 2]"]),
-        (
-            None,
-            [OpSpec("FULLY_CONNECTED", [X, W, B], [Y], {"fused_activation_function": 17}), RELU],
-            ["operator 0 (FULLY_CONNECTED) has an unknown fused activation function (17)"],
-        ),
+        (None, [OpSpec("FULLY_CONNECTED", [X, W, B], [Y], {"fused_activation_function": 17}), RELU],
+         ["operator 0 (FULLY_CONNECTED) has an unknown fused activation function (17)"]),
     ],
     ids=["fc-output-shape", "fc-input-depth", "fc-bias-length", "relu-shape", "unknown-activation"],
 )
@@ -296,9 +293,8 @@ def test_mul_scales_beyond_float32_are_a_reason(refuse):
         ("EXPAND_DIMS", {}, np.array([2], np.int32), (1, 1, 6), "[1, 6, 1]"),
     ],
 )
-def test_views_whose_declared_shape_disagrees_with_liteRT_are_refused(
-    refuse, opcode, options, operand, declared, computed
-):
+def test_views_whose_declared_shape_disagrees_with_liteRT_are_refused(refuse, opcode, options, operand, declared,
+                                                                       computed):
     x = TensorSpec("x", (1, 6) if opcode != "SQUEEZE" else (1, 6, 1), "int8", [0.1], [0])
     specs = [x, TensorSpec("y", declared, "int8", [0.1], [0])]
     inputs = [0]
@@ -310,7 +306,6 @@ def test_views_whose_declared_shape_disagrees_with_liteRT_are_refused(
 
 
 def test_activations_quantised_per_channel_are_refused(refuse):
-    code, line = refuse(
-        specs=tensors(x={"shape": (1, 4), "scale": [0.05] * 4, "zero_point": [0] * 4, "quantized_dimension": 1})
-    )
+    code, line = refuse(specs=tensors(x={"shape": (1, 4), "scale": [0.05] * 4, "zero_point": [0] * 4,
+                                          "quantized_dimension": 1}))
     assert code == EXIT_USAGE and "tensor 0 ('x') is a computed tensor quantised per channel (4 scales)" in line

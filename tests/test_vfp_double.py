@@ -677,7 +677,9 @@ def test_double_to_single(x, mode) -> None:
     regs.d[1] = bits(x)
     run("vcvt.f32.f64 s3, d1", regs)
     if math.isnan(x):
-        assert regs.read_s(3) == ((bits(x) >> 32) & 0x8000_0000) | 0x7FC0_0000 | ((bits(x) >> 29) & 0x003F_FFFF)
+        assert regs.read_s(3) == ((bits(x) >> 32) & 0x8000_0000) | 0x7FC0_0000 | (
+            (bits(x) >> 29) & 0x003F_FFFF
+        )
         return
     with np.errstate(over="ignore"):
         f32 = np.float32(x)  # numpy rounds to nearest-even (and overflows to inf)

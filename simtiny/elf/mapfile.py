@@ -136,14 +136,18 @@ def _parse_gnu(lines: list[str]) -> tuple[list[OutputSection], list[MapEntry]]:
     return outputs, entries
 
 
-def _gnu_output(outputs: list[OutputSection], name: str, addr: str, size: str, load: str | None) -> str | None:
+def _gnu_output(
+    outputs: list[OutputSection], name: str, addr: str, size: str, load: str | None
+) -> str | None:
     if name == "/DISCARD/":
         return None
     outputs.append(OutputSection(name, int(addr, 16), int(size, 16), _hex_or_none(load)))
     return name
 
 
-def _gnu_input(entries: list[MapEntry], output: str | None, name: str, addr: str, size: str, obj: str) -> None:
+def _gnu_input(
+    entries: list[MapEntry], output: str | None, name: str, addr: str, size: str, obj: str
+) -> None:
     if output is None:
         return
     if name == FILL:

@@ -115,7 +115,9 @@ def berkeley(image: ElfImage) -> Berkeley:
     return Berkeley(text, data, bss)
 
 
-def analyze(image: ElfImage, platform: Platform, map_path: str | Path | None = None, top: int = 10) -> SizeReport:
+def analyze(
+    image: ElfImage, platform: Platform, map_path: str | Path | None = None, top: int = 10
+) -> SizeReport:
     """Size report of a loaded ELF on `platform`, attributing bytes to objects if given a map.
 
     An ELF whose load segments lie outside the board's memory or overlap is refused (InputError):
@@ -130,7 +132,9 @@ def analyze(image: ElfImage, platform: Platform, map_path: str | Path | None = N
     regions = tuple(RegionUsage(r.name, r.kind, r.base, r.size, used[r.name]) for r in platform.regions)
     flash_regions = platform.regions_of_kind("flash")
     sram_regions = platform.regions_of_kind("sram")
-    flash_used = sum(_overlap(r, s.load_address, s.size) for s in sections if not s.nobits for r in flash_regions)
+    flash_used = sum(
+        _overlap(r, s.load_address, s.size) for s in sections if not s.nobits for r in flash_regions
+    )
     sram_used = sum(_overlap(r, s.address, s.size) for s in sections for r in sram_regions)
     unplaced = tuple(s.name for s in sections if platform.region_at(s.address) is None)
 

@@ -37,7 +37,8 @@ RECIPE_VERSION = "3"  # bump when the way firmware is compiled or linked changes
 UNDEFINED = re.compile(r"undefined (?:reference to [`']([^'`]+)'|symbol: (\S+))")
 
 INSTALL_HINT = (
-    "install one: 'apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi' (gcc) or 'pip install ziglang' (zig)"
+    "install one: 'apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi' (gcc) "
+    "or 'pip install ziglang' (zig)"
 )
 
 # Flags every firmware is built with, whatever the compiler.
@@ -239,7 +240,9 @@ def _run(toolchain: Toolchain, what: str, cmd: list[str]) -> str:
     return proc.stdout
 
 
-def _build_key(toolchain: Toolchain, flags: list[str], sources: list[Path], includes: list[Path], script: Path) -> str:
+def _build_key(
+    toolchain: Toolchain, flags: list[str], sources: list[Path], includes: list[Path], script: Path
+) -> str:
     h = hashlib.sha256()
     h.update(f"{RECIPE_VERSION}\0{toolchain.name}\0{toolchain.version}\0".encode())
     h.update("\0".join(flags).encode())

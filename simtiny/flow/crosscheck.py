@@ -72,9 +72,7 @@ def _first_difference(
         if text_a != text_b:
             common = min(len(text_a), len(text_b))
             at = next((i for i in range(common) if text_a[i] != text_b[i]), common)
-            return (
-                f"{stream} console text from character {at}: {a} {text_a[at : at + 20]!r}, {b} {text_b[at : at + 20]!r}"
-            )
+            return f"{stream} console text from character {at}: {a} {text_a[at:at + 20]!r}, {b} {text_b[at:at + 20]!r}"
     if ra.instructions != rb.instructions:
         return f"instructions executed: {a} {ra.instructions:,}, {b} {rb.instructions:,}"
     return None

@@ -1,5 +1,6 @@
 """--debug-layers: when outputs differ, rebuild with every tensor kept in bytes of its own, run
-it, and compare each operator's output with LiteRT's to name the first operator that differs."""
+it, and compare each operator's output with LiteRT's to name the first operator that differs
+(for a streaming model, at every step of the stream up to the sample that differs)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simtiny.flow.build import CompiledModel
-from simtiny.flow.golden import run_golden
+from simtiny.flow.golden import run_golden_batch
 from simtiny.flow.simulate import simulate
 from simtiny.flow.verify import compare
 
@@ -25,24 +26,32 @@ class LayerDiff:
     want: float
     mismatches: int
     elements: int
+    step: int = 0  # the sample of a stream (0 for a model without state)
 
 
 def first_bad_layer(
-    unshared: CompiledModel, inputs: list[np.ndarray], max_instructions: int, engine: str
+    unshared: CompiledModel, steps: list[list[np.ndarray]], max_instructions: int, engine: str
 ) -> tuple[LayerDiff | None, int]:
-    """`unshared`: the model compiled with no buffer reuse. The first differing operator, and
-    how many operator outputs were compared."""
+    """`unshared`: the model compiled with no buffer reuse; `steps`: the samples to run in turn
+    (one, unless the model keeps state between invocations: then the stream up to the one that
+    differs). The first differing operator, and how many operator outputs were compared."""
     graph = unshared.graph
     wanted = [t for op in graph.operators for t in op.outputs]
-    run = simulate(unshared, inputs, max_instructions, tensors=wanted, memory_model=False, engine=engine)
-    gold = run_golden(graph.model_bytes, inputs, preserve_all_tensors=True)
+    golds = run_golden_batch(graph.model_bytes, steps, preserve_all_tensors=True)
     checked = 0
-    for i, op in enumerate(graph.operators):
-        for t in op.outputs:
-            if t not in gold.intermediates:
-                continue
-            checked += 1
-            c = compare(0, run.tensors[t], gold.intermediates[t].reshape(run.tensors[t].shape))
-            if not c.exact:
-                return LayerDiff(i, op.opcode, t, c.first_mismatch, c.got, c.want, c.mismatches, c.elements), checked
+    state = None
+    for step, (inputs, gold) in enumerate(zip(steps, golds, strict=True)):
+        run = simulate(
+            unshared, inputs, max_instructions, tensors=wanted, memory_model=False, engine=engine, state=state
+        )
+        state = run.state or None
+        for i, op in enumerate(graph.operators):
+            for t in op.outputs:
+                if t not in gold.intermediates:
+                    continue
+                checked += 1
+                c = compare(0, run.tensors[t], gold.intermediates[t].reshape(run.tensors[t].shape))
+                if not c.exact:
+                    where = (i, op.opcode, t, c.first_mismatch, c.got, c.want, c.mismatches, c.elements, step)
+                    return LayerDiff(*where), checked
     return None, checked

@@ -55,6 +55,7 @@ class GoldenResult:
     outputs: list[np.ndarray]
     intermediates: dict[int, np.ndarray] = field(default_factory=dict)  # tensor index -> value
     runtime: str = ""  # e.g. "ai-edge-litert 2.3.0 (reference kernels)"
+    shapes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # asked for: tensor index -> resolved shape
 
 
 def run_golden(
@@ -64,10 +65,12 @@ def run_golden(
     preserve_all_tensors: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     reference: str = "litert",
+    shapes: bool = False,
 ) -> GoldenResult:
-    """Run one sample; inputs in the model's input order, each with its exact dtype and shape."""
+    """Run one sample; inputs in the model's input order, each with its exact dtype and shape.
+    `shapes`: also every tensor's shape as the reference resolved it while running."""
     return run_golden_batch(
-        model, [inputs], preserve_all_tensors=preserve_all_tensors, timeout=timeout, reference=reference
+        model, [inputs], preserve_all_tensors=preserve_all_tensors, timeout=timeout, reference=reference, shapes=shapes
     )[0]
 
 
@@ -78,6 +81,7 @@ def run_golden_batch(
     preserve_all_tensors: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     reference: str = "litert",
+    shapes: bool = False,
 ) -> list[GoldenResult]:
     """Run several samples in one child process (the model is loaded and allocated once) with
     `reference`'s kernels (a key of REFERENCES)."""
@@ -89,7 +93,7 @@ def run_golden_batch(
     with tempfile.TemporaryDirectory(prefix="simtiny-golden-") as tmp:
         workdir = Path(tmp)
         model_path = _model_file(model, workdir)
-        _write_request(workdir, model_path, arrays, preserve_all_tensors, reference)
+        _write_request(workdir, model_path, arrays, preserve_all_tensors, reference, shapes)
         meta, npz = _run_worker(workdir, timeout, REFERENCES[reference])
     error = meta.get("error")
     if error:
@@ -100,7 +104,10 @@ def run_golden_batch(
         outputs = [npz[f"out_{s}_{o}"] for o in range(_count(npz, f"out_{s}_"))]
         prefix = f"t_{s}_"
         intermediates = {int(k[len(prefix) :]): v for k, v in npz.items() if k.startswith(prefix)}
-        results.append(GoldenResult(outputs, intermediates, runtime))
+        resolved = (
+            {int(k[6:]): tuple(int(d) for d in v) for k, v in npz.items() if k.startswith("shape_")} if s == 0 else {}
+        )
+        results.append(GoldenResult(outputs, intermediates, runtime, resolved))
     return results
 
 
@@ -125,13 +132,19 @@ def _model_file(model: bytes | Path, workdir: Path) -> Path:
 
 
 def _write_request(
-    workdir: Path, model_path: Path, batch: list[list[np.ndarray]], preserve_all_tensors: bool, reference: str
+    workdir: Path,
+    model_path: Path,
+    batch: list[list[np.ndarray]],
+    preserve_all_tensors: bool,
+    reference: str,
+    shapes: bool = False,
 ) -> None:
     meta = {
         "model_path": str(model_path),
         "inputs_per_sample": [len(inputs) for inputs in batch],
         "preserve_all_tensors": preserve_all_tensors,
         "reference": reference,
+        "shapes": shapes,
     }
     arrays = {f"in_{s}_{i}": value for s, inputs in enumerate(batch) for i, value in enumerate(inputs)}
     np.savez(workdir / worker.REQUEST, meta=np.array(json.dumps(meta)), **arrays)

@@ -53,6 +53,7 @@ class Request:
     batch: list[list[np.ndarray]]
     preserve_all_tensors: bool
     reference: str = "litert"
+    shapes: bool = False  # also every tensor's shape as the reference resolved it, after the first sample
 
 
 def one_line(text: str) -> str:
@@ -79,7 +80,13 @@ def read_request(workdir: Path) -> Request:
     with np.load(workdir / REQUEST, allow_pickle=False) as npz:
         meta = json.loads(str(npz["meta"]))
         batch = [[npz[f"in_{s}_{i}"] for i in range(count)] for s, count in enumerate(meta["inputs_per_sample"])]
-    return Request(meta["model_path"], batch, bool(meta["preserve_all_tensors"]), meta.get("reference", "litert"))
+    return Request(
+        meta["model_path"],
+        batch,
+        bool(meta["preserve_all_tensors"]),
+        meta.get("reference", "litert"),
+        bool(meta.get("shapes", False)),
+    )
 
 
 def write_response(workdir: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -203,10 +210,16 @@ class LiteRT:
     def output_values(self) -> list[np.ndarray]:
         return [np.array(self.interpreter.get_tensor(d["index"])) for d in self.outputs]
 
+    def shapes(self) -> dict[int, tuple[int, ...]]:
+        """Every tensor's shape as the last invocation resolved it (a dynamic batch, resized)."""
+        return {int(d["index"]): tuple(int(x) for x in d["shape"]) for d in self.interpreter.get_tensor_details()}
+
     def tensors(self) -> dict[int, np.ndarray]:
         """Every tensor that holds data (with preserve_all_tensors: the intermediates too)."""
         found = {}
         for detail in self.interpreter.get_tensor_details():
+            if np.dtype(detail["dtype"]).hasobject:  # a resource or variant handle: reading it crashes LiteRT
+                continue
             try:
                 found[int(detail["index"])] = np.array(self.interpreter.get_tensor(detail["index"]))
             except ValueError:  # no data: an unused or released tensor
@@ -244,6 +257,9 @@ class TFLiteMicro:
     def tensors(self) -> dict[int, np.ndarray]:
         return {}
 
+    def shapes(self) -> dict[int, tuple[int, ...]]:
+        raise WorkerFailure("input", "TF-Lite Micro does not report resolved shapes: ask LiteRT")
+
 
 def _root(model: bytes) -> Any:
     from tflite_micro.python.tflite_micro import runtime
@@ -272,6 +288,8 @@ def run(workdir: Path, request: Request) -> tuple[str, dict[str, np.ndarray]]:
                 arrays[f"out_{s}_{o}"] = value
             if request.preserve_all_tensors:
                 arrays.update({f"t_{s}_{k}": v for k, v in engine.tensors().items()})
+            if request.shapes and s == 0:
+                arrays.update({f"shape_{k}": np.array(v, dtype=np.int64) for k, v in engine.shapes().items()})
     except WorkerFailure:
         raise
     except Exception as exc:  # both report every refusal as ValueError or RuntimeError

@@ -112,6 +112,38 @@ def model_inputs(graph: Graph, given: list, image_mode: str = "pixels") -> list[
     return out
 
 
+def stream_steps(graph: Graph, given: list, max_steps: int) -> list[list[np.ndarray]] | None:
+    """A streaming model's steps, when each given input is a stack of frames: a .npy file or
+    array of shape (K, *input shape), K the same for every input. None when they are not (then
+    each item is one sample's input, as for any model)."""
+    if not graph.state or len(given) != len(graph.inputs):
+        return None
+    stacks = []
+    for item in given:
+        if isinstance(item, np.ndarray):
+            stacks.append(item)
+        elif Path(item).suffix.lower() == ".npy" and Path(item).is_file():
+            stacks.append(_npy(Path(item)))
+        else:
+            return None
+    shapes = [graph.tensor(t).shape for t in graph.inputs]
+    if any(s.ndim != len(shape) + 1 or s.shape[1:] != shape for s, shape in zip(stacks, shapes, strict=True)):
+        return None
+    counts = {s.shape[0] for s in stacks}
+    if len(counts) != 1:
+        raise InputError(f"the inputs' streams have different numbers of frames: {sorted(counts)}")
+    (count,) = counts
+    if not 1 <= count <= max_steps:
+        raise InputError(f"a stream of {count:,} frames: give 1 to {max_steps:,} in one run")
+    return [
+        [
+            conform(s[k], graph.tensor(t), i, f"frame {k}")
+            for i, (s, t) in enumerate(zip(stacks, graph.inputs, strict=True))
+        ]
+        for k in range(count)
+    ]
+
+
 def random_inputs(graph: Graph, seed: int) -> list[np.ndarray]:
     """Seeded random inputs covering each input's whole quantized range."""
     rng = np.random.default_rng(seed)

@@ -102,7 +102,8 @@ def _align(n: int) -> int:
 
 
 def _uses(graph: Graph) -> tuple[dict[int, int], dict[int, int]]:
-    """First write and last read of every non-constant tensor (graph inputs: -1, outputs: n)."""
+    """First write and last read of every non-constant tensor (graph inputs: -1, outputs: n;
+    state, which outlives each invocation: both)."""
     n_ops = len(graph.operators)
     first: dict[int, int] = {}
     last: dict[int, int] = {}
@@ -119,6 +120,9 @@ def _uses(graph: Graph) -> tuple[dict[int, int], dict[int, int]]:
         for t in (*op.inputs, *op.outputs):
             touch(t, i)
     for t in graph.outputs:
+        touch(t, n_ops)
+    for t in graph.state:
+        touch(t, -1)
         touch(t, n_ops)
     return first, last
 

@@ -24,13 +24,13 @@ from simtiny.flow.codegen import generate
 from simtiny.flow.crosscheck import CrossCheck, compare_runs, other_engine
 from simtiny.flow.debug import LayerDiff, first_bad_layer
 from simtiny.flow.golden import REFERENCES, GoldenResult, ReferenceRefused, references_of, run_golden_batch
-from simtiny.flow.inputs import model_inputs, random_inputs
+from simtiny.flow.inputs import model_inputs, random_inputs, stream_steps
 from simtiny.flow.measure import Figures, model_figures
 from simtiny.flow.options import validate_options
 from simtiny.flow.plan import MemoryPlan, plan_for, plan_memory
 from simtiny.flow.simulate import FirmwareFault, ModelRun, instruction_budget, simulate
 from simtiny.flow.validate import load_and_check
-from simtiny.flow.verify import OutputComparison, compare, same_bits
+from simtiny.flow.verify import OutputComparison, compare, output_difference, same_bits
 from simtiny.model import Graph
 from simtiny.model.macs import graph_macs
 from simtiny.platform import Platform, load_platform
@@ -114,6 +114,19 @@ class SampleReport:
     @property
     def outputs(self) -> list[np.ndarray]:
         return self.run.outputs
+
+    def difference(self) -> str | None:
+        """Where this sample's outputs first differ from a reference compared, in words; None
+        where they equal every one (what the Robot library and the pytest plugin report)."""
+        references = [(self.reference, self.golden)]
+        if self.second is not None:
+            references.append((self.second.name, self.second.outputs))
+        for name, wanted in references:
+            for i, (got, want) in enumerate(zip(self.outputs, wanted, strict=True)):
+                problem = output_difference(i, got, want, name, f" ({self.label})")
+                if problem:
+                    return problem
+        return None
 
     def against(self) -> list[tuple[str, list[OutputComparison]]]:
         """(reference name, the comparisons with it), for every reference compared."""
@@ -277,8 +290,12 @@ def constant_bytes(graph: Graph) -> int:
 
 
 def sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np.ndarray]]]:
-    """The samples to run: the given inputs (one sample), or `samples` seeded random ones."""
+    """The samples to run: the given inputs (one sample; for a streaming model, a stack of
+    frames each: one sample per frame, in order), or `samples` seeded random ones."""
     if options.inputs:
+        steps = stream_steps(graph, list(options.inputs), MAX_SAMPLES)
+        if steps is not None:
+            return [(f"frame {k}", values) for k, values in enumerate(steps)]
         values = model_inputs(graph, list(options.inputs), options.image_mode)
         label = ", ".join(
             f"array {k}" if isinstance(i, np.ndarray) else Path(i).name for k, i in enumerate(options.inputs)
@@ -344,11 +361,13 @@ def run_model(
     t2 = time.perf_counter()
     runs = []
     crosses: list[CrossCheck | None] = []
+    state: bytes | None = None  # a streaming model's samples are steps of one stream: state carries over
     for k, (_, values) in enumerate(samples):
         progress(f"simulating sample {k + 1}/{len(samples)}")
-        run = simulate(compiled, values, budget, memory_model=options.memory_model, engine=options.engine)
+        run = simulate(compiled, values, budget, memory_model=options.memory_model, engine=options.engine, state=state)
         runs.append(run)
-        crosses.append(_cross_check(compiled, values, budget, options, run) if options.cross_check else None)
+        crosses.append(_cross_check(compiled, values, budget, options, run, state) if options.cross_check else None)
+        state = run.state or None
     seconds["simulate"] = time.perf_counter() - t2
     names = [REFERENCES[r] for r in references]
     reports = [
@@ -365,21 +384,27 @@ def run_model(
         raise SimtinyError(f"no verdict: nothing complete was compared ({report.compared})", EXIT_INTERNAL)
     if options.debug_layers and not report.exact:
         progress("rebuilding with every intermediate tensor kept (--debug-layers)")
-        bad = next(s for s in reports if not s.exact)
+        bad = next(k for k, s in enumerate(reports) if not s.exact)
+        steps = [s.inputs for s in reports[: bad + 1]] if graph.state else [reports[bad].inputs]
         unshared = compile_model(graph, board, options.toolchain, reuse=False)
-        report.first_bad_layer, report.layers_checked = first_bad_layer(unshared, bad.inputs, budget, options.engine)
+        report.first_bad_layer, report.layers_checked = first_bad_layer(unshared, steps, budget, options.engine)
     seconds["total"] = time.perf_counter() - t0
     return report
 
 
 def _cross_check(
-    compiled: CompiledModel, values: list[np.ndarray], budget: int, options: RunOptions, run: ModelRun
+    compiled: CompiledModel,
+    values: list[np.ndarray],
+    budget: int,
+    options: RunOptions,
+    run: ModelRun,
+    state: bytes | None = None,
 ) -> CrossCheck:
-    """The same sample on the other engine, compared with `run`."""
+    """The same sample (from the same state) on the other engine, compared with `run`."""
     second = other_engine(options.engine)
     engines = (options.engine, second)
     try:
-        other = simulate(compiled, values, budget, memory_model=options.memory_model, engine=second)
+        other = simulate(compiled, values, budget, memory_model=options.memory_model, engine=second, state=state)
     except FirmwareFault as exc:  # a run that fails on one engine only is a difference in itself
         return CrossCheck(engines, 0, 0, run.result.instructions, f"{second}: {exc}")
     return compare_runs(engines, (run.result, other.result), (run.outputs, other.outputs))

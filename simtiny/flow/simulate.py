@@ -11,6 +11,7 @@ import numpy as np
 
 from simtiny.errors import EXIT_FAULT, InputError, SimtinyError
 from simtiny.flow.build import CompiledModel
+from simtiny.flow.codegen import IoBuffer
 from simtiny.model import NUMPY_DTYPES
 from simtiny.sim import DEFAULT_ENGINE, DEFAULT_MAX_INSTRUCTIONS, MemoryRead, RunRequest, RunResult, get_engine
 
@@ -32,6 +33,7 @@ class ModelRun:
     inference_cycles: int = 0  # CYCCNT around st_model_run(), as the firmware measured it
     op_memory_cycles: list[int] = field(default_factory=list)  # per operator, memory model share
     inference_memory_cycles: int = 0
+    state: bytes = b""  # a streaming model's state after this invocation (GeneratedModel.state, in order)
 
     @property
     def op_ideal_cycles(self) -> list[int]:
@@ -54,11 +56,14 @@ def simulate(
     memory_model: bool = True,
     paint_ram: bool = False,
     engine: str = DEFAULT_ENGINE,
+    state: bytes | None = None,
 ) -> ModelRun:
     """Write inputs into the arena, run from reset, read outputs (and `tensors`) and op cycles.
 
     memory_model=False prices zero-wait memory (about five times faster to simulate); the
-    outputs are the same either way."""
+    outputs are the same either way. A streaming model's `state` (ModelRun.state of the
+    previous invocation; None: the first, whose flag is clear) is written before the run and
+    read back after it, as the chip's RAM would keep it between two invocations."""
     graph, gen = compiled.graph, compiled.generated
     base = compiled.arena_address
     writes = {}
@@ -67,6 +72,7 @@ def simulate(
         if len(data) != io.size:
             raise InputError(f"input {io.symbol}: {len(data)} bytes, the model takes {io.size}")
         writes[base + io.offset] = data
+    writes.update(_state_writes(gen.state, base, state))
     n_ops = len(graph.operators)
     reads = [
         MemoryRead("stamps", compiled.image.symbol("st_op_stamps"), 4 * (n_ops + 1)),
@@ -77,6 +83,7 @@ def simulate(
         tensor = graph.tensor(t)
         if not tensor.is_constant:
             reads.append(MemoryRead(f"t{t}", base + gen.tensor_offsets[t], tensor.nbytes))
+    reads.extend(MemoryRead(b.symbol, base + b.offset, b.size) for b in gen.state)
     request = RunRequest(
         compiled.firmware.elf,
         compiled.platform,
@@ -110,7 +117,24 @@ def simulate(
     extra = {t: value(t) for t in tensors or []}
     reads_seen = result.timing.counter_reads if result.timing else []
     op_memory, inference_memory = _memory_shares(reads_seen, n_ops)
-    return ModelRun(outputs, cycles, result, extra, inference, op_memory, inference_memory)
+    after = b"".join(result.memory[b.symbol] for b in gen.state)
+    return ModelRun(outputs, cycles, result, extra, inference, op_memory, inference_memory, after)
+
+
+def _state_writes(buffers: list[IoBuffer], base: int, state: bytes | None) -> dict[int, bytes]:
+    """The arena writes that put a streaming model's state in place: `state` as ModelRun.state
+    gave it, or for a first invocation only a clear flag (the firmware then sets the variables)."""
+    if not buffers:
+        return {}
+    if state is None:
+        return {base + buffers[0].offset: bytes(buffers[0].size)}
+    if len(state) != sum(b.size for b in buffers):
+        raise InputError(f"state: {len(state)} bytes, the model keeps {sum(b.size for b in buffers)}")
+    writes, at = {}, 0
+    for b in buffers:
+        writes[base + b.offset] = state[at : at + b.size]
+        at += b.size
+    return writes
 
 
 def _memory_shares(reads: list[tuple[int, int]], n_ops: int) -> tuple[list[int], int]:

@@ -135,7 +135,11 @@ def verify_firmware(options: VerifyOptions, progress: Progress = lambda _: None)
         raise InputError(f"{options.model}: the model has no inputs or no outputs")
     samples = _samples(options, graph)
     progress(f"running the {theirs} reference on {len(samples)} sample(s)")
-    goldens = run_golden_batch(graph.model_bytes, [values for _, values in samples], reference=options.reference)
+    batch = [values for _, values in samples]
+    if graph.state:  # each sample is a boot of the firmware: a fresh stream, a fresh interpreter
+        goldens = [run_golden_batch(graph.model_bytes, [v], reference=options.reference)[0] for v in batch]
+    else:
+        goldens = run_golden_batch(graph.model_bytes, batch, reference=options.reference)
     budget = options.max_instructions or instruction_budget(sum(graph_macs(graph)))
     runs: list[VerifySample] = []
     notes: list[str] = []

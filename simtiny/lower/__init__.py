@@ -10,6 +10,10 @@ and optionally:
                                            buffer (output at the same offset), if the planner
                                            finds that input 0 dies at this operator
   scratch_bytes(op, graph, in_place) -> int  temporary memory the kernel needs
+  variant(op, graph) -> Lowering           the lowering for this operator's types, where one
+                                           opcode has several (CONV_2D: int8 or 16x8): the
+                                           dispatcher per operator; the rest of this list is
+                                           then asked of the variant
   overlap_gap(op, graph) -> int | None     the kernel writes its output in order while reading
                                            input 0 forward: how far before input 0 the output
                                            must start to overwrite it safely (the planner may
@@ -85,13 +89,21 @@ def registry() -> dict[str, Lowering]:
     return table
 
 
+def lowering_for(op: Operator, graph: Graph) -> Lowering | None:
+    """The lowering that compiles this operator: its opcode's, or the variant that opcode's
+    lowering names for the operator's types."""
+    lowering = registry().get(op.opcode)
+    pick = getattr(lowering, "variant", None)
+    return pick(op, graph) if pick else lowering
+
+
 def aliases_input(op: Operator) -> bool:
     lowering = registry().get(op.opcode)
     return bool(getattr(lowering, "aliases_input", False))
 
 
 def can_run_in_place(op: Operator, graph: Graph) -> bool:
-    lowering = registry().get(op.opcode)
+    lowering = lowering_for(op, graph)
     fn = getattr(lowering, "in_place", None)
     return bool(fn(op, graph)) if fn else False
 
@@ -99,7 +111,7 @@ def can_run_in_place(op: Operator, graph: Graph) -> bool:
 def overlap_gap(op: Operator, graph: Graph) -> int | None:
     """Bytes by which the operator's output may start before input 0 and overwrite it as the
     kernel goes (simtiny.flow.plan), or None where the kernel cannot write over its input."""
-    lowering = registry().get(op.opcode)
+    lowering = lowering_for(op, graph)
     fn = getattr(lowering, "overlap_gap", None)
     return fn(op, graph) if fn else None
 
@@ -107,7 +119,7 @@ def overlap_gap(op: Operator, graph: Graph) -> int | None:
 def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False, lean: bool = False) -> int:
     """Scratch bytes of the operator's kernel; lean: of the kernel with the least scratch, where
     the lowering offers a faster one that needs more (see simtiny.flow.plan)."""
-    lowering = registry().get(op.opcode)
+    lowering = lowering_for(op, graph)
     fn = getattr(lowering, "scratch_bytes", None)
     if not fn:
         return 0
@@ -119,7 +131,7 @@ def scratch_bytes(op: Operator, graph: Graph, in_place: bool = False, lean: bool
 def scratch_levels(op: Operator, graph: Graph, in_place: bool = False) -> list[int]:
     """Scratch bytes of the operator's kernels by level, fastest first, each smaller than the
     one before; the last is scratch_bytes(lean=True). One level where there is no choice."""
-    lowering = registry().get(op.opcode)
+    lowering = lowering_for(op, graph)
     fn = getattr(lowering, "scratch_levels", None)
     if fn:
         return [int(b) for b in fn(op, graph, in_place)]
@@ -135,11 +147,10 @@ def fast_and_lean(op: Operator, graph: Graph, in_place: bool = False) -> list[in
 
 def unsupported(graph: Graph) -> list[str]:
     """Every operator (with reason) the project cannot compile, counted: ['SVDF x7', ...]."""
-    table = registry()
     found: Counter[str] = Counter()
     first: dict[str, int] = {}
     for op in graph.operators:
-        lowering = table.get(op.opcode)
+        lowering = lowering_for(op, graph)
         reason = None if lowering is None else _checked(lowering, op, graph)
         if lowering is None or reason:
             key = op.opcode if lowering is None else f"{op.opcode} ({reason})"

@@ -49,8 +49,5 @@ def requant_fast(bounded: bool, multipliers: list[int], shifts: list[int], act_m
     FAST_MAX_RIGHT bits (no left shift; the output offset then folds into the rounding
     constant without overflow) with a multiplier >= 0 (the rounding takes the accumulator's
     sign for the product's), and the activation spans all of int8 (one SSAT clamps)."""
-    return (
-        bounded
-        and (act_min, act_max) == (INT8_MIN, INT8_MAX)
-        and all(fast_channel(m, s) for m, s in zip(multipliers, shifts, strict=True))
-    )
+    return (bounded and (act_min, act_max) == (INT8_MIN, INT8_MAX)
+            and all(fast_channel(m, s) for m, s in zip(multipliers, shifts, strict=True)))

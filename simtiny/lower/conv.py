@@ -77,9 +77,12 @@ INT16_MAX = 32767  # the kernels' parameter structs hold sizes, strides and offs
 INT8_MAX = 127  # and the depthwise kernels' filter sizes, strides, dilations and padding as int8
 
 
-def common_reason(op: Operator, graph: Graph, channel_dim: int) -> str | None:
-    """Checks both operators share; channel_dim is the filter axis holding the output channels."""
-    reason = dtype_reason(graph, op, DTYPES)
+def common_reason(
+    op: Operator, graph: Graph, channel_dim: int, dtypes: dict[str, tuple[str, ...]] = DTYPES
+) -> str | None:
+    """Checks both operators share (and CONV_2D's 16x8 variant: its `dtypes`); channel_dim is
+    the filter axis holding the output channels."""
+    reason = dtype_reason(graph, op, dtypes)
     if reason:
         return reason
     if len(op.inputs) < 2 or len(op.outputs) != 1:
@@ -313,6 +316,14 @@ def scratch_of(ctx, op: Operator) -> str:
 
 class Conv2D:
     opcodes = ("CONV_2D",)
+
+    def variant(self, op: Operator, graph: Graph):
+        """For int16 input, the 16x8 kernel's lowering (simtiny.lower.sixteen); else this one."""
+        if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
+            from simtiny.lower.sixteen import CONV_16X8
+
+            return CONV_16X8
+        return self
 
     @staticmethod
     def pointwise(op: Operator, graph: Graph) -> bool:

@@ -1,4 +1,4 @@
-"""ADD, SUB, MUL int8 with broadcasting: LiteRT's reference quantized arithmetic.
+"""ADD, SUB, MUL, MAXIMUM, MINIMUM int8 with broadcasting: LiteRT's reference quantized arithmetic.
 
 The multipliers are computed here exactly as add.cc / sub.cc / mul.cc do in Prepare; the
 broadcast is flattened to at most six strided loops so the kernel only does integer work.
@@ -225,4 +225,29 @@ class Mul:
         return KernelCall(call, ("mul_s8",), (decl,))
 
 
-LOWERINGS = [AddSub(), Mul()]
+class MaximumMinimum:
+    """MAXIMUM and MINIMUM int8 (PReLU-style clamps as MediaPipe exports them): the stored values
+    compared as they are, as LiteRT's reference does (maximum_minimum.cc rescales nothing)."""
+
+    opcodes = ("MAXIMUM", "MINIMUM")
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """Element k of each input is read before element k is written: in place over input 0
+        when input 0 is not broadcast."""
+        return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
+            return "needs two inputs and one output"
+        reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int8",), "output": ("int8",)})
+        return reason or _shape_reason(graph, op)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
+        decl = f"static const st_broadcast {p} = {_loops_init(graph, op, ctx, p)};"
+        kernel = "st_maximum_s8" if op.opcode == "MAXIMUM" else "st_minimum_s8"
+        call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("maximum_minimum_s8",), (decl,))
+
+
+LOWERINGS = [AddSub(), Mul(), MaximumMinimum()]

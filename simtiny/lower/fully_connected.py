@@ -48,6 +48,14 @@ WIDENED_PASSES = 3  # four-row passes from which widening the input once pays (m
 class FullyConnected:
     opcodes = ("FULLY_CONNECTED",)
 
+    def variant(self, op: Operator, graph: Graph):
+        """For int16 input, the 16x8 kernel's lowering (simtiny.lower.sixteen); else this one."""
+        if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
+            from simtiny.lower.sixteen import FULLY_CONNECTED_16X8
+
+            return FULLY_CONNECTED_16X8
+        return self
+
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = dtype_reason(
             graph, op, {"input": ("int8",), "input1": ("int8",), "input2": ("int32",), "output": ("int8",)}

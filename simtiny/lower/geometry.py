@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 
-def out_size_and_padding(padding: str, size: int, filter_size: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+def out_size_and_padding(
+    padding: str, size: int, filter_size: int, stride: int, dilation: int = 1
+) -> tuple[int, int]:
     """ComputeOutSize + ComputePaddingWithOffset (tflite/kernels/padding.h): the output size and
     the padding before the first row or column; the size is < 1 when the output is empty."""
     effective = (filter_size - 1) * dilation + 1

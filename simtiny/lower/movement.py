@@ -215,16 +215,16 @@ class Pad:
 
 
 def strided_copy(
-    op: Operator, ctx, what: str, shape: list[int], stride: list[int], start: int, itemsize: int
+    op: Operator, ctx, what: str, shape: list[int], stride: list[int], start: int, itemsize: int, output: int = 0
 ) -> KernelCall:
-    """TRANSPOSE and STRIDED_SLICE alike: the output in order, gathered by per-loop input steps
-    (st_strided_copy_s8)."""
+    """TRANSPOSE, STRIDED_SLICE, SPLIT and the state copies alike: an output in order, gathered by
+    per-loop input steps from input 0 (st_strided_copy_s8)."""
     p = ctx.ident(f"op{op.index}_{what}")
     decl = (
         f"static const st_strided_copy_params {p} = {{{len(shape)}, {{{c_int_list(shape)}}}, "
         f"{{{c_int_list(stride)}}}, {start}, {itemsize}}};"
     )
-    call = f"st_strided_copy_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+    call = f"st_strided_copy_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[output])});"
     return KernelCall(call, ("strided_copy_s8",), (decl,))
 
 
@@ -548,4 +548,100 @@ class ResizeNearest:
         return KernelCall(call, ("resize_nearest_s8",), (decl,))
 
 
-LOWERINGS = [Concatenation(), Pad(), Transpose(), StridedSlice(), ResizeNearest()]
+class StateCopy:
+    """READ_VARIABLE and ASSIGN_VARIABLE, as simtiny.model.variables rewrites them: the value
+    copied from a state tensor (which keeps it between invocations) or into one."""
+
+    opcodes = ("READ_VARIABLE", "ASSIGN_VARIABLE")
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 1 or len(op.outputs) != 1:
+            return "a resource variable not resolved to state"
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if (src.dtype, src.shape) != (dst.dtype, dst.shape):
+            return f"{src.dtype} {list(src.shape)} moved into {dst.dtype} {list(dst.shape)}"
+        return _dims_reason(src, dst)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        t = graph.tensor(op.inputs[0])
+        return strided_copy(op, ctx, "state", [t.size], [1], 0, t.itemsize)
+
+
+class Split:
+    """SPLIT (equal parts) and SPLIT_V (given sizes, one of them -1 for the rest) along one
+    axis: each output a strided copy of its part of the input (split.cc, split_v.cc)."""
+
+    opcodes = ("SPLIT", "SPLIT_V")
+
+    def _parts(self, op: Operator, graph: Graph) -> tuple[int, list[int]] | str:
+        """The axis and each output's extent along it, as LiteRT's Prepare computes them."""
+        source, axis_at = (1, 0) if op.opcode == "SPLIT" else (0, 2)
+        if len(op.inputs) != (2 if op.opcode == "SPLIT" else 3):
+            return f"{len(op.inputs)} inputs"
+        shape = graph.tensor(op.inputs[source]).shape
+        axis_value = _constant_ints(graph, op.inputs[axis_at], "axis", ("int32",))
+        if isinstance(axis_value, str):
+            return axis_value
+        if axis_value.size != 1:
+            return "axis of more than one value"
+        axis = int(axis_value.reshape(-1)[0])
+        axis = axis + len(shape) if axis < 0 else axis
+        if not 0 <= axis < len(shape):
+            return f"axis {axis} of a rank-{len(shape)} input"
+        n = len(op.outputs)
+        if op.opcode == "SPLIT":
+            if int(op.options.get("num_splits", 0)) != n:
+                return f"num_splits {op.options.get('num_splits')} and {n} outputs"
+            if shape[axis] % n:
+                return f"{shape[axis]} does not split into {n} equal parts"
+            return axis, [shape[axis] // n] * n
+        sizes = _constant_ints(graph, op.inputs[1], "size_splits")
+        if isinstance(sizes, str):
+            return sizes
+        extents = [int(v) for v in sizes.reshape(-1)]
+        if len(extents) != n:
+            return f"{len(extents)} sizes for {n} outputs"
+        if extents.count(-1) > 1 or any(e < -1 for e in extents):
+            return f"size_splits {extents}"
+        if -1 in extents:
+            extents[extents.index(-1)] = shape[axis] - (sum(extents) + 1)
+        if sum(extents) != shape[axis] or any(e < 0 for e in extents):
+            return f"size_splits {extents} for an axis of {shape[axis]}"
+        return axis, extents
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        parts = self._parts(op, graph)
+        if isinstance(parts, str):
+            return parts
+        axis, extents = parts
+        src = graph.tensor(op.inputs[1 if op.opcode == "SPLIT" else 0])
+        if src.dtype not in COPY_DTYPES:
+            return f"{src.dtype} input"
+        for out, extent in zip(op.outputs, extents, strict=True):
+            dst = graph.tensor(out)
+            want = [*src.shape[:axis], extent, *src.shape[axis + 1 :]]
+            if dst.dtype != src.dtype or list(dst.shape) != want:
+                return f"output {dst.dtype} {list(dst.shape)}, LiteRT computes {src.dtype} {want}"
+        return _dims_reason(src)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        parts = self._parts(op, graph)
+        assert not isinstance(parts, str)
+        axis, extents = parts
+        source = 1 if op.opcode == "SPLIT" else 0
+        src = graph.tensor(op.inputs[source])
+        view = Operator(op.index, op.opcode, (op.inputs[source],), op.outputs)  # the data input first
+        stride = row_strides(src.shape)
+        calls, first = [], 0
+        for k, extent in enumerate(extents):
+            shape, steps = merge_loops([*src.shape[:axis], extent, *src.shape[axis + 1 :]], stride)
+            calls.append(strided_copy(view, ctx, f"split{k}", shape, steps, first * stride[axis], src.itemsize, k))
+            first += extent
+        return KernelCall(
+            "\n    ".join(c.statement for c in calls),
+            ("strided_copy_s8",),
+            tuple(d for c in calls for d in c.declarations),
+        )
+
+
+LOWERINGS = [Concatenation(), Pad(), Transpose(), StridedSlice(), ResizeNearest(), StateCopy(), Split()]

@@ -46,7 +46,6 @@ def geometry(op: Operator, shape: tuple[int, ...]) -> PoolGeometry:
 
 def empty_window(g: PoolGeometry) -> bool:
     """True if some output's window misses the image (AveragePool then fails in LiteRT)."""
-
     def misses(out: int, stride: int, pad: int, filt: int, size: int) -> bool:
         for o in range(out):
             origin = o * stride - pad
@@ -98,22 +97,8 @@ class Pool:
             op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point()
         )
         p = ctx.ident(f"op{op.index}_pool")
-        fields = (
-            g.batches,
-            g.input_h,
-            g.input_w,
-            g.depth,
-            g.output_h,
-            g.output_w,
-            g.stride_h,
-            g.stride_w,
-            g.filter_h,
-            g.filter_w,
-            g.pad_h,
-            g.pad_w,
-            act_min,
-            act_max,
-        )
+        fields = (g.batches, g.input_h, g.input_w, g.depth, g.output_h, g.output_w, g.stride_h,
+                  g.stride_w, g.filter_h, g.filter_w, g.pad_h, g.pad_w, act_min, act_max)
         decl = f"static const st_pool_params {p} = {{{', '.join(str(int(v)) for v in fields)}}};"
         # one window, from row -pad_h and column -pad_w on, covers the image: a kernel of its own
         whole = (g.output_h, g.output_w) == (1, 1) and (

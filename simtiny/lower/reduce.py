@@ -1,4 +1,4 @@
-"""MEAN int8: LiteRT's reference kernel (EvalMean<kReference> -> EvalQuantizedMean ->
+"""MEAN, REDUCE_MAX and REDUCE_MIN int8. MEAN: LiteRT's reference kernel (EvalMean<kReference> -> EvalQuantizedMean ->
 reference_ops::QuantizedMeanOrSum), for every axis set, keep_dims or not.
 
 Prepare: QuantizeMultiplier(double(input_scale) / double(output_scale)). Eval folds 1/count
@@ -71,65 +71,112 @@ def axis_values(axis: Tensor) -> np.ndarray | None:
     return np.zeros((0,), dtype=np.int32) if axis.size == 0 else None
 
 
+def reduce_reason(op: Operator, graph: Graph) -> str | None:
+    """What MEAN, REDUCE_MAX and REDUCE_MIN share: int8 in and out, constant axes in range, and
+    the output shape LiteRT's Prepare computes (keep_dims or not)."""
+    reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int32",), "output": ("int8",)})
+    if reason:
+        return reason
+    x, axis, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+    values = axis_values(axis)
+    if values is None:
+        return "non-constant axes"
+    if len(x.shape) > MAX_DIMS:
+        return f"{len(x.shape)}-D input (at most {MAX_DIMS})"
+    if len(x.shape) == 0:
+        return "scalar input"
+    if x.size == 0:
+        return "empty input"
+    axes = resolve_axes(values, len(x.shape))
+    if axes is None:
+        return "axis out of range"
+    keep = bool(op.options.get("keep_dims", False))
+    want = (
+        tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+        if keep
+        else tuple(d for i, d in enumerate(x.shape) if i not in axes)
+    )
+    if tuple(y.shape) != want:
+        return f"output shape {list(y.shape)}, LiteRT computes {list(want)}"
+    return None
+
+
+def reduce_dims(pairs: list[tuple[int, int]]) -> str:
+    """One side (kept or reduced) of a reduction's dims, as the kernels' params take it: rank,
+    sizes, strides."""
+    sizes = [size for size, _ in pairs] or [1]
+    strides = [stride for _, stride in pairs] or [0]
+    return f"{len(pairs)}, {{{', '.join(map(str, sizes))}}}, {{{', '.join(map(str, strides))}}}"
+
+
+def reduced_axes(op: Operator, graph: Graph) -> list[int]:
+    values = axis_values(graph.tensor(op.inputs[1]))
+    assert values is not None
+    axes = resolve_axes(values, len(graph.tensor(op.inputs[0]).shape))
+    assert axes is not None
+    return axes
+
+
 class Mean:
     """MEAN of int8 over constant axes; the kernel walks kept and reduced dimensions by stride."""
 
     opcodes = ("MEAN",)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int32",), "output": ("int8",)})
+        reason = reduce_reason(op, graph)
         if reason:
             return reason
-        x, axis, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if x.quant is None or y.quant is None:
             return "not quantized"
-        values = axis_values(axis)
-        if values is None:
-            return "non-constant axes"
-        if len(x.shape) > MAX_DIMS:
-            return f"{len(x.shape)}-D input (at most {MAX_DIMS})"
-        if len(x.shape) == 0:
-            return "scalar input"
-        if x.size == 0:
-            return "empty input"
-        axes = resolve_axes(values, len(x.shape))
-        if axes is None:
-            return "axis out of range"
-        keep = bool(op.options.get("keep_dims", False))
-        want = (
-            tuple(1 if i in axes else d for i, d in enumerate(x.shape))
-            if keep
-            else tuple(d for i, d in enumerate(x.shape) if i not in axes)
-        )
-        if tuple(y.shape) != want:
-            return f"output shape {list(y.shape)}, LiteRT computes {list(want)}"
         if float(np.float32(x.scale())) / float(np.float32(y.scale())) >= MAX_SCALE_RATIO:
             return "input scale / output scale >= 65536"
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
-        x, axis, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
-        values = axis_values(axis)
-        assert values is not None
-        axes = resolve_axes(values, len(x.shape))
-        assert axes is not None
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        axes = reduced_axes(op, graph)
         count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
         kept, inner = split_dims(x.shape, axes)
         multiplier, shift = mean_multiplier(x.scale(), y.scale(), count)
         sum_offset = (-x.zero_point() * count + (1 << 31)) % (1 << 32) - (1 << 31)
-
-        def dims(pairs: list[tuple[int, int]]) -> str:
-            sizes = [s for s, _ in pairs] or [1]
-            strides = [st for _, st in pairs] or [0]
-            return f"{len(pairs)}, {{{', '.join(map(str, sizes))}}}, {{{', '.join(map(str, strides))}}}"
-
         p = ctx.ident(f"op{op.index}_mean")
         decl = (
-            f"static const st_mean_params {p} = {{{dims(kept)}, {dims(inner)}, {y.size}, {count}, "
+            f"static const st_mean_params {p} = {{{reduce_dims(kept)}, {reduce_dims(inner)}, {y.size}, {count}, "
             f"{sum_offset}, {multiplier}, {shift}, {y.zero_point()}}};"
         )
         call = f"st_mean_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("mean_s8",), (decl,))
 
 
-LOWERINGS = [Mean()]
+class ReduceMinMax:
+    """REDUCE_MAX and REDUCE_MIN of int8 over constant axes (a global max pool, as Keras exports
+    GlobalMaxPooling2D): the stored values compared as they are, no rescaling, as LiteRT's
+    reference does."""
+
+    opcodes = ("REDUCE_MAX", "REDUCE_MIN")
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = reduce_reason(op, graph)
+        if reason:
+            return reason
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if x.quant is None or y.quant is None:
+            return "not quantized"
+        same = (x.scale(), x.zero_point()) == (y.scale(), y.zero_point())
+        return None if same else "input and output quantised differently (LiteRT's reduce.cc requires the same)"
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        kept, inner = split_dims(x.shape, reduced_axes(op, graph))
+        p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
+        maximum = 1 if op.opcode == "REDUCE_MAX" else 0
+        decl = (
+            f"static const st_reduce_minmax_params {p} = {{{reduce_dims(kept)}, {reduce_dims(inner)}, "
+            f"{y.size}, {maximum}}};"
+        )
+        call = f"st_reduce_minmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("reduce_minmax_s8",), (decl,))
+
+
+LOWERINGS = [Mean(), ReduceMinMax()]

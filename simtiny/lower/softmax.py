@@ -50,6 +50,14 @@ class Softmax:
 
     opcodes = ("SOFTMAX",)
 
+    def variant(self, op: Operator, graph: Graph):
+        """For int16 input, the int16 kernel's lowering (simtiny.lower.sixteen); else this one."""
+        if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
+            from simtiny.lower.sixteen import SOFTMAX_16
+
+            return SOFTMAX_16
+        return self
+
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8",)})
         if reason:

@@ -101,6 +101,15 @@ class Graph:
     outputs: list[int]
     model_bytes: bytes = field(repr=False, default=b"")
     notes: list[str] = field(default_factory=list)  # normalisations applied, for the report
+    # state kept between invocations (simtiny.model.variables): each variable tensor's initial
+    # value, and the int32 tensor that says whether the firmware has set them yet
+    initial: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    state_flag: int | None = None
+
+    @property
+    def state(self) -> list[int]:
+        """The tensors that keep their value from one invocation to the next, flag first."""
+        return ([self.state_flag] if self.state_flag is not None else []) + sorted(self.initial)
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]

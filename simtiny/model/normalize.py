@@ -49,7 +49,8 @@ def _fix_quantized_dimension(graph: Graph) -> None:
             patch_int32(data, qp._tab.Pos + offset, 0)
     graph.model_bytes = bytes(data)
     graph.notes.append(
-        f"quantized_dimension of {len(fixed)} rank-1 per-channel tensors corrected to 0 (out of range in the file)"
+        f"quantized_dimension of {len(fixed)} rank-1 per-channel tensors corrected to 0 "
+        "(out of range in the file)"
     )
 
 
@@ -113,7 +114,9 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
     return None
 
 
-def _slice_1d(x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray, opt: dict) -> np.ndarray | None:
+def _slice_1d(
+    x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray, opt: dict
+) -> np.ndarray | None:
     """STRIDED_SLICE of a vector (what shape computations use)."""
     if opt.get("ellipsis_mask", 0) or opt.get("new_axis_mask", 0) or int(strides[0]) == 0:
         return None

@@ -15,6 +15,7 @@ import numpy as np
 import tflite
 
 from simtiny.errors import InputError
+from simtiny.model import variables
 from simtiny.model.graph import NUMPY_DTYPES, Graph, Operator, Quantization, Tensor
 
 DTYPES = {getattr(tflite.TensorType, name): name.lower() for name in dir(tflite.TensorType) if name.isupper()}
@@ -75,8 +76,30 @@ def _read(data: bytes, path: Path | None) -> Graph:
                 codes.append((f"BUILTIN#{code}", oc.Version()))
     buffers = [_buffer_bytes(model.Buffers(i), data) for i in range(model.BuffersLength())]
     sg = model.Subgraphs(0)
-    tensors = [_tensor(sg.Tensors(i), i, buffers, where) for i in range(sg.TensorsLength())]
+    tensors, operators = _subgraph(sg, codes, buffers, where)
     n_tensors = len(tensors)
+    inputs = [int(x) for x in sg.InputsAsNumpy()] if sg.InputsLength() else []
+    outputs = [int(x) for x in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
+    for t in (*inputs, *outputs):
+        if not 0 <= t < n_tensors:
+            raise InputError(f"{where}: corrupt model: graph input/output tensor {t} out of range")
+    description = model.Description().decode("utf-8", "replace") if model.Description() else ""
+    graph = Graph(path, description, tensors, operators, inputs, outputs, bytes(data))
+    if not variables.has_state(operators):
+        return graph
+    init = {}
+    for op in operators:
+        index = int(op.options.get("init_subgraph_index", 0)) if op.opcode == "CALL_ONCE" else 0
+        if 0 < index < model.SubgraphsLength():
+            init[index] = _init_assignments(*_subgraph(model.Subgraphs(index), codes, buffers, where), index, where)
+    return variables.resolve(graph, init, where)
+
+
+def _subgraph(
+    sg: Any, codes: list[tuple[str, int]], buffers: list[bytes], where: str
+) -> tuple[list[Tensor], list[Operator]]:
+    """A subgraph's tensors and operators, every index checked."""
+    tensors = [_tensor(sg.Tensors(i), i, buffers, where) for i in range(sg.TensorsLength())]
     operators = []
     for i in range(sg.OperatorsLength()):
         op = sg.Operators(i)
@@ -87,16 +110,33 @@ def _read(data: bytes, path: Path | None) -> Graph:
         inputs = tuple(int(x) for x in (op.InputsAsNumpy() if op.InputsLength() else []))
         outputs = tuple(int(x) for x in (op.OutputsAsNumpy() if op.OutputsLength() else []))
         for t in (*inputs, *outputs):
-            if t >= n_tensors or t < -1:
+            if t >= len(tensors) or t < -1:
                 raise InputError(f"{where}: corrupt model: operator {i} refers to tensor {t}")
         operators.append(Operator(i, name, inputs, outputs, _options(op), version))
-    inputs = [int(x) for x in sg.InputsAsNumpy()] if sg.InputsLength() else []
-    outputs = [int(x) for x in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
-    for t in (*inputs, *outputs):
-        if not 0 <= t < n_tensors:
-            raise InputError(f"{where}: corrupt model: graph input/output tensor {t} out of range")
-    description = model.Description().decode("utf-8", "replace") if model.Description() else ""
-    return Graph(path, description, tensors, operators, inputs, outputs, bytes(data))
+    return tensors, operators
+
+
+def _init_assignments(
+    tensors: list[Tensor], operators: list[Operator], index: int, where: str
+) -> list[variables.InitAssignment]:
+    """What an init subgraph (CALL_ONCE's) does: constant values assigned to variables, nothing else."""
+    handles = {
+        op.outputs[0]: variables.variable_key(op.options)
+        for op in operators
+        if op.opcode == "VAR_HANDLE" and op.outputs
+    }
+    found = []
+    for op in operators:
+        if op.opcode == "VAR_HANDLE":
+            continue
+        value = tensors[op.inputs[1]] if op.opcode == "ASSIGN_VARIABLE" and len(op.inputs) == 2 else None
+        if value is None or op.inputs[0] not in handles or value.data is None:
+            raise InputError(
+                f"{where}: init subgraph {index}: operator {op.index} ({op.opcode}) is not a constant assigned to a "
+                "variable: simtiny runs init subgraphs that only set variables to constants"
+            )
+        found.append(variables.InitAssignment(handles[op.inputs[0]], value.data, value.quant))
+    return found
 
 
 def _buffer_bytes(buf: Any, data: bytes) -> bytes:

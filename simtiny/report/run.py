@@ -75,7 +75,9 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
         d = report.first_bad_layer
         lines.append("")
         lines.append(
-            f"first differing operator: #{d.op_index} {d.opcode} (tensor {d.tensor}): {d.mismatches} of "
+            f"first differing operator: #{d.op_index} {d.opcode} (tensor {d.tensor})"
+            + (f" at step {d.step} of the stream" if report.graph.state else "")
+            + f": {d.mismatches} of "
             f"{d.elements} elements differ; first at {d.flat_index}: simtiny {d.got}, LiteRT {d.want}"
         )
     elif report.options.debug_layers and not report.exact:

@@ -57,7 +57,8 @@ def to_json(report: SizeReport) -> dict[str, Any]:
             "dec": report.berkeley.total,
         },
         "budgets": {
-            b.name: {"used": b.used, "budget": b.budget, "share": b.share} for b in (report.flash, report.sram)
+            b.name: {"used": b.used, "budget": b.budget, "share": b.share}
+            for b in (report.flash, report.sram)
         },
         "regions": [
             {
@@ -81,8 +82,11 @@ def to_json(report: SizeReport) -> dict[str, Any]:
             }
             for s in report.largest
         ],
-        "map": None if report.map_path is None else {"path": str(report.map_path), "format": report.map_format},
+        "map": None
+        if report.map_path is None
+        else {"path": str(report.map_path), "format": report.map_format},
         "objects": [
-            {"object": u.object, **{c: getattr(u, c) for c in CLASSES}, "total": u.total} for u in report.objects
+            {"object": u.object, **{c: getattr(u, c) for c in CLASSES}, "total": u.total}
+            for u in report.objects
         ],
     }

@@ -62,7 +62,8 @@ def format_verify(report: VerifyReport) -> str:
         lines.append(f"note: {note}")
     compared = sum(len(s.comparisons) for s in report.samples)
     verdict = "BIT-EXACT" if report.exact else "MISMATCH"
-    lines.append(f"{verdict}: {compared} output(s) of {len(report.samples)} sample(s) compared with {report.reference}")
+    theirs = REFERENCES[report.options.reference]
+    lines.append(f"{verdict}: {compared} output(s) of {len(report.samples)} sample(s) compared with {theirs}")
     return "\n".join(lines) + "\n"
 
 

@@ -236,6 +236,18 @@ class SimtinyLibrary:
         self.machine.set_budgets(flash=parse_size(size))
 
     @_kw()
+    def set_reference(self, reference: str) -> None:
+        """Chooses what computes the expected outputs, as ``simtiny run --reference``: ``litert``
+        (LiteRT's reference kernels, the default), ``tflm`` (TF-Lite Micro's interpreter) or
+        ``both`` (`Outputs Should Match Golden` then holds the outputs against each).
+
+        | Set Reference    tflm
+        """
+        from simtiny.flow.golden import REFERENCE_CHOICES
+
+        self.machine.reference = choice(reference, "reference", REFERENCE_CHOICES)
+
+    @_kw()
     def set_instruction_budget(self, count: str) -> None:
         """Stops a run that has not ended after ``count`` instructions (a firmware that never exits).
 
@@ -316,7 +328,8 @@ class SimtinyLibrary:
 
     @_kw()
     def outputs_should_match_golden(self) -> None:
-        """Fails unless every output of every sample equals LiteRT's bit for bit.
+        """Fails unless every output of every sample equals the reference's bit for bit (LiteRT's
+        unless `Set Reference` chose another; with ``both``, LiteRT's and TF-Lite Micro's).
 
         The message names the output, the sample, the first mismatching index and both values.
 
@@ -329,13 +342,11 @@ class SimtinyLibrary:
                 f"no verdict: {n.outputs} of {n.model_outputs} outputs of {n.samples} sample(s) compared"
             )
         for sample in report.samples:
-            for i, (got, want) in enumerate(zip(sample.outputs, sample.golden, strict=True)):
-                problem = output_difference(i, got, want, "LiteRT", f" ({sample.label})")
-                if problem:
-                    raise AssertionError(problem)
+            problem = sample.difference()
+            if problem:
+                raise AssertionError(problem)
         logger.info(
-            f"bit-exact against {report.golden_runtime}: {n.outputs} output(s) of {n.samples} sample(s), "
-            f"{n.elements:,} values"
+            f"bit-exact against {n.reference}: {n.outputs} output(s) of {n.samples} sample(s), {n.elements:,} values"
         )
 
     @_kw()

@@ -46,6 +46,7 @@ class Machine:
         self.max_instructions: int | None = None  # None: the defaults of `simtiny run` and `sim`
         self.model: Path | None = None
         self.optimization = "ram"  # the loaded model's planner goal (load_model)
+        self.reference = "litert"  # what computes the expected outputs (simtiny.flow.golden.REFERENCE_CHOICES)
         self.compiled: CompiledModel | None = None
         self.report: ModelReport | None = None
         self.elf: Path | None = None
@@ -82,7 +83,7 @@ class Machine:
 
     def run_inference(self, inputs: list | None = None, seed: int = 0, samples: int = 1) -> ModelReport:
         """Simulate the loaded model on `inputs` (files or arrays; or seeded random ones) and run
-        LiteRT on the same."""
+        the reference (LiteRT, TF-Lite Micro or both: `reference`) on the same."""
         compiled = self.need_compiled()
         assert self.model is not None
         options = RunOptions(
@@ -99,6 +100,7 @@ class Machine:
             sram_budget=self.sram_budget,
             flash_budget=self.flash_budget,
             optimization=self.optimization,
+            reference=self.reference,
         )
         self.report = run_model(validate_options(options), compiled=compiled)
         return self.report

@@ -1,4 +1,4 @@
-"""ADD, SUB and MUL int8 against LiteRT's reference kernels, bit for bit.
+"""ADD, SUB, MUL, MAXIMUM and MINIMUM int8 against LiteRT's reference kernels, bit for bit.
 
 Random broadcasts of ranks 0 to 6 from fixed seeds (several independent operators share one
 model, to compile fewer libraries), constant operands, extreme scales, the operators'
@@ -99,6 +99,40 @@ MODELS, CASES_PER_MODEL, SAMPLES = 90, 8, 6
 def test_random(seed: int) -> None:
     rng = np.random.default_rng(5000 + seed)
     assert run_packed([random_case(rng, i) for i in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+def extremum_case(rng: np.random.Generator, opcode: str, a: tuple[int, ...], b: tuple[int, ...]) -> Case:
+    """MAXIMUM or MINIMUM: LiteRT compares stored values, so the scales are anything (and unequal)."""
+    out = broadcast_shape(a, b)
+    assert out is not None
+    const = int(rng.choice([0, 0, 1, 2]))
+    tensors = [
+        tensor("a", a, rng, scale(rng, False), bool(const & 1)),
+        tensor("b", b, rng, scale(rng, False), bool(const & 2)),
+        tensor("y", out, rng, scale(rng, False)),
+    ]
+    inputs = [i for i in (0, 1) if not const & (1 << i)]
+    return Case(f"{opcode} {list(a)} {list(b)} const={const}", tensors, OpSpec(opcode, [0, 1], [2]), inputs)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_maximum_minimum_random(seed: int) -> None:
+    rng = np.random.default_rng(9000 + seed)
+    cases = [extremum_case(rng, str(rng.choice(["MAXIMUM", "MINIMUM"])), *random_shapes(rng)) for _ in range(8)]
+    assert run_packed(cases, seed, SAMPLES) > 0
+
+
+def test_maximum_minimum_edges() -> None:
+    """Scalars, rank 6, a long row, the same tensor twice, and the refusals."""
+    rng = np.random.default_rng(13)
+    pairs = [((), ()), ((2, 1, 3, 1, 2, 1), (1, 2, 1, 3, 1, 2)), ((300,), (300,)), ((1, 1, 1, 97), (5, 1, 1))]
+    cases = [extremum_case(rng, op, a, b) for op in ("MAXIMUM", "MINIMUM") for a, b in pairs]
+    x = tensor("x", (3, 4), rng, 0.05)
+    cases.append(Case("MAXIMUM x x", [x, tensor("y", (3, 4), rng, 0.1)], OpSpec("MAXIMUM", [0, 0], [1]), [0]))
+    assert run_packed(cases, 14, 8) > 0
+    bad = [tensor("a", (2, 3), rng, 0.1), tensor("b", (4, 3), rng, 0.1), tensor("y", (4, 3), rng, 0.1)]
+    graph = parse_model(build_model(bad, [OpSpec("MINIMUM", [0, 1], [2])], [0, 1], [2]))
+    assert lower.unsupported(graph) == ["MINIMUM (shapes [2, 3] and [4, 3] do not broadcast) x1 (operator 0)"]
 
 
 @pytest.mark.parametrize("opcode", OPCODES)

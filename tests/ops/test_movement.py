@@ -208,7 +208,43 @@ def random_resize(rng: np.random.Generator) -> Case:
     return Case(label, tensors, OpSpec("RESIZE_NEAREST_NEIGHBOR", [0, 1], [2], opts))
 
 
+# ---- SPLIT, SPLIT_V -----------------------------------------------------------------------------
+
+
+def random_split(rng: np.random.Generator) -> Case:
+    dtype = random_dtype(rng)
+    rank = int(rng.integers(1, 5))
+    shape = [int(rng.integers(1, 5)) for _ in range(rank)]
+    axis = int(rng.integers(-rank, rank))
+    q = qparams(rng) if dtype != "int16" else (qparams(rng)[0], [0])
+    n = int(rng.integers(1, 5))
+    if rng.random() < 0.5:  # SPLIT: n equal parts
+        shape[axis] = n * int(rng.integers(1, 4))
+        extents = [shape[axis] // n] * n
+        given: list[int] = []
+    else:  # SPLIT_V: sizes of at least 1, one of them maybe -1
+        shape[axis] = n + int(rng.integers(0, 6))
+        cuts = sorted(rng.choice(np.arange(1, shape[axis]), size=n - 1, replace=False)) if n > 1 else []
+        extents = [int(b - a) for a, b in zip([0, *cuts], [*cuts, shape[axis]], strict=True)]
+        given = list(extents)
+        if rng.random() < 0.4:
+            given[int(rng.integers(n))] = -1
+    outs = [
+        data_tensor(f"y{k}", (*shape[: axis % rank], e, *shape[axis % rank + 1 :]), dtype, q)
+        for k, e in enumerate(extents)
+    ]
+    x = data_tensor("x", tuple(shape), dtype, q)
+    if not given:
+        tensors = [int_const("axis", [axis]), x, *outs]
+        op = OpSpec("SPLIT", [0, 1], list(range(2, 2 + n)), {"num_splits": n})
+        return Case(f"SPLIT {dtype} {shape} axis {axis} into {n}", tensors, op, inputs=[1])
+    tensors = [x, int_const("sizes", given), int_const("axis", [axis]), *outs]
+    op = OpSpec("SPLIT_V", [0, 1, 2], list(range(3, 3 + n)), {"num_splits": n})
+    return Case(f"SPLIT_V {dtype} {shape} axis {axis} sizes {given}", tensors, op)
+
+
 GENERATORS = {
+    "split": (random_split, 600),
     "concat": (random_concat, 100),
     "pad": (random_pad, 200),
     "transpose": (random_transpose, 300),

@@ -1,4 +1,4 @@
-"""MEAN int8 against LiteRT's reference kernel, bit for bit.
+"""MEAN, REDUCE_MAX and REDUCE_MIN int8 against LiteRT's reference kernel, bit for bit.
 
 Random axis sets (negative, repeated, all, none of size > 1), keep_dims both ways, equal and
 differing quantization, global average pools over H and W, counts that trigger the shift clamps,
@@ -26,7 +26,12 @@ REAL_MODELS = ("mcunet-vww1", "mobilenet_v2_quantized_1x3x224x224")
 
 
 def mean_case(
-    shape: tuple[int, ...], axes: list[int], keep: bool, q_in: tuple[float, int], q_out: tuple[float, int]
+    shape: tuple[int, ...],
+    axes: list[int],
+    keep: bool,
+    q_in: tuple[float, int],
+    q_out: tuple[float, int],
+    opcode: str = "MEAN",
 ) -> Case:
     rank = len(shape)
     resolved = {a + rank if a < 0 else a for a in axes}
@@ -40,11 +45,11 @@ def mean_case(
         TensorSpec("axes", (len(axes),), "int32", data=np.array(axes, dtype=np.int32)),
         TensorSpec("y", out, "int8", scale=[q_out[0]], zero_point=[q_out[1]]),
     ]
-    label = f"MEAN x{shape} axes {axes} keep_dims {keep} q_in {q_in} q_out {q_out}"
-    return Case(label, tensors, OpSpec("MEAN", [0, 1], [2], {"keep_dims": keep}))  # axes: tensor 1
+    label = f"{opcode} x{shape} axes {axes} keep_dims {keep} q_in {q_in} q_out {q_out}"
+    return Case(label, tensors, OpSpec(opcode, [0, 1], [2], {"keep_dims": keep}))  # axes: tensor 1
 
 
-def random_case(rng: np.random.Generator) -> Case:
+def random_case(rng: np.random.Generator, opcode: str = "MEAN") -> Case:
     rank = int(rng.integers(1, 6))
     shape = tuple(int(v) for v in rng.integers(1, 7, rank))
     axes = [int(a) for a in rng.choice(rank, int(rng.integers(1, rank + 1)), replace=False)]
@@ -61,16 +66,44 @@ def random_case(rng: np.random.Generator) -> Case:
         q_out = (f32(in_scale * 10 ** rng.uniform(-1, 1)), int(rng.integers(-128, 128)))
     else:
         q_out = (f32(in_scale * 10 ** rng.uniform(-4, 4)), int(rng.integers(-128, 128)))
-    return mean_case(shape, axes, bool(rng.random() < 0.5), (in_scale, in_zp), q_out)
+    return mean_case(shape, axes, bool(rng.random() < 0.5), (in_scale, in_zp), q_out, opcode)
 
 
 MODELS_RANDOM, CASES_PER_MODEL, SAMPLES = 60, 8, 4
+
+
+def minmax_case(rng: np.random.Generator) -> Case:
+    """REDUCE_MAX or REDUCE_MIN over MEAN's random axis sets, the output quantised as the input
+    (LiteRT's reduce.cc fails otherwise: it compares stored values)."""
+    case = random_case(rng, str(rng.choice(["REDUCE_MAX", "REDUCE_MIN"])))
+    x, _, y = case.tensors
+    case.tensors[2] = TensorSpec("y", y.shape, "int8", scale=x.scale, zero_point=x.zero_point)
+    return case
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_reduce_max_min_random(seed: int) -> None:
+    """Random axis sets, and global max pools."""
+    rng = np.random.default_rng(4500 + seed)
+    cases = [minmax_case(rng) for _ in range(CASES_PER_MODEL)]
+    if seed == 0:
+        q = (0.02, 5)
+        cases += [mean_case((1, 7, 5, 16), [1, 2], keep, q, q, "REDUCE_MAX") for keep in (False, True)]
+    assert run_packed(cases, seed, SAMPLES) > 0
 
 
 @pytest.mark.parametrize("seed", range(MODELS_RANDOM))
 def test_mean_random(seed: int) -> None:
     rng = np.random.default_rng(4000 + seed)
     assert run_packed([random_case(rng) for _ in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+def test_reduce_max_min_refuse_requantising() -> None:
+    case = mean_case((1, 4, 4, 3), [1, 2], False, (0.02, 5), (0.04, 5), "REDUCE_MIN")
+    graph = parse_model(build_model(case.tensors, [case.op], [0], [2]))
+    assert lower.unsupported(graph) == [
+        "REDUCE_MIN (input and output quantised differently (LiteRT's reduce.cc requires the same)) x1 (operator 0)"
+    ]
 
 
 def test_mean_global_pool() -> None:

@@ -90,7 +90,9 @@ def run_mutant(model: Path, seed: int, workdir: Path, extra: tuple[str, ...] = (
     command = [sys.executable, "-m", "simtiny.cli", "run", str(path), "--ideal-memory", "-q"]
     command += ["--json", str(report_path)]
     try:
-        done = subprocess.run([*command, *extra], capture_output=True, text=True, timeout=TIMEOUT, env=dict(os.environ))
+        done = subprocess.run(
+            [*command, *extra], capture_output=True, text=True, timeout=TIMEOUT, env=dict(os.environ)
+        )
         exit_code, stderr = done.returncode, done.stderr.strip()
     except subprocess.TimeoutExpired:
         exit_code, stderr = -1, f"no end within {TIMEOUT:g} s"

@@ -220,7 +220,9 @@ def _quantization(builder: flatbuffers.Builder, spec: TensorSpec) -> int | None:
         return None
     zero_point = spec.zero_point if spec.zero_point is not None else [0] * len(spec.scale)
     if len(zero_point) != len(spec.scale) and spec.checked:
-        raise ValueError(f"tensor {spec.name!r}: {len(spec.scale)} scale(s) but {len(zero_point)} zero point(s)")
+        raise ValueError(
+            f"tensor {spec.name!r}: {len(spec.scale)} scale(s) but {len(zero_point)} zero point(s)"
+        )
     scale = builder.CreateNumpyVector(np.asarray(spec.scale, dtype=np.float32))
     zp = builder.CreateNumpyVector(np.asarray(zero_point, dtype=np.int64))
     tflite.QuantizationParametersStart(builder)
@@ -286,7 +288,9 @@ def _options(builder: flatbuffers.Builder, kind: str, values: dict[str, Any]) ->
 def _adders(module: ModuleType, kind: str) -> dict[str, str]:
     """Fields of an options table: normalised schema name ("stridew") -> generated name ("StrideW")."""
     prefix = f"{kind}Add"
-    return {name[len(prefix) :].lower(): name[len(prefix) :] for name in vars(module) if name.startswith(prefix)}
+    return {
+        name[len(prefix) :].lower(): name[len(prefix) :] for name in vars(module) if name.startswith(prefix)
+    }
 
 
 def _snake(generated: str) -> str:

@@ -50,6 +50,25 @@ static inline int32_t st_requantize_single(int32_t x, int32_t multiplier, int sh
     return (int32_t)(result >> total_shift); /* arithmetic shift: floor */
 }
 
+/* MultiplyByQuantizedMultiplier for the int64 accumulators of the 16x8 kernels (int16 activations,
+ * int8 weights), as LiteRT builds it without TFLITE_SINGLE_ROUNDING: the multiplier rounded to
+ * its top 16 bits (0x7FFF from 0x7FFF0000 up), one multiply, one rounding shift by 15 - shift.
+ * shift in [-31, 7]; |x| < 2^47, so the product fits. */
+static inline int32_t st_requantize_int64(int64_t x, int32_t multiplier, int32_t shift) {
+    const int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    const int total = 15 - (int)shift;
+    /* >> of a negative int64 is an arithmetic shift with gcc and clang (floor) */
+    return (int32_t)((x * reduced + ((int64_t)1 << (total - 1))) >> total);
+}
+
+/* The same for FULLY_CONNECTED's 16x8 kernel, which LiteRT requantises with the whole multiplier
+ * and one rounding (measured: as its int8 FULLY_CONNECTED, st_requantize_single). The code
+ * generator refuses layers where x * multiplier could leave int64 or the result int32. */
+static inline int32_t st_requantize_single64(int64_t x, int32_t multiplier, int32_t shift) {
+    const int total = 31 - (int)shift;
+    return (int32_t)((x * multiplier + ((int64_t)1 << (total - 1))) >> total);
+}
+
 /* gemmlowp's double rounding (st_requantize_double) for accumulators the code generator has
  * bounded: |acc * 2^left| < 2^30 for every input the layer can see (simtiny.lower.bounds). Then
  * the doubling high multiply is one rounding 32 x 32 high multiply of acc * 2^(left + 1) (SMMULR,

@@ -33,3 +33,21 @@ int memcmp(const void *a, const void *b, size_t n) {
     }
     return 0;
 }
+
+#if defined(__ARM_EABI__)
+/* The ARM run-time ABI's forms, which clang (zig cc) calls for __builtin_memcpy and
+ * __builtin_memset where gcc calls memcpy and memset. The 4 and 8 forms only promise aligned
+ * pointers; __aeabi_memset takes its value last, __aeabi_memclr none. */
+void __aeabi_memcpy(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
+void __aeabi_memcpy4(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
+void __aeabi_memcpy8(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
+void __aeabi_memmove(void *dst, const void *src, size_t n) { memmove(dst, src, n); }
+void __aeabi_memmove4(void *dst, const void *src, size_t n) { memmove(dst, src, n); }
+void __aeabi_memmove8(void *dst, const void *src, size_t n) { memmove(dst, src, n); }
+void __aeabi_memset(void *dst, size_t n, int value) { memset(dst, value, n); }
+void __aeabi_memset4(void *dst, size_t n, int value) { memset(dst, value, n); }
+void __aeabi_memset8(void *dst, size_t n, int value) { memset(dst, value, n); }
+void __aeabi_memclr(void *dst, size_t n) { memset(dst, 0, n); }
+void __aeabi_memclr4(void *dst, size_t n) { memset(dst, 0, n); }
+void __aeabi_memclr8(void *dst, size_t n) { memset(dst, 0, n); }
+#endif

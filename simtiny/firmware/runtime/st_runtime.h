@@ -21,4 +21,9 @@ uint32_t st_cycles(void);
    first operator and after each); returns 0 on success. */
 int st_model_run(void);
 
+/* Generated: forget what a streaming model keeps between invocations (its resource variables),
+   so that the next st_model_run starts again from their initial values; nothing for a model
+   without state. The arena is not cleared at reset: firmware calls it once at boot. */
+void st_model_reset(void);
+
 #endif

@@ -17,6 +17,7 @@ from simtiny.errors import printable
 from simtiny.flow.validate.operators import check_operators
 from simtiny.flow.validate.quantization import check_quantization
 from simtiny.flow.validate.rules import InvalidModel, UnsupportedModel
+from simtiny.flow.validate.shapes import resolve_shapes
 from simtiny.flow.validate.structure import check_structure
 from simtiny.lower.fusion import fuse_pads
 from simtiny.model import Graph, load_model
@@ -28,12 +29,13 @@ EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")
 
 
 def load_and_check(path: str | Path) -> Graph:
-    """Load, check and normalise a model (every failure is one line and exit code 2), then fuse
-    each PAD that only a convolution reads into it (simtiny.lower.fusion)."""
+    """Load, check and normalise a model (every failure is one line and exit code 2), its
+    placeholder shapes resolved (simtiny.flow.validate.shapes), then fuse each PAD that only a
+    convolution reads into it (simtiny.lower.fusion)."""
     name = printable(Path(path).name, 120)
     graph = load_model(path)
     check_structure(graph, name)
-    return fuse_pads(check(normalize(graph), name))
+    return fuse_pads(check(resolve_shapes(normalize(graph), name), name))
 
 
 def check(graph: Graph, name: str) -> Graph:

@@ -22,6 +22,8 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "ADD": (2, 2, (), 1),
     "SUB": (2, 2, (), 1),
     "MUL": (2, 2, (), 1),
+    "MAXIMUM": (2, 2, (), 1),
+    "MINIMUM": (2, 2, (), 1),
     "AVERAGE_POOL_2D": (1, 1, (), 1),
     "MAX_POOL_2D": (1, 1, (), 1),
     "CONCATENATION": (1, 1 << 16, (), 1),
@@ -40,11 +42,17 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "TANH": (1, 1, (), 1),
     "SOFTMAX": (1, 1, (), 1),
     "MEAN": (2, 2, (), 1),
+    "REDUCE_MAX": (2, 2, (), 1),
+    "REDUCE_MIN": (2, 2, (), 1),
     "PAD": (2, 2, (), 1),
     "PADV2": (2, 3, (2,), 1),
     "RESIZE_NEAREST_NEIGHBOR": (2, 2, (), 1),
     "STRIDED_SLICE": (4, 4, (), 1),
     "TRANSPOSE": (2, 2, (), 1),
+    "READ_VARIABLE": (1, 1, (), 1),  # as simtiny.model.variables rewrites them: state in, or out
+    "ASSIGN_VARIABLE": (1, 1, (), 1),
+    "SPLIT": (2, 2, (), -1),  # -1: as many outputs as the split makes (the lowering checks)
+    "SPLIT_V": (3, 3, (), -1),
 }
 SAME_SHAPE = (
     "QUANTIZE",
@@ -97,7 +105,7 @@ def _check_arity(op: Operator, name: str) -> None:
     for k, t in enumerate(op.inputs):
         if t < 0 and k not in optional:
             raise InvalidModel(f"{name}: {operator_ref(op)} omits input {k}, which it needs")
-    if len(op.outputs) != outputs:
+    if (outputs >= 0 and len(op.outputs) != outputs) or not op.outputs:
         raise InvalidModel(f"{name}: {operator_ref(op)} has {len(op.outputs)} outputs, needs {outputs}")
 
 

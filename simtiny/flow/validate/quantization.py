@@ -23,13 +23,18 @@ INDEX_INPUTS = {
     "RESHAPE": (1,),
     "EXPAND_DIMS": (1,),
     "MEAN": (1,),
+    "REDUCE_MAX": (1,),
+    "REDUCE_MIN": (1,),
     "PAD": (1,),
     "PADV2": (1,),
     "RESIZE_NEAREST_NEIGHBOR": (1,),
     "STRIDED_SLICE": (1, 2, 3),
     "TRANSPOSE": (1,),
+    "SPLIT": (0,),
+    "SPLIT_V": (1, 2),
 }
-PASS_THROUGH = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")  # no arithmetic: quantisation may be absent
+# no arithmetic: quantisation may be absent
+PASS_THROUGH = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS", "READ_VARIABLE", "ASSIGN_VARIABLE", "SPLIT", "SPLIT_V")
 
 
 def check_quantization(graph: Graph, name: str) -> None:

@@ -37,9 +37,8 @@ def check_structure(graph: Graph, name: str) -> None:
                 raise InvalidModel(f"{name}: {operator_ref(op)} writes {tensor_ref(tensor)}, a graph input")
             if t in writer:
                 first = graph.operators[writer[t]]
-                raise InvalidModel(
-                    f"{name}: {tensor_ref(tensor)} is written twice: by {operator_ref(first)} and {operator_ref(op)}"
-                )
+                raise InvalidModel(f"{name}: {tensor_ref(tensor)} is written twice: by {operator_ref(first)} and "
+                                   f"{operator_ref(op)}")
             writer[t] = op.index
     position = {op.index: k for k, op in enumerate(graph.operators)}
     for k, op in enumerate(graph.operators):

@@ -102,28 +102,13 @@ class SystemControlSpace(RegisterFile):
     MVFR0, MVFR1, MVFR2 = 0xF40, 0xF44, 0xF48
     FPCCR = 0xF34  # reads its reset value; the FP frame is always stacked in full (not lazily)
     ICSR, VTOR, SHPR1, SHPR3, SHCSR, CFSR, HFSR, MMFAR, BFAR, STIR = (
-        0xD04,
-        0xD08,
-        0xD18,
-        0xD20,
-        0xD24,
-        0xD28,
-        0xD2C,
-        0xD34,
-        0xD38,
-        0xF00,
+        0xD04, 0xD08, 0xD18, 0xD20, 0xD24, 0xD28, 0xD2C, 0xD34, 0xD38, 0xF00
     )
     ISER, ICER, ISPR, ICPR, IABR, IPR, IPR_END = 0x100, 0x180, 0x200, 0x280, 0x300, 0x400, 0x5F0
     TICKINT = 1 << 1
     ID_REGISTERS: ClassVar[dict[str, int]] = {
-        "CPUID": CPUID,
-        "CLIDR": CLIDR,
-        "CTR": CTR,
-        "MVFR0": MVFR0,
-        "MVFR1": MVFR1,
-        "MVFR2": MVFR2,
+        "CPUID": CPUID, "CLIDR": CLIDR, "CTR": CTR, "MVFR0": MVFR0, "MVFR1": MVFR1, "MVFR2": MVFR2
     }
-
     def __init__(self, *args) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args)
         # Identification registers from the CPU description (cpus/<cpu>.toml); cache geometry

@@ -101,28 +101,18 @@ class QemuEngine:
             socket_path = sockets / "gdb.sock"
             command = [
                 binary,
-                "-M",
-                board.qemu_machine,
-                "-display",
-                "none",
-                "-monitor",
-                "none",
-                "-chardev",
-                f"file,id=uart,path={_opt(uart)}",
-                "-serial",
-                "chardev:uart",
-                "-chardev",
-                f"file,id=semihosting,path={_opt(semihosting)}",
+                "-M", board.qemu_machine,
+                "-display", "none",
+                "-monitor", "none",
+                "-chardev", f"file,id=uart,path={_opt(uart)}",
+                "-serial", "chardev:uart",
+                "-chardev", f"file,id=semihosting,path={_opt(semihosting)}",
                 # arg=: an empty command line (SYS_GET_CMDLINE), as simtiny's semihosting gives,
                 # not the kernel's path, so that C libraries parse the same text on both engines
-                "-semihosting-config",
-                "enable=on,target=native,chardev=semihosting,arg=",
-                "-icount",
-                f"shift={icount_shift(board.clock_hz)},sleep=off",
-                "-kernel",
-                str(Path(request.elf).resolve()),
-                "-plugin",
-                f"{_opt(plugin)},out={_opt(count)},budget={request.max_instructions}",
+                "-semihosting-config", "enable=on,target=native,chardev=semihosting,arg=",
+                "-icount", f"shift={icount_shift(board.clock_hz)},sleep=off",
+                "-kernel", str(Path(request.elf).resolve()),
+                "-plugin", f"{_opt(plugin)},out={_opt(count)},budget={request.max_instructions}",
             ]
             if debug:  # halted at reset, until the gdbstub client lets it run
                 command += ["-S", "-gdb", f"unix:{_opt(socket_path)},server=on,wait=off"]
@@ -131,12 +121,9 @@ class QemuEngine:
             start = time.perf_counter()
             memory: dict[str, bytes] = {}
             streams = [("uart", uart), ("semihosting", semihosting), ("semihosting", work / "stdout")]
-            with (
-                (work / "stdin").open("rb") as stdin,
-                (work / "stdout").open("wb") as stdout,
-                (work / "stderr").open("wb") as stderr_file,
-                _ConsoleTail(request.on_console, streams),
-            ):
+            with (work / "stdin").open("rb") as stdin, (work / "stdout").open("wb") as stdout, (
+                work / "stderr"
+            ).open("wb") as stderr_file, _ConsoleTail(request.on_console, streams):
                 process = subprocess.Popen(command, cwd=files, stdin=stdin, stdout=stdout, stderr=stderr_file)
                 try:
                     if debug:

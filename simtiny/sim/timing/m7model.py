@@ -24,121 +24,25 @@ _SHIFT = {"rrx"}  # plus any data-processing op with a shifted register operand
 _PLAIN_SHIFTS = {"lsl", "lsr", "asr", "ror"}  # [J] constant shifts pair with each other
 _EXTEND = {"ubfx", "sbfx", "bfi", "bfc", "sxtb", "sxth", "uxtb", "uxth"}  # [J] older slot only
 _DSP = {
-    "sxtb16",
-    "sxtab16",
-    "uxtb16",
-    "uxtab16",
-    "pkhbt",
-    "pkhtb",
-    "sxtab",
-    "sxtah",
-    "uxtab",
-    "uxtah",
-    "sadd16",
-    "ssub16",
-    "sadd8",
-    "ssub8",
-    "sasx",
-    "ssax",
-    "uadd16",
-    "usub16",
-    "uadd8",
-    "usub8",
-    "uasx",
-    "usax",
-    "shadd16",
-    "shsub16",
-    "shadd8",
-    "shsub8",
-    "uhadd16",
-    "uhsub16",
-    "uhadd8",
-    "uhsub8",
-    "qadd16",
-    "qsub16",
-    "qadd8",
-    "qsub8",
-    "qasx",
-    "qsax",
-    "uqadd16",
-    "uqsub16",
-    "uqadd8",
-    "uqsub8",
-    "sel",
-    "usad8",
-    "usada8",
-    "rev",
-    "rev16",
-    "revsh",
-    "rbit",
-    "clz",
+    "sxtb16", "sxtab16", "uxtb16", "uxtab16", "pkhbt", "pkhtb", "sxtab", "sxtah", "uxtab", "uxtah",
+    "sadd16", "ssub16", "sadd8", "ssub8", "sasx", "ssax", "uadd16", "usub16", "uadd8", "usub8",
+    "uasx", "usax", "shadd16", "shsub16", "shadd8", "shsub8", "uhadd16", "uhsub16", "uhadd8",
+    "uhsub8", "qadd16", "qsub16", "qadd8", "qsub8", "qasx", "qsax", "uqadd16", "uqsub16", "uqadd8",
+    "uqsub8", "sel", "usad8", "usada8", "rev", "rev16", "revsh", "rbit", "clz",
 }
 _EARLY_ALL = {"sbfx", "ubfx", "rbit", "rev", "rev16", "revsh"}  # [J] execute in the early ALU
 _EARLY_EXTRACTED = {"sxtab", "sxtah", "sxtab16", "uxtab", "uxtah", "uxtab16"}  # [J] Rm read early
 _SATURATING = {"qadd", "qsub", "qdadd", "qdsub", "ssat", "usat", "ssat16", "usat16"}
 _MAC = {
-    "mul",
-    "mla",
-    "mls",
-    "smull",
-    "umull",
-    "smlal",
-    "umlal",
-    "umaal",
-    "smlabb",
-    "smlabt",
-    "smlatb",
-    "smlatt",
-    "smlawb",
-    "smlawt",
-    "smlad",
-    "smladx",
-    "smlsd",
-    "smlsdx",
-    "smlald",
-    "smlaldx",
-    "smlsld",
-    "smlsldx",
-    "smlalbb",
-    "smlalbt",
-    "smlaltb",
-    "smlaltt",
-    "smuad",
-    "smuadx",
-    "smusd",
-    "smusdx",
-    "smulbb",
-    "smulbt",
-    "smultb",
-    "smultt",
-    "smulwb",
-    "smulwt",
-    "smmul",
-    "smmulr",
-    "smmla",
-    "smmlar",
-    "smmls",
-    "smmlsr",
+    "mul", "mla", "mls", "smull", "umull", "smlal", "umlal", "umaal", "smlabb", "smlabt", "smlatb",
+    "smlatt", "smlawb", "smlawt", "smlad", "smladx", "smlsd", "smlsdx", "smlald", "smlaldx",
+    "smlsld", "smlsldx", "smlalbb", "smlalbt", "smlaltb", "smlaltt", "smuad", "smuadx", "smusd",
+    "smusdx", "smulbb", "smulbt", "smultb", "smultt", "smulwb", "smulwt", "smmul", "smmulr",
+    "smmla", "smmlar", "smmls", "smmlsr",
 }
 _ACCUMULATING = {n for n in _MAC if n.startswith(("mla", "mls", "sml", "uml", "umaal", "smm" + "la"))}
-_LOADS = {
-    "ldr",
-    "ldrb",
-    "ldrh",
-    "ldrsb",
-    "ldrsh",
-    "ldrex",
-    "ldrexb",
-    "ldrexh",
-    "ldrt",
-    "ldrbt",
-    "ldrht",
-    "ldrsbt",
-    "ldrsht",
-    "ldrd",
-    "pld",
-    "pli",
-}
+_LOADS = {"ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "ldrex", "ldrexb", "ldrexh", "ldrt", "ldrbt",
+          "ldrht", "ldrsbt", "ldrsht", "ldrd", "pld", "pli"}
 _STORES = {"str", "strb", "strh", "strex", "strexb", "strexh", "strt", "strbt", "strht", "strd"}
 _LDM = {"ldm", "ldmdb", "pop", "vldmia", "vldmdb", "vpop"}
 _STM = {"stm", "stmdb", "push", "vstmia", "vstmdb", "vpush"}
@@ -202,8 +106,7 @@ def _classify(i: capstone.CsInsn) -> Insn:
     # capstone 5 leaves the last register of {S,U}XTA{B,H,B16} and PKH{BT,TB} out of the reads
     # (access 0): a source all the same
     reads += [
-        op.reg
-        for k, op in enumerate(i.operands)
+        op.reg for k, op in enumerate(i.operands)
         if k and op.type == arm.ARM_OP_REG and op.access == 0 and op.reg not in reads
     ]
     if i.cc not in (arm.ARM_CC_AL, arm.ARM_CC_INVALID):
@@ -265,22 +168,9 @@ def _classify(i: capstone.CsInsn) -> Insn:
     if kind in (STORE, FP_STORE):
         store_data = tuple(op.reg for op in i.operands if op.type == arm.ARM_OP_REG and op.reg not in address_regs)
     return Insn(
-        i.address,
-        i.size,
-        name,
-        kind,
-        tuple(reads),
-        tuple(writes),
-        latency,
-        busy,
-        tuple(address_regs),
-        tuple(shifted),
-        accumulator,
-        accumulate_latency,
-        bank,
-        *_branch_info(i, name),
-        writeback,
-        store_data,
+        i.address, i.size, name, kind, tuple(reads), tuple(writes), latency, busy,
+        tuple(address_regs), tuple(shifted), accumulator, accumulate_latency, bank,
+        *_branch_info(i, name), writeback, store_data,
     )
 
 
@@ -357,10 +247,8 @@ def _can_pair(older: Insn, younger: Insn) -> bool:
     if older.kind in (LOAD, FP_LOAD) and younger.kind in (LOAD, FP_LOAD):
         # two loads only from different 32-bit banks (known when both use the same base)
         return (
-            older.bank is not None
-            and younger.bank is not None
-            and older.bank[0] == younger.bank[0]
-            and older.bank[1] != younger.bank[1]
+            older.bank is not None and younger.bank is not None
+            and older.bank[0] == younger.bank[0] and older.bank[1] != younger.bank[1]
         )
     if older.kind in (FP, FP_LOAD, FP_STORE) and younger.kind == FP:
         return False
@@ -419,12 +307,8 @@ def price_block(code: bytes, address: int, shifted: bool = False) -> BlockPrice:
             elif insn.kind == MAC and r in loaded:
                 extra = T.LAT_LOAD_TO_MAC_EXTRA
             need = max(need, ready[r] + extra)
-        if (
-            last is not None
-            and not shared
-            and need <= t
-            and _can_pair(last, insn)
-            and not (last is _ENTRY_BRANCH and insn.kind == BRANCH)
+        if last is not None and not shared and need <= t and _can_pair(last, insn) and not (
+            last is _ENTRY_BRANCH and insn.kind == BRANCH
         ):
             issue = t
             shared = True
@@ -458,7 +342,9 @@ def price_block(code: bytes, address: int, shifted: bool = False) -> BlockPrice:
         branch = 1 if target <= insns[-1].address else 2
     lone = len(insns) >= 2 and insns[-1].kind == BRANCH and not shared
     narrow = [i.size == 2 for i in insns]
-    early = bool(branch) and FLAGS in insns[-1].reads and (flags_at is None or issue - flags_at >= T.EARLY_FLAGS_CYCLES)
+    early = bool(branch) and FLAGS in insns[-1].reads and (
+        flags_at is None or issue - flags_at >= T.EARLY_FLAGS_CYCLES
+    )
     return BlockPrice(len(insns), cycles, branch, target, end, lone, sum(narrow[:-1]), sum(narrow), early)
 
 
@@ -481,14 +367,6 @@ class CortexM7:
         p = price_block(code, address)
         s = price_block(code, address, shifted=True)
         return BlockCost(
-            p.instructions,
-            p.cycles,
-            p.branch,
-            p.target,
-            s.cycles,
-            p.lone_branch,
-            s.lone_branch,
-            p.narrow_before,
-            p.narrow,
-            p.early_flags,
+            p.instructions, p.cycles, p.branch, p.target, s.cycles, p.lone_branch, s.lone_branch,
+            p.narrow_before, p.narrow, p.early_flags,
         )

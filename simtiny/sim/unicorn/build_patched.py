@@ -80,16 +80,11 @@ DOUBLE = "MO_Q | MO_ALIGN_4 | s->be_data"  # a 64-bit VFP access needs word alig
 FPST_FPSCR = "fpst = get_fpstatus_ptr(tcg_ctx, false);"
 FPST_FIXED_TO_FLOAT = "fpst = get_fpstatus_ptr(tcg_ctx, a->opc < 4); /* simtiny: to float: nearest */"
 
-
 def _vfp_accesses(functions: tuple[str, ...], load: str, store: str, width: str, memop: str) -> list:
     """Edits that give the loads and stores of VFP functions an alignment requirement."""
     return [
-        (
-            name,
-            f"gen_aa32_{kind}{size}(s, tmp, addr, get_mem_index(s));",
-            f"gen_aa32_{kind}_{width}(s, tmp, addr, get_mem_index(s), {memop});",
-            1,
-        )
+        (name, f"gen_aa32_{kind}{size}(s, tmp, addr, get_mem_index(s));",
+         f"gen_aa32_{kind}_{width}(s, tmp, addr, get_mem_index(s), {memop});", 1)
         for name in functions
         for kind, size in (("ld", load), ("st", store))
     ]

@@ -209,7 +209,7 @@ class Delivery:
         now = self.counter.cycles
         current = self.state.execution_priority(*masks)
         wake: int | None = None
-        if self.state.takeable(*masks) if loop_cycles is not None else self.state.ready():
+        if (self.state.takeable(*masks) if loop_cycles is not None else self.state.ready()):
             wake = now
         else:
             tick = self.scs.systick_next_event()

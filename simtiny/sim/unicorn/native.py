@@ -248,7 +248,9 @@ class BlockCounter:
         self._error: BaseException | None = None
         self._price_c = PriceFn(self._price_cb)
         stop_addr = ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
-        self._state_ptr = self._lib.st_counter_new(4096, ctypes.cast(self._price_c, ctypes.c_void_p), stop_addr)
+        self._state_ptr = self._lib.st_counter_new(
+            4096, ctypes.cast(self._price_c, ctypes.c_void_p), stop_addr
+        )
         if not self._state_ptr:
             raise MemoryError("block counter")
         self.state = self._state_ptr.contents

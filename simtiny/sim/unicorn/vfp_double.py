@@ -455,7 +455,9 @@ def _round_to_integral(ctx: _Ctx, a: int, mode: Rounding, exact: bool) -> int:
     return _round(ctx, Fraction(-magnitude if va.sign else magnitude), F64, Rounding.ZERO)
 
 
-def _to_fixed(ctx: _Ctx, raw: int, fmt: _Format, width: int, frac_bits: int, unsigned: bool, mode: Rounding) -> int:
+def _to_fixed(
+    ctx: _Ctx, raw: int, fmt: _Format, width: int, frac_bits: int, unsigned: bool, mode: Rounding
+) -> int:
     """FPToFixed: saturating conversion to a `width`-bit integer with `frac_bits` fraction
     bits; NaNs give 0, and NaNs or saturation raise IOC (inexactness then is not reported)."""
     op = _unpack(ctx, raw, fmt)

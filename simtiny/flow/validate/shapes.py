@@ -1,0 +1,50 @@
+"""Shapes a converter left as placeholders: a Keras model exported with a dynamic batch computes
+a RESHAPE's shape at run time (SHAPE -> GATHER/STRIDED_SLICE -> REDUCE_PROD/PACK/CONCATENATION),
+and the file's static shapes downstream of it say [1, 1] where the model runs [16, 15].
+
+simtiny.model.normalize folds such shape computations into constants. Where a RESHAPE's folded
+shape then disagrees with the shape its output is declared with, every tensor's shape is taken
+from the reference: LiteRT runs the model once on zeros and reports each tensor's shape as it
+resized it. Shapes cannot depend on the input's values once the computation is folded (its only
+input is the static shape of a tensor); a RESHAPE whose shape still comes from a computed tensor
+depends on data and is refused in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from simtiny.flow.golden import run_golden
+from simtiny.flow.validate.rules import UnsupportedModel, operator_ref, tensor_ref
+from simtiny.lower.reshape import computed_shape
+from simtiny.model import NUMPY_DTYPES, Graph
+
+
+def resolve_shapes(graph: Graph, name: str) -> Graph:
+    """The graph with each placeholder shape replaced by the one LiteRT runs it with; the graph
+    itself when no RESHAPE disagrees with its declared output."""
+    stale = False
+    for op in graph.operators:
+        if op.opcode != "RESHAPE":
+            continue
+        if len(op.inputs) > 1 and op.inputs[1] >= 0 and not graph.tensor(op.inputs[1]).is_constant:
+            raise UnsupportedModel(
+                f"{name}: {operator_ref(op)} takes its shape from {tensor_ref(graph.tensor(op.inputs[1]))}, which "
+                "depends on the input's values: simtiny compiles shapes fixed before the model runs"
+            )
+        want = computed_shape(op, graph)
+        stale = stale or (want is not None and tuple(want) != graph.tensor(op.outputs[0]).shape)
+    if not stale:
+        return graph
+    zeros = [np.zeros(graph.tensor(t).shape, dtype=NUMPY_DTYPES[graph.tensor(t).dtype]) for t in graph.inputs]
+    resolved = run_golden(graph.model_bytes, zeros, shapes=True).shapes
+    tensors = list(graph.tensors)
+    changed = 0
+    for index, shape in resolved.items():
+        if 0 <= index < len(tensors) and not tensors[index].is_constant and tensors[index].shape != shape:
+            tensors[index] = replace(tensors[index], shape=shape)
+            changed += 1
+    note = f"{changed} tensor shape(s) the file left as placeholders (a dynamic batch) taken from LiteRT's run"
+    return replace(graph, tensors=tensors, notes=[*graph.notes, note])

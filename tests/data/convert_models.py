@@ -1,0 +1,68 @@
+"""Convert the test models simtiny makes itself with TensorFlow, with fixed seeds: Keras layers
+through the TFLite converter, as users export theirs.
+
+- dynamic_batch_reshape_int8.tflite: Dense, Reshape((-1,)), Dense on a [batch, 16, 15] input,
+  exported with the batch left dynamic, full int8. The converter computes both RESHAPE shapes at
+  run time (SHAPE -> GATHER -> REDUCE_PROD -> CONCATENATION/PACK) and declares [1, 1] where the
+  model runs [16, 15].
+- int16x8_conv_fc_softmax.tflite: Conv2D (relu), Flatten, Dense, Softmax on [1, 12, 12, 3],
+  converted in the converter's 16x8 mode (int16 activations, int8 weights), int16 in and out.
+
+Needs the `models` extra (TensorFlow). Run from the repository's root:
+    python tests/data/convert_models.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parent / "models"
+
+
+def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False) -> None:
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+
+    def representative():
+        for _ in range(64):
+            yield [rng.uniform(-1, 1, (1, *shape)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    if int16:
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+        ]
+        converter.inference_input_type = converter.inference_output_type = tf.int16
+    else:
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = converter.inference_output_type = tf.int8
+    path.write_bytes(converter.convert())
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+def main() -> None:
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(0)
+    inputs = tf.keras.Input(shape=(16, 15))
+    x = tf.keras.layers.Dense(8)(inputs)
+    x = tf.keras.layers.Reshape((-1,))(x)
+    x = tf.keras.layers.Dense(4)(x)
+    convert(tf.keras.Model(inputs, x), (16, 15), OUT / "dynamic_batch_reshape_int8.tflite")
+
+    tf.keras.utils.set_random_seed(1)
+    inputs = tf.keras.Input(shape=(12, 12, 3))
+    x = tf.keras.layers.Conv2D(8, 3, strides=2, activation="relu")(inputs)
+    x = tf.keras.layers.Flatten()(x)
+    x = tf.keras.layers.Dense(10)(x)
+    x = tf.keras.layers.Softmax()(x)
+    convert(tf.keras.Model(inputs, x), (12, 12, 3), OUT / "int16x8_conv_fc_softmax.tflite", int16=True)
+
+
+if __name__ == "__main__":
+    main()

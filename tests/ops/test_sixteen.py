@@ -1,0 +1,145 @@
+"""The 16x8 kernels (int16 activations, int8 weights) against LiteRT's reference kernels, bit for
+bit: CONV_2D (any stride, dilation, padding; per-tensor and per-channel filters; int64 or int32
+bias; fused activations), FULLY_CONNECTED (per-tensor and per-unit) and SOFTMAX int16 over
+random shapes, scales and betas, and the refusals LiteRT's Prepare and undefined overflows call
+for. The converter's own int16 model runs in tests/test_shapes.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support.opcheck import Case, run_packed
+from support.tflite_writer import OpSpec, TensorSpec, build_model
+
+from simtiny import lower
+from simtiny.lower.geometry import out_size_and_padding
+from simtiny.lower.sixteen import lut_int16
+from simtiny.model import parse_model
+
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+def f32(x: float) -> float:
+    return float(np.float32(x))
+
+
+def activation16(name: str, shape: tuple[int, ...], scale: float) -> TensorSpec:
+    return TensorSpec(name, shape, "int16", scale=[f32(scale)], zero_point=[0])
+
+
+def weights(rng: np.random.Generator, shape: tuple[int, ...], per_channel: bool) -> TensorSpec:
+    n = shape[0] if per_channel else 1
+    scales = [f32(rng.uniform(0.002, 0.05)) for _ in range(n)]
+    data = rng.integers(-127, 128, size=shape, dtype=np.int8)
+    return TensorSpec("w", shape, "int8", scale=scales, zero_point=[0] * n, data=data)
+
+
+def bias(rng: np.random.Generator, units: int, x_scale: float, w: TensorSpec, dtype: str) -> TensorSpec:
+    scales = [f32(x_scale) * s for s in w.scale or []]
+    data = rng.integers(-(1 << 24), 1 << 24, size=units).astype(dtype)
+    return TensorSpec("b", (units,), dtype, scale=scales, zero_point=[0] * len(scales), data=data)
+
+
+def conv_case(rng: np.random.Generator) -> Case:
+    h, w_, c = (int(v) for v in rng.integers(1, 9, 3))
+    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    out_c = int(rng.integers(1, 9))
+    sh, sw, dh, dw = (int(v) for v in rng.choice([1, 1, 2, 3], 4))
+    padding = str(rng.choice(["SAME", "VALID"]))
+    oh, _ = out_size_and_padding(padding, h, kh, sh, dh)
+    ow, _ = out_size_and_padding(padding, w_, kw, sw, dw)
+    if oh < 1 or ow < 1:
+        padding, (oh, _), (ow, _) = (
+            "SAME",
+            *(out_size_and_padding("SAME", n, k, s, d) for n, k, s, d in ((h, kh, sh, dh), (w_, kw, sw, dw))),
+        )
+    x_scale = f32(10 ** rng.uniform(-5, -3))
+    filt = weights(rng, (out_c, kh, kw, c), bool(rng.random() < 0.6))
+    real = 10 ** rng.uniform(-4.5, -2)  # input * filter / output: far from the overflow bounds
+    y_scale = f32(x_scale * (filt.scale or [1.0])[0] / real)
+    tensors = [activation16("x", (1, h, w_, c), x_scale), filt]
+    inputs = [0, 1]
+    kind = "int64"  # LiteRT's Prepare requires a bias here
+    tensors.append(bias(rng, out_c, x_scale, filt, kind))
+    inputs.append(2)
+    tensors.append(activation16("y", (1, oh, ow, out_c), y_scale))
+    activation = str(rng.choice(ACTIVATIONS))
+    opts = {
+        "padding": padding,
+        "stride_h": sh,
+        "stride_w": sw,
+        "dilation_h_factor": dh,
+        "dilation_w_factor": dw,
+        "fused_activation_function": activation,
+    }
+    label = f"CONV_2D 16x8 x[1,{h},{w_},{c}] w{filt.shape} {opts} bias {kind}"
+    return Case(label, tensors, OpSpec("CONV_2D", inputs, [len(tensors) - 1], opts))
+
+
+def fc_case(rng: np.random.Generator) -> Case:
+    rows, depth, units = int(rng.integers(1, 4)), int(rng.integers(1, 300)), int(rng.integers(1, 20))
+    x_scale = f32(10 ** rng.uniform(-5, -3))
+    filt = weights(rng, (units, depth), bool(rng.random() < 0.5))
+    real = 10 ** rng.uniform(-4.5, -2.5)
+    tensors = [activation16("x", (rows, depth), x_scale), filt]
+    inputs = [0, 1]
+    if rng.random() < 0.7:
+        tensors.append(bias(rng, units, x_scale, filt, "int64"))
+        inputs.append(2)
+    tensors.append(activation16("y", (rows, units), f32(x_scale * (filt.scale or [1.0])[0] / real)))
+    opts = {"fused_activation_function": str(rng.choice(ACTIVATIONS))}
+    label = f"FULLY_CONNECTED 16x8 [{rows},{depth}] x {units} per-unit {len(filt.scale or []) > 1} {opts}"
+    return Case(label, tensors, OpSpec("FULLY_CONNECTED", inputs, [len(tensors) - 1], opts))
+
+
+def softmax_case(rng: np.random.Generator) -> Case:
+    rank = int(rng.integers(1, 4))
+    shape = tuple(int(v) for v in rng.integers(1, 12, rank))
+    x_scale = f32(10 ** rng.uniform(-5, -2.5))
+    beta = f32(rng.choice([1.0, 1.0, rng.uniform(0.2, 3.0)]))
+    tensors = [activation16("x", shape, x_scale), activation16("y", shape, 1.0 / 32768)]
+    return Case(
+        f"SOFTMAX int16 {list(shape)} scale {x_scale:g} beta {beta:g}",
+        tensors,
+        OpSpec("SOFTMAX", [0], [1], {"beta": beta}),
+    )
+
+
+GENERATORS = {"conv": conv_case, "fc": fc_case, "softmax": softmax_case}
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+def test_random(family: str, seed: int) -> None:
+    rng = np.random.default_rng(7100 + 100 * sorted(GENERATORS).index(family) + seed)
+    assert run_packed([GENERATORS[family](rng) for _ in range(6)], seed, 6) > 0
+
+
+def test_the_tables_are_litert_s_shape():
+    """Spot values of the two SOFTMAX tables that follow from their definition alone: exp(0) at
+    the top of the exp table (32767 in Q0.15, saturated), 1 / (1 + 0) at the bottom of the
+    reciprocal table, monotone both."""
+    exp_table = lut_int16(10.0 / 65535, 32767, 2.0 / 65535, 0, np.exp)
+    reciprocal = lut_int16(1.0 / 65535, -32768, 2.0 / 65535, 0, lambda v: 1.0 / (1.0 + v))
+    assert exp_table.shape == reciprocal.shape == (513,)
+    assert exp_table[-1] == 32767 and reciprocal[0] == 32767
+    assert np.all(np.diff(exp_table.astype(np.int32)) >= 0) and np.all(np.diff(reciprocal.astype(np.int32)) <= 0)
+
+
+def _reason(tensors: list[TensorSpec], op: OpSpec, inputs: list[int], outputs: list[int]) -> list[str]:
+    return lower.unsupported(parse_model(build_model(tensors, [op], inputs, outputs)))
+
+
+def test_refusals():
+    rng = np.random.default_rng(3)
+    filt = weights(rng, (4, 8), False)
+    nonzero = TensorSpec("x", (1, 8), "int16", scale=[0.001], zero_point=[3])
+    got = _reason([nonzero, filt, activation16("y", (1, 4), 0.01)], OpSpec("FULLY_CONNECTED", [0, 1], [2]), [0], [2])
+    assert len(got) == 1 and "zero point 3 (LiteRT requires 0)" in got[0], got
+    # an output scale so small that some input could overflow the requantisation
+    tiny = [activation16("x", (1, 8), 0.01), filt, activation16("y", (1, 4), 1e-9)]
+    got = _reason(tiny, OpSpec("FULLY_CONNECTED", [0, 1], [2]), [0], [2])
+    assert len(got) == 1 and "requantisation" in got[0], got
+    wrong = [activation16("x", (1, 5), 0.001), activation16("y", (1, 5), 1.0 / 256)]
+    got = _reason(wrong, OpSpec("SOFTMAX", [0], [1], {"beta": 1.0}), [0], [1])
+    assert got == ["SOFTMAX (output scale must be 1/32768 (LiteRT refuses others)) x1 (operator 0)"]

@@ -1,0 +1,65 @@
+"""Operators whose kernels are portable C alone (no DSP path pays for them), run on the simulated
+board with both toolchains against LiteRT: SPLIT, SPLIT_V, MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN,
+and the 16x8 CONV_2D, FULLY_CONNECTED and SOFTMAX (int16 activations: 64-bit sums). Their host tests
+(tests/ops) cover the random cases; this checks the same cases compiled for the Cortex-M7."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support.opcheck import pack
+from support.tflite_writer import build_model
+
+from simtiny.flow.build import CompiledModel
+from simtiny.flow.golden import run_golden_batch
+from simtiny.flow.inputs import random_inputs
+from simtiny.flow.run import compile_model
+from simtiny.flow.simulate import simulate
+from simtiny.flow.validate import load_and_check
+from simtiny.platform import load_platform
+from tests.ops.test_elementwise import extremum_case, random_shapes
+from tests.ops.test_movement import random_split
+from tests.ops.test_reduce import minmax_case
+from tests.ops.test_sixteen import GENERATORS as SIXTEEN
+
+
+def on_the_board(tmp_path, toolchain: str, cases: list) -> CompiledModel:
+    """The cases packed in one model, built for the board, run on three random inputs and
+    compared with LiteRT bit for bit; the build."""
+    tensors, ops, inputs, outputs, label = pack(cases)
+    path = tmp_path / "ops.tflite"
+    path.write_bytes(build_model(tensors, ops, inputs, outputs))
+    compiled = compile_model(load_and_check(path), load_platform("stm32h743"), toolchain)
+    batch = [random_inputs(compiled.graph, s) for s in range(3)]
+    compared = 0
+    for values, gold in zip(batch, run_golden_batch(path, batch), strict=True):
+        got = simulate(compiled, values, memory_model=False).outputs
+        for k, (g, w) in enumerate(zip(got, gold.outputs, strict=True)):
+            assert g.shape == w.shape and g.tobytes() == w.tobytes(), f"output {k} differs ({label})"
+            compared += g.size
+    assert compared > 0
+    return compiled
+
+
+@pytest.mark.sim
+def test_split_and_extremum_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(77)
+    cases = [random_split(rng) for _ in range(6)]
+    cases += [extremum_case(rng, op, *random_shapes(rng)) for op in ("MAXIMUM", "MINIMUM") for _ in range(3)]
+    cases += [minmax_case(rng) for _ in range(4)]
+    compiled = on_the_board(tmp_path, toolchain, cases)
+    assert {op.opcode for op in compiled.graph.operators} == {
+        "SPLIT",
+        "SPLIT_V",
+        "MAXIMUM",
+        "MINIMUM",
+        "REDUCE_MAX",
+        "REDUCE_MIN",
+    }
+
+
+@pytest.mark.sim
+def test_16x8_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(78)
+    compiled = on_the_board(tmp_path, toolchain, [make(rng) for make in SIXTEEN.values() for _ in range(3)])
+    assert {"conv2d_s16x8", "fully_connected_s16x8", "softmax_s16"} <= set(compiled.generated.kernels)

@@ -1,0 +1,62 @@
+"""Placeholder shapes (a Keras model exported with a dynamic batch) resolved from the reference's
+run, and shapes that depend on data refused (simtiny.flow.validate.shapes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.tflite_writer import OpSpec, TensorSpec, build_model
+
+from simtiny import api
+from simtiny.errors import EXIT_USAGE, SimtinyError
+from simtiny.flow.validate import check
+from simtiny.model import load_model
+from simtiny.model.normalize import normalize
+
+MODELS = Path(__file__).parent / "data" / "models"
+DYNAMIC = MODELS / "dynamic_batch_reshape_int8.tflite"
+
+
+def test_placeholder_shapes_come_from_litert():
+    graph = api.load_model(DYNAMIC)
+    assert any("taken from LiteRT's run" in note for note in graph.notes)
+    assert any("shape-computation operators folded" in note for note in graph.notes)
+    reshapes = [op for op in graph.operators if op.opcode == "RESHAPE"]
+    assert [graph.tensor(op.outputs[0]).shape for op in reshapes] == [(16, 15), (1, 16, 8), (1, 128)]
+    fc = next(op for op in graph.operators if op.opcode == "FULLY_CONNECTED")
+    assert graph.tensor(fc.outputs[0]).shape == (16, 8)
+    # the file's own shapes, without the resolution, are what LiteRT would not run: refused
+    with pytest.raises(SimtinyError, match=r"RESHAPE \(240 bytes in, 1 out\)"):
+        check(normalize(load_model(DYNAMIC)), DYNAMIC.name)
+
+
+@pytest.mark.sim
+def test_a_dynamic_batch_model_runs_bit_exact(toolchain):
+    report = api.run_model(DYNAMIC, samples=3, toolchain=toolchain, memory_model=False)
+    assert report.exact and report.compared.samples == 3 and report.compared.elements == 12
+
+
+def test_a_shape_that_depends_on_data_is_refused(tmp_path):
+    tensors = [
+        TensorSpec("x", (2, 6), "int8", scale=[0.1], zero_point=[0]),
+        TensorSpec("shape", (2,), "int32"),
+        TensorSpec("y", (3, 4), "int8", scale=[0.1], zero_point=[0]),
+    ]
+    path = tmp_path / "data_shape.tflite"
+    path.write_bytes(build_model(tensors, [OpSpec("RESHAPE", [0, 1], [2])], [0, 1], [2]))
+    with pytest.raises(SimtinyError) as excinfo:
+        api.load_model(path)
+    message = str(excinfo.value)
+    assert "\n" not in message and "depends on the input's values" in message, message
+    assert excinfo.value.exit_code == EXIT_USAGE
+
+
+@pytest.mark.sim
+def test_the_converters_int16x8_model_runs_bit_exact(toolchain):
+    """CONV_2D, FULLY_CONNECTED and SOFTMAX with int16 activations (simtiny.lower.sixteen), as the
+    TFLite converter's 16x8 mode exports them; its Flatten a dynamic-batch RESHAPE, resolved."""
+    report = api.run_model(MODELS / "int16x8_conv_fc_softmax.tflite", samples=4, toolchain=toolchain)
+    assert report.exact and report.compared.elements == 40
+    kernels = set(report.compiled.generated.kernels)
+    assert {"conv2d_s16x8", "fully_connected_s16x8", "softmax_s16"} <= kernels
