@@ -89,6 +89,26 @@ def row_strides(shape: tuple[int, ...] | list[int]) -> list[int]:
     return strides
 
 
+def blocks_call(op: Operator, ctx, what: str, outer: int, sizes: np.ndarray) -> KernelCall:
+    """CONCATENATION's kernel (st_concat_s8) over the operator's inputs: per outer index, each
+    input's block of `sizes[k]` bytes in turn (CONCATENATION and PACK alike)."""
+    p = ctx.ident(f"op{op.index}_{what}")
+    decl = f"static const st_concat_params {p} = {{{outer}, {len(op.inputs)}, {ctx.const(f'{p}_bytes', sizes)}}};"
+    pointers = ", ".join(f"(const void *){ctx.tensor(i)}" for i in op.inputs)
+    call = (
+        f"{{ const void *const in[{len(op.inputs)}] = {{{pointers}}}; "
+        f"st_concat_s8(&{p}, in, {ctx.tensor(op.outputs[0])}); }}"
+    )
+    return KernelCall(call, ("concat_s8",), (decl,))
+
+
+def copies_call(calls: list[KernelCall]) -> KernelCall:
+    """Several strided copies as one operator's code (SPLIT, SPLIT_V, UNPACK: one per output)."""
+    return KernelCall(
+        "\n    ".join(c.statement for c in calls), ("strided_copy_s8",), tuple(d for c in calls for d in c.declarations)
+    )
+
+
 class Concatenation:
     """CONCATENATION on any axis: per outer index, each input's slice copied in turn."""
 
@@ -139,15 +159,7 @@ class Concatenation:
         outer = math.prod(ins[0].shape[:axis])
         itemsize = graph.tensor(op.outputs[0]).itemsize
         sizes = np.array([math.prod(t.shape[axis:]) * itemsize for t in ins], dtype=np.int32)
-        p = ctx.ident(f"op{op.index}_concat")
-        bytes_name = ctx.const(f"{p}_bytes", sizes)
-        decl = f"static const st_concat_params {p} = {{{outer}, {len(ins)}, {bytes_name}}};"
-        pointers = ", ".join(f"(const void *){ctx.tensor(i)}" for i in op.inputs)
-        call = (
-            f"{{ const void *const in[{len(ins)}] = {{{pointers}}}; "
-            f"st_concat_s8(&{p}, in, {ctx.tensor(op.outputs[0])}); }}"
-        )
-        return KernelCall(call, ("concat_s8",), (decl,))
+        return blocks_call(op, ctx, "concat", outer, sizes)
 
 
 class Pad:
@@ -548,6 +560,135 @@ class ResizeNearest:
         return KernelCall(call, ("resize_nearest_s8",), (decl,))
 
 
+def _axis(op: Operator, rank: int) -> int | None:
+    """The operator's `axis` option resolved against `rank` dimensions, or None out of range."""
+    axis = int(op.options.get("axis", 0))
+    axis = axis + rank if axis < 0 else axis
+    return axis if 0 <= axis < rank else None
+
+
+def _same_quantization(a: Tensor, b: Tensor) -> bool:
+    return (a.quant is None and b.quant is None) or _params_qp(a) == _params_qp(b)
+
+
+class Pack:
+    """PACK: N tensors of one shape stacked along a new axis (pack.cc), as CONCATENATION's kernel
+    copies them: per index before the axis, each input's block in turn."""
+
+    opcodes = ("PACK",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if not op.inputs or min(op.inputs) < 0 or len(op.outputs) != 1:
+            return "needs inputs and one output"
+        ins, out = [graph.tensor(i) for i in op.inputs], graph.tensor(op.outputs[0])
+        if out.dtype not in COPY_DTYPES:
+            return f"{out.dtype} output"
+        if int(op.options.get("values_count", len(ins))) != len(ins):
+            return f"values_count {op.options.get('values_count')} for {len(ins)} inputs"
+        axis = _axis(op, len(ins[0].shape) + 1)
+        if axis is None:
+            return f"axis {op.options.get('axis', 0)} of a rank-{len(ins[0].shape) + 1} output"
+        for k, t in enumerate(ins):
+            if (t.dtype, t.shape) != (out.dtype, ins[0].shape):
+                return f"input {k} {t.dtype} {list(t.shape)}, input 0 {ins[0].dtype} {list(ins[0].shape)}"
+            if not _same_quantization(t, out):
+                return f"input {k} quantized unlike the output (LiteRT's pack.cc requires the same)"
+        want = [*ins[0].shape[:axis], len(ins), *ins[0].shape[axis:]]
+        if list(out.shape) != want:
+            return f"output shape {list(out.shape)}, LiteRT computes {want}"
+        return _dims_reason(out, *ins)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        ins, out = [graph.tensor(i) for i in op.inputs], graph.tensor(op.outputs[0])
+        axis = _axis(op, len(ins[0].shape) + 1)
+        assert axis is not None
+        block = math.prod(ins[0].shape[axis:]) * out.itemsize
+        sizes = np.full(len(ins), block, dtype=np.int32)
+        return blocks_call(op, ctx, "pack", math.prod(ins[0].shape[:axis]), sizes)
+
+
+class Unpack:
+    """UNPACK: a tensor cut along one axis into its slices, that axis dropped (unpack.cc): each
+    output a strided copy."""
+
+    opcodes = ("UNPACK",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 1 or op.inputs[0] < 0 or not op.outputs:
+            return "needs one input and outputs"
+        src = graph.tensor(op.inputs[0])
+        if src.dtype not in COPY_DTYPES:
+            return f"{src.dtype} input"
+        axis = _axis(op, len(src.shape))
+        if axis is None:
+            return f"axis {op.options.get('axis', 0)} of a rank-{len(src.shape)} input"
+        if int(op.options.get("num", len(op.outputs))) != len(op.outputs) or src.shape[axis] != len(op.outputs):
+            return f"{len(op.outputs)} outputs for an axis of {src.shape[axis]}"
+        want = [*src.shape[:axis], *src.shape[axis + 1 :]]
+        for t in (graph.tensor(o) for o in op.outputs):
+            if t.dtype != src.dtype or list(t.shape) != want:
+                return f"output {t.dtype} {list(t.shape)}, LiteRT computes {src.dtype} {want}"
+        return _dims_reason(src)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src = graph.tensor(op.inputs[0])
+        axis = _axis(op, len(src.shape))
+        assert axis is not None
+        stride = row_strides(src.shape)
+        extents = [*src.shape[:axis], *src.shape[axis + 1 :]]
+        steps = [*stride[:axis], *stride[axis + 1 :]]
+        shape, steps = merge_loops(extents, steps) if extents else ([1], [0])
+        calls = [
+            strided_copy(op, ctx, f"unpack{k}", shape, steps, k * stride[axis], src.itemsize, k)
+            for k in range(len(op.outputs))
+        ]
+        return copies_call(calls)
+
+
+class Gather:
+    """GATHER along one axis, batch_dims 0 (gather.cc): the params' slices the indices name, in
+    their order. Constant indices are held in range here; computed ones the kernel guards."""
+
+    opcodes = ("GATHER",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 2 or min(op.inputs) < 0 or len(op.outputs) != 1:
+            return "needs params, indices and one output"
+        src, idx, out = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        if src.dtype not in COPY_DTYPES or out.dtype != src.dtype:
+            return f"{src.dtype} params, {out.dtype} output"
+        if idx.dtype not in ("int32", "int64"):
+            return f"{idx.dtype} indices"
+        if int(op.options.get("batch_dims", 0)) != 0:
+            return "batch_dims other than 0"
+        axis = _axis(op, len(src.shape))
+        if axis is None:
+            return f"axis {op.options.get('axis', 0)} of a rank-{len(src.shape)} input"
+        want = [*src.shape[:axis], *idx.shape, *src.shape[axis + 1 :]]
+        if list(out.shape) != want:
+            return f"output shape {list(out.shape)}, LiteRT computes {want}"
+        if idx.data is not None and np.any((idx.data < 0) | (idx.data >= src.shape[axis])):
+            return f"a constant index outside 0 .. {src.shape[axis] - 1}"
+        if not _same_quantization(src, out):
+            return "output quantized unlike the params"
+        return _dims_reason(src, idx, out)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, idx = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        axis = _axis(op, len(src.shape))
+        assert axis is not None
+        block = math.prod(src.shape[axis + 1 :]) * src.itemsize
+        p = ctx.ident(f"op{op.index}_gather")
+        decl = (
+            f"static const st_gather_params {p} = {{{math.prod(src.shape[:axis])}, {src.shape[axis]}, {idx.size}, "
+            f"{block}, {int(idx.dtype == 'int64')}}};"
+        )
+        call = (
+            f"st_gather_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("gather_s8",), (decl,))
+
+
 class StateCopy:
     """READ_VARIABLE and ASSIGN_VARIABLE, as simtiny.model.variables rewrites them: the value
     copied from a state tensor (which keeps it between invocations) or into one."""
@@ -637,11 +778,18 @@ class Split:
             shape, steps = merge_loops([*src.shape[:axis], extent, *src.shape[axis + 1 :]], stride)
             calls.append(strided_copy(view, ctx, f"split{k}", shape, steps, first * stride[axis], src.itemsize, k))
             first += extent
-        return KernelCall(
-            "\n    ".join(c.statement for c in calls),
-            ("strided_copy_s8",),
-            tuple(d for c in calls for d in c.declarations),
-        )
+        return copies_call(calls)
 
 
-LOWERINGS = [Concatenation(), Pad(), Transpose(), StridedSlice(), ResizeNearest(), StateCopy(), Split()]
+LOWERINGS = [
+    Concatenation(),
+    Pad(),
+    Transpose(),
+    StridedSlice(),
+    ResizeNearest(),
+    StateCopy(),
+    Split(),
+    Pack(),
+    Unpack(),
+    Gather(),
+]

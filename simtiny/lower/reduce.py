@@ -1,4 +1,6 @@
-"""MEAN, REDUCE_MAX and REDUCE_MIN int8. MEAN: LiteRT's reference kernel (EvalMean<kReference> -> EvalQuantizedMean ->
+"""MEAN, REDUCE_MAX, REDUCE_MIN, ARG_MAX and ARG_MIN int8.
+
+MEAN: LiteRT's reference kernel (EvalMean<kReference> -> EvalQuantizedMean ->
 reference_ops::QuantizedMeanOrSum), for every axis set, keep_dims or not.
 
 Prepare: QuantizeMultiplier(double(input_scale) / double(output_scale)). Eval folds 1/count
@@ -179,4 +181,48 @@ class ReduceMinMax:
         return KernelCall(call, ("reduce_minmax_s8",), (decl,))
 
 
-LOWERINGS = [Mean(), ReduceMinMax()]
+class ArgMinMax:
+    """ARG_MAX and ARG_MIN of int8 over one constant axis (a classifier's top class, as models
+    export it): int32 or int64 indices, ties to the first (arg_min_max.cc)."""
+
+    opcodes = ("ARG_MAX", "ARG_MIN")
+
+    @staticmethod
+    def axis(op: Operator, graph: Graph) -> int | str:
+        x, a = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        if a.dtype not in ("int32", "int64"):
+            return f"{a.dtype} axis"
+        if a.data is None or a.data.size != 1:
+            return "the axis must be one constant value"
+        axis = int(a.data.reshape(-1)[0])
+        axis = axis + len(x.shape) if axis < 0 else axis
+        return axis if 0 <= axis < len(x.shape) else f"axis {axis} of a rank-{len(x.shape)} input"
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int32", "int64")})
+        if reason:
+            return reason
+        axis = self.axis(op, graph)
+        if isinstance(axis, str):
+            return axis
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if x.size == 0:
+            return "empty input"
+        want = [d for i, d in enumerate(x.shape) if i != axis]
+        if list(y.shape) != want:
+            return f"output shape {list(y.shape)}, LiteRT computes {want}"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        axis = self.axis(op, graph)
+        assert isinstance(axis, int)
+        outer, inner = int(np.prod(x.shape[:axis], dtype=np.int64)), int(np.prod(x.shape[axis + 1 :], dtype=np.int64))
+        p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
+        maximum, wide = int(op.opcode == "ARG_MAX"), int(y.dtype == "int64")
+        decl = f"static const st_arg_minmax_params {p} = {{{outer}, {x.shape[axis]}, {inner}, {maximum}, {wide}}};"
+        call = f"st_arg_minmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("arg_minmax_s8",), (decl,))
+
+
+LOWERINGS = [Mean(), ReduceMinMax(), ArgMinMax()]

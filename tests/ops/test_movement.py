@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.opcheck import Case, run_packed
+from support.opcheck import Case, check_model, run_packed
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny import lower
@@ -243,7 +243,53 @@ def random_split(rng: np.random.Generator) -> Case:
     return Case(f"SPLIT_V {dtype} {shape} axis {axis} sizes {given}", tensors, op)
 
 
+def random_pack(rng: np.random.Generator) -> Case:
+    """PACK (N inputs, a new axis) or UNPACK (an axis cut into its slices)."""
+    dtype = random_dtype(rng)
+    q = qparams(rng) if dtype != "int16" else (qparams(rng)[0], [0])
+    rank = int(rng.integers(0, 4))
+    shape = [int(rng.integers(1, 5)) for _ in range(rank)]
+    n = int(rng.integers(1, 5))
+    axis = int(rng.integers(-(rank + 1), rank + 1))
+    if rng.random() < 0.5:
+        a = axis % (rank + 1)
+        out = (*shape[:a], n, *shape[a:])
+        tensors = [data_tensor(f"x{k}", tuple(shape), dtype, q) for k in range(n)] + [data_tensor("y", out, dtype, q)]
+        op = OpSpec("PACK", list(range(n)), [n], {"values_count": n, "axis": axis})
+        return Case(f"PACK {n} x {dtype} {shape} axis {axis}", tensors, op, inputs=list(range(n)))
+    full = [int(rng.integers(1, 5)) for _ in range(rank + 1)]
+    a = axis % (rank + 1)
+    full[a] = n
+    out = (*full[:a], *full[a + 1 :])
+    tensors = [data_tensor("x", tuple(full), dtype, q)] + [data_tensor(f"y{k}", out, dtype, q) for k in range(n)]
+    op = OpSpec("UNPACK", [0], list(range(1, n + 1)), {"num": n, "axis": axis})
+    return Case(f"UNPACK {dtype} {full} axis {axis}", tensors, op)
+
+
+def random_gather(rng: np.random.Generator) -> Case:
+    """GATHER of a model input by constant indices (int32 or int64, repeats, rank 0 to 2)."""
+    dtype = random_dtype(rng)
+    q = qparams(rng) if dtype != "int16" else (qparams(rng)[0], [0])
+    rank = int(rng.integers(1, 4))
+    shape = [int(rng.integers(1, 5)) for _ in range(rank)]
+    axis = int(rng.integers(-rank, rank))
+    a = axis % rank
+    index_shape = tuple(int(v) for v in rng.integers(1, 4, int(rng.integers(0, 3))))
+    index_type = str(rng.choice(["int32", "int64"]))
+    indices = rng.integers(0, shape[a], size=index_shape).astype(index_type)
+    out = (*shape[:a], *index_shape, *shape[a + 1 :])
+    tensors = [
+        data_tensor("x", tuple(shape), dtype, q),
+        TensorSpec("indices", index_shape, index_type, data=indices),
+        data_tensor("y", out, dtype, q),
+    ]
+    label = f"GATHER {dtype} {shape} axis {axis} indices {indices.tolist()}"
+    return Case(label, tensors, OpSpec("GATHER", [0, 1], [2], {"axis": axis}))
+
+
 GENERATORS = {
+    "gather": (random_gather, 800),
+    "pack": (random_pack, 700),
     "split": (random_split, 600),
     "concat": (random_concat, 100),
     "pad": (random_pad, 200),
@@ -261,6 +307,21 @@ def test_random(family: str, seed: int) -> None:
     rng = np.random.default_rng(base + seed)
     cases = [generate(rng) for _ in range(CASES_PER_MODEL)]
     assert run_packed(cases, seed, SAMPLES) > 0
+
+
+def test_gather_by_computed_indices() -> None:
+    """Indices a model computes (ARG_MAX's, always in range) pick rows of a constant table."""
+    rng = np.random.default_rng(21)
+    table = rng.integers(-128, 128, size=(6, 5), dtype=np.int8)
+    tensors = [
+        TensorSpec("x", (4, 6), "int8", scale=[0.1], zero_point=[0]),
+        int_const("axis", [1]),
+        TensorSpec("index", (4,), "int32"),
+        TensorSpec("table", (6, 5), "int8", scale=[0.2], zero_point=[3], data=table),
+        TensorSpec("y", (4, 5), "int8", scale=[0.2], zero_point=[3]),
+    ]
+    ops = [OpSpec("ARG_MAX", [0, 1], [2], {"output_type": 2}), OpSpec("GATHER", [3, 2], [4], {"axis": 0})]
+    assert check_model(tensors, ops, [0], [4], rng, samples=8, label="ARG_MAX -> GATHER").elements == 8 * 20
 
 
 # ---- edge cases --------------------------------------------------------------------------------

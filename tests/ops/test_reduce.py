@@ -12,10 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.opcheck import Case, check_model, real_model_ops, run_packed, spec_of
+from support.hostrun import load_host_model
+from support.opcheck import Case, check_model, pack, real_model_ops, reference_interpreter, run_packed, spec_of
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny import lower
+from simtiny.flow.codegen import generate
+from simtiny.flow.plan import plan_memory
 from simtiny.lower.quant import f32
 from simtiny.lower.reduce import mean_multiplier, split_dims
 from simtiny.model import Graph, Operator, parse_model
@@ -96,6 +99,51 @@ def test_reduce_max_min_random(seed: int) -> None:
 def test_mean_random(seed: int) -> None:
     rng = np.random.default_rng(4000 + seed)
     assert run_packed([random_case(rng) for _ in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+def arg_case(rng: np.random.Generator) -> Case:
+    """ARG_MAX or ARG_MIN over one axis (negative too), int32 or int64 indices, and often a small
+    range of values, so that ties (to the first index) are common."""
+    rank = int(rng.integers(1, 5))
+    shape = tuple(int(v) for v in rng.integers(1, 7, rank))
+    axis = int(rng.integers(-rank, rank))
+    opcode = str(rng.choice(["ARG_MAX", "ARG_MIN"]))
+    out_type = str(rng.choice(["int32", "int64"]))
+    axis_type = str(rng.choice(["int32", "int64"]))
+    out = tuple(d for i, d in enumerate(shape) if i != axis % rank)
+    tensors = [
+        TensorSpec("x", shape, "int8", scale=[0.05], zero_point=[int(rng.integers(-128, 128))]),
+        TensorSpec("axis", (1,), axis_type, data=np.array([axis], axis_type)),
+        TensorSpec("y", out, out_type),
+    ]
+    options = {"output_type": 2 if out_type == "int32" else 4}  # TensorType INT32, INT64
+    return Case(f"{opcode} x{shape} axis {axis} -> {out_type}", tensors, OpSpec(opcode, [0, 1], [2], options))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_arg_max_min_random(seed: int) -> None:
+    rng = np.random.default_rng(4700 + seed)
+    assert run_packed([arg_case(rng) for _ in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+def test_arg_max_min_ties_go_to_the_first_index() -> None:
+    rng = np.random.default_rng(1)
+    cases = [arg_case(rng) for _ in range(4)]
+    for case in cases:  # values from {-1, 0, 1}: most rows hold ties
+        case.tensors[0] = TensorSpec("x", case.tensors[0].shape, "int8", scale=[1.0], zero_point=[0])
+    tensors, ops, inputs, outputs, label = pack(cases)
+    model = build_model(tensors, ops, inputs, outputs)
+    graph = parse_model(model)
+    assert not lower.unsupported(graph)
+    host = load_host_model(generate(graph, plan_memory(graph)), graph)
+    interpreter = reference_interpreter(model)
+    for _ in range(6):
+        values = [rng.integers(-1, 2, size=tensors[i].shape, dtype=np.int8) for i in inputs]
+        for detail, value in zip(interpreter.get_input_details(), values, strict=True):
+            interpreter.set_tensor(detail["index"], value)
+        interpreter.invoke()
+        for detail, got in zip(interpreter.get_output_details(), host.run(values), strict=True):
+            np.testing.assert_array_equal(got, interpreter.get_tensor(detail["index"]), err_msg=label)
 
 
 def test_reduce_max_min_refuse_requantising() -> None:

@@ -44,6 +44,8 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "MEAN": (2, 2, (), 1),
     "REDUCE_MAX": (2, 2, (), 1),
     "REDUCE_MIN": (2, 2, (), 1),
+    "ARG_MAX": (2, 2, (), 1),
+    "ARG_MIN": (2, 2, (), 1),
     "PAD": (2, 2, (), 1),
     "PADV2": (2, 3, (2,), 1),
     "RESIZE_NEAREST_NEIGHBOR": (2, 2, (), 1),
@@ -53,6 +55,9 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "ASSIGN_VARIABLE": (1, 1, (), 1),
     "SPLIT": (2, 2, (), -1),  # -1: as many outputs as the split makes (the lowering checks)
     "SPLIT_V": (3, 3, (), -1),
+    "PACK": (1, 1 << 16, (), 1),
+    "UNPACK": (1, 1, (), -1),
+    "GATHER": (2, 2, (), 1),
 }
 SAME_SHAPE = (
     "QUANTIZE",

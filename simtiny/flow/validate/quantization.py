@@ -25,6 +25,9 @@ INDEX_INPUTS = {
     "MEAN": (1,),
     "REDUCE_MAX": (1,),
     "REDUCE_MIN": (1,),
+    "ARG_MAX": (1,),
+    "ARG_MIN": (1,),
+    "GATHER": (1,),
     "PAD": (1,),
     "PADV2": (1,),
     "RESIZE_NEAREST_NEIGHBOR": (1,),
@@ -34,7 +37,18 @@ INDEX_INPUTS = {
     "SPLIT_V": (1, 2),
 }
 # no arithmetic: quantisation may be absent
-PASS_THROUGH = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS", "READ_VARIABLE", "ASSIGN_VARIABLE", "SPLIT", "SPLIT_V")
+PASS_THROUGH = (
+    "RESHAPE",
+    "SQUEEZE",
+    "EXPAND_DIMS",
+    "READ_VARIABLE",
+    "ASSIGN_VARIABLE",
+    "SPLIT",
+    "SPLIT_V",
+    "PACK",
+    "UNPACK",
+    "GATHER",
+)
 
 
 def check_quantization(graph: Graph, name: str) -> None:
