@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simtiny.lower import KernelCall, c_int_list
+from simtiny.lower.activations import trunc_div
 from simtiny.model import NUMPY_DTYPES, Graph, Operator, Tensor
 
 COPY_DTYPES = ("int8", "int16", "int32", "float32")
@@ -560,6 +561,66 @@ class ResizeNearest:
         return KernelCall(call, ("resize_nearest_s8",), (decl,))
 
 
+def bilinear_sources(in_size: int, out_size: int, align_corners: bool, half_pixel: bool) -> list[int]:
+    """LiteRT's integer ResizeBilinear along one axis: per output index, the two input indices
+    and the weight (scaled position - 1024 * lower), flat (ComputeInterpolationValues with the
+    10-bit scale its caller computes; C's division truncates toward zero)."""
+    scale = ((1 << 10) * in_size + out_size // 2) // out_size
+    if align_corners and out_size > 1:
+        scale = ((1 << 10) * (in_size - 1) + (out_size - 1) // 2) // (out_size - 1)
+    flat = []
+    for v in range(out_size):
+        scaled = v * scale + scale // 2 - (1 << 9) if half_pixel else v * scale
+        lower = max(trunc_div(scaled, 1 << 10), 0)
+        upper = min(trunc_div(scaled + (1 << 10) - 1, 1 << 10), in_size - 1)
+        flat += [lower, upper, scaled - (1 << 10) * lower]
+    return flat
+
+
+class ResizeBilinear:
+    """RESIZE_BILINEAR int8 NHWC with a constant size; align_corners or half_pixel_centers."""
+
+    opcodes = ("RESIZE_BILINEAR",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, ("int8",))
+        if reason:
+            return reason
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if len(src.shape) != 4:
+            return f"rank-{len(src.shape)} input"
+        size = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "size", ("int32",))
+        if isinstance(size, str):
+            return size
+        if size.shape != (2,):
+            return f"size of shape {list(size.shape)}"
+        if op.options.get("align_corners", False) and op.options.get("half_pixel_centers", False):
+            return "align_corners with half_pixel_centers (LiteRT refuses both)"
+        want = [src.shape[0], int(size[0]), int(size[1]), src.shape[3]]
+        if list(dst.shape) != want:
+            return f"output shape {list(dst.shape)}, size gives {want}"
+        if min(want) <= 0 or min(src.shape) <= 0:
+            return "empty tensor"
+        if max(*want, *src.shape) > 32767:
+            return "a dimension over 32767"
+        if not _same_quantization(src, dst):
+            return "output quantized unlike the input (LiteRT interpolates stored values)"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        n, h, w, c = src.shape
+        oh, ow = dst.shape[1], dst.shape[2]
+        align = bool(op.options.get("align_corners", False))
+        half = bool(op.options.get("half_pixel_centers", False))
+        p = ctx.ident(f"op{op.index}_resize_bilinear")
+        rows = ctx.const(f"{p}_rows", np.array(bilinear_sources(h, oh, align, half), dtype=np.int32))
+        cols = ctx.const(f"{p}_cols", np.array(bilinear_sources(w, ow, align, half), dtype=np.int32))
+        decl = f"static const st_resize_bilinear_params {p} = {{{n}, {h}, {w}, {oh}, {ow}, {c}, {rows}, {cols}}};"
+        call = f"st_resize_bilinear_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("resize_bilinear_s8",), (decl,))
+
+
 def _axis(op: Operator, rank: int) -> int | None:
     """The operator's `axis` option resolved against `rank` dimensions, or None out of range."""
     axis = int(op.options.get("axis", 0))
@@ -787,6 +848,7 @@ LOWERINGS = [
     Transpose(),
     StridedSlice(),
     ResizeNearest(),
+    ResizeBilinear(),
     StateCopy(),
     Split(),
     Pack(),

@@ -208,6 +208,22 @@ def random_resize(rng: np.random.Generator) -> Case:
     return Case(label, tensors, OpSpec("RESIZE_NEAREST_NEIGHBOR", [0, 1], [2], opts))
 
 
+def random_bilinear(rng: np.random.Generator) -> Case:
+    """RESIZE_BILINEAR int8: up and down, align_corners or half_pixel_centers (LiteRT refuses both)."""
+    shape = (int(rng.integers(1, 3)), int(rng.integers(1, 7)), int(rng.integers(1, 7)), int(rng.integers(1, 5)))
+    size = [int(rng.integers(1, 13)), int(rng.integers(1, 13))]
+    mode = str(rng.choice(["align", "half", "none"]))
+    opts = {"align_corners": mode == "align", "half_pixel_centers": mode == "half"}
+    q = qparams(rng)
+    tensors = [
+        data_tensor("x", shape, "int8", q),
+        int_const("size", size),
+        data_tensor("y", (shape[0], size[0], size[1], shape[3]), "int8", q),
+    ]
+    label = f"RESIZE_BILINEAR {list(shape)} -> {size} {opts}"
+    return Case(label, tensors, OpSpec("RESIZE_BILINEAR", [0, 1], [2], opts))
+
+
 # ---- SPLIT, SPLIT_V -----------------------------------------------------------------------------
 
 
@@ -288,6 +304,7 @@ def random_gather(rng: np.random.Generator) -> Case:
 
 
 GENERATORS = {
+    "bilinear": (random_bilinear, 900),
     "gather": (random_gather, 800),
     "pack": (random_pack, 700),
     "split": (random_split, 600),

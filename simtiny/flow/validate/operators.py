@@ -49,6 +49,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "PAD": (2, 2, (), 1),
     "PADV2": (2, 3, (2,), 1),
     "RESIZE_NEAREST_NEIGHBOR": (2, 2, (), 1),
+    "RESIZE_BILINEAR": (2, 2, (), 1),
     "STRIDED_SLICE": (4, 4, (), 1),
     "TRANSPOSE": (2, 2, (), 1),
     "READ_VARIABLE": (1, 1, (), 1),  # as simtiny.model.variables rewrites them: state in, or out

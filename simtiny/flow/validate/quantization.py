@@ -31,6 +31,7 @@ INDEX_INPUTS = {
     "PAD": (1,),
     "PADV2": (1,),
     "RESIZE_NEAREST_NEIGHBOR": (1,),
+    "RESIZE_BILINEAR": (1,),
     "STRIDED_SLICE": (1, 2, 3),
     "TRANSPOSE": (1,),
     "SPLIT": (0,),
