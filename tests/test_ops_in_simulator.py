@@ -1,8 +1,8 @@
 """Operators whose kernels are portable C alone (no DSP path pays for them), run on the simulated
 board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER, RESIZE_BILINEAR,
-MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, and the 16x8 CONV_2D, FULLY_CONNECTED
-and SOFTMAX (int16 activations: 64-bit sums). Their host tests (tests/ops) cover the random cases;
-this checks the same cases compiled for the Cortex-M7."""
+MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, and the 16x8 CONV_2D,
+FULLY_CONNECTED and SOFTMAX (int16 activations: 64-bit sums). Their host tests (tests/ops) cover
+the random cases; this checks the same cases compiled for the Cortex-M7."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tests.ops.test_elementwise import extremum_case, random_shapes
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
 from tests.ops.test_reduce import arg_case, minmax_case
 from tests.ops.test_sixteen import GENERATORS as SIXTEEN
+from tests.ops.test_softmax import log_softmax_case
 
 
 def on_the_board(tmp_path, toolchain: str, cases: list) -> CompiledModel:
@@ -49,10 +50,10 @@ def test_movement_and_reduction_cases_on_the_board(tmp_path, toolchain):
     cases += [extremum_case(rng, op, *random_shapes(rng)) for op in ("MAXIMUM", "MINIMUM") for _ in range(3)]
     cases += [minmax_case(rng) for _ in range(4)] + [arg_case(rng) for _ in range(3)]
     cases += [random_pack(rng) for _ in range(4)] + [random_gather(rng) for _ in range(3)]
-    cases += [random_bilinear(rng) for _ in range(3)]
+    cases += [random_bilinear(rng) for _ in range(3)] + [log_softmax_case(rng) for _ in range(3)]
     compiled = on_the_board(tmp_path, toolchain, cases)
     ops = {"SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER", "RESIZE_BILINEAR", "MAXIMUM", "MINIMUM"}
-    ops |= {"REDUCE_MAX", "REDUCE_MIN", "ARG_MAX", "ARG_MIN"}
+    ops |= {"REDUCE_MAX", "REDUCE_MIN", "ARG_MAX", "ARG_MIN", "LOG_SOFTMAX"}
     assert {op.opcode for op in compiled.graph.operators} == ops
 
 

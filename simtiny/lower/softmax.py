@@ -1,4 +1,5 @@
-"""SOFTMAX int8 -> int8: LiteRT's reference kernel, gemmlowp fixed point (reference/softmax.h).
+"""SOFTMAX and LOG_SOFTMAX int8 -> int8: LiteRT's reference kernels, gemmlowp fixed point
+(reference/softmax.h, reference/integer_ops/log_softmax.h).
 
 SoftmaxPrepare<kReference> folds beta and the input scale into one Q31 multiplier and left
 shift (PreprocessSoftmaxScaling, 5 integer bits for the scaled differences) and a diff_min
@@ -108,4 +109,54 @@ class Softmax:
         return KernelCall(call, ("softmax_s8",), (decl,))
 
 
-LOWERINGS = [Softmax()]
+def log_softmax_scaling(input_scale: float) -> tuple[int, int, int, int, int] | None:
+    """LogSoftmaxPrepare: PreprocessLogSoftmaxScalingExp with beta 1 (SOFTMAX's scaling, then
+    (reverse multiplier, reverse right shift) of 2^(31 - left_shift) / multiplier, a multiplier
+    smaller than one) and diff_min; None where LiteRT aborts."""
+    scaling = softmax_scaling(1.0, input_scale)
+    if scaling is None:
+        return None
+    multiplier, left_shift, diff_min = scaling
+    reverse = float(1 << (31 - left_shift)) / float(multiplier)
+    if not 0.0 < reverse < 1.0:  # QuantizeMultiplierSmallerThanOneExp's TFLITE_CHECKs
+        return None
+    reverse_multiplier, reverse_shift = quantize_multiplier_unclamped(reverse)
+    if reverse_shift > 0:
+        return None
+    return multiplier, left_shift, reverse_multiplier, -reverse_shift, diff_min
+
+
+class LogSoftmax:
+    """LOG_SOFTMAX int8 -> int8 over the last axis: output scale 16/256, zero point 127."""
+
+    opcodes = ("LOG_SOFTMAX",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8",)})
+        if reason:
+            return reason
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if x.quant is None or y.quant is None:
+            return "not quantized"
+        if len(x.shape) < 1 or x.shape != y.shape or x.size == 0:
+            return "input and output of one non-empty shape, at least 1-D"
+        if (float(np.float32(y.scale())), y.zero_point()) != (16.0 / 256, 127):
+            return "output quantization must be scale 16/256, zero point 127 (LiteRT refuses others)"
+        if log_softmax_scaling(x.scale()) is None:
+            return "input scale out of LiteRT's range"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x = graph.tensor(op.inputs[0])
+        scaling = log_softmax_scaling(x.scale())
+        assert scaling is not None
+        depth = x.shape[-1]
+        p = ctx.ident(f"op{op.index}_log_softmax")
+        decl = (
+            f"static const st_log_softmax_params {p} = {{{x.size // depth}, {depth}, {', '.join(map(str, scaling))}}};"
+        )
+        call = f"st_log_softmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("log_softmax_s8",), (decl,))
+
+
+LOWERINGS = [Softmax(), LogSoftmax()]

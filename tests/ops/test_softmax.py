@@ -1,4 +1,4 @@
-"""SOFTMAX int8 -> int8 against LiteRT's reference kernel, bit for bit.
+"""SOFTMAX and LOG_SOFTMAX int8 -> int8 against LiteRT's reference kernels, bit for bit.
 
 Random shapes (softmax over the last axis of rank 1 to 5 tensors), betas and input scales from
 tiny to huge, every possible difference to the row maximum for many scales, rows of equal
@@ -232,3 +232,36 @@ def test_table_of_exponentials_where_it_pays() -> None:
         assert scratch == (4 * entries if wants_table else 0), (depth, scratch)
         source = generate(graph, plan_memory(graph)).source
         assert ("(int32_t *)" in source) is wants_table, depth
+
+
+# ---- LOG_SOFTMAX ---------------------------------------------------------------------------------
+
+
+def log_softmax_case(rng: np.random.Generator) -> Case:
+    rank = int(rng.integers(1, 4))
+    shape = tuple(int(v) for v in rng.integers(1, 12, rank))
+    scale = f32(10 ** rng.uniform(-3, 0.5))
+    tensors = [
+        TensorSpec("x", shape, "int8", scale=[scale], zero_point=[int(rng.integers(-128, 128))]),
+        TensorSpec("y", shape, "int8", scale=[16.0 / 256], zero_point=[127]),
+    ]
+    return Case(f"LOG_SOFTMAX {list(shape)} scale {scale:g}", tensors, OpSpec("LOG_SOFTMAX", [0], [1]))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_log_softmax_random(seed: int) -> None:
+    """Random shapes and input scales from 1e-3 to 3 (the sum of exponentials from one entry to
+    thousands, its logarithm over its whole range)."""
+    rng = np.random.default_rng(6600 + seed)
+    assert run_packed([log_softmax_case(rng) for _ in range(6)], seed, 8) > 0
+
+
+def test_log_softmax_refusals() -> None:
+    tensors = [
+        TensorSpec("x", (1, 5), "int8", scale=[0.1], zero_point=[0]),
+        TensorSpec("y", (1, 5), "int8", scale=[1.0 / 256], zero_point=[-128]),
+    ]
+    graph = parse_model(build_model(tensors, [OpSpec("LOG_SOFTMAX", [0], [1])], [0], [1]))
+    assert lower.unsupported(graph) == [
+        "LOG_SOFTMAX (output quantization must be scale 16/256, zero point 127 (LiteRT refuses others)) x1 (operator 0)"
+    ]

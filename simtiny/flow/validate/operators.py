@@ -41,6 +41,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "RELU_N1_TO_1": (1, 1, (), 1),
     "TANH": (1, 1, (), 1),
     "SOFTMAX": (1, 1, (), 1),
+    "LOG_SOFTMAX": (1, 1, (), 1),
     "MEAN": (2, 2, (), 1),
     "REDUCE_MAX": (2, 2, (), 1),
     "REDUCE_MIN": (2, 2, (), 1),
@@ -72,6 +73,7 @@ SAME_SHAPE = (
     "RELU_N1_TO_1",
     "TANH",
     "SOFTMAX",
+    "LOG_SOFTMAX",
 )
 ENUM_OPTIONS = {"fused_activation_function": ACTIVATIONS, "padding": PADDINGS}
 MAX_TENSOR_BYTES = 1 << 31  # a tensor, like any object on a 32-bit microcontroller, below 2 GB
