@@ -19,7 +19,7 @@ from simtiny.flow import debug
 from simtiny.flow.debug import first_bad_layer
 from simtiny.flow.golden import run_golden_batch
 from simtiny.flow.inputs import random_inputs
-from simtiny.flow.run import compile_model
+from simtiny.flow.run import RunOptions, compile_model, run_model
 from simtiny.model import Graph, Operator, Tensor
 from simtiny.model.variables import InitAssignment, resolve
 
@@ -147,3 +147,14 @@ def test_variables_the_init_subgraph_does_not_set_or_that_change_shape_are_refus
         resolve(graph, {1: [InitAssignment(("", "s"), np.zeros((1, 5), np.int8), None)]}, "m")
     with pytest.raises(InputError, match="calls subgraph 1, which is not there"):
         resolve(graph, {}, "m")
+
+
+@pytest.mark.sim
+def test_both_engines_agree_step_by_step_on_a_stream():
+    """The state carried from each invocation to the next alike on Unicorn and on QEMU."""
+    options = RunOptions(
+        MODELS / "okay_nabu.tflite", platform="mps2-an500", samples=4, memory_model=False, cross_check=True
+    )
+    report = run_model(options)
+    assert len(report.cross_checks) == 4 and report.engines_agree, [c.difference for c in report.cross_checks]
+    assert report.exact
