@@ -520,39 +520,53 @@ def nearest_sources(in_size: int, out_size: int, align_corners: bool, half_pixel
     return out
 
 
+def resize_reason(op: Operator, graph: Graph, dtypes: tuple[str, ...]) -> str | None:
+    """What both RESIZE operators hold: NHWC of `dtypes`, a constant [height, width] size that
+    gives the output's shape, nothing empty."""
+    reason = _io_reason(op, graph, dtypes)
+    if reason:
+        return reason
+    src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    if len(src.shape) != 4:
+        return f"rank-{len(src.shape)} input"
+    size = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "size", ("int32",))
+    if isinstance(size, str):
+        return size
+    if size.shape != (2,):
+        return f"size of shape {list(size.shape)}"
+    want = [src.shape[0], int(size[0]), int(size[1]), src.shape[3]]
+    if list(dst.shape) != want:
+        return f"output shape {list(dst.shape)}, size gives {want}"
+    if min(want) <= 0 or min(src.shape) <= 0:
+        return "empty tensor"
+    return None
+
+
+def resize_tables(op: Operator, graph: Graph, ctx, what: str, sources) -> tuple:
+    """(n, h, w, c, out_h, out_w, params name, rows table, columns table) of a RESIZE, the tables
+    `sources`(in, out, align_corners, half_pixel_centers) per axis, emitted as int32 constants."""
+    src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    n, h, w, c = src.shape
+    oh, ow = dst.shape[1], dst.shape[2]
+    align = bool(op.options.get("align_corners", False))
+    half = bool(op.options.get("half_pixel_centers", False))
+    p = ctx.ident(f"op{op.index}_{what}")
+    rows = ctx.const(f"{p}_rows", np.array(sources(h, oh, align, half), dtype=np.int32))
+    cols = ctx.const(f"{p}_cols", np.array(sources(w, ow, align, half), dtype=np.int32))
+    return n, h, w, c, oh, ow, p, rows, cols
+
+
 class ResizeNearest:
     """RESIZE_NEAREST_NEIGHBOR NHWC with a constant size; align_corners, half_pixel_centers."""
 
     opcodes = ("RESIZE_NEAREST_NEIGHBOR",)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = _io_reason(op, graph, RESIZE_DTYPES)
-        if reason:
-            return reason
-        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-        if len(src.shape) != 4:
-            return f"rank-{len(src.shape)} input"
-        size = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "size", ("int32",))
-        if isinstance(size, str):
-            return size
-        if size.shape != (2,):
-            return f"size of shape {list(size.shape)}"
-        want = [src.shape[0], int(size[0]), int(size[1]), src.shape[3]]
-        if list(dst.shape) != want:
-            return f"output shape {list(dst.shape)}, size gives {want}"
-        if min(want) <= 0 or min(src.shape) <= 0:
-            return "empty tensor"
-        return None
+        return resize_reason(op, graph, RESIZE_DTYPES)
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
-        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-        n, h, w, c = src.shape
-        oh, ow = dst.shape[1], dst.shape[2]
-        align = bool(op.options.get("align_corners", False))
-        half = bool(op.options.get("half_pixel_centers", False))
-        p = ctx.ident(f"op{op.index}_resize_nearest")
-        rows = ctx.const(f"{p}_rows", np.array(nearest_sources(h, oh, align, half), dtype=np.int32))
-        cols = ctx.const(f"{p}_cols", np.array(nearest_sources(w, ow, align, half), dtype=np.int32))
+        src = graph.tensor(op.inputs[0])
+        n, h, w, c, oh, ow, p, rows, cols = resize_tables(op, graph, ctx, "resize_nearest", nearest_sources)
         decl = (
             f"static const st_resize_nearest_params {p} = {{{n}, {h}, {w}, {oh}, {ow}, "
             f"{c * src.itemsize}, {rows}, {cols}}};"
@@ -583,39 +597,20 @@ class ResizeBilinear:
     opcodes = ("RESIZE_BILINEAR",)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = _io_reason(op, graph, ("int8",))
+        reason = resize_reason(op, graph, ("int8",))
         if reason:
             return reason
         src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-        if len(src.shape) != 4:
-            return f"rank-{len(src.shape)} input"
-        size = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "size", ("int32",))
-        if isinstance(size, str):
-            return size
-        if size.shape != (2,):
-            return f"size of shape {list(size.shape)}"
         if op.options.get("align_corners", False) and op.options.get("half_pixel_centers", False):
             return "align_corners with half_pixel_centers (LiteRT refuses both)"
-        want = [src.shape[0], int(size[0]), int(size[1]), src.shape[3]]
-        if list(dst.shape) != want:
-            return f"output shape {list(dst.shape)}, size gives {want}"
-        if min(want) <= 0 or min(src.shape) <= 0:
-            return "empty tensor"
-        if max(*want, *src.shape) > 32767:
+        if max(*dst.shape, *src.shape) > 32767:
             return "a dimension over 32767"
         if not _same_quantization(src, dst):
             return "output quantized unlike the input (LiteRT interpolates stored values)"
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
-        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-        n, h, w, c = src.shape
-        oh, ow = dst.shape[1], dst.shape[2]
-        align = bool(op.options.get("align_corners", False))
-        half = bool(op.options.get("half_pixel_centers", False))
-        p = ctx.ident(f"op{op.index}_resize_bilinear")
-        rows = ctx.const(f"{p}_rows", np.array(bilinear_sources(h, oh, align, half), dtype=np.int32))
-        cols = ctx.const(f"{p}_cols", np.array(bilinear_sources(w, ow, align, half), dtype=np.int32))
+        n, h, w, c, oh, ow, p, rows, cols = resize_tables(op, graph, ctx, "resize_bilinear", bilinear_sources)
         decl = f"static const st_resize_bilinear_params {p} = {{{n}, {h}, {w}, {oh}, {ow}, {c}, {rows}, {cols}}};"
         call = f"st_resize_bilinear_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("resize_bilinear_s8",), (decl,))

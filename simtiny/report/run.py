@@ -8,8 +8,7 @@ from typing import Any
 from simtiny.flow.measure import Figures
 from simtiny.flow.run import ModelReport
 from simtiny.flow.validate import describe_ops
-from simtiny.flow.verify import OutputComparison
-from simtiny.report.text import silicon_note
+from simtiny.report.text import output_verdict, silicon_note
 from simtiny.units import format_kb
 
 
@@ -44,7 +43,7 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
             for cmp in comparisons:
                 shape = "x".join(str(d) for d in cmp.shape)
                 head = f"{s.label:<{width}}  output {cmp.index} [{shape}] {cmp.dtype}{against}"
-                lines.append(f"{head}: {_verdict(cmp, name)}")
+                lines.append(f"{head}: {output_verdict(cmp, 'simtiny', name)}")
     lines.extend(_disagreement_lines(report))
     lines.append("")
     lines.append(
@@ -91,17 +90,6 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
         f"{n.reference} ({report.seconds.get('total', 0):.1f} s)"
     )
     return "\n".join(lines) + "\n"
-
-
-def _verdict(cmp: OutputComparison, reference: str) -> str:
-    if cmp.exact:
-        return "bit-exact"
-    if cmp.note:
-        return f"MISMATCH: {cmp.note}"
-    return (
-        f"MISMATCH: {cmp.mismatches} of {cmp.elements} elements differ, largest difference "
-        f"{cmp.max_abs_diff:g}; first at {cmp.first_mismatch}: simtiny {cmp.got}, {reference} {cmp.want}"
-    )
 
 
 def _disagreement_lines(report: ModelReport) -> list[str]:

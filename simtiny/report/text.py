@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simtiny.flow.verify import OutputComparison
+
+
+def output_verdict(c: OutputComparison, ours: str, theirs: str) -> str:
+    """One output's verdict: bit-exact, or how it differs (`ours`: what computed the values,
+    "simtiny" or "firmware"; `theirs`: the reference)."""
+    if c.exact:
+        return "bit-exact"
+    if c.note:
+        return f"MISMATCH: {c.note}"
+    return (
+        f"MISMATCH: {c.mismatches} of {c.elements} elements differ, largest difference {c.max_abs_diff:g}; "
+        f"first at {c.first_mismatch}: {ours} {c.got}, {theirs} {c.want}"
+    )
+
 
 def silicon_note(span_ms: tuple[float, float], basis: str) -> str:
     """What the cycle model's evidence says silicon would take, in a line."""

@@ -7,21 +7,9 @@ import math
 from typing import Any
 
 from simtiny.flow.golden import REFERENCES
-from simtiny.flow.verify import OutputComparison
 from simtiny.flow.verify_firmware import VerifyReport
-from simtiny.report.text import silicon_note
+from simtiny.report.text import output_verdict, silicon_note
 from simtiny.units import format_kb
-
-
-def _verdict(c: OutputComparison, theirs: str) -> str:
-    if c.exact:
-        return "bit-exact"
-    if c.note:
-        return f"MISMATCH: {c.note}"
-    return (
-        f"MISMATCH: {c.mismatches} of {c.elements} elements differ, largest difference {c.max_abs_diff:g}; "
-        f"first at {c.first_mismatch}: firmware {c.got}, {theirs} {c.want}"
-    )
 
 
 def format_verify(report: VerifyReport) -> str:
@@ -38,7 +26,8 @@ def format_verify(report: VerifyReport) -> str:
     for s in report.samples:
         for c in s.comparisons:
             shape = "x".join(str(d) for d in c.shape)
-            lines.append(f"{s.label:<{width}}  output {c.index} [{shape}] {c.dtype}: {_verdict(c, theirs)}")
+            said = output_verdict(c, "firmware", theirs)
+            lines.append(f"{s.label:<{width}}  output {c.index} [{shape}] {c.dtype}: {said}")
     lines.append("")
     share = 100 * f.flash / f.flash_budget
     lines.append(f"flash     {format_kb(f.flash)} of {format_kb(f.flash_budget)} ({share:.1f}%)")
