@@ -1,6 +1,6 @@
 """Operators whose kernels are portable C alone (no DSP path pays for them), run on the simulated
 board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER, RESIZE_BILINEAR,
-MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, and the 16x8 CONV_2D,
+MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, and the 16x8 CONV_2D,
 FULLY_CONNECTED and SOFTMAX (int16 activations: 64-bit sums). Their host tests (tests/ops) cover
 the random cases; this checks the same cases compiled for the Cortex-M7."""
 
@@ -18,6 +18,7 @@ from simtiny.flow.run import compile_model
 from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
+from tests.ops.test_cast import cast_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
 from tests.ops.test_reduce import arg_case, minmax_case
@@ -51,9 +52,13 @@ def test_movement_and_reduction_cases_on_the_board(tmp_path, toolchain):
     cases += [minmax_case(rng) for _ in range(4)] + [arg_case(rng) for _ in range(3)]
     cases += [random_pack(rng) for _ in range(4)] + [random_gather(rng) for _ in range(3)]
     cases += [random_bilinear(rng) for _ in range(3)] + [log_softmax_case(rng) for _ in range(3)]
+    cases += [
+        cast_case(rng, source, target)
+        for source, target in (("int8", "int32"), ("int32", "int8"), ("int16", "float32"))
+    ]
     compiled = on_the_board(tmp_path, toolchain, cases)
     ops = {"SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER", "RESIZE_BILINEAR", "MAXIMUM", "MINIMUM"}
-    ops |= {"REDUCE_MAX", "REDUCE_MIN", "ARG_MAX", "ARG_MIN", "LOG_SOFTMAX"}
+    ops |= {"REDUCE_MAX", "REDUCE_MIN", "ARG_MAX", "ARG_MIN", "LOG_SOFTMAX", "CAST"}
     assert {op.opcode for op in compiled.graph.operators} == ops
 
 

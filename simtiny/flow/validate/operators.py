@@ -60,6 +60,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "PACK": (1, 1 << 16, (), 1),
     "UNPACK": (1, 1, (), -1),
     "GATHER": (2, 2, (), 1),
+    "CAST": (1, 1, (), 1),
 }
 SAME_SHAPE = (
     "QUANTIZE",

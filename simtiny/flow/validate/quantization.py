@@ -49,6 +49,7 @@ PASS_THROUGH = (
     "PACK",
     "UNPACK",
     "GATHER",
+    "CAST",
 )
 
 
