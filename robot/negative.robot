@@ -9,9 +9,6 @@ Test Tags           expected-failure
 
 *** Test Cases ***
 Unsupported Operators Are Named
-    Run Keyword And Expect Error
-    ...    keyword_scrambled.tflite: unsupported: QUANTIZE (int16 input) x2 (operator 0), SOFTMAX (int16 output) x1 (operator 13), SVDF x7
-    ...    Load Model    ${MODELS}/keyword_scrambled.tflite
     Run Keyword And Expect Error    trained_lstm_int8.tflite: unsupported: UNIDIRECTIONAL_SEQUENCE_LSTM x1
     ...    Load Model    ${MODELS}/trained_lstm_int8.tflite
 

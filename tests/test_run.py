@@ -117,7 +117,6 @@ def test_debug_layers_names_the_first_wrong_operator(monkeypatch, capsys):
 @pytest.mark.parametrize(
     "model, needles",
     [
-        ("keyword_scrambled.tflite", ["unsupported", "SVDF x7"]),
         ("trained_lstm_int8.tflite", ["unsupported", "UNIDIRECTIONAL_SEQUENCE_LSTM x1"]),
     ],
 )

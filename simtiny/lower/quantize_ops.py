@@ -1,4 +1,5 @@
-"""QUANTIZE (float32 -> int8, and int8/uint8 -> int8/uint8 requantisation) and DEQUANTIZE (int8 -> float32).
+"""QUANTIZE (float32 -> int8, int8/uint8 -> int8/uint8 and int16 -> int8/int32 requantisation) and
+DEQUANTIZE (int8 -> float32).
 
 These sit at the edges of models with float32 inputs and outputs. The float conversions run in C
 (firmware/kernels/quantize_s8.c, dequantize_s8.c); a requantisation is a function of 256 input
@@ -62,6 +63,8 @@ class Quantize:
         x, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if x.dtype == "float32":
             reason = dtype_reason(graph, op, {"output": ("int8",)})
+        elif x.dtype == "int16":
+            reason = dtype_reason(graph, op, {"output": ("int8", "int32")}) or per_tensor_reason(x, "input")
         else:
             reason = dtype_reason(graph, op, {"input": ("int8", "uint8"), "output": ("int8", "uint8")})
             reason = reason or per_tensor_reason(x, "input")
@@ -76,6 +79,16 @@ class Quantize:
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if x.dtype == "int16":  # 65,536 inputs: no table
+            multiplier, shift = quantize_multiplier(float(x.scale()) / float(out.scale()))
+            p = ctx.ident(f"op{op.index}_requantize16")
+            decl = (
+                f"static const st_requantize_s16_params {p} = {{{x.size}, {multiplier}, {shift}, "
+                f"{x.zero_point()}, {out.zero_point()}}};"
+            )
+            kernel = "st_requantize_s16_s32" if out.dtype == "int32" else "st_requantize_s16_s8"
+            call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+            return KernelCall(call, ("requantize_s16_s8",), (decl,))
         if x.dtype != "float32":
             table = requantize_table(x.dtype, x.scale(), x.zero_point(), out.dtype, out.scale(), out.zero_point())
             return lut_call(op, graph, ctx, table, "requantize")

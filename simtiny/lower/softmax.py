@@ -38,12 +38,12 @@ def softmax_scaling(beta: float, input_scale: float) -> tuple[int, int, int] | N
     return multiplier, left_shift, -radius
 
 
-def output_quantization_ok(scale: float, zero_point: int) -> bool:
-    """SoftmaxPrepare: zero point -128 and |scale - 1/256| <= 0.001 / 256, compared in float."""
+def output_quantization_ok(scale: float, zero_point: int, bits: int = 8) -> bool:
+    """SoftmaxPrepare: zero point -2^(bits-1) and |scale - 2^-bits| <= 0.001 * 2^-bits, in float."""
     s = np.float32(scale)
-    target = np.float32(1.0) / np.float32(256)
-    tolerance = np.float32(0.001) * np.float32(1.0) / np.float32(256)
-    return zero_point == -128 and bool(np.abs(s - target) <= tolerance)
+    target = np.float32(1.0) / np.float32(1 << bits)
+    tolerance = np.float32(0.001) * np.float32(1.0) / np.float32(1 << bits)
+    return zero_point == -(1 << (bits - 1)) and bool(np.abs(s - target) <= tolerance)
 
 
 class Softmax:
@@ -60,7 +60,7 @@ class Softmax:
         return self
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8",)})
+        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8", "int16")})
         if reason:
             return reason
         x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
@@ -72,7 +72,9 @@ class Softmax:
             return "output shape differs from the input's"
         if x.size == 0:
             return "empty tensor"
-        if not output_quantization_ok(y.scale(), y.zero_point()):
+        if y.dtype == "int16" and not output_quantization_ok(y.scale(), y.zero_point(), 16):
+            return "int16 output quantization must be scale 1/65536, zero point -32768 (LiteRT refuses others)"
+        if y.dtype == "int8" and not output_quantization_ok(y.scale(), y.zero_point()):
             return "output quantization must be scale 1/256, zero point -128 (LiteRT refuses others)"
         if softmax_scaling(op.options.get("beta", 1.0), x.scale()) is None:
             return "beta * input scale <= 2^-26 (LiteRT aborts)"
@@ -90,8 +92,10 @@ class Softmax:
         return entries if 2 * x.size > entries else 0
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool, lean: bool = False) -> int:
-        """The table of exponentials, int32."""
-        return 0 if self.check(op, graph) else 4 * self.table_entries(op, graph)
+        """The table of exponentials, int32 (the int8 output's kernel only)."""
+        if self.check(op, graph) or graph.tensor(op.outputs[0]).dtype != "int8":
+            return 0
+        return 4 * self.table_entries(op, graph)
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x = graph.tensor(op.inputs[0])
@@ -104,6 +108,9 @@ class Softmax:
             f"static const st_softmax_params {p} = {{{x.size // depth}, {depth}, "
             f"{multiplier}, {left_shift}, {diff_min}}};"
         )
+        if graph.tensor(op.outputs[0]).dtype == "int16":
+            call = f"st_softmax_s8_s16(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+            return KernelCall(call, ("softmax_s8",), (decl,))
         table = f"(int32_t *){ctx.scratch}" if self.table_entries(op, graph) else "0"
         call = f"st_softmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])}, {table});"
         return KernelCall(call, ("softmax_s8",), (decl,))

@@ -86,13 +86,13 @@ def _read(data: bytes, path: Path | None) -> Graph:
     description = model.Description().decode("utf-8", "replace") if model.Description() else ""
     graph = Graph(path, description, tensors, operators, inputs, outputs, bytes(data))
     if not variables.has_state(operators):
-        return graph
+        return variables.zero_state(graph)
     init = {}
     for op in operators:
         index = int(op.options.get("init_subgraph_index", 0)) if op.opcode == "CALL_ONCE" else 0
         if 0 < index < model.SubgraphsLength():
             init[index] = _init_assignments(*_subgraph(model.Subgraphs(index), codes, buffers, where), index, where)
-    return variables.resolve(graph, init, where)
+    return variables.zero_state(variables.resolve(graph, init, where))
 
 
 def _subgraph(

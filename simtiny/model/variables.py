@@ -47,6 +47,27 @@ def has_state(operators: list[Operator]) -> bool:
     return any(op.opcode in STATE_OPS for op in operators)
 
 
+def zero_state(graph: Graph) -> Graph:
+    """The graph with its variable tensors (SVDF's and LSTM's state, marked so in the file) kept
+    between invocations like resource variables, starting from zeros as LiteRT resets them."""
+    read = {t for op in graph.operators for t in op.inputs if t >= 0}
+    found = [
+        t.index for t in graph.tensors if t.variable and t.data is None and t.index in read and t.dtype != "resource"
+    ]
+    fresh = [t for t in found if t not in graph.initial]
+    if not fresh:
+        return graph
+    tensors, flag = list(graph.tensors), graph.state_flag
+    if flag is None:
+        flag = len(tensors)
+        tensors.append(Tensor(flag, "simtiny state flag", (1,), "int32", variable=True))
+    initial = dict(graph.initial)
+    for t in fresh:
+        initial[t] = np.zeros(graph.tensor(t).shape, dtype=NUMPY_DTYPES[graph.tensor(t).dtype])
+    note = f"{len(fresh)} variable tensor(s) kept as state between invocations, from zeros"
+    return replace(graph, tensors=tensors, initial=initial, state_flag=flag, notes=[*graph.notes, note])
+
+
 def resolve(graph: Graph, init: dict[int, list[InitAssignment]], where: str) -> Graph:
     """The graph with its resource variables as state tensors (see the module's docstring).
     `init`: per init subgraph index, what it assigns (read by simtiny.model.tflite)."""

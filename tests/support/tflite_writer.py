@@ -77,6 +77,7 @@ class TensorSpec:
     quantized_dimension: int = 0
     data: np.ndarray | None = None
     checked: bool = True  # False: write inconsistent quantisation as given (to test refusals)
+    variable: bool = False  # a variable tensor (SVDF's, LSTM's state): kept between invocations
 
 
 @dataclass
@@ -208,6 +209,8 @@ def _tensor(builder: flatbuffers.Builder, spec: TensorSpec, buffer: int) -> int:
     tflite.TensorAddType(builder, _tensor_type(spec.dtype))
     tflite.TensorAddBuffer(builder, buffer)
     tflite.TensorAddName(builder, name)
+    if spec.variable:
+        tflite.TensorAddIsVariable(builder, True)
     if quantization is not None:
         tflite.TensorAddQuantization(builder, quantization)
     return tflite.TensorEnd(builder)

@@ -74,3 +74,34 @@ ST_COLD void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8
         }
     }
 }
+
+/* SOFTMAX int8 -> int16 (LiteRT's Softmax<int8, int16>: output zero point -32768, scale 1/65536):
+ * the same exponentials and reciprocal, the outputs shifted to 16 bits instead of 8. Each
+ * element's exponential is computed twice (sum, output): no table. */
+void st_softmax_s8_s16(const st_softmax_params *p, const int8_t *input, int16_t *output) {
+    const int32_t depth = p->depth, last = ST_SOFTMAX_TABLE_LAST(p->diff_min);
+    for (int32_t i = 0; i < p->outer_size; i++) {
+        const int8_t *x = input + i * depth;
+        int16_t *y = output + i * depth;
+        int32_t max_in_row = -128;
+        for (int32_t c = 0; c < depth; c++) max_in_row = x[c] > max_in_row ? x[c] : max_in_row;
+        uint32_t sum_of_exps = 0;
+        for (int32_t c = 0; c < depth; c++) {
+            const int32_t d = max_in_row - x[c];
+            if (d <= last) sum_of_exps += (uint32_t)st_rounding_divide_by_pot(exp_of_diff(p, d), ACCUMULATION_INTEGER_BITS);
+        }
+        int num_bits_over_unit;
+        const int32_t shifted_scale =
+            st_fp_get_reciprocal((int32_t)sum_of_exps, ACCUMULATION_INTEGER_BITS, &num_bits_over_unit);
+        const int exponent = num_bits_over_unit + 31 - 16;
+        for (int32_t c = 0; c < depth; c++) {
+            const int32_t d = max_in_row - x[c];
+            int32_t out = -32768;
+            if (d <= last && exponent <= 31) {
+                const int32_t scaled = st_sat_rounding_doubling_high_mul(shifted_scale, exp_of_diff(p, d));
+                out = st_clamp(st_rounding_divide_by_pot(scaled, exponent) - 32768, -32768, 32767);
+            }
+            y[c] = (int16_t)out;
+        }
+    }
+}

@@ -18,4 +18,7 @@ typedef struct {
 /* table: 0, or scratch for ST_SOFTMAX_TABLE_LAST(diff_min) + 1 int32 (4-byte aligned). */
 void st_softmax_s8(const st_softmax_params *p, const int8_t *input, int8_t *output, int32_t *table);
 
+/* The same with int16 output (zero point -32768, scale 1/65536). */
+void st_softmax_s8_s16(const st_softmax_params *p, const int8_t *input, int16_t *output);
+
 #endif

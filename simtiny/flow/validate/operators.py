@@ -61,6 +61,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "UNPACK": (1, 1, (), -1),
     "GATHER": (2, 2, (), 1),
     "CAST": (1, 1, (), 1),
+    "SVDF": (5, 5, (3,), 1),
 }
 SAME_SHAPE = (
     "QUANTIZE",
