@@ -50,6 +50,7 @@ class Tensor:
     quant: Quantization | None = None
     data: np.ndarray | None = field(default=None, repr=False)
     variable: bool = False
+    dynamic: bool = False  # the file's shape signature has an unknown dimension: `shape` is a placeholder
 
     @property
     def is_constant(self) -> bool:

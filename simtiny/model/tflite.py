@@ -157,8 +157,6 @@ def _buffer_bytes(buf: Any, data: bytes) -> bytes:
 def _tensor(t: Any, index: int, buffers: list[bytes], where: str) -> Tensor:
     name = t.Name().decode("utf-8", "replace") if t.Name() else f"tensor{index}"
     shape = tuple(int(x) for x in t.ShapeAsNumpy()) if t.ShapeLength() else ()
-    if any(d < 0 for d in shape) and t.ShapeSignatureLength():
-        pass  # dynamic dimensions are reported by the support check
     dtype = DTYPES.get(t.Type(), f"type#{t.Type()}")
     quant = None
     q = t.Quantization()
@@ -182,7 +180,8 @@ def _tensor(t: Any, index: int, buffers: list[bytes], where: str) -> Tensor:
                 f"bytes of data, its buffer holds {len(raw)}"
             )
         data = np.frombuffer(raw, dtype=NUMPY_DTYPES[dtype]).reshape(shape).copy()
-    return Tensor(index, name, shape, dtype, quant, data, bool(t.IsVariable()))
+    signature = [int(x) for x in t.ShapeSignatureAsNumpy()] if t.ShapeSignatureLength() else []
+    return Tensor(index, name, shape, dtype, quant, data, bool(t.IsVariable()), any(d < 0 for d in signature))
 
 
 def _snake(name: str) -> str:

@@ -3,8 +3,10 @@ a RESHAPE's shape at run time (SHAPE -> GATHER/STRIDED_SLICE -> REDUCE_PROD/PACK
 and the file's static shapes downstream of it say [1, 1] where the model runs [16, 15].
 
 simtiny.model.normalize folds such shape computations into constants. Where a RESHAPE's folded
-shape then disagrees with the shape its output is declared with, every tensor's shape is taken
-from the reference: LiteRT runs the model once on zeros and reports each tensor's shape as it
+shape then disagrees with the shape its output is declared with, and the file marks that shape a
+placeholder (an unknown dimension in its shape signature), every tensor's shape is taken from the
+reference (a static shape that disagrees stays an error of the model's, said by the RESHAPE's
+check): LiteRT runs the model once on zeros and reports each tensor's shape as it
 resized it. Shapes cannot depend on the input's values once the computation is folded (its only
 input is the static shape of a tensor); a RESHAPE whose shape still comes from a computed tensor
 depends on data and is refused in one line.
@@ -34,8 +36,8 @@ def resolve_shapes(graph: Graph, name: str) -> Graph:
                 f"{name}: {operator_ref(op)} takes its shape from {tensor_ref(graph.tensor(op.inputs[1]))}, which "
                 "depends on the input's values: simtiny compiles shapes fixed before the model runs"
             )
-        want = computed_shape(op, graph)
-        stale = stale or (want is not None and tuple(want) != graph.tensor(op.outputs[0]).shape)
+        want, out = computed_shape(op, graph), graph.tensor(op.outputs[0])
+        stale = stale or (want is not None and tuple(want) != out.shape and out.dynamic)
     if not stale:
         return graph
     zeros = [np.zeros(graph.tensor(t).shape, dtype=NUMPY_DTYPES[graph.tensor(t).dtype]) for t in graph.inputs]
