@@ -73,6 +73,9 @@ class Quantize:
             return reason
         if x.size != out.size:
             return "input and output sizes differ"
+        if x.dtype == "int16":
+            _, shift = quantize_multiplier(float(x.scale()) / float(out.scale()))
+            return "input/output scale ratio beyond 2^15 (int32 overflow in LiteRT)" if shift > 15 else None
         if x.dtype != "float32":
             return shift_reason(quantize_multiplier(float(x.scale()) / float(out.scale())))
         return None

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.hostrun import load_host_model
-from support.opcheck import check_model, reference_interpreter
+from support.opcheck import Case, check_model, reference_interpreter, run_packed
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny import lower
@@ -234,6 +234,25 @@ def test_mcunet_vww1_edges() -> None:
 # ---- refusals ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_int16_requantisation(seed: int) -> None:
+    """QUANTIZE int16 -> int8 and int16 -> int32 (keyword_scrambled's first and last operators),
+    random scales and zero points, every input of the int16 range reachable."""
+    rng = np.random.default_rng(950 + seed)
+    cases = []
+    for target in ("int8", "int8", "int32"):
+        x_scale = f32(10 ** rng.uniform(-5, -2))
+        ratio = 10 ** rng.uniform(-3, 1) if target == "int8" else 10 ** rng.uniform(-1, 2)
+        shape = (int(rng.integers(1, 40)),)
+        x_zp, y_zp = int(rng.integers(-99, 99)), int(rng.integers(-128, 128))
+        tensors = [
+            TensorSpec("x", shape, "int16", scale=[x_scale], zero_point=[x_zp]),
+            TensorSpec("y", shape, target, scale=[f32(x_scale / ratio)], zero_point=[y_zp]),
+        ]
+        cases.append(Case(f"QUANTIZE int16 -> {target} ratio {ratio:g}", tensors, OpSpec("QUANTIZE", [0], [1])))
+    assert run_packed(cases, seed, 6) > 0
+
+
 def check_of(opcode: str, tensors: list[TensorSpec]) -> str | None:
     graph = parse_model(build_model(tensors, [OpSpec(opcode, [0], [1])], [0], [1]))
     return lower.registry()[opcode].check(graph.operators[0], graph)
@@ -248,8 +267,13 @@ def test_refusals() -> None:
     assert check_of("QUANTIZE", [TensorSpec("x", (4,), "float32"), TensorSpec("y", (4,), "int16", **q)]) == (
         "int16 output"
     )
-    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int8", **q)]) == (
-        "int16 input"
+    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int8", **q)]) is None
+    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int16", **q)]) == (
+        "int16 output"
+    )
+    wide = {"scale": [f32(2.0**-20)], "zero_point": [0]}
+    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int32", **wide)]) == (
+        "input/output scale ratio beyond 2^15 (int32 overflow in LiteRT)"
     )
     per_channel = TensorSpec("y", (1, 2), "int8", scale=[0.1, 0.2], zero_point=[0, 0], quantized_dimension=1)
     assert check_of("QUANTIZE", [TensorSpec("x", (1, 2), "float32"), per_channel]) == "per-channel output"

@@ -30,12 +30,15 @@ OUT_SCALE = 1.0 / 256
 
 
 def softmax_case(
-    shape: tuple[int, ...], in_scale: float, in_zp: int, beta: float, out_scale: float = OUT_SCALE
+    shape: tuple[int, ...], in_scale: float, in_zp: int, beta: float, out_scale: float = OUT_SCALE, wide: bool = False
 ) -> Case:
-    tensors = [
-        TensorSpec("x", shape, "int8", scale=[f32(in_scale)], zero_point=[in_zp]),
-        TensorSpec("y", shape, "int8", scale=[f32(out_scale)], zero_point=[-128]),
-    ]
+    """int8 in; int8 out, or with `wide` int16 out (scale 1/65536, zero point -32768)."""
+    out = (
+        TensorSpec("y", shape, "int16", scale=[1.0 / 65536], zero_point=[-32768])
+        if wide
+        else (TensorSpec("y", shape, "int8", scale=[f32(out_scale)], zero_point=[-128]))
+    )
+    tensors = [TensorSpec("x", shape, "int8", scale=[f32(in_scale)], zero_point=[in_zp]), out]
     label = f"SOFTMAX x{shape} scale {f32(in_scale)} zp {in_zp} beta {f32(beta)} out scale {out_scale}"
     return Case(label, tensors, OpSpec("SOFTMAX", [0], [1], {"beta": f32(beta)}))
 
@@ -201,7 +204,9 @@ def checked(
         TensorSpec("y", (1, 10), y_dtype, scale=[y_scale], zero_point=[y_zp]),
     ]
     graph = parse_model(build_model(tensors, [OpSpec("SOFTMAX", [0], [1], {"beta": beta})], [0], [1]))
-    return lower.registry()["SOFTMAX"].check(graph.operators[0], graph)
+    lowering = lower.lowering_for(graph.operators[0], graph)
+    assert lowering is not None
+    return lowering.check(graph.operators[0], graph)
 
 
 def test_softmax_refusals() -> None:
@@ -210,8 +215,11 @@ def test_softmax_refusals() -> None:
     reason = "output quantization must be scale 1/256, zero point -128 (LiteRT refuses others)"
     assert checked("int8", "int8", OUT_SCALE * 1.002, -128) == reason
     assert checked("int8", "int8", OUT_SCALE, 0) == reason
-    assert checked("int8", "int16", 1.0 / 32768, 0) == "int16 output"
-    assert checked("int16", "int16", 1.0 / 32768, 0) == "int16 input"
+    assert checked("int8", "int16", 1.0 / 65536, -32768) is None  # keyword_scrambled's last SOFTMAX
+    int16_reason = "int16 output quantization must be scale 1/65536, zero point -32768 (LiteRT refuses others)"
+    assert checked("int8", "int16", 1.0 / 32768, 0) == int16_reason
+    assert checked("int16", "int16", 1.0 / 32768, 0) is None  # the int16 kernel (simtiny.lower.sixteen)
+    assert checked("int16", "int8", 1.0 / 256, -128) == "int8 output"
     assert checked("int8", "int8", OUT_SCALE, -128, beta=0.0) == "beta * input scale <= 2^-26 (LiteRT aborts)"
     assert checked("int8", "int8", OUT_SCALE, -128, x_scale=1e-9) == "beta * input scale <= 2^-26 (LiteRT aborts)"
 
@@ -232,6 +240,17 @@ def test_table_of_exponentials_where_it_pays() -> None:
         assert scratch == (4 * entries if wants_table else 0), (depth, scratch)
         source = generate(graph, plan_memory(graph)).source
         assert ("(int32_t *)" in source) is wants_table, depth
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_int16_output_random(seed: int) -> None:
+    """int8 -> int16 (keyword_scrambled's last operator): the same exponentials, 16 output bits."""
+    rng = np.random.default_rng(6400 + seed)
+    cases = []
+    for _ in range(5):
+        shape = tuple(int(v) for v in rng.integers(1, 12, int(rng.integers(1, 3))))
+        cases.append(softmax_case(shape, 10 ** rng.uniform(-3, 0.5), int(rng.integers(-128, 128)), 1.0, wide=True))
+    assert run_packed(cases, seed, 8) > 0
 
 
 # ---- LOG_SOFTMAX ---------------------------------------------------------------------------------
