@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason, fast_and_lean
+from simtiny.lower import KernelCall, dtype_reason, fast_and_lean, int16_variant
 from simtiny.lower.activations import mul_by_quantized_multiplier_double
 from simtiny.lower.bounds import fast_channel, requant_bounded, requant_fast
 from simtiny.lower.channels import BUILD_SUFFIX, bias_values, emit_channels, has_bias
@@ -319,11 +319,7 @@ class Conv2D:
 
     def variant(self, op: Operator, graph: Graph):
         """For int16 input, the 16x8 kernel's lowering (simtiny.lower.sixteen); else this one."""
-        if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
-            from simtiny.lower.sixteen import CONV_16X8
-
-            return CONV_16X8
-        return self
+        return int16_variant(op, graph, self, "CONV_16X8")
 
     @staticmethod
     def pointwise(op: Operator, graph: Graph) -> bool:
@@ -640,6 +636,10 @@ def _taps_in_image(outputs: int, stride: int, pad: int, size: int, limit: int) -
 
 class DepthwiseConv2D:
     opcodes = ("DEPTHWISE_CONV_2D",)
+
+    def variant(self, op: Operator, graph: Graph):
+        """For int16 input, the 16x8 kernel's lowering (simtiny.lower.sixteen); else this one."""
+        return int16_variant(op, graph, self, "DEPTHWISE_16X8")
 
     def in_place(self, op: Operator, graph: Graph) -> bool:
         """Depth multiplier 1: output channel c reads input channel c alone, so each input

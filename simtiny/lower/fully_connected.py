@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower import KernelCall, dtype_reason, int16_variant
 from simtiny.lower.channels import bias_values, emit_channels
 from simtiny.lower.quant import activation_range, quantize_multiplier
 from simtiny.model import Graph, Operator, Tensor
@@ -50,11 +50,7 @@ class FullyConnected:
 
     def variant(self, op: Operator, graph: Graph):
         """For int16 input, the 16x8 kernel's lowering (simtiny.lower.sixteen); else this one."""
-        if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
-            from simtiny.lower.sixteen import FULLY_CONNECTED_16X8
-
-            return FULLY_CONNECTED_16X8
-        return self
+        return int16_variant(op, graph, self, "FULLY_CONNECTED_16X8")
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = dtype_reason(

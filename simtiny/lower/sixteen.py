@@ -1,5 +1,6 @@
 """The 16x8 variants (int16 activations, int8 weights: the TFLite converter's int16 mode) of
-CONV_2D, FULLY_CONNECTED and SOFTMAX, which those operators' lowerings dispatch to by input type
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and SOFTMAX, which those operators' lowerings dispatch to
+by input type
 (simtiny.lower.lowering_for). LiteRT's Prepare holds the activations' zero points at 0, the
 bias is int64 (or int32, widened here), and the requantisation is MultiplyByQuantizedMultiplier
 on the int64 sum (st_requantize_int64), per output channel."""
@@ -59,13 +60,15 @@ def shifts_reason(reals: list[float]) -> str | None:
     return None
 
 
-def overflow_reason(op: Operator, graph: Graph, reals: list[float]) -> str | None:
+def overflow_reason(op: Operator, graph: Graph, reals: list[float], depthwise: bool = False) -> str | None:
     """Where some input could take an output channel's sum past what the requantisation holds:
     a result beyond int32, or a product beyond int64 (LiteRT's C++ is undefined there, and its
-    outputs measurably inconsistent). The sum is bounded by |weights| * 32768 + |bias|."""
+    outputs measurably inconsistent). The sum is bounded by |weights| * 32768 + |bias| (the
+    output channels on the filter's first axis, or, depthwise, its last)."""
     w = graph.tensor(op.inputs[1])
     assert w.data is not None
-    bound = np.abs(w.data.reshape(w.shape[0], -1).astype(np.int64)).sum(axis=1) * 32768
+    taps = w.data.reshape(-1, w.shape[3]).T if depthwise else w.data.reshape(w.shape[0], -1)
+    bound = np.abs(taps.astype(np.int64)).sum(axis=1) * 32768
     bias = bias_values(op, graph)
     if bias is not None:
         bound = bound + np.abs(bias.astype(np.int64))
@@ -118,6 +121,50 @@ class Conv2D16x8:
             f"{ctx.tensor(op.outputs[0])});"
         )
         return KernelCall(call, ("conv2d_s16x8",), (decl,))
+
+
+class DepthwiseConv2D16x8:
+    """DEPTHWISE_CONV_2D 16x8, any depth multiplier, stride, dilation and padding."""
+
+    opcodes = ()  # reached through DepthwiseConv2D.variant
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = dtype_reason(graph, op, CONV_DTYPES) or common_reason(op, graph, 3, CONV_DTYPES)
+        if reason:
+            return reason
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        assert w.quant is not None
+        if w.shape[0] != 1 or w.shape[3] % x.shape[3]:
+            return f"filter {list(w.shape)} for {x.shape[3]} input channels"
+        multiplier = int(op.options.get("depth_multiplier", w.shape[3] // x.shape[3]) or w.shape[3] // x.shape[3])
+        if x.shape[3] * multiplier != w.shape[3]:
+            return f"depth multiplier {multiplier} for {x.shape[3]} channels and {w.shape[3]} outputs"
+        if any(w.quant.zero_point):
+            return "non-zero filter zero point"
+        reals = effective_scales(op, graph)
+        return zero_point_reason(x, y) or shifts_reason(reals) or overflow_reason(op, graph, reals, depthwise=True)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        g = geometry(op, x, w)
+        p = ctx.ident(f"op{op.index}_dwconv16")
+        mults, shifts, _ = requant_arrays(ctx, p, effective_scales(op, graph), w.shape[3])
+        act_min, act_max = int16_bounds(op, y)
+        decl = (
+            f"static const st_depthwise_conv2d_s16x8_params {p} = {{\n"
+            f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, .input_c = {x.shape[3]},\n"
+            f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, .depth_multiplier = {w.shape[3] // x.shape[3]},\n"
+            f"    .output_h = {g.out_h}, .output_w = {g.out_w},\n"
+            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
+            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
+            f"    .act_min = {act_min}, .act_max = {act_max}, .multiplier = {mults}, .shift = {shifts}, "
+            f".bias = {bias_array(op, graph, ctx, p)}}};"
+        )
+        call = (
+            f"st_depthwise_conv2d_s16x8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+            f"{ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("depthwise_conv2d_s16x8",), (decl,))
 
 
 class FullyConnected16x8:
@@ -173,6 +220,7 @@ class FullyConnected16x8:
 
 
 CONV_16X8 = Conv2D16x8()
+DEPTHWISE_16X8 = DepthwiseConv2D16x8()
 FULLY_CONNECTED_16X8 = FullyConnected16x8()
 
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower import KernelCall, dtype_reason, int16_variant
 from simtiny.lower.reduce import quantize_multiplier_unclamped
 from simtiny.model import Graph, Operator
 
@@ -52,12 +52,8 @@ class Softmax:
     opcodes = ("SOFTMAX",)
 
     def variant(self, op: Operator, graph: Graph):
-        """For int16 input, the int16 kernel's lowering (simtiny.lower.sixteen); else this one."""
-        if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
-            from simtiny.lower.sixteen import SOFTMAX_16
-
-            return SOFTMAX_16
-        return self
+        """For int16 input, the 16x8 kernel's lowering (simtiny.lower.sixteen); else this one."""
+        return int16_variant(op, graph, self, "SOFTMAX_16")
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8", "int16")})

@@ -1,8 +1,9 @@
 """The 16x8 kernels (int16 activations, int8 weights) against LiteRT's reference kernels, bit for
-bit: CONV_2D (any stride, dilation, padding; per-tensor and per-channel filters; int64 or int32
-bias; fused activations), FULLY_CONNECTED (per-tensor and per-unit) and SOFTMAX int16 over
-random shapes, scales and betas, and the refusals LiteRT's Prepare and undefined overflows call
-for. The converter's own int16 model runs in tests/test_shapes.py."""
+bit: CONV_2D and DEPTHWISE_CONV_2D (any stride, dilation, padding and depth multiplier;
+per-tensor and per-channel filters; int64 or int32 bias; fused activations), FULLY_CONNECTED
+(per-tensor and per-unit) and SOFTMAX int16 over random shapes, scales and betas, and the
+refusals LiteRT's Prepare and undefined overflows call for. The converter's own int16 model runs
+in tests/test_shapes.py."""
 
 from __future__ import annotations
 
@@ -76,6 +77,50 @@ def conv_case(rng: np.random.Generator) -> Case:
     return Case(label, tensors, OpSpec("CONV_2D", inputs, [len(tensors) - 1], opts))
 
 
+def depthwise_case(rng: np.random.Generator) -> Case:
+    h, w_, c = (int(v) for v in rng.integers(1, 9, 3))
+    mult = int(rng.choice([1, 1, 2, 3]))
+    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    sh, sw, dh, dw = (int(v) for v in rng.choice([1, 1, 2, 3], 4))
+    padding = str(rng.choice(["SAME", "VALID"]))
+    oh, _ = out_size_and_padding(padding, h, kh, sh, dh)
+    ow, _ = out_size_and_padding(padding, w_, kw, sw, dw)
+    if oh < 1 or ow < 1:
+        padding = "SAME"
+        oh, ow = out_size_and_padding("SAME", h, kh, sh, dh)[0], out_size_and_padding("SAME", w_, kw, sw, dw)[0]
+    x_scale = f32(10 ** rng.uniform(-5, -3))
+    per_channel = bool(rng.random() < 0.6)
+    n = c * mult if per_channel else 1
+    scales = [f32(rng.uniform(0.002, 0.05)) for _ in range(n)]
+    filt = TensorSpec(
+        "w",
+        (1, kh, kw, c * mult),
+        "int8",
+        scale=scales,
+        zero_point=[0] * n,
+        quantized_dimension=3,
+        data=rng.integers(-127, 128, size=(1, kh, kw, c * mult), dtype=np.int8),
+    )
+    y_scale = f32(x_scale * scales[0] / 10 ** rng.uniform(-4, -2))
+    tensors = [
+        activation16("x", (1, h, w_, c), x_scale),
+        filt,
+        bias(rng, c * mult, x_scale, filt, "int64"),
+        activation16("y", (1, oh, ow, c * mult), y_scale),
+    ]
+    opts = {
+        "padding": padding,
+        "stride_h": sh,
+        "stride_w": sw,
+        "dilation_h_factor": dh,
+        "dilation_w_factor": dw,
+        "depth_multiplier": mult,
+        "fused_activation_function": str(rng.choice(ACTIVATIONS)),
+    }
+    label = f"DEPTHWISE_CONV_2D 16x8 x[1,{h},{w_},{c}] w{filt.shape} {opts}"
+    return Case(label, tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], opts))
+
+
 def fc_case(rng: np.random.Generator) -> Case:
     rows, depth, units = int(rng.integers(1, 4)), int(rng.integers(1, 300)), int(rng.integers(1, 20))
     x_scale = f32(10 ** rng.uniform(-5, -3))
@@ -105,7 +150,7 @@ def softmax_case(rng: np.random.Generator) -> Case:
     )
 
 
-GENERATORS = {"conv": conv_case, "fc": fc_case, "softmax": softmax_case}
+GENERATORS = {"conv": conv_case, "depthwise": depthwise_case, "fc": fc_case, "softmax": softmax_case}
 
 
 @pytest.mark.parametrize("seed", range(10))
