@@ -80,6 +80,26 @@ def overflow_reason(op: Operator, graph: Graph, reals: list[float], depthwise: b
     return None
 
 
+def window_call(op: Operator, graph: Graph, ctx, kernel: str, p: str, shape: str, channels: int) -> KernelCall:
+    """The 16x8 convolutions' parameters (`shape`: the fields of their own) and call: both take the
+    window's geometry, the int16 activation bounds and per-channel requantisation arrays."""
+    x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+    g = geometry(op, x, w)
+    mults, shifts, _ = requant_arrays(ctx, p, effective_scales(op, graph), channels)
+    act_min, act_max = int16_bounds(op, y)
+    decl = (
+        f"static const st_{kernel}_params {p} = {{\n"
+        f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, .input_c = {x.shape[3]},\n"
+        f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, {shape},\n"
+        f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
+        f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
+        f"    .act_min = {act_min}, .act_max = {act_max}, .multiplier = {mults}, .shift = {shifts}, "
+        f".bias = {bias_array(op, graph, ctx, p)}}};"
+    )
+    call = f"st_{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
+    return KernelCall(call, (kernel,), (decl,))
+
+
 class Conv2D16x8:
     """CONV_2D 16x8, one group, any stride, dilation and padding."""
 
@@ -101,26 +121,11 @@ class Conv2D16x8:
         return zero_point_reason(x, y) or shifts_reason(reals) or overflow_reason(op, graph, reals)
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
-        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_conv16")
-        mults, shifts, _ = requant_arrays(ctx, p, effective_scales(op, graph), w.shape[0])
-        act_min, act_max = int16_bounds(op, y)
-        decl = (
-            f"static const st_conv2d_s16x8_params {p} = {{\n"
-            f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, .input_c = {x.shape[3]},\n"
-            f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, .output_h = {g.out_h}, .output_w = {g.out_w}, "
-            f".output_c = {w.shape[0]},\n"
-            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
-            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
-            f"    .act_min = {act_min}, .act_max = {act_max}, .multiplier = {mults}, .shift = {shifts}, "
-            f".bias = {bias_array(op, graph, ctx, p)}}};"
-        )
-        call = (
-            f"st_conv2d_s16x8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-            f"{ctx.tensor(op.outputs[0])});"
-        )
-        return KernelCall(call, ("conv2d_s16x8",), (decl,))
+        shape = f".output_h = {g.out_h}, .output_w = {g.out_w}, .output_c = {w.shape[0]}"
+        return window_call(op, graph, ctx, "conv2d_s16x8", p, shape, w.shape[0])
 
 
 class DepthwiseConv2D16x8:
@@ -145,26 +150,11 @@ class DepthwiseConv2D16x8:
         return zero_point_reason(x, y) or shifts_reason(reals) or overflow_reason(op, graph, reals, depthwise=True)
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
-        x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         g = geometry(op, x, w)
         p = ctx.ident(f"op{op.index}_dwconv16")
-        mults, shifts, _ = requant_arrays(ctx, p, effective_scales(op, graph), w.shape[3])
-        act_min, act_max = int16_bounds(op, y)
-        decl = (
-            f"static const st_depthwise_conv2d_s16x8_params {p} = {{\n"
-            f"    .batches = {x.shape[0]}, .input_h = {x.shape[1]}, .input_w = {x.shape[2]}, .input_c = {x.shape[3]},\n"
-            f"    .filter_h = {w.shape[1]}, .filter_w = {w.shape[2]}, .depth_multiplier = {w.shape[3] // x.shape[3]},\n"
-            f"    .output_h = {g.out_h}, .output_w = {g.out_w},\n"
-            f"    .stride_h = {g.stride_h}, .stride_w = {g.stride_w}, .dilation_h = {g.dilation_h}, "
-            f".dilation_w = {g.dilation_w}, .pad_h = {g.pad_h}, .pad_w = {g.pad_w},\n"
-            f"    .act_min = {act_min}, .act_max = {act_max}, .multiplier = {mults}, .shift = {shifts}, "
-            f".bias = {bias_array(op, graph, ctx, p)}}};"
-        )
-        call = (
-            f"st_depthwise_conv2d_s16x8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
-            f"{ctx.tensor(op.outputs[0])});"
-        )
-        return KernelCall(call, ("depthwise_conv2d_s16x8",), (decl,))
+        shape = f".depth_multiplier = {w.shape[3] // x.shape[3]}, .output_h = {g.out_h}, .output_w = {g.out_w}"
+        return window_call(op, graph, ctx, "depthwise_conv2d_s16x8", p, shape, w.shape[3])
 
 
 class FullyConnected16x8:
