@@ -1,7 +1,7 @@
 """Operators whose kernels are portable C alone (no DSP path pays for them), run on the simulated
 board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER, RESIZE_BILINEAR,
 MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, and the 16x8
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and SOFTMAX (int16 activations: 64-bit sums). Their
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations). Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
@@ -67,5 +67,5 @@ def test_movement_and_reduction_cases_on_the_board(tmp_path, toolchain):
 def test_16x8_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(78)
     compiled = on_the_board(tmp_path, toolchain, [make(rng) for make in SIXTEEN.values() for _ in range(3)])
-    kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16"}
+    kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16"}
     assert kernels <= set(compiled.generated.kernels)

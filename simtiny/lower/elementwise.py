@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower import KernelCall, dtype_reason, int16_variant
 from simtiny.lower.bounds import fast_channel
 from simtiny.lower.quant import INT8_MAX, INT8_MIN, activation_range, quantize_multiplier
 from simtiny.model import Graph, Operator, Tensor
@@ -126,16 +126,21 @@ def _activation(op: Operator, out: Tensor) -> tuple[int, int]:
 ADD_TABLE_ELEMENTS = 1024  # outputs from which tabulating the inputs (512 rescalings) pays
 
 
-def add_sub_multipliers(s1: float, s2: float, so: float) -> tuple[float, float, float]:
-    """add.cc / sub.cc Prepare: real multipliers, every step in double from float scales."""
+def add_sub_multipliers(s1: float, s2: float, so: float, left_shift: int = LEFT_SHIFT) -> tuple[float, float, float]:
+    """add.cc / sub.cc Prepare: real multipliers, every step in double from float scales (int16:
+    a left shift of 15)."""
     twice_max = 2.0 * max(float(np.float32(s1)), float(np.float32(s2)))
-    return s1 / twice_max, s2 / twice_max, twice_max / (float(1 << LEFT_SHIFT) * so)
+    return s1 / twice_max, s2 / twice_max, twice_max / (float(1 << left_shift) * so)
 
 
 class AddSub:
     """ADD and SUB int8: both inputs rescaled to a common scale, summed, requantized."""
 
     opcodes = ("ADD", "SUB")
+
+    def variant(self, op: Operator, graph: Graph):
+        """For int16 input, ADD's int16 kernel (simtiny.lower.sixteen); else this one."""
+        return int16_variant(op, graph, self, "ADD_16")
 
     def in_place(self, op: Operator, graph: Graph) -> bool:
         """The kernel reads element k of each input before writing element k: the output may

@@ -1,6 +1,6 @@
 """The 16x8 variants (int16 activations, int8 weights: the TFLite converter's int16 mode) of
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and SOFTMAX, which those operators' lowerings dispatch to
-by input type
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD, which those operators' lowerings
+dispatch to by input type
 (simtiny.lower.lowering_for). LiteRT's Prepare holds the activations' zero points at 0, the
 bias is int64 (or int32, widened here), and the requantisation is MultiplyByQuantizedMultiplier
 on the int64 sum (st_requantize_int64), per output channel."""
@@ -15,6 +15,7 @@ from simtiny.lower import KernelCall, dtype_reason
 from simtiny.lower.activations import memo_table
 from simtiny.lower.channels import bias_values
 from simtiny.lower.conv import common_reason, effective_scales, geometry
+from simtiny.lower.elementwise import _loops_init, _shape_reason, add_sub_multipliers
 from simtiny.lower.fully_connected import shape_reason
 from simtiny.lower.quant import activation_range, quantize_multiplier, round_half_away
 from simtiny.model import Graph, Operator, Tensor
@@ -166,10 +167,9 @@ class FullyConnected16x8:
     def reals(op: Operator, graph: Graph) -> list[float]:
         x, w, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         assert w.quant is not None
-        if w.quant.per_channel:  # PopulateConvolutionQuantizationParams: in double
-            return [float(x.scale()) * float(s) / float(y.scale()) for s in w.quant.scale]
-        # GetQuantizedConvolutionMultipler: the scale product in float
-        return [float(np.float32(x.scale()) * np.float32(w.scale())) / float(y.scale())]
+        # in double for per-tensor weights too (measured: the int8 kernel's float product of the
+        # two scales gives a multiplier 50 ulps away, which rounds some outputs the other way)
+        return [float(x.scale()) * float(s) / float(y.scale()) for s in w.quant.scale]
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = dtype_reason(graph, op, CONV_DTYPES)
@@ -209,6 +209,55 @@ class FullyConnected16x8:
         return KernelCall(call, ("fully_connected_s16x8",), (decl,))
 
 
+class Add16:
+    """ADD int16 (add.cc's general int16 path, which the converter's 16x8 mode selects with
+    pot_scale_int16 false): ADD int8's arithmetic with 15 bits of headroom, zero points 0."""
+
+    opcodes = ()  # reached through AddSub.variant
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if op.opcode != "ADD":
+            return f"int16 {op.opcode}"
+        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
+            return "needs two inputs and one output"
+        reason = dtype_reason(graph, op, {"input": ("int16",), "input1": ("int16",), "output": ("int16",)})
+        if reason:
+            return reason
+        if op.options.get("pot_scale_int16", True):
+            return "power-of-two int16 ADD (pot_scale_int16)"
+        x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        if any(t.quant is None or t.quant.per_channel for t in (x1, x2, y)):
+            return "not quantized per tensor"
+        if op.options.get("fused_activation_function", "NONE") not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+            return f"fused activation {op.options.get('fused_activation_function')}"
+        reason = zero_point_reason(x1, x2, y) or _shape_reason(graph, op)
+        if reason:
+            return reason
+        reals = add_sub_multipliers(x1.scale(), x2.scale(), y.scale(), ADD16_LEFT_SHIFT)
+        if any(r >= 1.0 or quantize_multiplier(r)[1] > 0 for r in reals):
+            return "a rescaling of 1 or more (LiteRT's QuantizeMultiplierSmallerThanOneExp aborts)"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        reals = add_sub_multipliers(x1.scale(), x2.scale(), y.scale(), ADD16_LEFT_SHIFT)
+        (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in reals)
+        act_min, act_max = int16_bounds(op, y)
+        p = ctx.ident(f"op{op.index}_add16")
+        decl = (
+            f"static const st_add_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
+            f"    .input1_multiplier = {m1}, .input2_multiplier = {m2}, .output_multiplier = {mo},\n"
+            f"    .input1_shift = {sh1}, .input2_shift = {sh2}, .output_shift = {sho}, "
+            f".left_shift = {ADD16_LEFT_SHIFT},\n"
+            f"    .input1_offset = 0, .input2_offset = 0, .output_offset = 0, "
+            f".act_min = {act_min}, .act_max = {act_max}}};"
+        )
+        call = f"st_add_s16(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("add_s16",), (decl,))
+
+
+ADD16_LEFT_SHIFT = 15
+ADD_16 = Add16()
 CONV_16X8 = Conv2D16x8()
 DEPTHWISE_16X8 = DepthwiseConv2D16x8()
 FULLY_CONNECTED_16X8 = FullyConnected16x8()

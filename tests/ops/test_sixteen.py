@@ -16,6 +16,7 @@ from simtiny import lower
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.sixteen import lut_int16
 from simtiny.model import parse_model
+from tests.ops.test_elementwise import random_shapes
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
@@ -150,7 +151,26 @@ def softmax_case(rng: np.random.Generator) -> Case:
     )
 
 
-GENERATORS = {"conv": conv_case, "depthwise": depthwise_case, "fc": fc_case, "softmax": softmax_case}
+def add_case(rng: np.random.Generator) -> Case:
+    """ADD int16 as the converter's 16x8 mode writes it (pot_scale_int16 false), broadcasting."""
+    a, b = random_shapes(rng)
+    out = tuple(np.broadcast_shapes(a, b))
+    s1, s2 = f32(10 ** rng.uniform(-5, -3)), f32(10 ** rng.uniform(-5, -3))
+    so = f32(max(s1, s2) * 10 ** rng.uniform(0.1, 1))
+    tensors = [activation16("a", a, s1), activation16("b", b, s2), activation16("y", out, so)]
+    options = {"fused_activation_function": str(rng.choice(ACTIVATIONS)), "pot_scale_int16": False}
+    case = Case(f"ADD int16 {list(a)} {list(b)}", tensors, OpSpec("ADD", [0, 1], [2], options))
+    case.inputs = [0, 1]
+    return case
+
+
+GENERATORS = {
+    "add": add_case,
+    "conv": conv_case,
+    "depthwise": depthwise_case,
+    "fc": fc_case,
+    "softmax": softmax_case,
+}
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -1,0 +1,28 @@
+/* ADD int16 (LiteRT's general int16 path, pot_scale_int16 false: the converter's 16x8 mode): as
+ * ADD int8 (add_s8.c) with 15 bits of headroom instead of 20 and int16 values, each rescaling
+ * gemmlowp's double rounding (st_requantize_double: a value may reach 2^30 here). Broadcasting
+ * walks the same loop tables as the int8 kernels, in int16 elements. */
+#include "add_s16.h"
+
+#include "st_quant.h"
+
+static inline int16_t add_one(const st_add_params *p, int32_t x1, int32_t x2) {
+    const int32_t a = st_requantize_double((p->input1_offset + x1) * (1 << p->left_shift), p->input1_multiplier,
+                                           p->input1_shift);
+    const int32_t b = st_requantize_double((p->input2_offset + x2) * (1 << p->left_shift), p->input2_multiplier,
+                                           p->input2_shift);
+    const int32_t out = st_requantize_double(a + b, p->output_multiplier, p->output_shift) + p->output_offset;
+    return (int16_t)st_clamp(out, p->act_min, p->act_max);
+}
+
+void st_add_s16(const st_add_params *p, const int16_t *input1, const int16_t *input2, int16_t *output) {
+    const st_broadcast *loops = &p->loops;
+    if (st_broadcast_empty(loops)) return;
+    const int32_t *inner = loops->loops + 3 * (loops->ndim - 1);
+    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
+    int32_t o1 = 0, o2 = 0;
+    do {
+        for (int32_t i = 0; i < inner[0]; i++) output[i] = add_one(p, input1[o1 + i * inner[1]], input2[o2 + i * inner[2]]);
+        output += inner[0];
+    } while (st_broadcast_next(loops, index, &o1, &o2));
+}
