@@ -53,6 +53,17 @@ def test_a_shape_that_depends_on_data_is_refused(tmp_path):
 
 
 @pytest.mark.sim
+def test_the_converters_int16x8_residual_block_runs_bit_exact(toolchain):
+    """A MobileNet-style block in the converter's 16x8 mode: CONV_2D, DEPTHWISE_CONV_2D, ADD and
+    MEAN with int16 activations, then FULLY_CONNECTED and SOFTMAX."""
+    report = api.run_model(MODELS / "int16x8_residual.tflite", samples=4, toolchain=toolchain)
+    assert report.exact and report.compared.elements == 20
+    kernels = set(report.compiled.generated.kernels)
+    assert {"conv2d_s16x8", "depthwise_conv2d_s16x8", "add_s16", "mean_s8", "softmax_s16"} <= kernels
+    assert "st_mean_s16(" in report.compiled.generated.source
+
+
+@pytest.mark.sim
 def test_the_converters_int16x8_model_runs_bit_exact(toolchain):
     """CONV_2D, FULLY_CONNECTED and SOFTMAX with int16 activations (simtiny.lower.sixteen), as the
     TFLite converter's 16x8 mode exports them; its Flatten a dynamic-batch RESHAPE, resolved."""

@@ -1,4 +1,5 @@
-"""MEAN, REDUCE_MAX, REDUCE_MIN, ARG_MAX and ARG_MIN int8.
+"""MEAN (int8, and int16 for the converter's 16x8 mode), REDUCE_MAX, REDUCE_MIN, ARG_MAX and
+ARG_MIN int8.
 
 MEAN: LiteRT's reference kernel (EvalMean<kReference> -> EvalQuantizedMean ->
 reference_ops::QuantizedMeanOrSum), for every axis set, keep_dims or not.
@@ -73,10 +74,10 @@ def axis_values(axis: Tensor) -> np.ndarray | None:
     return np.zeros((0,), dtype=np.int32) if axis.size == 0 else None
 
 
-def reduce_reason(op: Operator, graph: Graph) -> str | None:
-    """What MEAN, REDUCE_MAX and REDUCE_MIN share: int8 in and out, constant axes in range, and
+def reduce_reason(op: Operator, graph: Graph, dtype: str = "int8") -> str | None:
+    """What MEAN, REDUCE_MAX and REDUCE_MIN share: `dtype` in and out, constant axes in range, and
     the output shape LiteRT's Prepare computes (keep_dims or not)."""
-    reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int32",), "output": ("int8",)})
+    reason = dtype_reason(graph, op, {"input": (dtype,), "input1": ("int32",), "output": (dtype,)})
     if reason:
         return reason
     x, axis, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
@@ -120,17 +121,21 @@ def reduced_axes(op: Operator, graph: Graph) -> list[int]:
 
 
 class Mean:
-    """MEAN of int8 over constant axes; the kernel walks kept and reduced dimensions by stride."""
+    """MEAN of int8 (or int16) over constant axes; the kernel walks kept and reduced dimensions
+    by stride."""
 
     opcodes = ("MEAN",)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = reduce_reason(op, graph)
+        wide = bool(op.inputs) and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16"
+        reason = reduce_reason(op, graph, "int16" if wide else "int8")
         if reason:
             return reason
         x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if x.quant is None or y.quant is None:
             return "not quantized"
+        if wide and (x.zero_point(), y.zero_point()) != (0, 0):
+            return "int16 zero point not 0 (LiteRT requires it)"
         if float(np.float32(x.scale())) / float(np.float32(y.scale())) >= MAX_SCALE_RATIO:
             return "input scale / output scale >= 65536"
         return None
@@ -147,7 +152,8 @@ class Mean:
             f"static const st_mean_params {p} = {{{reduce_dims(kept)}, {reduce_dims(inner)}, {y.size}, {count}, "
             f"{sum_offset}, {multiplier}, {shift}, {y.zero_point()}}};"
         )
-        call = f"st_mean_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        kernel = "st_mean_s16" if x.dtype == "int16" else "st_mean_s8"
+        call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("mean_s8",), (decl,))
 
 

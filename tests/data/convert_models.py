@@ -7,6 +7,9 @@ through the TFLite converter, as users export theirs.
   model runs [16, 15].
 - int16x8_conv_fc_softmax.tflite: Conv2D (relu), Flatten, Dense, Softmax on [1, 12, 12, 3],
   converted in the converter's 16x8 mode (int16 activations, int8 weights), int16 in and out.
+- int16x8_residual.tflite: a MobileNet-style block in the same mode: Conv2D stride 2 (relu6),
+  DepthwiseConv2D (relu6), a 1x1 Conv2D added back to its input, GlobalAveragePooling2D (MEAN),
+  Dense, Softmax on [1, 16, 16, 3].
 
 Needs the `models` extra (TensorFlow). Run from the repository's root:
     python tests/data/convert_models.py
@@ -62,6 +65,17 @@ def main() -> None:
     x = tf.keras.layers.Dense(10)(x)
     x = tf.keras.layers.Softmax()(x)
     convert(tf.keras.Model(inputs, x), (12, 12, 3), OUT / "int16x8_conv_fc_softmax.tflite", int16=True)
+
+    tf.keras.utils.set_random_seed(2)
+    inputs = tf.keras.Input(shape=(16, 16, 3))
+    x = tf.keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu6")(inputs)
+    y = tf.keras.layers.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    y = tf.keras.layers.Conv2D(8, 1)(y)
+    x = tf.keras.layers.Add()([x, y])
+    x = tf.keras.layers.GlobalAveragePooling2D()(x)
+    x = tf.keras.layers.Dense(5)(x)
+    x = tf.keras.layers.Softmax()(x)
+    convert(tf.keras.Model(inputs, x), (16, 16, 3), OUT / "int16x8_residual.tflite", int16=True)
 
 
 if __name__ == "__main__":

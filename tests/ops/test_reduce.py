@@ -245,7 +245,12 @@ def test_mean_refusals() -> None:
     assert checked(x, TensorSpec("axes", (2,), "int32"), y) == "non-constant axes"
     assert checked(x, TensorSpec("axes", (1,), "int32", data=np.array([4], dtype=np.int32)), y) == "axis out of range"
     x16 = TensorSpec("x", (1, 4, 4, 3), "int16", scale=[0.1], zero_point=[0])
-    assert checked(x16, axes, y) == "int16 input"
+    assert checked(x16, axes, y) == "int8 output"  # int16 in, int16 out, or neither
+    y16 = TensorSpec("y", (1, 3), "int16", scale=[0.1], zero_point=[0])
+    assert checked(x16, axes, y16) is None
+    assert checked(TensorSpec("x", (1, 4, 4, 3), "int16", scale=[0.1], zero_point=[5]), axes, y16) == (
+        "int16 zero point not 0 (LiteRT requires it)"
+    )
     assert checked(x, axes, TensorSpec("y", (1, 1, 1, 3), "int8", scale=[0.1], zero_point=[0])) == (
         "output shape [1, 1, 1, 3], LiteRT computes [1, 3]"
     )

@@ -164,8 +164,31 @@ def add_case(rng: np.random.Generator) -> Case:
     return case
 
 
+def mean_case(rng: np.random.Generator) -> Case:
+    """MEAN int16 over random axis sets (a global average pool, as GlobalAveragePooling2D exports)."""
+    rank = int(rng.integers(1, 5))
+    shape = tuple(int(v) for v in rng.integers(1, 7, rank))
+    axes = sorted(int(a) for a in rng.choice(rank, int(rng.integers(1, rank + 1)), replace=False))
+    keep = bool(rng.random() < 0.5)
+    out = (
+        tuple(1 if i in axes else d for i, d in enumerate(shape))
+        if keep
+        else tuple(d for i, d in enumerate(shape) if i not in axes)
+    )
+    x_scale = f32(10 ** rng.uniform(-5, -3))
+    tensors = [
+        activation16("x", shape, x_scale),
+        TensorSpec("axes", (len(axes),), "int32", data=np.array(axes, dtype=np.int32)),
+        activation16("y", out, f32(x_scale * 10 ** rng.uniform(-0.5, 0.5))),
+    ]
+    return Case(
+        f"MEAN int16 {list(shape)} axes {axes} keep {keep}", tensors, OpSpec("MEAN", [0, 1], [2], {"keep_dims": keep})
+    )
+
+
 GENERATORS = {
     "add": add_case,
+    "mean": mean_case,
     "conv": conv_case,
     "depthwise": depthwise_case,
     "fc": fc_case,

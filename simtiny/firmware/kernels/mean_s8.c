@@ -18,21 +18,26 @@ static int32_t step(int32_t rank, const int32_t *size, const int32_t *stride, in
     return delta;
 }
 
-void st_mean_s8(const st_mean_params *p, const int8_t *input, int8_t *output) {
-    int32_t outer_index[ST_MEAN_MAX_DIMS] = {0};
-    int32_t base = 0;
-    for (int32_t o = 0; o < p->num_outputs; o++) {
-        int32_t inner_index[ST_MEAN_MAX_DIMS] = {0};
-        int32_t offset = 0;
-        uint32_t sum = (uint32_t)p->sum_offset; /* LiteRT's int32 sum wraps the same way */
-        for (int32_t r = 0; r < p->num_elements; r++) {
-            sum += (uint32_t)(int32_t)input[base + offset];
-            offset += step(p->inner_rank, p->inner_size, p->inner_stride, inner_index);
-        }
-        const int32_t scaled = st_requantize_double((int32_t)sum, p->multiplier,
-                                                                 (int)p->shift);
-        const int32_t shifted = (int32_t)((uint32_t)scaled + (uint32_t)p->output_zero_point);
-        output[o] = (int8_t)st_clamp(shifted, -128, 127);
-        base += step(p->outer_rank, p->outer_size, p->outer_stride, outer_index);
+/* One kernel body per element type (int8, and int16 for the converter's 16x8 mode), each the
+ * same walk and requantisation, clamped to its own type's range. */
+#define ST_MEAN_KERNEL(name, type, low, high)                                                               \
+    void name(const st_mean_params *p, const type *input, type *output) {                                   \
+        int32_t outer_index[ST_MEAN_MAX_DIMS] = {0};                                                         \
+        int32_t base = 0;                                                                                    \
+        for (int32_t o = 0; o < p->num_outputs; o++) {                                                       \
+            int32_t inner_index[ST_MEAN_MAX_DIMS] = {0};                                                     \
+            int32_t offset = 0;                                                                              \
+            uint32_t sum = (uint32_t)p->sum_offset; /* LiteRT's int32 sum wraps the same way */              \
+            for (int32_t r = 0; r < p->num_elements; r++) {                                                  \
+                sum += (uint32_t)(int32_t)input[base + offset];                                              \
+                offset += step(p->inner_rank, p->inner_size, p->inner_stride, inner_index);                 \
+            }                                                                                                \
+            const int32_t scaled = st_requantize_double((int32_t)sum, p->multiplier, (int)p->shift);        \
+            const int32_t shifted = (int32_t)((uint32_t)scaled + (uint32_t)p->output_zero_point);           \
+            output[o] = (type)st_clamp(shifted, low, high);                                                  \
+            base += step(p->outer_rank, p->outer_size, p->outer_stride, outer_index);                       \
+        }                                                                                                    \
     }
-}
+
+ST_MEAN_KERNEL(st_mean_s8, int8_t, -128, 127)
+ST_MEAN_KERNEL(st_mean_s16, int16_t, -32768, 32767)

@@ -23,5 +23,7 @@ typedef struct {
 } st_mean_params;
 
 void st_mean_s8(const st_mean_params *p, const int8_t *input, int8_t *output);
+/* The same over int16 values (the converter's 16x8 mode). */
+void st_mean_s16(const st_mean_params *p, const int16_t *input, int16_t *output);
 
 #endif
