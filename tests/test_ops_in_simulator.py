@@ -1,7 +1,8 @@
 """Operators whose kernels are portable C alone (no DSP path pays for them), run on the simulated
 board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER, RESIZE_BILINEAR,
 MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, and the 16x8
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations). Their
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations), and
+UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations). Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
@@ -21,6 +22,7 @@ from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
 from tests.ops.test_cast import cast_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
+from tests.ops.test_lstm import lstm_case
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
 from tests.ops.test_reduce import arg_case, minmax_case
 from tests.ops.test_sixteen import GENERATORS as SIXTEEN
@@ -28,16 +30,18 @@ from tests.ops.test_softmax import log_softmax_case
 
 
 def on_the_board(tmp_path, toolchain: str, cases: list) -> CompiledModel:
-    """The cases packed in one model, built for the board, run on three random inputs and
-    compared with LiteRT bit for bit; the build."""
+    """The cases packed in one model, built for the board, run on three random inputs as one
+    stream (a stateful operator's state carried from each to the next, as LiteRT's interpreter
+    carries it) and compared with LiteRT bit for bit; the build."""
     tensors, ops, inputs, outputs, label = pack(cases)
     path = tmp_path / "ops.tflite"
     path.write_bytes(build_model(tensors, ops, inputs, outputs))
     compiled = compile_model(load_and_check(path), load_platform("stm32h743"), toolchain)
     batch = [random_inputs(compiled.graph, s) for s in range(3)]
-    compared = 0
+    compared, state = 0, None
     for values, gold in zip(batch, run_golden_batch(path, batch), strict=True):
-        got = simulate(compiled, values, memory_model=False).outputs
+        run = simulate(compiled, values, memory_model=False, state=state)
+        got, state = run.outputs, run.state or None
         for k, (g, w) in enumerate(zip(got, gold.outputs, strict=True)):
             assert g.shape == w.shape and g.tobytes() == w.tobytes(), f"output {k} differs ({label})"
             compared += g.size
@@ -69,3 +73,9 @@ def test_16x8_cases_on_the_board(tmp_path, toolchain):
     compiled = on_the_board(tmp_path, toolchain, [make(rng) for make in SIXTEEN.values() for _ in range(3)])
     kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16"}
     assert kernels <= set(compiled.generated.kernels)
+
+
+@pytest.mark.sim
+def test_lstm_cases_on_the_board(tmp_path, toolchain):
+    compiled = on_the_board(tmp_path, toolchain, [lstm_case(np.random.default_rng(79 + k)) for k in range(6)])
+    assert "lstm_s8" in compiled.generated.kernels

@@ -171,3 +171,18 @@ def test_tflm_keyword_model_with_svdf_state_streams_bit_exact(toolchain):
     diff, checked = first_bad_layer(unshared, [random_inputs(graph, k) for k in range(STEPS)], 10**9, "unicorn")
     assert diff is None, diff
     assert checked == STEPS * len(graph.operators)
+
+
+@pytest.mark.sim
+def test_tflm_mnist_lstm_keeps_its_states_between_invocations(toolchain):
+    """TF-Lite Micro's mnist_lstm: one UNIDIRECTIONAL_SEQUENCE_LSTM of 28 steps per invocation,
+    its output state (int8) and cell state (int16) variable tensors carried from one invocation
+    to the next; every operator output of every invocation of a stream equals LiteRT's."""
+    graph = api.load_model(MODELS / "trained_lstm_int8.tflite")
+    (lstm,) = [op for op in graph.operators if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
+    assert set(graph.initial) == {lstm.inputs[18], lstm.inputs[19]}
+    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
+    steps = 4
+    diff, checked = first_bad_layer(unshared, [random_inputs(graph, k) for k in range(steps)], 10**9, "unicorn")
+    assert diff is None, diff
+    assert checked == steps * len(graph.operators)

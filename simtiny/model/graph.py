@@ -88,6 +88,8 @@ class Operator:
     outputs: tuple[int, ...]
     options: dict[str, Any] = field(default_factory=dict)
     version: int = 1
+    # tensors that only carry quantisation for the kernel (the integer LSTM's gate scales)
+    intermediates: tuple[int, ...] = ()
 
 
 @dataclass

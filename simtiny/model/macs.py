@@ -1,5 +1,6 @@
 """Multiply-accumulates per operator, from the shapes (as the survey counts them: convolutions,
-depthwise convolutions and fully connected layers; everything else counts zero)."""
+depthwise convolutions and fully connected layers, and an LSTM's matrix products; everything else
+counts zero)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def op_macs(op: Operator, graph: Graph) -> int:
         w = graph.tensor(op.inputs[1]).shape  # (units, depth)
         x = graph.tensor(op.inputs[0])
         return (x.size // w[-1]) * int(np.prod(w))
+    if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":  # per step and batch row: the gates' matrices, projection
+        x = graph.tensor(op.inputs[0])
+        matrices = [1, 2, 3, 4, 5, 6, 7, 8, 16]
+        per_row = sum(graph.tensor(op.inputs[k]).size for k in matrices if k < len(op.inputs) and op.inputs[k] >= 0)
+        return (x.size // x.shape[-1]) * per_row
     return 0
 
 

@@ -109,10 +109,11 @@ def _subgraph(
         name, version = codes[index]
         inputs = tuple(int(x) for x in (op.InputsAsNumpy() if op.InputsLength() else []))
         outputs = tuple(int(x) for x in (op.OutputsAsNumpy() if op.OutputsLength() else []))
-        for t in (*inputs, *outputs):
+        between = tuple(int(x) for x in (op.IntermediatesAsNumpy() if op.IntermediatesLength() else []))
+        for t in (*inputs, *outputs, *between):
             if t >= len(tensors) or t < -1:
                 raise InputError(f"{where}: corrupt model: operator {i} refers to tensor {t}")
-        operators.append(Operator(i, name, inputs, outputs, _options(op), version))
+        operators.append(Operator(i, name, inputs, outputs, _options(op), version, between))
     return tensors, operators
 
 

@@ -49,7 +49,8 @@ def has_state(operators: list[Operator]) -> bool:
 
 def zero_state(graph: Graph) -> Graph:
     """The graph with its variable tensors (SVDF's and LSTM's state, marked so in the file) kept
-    between invocations like resource variables, starting from zeros as LiteRT resets them."""
+    between invocations like resource variables, starting as LiteRT resets them: zeros, or an
+    int8 tensor's zero point (ResetVariableTensor)."""
     read = {t for op in graph.operators for t in op.inputs if t >= 0}
     found = [
         t.index for t in graph.tensors if t.variable and t.data is None and t.index in read and t.dtype != "resource"
@@ -63,8 +64,10 @@ def zero_state(graph: Graph) -> Graph:
         tensors.append(Tensor(flag, "simtiny state flag", (1,), "int32", variable=True))
     initial = dict(graph.initial)
     for t in fresh:
-        initial[t] = np.zeros(graph.tensor(t).shape, dtype=NUMPY_DTYPES[graph.tensor(t).dtype])
-    note = f"{len(fresh)} variable tensor(s) kept as state between invocations, from zeros"
+        tensor = graph.tensor(t)
+        start = tensor.zero_point() if tensor.dtype == "int8" and tensor.quant is not None else 0
+        initial[t] = np.full(tensor.shape, start, dtype=NUMPY_DTYPES[tensor.dtype])
+    note = f"{len(fresh)} variable tensor(s) kept as state between invocations, from zeros (or int8 zero points)"
     return replace(graph, tensors=tensors, initial=initial, state_flag=flag, notes=[*graph.notes, note])
 
 

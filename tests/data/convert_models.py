@@ -10,6 +10,9 @@ through the TFLite converter, as users export theirs.
 - int16x8_residual.tflite: a MobileNet-style block in the same mode: Conv2D stride 2 (relu6),
   DepthwiseConv2D (relu6), a 1x1 Conv2D added back to its input, GlobalAveragePooling2D (MEAN),
   Dense, Softmax on [1, 16, 16, 3].
+- layer_norm_int8.tflite: Dense then LayerNormalization on [1, 6, 16], full int8: the converter
+  writes the normalisation as MEAN, SQUARED_DIFFERENCE, RSQRT, MUL, SUB and ADD (a model simtiny
+  refuses, by name, for the tests of that refusal).
 
 Needs the `models` extra (TensorFlow). Run from the repository's root:
     python tests/data/convert_models.py
@@ -25,6 +28,7 @@ OUT = Path(__file__).resolve().parent / "models"
 
 
 def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False) -> None:
+    """Full-integer conversion with a fixed representative set; int16: the 16x8 mode."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -76,6 +80,12 @@ def main() -> None:
     x = tf.keras.layers.Dense(5)(x)
     x = tf.keras.layers.Softmax()(x)
     convert(tf.keras.Model(inputs, x), (16, 16, 3), OUT / "int16x8_residual.tflite", int16=True)
+
+    tf.keras.utils.set_random_seed(3)
+    inputs = tf.keras.Input(shape=(6, 16), batch_size=1)
+    x = tf.keras.layers.Dense(16)(inputs)
+    x = tf.keras.layers.LayerNormalization()(x)
+    convert(tf.keras.Model(inputs, x), (6, 16), OUT / "layer_norm_int8.tflite")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,14 @@ def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], 
         tensors += case.tensors
         shifted = [i + base if i >= 0 else i for i in case.op.inputs]
         op_specs.append(
-            OpSpec(case.op.opcode, shifted, [i + base for i in case.op.outputs], case.op.options, case.op.version)
+            OpSpec(
+                case.op.opcode,
+                shifted,
+                [i + base for i in case.op.outputs],
+                case.op.options,
+                case.op.version,
+                [i + base for i in case.op.intermediates],
+            )
         )
         inputs += [i + base for i in case.inputs]
         outputs += [i + base for i in case.outputs or case.op.outputs]

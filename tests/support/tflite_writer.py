@@ -89,6 +89,7 @@ class OpSpec:
     outputs: list[int]
     options: dict[str, Any] = field(default_factory=dict)  # schema field names, e.g. {"stride_w": 2}
     version: int = 1
+    intermediates: list[int] = field(default_factory=list)  # e.g. the integer LSTM's five
 
 
 def build_model(
@@ -223,9 +224,7 @@ def _quantization(builder: flatbuffers.Builder, spec: TensorSpec) -> int | None:
         return None
     zero_point = spec.zero_point if spec.zero_point is not None else [0] * len(spec.scale)
     if len(zero_point) != len(spec.scale) and spec.checked:
-        raise ValueError(
-            f"tensor {spec.name!r}: {len(spec.scale)} scale(s) but {len(zero_point)} zero point(s)"
-        )
+        raise ValueError(f"tensor {spec.name!r}: {len(spec.scale)} scale(s) but {len(zero_point)} zero point(s)")
     scale = builder.CreateNumpyVector(np.asarray(spec.scale, dtype=np.float32))
     zp = builder.CreateNumpyVector(np.asarray(zero_point, dtype=np.int64))
     tflite.QuantizationParametersStart(builder)
@@ -251,10 +250,15 @@ def _operator(builder: flatbuffers.Builder, op: OpSpec, opcode_index: int) -> in
     options = _options(builder, kind, op.options) if kind is not None else None
     inputs = _int32_vector(builder, tflite.OperatorStartInputsVector, op.inputs)
     outputs = _int32_vector(builder, tflite.OperatorStartOutputsVector, op.outputs)
+    between = (
+        _int32_vector(builder, tflite.OperatorStartIntermediatesVector, op.intermediates) if op.intermediates else None
+    )
     tflite.OperatorStart(builder)
     tflite.OperatorAddOpcodeIndex(builder, opcode_index)
     tflite.OperatorAddInputs(builder, inputs)
     tflite.OperatorAddOutputs(builder, outputs)
+    if between is not None:
+        tflite.OperatorAddIntermediates(builder, between)
     if kind is not None:
         tflite.OperatorAddBuiltinOptionsType(builder, getattr(tflite.BuiltinOptions, kind))
         tflite.OperatorAddBuiltinOptions(builder, options)
@@ -291,9 +295,7 @@ def _options(builder: flatbuffers.Builder, kind: str, values: dict[str, Any]) ->
 def _adders(module: ModuleType, kind: str) -> dict[str, str]:
     """Fields of an options table: normalised schema name ("stridew") -> generated name ("StrideW")."""
     prefix = f"{kind}Add"
-    return {
-        name[len(prefix) :].lower(): name[len(prefix) :] for name in vars(module) if name.startswith(prefix)
-    }
+    return {name[len(prefix) :].lower(): name[len(prefix) :] for name in vars(module) if name.startswith(prefix)}
 
 
 def _snake(generated: str) -> str:

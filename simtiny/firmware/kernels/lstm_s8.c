@@ -1,0 +1,97 @@
+/* UNIDIRECTIONAL_SEQUENCE_LSTM int8x8_16, in LiteRT's order and arithmetic (LstmStepInteger8x8_16).
+ * Each batch row is independent of the others, so rows are stepped one at a time whatever the
+ * layout. Within a step every gate reads the old output state, which is written last. */
+#include "lstm_s8.h"
+
+#include "st_fixedpoint16.h"
+#include "st_quant.h"
+
+static int32_t clamp16(int32_t v) { return v < INT16_MIN ? INT16_MIN : v > INT16_MAX ? INT16_MAX : v; }
+
+static int32_t clamp8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
+
+/* gate[c] = saturate16(requantised W . v + bias), accumulated onto gate[c] (MatrixBatchVectorMultiplyAccumulate). */
+static void gate_product(const int8_t *weights, const int32_t *bias, int32_t multiplier, int32_t shift,
+                         const int8_t *v, int32_t depth, int32_t cells, int16_t *gate) {
+    for (int32_t c = 0; c < cells; c++) {
+        const int8_t *w = weights + c * depth;
+        int32_t acc = bias[c];
+        for (int32_t k = 0; k < depth; k++) acc += w[k] * v[k];
+        gate[c] = (int16_t)clamp16(st_requantize_double(acc, multiplier, shift) + gate[c]);
+    }
+}
+
+/* One gate: products of the input and the old output state, the peephole, the activation. */
+static void gate_step(const st_lstm_params *p, const st_lstm_gate *g, const int8_t *x, const int8_t *h,
+                      const int16_t *cell, int tanh_gate, int16_t *gate) {
+    for (int32_t c = 0; c < p->cells; c++) gate[c] = 0;
+    gate_product(g->input_weights, g->input_bias, g->input_multiplier, g->input_shift, x, p->inputs, p->cells, gate);
+    gate_product(g->recurrent_weights, g->recurrent_bias, g->recurrent_multiplier, g->recurrent_shift, h, p->outputs,
+                 p->cells, gate);
+    if (g->cell_weights) {
+        for (int32_t c = 0; c < p->cells; c++) {
+            const int32_t product = st_requantize_double(g->cell_weights[c] * cell[c], g->cell_multiplier, g->cell_shift);
+            gate[c] = (int16_t)clamp16(product + gate[c]);
+        }
+    }
+    for (int32_t c = 0; c < p->cells; c++) gate[c] = tanh_gate ? st_fp16_tanh(gate[c], 3) : st_fp16_logistic_q3(gate[c]);
+}
+
+static void step(const st_lstm_params *p, const int8_t *x, int8_t *h, int16_t *cell, int8_t *out, int16_t *scratch) {
+    const int32_t cells = p->cells;
+    int16_t *input_gate = scratch, *forget_gate = scratch + cells, *cell_gate = scratch + 2 * cells;
+    int16_t *output_gate = scratch + 3 * cells, *hidden = scratch + 4 * cells;
+    int8_t *hidden8 = (int8_t *)(scratch + 5 * cells);
+    const int cifg = p->gates[0].input_weights == 0;
+    if (!cifg) gate_step(p, &p->gates[0], x, h, cell, 0, input_gate);
+    gate_step(p, &p->gates[1], x, h, cell, 0, forget_gate);
+    gate_step(p, &p->gates[2], x, h, cell, 1, cell_gate);
+    /* UpdateLstmCellInteger: forget . cell >> 15, input . cell gate >> (30 + log2 scale), saturated sum */
+    const int mix_shift = 30 + p->cell_scale_log2;
+    for (int32_t c = 0; c < cells; c++) {
+        const int16_t kept = (int16_t)st_rounding_divide_by_pot(forget_gate[c] * cell[c], 15);
+        const int32_t in = cifg ? (int16_t)(INT16_MAX - forget_gate[c]) : input_gate[c];
+        const int16_t added = (int16_t)st_rounding_divide_by_pot(in * cell_gate[c], mix_shift);
+        int32_t v = clamp16(kept + added);
+        if (p->cell_clip > 0) v = v > p->cell_clip ? p->cell_clip : v < -p->cell_clip ? -p->cell_clip : v;
+        cell[c] = (int16_t)v;
+    }
+    gate_step(p, &p->gates[3], x, h, cell, 0, output_gate);
+    /* CalculateLstmOutputInteger8x8_16: tanh of the cell state, times the output gate */
+    const int tanh_bits = 15 + p->cell_scale_log2;
+    for (int32_t c = 0; c < cells; c++) hidden[c] = st_fp16_tanh(cell[c], tanh_bits);
+    if (p->projection_weights) {
+        for (int32_t c = 0; c < cells; c++) {
+            const int32_t v = st_requantize_double(output_gate[c] * hidden[c], p->hidden_multiplier, p->hidden_shift);
+            hidden8[c] = (int8_t)clamp8(v - p->hidden_zero_point);
+        }
+        for (int32_t o = 0; o < p->outputs; o++) {
+            const int8_t *w = p->projection_weights + o * cells;
+            int32_t acc = p->projection_bias[o];
+            for (int32_t c = 0; c < cells; c++) acc += w[c] * hidden8[c];
+            int32_t v = clamp8(st_requantize_double(acc, p->projection_multiplier, p->projection_shift) +
+                               p->output_state_zero_point);
+            if (p->projection_clip > 0) {
+                v = v > p->projection_clip ? p->projection_clip : v < -p->projection_clip ? -p->projection_clip : v;
+            }
+            h[o] = (int8_t)v;
+        }
+    } else {
+        for (int32_t c = 0; c < cells; c++) {
+            const int32_t v = st_requantize_double(output_gate[c] * hidden[c], p->hidden_multiplier, p->hidden_shift);
+            h[c] = (int8_t)clamp8(v + p->hidden_zero_point);
+        }
+    }
+    for (int32_t o = 0; o < p->outputs; o++) out[o] = h[o];
+}
+
+void st_lstm_s8(const st_lstm_params *p, const int8_t *input, int8_t *output_state, int16_t *cell_state,
+                int8_t *output, int16_t *scratch) {
+    for (int32_t b = 0; b < p->batches; b++) {
+        for (int32_t t = 0; t < p->steps; t++) {
+            const int32_t row = p->time_major ? t * p->batches + b : b * p->steps + t;
+            step(p, input + row * p->inputs, output_state + b * p->outputs, cell_state + b * p->cells,
+                 output + row * p->outputs, scratch);
+        }
+    }
+}
