@@ -165,8 +165,12 @@ class Lstm:
         return scales
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
-        """Five int16 vectors of the cells (four gates and tanh of the cell), one int8 vector."""
-        return 0 if self.check(op, graph) else (11 * self._dims(op, graph)[3] + 3) // 4 * 4
+        """Five int16 vectors of the cells (four gates and tanh of the cell) padded to a word, the
+        input and output state widened to halfword pairs by groups of four, one int8 vector."""
+        if self.check(op, graph):
+            return 0
+        _, _, inputs, cells, outputs = self._dims(op, graph)
+        return (5 * cells + (cells & 1)) * 2 + (inputs // 4 + outputs // 4) * 8 + (cells + 3) // 4 * 4
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, y = graph.tensor(op.inputs[INPUT]), graph.tensor(op.outputs[0])

@@ -3,6 +3,7 @@
  * layout. Within a step every gate reads the old output state, which is written last. */
 #include "lstm_s8.h"
 
+#include "st_dsp.h"
 #include "st_fixedpoint16.h"
 #include "st_quant.h"
 
@@ -10,24 +11,55 @@ static int32_t clamp16(int32_t v) { return v < INT16_MIN ? INT16_MIN : v > INT16
 
 static int32_t clamp8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
 
+/* w . v over depth int8 pairs. With the DSP extension, four at a time: v's bytes widened once
+ * per step into (v0, v2), (v1, v3) halfword pairs (vw), each row's four weights split by SXTB16
+ * and multiplied by two SMLADs; the depth % 4 last ones one by one. */
+static int32_t dot(const int8_t *w, const int8_t *v, const uint32_t *vw, int32_t depth) {
+    int32_t k = 0;
+    uint32_t acc = 0;
+#if defined(__ARM_FEATURE_DSP)
+    for (; k + 4 <= depth; k += 4, vw += 2) {
+        const uint32_t wv = st_load4(w + k);
+        acc = st_smlad(st_sxtb16(wv), vw[0], acc);
+        acc = st_smlad(st_sxtb16_ror8(wv), vw[1], acc);
+    }
+#else
+    (void)vw;
+#endif
+    for (; k < depth; k++) acc += (uint32_t)(w[k] * v[k]);
+    return (int32_t)acc;
+}
+
+/* v's groups of four as the halfword pairs dot() reads (DSP builds only). */
+static void widen(const int8_t *v, int32_t depth, uint32_t *vw) {
+#if defined(__ARM_FEATURE_DSP)
+    for (int32_t k = 0; k + 4 <= depth; k += 4, vw += 2) {
+        const uint32_t word = st_load4(v + k);
+        vw[0] = st_sxtb16(word);
+        vw[1] = st_sxtb16_ror8(word);
+    }
+#else
+    (void)v, (void)depth, (void)vw;
+#endif
+}
+
 /* gate[c] = saturate16(requantised W . v + bias), accumulated onto gate[c] (MatrixBatchVectorMultiplyAccumulate). */
 static void gate_product(const int8_t *weights, const int32_t *bias, int32_t multiplier, int32_t shift,
-                         const int8_t *v, int32_t depth, int32_t cells, int16_t *gate) {
+                         const int8_t *v, const uint32_t *vw, int32_t depth, int32_t cells, int16_t *gate) {
     for (int32_t c = 0; c < cells; c++) {
-        const int8_t *w = weights + c * depth;
-        int32_t acc = bias[c];
-        for (int32_t k = 0; k < depth; k++) acc += w[k] * v[k];
+        const int32_t acc = bias[c] + dot(weights + c * depth, v, vw, depth);
         gate[c] = (int16_t)clamp16(st_requantize_double(acc, multiplier, shift) + gate[c]);
     }
 }
 
 /* One gate: products of the input and the old output state, the peephole, the activation. */
 static void gate_step(const st_lstm_params *p, const st_lstm_gate *g, const int8_t *x, const int8_t *h,
-                      const int16_t *cell, int tanh_gate, int16_t *gate) {
+                      const uint32_t *xw, const uint32_t *hw, const int16_t *cell, int tanh_gate, int16_t *gate) {
     for (int32_t c = 0; c < p->cells; c++) gate[c] = 0;
-    gate_product(g->input_weights, g->input_bias, g->input_multiplier, g->input_shift, x, p->inputs, p->cells, gate);
-    gate_product(g->recurrent_weights, g->recurrent_bias, g->recurrent_multiplier, g->recurrent_shift, h, p->outputs,
-                 p->cells, gate);
+    gate_product(g->input_weights, g->input_bias, g->input_multiplier, g->input_shift, x, xw, p->inputs, p->cells,
+                 gate);
+    gate_product(g->recurrent_weights, g->recurrent_bias, g->recurrent_multiplier, g->recurrent_shift, h, hw,
+                 p->outputs, p->cells, gate);
     if (g->cell_weights) {
         for (int32_t c = 0; c < p->cells; c++) {
             const int32_t product = st_requantize_double(g->cell_weights[c] * cell[c], g->cell_multiplier, g->cell_shift);
@@ -41,11 +73,15 @@ static void step(const st_lstm_params *p, const int8_t *x, int8_t *h, int16_t *c
     const int32_t cells = p->cells;
     int16_t *input_gate = scratch, *forget_gate = scratch + cells, *cell_gate = scratch + 2 * cells;
     int16_t *output_gate = scratch + 3 * cells, *hidden = scratch + 4 * cells;
-    int8_t *hidden8 = (int8_t *)(scratch + 5 * cells);
+    uint32_t *xw = (uint32_t *)(scratch + 5 * cells + (cells & 1)); /* word-aligned: scratch is */
+    uint32_t *hw = xw + p->inputs / 4 * 2;
+    int8_t *hidden8 = (int8_t *)(hw + p->outputs / 4 * 2);
     const int cifg = p->gates[0].input_weights == 0;
-    if (!cifg) gate_step(p, &p->gates[0], x, h, cell, 0, input_gate);
-    gate_step(p, &p->gates[1], x, h, cell, 0, forget_gate);
-    gate_step(p, &p->gates[2], x, h, cell, 1, cell_gate);
+    widen(x, p->inputs, xw);
+    widen(h, p->outputs, hw);
+    if (!cifg) gate_step(p, &p->gates[0], x, h, xw, hw, cell, 0, input_gate);
+    gate_step(p, &p->gates[1], x, h, xw, hw, cell, 0, forget_gate);
+    gate_step(p, &p->gates[2], x, h, xw, hw, cell, 1, cell_gate);
     /* UpdateLstmCellInteger: forget . cell >> 15, input . cell gate >> (30 + log2 scale), saturated sum */
     const int mix_shift = 30 + p->cell_scale_log2;
     for (int32_t c = 0; c < cells; c++) {
@@ -56,10 +92,14 @@ static void step(const st_lstm_params *p, const int8_t *x, int8_t *h, int16_t *c
         if (p->cell_clip > 0) v = v > p->cell_clip ? p->cell_clip : v < -p->cell_clip ? -p->cell_clip : v;
         cell[c] = (int16_t)v;
     }
-    gate_step(p, &p->gates[3], x, h, cell, 0, output_gate);
+    gate_step(p, &p->gates[3], x, h, xw, hw, cell, 0, output_gate);
     /* CalculateLstmOutputInteger8x8_16: tanh of the cell state, times the output gate */
     const int tanh_bits = 15 + p->cell_scale_log2;
-    for (int32_t c = 0; c < cells; c++) hidden[c] = st_fp16_tanh(cell[c], tanh_bits);
+    if (tanh_bits == 3) { /* a cell scale of 2^-12, the converter's: the tanh with constants folded */
+        for (int32_t c = 0; c < cells; c++) hidden[c] = st_fp16_tanh(cell[c], 3);
+    } else {
+        for (int32_t c = 0; c < cells; c++) hidden[c] = st_fp16_tanh(cell[c], tanh_bits);
+    }
     if (p->projection_weights) {
         for (int32_t c = 0; c < cells; c++) {
             const int32_t v = st_requantize_double(output_gate[c] * hidden[c], p->hidden_multiplier, p->hidden_shift);

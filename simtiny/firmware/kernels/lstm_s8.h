@@ -33,8 +33,9 @@ typedef struct {
     st_lstm_gate gates[4];            /* input, forget, cell, output */
 } st_lstm_params;
 
-/* scratch: 5 * cells int16 values then cells int8 values (st_lstm_scratch_bytes). */
-#define ST_LSTM_SCRATCH_BYTES(cells) (11 * (cells))
+/* scratch (word-aligned): 5 * cells int16 values (4 gates, tanh of the cell state), padded to a
+ * word; the input's and the output state's groups of four widened to halfword pairs (8 bytes per
+ * group); cells int8 values (the hidden value before a projection). simtiny.lower.lstm sizes it. */
 
 void st_lstm_s8(const st_lstm_params *p, const int8_t *input, int8_t *output_state, int16_t *cell_state,
                 int8_t *output, int16_t *scratch);
