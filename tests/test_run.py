@@ -166,6 +166,30 @@ def test_float_model_is_refused(tmp_path):
     _one_line_error(_simtiny("run", str(path)), "float32 model", "int8")
 
 
+def test_uint8_model_is_refused_as_tflm_refuses_it(tmp_path):
+    """A TF1-era uint8 model (per-tensor uint8 activations and weights): LiteRT runs it, TF-Lite
+    Micro refuses it (checked here with the tflite-micro package), and so does simtiny, saying
+    how to convert it to int8 instead."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    rng = np.random.default_rng(0)
+    weights = rng.integers(0, 256, (4, 8)).astype(np.uint8)
+    tensors = [
+        TensorSpec("x", (1, 8), "uint8", scale=[0.02], zero_point=[128]),
+        TensorSpec("w", (4, 8), "uint8", scale=[0.01], zero_point=[120], data=weights),
+        TensorSpec("b", (4,), "int32", scale=[0.0002], zero_point=[0], data=np.arange(4, dtype=np.int32)),
+        TensorSpec("y", (1, 4), "uint8", scale=[0.1], zero_point=[100]),
+    ]
+    model = build_model(tensors, [OpSpec("FULLY_CONNECTED", [0, 1, 2], [3])], [0], [3])
+    interpreter = runtime.Interpreter.from_bytes(model)
+    interpreter.set_input(np.zeros((1, 8), np.uint8), 0)
+    with pytest.raises(RuntimeError):
+        interpreter.invoke()
+    path = tmp_path / "uint8.tflite"
+    path.write_bytes(model)
+    _one_line_error(_simtiny("run", str(path)), "uint8-quantized model", "FULLY_CONNECTED x1", "TFLITE_BUILTINS_INT8")
+
+
 def test_wrong_input_file(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((1, 1), dtype=np.float32))
     _one_line_error(

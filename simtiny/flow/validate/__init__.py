@@ -10,6 +10,7 @@ rules with its lowering (simtiny.lower), the way LiteRT's Prepare functions chec
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from simtiny import lower
@@ -54,10 +55,32 @@ def check(graph: Graph, name: str) -> Graph:
         raise UnsupportedModel(f"{name}: dynamic shapes (tensors {dynamic[:5]}): simtiny needs static shapes")
     check_quantization(graph, name)
     check_operators(graph, name)
+    _refuse_uint8(graph, name, compute)
     missing = lower.unsupported(graph)
     if missing:
         raise UnsupportedModel(f"{name}: unsupported: {', '.join(missing)}")
     return graph
+
+
+def _refuse_uint8(graph: Graph, name: str, compute: list) -> None:
+    """A uint8-quantized (TF1-era) model: operators computing on uint8 activations, which
+    TF-Lite Micro refuses (its kernels take int8 or int16: measured with the tflite-micro
+    package on CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, AVERAGE_POOL_2D, SOFTMAX,
+    CONCATENATION and LOGISTIC); simtiny refuses them likewise, saying how to convert instead."""
+    uint8 = Counter(
+        op.opcode
+        for op in compute
+        if any(t >= 0 and graph.tensor(t).dtype == "uint8" for t in (*op.inputs, *op.outputs))
+        and lower.unsupported(replace(graph, operators=[op]))
+    )
+    if uint8:
+        ops = ", ".join(f"{opcode} x{n}" for opcode, n in sorted(uint8.items()))
+        raise UnsupportedModel(
+            f"{name}: uint8-quantized model (TF1-era): {ops} compute on uint8 activations, which "
+            "TF-Lite Micro does not run either; convert with full-integer int8 quantization "
+            "(TFLiteConverter with a representative dataset and supported_ops TFLITE_BUILTINS_INT8; "
+            "inference_input_type tf.uint8 keeps a uint8 input)"
+        )
 
 
 def describe_ops(graph: Graph) -> str:
