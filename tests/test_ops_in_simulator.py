@@ -2,7 +2,8 @@
 board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER, RESIZE_BILINEAR,
 MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, and the 16x8
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations), and
-UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations). Their
+UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations), and DIV
+(int8 by constant divisors, which never equal their zero point; float32). Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
@@ -21,6 +22,7 @@ from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.platform import load_platform
 from tests.ops.test_cast import cast_case
+from tests.ops.test_div import div_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
 from tests.ops.test_lstm import lstm_case
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
@@ -79,3 +81,11 @@ def test_16x8_cases_on_the_board(tmp_path, toolchain):
 def test_lstm_cases_on_the_board(tmp_path, toolchain):
     compiled = on_the_board(tmp_path, toolchain, [lstm_case(np.random.default_rng(79 + k)) for k in range(6)])
     assert "lstm_s8" in compiled.generated.kernels
+
+
+@pytest.mark.sim
+def test_div_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(80)
+    cases = [div_case(rng, "int8", const=2) for _ in range(4)] + [div_case(rng, "float32") for _ in range(4)]
+    compiled = on_the_board(tmp_path, toolchain, cases)
+    assert "div" in compiled.generated.kernels

@@ -128,7 +128,7 @@ class _Context:
             return self._blob(name, ctype, key[1], values.size)
         flat = values.reshape(-1)
         if values.dtype == np.float32:
-            items = [f"{float(v)!r}f" if np.isfinite(v) else "0.0f" for v in flat]
+            items = [f"{float(v)!r}f" if np.isfinite(v) else _nonfinite(v) for v in flat]
         else:
             items = [str(int(v)) for v in flat]
         body = ",\n".join(", ".join(items[i : i + 24]) for i in range(0, len(items), 24))
@@ -306,3 +306,15 @@ def _rename(text: str, names: dict[str, str]) -> str:
 def _io(symbol: str, tensor: int, graph: Graph, plan: MemoryPlan) -> IoBuffer:
     t = graph.tensor(tensor)
     return IoBuffer(symbol, tensor, plan.offsets[tensor], t.nbytes)
+
+
+def _nonfinite(value: np.float32) -> str:
+    """An infinity or a NaN as a C constant expression with exactly its bits (sign, quiet bit and
+    payload): gcc's and clang's __builtin_inff/nanf/nansf, which C99 lacks a literal for."""
+    bits = int(np.float32(value).view(np.uint32))
+    sign = "-" if bits >> 31 else ""
+    mantissa = bits & 0x7FFFFF
+    if mantissa == 0:
+        return f"{sign}__builtin_inff()"
+    builtin = "__builtin_nanf" if mantissa & 0x400000 else "__builtin_nansf"
+    return f'{sign}{builtin}("{mantissa & 0x3FFFFF:#x}")'

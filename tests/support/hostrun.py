@@ -22,7 +22,7 @@ from simtiny.hostcc import compile_object, compile_shared
 from simtiny.model import NUMPY_DTYPES, Graph
 from simtiny.resources import KERNELS_DIR, RUNTIME_DIR
 
-WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+WARNINGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-fno-math-errno"]
 
 
 def kernel_sources(names: list[str]) -> list[Path]:

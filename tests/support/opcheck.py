@@ -7,6 +7,7 @@ support.tflite_writer's TensorSpec/OpSpec, and `check_model` runs several random
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 from simtiny import lower
 from simtiny.flow.codegen import generate
 from simtiny.flow.plan import plan_memory
+from simtiny.flow.verify import same_bits
 from simtiny.lower.fusion import fuse_pads
 from simtiny.model import NUMPY_DTYPES, Graph, Operator, load_model, parse_model
 from support.hostrun import load_host_model
@@ -52,6 +54,7 @@ def check_model(
     samples: int = 8,
     label: str = "",
     fuse: bool = False,
+    draw: Callable[[np.random.Generator, TensorSpec], np.ndarray] | None = None,
 ) -> CaseResult:
     """Build, compare `samples` random inputs; raise AssertionError naming the first difference.
     fuse: with the PADs fused into their readers (simtiny.lower.fusion), as load_and_check does."""
@@ -67,7 +70,7 @@ def check_model(
     out_details = interpreter.get_output_details()
     elements = 0
     for sample in range(samples):
-        values = [random_input(rng, tensors[i]) for i in inputs]
+        values = [(draw or random_input)(rng, tensors[i]) for i in inputs]
         for detail, value in zip(in_details, values, strict=True):
             interpreter.set_tensor(detail["index"], value)
         interpreter.invoke()
@@ -75,7 +78,7 @@ def check_model(
         got = host.run(values)
         for k, (w, g) in enumerate(zip(want, got, strict=True)):
             assert w.shape == g.shape, f"{label}: output {k} shape {g.shape}, LiteRT {w.shape}"
-            diff = np.flatnonzero(w.reshape(-1) != g.reshape(-1))
+            diff = np.flatnonzero(~same_bits(g, w))  # floats by their bits, any NaN equal to any NaN
             if diff.size:
                 i = int(diff[0])
                 raise AssertionError(
@@ -146,10 +149,12 @@ def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], 
     return tensors, op_specs, inputs, outputs, "; ".join(labels)
 
 
-def run_packed(cases: list[Case], seed: int, samples: int) -> int:
-    """Check all cases as one model on `samples` random inputs; returns the elements compared."""
+def run_packed(cases: list[Case], seed: int, samples: int, draw=None) -> int:
+    """Check all cases as one model on `samples` random inputs (drawn by `draw`, default
+    random_input); returns the elements compared."""
     tensors, op_specs, inputs, outputs, label = pack(cases)
-    return check_model(tensors, op_specs, inputs, outputs, np.random.default_rng(seed), samples, label).elements
+    rng = np.random.default_rng(seed)
+    return check_model(tensors, op_specs, inputs, outputs, rng, samples, label, draw=draw).elements
 
 
 def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:

@@ -22,6 +22,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "ADD": (2, 2, (), 1),
     "SUB": (2, 2, (), 1),
     "MUL": (2, 2, (), 1),
+    "DIV": (2, 2, (), 1),
     "MAXIMUM": (2, 2, (), 1),
     "MINIMUM": (2, 2, (), 1),
     "AVERAGE_POOL_2D": (1, 1, (), 1),

@@ -1,0 +1,92 @@
+"""DIV int8 and float32 with broadcasting, as LiteRT's div.cc computes them: int8 by the divisor's
+fixed-point reciprocal and one multiplier (input1 scale / (input2 scale * output scale), in float
+as Prepare writes it), float32 by IEEE division clamped to the activation's range (LiteRT clamps
+a division by zero to +-FLT_MAX, not to infinity). A quantized divisor equal to its zero point
+makes LiteRT fail the invocation; the kernel does not check it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower.elementwise import ACTIVATIONS, _activation, _loops_init, _quant_reason, _shape_reason
+from simtiny.lower.quant import quantize_multiplier
+from simtiny.model import Graph, Operator
+
+MAX_DIMS = 5  # BroadcastDivSlow<N = 5>
+FLOAT_RANGES = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}
+# the largest quotient shift the kernel's one rounding shift takes (the dividend's headroom and the
+# reciprocal's shift make up at least 23 bits on int8 values)
+MAX_OUTPUT_SHIFT = 20
+
+
+def _c_float(value: float) -> str:
+    """A float32 value as a C literal that reads back exactly."""
+    return f"{float(np.float32(value))!r}f"
+
+
+class Div:
+    opcodes = ("DIV",)
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """Element k of each input is read before element k is written."""
+        return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
+            return "needs two inputs and one output"
+        dtype = graph.tensor(op.outputs[0]).dtype
+        if dtype not in ("int8", "float32"):
+            return f"{dtype} output (int8 and float32 are compiled)"
+        reason = dtype_reason(graph, op, {"input": (dtype,), "input1": (dtype,)})
+        if reason:
+            return reason
+        activation = op.options.get("fused_activation_function", "NONE")
+        if activation not in ACTIVATIONS:
+            return f"fused activation {activation}"
+        reason = _shape_reason(graph, op)
+        if reason:
+            return reason
+        if len(graph.tensor(op.outputs[0]).shape) > MAX_DIMS:
+            return f"rank above {MAX_DIMS}"
+        if dtype == "int8":
+            reason = _quant_reason(graph, op)
+            if reason:
+                return reason
+            if quantize_multiplier(self.real(op, graph))[1] > MAX_OUTPUT_SHIFT:
+                return f"a rescaling by 2^{MAX_OUTPUT_SHIFT} or more"
+        return None
+
+    @staticmethod
+    def real(op: Operator, graph: Graph) -> float:
+        """div.cc: input1 scale / (input2 scale * output scale), in float, then widened."""
+        f = np.float32
+        x1, x2, out = (graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0]))
+        return float(f(f(x1.scale()) / f(f(x2.scale()) * f(out.scale()))))
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        out = graph.tensor(op.outputs[0])
+        p = ctx.ident(f"op{op.index}_div")
+        loops = _loops_init(graph, op, ctx, p)
+        args = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])}"
+        if out.dtype == "float32":
+            low, high = FLOAT_RANGES[op.options.get("fused_activation_function", "NONE")]
+            top = float(np.finfo(np.float32).max)
+            low, high = -top if low is None else low, top if high is None else high
+            decl = (
+                f"static const st_div_f32_params {p} = {{.loops = {loops}, "
+                f".act_min = {_c_float(low)}, .act_max = {_c_float(high)}}};"
+            )
+            return KernelCall(f"st_div_f32(&{p}, {args});", ("div",), (decl,))
+        x1, x2 = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        multiplier, shift = quantize_multiplier(self.real(op, graph))
+        act_min, act_max = _activation(op, out)
+        decl = (
+            f"static const st_div_s8_params {p} = {{.loops = {loops}, .output_multiplier = {multiplier}, "
+            f".output_shift = {shift},\n    .input1_offset = {-x1.zero_point()}, .input2_offset = {-x2.zero_point()}, "
+            f".output_offset = {out.zero_point()}, .act_min = {act_min}, .act_max = {act_max}}};"
+        )
+        return KernelCall(f"st_div_s8(&{p}, {args});", ("div",), (decl,))
+
+
+LOWERINGS = [Div()]
