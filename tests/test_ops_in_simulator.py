@@ -3,7 +3,8 @@ board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER,
 MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, and the 16x8
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations), and
 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations), and DIV
-(int8 by constant divisors, which never equal their zero point; float32). Their
+(int8 by constant divisors, which never equal their zero point; float32), NEG, ABS, SQRT, RSQRT
+(float32) and ABS (int8), SQUARED_DIFFERENCE. Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
@@ -20,6 +21,7 @@ from simtiny.flow.inputs import random_inputs
 from simtiny.flow.run import compile_model
 from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
+from simtiny.flow.verify import same_bits
 from simtiny.platform import load_platform
 from tests.ops.test_cast import cast_case
 from tests.ops.test_div import div_case
@@ -29,6 +31,8 @@ from tests.ops.test_movement import random_bilinear, random_gather, random_pack,
 from tests.ops.test_reduce import arg_case, minmax_case
 from tests.ops.test_sixteen import GENERATORS as SIXTEEN
 from tests.ops.test_softmax import log_softmax_case
+from tests.ops.test_squared_difference import squared_difference_case
+from tests.ops.test_unary import float_case, int8_case
 
 
 def on_the_board(tmp_path, toolchain: str, cases: list) -> CompiledModel:
@@ -45,7 +49,7 @@ def on_the_board(tmp_path, toolchain: str, cases: list) -> CompiledModel:
         run = simulate(compiled, values, memory_model=False, state=state)
         got, state = run.outputs, run.state or None
         for k, (g, w) in enumerate(zip(got, gold.outputs, strict=True)):
-            assert g.shape == w.shape and g.tobytes() == w.tobytes(), f"output {k} differs ({label})"
+            assert g.shape == w.shape and same_bits(g, w).all(), f"output {k} differs ({label})"
             compared += g.size
     assert compared > 0
     return compiled
@@ -89,3 +93,12 @@ def test_div_cases_on_the_board(tmp_path, toolchain):
     cases = [div_case(rng, "int8", const=2) for _ in range(4)] + [div_case(rng, "float32") for _ in range(4)]
     compiled = on_the_board(tmp_path, toolchain, cases)
     assert "div" in compiled.generated.kernels
+
+
+@pytest.mark.sim
+def test_unary_and_squared_difference_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(81)
+    cases = [float_case(opcode, 37) for opcode in ("NEG", "ABS", "SQRT", "RSQRT")] + [int8_case(rng, "ABS")]
+    cases += [squared_difference_case(rng, dtype) for dtype in ("int8", "int8", "float32")]
+    compiled = on_the_board(tmp_path, toolchain, cases)
+    assert {"unary_f32", "lut_s8", "squared_difference"} <= set(compiled.generated.kernels)

@@ -11,8 +11,11 @@ through the TFLite converter, as users export theirs.
   DepthwiseConv2D (relu6), a 1x1 Conv2D added back to its input, GlobalAveragePooling2D (MEAN),
   Dense, Softmax on [1, 16, 16, 3].
 - layer_norm_int8.tflite: Dense then LayerNormalization on [1, 6, 16], full int8: the converter
-  writes the normalisation as MEAN, SQUARED_DIFFERENCE, RSQRT, MUL, SUB and ADD (a model simtiny
-  refuses, by name, for the tests of that refusal).
+  writes the normalisation as MEAN, SQUARED_DIFFERENCE, RSQRT, MUL and ADD, with a NEG left in
+  float32 between DEQUANTIZE and QUANTIZE.
+- attention_int8.tflite: Keras MultiHeadAttention (2 heads of 8) on [1, 6, 16], full int8:
+  FULLY_CONNECTED, RESHAPE, TRANSPOSE, SOFTMAX and two BATCH_MATMUL, which simtiny does not
+  compile yet (the model of the tests of that refusal).
 
 Needs the `models` extra (TensorFlow). Run from the repository's root:
     python tests/data/convert_models.py
@@ -86,6 +89,11 @@ def main() -> None:
     x = tf.keras.layers.Dense(16)(inputs)
     x = tf.keras.layers.LayerNormalization()(x)
     convert(tf.keras.Model(inputs, x), (6, 16), OUT / "layer_norm_int8.tflite")
+
+    tf.keras.utils.set_random_seed(4)
+    inputs = tf.keras.Input(shape=(6, 16), batch_size=1)
+    x = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(inputs, inputs)
+    convert(tf.keras.Model(inputs, x), (6, 16), OUT / "attention_int8.tflite")
 
 
 if __name__ == "__main__":

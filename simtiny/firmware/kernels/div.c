@@ -41,18 +41,13 @@ void st_div_s8(const st_div_s8_params *p, const int8_t *input1, const int8_t *in
     st_broadcast_walk(&p->loops, input1, input2, output, div_row, p);
 }
 
+static float div_f32(float a, float b, const void *params) {
+    const st_div_f32_params *p = (const st_div_f32_params *)params;
+    float v = a / b;
+    v = v < p->act_min ? p->act_min : v; /* std::max(v, min) */
+    return p->act_max < v ? p->act_max : v; /* std::min(v, max) */
+}
+
 void st_div_f32(const st_div_f32_params *p, const float *input1, const float *input2, float *output) {
-    const st_broadcast *b = &p->loops;
-    if (st_broadcast_empty(b)) return;
-    const int32_t *innermost = b->loops + 3 * (b->ndim - 1);
-    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
-    int32_t o1 = 0, o2 = 0;
-    do {
-        for (int32_t i = 0; i < innermost[0]; i++) {
-            float v = input1[o1 + i * innermost[1]] / input2[o2 + i * innermost[2]];
-            v = v < p->act_min ? p->act_min : v; /* std::max(v, min) */
-            v = p->act_max < v ? p->act_max : v; /* std::min(v, max) */
-            *output++ = v;
-        }
-    } while (st_broadcast_next(b, index, &o1, &o2));
+    st_broadcast_walk_f32(&p->loops, input1, input2, output, div_f32, p);
 }

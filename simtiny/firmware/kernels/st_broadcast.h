@@ -1,4 +1,4 @@
-/* The walk of two broadcast inputs shared by the element-wise kernels (ADD, SUB, MUL): the
+/* The walk of two broadcast inputs shared by the element-wise kernels (ADD, SUB, MUL, DIV...): the
  * output's elements in order, as nested loops whose extents and per-input element steps the
  * code generator computes (a step of 0 broadcasts; size-1 dimensions dropped, mergeable ones
  * merged, so same-shape inputs make a single loop). The loop table is a separate constant,
@@ -53,6 +53,22 @@ static inline void st_broadcast_walk(const st_broadcast *b, const int8_t *input1
     do {
         row(params, input1 + o1, innermost[1], input2 + o2, innermost[2], innermost[0], output);
         output += innermost[0];
+    } while (st_broadcast_next(b, index, &o1, &o2));
+}
+
+/* The same walk for float32 operands: out = f(a, b, params) per element, f inlined. */
+typedef float (*st_broadcast_f32_fn)(float a, float b, const void *params);
+
+static inline void st_broadcast_walk_f32(const st_broadcast *b, const float *input1, const float *input2,
+                                         float *output, st_broadcast_f32_fn f, const void *params) {
+    if (st_broadcast_empty(b)) return;
+    const int32_t *innermost = b->loops + 3 * (b->ndim - 1);
+    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
+    int32_t o1 = 0, o2 = 0;
+    do {
+        for (int32_t i = 0; i < innermost[0]; i++) {
+            *output++ = f(input1[o1 + i * innermost[1]], input2[o2 + i * innermost[2]], params);
+        }
     } while (st_broadcast_next(b, index, &o1, &o2));
 }
 

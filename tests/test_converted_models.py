@@ -1,0 +1,30 @@
+"""Models simtiny converts itself with TensorFlow (tests/data/convert_models.py) that exercise
+operators no third-party model here has: every operator output of every sample bit-exact
+against LiteRT on the simulated board, with both toolchains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simtiny import api
+from simtiny.flow.debug import first_bad_layer
+from simtiny.flow.inputs import random_inputs
+from simtiny.flow.run import compile_model
+
+MODELS = Path(__file__).parent / "data" / "models"
+
+
+@pytest.mark.sim
+def test_layer_normalisation_runs_bit_exact_at_every_operator(toolchain):
+    """Keras LayerNormalization as the converter writes it: MEAN, SQUARED_DIFFERENCE, RSQRT, MUL,
+    ADD in int8, and a NEG left in float32 between DEQUANTIZE and QUANTIZE."""
+    graph = api.load_model(MODELS / "layer_norm_int8.tflite")
+    opcodes = {op.opcode for op in graph.operators}
+    assert {"SQUARED_DIFFERENCE", "RSQRT", "NEG", "DEQUANTIZE", "QUANTIZE", "MEAN"} <= opcodes
+    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
+    samples = [random_inputs(graph, k) for k in range(4)]
+    diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
+    assert diff is None, diff
+    assert checked == len(samples) * len(graph.operators)
