@@ -28,3 +28,17 @@ def test_layer_normalisation_runs_bit_exact_at_every_operator(toolchain):
     diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
     assert diff is None, diff
     assert checked == len(samples) * len(graph.operators)
+
+
+@pytest.mark.sim
+def test_multi_head_attention_runs_bit_exact_at_every_operator(toolchain):
+    """Keras MultiHeadAttention: its two BATCH_MATMUL (Q.K^T with the keys read transposed, then
+    the weights times V) between FULLY_CONNECTED, RESHAPE, TRANSPOSE and SOFTMAX."""
+    graph = api.load_model(MODELS / "attention_int8.tflite")
+    matmuls = [op for op in graph.operators if op.opcode == "BATCH_MATMUL"]
+    assert len(matmuls) == 2
+    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
+    samples = [random_inputs(graph, k) for k in range(4)]
+    diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
+    assert diff is None, diff
+    assert checked == len(samples) * len(graph.operators)

@@ -4,7 +4,7 @@ MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, a
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations), and
 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations), and DIV
 (int8 by constant divisors, which never equal their zero point; float32), NEG, ABS, SQRT, RSQRT
-(float32) and ABS (int8), SQUARED_DIFFERENCE. Their
+(float32) and ABS (int8), SQUARED_DIFFERENCE, BATCH_MATMUL (its DSP path). Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
@@ -23,6 +23,7 @@ from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.flow.verify import same_bits
 from simtiny.platform import load_platform
+from tests.ops.test_batch_matmul import matmul_case
 from tests.ops.test_cast import cast_case
 from tests.ops.test_div import div_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
@@ -102,3 +103,13 @@ def test_unary_and_squared_difference_cases_on_the_board(tmp_path, toolchain):
     cases += [squared_difference_case(rng, dtype) for dtype in ("int8", "int8", "float32")]
     compiled = on_the_board(tmp_path, toolchain, cases)
     assert {"unary_f32", "lut_s8", "squared_difference"} <= set(compiled.generated.kernels)
+
+
+@pytest.mark.sim
+def test_batch_matmul_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(82)
+    cases = [matmul_case(rng) for _ in range(8)]
+    while len({(c.op.options["adj_x"], c.op.options["adj_y"]) for c in cases}) < 4:  # every layout
+        cases.append(matmul_case(rng))
+    compiled = on_the_board(tmp_path, toolchain, cases)
+    assert "batch_matmul_s8" in compiled.generated.kernels

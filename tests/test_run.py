@@ -117,7 +117,7 @@ def test_debug_layers_names_the_first_wrong_operator(monkeypatch, capsys):
 @pytest.mark.parametrize(
     "model, needles",
     [
-        ("attention_int8.tflite", ["unsupported", "BATCH_MATMUL x2"]),
+        ("upsample_int8.tflite", ["unsupported", "TRANSPOSE_CONV x1"]),
     ],
 )
 def test_unsupported_operators_are_named(model, needles):

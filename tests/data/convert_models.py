@@ -14,8 +14,9 @@ through the TFLite converter, as users export theirs.
   writes the normalisation as MEAN, SQUARED_DIFFERENCE, RSQRT, MUL and ADD, with a NEG left in
   float32 between DEQUANTIZE and QUANTIZE.
 - attention_int8.tflite: Keras MultiHeadAttention (2 heads of 8) on [1, 6, 16], full int8:
-  FULLY_CONNECTED, RESHAPE, TRANSPOSE, SOFTMAX and two BATCH_MATMUL, which simtiny does not
-  compile yet (the model of the tests of that refusal).
+  FULLY_CONNECTED, RESHAPE, TRANSPOSE, SOFTMAX and two BATCH_MATMUL.
+- upsample_int8.tflite: Conv2DTranspose (stride 2, relu) then Conv2D on [1, 6, 6, 4], full int8:
+  TRANSPOSE_CONV, which simtiny does not compile yet (the model of the tests of that refusal).
 
 Needs the `models` extra (TensorFlow). Run from the repository's root:
     python tests/data/convert_models.py
@@ -94,6 +95,12 @@ def main() -> None:
     inputs = tf.keras.Input(shape=(6, 16), batch_size=1)
     x = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(inputs, inputs)
     convert(tf.keras.Model(inputs, x), (6, 16), OUT / "attention_int8.tflite")
+
+    tf.keras.utils.set_random_seed(5)
+    inputs = tf.keras.Input(shape=(6, 6, 4), batch_size=1)
+    x = tf.keras.layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu")(inputs)
+    x = tf.keras.layers.Conv2D(3, 3, padding="same")(x)
+    convert(tf.keras.Model(inputs, x), (6, 6, 4), OUT / "upsample_int8.tflite")
 
 
 if __name__ == "__main__":

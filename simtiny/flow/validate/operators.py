@@ -28,6 +28,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "SQRT": (1, 1, (), 1),
     "RSQRT": (1, 1, (), 1),
     "SQUARED_DIFFERENCE": (2, 2, (), 1),
+    "BATCH_MATMUL": (2, 2, (), 1),
     "MAXIMUM": (2, 2, (), 1),
     "MINIMUM": (2, 2, (), 1),
     "AVERAGE_POOL_2D": (1, 1, (), 1),
