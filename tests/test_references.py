@@ -135,3 +135,21 @@ def test_fully_connected_rounds_once_in_litert_and_twice_in_tflm():
             assert (int(litert[r, u]), int(tflm[r, u])) == (once, twice), (k, r, u)
         differ += int(np.count_nonzero(litert != tflm))
     assert differ > 0
+
+
+def test_a_model_tflm_refuses_is_compared_with_litert_and_the_refusal_named(tmp_path, capsys):
+    """TF-Lite Micro cannot allocate a model whose shapes a subgraph computes (a dynamic batch);
+    with --reference both the outputs are still compared with LiteRT, and the report says
+    that TF-Lite Micro refused it and that LiteRT alone was compared."""
+    out = tmp_path / "r.json"
+    model = MODELS / "dynamic_batch_reshape_int8.tflite"
+    code = main(["run", str(model), "--reference", "both", "--samples", "2", "--json", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "TF-Lite Micro refuses the model (TF-Lite Micro failed while allocating tensors" in text
+    assert "compared with LiteRT only" in text
+    verdict = text.strip().splitlines()[-1]
+    assert verdict.startswith("BIT-EXACT") and "tflite-micro" not in verdict, verdict
+    report = json.loads(out.read_text())
+    assert report["second_reference_refused"].startswith("TF-Lite Micro refuses the model")
+    assert report["references"] == [report["reference"]]

@@ -95,6 +95,8 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
 def _disagreement_lines(report: ModelReport) -> list[str]:
     """--reference both: whether the two references agree, and where they do not, which one
     simtiny's values are."""
+    if report.second_refused:
+        return [f"{report.second_refused}: compared with {report.samples[0].reference} only"]
     seconds = [s.second for s in report.samples if s.second is not None]
     if not seconds:
         return []
@@ -212,6 +214,7 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         "firmware": str(c.firmware.elf),
         "reference": report.golden_runtime,
         "references": report.runtimes,
+        "second_reference_refused": report.second_refused or None,
         "bit_exact": report.exact,
         "compared": {
             "samples": report.compared.samples,
