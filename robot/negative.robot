@@ -9,8 +9,8 @@ Test Tags           expected-failure
 
 *** Test Cases ***
 Unsupported Operators Are Named
-    Run Keyword And Expect Error    upsample_int8.tflite: unsupported: TRANSPOSE_CONV x1
-    ...    Load Model    ${MODELS}/upsample_int8.tflite
+    Run Keyword And Expect Error    sine_int8.tflite: unsupported: SIN x1
+    ...    Load Model    ${MODELS}/sine_int8.tflite
 
 A Missing Model Is Named
     Run Keyword And Expect Error    *no_such_model.tflite: no such file

@@ -42,3 +42,15 @@ def test_multi_head_attention_runs_bit_exact_at_every_operator(toolchain):
     diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
     assert diff is None, diff
     assert checked == len(samples) * len(graph.operators)
+
+
+@pytest.mark.sim
+def test_transposed_convolution_runs_bit_exact_at_every_operator(toolchain):
+    """Keras Conv2DTranspose (stride 2, SAME) as a decoder upsamples, then a Conv2D."""
+    graph = api.load_model(MODELS / "upsample_int8.tflite")
+    assert [op.opcode for op in graph.operators] == ["TRANSPOSE_CONV", "RELU", "CONV_2D"]
+    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
+    samples = [random_inputs(graph, k) for k in range(3)]
+    diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
+    assert diff is None, diff
+    assert checked == len(samples) * len(graph.operators)

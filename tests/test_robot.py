@@ -66,7 +66,7 @@ def test_negative_suite_fails_each_case_for_its_stated_reason(tmp_path):
         assert checks, f"{test.name}: nothing is expected to fail"
         failures.extend(checks)
     # Some of the reasons, word for word (the suite's own patterns match the rest).
-    assert ("Load Model", "upsample_int8.tflite: unsupported: TRANSPOSE_CONV x1") in failures
+    assert ("Load Model", "sine_int8.tflite: unsupported: SIN x1") in failures
     assert ("Set Reference", "reference must be one of litert, tflm, both, not 'tflite'") in failures
     assert ("Cycles Of Operator Should Be Below", "the model has 4 operators (0 to 3), not 9") in failures
     assert (
@@ -213,9 +213,9 @@ def test_failures_name_the_first_mismatch_and_simtiny_errors_are_one_line():
     lib = SimtinyLibrary(memory_model=False)
     with pytest.raises(AssertionError, match=r"^no model loaded: use Load Model first$"):
         lib.outputs_should_match_golden()
-    refused = r"^upsample_int8\.tflite: unsupported: TRANSPOSE_CONV x1$"
+    refused = r"^sine_int8\.tflite: unsupported: SIN x1$"
     with pytest.raises(AssertionError, match=refused):
-        lib.load_model(str(MODELS / "upsample_int8.tflite"))
+        lib.load_model(str(MODELS / "sine_int8.tflite"))
     lib.load_model(str(MODELS / "micro_speech_quantized.tflite"))
     lib.random_input(seed=2)
     lib.outputs_should_match_golden()

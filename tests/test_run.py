@@ -117,7 +117,7 @@ def test_debug_layers_names_the_first_wrong_operator(monkeypatch, capsys):
 @pytest.mark.parametrize(
     "model, needles",
     [
-        ("upsample_int8.tflite", ["unsupported", "TRANSPOSE_CONV x1"]),
+        ("sine_int8.tflite", ["unsupported", "SIN x1"]),
     ],
 )
 def test_unsupported_operators_are_named(model, needles):

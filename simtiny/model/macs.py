@@ -1,6 +1,6 @@
 """Multiply-accumulates per operator, from the shapes (as the survey counts them: convolutions,
-depthwise convolutions and fully connected layers, and an LSTM's matrix products; everything else
-counts zero)."""
+depthwise convolutions and fully connected layers, and the matrix products of TRANSPOSE_CONV,
+BATCH_MATMUL and LSTM; everything else counts zero)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def op_macs(op: Operator, graph: Graph) -> int:
         w = graph.tensor(op.inputs[1]).shape  # (units, depth)
         x = graph.tensor(op.inputs[0])
         return (x.size // w[-1]) * int(np.prod(w))
+    if op.opcode == "TRANSPOSE_CONV":  # every input value through the whole filter (OHWI)
+        w = graph.tensor(op.inputs[1]).shape
+        return graph.tensor(op.inputs[2]).size * w[0] * w[1] * w[2]
+    if op.opcode == "BATCH_MATMUL":  # every output value over the inner dimension
+        lhs = graph.tensor(op.inputs[0]).shape
+        depth = lhs[-2] if op.options.get("adj_x") else lhs[-1]
+        return graph.tensor(op.outputs[0]).size * depth
     if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM":  # per step and batch row: the gates' matrices, projection
         x = graph.tensor(op.inputs[0])
         matrices = [1, 2, 3, 4, 5, 6, 7, 8, 16]

@@ -16,7 +16,11 @@ through the TFLite converter, as users export theirs.
 - attention_int8.tflite: Keras MultiHeadAttention (2 heads of 8) on [1, 6, 16], full int8:
   FULLY_CONNECTED, RESHAPE, TRANSPOSE, SOFTMAX and two BATCH_MATMUL.
 - upsample_int8.tflite: Conv2DTranspose (stride 2, relu) then Conv2D on [1, 6, 6, 4], full int8:
-  TRANSPOSE_CONV, which simtiny does not compile yet (the model of the tests of that refusal).
+  TRANSPOSE_CONV, RELU, CONV_2D.
+- sine_int8.tflite: Dense, sin, Dense on [1, 16], int8 with float fallback (supported_ops adds
+  TFLITE_BUILTINS): the SIN stays float32 between DEQUANTIZE and QUANTIZE. simtiny refuses a
+  float transcendental, whose value depends on the C library (the model of the tests of that
+  refusal).
 
 Needs the `models` extra (TensorFlow). Run from the repository's root:
     python tests/data/convert_models.py
@@ -31,8 +35,9 @@ import numpy as np
 OUT = Path(__file__).resolve().parent / "models"
 
 
-def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False) -> None:
-    """Full-integer conversion with a fixed representative set; int16: the 16x8 mode."""
+def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False, float_fallback: bool = False) -> None:
+    """Full-integer conversion with a fixed representative set; int16: the 16x8 mode;
+    float_fallback: operators without an int8 kernel left in float32."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -51,6 +56,8 @@ def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False) -> N
         converter.inference_input_type = converter.inference_output_type = tf.int16
     else:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if float_fallback:
+            converter.target_spec.supported_ops.append(tf.lite.OpsSet.TFLITE_BUILTINS)
         converter.inference_input_type = converter.inference_output_type = tf.int8
     path.write_bytes(converter.convert())
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
@@ -101,6 +108,13 @@ def main() -> None:
     x = tf.keras.layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu")(inputs)
     x = tf.keras.layers.Conv2D(3, 3, padding="same")(x)
     convert(tf.keras.Model(inputs, x), (6, 6, 4), OUT / "upsample_int8.tflite")
+
+    tf.keras.utils.set_random_seed(6)
+    inputs = tf.keras.Input(shape=(16,), batch_size=1)
+    x = tf.keras.layers.Dense(16)(inputs)
+    x = tf.keras.layers.Lambda(tf.sin)(x)
+    x = tf.keras.layers.Dense(4)(x)
+    convert(tf.keras.Model(inputs, x), (16,), OUT / "sine_int8.tflite", float_fallback=True)
 
 
 if __name__ == "__main__":

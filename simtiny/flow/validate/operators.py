@@ -29,6 +29,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "RSQRT": (1, 1, (), 1),
     "SQUARED_DIFFERENCE": (2, 2, (), 1),
     "BATCH_MATMUL": (2, 2, (), 1),
+    "TRANSPOSE_CONV": (3, 4, (3,), 1),
     "MAXIMUM": (2, 2, (), 1),
     "MINIMUM": (2, 2, (), 1),
     "AVERAGE_POOL_2D": (1, 1, (), 1),
