@@ -102,7 +102,7 @@ def _libm() -> ctypes.CDLL:
     if name is None:
         raise RuntimeError("no C math library found: LOGISTIC/TANH tables need the expf/tanhf LiteRT uses")
     lib = ctypes.CDLL(name)
-    for fn in ("expf", "tanhf"):
+    for fn in ("expf", "tanhf", "logf"):
         getattr(lib, fn).argtypes = [ctypes.c_float]
         getattr(lib, fn).restype = ctypes.c_float
     return lib
@@ -114,6 +114,10 @@ def expf(x: np.float32) -> np.float32:
 
 def tanhf(x: np.float32) -> np.float32:
     return np.float32(_libm().tanhf(float(x)))
+
+
+def logf(x: np.float32) -> np.float32:
+    return np.float32(_libm().logf(float(x)))
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -161,6 +165,36 @@ def float_lut(
 
     with np.errstate(over="ignore", invalid="ignore"):
         return table_from(INT8_INPUTS, entry)
+
+
+def float_lut_reason(
+    fn: Callable[[np.float32], np.float32], in_scale: float, in_zp: int, out_scale: float, out_zp: int
+) -> str | None:
+    """LUTPopulate casts each rescaled value to int32 before clamping it: a value outside int32
+    (or NaN) is undefined behaviour in LiteRT, so a table that would hold one is refused."""
+    inverse_scale = f32(1) / f32(out_scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for v in INT8_INPUTS:
+            rescaled = float(roundf(fn(f32(in_scale) * f32(v - in_zp)) * inverse_scale) + f32(out_zp))
+            if not -2147483648.0 <= rescaled < 2147483648.0:
+                return f"input {v} maps outside int32 (undefined behaviour in LiteRT's table)"
+    return None
+
+
+def exp_value(x: np.float32) -> np.float32:
+    """EXP's transform: std::exp(value)."""
+    with np.errstate(over="ignore"):
+        return expf(x)
+
+
+def log_value(output_min: np.float32) -> Callable[[np.float32], np.float32]:
+    """LOG's transform (LogLUTPrepare): std::log(value), and the output's lowest value for
+    value <= 0."""
+
+    def transform(x: np.float32) -> np.float32:
+        return output_min if x <= f32(0) else logf(x)
+
+    return transform
 
 
 def sigmoid(x: np.float32) -> np.float32:
@@ -455,4 +489,25 @@ class Relu(Int8Unary):
         return lut_call(op, graph, ctx, table, op.opcode.lower())
 
 
-LOWERINGS = [Logistic(), Tanh(), HardSwish(), LeakyRelu(), Relu()]
+class FloatTable(Int8Unary):
+    """EXP and LOG int8: LiteRT tabulates its float function (LUTPopulate) at Prepare. (ELU, the
+    same kind, is not among LiteRT's reference kernels, so nothing could check it: refused.)"""
+
+    opcodes = ("EXP", "LOG")
+
+    @staticmethod
+    def transform(op: Operator, graph: Graph) -> Callable[[np.float32], np.float32]:
+        if op.opcode == "EXP":
+            return exp_value
+        y = graph.tensor(op.outputs[0])
+        return log_value(f32(f32(-128 - y.zero_point()) * f32(y.scale())))
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        return super().check(op, graph) or float_lut_reason(self.transform(op, graph), *_io_params(op, graph))
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        table = float_lut(self.transform(op, graph), *_io_params(op, graph))
+        return lut_call(op, graph, ctx, table, op.opcode.lower())
+
+
+LOWERINGS = [Logistic(), Tanh(), HardSwish(), LeakyRelu(), Relu(), FloatTable()]

@@ -1,4 +1,5 @@
-"""LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU and RELU* int8 against LiteRT's reference kernels, bit for bit.
+"""LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, RELU*, EXP and LOG int8 against LiteRT's reference
+kernels, bit for bit.
 
 Every table simtiny computes is compared with LiteRT on all 256 int8 inputs, for many random
 quantizations (plausible and extreme); compiled models with several operators each check the
@@ -21,7 +22,18 @@ from simtiny.model import parse_model
 
 KERNELS = Path(__file__).resolve().parents[2] / "firmware" / "kernels"
 ALL_INT8 = np.arange(-128, 128, dtype=np.int8)
-OPCODES = ("LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "RELU", "RELU6", "RELU_N1_TO_1", "RELU_0_TO_1")
+OPCODES = (
+    "LOGISTIC",
+    "TANH",
+    "HARD_SWISH",
+    "LEAKY_RELU",
+    "RELU",
+    "RELU6",
+    "RELU_N1_TO_1",
+    "RELU_0_TO_1",
+    "EXP",
+    "LOG",
+)
 VERSIONS = {"LOGISTIC": 2, "TANH": 2, "LEAKY_RELU": 2, "RELU": 2, "RELU6": 2}
 ALPHAS = (0.0, 0.01, 0.1, 0.2, 0.3, 0.5, 1.0, 1.5, -0.25, -0.5, -0.375, -2.0)
 # Ratios of output to input scale that make exact halves (ties) frequent in the fixed-point steps.
@@ -62,6 +74,10 @@ def table_of(opcode: str, in_scale: float, in_zp: int, out_scale: float, out_zp:
         return act.hard_swish_table(in_scale, in_zp, out_scale, out_zp)
     if opcode == "LEAKY_RELU":
         return act.leaky_relu_table(in_scale, in_zp, out_scale, out_zp, options["alpha"])
+    if opcode in ("EXP", "LOG"):
+        low = f32(f32(-128 - out_zp) * f32(out_scale))
+        fn = act.exp_value if opcode == "EXP" else act.log_value(low)
+        return act.float_lut(fn, in_scale, in_zp, out_scale, out_zp)
     return act.relu_table(opcode, in_scale, in_zp, out_scale, out_zp)
 
 
@@ -76,9 +92,14 @@ def unary_model(
 
 
 def refusal(
-    opcode: str, in_scale: float, out_scale: float, options: dict | None = None, dtype: str = "int8"
+    opcode: str,
+    in_scale: float,
+    out_scale: float,
+    options: dict | None = None,
+    dtype: str = "int8",
+    zero_points: tuple[int, int] = (0, 0),
 ) -> str | None:
-    model = unary_model(opcode, (1, 4), in_scale, 0, out_scale, 0, options or {})
+    model = unary_model(opcode, (1, 4), in_scale, zero_points[0], out_scale, zero_points[1], options or {})
     graph = parse_model(model)
     graph.tensor(0).dtype = dtype
     return lower.registry()[opcode].check(graph.operators[0], graph)
@@ -100,7 +121,7 @@ def test_table_matches_litert(opcode: str) -> None:
     compared = 0
     for case in range(400):
         quant = random_quant(opcode, rng, extreme=case % 3 == 2)
-        if refusal(opcode, quant[0], quant[2], quant[4]):
+        if refusal(opcode, quant[0], quant[2], quant[4], zero_points=(quant[1], quant[3])):
             continue
         want = litert_on_all_inputs(unary_model(opcode, (256,), *quant))
         got = table_of(opcode, *quant)[ALL_INT8.view(np.uint8)].view(np.int8)
@@ -135,7 +156,7 @@ def test_compiled_models(seed: int) -> None:
     while len(op_specs) < 12:
         opcode = OPCODES[(seed + len(op_specs)) % len(OPCODES)]
         quant = random_quant(opcode, rng, extreme=rng.random() < 0.2)
-        if refusal(opcode, quant[0], quant[2], quant[4]):
+        if refusal(opcode, quant[0], quant[2], quant[4], zero_points=(quant[1], quant[3])):
             continue
         in_scale, in_zp, out_scale, out_zp, options = quant
         shape = SHAPES[int(rng.integers(len(SHAPES)))]
