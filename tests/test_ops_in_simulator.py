@@ -4,7 +4,7 @@ MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, a
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations), and
 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations), and DIV
 (int8 by constant divisors, which never equal their zero point; float32), NEG, ABS, SQRT, RSQRT
-(float32) and ABS (int8), SQUARED_DIFFERENCE, BATCH_MATMUL (its DSP path), TRANSPOSE_CONV. Their
+(float32) and ABS (int8), SQUARED_DIFFERENCE, BATCH_MATMUL (its DSP path), TRANSPOSE_CONV, PRELU. Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
@@ -29,6 +29,7 @@ from tests.ops.test_div import div_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
 from tests.ops.test_lstm import lstm_case
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
+from tests.ops.test_prelu import prelu_case
 from tests.ops.test_reduce import arg_case, minmax_case
 from tests.ops.test_sixteen import GENERATORS as SIXTEEN
 from tests.ops.test_softmax import log_softmax_case
@@ -121,3 +122,10 @@ def test_transpose_conv_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(83)
     compiled = on_the_board(tmp_path, toolchain, [transpose_conv_case(rng) for _ in range(6)])
     assert "transpose_conv_s8" in compiled.generated.kernels
+
+
+@pytest.mark.sim
+def test_prelu_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(84)
+    compiled = on_the_board(tmp_path, toolchain, [prelu_case(rng) for _ in range(5)])
+    assert "prelu_s8" in compiled.generated.kernels

@@ -31,6 +31,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "LOG": (1, 1, (), 1),
     "SQUARED_DIFFERENCE": (2, 2, (), 1),
     "BATCH_MATMUL": (2, 2, (), 1),
+    "PRELU": (2, 2, (), 1),
     "TRANSPOSE_CONV": (3, 4, (3,), 1),
     "MAXIMUM": (2, 2, (), 1),
     "MINIMUM": (2, 2, (), 1),
