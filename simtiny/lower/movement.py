@@ -837,7 +837,97 @@ class Split:
         return copies_call(calls)
 
 
+class Slice:
+    """SLICE with constant begin and size (-1: to the end), up to 5 dimensions (LiteRT's limit):
+    a strided copy of the box."""
+
+    opcodes = ("SLICE",)
+
+    def _box(self, op: Operator, graph: Graph) -> tuple[list[int], list[int]] | str:
+        if len(op.inputs) != 3:
+            return f"{len(op.inputs)} inputs"
+        shape = graph.tensor(op.inputs[0]).shape
+        begin = _constant_ints(graph, op.inputs[1], "begin")
+        size = _constant_ints(graph, op.inputs[2], "size")
+        for v in (begin, size):
+            if isinstance(v, str):
+                return v
+        assert not isinstance(begin, str) and not isinstance(size, str)
+        if begin.shape != (len(shape),) or size.shape != (len(shape),):
+            return f"begin and size of shapes {list(begin.shape)} and {list(size.shape)} for a rank-{len(shape)} input"
+        sizes = [d - int(b) if int(n) == -1 else int(n) for d, b, n in zip(shape, begin, size, strict=True)]
+        if any(b < 0 or n < 0 or b + n > d for d, b, n in zip(shape, begin.tolist(), sizes, strict=True)):
+            return f"begin {begin.tolist()} and size {size.tolist()} leave the input {list(shape)}"
+        return [int(b) for b in begin], sizes
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        if len(graph.tensor(op.inputs[0]).shape) > 5:
+            return "rank above 5 (LiteRT's limit)"
+        box = self._box(op, graph)
+        if isinstance(box, str):
+            return box
+        if list(graph.tensor(op.outputs[0]).shape) != box[1]:
+            return f"output shape {list(graph.tensor(op.outputs[0]).shape)}, the slice gives {box[1]}"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src = graph.tensor(op.inputs[0])
+        box = self._box(op, graph)
+        assert not isinstance(box, str)
+        begin, sizes = box
+        strides = row_strides(src.shape)
+        start = sum(b * st for b, st in zip(begin, strides, strict=True))
+        shape, stride = merge_loops(sizes, strides) if sizes else ([1], [0])
+        return strided_copy(op, ctx, "slice", shape, stride, start, src.itemsize)
+
+
+class DepthSpace:
+    """DEPTH_TO_SPACE and SPACE_TO_DEPTH (NHWC, block b): six loops of a strided copy, the
+    block's rows and columns between the image's."""
+
+    opcodes = ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH")
+
+    def _loops(self, op: Operator, graph: Graph) -> tuple[list[int], list[int], list[int]] | str:
+        """(expected output shape, loop extents, input steps) in output order."""
+        src = graph.tensor(op.inputs[0])
+        b = int(op.options.get("block_size", 0))
+        if len(src.shape) != 4 or b < 1:
+            return f"a {len(src.shape)}-D input with block size {b} (needs 4-D, at least 1)"
+        n, h, w, c = src.shape
+        if op.opcode == "DEPTH_TO_SPACE":
+            if c % (b * b):
+                return f"{c} channels for a block of {b}x{b}"
+            co = c // (b * b)  # out[n, y*b + by, x*b + bx, k] = in[n, y, x, (by*b + bx)*co + k]
+            return [n, h * b, w * b, co], [n, h, b, w, b, co], [h * w * c, w * c, b * co, c, co, 1]
+        if h % b or w % b:
+            return f"a {h}x{w} image for a block of {b}x{b}"
+        # out[n, y, x, (by*b + bx)*c + k] = in[n, y*b + by, x*b + bx, k]
+        return [n, h // b, w // b, b * b * c], [n, h // b, w // b, b, b, c], [h * w * c, b * w * c, b * c, w * c, c, 1]
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, ("int8", "int32", "float32"))  # LiteRT's kernels: no int16
+        if reason:
+            return reason
+        loops = self._loops(op, graph)
+        if isinstance(loops, str):
+            return loops
+        if list(graph.tensor(op.outputs[0]).shape) != loops[0]:
+            return f"output shape {list(graph.tensor(op.outputs[0]).shape)}, expected {loops[0]}"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        loops = self._loops(op, graph)
+        assert not isinstance(loops, str)
+        shape, stride = merge_loops(loops[1], loops[2])
+        return strided_copy(op, ctx, op.opcode.lower(), shape, stride, 0, graph.tensor(op.inputs[0]).itemsize)
+
+
 LOWERINGS = [
+    Slice(),
+    DepthSpace(),
     Concatenation(),
     Pad(),
     Transpose(),

@@ -1,0 +1,54 @@
+"""SLICE, DEPTH_TO_SPACE and SPACE_TO_DEPTH against LiteRT's reference kernels, bit for bit: int8,
+int16 (SLICE), int32 and float32 values moved as they are; random boxes (size -1 to the end) of ranks 1 to
+5, and random blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support.opcheck import Case, run_packed
+from support.tflite_writer import OpSpec, TensorSpec
+
+DTYPES = ("int8", "int16", "int32", "float32")
+
+
+def spec(name: str, shape: tuple[int, ...], dtype: str) -> TensorSpec:
+    if dtype in ("int8", "int16"):
+        return TensorSpec(name, shape, dtype, scale=[0.05], zero_point=[0 if dtype == "int16" else 3])
+    return TensorSpec(name, shape, dtype)
+
+
+def slice_case(rng: np.random.Generator) -> Case:
+    dtype = str(rng.choice(DTYPES))
+    shape = tuple(int(rng.integers(1, 7)) for _ in range(int(rng.integers(1, 6))))
+    begin = [int(rng.integers(0, d)) for d in shape]
+    size = [int(rng.integers(1, d - b + 1)) if rng.random() < 0.7 else -1 for d, b in zip(shape, begin, strict=True)]
+    out = tuple(d - b if n == -1 else n for d, b, n in zip(shape, begin, size, strict=True))
+    index_type = str(rng.choice(["int32", "int64"]))
+    tensors = [
+        spec("x", shape, dtype),
+        TensorSpec("begin", (len(shape),), index_type, data=np.array(begin, dtype=index_type)),
+        TensorSpec("size", (len(shape),), index_type, data=np.array(size, dtype=index_type)),
+        spec("y", out, dtype),
+    ]
+    return Case(f"SLICE {dtype} {list(shape)} begin {begin} size {size}", tensors, OpSpec("SLICE", [0, 1, 2], [3]))
+
+
+def depth_case(rng: np.random.Generator, opcode: str) -> Case:
+    dtype = str(rng.choice(["int8", "int32", "float32"]))  # LiteRT's kernels take no int16
+    b = int(rng.integers(1, 4))
+    n, h, w, c = int(rng.integers(1, 3)), int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    if opcode == "DEPTH_TO_SPACE":
+        shape, out = (n, h, w, c * b * b), (n, h * b, w * b, c)
+    else:
+        shape, out = (n, h * b, w * b, c), (n, h, w, c * b * b)
+    tensors = [spec("x", shape, dtype), spec("y", out, dtype)]
+    return Case(f"{opcode} {dtype} {list(shape)} block {b}", tensors, OpSpec(opcode, [0], [1], {"block_size": b}))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random(seed: int) -> None:
+    rng = np.random.default_rng(8700 + seed)
+    cases = [slice_case(rng) for _ in range(4)]
+    cases += [depth_case(rng, opcode) for opcode in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH") for _ in range(2)]
+    assert run_packed(cases, seed, 2) > 0
