@@ -2,7 +2,7 @@
 board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER, RESIZE_BILINEAR,
 SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH,
 MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, and the 16x8
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD (int16 activations), and
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX, ADD and the pools (int16 activations), and
 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations), and DIV
 (int8 by constant divisors, which never equal their zero point; float32), NEG, ABS, SQRT, RSQRT
 (float32) and ABS (int8), SQUARED_DIFFERENCE, BATCH_MATMUL (its DSP path), TRANSPOSE_CONV, PRELU. Their
@@ -30,6 +30,7 @@ from tests.ops.test_div import div_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
 from tests.ops.test_lstm import lstm_case
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
+from tests.ops.test_pool import random_case as pool_case
 from tests.ops.test_prelu import prelu_case
 from tests.ops.test_reduce import arg_case, minmax_case
 from tests.ops.test_sixteen import GENERATORS as SIXTEEN
@@ -83,8 +84,9 @@ def test_movement_and_reduction_cases_on_the_board(tmp_path, toolchain):
 @pytest.mark.sim
 def test_16x8_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(78)
-    compiled = on_the_board(tmp_path, toolchain, [make(rng) for make in SIXTEEN.values() for _ in range(3)])
-    kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16"}
+    cases = [make(rng) for make in SIXTEEN.values() for _ in range(3)] + [pool_case(rng, "int16") for _ in range(4)]
+    compiled = on_the_board(tmp_path, toolchain, cases)
+    kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16", "pool_s16"}
     assert kernels <= set(compiled.generated.kernels)
 
 

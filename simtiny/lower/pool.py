@@ -1,4 +1,5 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D int8: LiteRT's reference_integer_ops AveragePool / MaxPool.
+"""AVERAGE_POOL_2D and MAX_POOL_2D int8 and int16: LiteRT's reference_integer_ops AveragePool /
+MaxPool.
 
 Both work on the raw int8 values: LiteRT only DCHECKs that input and output share scale and
 zero point, so a model whose quantization differs gets the raw average or maximum, re-read
@@ -46,6 +47,7 @@ def geometry(op: Operator, shape: tuple[int, ...]) -> PoolGeometry:
 
 def empty_window(g: PoolGeometry) -> bool:
     """True if some output's window misses the image (AveragePool then fails in LiteRT)."""
+
     def misses(out: int, stride: int, pad: int, filt: int, size: int) -> bool:
         for o in range(out):
             origin = o * stride - pad
@@ -66,9 +68,11 @@ class Pool:
         self.kernel = kernel
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("int8",)})
+        reason = dtype_reason(graph, op, {"input": ("int8", "int16"), "output": ("int8", "int16")})
         if reason:
             return reason
+        if graph.tensor(op.inputs[0]).dtype != graph.tensor(op.outputs[0]).dtype:
+            return f"{graph.tensor(op.inputs[0]).dtype} input, {graph.tensor(op.outputs[0]).dtype} output"
         x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if x.quant is None or y.quant is None:
             return "not quantized"
@@ -93,17 +97,36 @@ class Pool:
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         g = geometry(op, x.shape)
+        bounds = (-32768, 32767) if y.dtype == "int16" else (-128, 127)
         act_min, act_max = activation_range(
-            op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point()
+            op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point(), *bounds
         )
         p = ctx.ident(f"op{op.index}_pool")
-        fields = (g.batches, g.input_h, g.input_w, g.depth, g.output_h, g.output_w, g.stride_h,
-                  g.stride_w, g.filter_h, g.filter_w, g.pad_h, g.pad_w, act_min, act_max)
+        fields = (
+            g.batches,
+            g.input_h,
+            g.input_w,
+            g.depth,
+            g.output_h,
+            g.output_w,
+            g.stride_h,
+            g.stride_w,
+            g.filter_h,
+            g.filter_w,
+            g.pad_h,
+            g.pad_w,
+            act_min,
+            act_max,
+        )
         decl = f"static const st_pool_params {p} = {{{', '.join(str(int(v)) for v in fields)}}};"
         # one window, from row -pad_h and column -pad_w on, covers the image: a kernel of its own
         whole = (g.output_h, g.output_w) == (1, 1) and (
             g.filter_h - g.pad_h >= g.input_h and g.filter_w - g.pad_w >= g.input_w
         )
+        if y.dtype == "int16":  # the converter's 16x8 mode: one portable kernel file for both pools
+            args = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])}"
+            call = f"st_{self.kernel.replace('_s8', '_s16')}(&{p}, {args});"
+            return KernelCall(call, ("pool_s16",), (decl,))
         kernel = f"st_{self.kernel}{'_global' if whole and self.opcodes == ('AVERAGE_POOL_2D',) else ''}"
         call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, (self.kernel,), (decl,))

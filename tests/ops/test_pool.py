@@ -41,12 +41,13 @@ def pool_case(
     activation: str,
     q_in: tuple[float, int],
     q_out: tuple[float, int],
+    dtype: str = "int8",
 ) -> Case:
     oh, _ = out_size_and_padding(padding, x_shape[1], filt[0], stride[0])
     ow, _ = out_size_and_padding(padding, x_shape[2], filt[1], stride[1])
     tensors = [
-        TensorSpec("x", x_shape, "int8", scale=[q_in[0]], zero_point=[q_in[1]]),
-        TensorSpec("y", (x_shape[0], oh, ow, x_shape[3]), "int8", scale=[q_out[0]], zero_point=[q_out[1]]),
+        TensorSpec("x", x_shape, dtype, scale=[q_in[0]], zero_point=[q_in[1]]),
+        TensorSpec("y", (x_shape[0], oh, ow, x_shape[3]), dtype, scale=[q_out[0]], zero_point=[q_out[1]]),
     ]
     options = {
         "padding": padding,
@@ -56,11 +57,11 @@ def pool_case(
         "filter_width": filt[1],
         "fused_activation_function": activation,
     }
-    label = f"{opcode} x{x_shape} f{filt} s{stride} {padding} {activation} q_in {q_in} q_out {q_out}"
+    label = f"{opcode} {dtype} x{x_shape} f{filt} s{stride} {padding} {activation} q_in {q_in} q_out {q_out}"
     return Case(label, tensors, OpSpec(opcode, [0], [1], options))
 
 
-def random_case(rng: np.random.Generator) -> Case:
+def random_case(rng: np.random.Generator, dtype: str = "int8") -> Case:
     while True:
         h, w = (int(v) for v in rng.integers(1, 11, 2))
         fh, fw = (int(v) for v in rng.integers(1, 6, 2))
@@ -74,6 +75,8 @@ def random_case(rng: np.random.Generator) -> Case:
     q_in = quant(rng, extreme)
     # LiteRT only DCHECKs equal input/output quantization; the raw values pass through.
     q_out = quant(rng, extreme) if rng.random() < 0.15 else q_in
+    if dtype == "int16":  # the 16x8 mode's activations are symmetric
+        q_in, q_out = (q_in[0], 0), (q_out[0], 0)
     return pool_case(
         str(rng.choice(OPCODES)),
         (batches, h, w, depth),
@@ -83,6 +86,7 @@ def random_case(rng: np.random.Generator) -> Case:
         str(rng.choice(ACTIVATIONS)),
         q_in,
         q_out,
+        dtype,
     )
 
 
@@ -93,6 +97,13 @@ MODELS_RANDOM, CASES_PER_MODEL, SAMPLES = 60, 8, 4
 def test_pool_random(seed: int) -> None:
     rng = np.random.default_rng(3000 + seed)
     assert run_packed([random_case(rng) for _ in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pool_random_int16(seed: int) -> None:
+    """The converter's 16x8 mode: AVERAGE_POOL_2D and MAX_POOL_2D on int16 activations."""
+    rng = np.random.default_rng(3500 + seed)
+    assert run_packed([random_case(rng, "int16") for _ in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
 
 
 def test_pool_edge_shapes() -> None:
@@ -200,7 +211,8 @@ def checked(
 def test_pool_refusals(opcode: str) -> None:
     valid = {"padding": "VALID", "stride_h": 2, "stride_w": 2, "filter_height": 2, "filter_width": 2}
     assert checked(opcode, (1, 4, 4, 3), (1, 2, 2, 3), valid) is None
-    assert checked(opcode, (1, 4, 4, 3), (1, 2, 2, 3), valid, "int16") == "int16 input"
+    assert checked(opcode, (1, 4, 4, 3), (1, 2, 2, 3), valid, "int16") is None  # the 16x8 mode's
+    assert checked(opcode, (1, 4, 4, 3), (1, 2, 2, 3), valid, "int32") == "int32 input"
     assert checked(opcode, (4, 4, 3), (2, 2, 3), valid) == "3-D input (needs 4-D NHWC)"
     assert checked(opcode, (1, 4, 4, 3), (1, 2, 2, 3), {**valid, "fused_activation_function": "TANH"}) == (
         "fused activation TANH"
