@@ -5,7 +5,7 @@ MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, a
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX, ADD and the pools (int16 activations), and
 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations), and DIV
 (int8 by constant divisors, which never equal their zero point; float32), NEG, ABS, SQRT, RSQRT
-(float32) and ABS (int8), SQUARED_DIFFERENCE, BATCH_MATMUL (its DSP path), TRANSPOSE_CONV, PRELU. Their
+(float32) and ABS (int8), SQUARED_DIFFERENCE, BATCH_MATMUL (its DSP path), TRANSPOSE_CONV, PRELU, L2_NORMALIZATION. Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
@@ -28,6 +28,7 @@ from tests.ops.test_batch_matmul import matmul_case
 from tests.ops.test_cast import cast_case
 from tests.ops.test_div import div_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
+from tests.ops.test_l2_normalization import l2_case
 from tests.ops.test_lstm import lstm_case
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
 from tests.ops.test_pool import random_case as pool_case
@@ -131,7 +132,7 @@ def test_transpose_conv_cases_on_the_board(tmp_path, toolchain):
 
 
 @pytest.mark.sim
-def test_prelu_cases_on_the_board(tmp_path, toolchain):
+def test_prelu_and_l2_normalization_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(84)
-    compiled = on_the_board(tmp_path, toolchain, [prelu_case(rng) for _ in range(5)])
-    assert "prelu_s8" in compiled.generated.kernels
+    compiled = on_the_board(tmp_path, toolchain, [prelu_case(rng) for _ in range(5)] + [l2_case(rng) for _ in range(4)])
+    assert {"prelu_s8", "l2_normalization_s8"} <= set(compiled.generated.kernels)

@@ -104,4 +104,40 @@ static inline int32_t st_fp_get_reciprocal(int32_t x, int x_integer_digits, int 
     return st_fp_one_over_one_plus_x(shifted_sum_minus_one);
 }
 
+/* LiteRT GetInvSqrtQuantizedMultiplierExp(x, kReverseShift = -1): 1 / sqrt(x) for x >= 0 as a
+ * Q31 multiplier and a left shift (x <= 1 gives INT32_MAX, 0), by five Newton-Raphson steps in
+ * gemmlowp's Q3 fixed point. */
+static inline void st_fp_inv_sqrt(int32_t x, int32_t *multiplier, int32_t *shift) {
+    if (x <= 1) {
+        *multiplier = INT32_MAX;
+        *shift = 0;
+        return;
+    }
+    int32_t s = 11;
+    while (x >= (1 << 29)) {
+        x /= 4;
+        s++;
+    }
+    const int32_t pairs = (st_fp_clz32((uint32_t)x) - 1) / 2 - 1;
+    s -= pairs;
+    x <<= 2 * pairs;
+    const int32_t half_input = st_rounding_divide_by_pot(x >> 1, 1);
+    const int32_t half_three = (1 << 28) + (1 << 27);
+    int32_t y = 1 << 28; /* Q3 one */
+    for (int i = 0; i < 5; i++) {
+        const int32_t y3 = st_fp_sat_shl(
+            st_sat_rounding_doubling_high_mul(st_sat_rounding_doubling_high_mul(y, y), y), 6);
+        y = st_fp_sat_shl((int32_t)((uint32_t)st_sat_rounding_doubling_high_mul(half_three, y) -
+                                    (uint32_t)st_sat_rounding_doubling_high_mul(half_input, y3)),
+                          3);
+    }
+    y = st_sat_rounding_doubling_high_mul(y, 1518500250); /* sqrt(2) / 2 */
+    if (s < 0) {
+        y = st_fp_shl_wrap(y, -s);
+        s = 0;
+    }
+    *multiplier = y;
+    *shift = -s;
+}
+
 #endif

@@ -32,6 +32,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "SQUARED_DIFFERENCE": (2, 2, (), 1),
     "BATCH_MATMUL": (2, 2, (), 1),
     "PRELU": (2, 2, (), 1),
+    "L2_NORMALIZATION": (1, 1, (), 1),
     "SLICE": (3, 3, (), 1),
     "DEPTH_TO_SPACE": (1, 1, (), 1),
     "SPACE_TO_DEPTH": (1, 1, (), 1),
