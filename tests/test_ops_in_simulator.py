@@ -1,11 +1,11 @@
-"""Operators whose kernels are portable C alone (no DSP path pays for them), run on the simulated
-board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER, RESIZE_BILINEAR,
-SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH,
-MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST, and the 16x8
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX, ADD and the pools (int16 activations), and
-UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations), and DIV
-(int8 by constant divisors, which never equal their zero point; float32), NEG, ABS, SQRT, RSQRT
-(float32) and ABS (int8), SQUARED_DIFFERENCE, BATCH_MATMUL (its DSP path), TRANSPOSE_CONV, PRELU, L2_NORMALIZATION. Their
+"""Operators whose kernels are portable C alone (no DSP path pays for them), and the newer ones,
+run on the simulated board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK,
+GATHER, RESIZE_BILINEAR, SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MAXIMUM, MINIMUM, REDUCE_MAX,
+REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST; the 16x8 CONV_2D, DEPTHWISE_CONV_2D,
+FULLY_CONNECTED, SOFTMAX, ADD and pools (int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16
+cell state, its states carried between invocations); DIV (int8 by constant divisors, which never
+equal their zero point; float32); NEG, ABS, SQRT, RSQRT (float32) and ABS (int8);
+SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION. Their
 host tests (tests/ops) cover the random cases; this checks the same cases compiled for the
 Cortex-M7."""
 
