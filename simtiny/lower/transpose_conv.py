@@ -69,8 +69,10 @@ class TransposeConv:
         return None
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
-        """One int32 accumulator per output channel."""
-        return 0 if self.check(op, graph) else 4 * graph.tensor(op.outputs[0]).shape[3]
+        """One int32 accumulator per output channel, and an input pixel widened (the DSP path)."""
+        if self.check(op, graph):
+            return 0
+        return 4 * graph.tensor(op.outputs[0]).shape[3] + graph.tensor(op.inputs[INPUT]).shape[3] // 4 * 8
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         w, x, y = (graph.tensor(t) for t in (op.inputs[WEIGHTS], op.inputs[INPUT], op.outputs[0]))

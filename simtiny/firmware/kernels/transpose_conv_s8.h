@@ -16,7 +16,8 @@ typedef struct {
     const int32_t *shift;      /* [out_c] */
 } st_transpose_conv_params;
 
-/* scratch: out_c int32 accumulators. */
+/* scratch: out_c int32 accumulators, then 8 bytes per four input channels (the DSP path's
+ * widened input pixel). */
 void st_transpose_conv_s8(const st_transpose_conv_params *p, const int8_t *input, int8_t *output, int32_t *scratch);
 
 #endif
