@@ -7,11 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.layers import every_operator_bit_exact
 
 from simtiny import api
-from simtiny.flow.debug import first_bad_layer
-from simtiny.flow.inputs import random_inputs
-from simtiny.flow.run import compile_model
 
 MODELS = Path(__file__).parent / "data" / "models"
 
@@ -23,11 +21,7 @@ def test_layer_normalisation_runs_bit_exact_at_every_operator(toolchain):
     graph = api.load_model(MODELS / "layer_norm_int8.tflite")
     opcodes = {op.opcode for op in graph.operators}
     assert {"SQUARED_DIFFERENCE", "RSQRT", "NEG", "DEQUANTIZE", "QUANTIZE", "MEAN"} <= opcodes
-    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
-    samples = [random_inputs(graph, k) for k in range(4)]
-    diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
-    assert diff is None, diff
-    assert checked == len(samples) * len(graph.operators)
+    every_operator_bit_exact(graph, toolchain, 4)
 
 
 @pytest.mark.sim
@@ -37,11 +31,7 @@ def test_multi_head_attention_runs_bit_exact_at_every_operator(toolchain):
     graph = api.load_model(MODELS / "attention_int8.tflite")
     matmuls = [op for op in graph.operators if op.opcode == "BATCH_MATMUL"]
     assert len(matmuls) == 2
-    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
-    samples = [random_inputs(graph, k) for k in range(4)]
-    diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
-    assert diff is None, diff
-    assert checked == len(samples) * len(graph.operators)
+    every_operator_bit_exact(graph, toolchain, 4)
 
 
 @pytest.mark.sim
@@ -49,8 +39,4 @@ def test_transposed_convolution_runs_bit_exact_at_every_operator(toolchain):
     """Keras Conv2DTranspose (stride 2, SAME) as a decoder upsamples, then a Conv2D."""
     graph = api.load_model(MODELS / "upsample_int8.tflite")
     assert [op.opcode for op in graph.operators] == ["TRANSPOSE_CONV", "RELU", "CONV_2D"]
-    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
-    samples = [random_inputs(graph, k) for k in range(3)]
-    diff, checked = first_bad_layer(unshared, samples, 10**9, "unicorn")
-    assert diff is None, diff
-    assert checked == len(samples) * len(graph.operators)
+    every_operator_bit_exact(graph, toolchain, 3)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.layers import every_operator_bit_exact
 
 from simtiny import api
 from simtiny.cli import main
@@ -167,10 +168,7 @@ def test_tflm_keyword_model_with_svdf_state_streams_bit_exact(toolchain):
     twelve-step stream equals LiteRT's."""
     graph = api.load_model(MODELS / "keyword_scrambled.tflite")
     assert len(graph.initial) == 7 and not any(v.any() for v in graph.initial.values())
-    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
-    diff, checked = first_bad_layer(unshared, [random_inputs(graph, k) for k in range(STEPS)], 10**9, "unicorn")
-    assert diff is None, diff
-    assert checked == STEPS * len(graph.operators)
+    every_operator_bit_exact(graph, toolchain, STEPS)
 
 
 @pytest.mark.sim
@@ -181,8 +179,4 @@ def test_tflm_mnist_lstm_keeps_its_states_between_invocations(toolchain):
     graph = api.load_model(MODELS / "trained_lstm_int8.tflite")
     (lstm,) = [op for op in graph.operators if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
     assert set(graph.initial) == {lstm.inputs[18], lstm.inputs[19]}
-    unshared = compile_model(graph, api.load_platform("stm32h743"), toolchain, reuse=False)
-    steps = 4
-    diff, checked = first_bad_layer(unshared, [random_inputs(graph, k) for k in range(steps)], 10**9, "unicorn")
-    assert diff is None, diff
-    assert checked == steps * len(graph.operators)
+    every_operator_bit_exact(graph, toolchain, 4)

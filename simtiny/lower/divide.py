@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.elementwise import ACTIVATIONS, _activation, _loops_init, _quant_reason, _shape_reason
+from simtiny.lower import KernelCall
+from simtiny.lower.elementwise import ACTIVATIONS, _activation, _loops_init, binary_reason
 from simtiny.lower.quant import quantize_multiplier
 from simtiny.model import Graph, Operator
 
@@ -33,28 +33,17 @@ class Div:
         return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
-            return "needs two inputs and one output"
-        dtype = graph.tensor(op.outputs[0]).dtype
-        if dtype not in ("int8", "float32"):
-            return f"{dtype} output (int8 and float32 are compiled)"
-        reason = dtype_reason(graph, op, {"input": (dtype,), "input1": (dtype,)})
+        reason = binary_reason(op, graph, MAX_DIMS)
         if reason:
             return reason
         activation = op.options.get("fused_activation_function", "NONE")
         if activation not in ACTIVATIONS:
             return f"fused activation {activation}"
-        reason = _shape_reason(graph, op)
-        if reason:
-            return reason
-        if len(graph.tensor(op.outputs[0]).shape) > MAX_DIMS:
-            return f"rank above {MAX_DIMS}"
-        if dtype == "int8":
-            reason = _quant_reason(graph, op)
-            if reason:
-                return reason
-            if quantize_multiplier(self.real(op, graph))[1] > MAX_OUTPUT_SHIFT:
-                return f"a rescaling by 2^{MAX_OUTPUT_SHIFT} or more"
+        if (
+            graph.tensor(op.outputs[0]).dtype == "int8"
+            and quantize_multiplier(self.real(op, graph))[1] > MAX_OUTPUT_SHIFT
+        ):
+            return f"a rescaling by 2^{MAX_OUTPUT_SHIFT} or more"
         return None
 
     @staticmethod

@@ -98,6 +98,23 @@ def _shape_reason(graph: Graph, op: Operator) -> str | None:
     return None
 
 
+def binary_reason(op: Operator, graph: Graph, max_dims: int) -> str | None:
+    """What DIV and SQUARED_DIFFERENCE check alike: two inputs of the output's type (int8 or
+    float32), shapes that broadcast to it in at most `max_dims` dimensions, and, for int8,
+    per-tensor quantization."""
+    if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
+        return "needs two inputs and one output"
+    dtype = graph.tensor(op.outputs[0]).dtype
+    if dtype not in ("int8", "float32"):
+        return f"{dtype} output (int8 and float32 are compiled)"
+    reason = dtype_reason(graph, op, {"input": (dtype,), "input1": (dtype,)}) or _shape_reason(graph, op)
+    if reason:
+        return reason
+    if len(graph.tensor(op.outputs[0]).shape) > max_dims:
+        return f"rank above {max_dims}"
+    return _quant_reason(graph, op) if dtype == "int8" else None
+
+
 def _common_reason(op: Operator, graph: Graph) -> str | None:
     if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
         return "needs two inputs and one output"

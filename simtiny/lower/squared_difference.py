@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.elementwise import _loops_init, _quant_reason, _shape_reason
+from simtiny.lower import KernelCall
+from simtiny.lower.elementwise import _loops_init, binary_reason
 from simtiny.lower.quant import quantize_multiplier
 from simtiny.model import Graph, Operator
 
@@ -32,23 +32,12 @@ class SquaredDifference:
         return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
-            return "needs two inputs and one output"
-        dtype = graph.tensor(op.outputs[0]).dtype
-        if dtype not in ("int8", "float32"):
-            return f"{dtype} output (int8 and float32 are compiled)"
-        reason = dtype_reason(graph, op, {"input": (dtype,), "input1": (dtype,)}) or _shape_reason(graph, op)
-        if reason:
+        reason = binary_reason(op, graph, MAX_DIMS)
+        if reason or graph.tensor(op.outputs[0]).dtype != "int8":
             return reason
-        if len(graph.tensor(op.outputs[0]).shape) > MAX_DIMS:
-            return f"rank above {MAX_DIMS}"
-        if dtype == "int8":
-            reason = _quant_reason(graph, op)
-            if reason:
-                return reason
-            reals = multipliers(*(graph.tensor(t).scale() for t in (*op.inputs, op.outputs[0])))
-            if not all(0 < r < 1 for r in reals) or any(quantize_multiplier(r)[1] > 0 for r in reals):
-                return "a rescaling of 1 or more (LiteRT aborts on it)"
+        reals = multipliers(*(graph.tensor(t).scale() for t in (*op.inputs, op.outputs[0])))
+        if not all(0 < r < 1 for r in reals) or any(quantize_multiplier(r)[1] > 0 for r in reals):
+            return "a rescaling of 1 or more (LiteRT aborts on it)"
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
