@@ -925,7 +925,61 @@ class DepthSpace:
         return strided_copy(op, ctx, op.opcode.lower(), shape, stride, 0, graph.tensor(op.inputs[0]).itemsize)
 
 
+class MirrorPad:
+    """MIRROR_PAD, REFLECT or SYMMETRIC, with constant paddings, up to 5 dimensions: each
+    dimension's output-to-input index table computed here (numpy's reflect and symmetric modes
+    are TensorFlow's), the kernel a table-driven copy of the values LiteRT moves."""
+
+    opcodes = ("MIRROR_PAD",)
+
+    def _maps(self, op: Operator, graph: Graph) -> list[np.ndarray] | str:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        pads = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "paddings")
+        if isinstance(pads, str):
+            return pads
+        if pads.shape != (len(src.shape), 2) or (pads < 0).any():
+            return f"paddings of shape {list(pads.shape)} (or negative) for a rank-{len(src.shape)} input"
+        mode = op.options.get("mode", 0)
+        reflect = mode in (0, "REFLECT")
+        if mode not in (0, 1, "REFLECT", "SYMMETRIC"):
+            return f"mode {mode}"
+        limit = [d - 1 if reflect else d for d in src.shape]
+        if any(max(p) > lim for p, lim in zip(pads.tolist(), limit, strict=True)):
+            name = "REFLECT" if reflect else "SYMMETRIC"
+            return f"paddings {pads.tolist()} beyond what {name} allows for {list(src.shape)}"
+        maps = [
+            np.pad(np.arange(d), (int(lo), int(hi)), mode="reflect" if reflect else "symmetric")
+            for d, (lo, hi) in zip(src.shape, pads.tolist(), strict=True)
+        ]
+        if [m.size for m in maps] != list(dst.shape):
+            return f"output shape {list(dst.shape)}, the paddings give {[m.size for m in maps]}"
+        return maps
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        if not 1 <= len(graph.tensor(op.inputs[0]).shape) <= 5:
+            return "rank 0 or above 5"
+        maps = self._maps(op, graph)
+        return maps if isinstance(maps, str) else None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        maps = self._maps(op, graph)
+        assert not isinstance(maps, str)
+        p = ctx.ident(f"op{op.index}_mirror_pad")
+        table = ctx.const(f"{p}_maps", np.concatenate(maps).astype(np.int32))
+        decl = (
+            f"static const st_mirror_pad_params {p} = {{{len(dst.shape)}, {{{c_int_list(list(dst.shape))}}}, "
+            f"{{{c_int_list(row_strides(src.shape))}}}, {table}, {src.itemsize}}};"
+        )
+        call = f"st_mirror_pad(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("mirror_pad",), (decl,))
+
+
 LOWERINGS = [
+    MirrorPad(),
     Slice(),
     DepthSpace(),
     Concatenation(),

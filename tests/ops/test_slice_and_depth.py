@@ -1,6 +1,7 @@
-"""SLICE, DEPTH_TO_SPACE and SPACE_TO_DEPTH against LiteRT's reference kernels, bit for bit: int8,
-int16 (SLICE), int32 and float32 values moved as they are; random boxes (size -1 to the end) of ranks 1 to
-5, and random blocks."""
+"""SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH and MIRROR_PAD against LiteRT's reference kernels, bit
+for bit: int8, int16 (not DEPTH_TO_SPACE or SPACE_TO_DEPTH, which LiteRT refuses), int32 and
+float32 values moved as they are; random boxes (size -1 to the end) of ranks 1 to 5, random
+blocks, and random REFLECT and SYMMETRIC paddings to their limits."""
 
 from __future__ import annotations
 
@@ -52,3 +53,25 @@ def test_random(seed: int) -> None:
     cases = [slice_case(rng) for _ in range(4)]
     cases += [depth_case(rng, opcode) for opcode in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH") for _ in range(2)]
     assert run_packed(cases, seed, 2) > 0
+
+
+def mirror_pad_case(rng: np.random.Generator) -> Case:
+    dtype = str(rng.choice(DTYPES))
+    shape = tuple(int(rng.integers(1, 6)) for _ in range(int(rng.integers(1, 6))))
+    symmetric = bool(rng.random() < 0.5)
+    pads = [[int(rng.integers(0, d + (1 if symmetric else 0))) for _ in range(2)] for d in shape]
+    out = tuple(d + lo + hi for d, (lo, hi) in zip(shape, pads, strict=True))
+    tensors = [
+        spec("x", shape, dtype),
+        TensorSpec("pads", (len(shape), 2), "int32", data=np.array(pads, dtype=np.int32)),
+        spec("y", out, dtype),
+    ]
+    mode = 1 if symmetric else 0  # tflite.MirrorPadMode: REFLECT 0, SYMMETRIC 1
+    label = f"MIRROR_PAD {dtype} {list(shape)} pads {pads} {'SYMMETRIC' if symmetric else 'REFLECT'}"
+    return Case(label, tensors, OpSpec("MIRROR_PAD", [0, 1], [2], {"mode": mode}))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mirror_pad_random(seed: int) -> None:
+    rng = np.random.default_rng(8800 + seed)
+    assert run_packed([mirror_pad_case(rng) for _ in range(6)], seed, 2) > 0
