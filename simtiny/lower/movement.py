@@ -978,7 +978,79 @@ class MirrorPad:
         return KernelCall(call, ("mirror_pad",), (decl,))
 
 
+class BroadcastTo:
+    """BROADCAST_TO with a constant shape (up to 8 dimensions, LiteRT's limit): a strided copy
+    whose broadcast dimensions step 0."""
+
+    opcodes = ("BROADCAST_TO",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        shape = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "shape")
+        if isinstance(shape, str):
+            return shape
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        want = [int(v) for v in shape.reshape(-1)]
+        if len(want) > 8 or len(src.shape) > len(want):
+            return f"shape {want} for a rank-{len(src.shape)} input (at most 8 dimensions)"
+        padded = (1,) * (len(want) - len(src.shape)) + tuple(src.shape)
+        if any(d not in (1, w) for d, w in zip(padded, want, strict=True)) or list(dst.shape) != want:
+            return f"input {list(src.shape)} does not broadcast to {want} (output {list(dst.shape)})"
+        return None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        padded = [1] * (len(dst.shape) - len(src.shape)) + list(src.shape)
+        strides = [0 if d == 1 else s for d, s in zip(padded, row_strides(padded), strict=True)]
+        shape, stride = merge_loops(list(dst.shape), strides)
+        return strided_copy(op, ctx, "broadcast_to", shape, stride, 0, src.itemsize)
+
+
+class ReverseV2:
+    """REVERSE_V2 along constant, contiguous axes (as LiteRT takes them): a strided copy with
+    negative steps from the far end."""
+
+    opcodes = ("REVERSE_V2",)
+
+    def _axes(self, op: Operator, graph: Graph) -> list[int] | str:
+        rank = len(graph.tensor(op.inputs[0]).shape)
+        axes = _constant_ints(graph, op.inputs[1] if len(op.inputs) > 1 else -1, "axes", ("int32",))
+        if isinstance(axes, str):
+            return axes
+        out = sorted({int(a) + rank if a < 0 else int(a) for a in axes.reshape(-1)})
+        if any(not 0 <= a < rank for a in out):
+            return f"axes {axes.tolist()} out of range for a rank-{rank} input"
+        if out and out[-1] - out[0] != len(out) - 1:
+            return f"axes {axes.tolist()} not contiguous (LiteRT's kernel refuses them)"
+        return out
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        if graph.tensor(op.inputs[0]).shape != graph.tensor(op.outputs[0]).shape:
+            return "input and output shapes differ"
+        if len(graph.tensor(op.inputs[0]).shape) > LOOP_MAX_DIMS:
+            return f"rank above {LOOP_MAX_DIMS}"
+        axes = self._axes(op, graph)
+        return axes if isinstance(axes, str) else None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src = graph.tensor(op.inputs[0])
+        axes = self._axes(op, graph)
+        assert not isinstance(axes, str)
+        strides = row_strides(src.shape)
+        start = sum((d - 1) * s for a, (d, s) in enumerate(zip(src.shape, strides, strict=True)) if a in axes)
+        signed = [-s if a in axes else s for a, s in enumerate(strides)]
+        shape, stride = merge_loops(list(src.shape), signed)
+        return strided_copy(op, ctx, "reverse", shape, stride, start, src.itemsize)
+
+
 LOWERINGS = [
+    BroadcastTo(),
+    ReverseV2(),
     MirrorPad(),
     Slice(),
     DepthSpace(),

@@ -1,7 +1,8 @@
-"""SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH and MIRROR_PAD against LiteRT's reference kernels, bit
-for bit: int8, int16 (not DEPTH_TO_SPACE or SPACE_TO_DEPTH, which LiteRT refuses), int32 and
-float32 values moved as they are; random boxes (size -1 to the end) of ranks 1 to 5, random
-blocks, and random REFLECT and SYMMETRIC paddings to their limits."""
+"""SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, BROADCAST_TO and REVERSE_V2 against LiteRT's
+reference kernels, bit for bit: int8, int16 (not DEPTH_TO_SPACE or SPACE_TO_DEPTH, which LiteRT
+refuses), int32 and float32 values moved as they are; random boxes (size -1 to the end) of ranks
+1 to 5, random blocks, random REFLECT and SYMMETRIC paddings to their limits, BROADCAST_TO and
+REVERSE_V2 (contiguous axes, as LiteRT takes them)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,37 @@ def mirror_pad_case(rng: np.random.Generator) -> Case:
 def test_mirror_pad_random(seed: int) -> None:
     rng = np.random.default_rng(8800 + seed)
     assert run_packed([mirror_pad_case(rng) for _ in range(6)], seed, 2) > 0
+
+
+def broadcast_to_case(rng: np.random.Generator) -> Case:
+    dtype = str(rng.choice(DTYPES))
+    out = tuple(int(rng.integers(1, 5)) for _ in range(int(rng.integers(1, 6))))
+    keep = int(rng.integers(0, len(out) + 1))
+    shape = tuple(d if rng.random() < 0.5 else 1 for d in out[len(out) - keep :])
+    tensors = [
+        spec("x", shape, dtype),
+        TensorSpec("shape", (len(out),), "int32", data=np.array(out, dtype=np.int32)),
+        spec("y", out, dtype),
+    ]
+    op = OpSpec("BROADCAST_TO", [0, 1], [2], version=2)  # int8 and the rest: version 2
+    return Case(f"BROADCAST_TO {dtype} {list(shape)} -> {list(out)}", tensors, op)
+
+
+def reverse_case(rng: np.random.Generator) -> Case:
+    dtype = str(rng.choice(DTYPES))
+    shape = tuple(int(rng.integers(1, 6)) for _ in range(int(rng.integers(1, 6))))
+    first = int(rng.integers(0, len(shape)))  # LiteRT takes contiguous axes only
+    axes = list(range(first, int(rng.integers(first + 1, len(shape) + 1))))
+    tensors = [
+        spec("x", shape, dtype),
+        TensorSpec("axes", (len(axes),), "int32", data=np.array(axes, dtype=np.int32)),
+        spec("y", shape, dtype),
+    ]
+    return Case(f"REVERSE_V2 {dtype} {list(shape)} axes {axes}", tensors, OpSpec("REVERSE_V2", [0, 1], [2]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_broadcast_to_and_reverse_random(seed: int) -> None:
+    rng = np.random.default_rng(8850 + seed)
+    cases = [broadcast_to_case(rng) for _ in range(4)] + [reverse_case(rng) for _ in range(4)]
+    assert run_packed(cases, seed, 2) > 0

@@ -35,6 +35,8 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "L2_NORMALIZATION": (1, 1, (), 1),
     "SLICE": (3, 3, (), 1),
     "MIRROR_PAD": (2, 2, (), 1),
+    "BROADCAST_TO": (2, 2, (), 1),
+    "REVERSE_V2": (2, 2, (), 1),
     "DEPTH_TO_SPACE": (1, 1, (), 1),
     "SPACE_TO_DEPTH": (1, 1, (), 1),
     "TRANSPOSE_CONV": (3, 4, (3,), 1),
