@@ -4,8 +4,8 @@ RESIZE_BILINEAR, SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, BROADCAST_TO
 MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST; the 16x8 CONV_2D,
 DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX, ADD and pools (int16 activations);
 UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations); DIV
-(int8 by constant divisors, which never equal their zero point; float32); NEG, ABS, SQRT, RSQRT
-(float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU;
+(int8 by constant divisors, which never equal their zero point; float32); NEG, ABS, SQRT, RSQRT,
+FLOOR, SQUARE (float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU;
 L2_NORMALIZATION. Their host tests (tests/ops) cover the random cases; this checks the same cases
 compiled for the Cortex-M7."""
 
@@ -109,7 +109,8 @@ def test_div_cases_on_the_board(tmp_path, toolchain):
 @pytest.mark.sim
 def test_unary_and_squared_difference_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(81)
-    cases = [float_case(opcode, 37) for opcode in ("NEG", "ABS", "SQRT", "RSQRT")] + [int8_case(rng, "ABS")]
+    cases = [float_case(opcode, 37) for opcode in ("NEG", "ABS", "SQRT", "RSQRT", "FLOOR", "SQUARE")]
+    cases += [int8_case(rng, "ABS")]
     cases += [squared_difference_case(rng, dtype) for dtype in ("int8", "int8", "float32")]
     compiled = on_the_board(tmp_path, toolchain, cases)
     assert {"unary_f32", "lut_s8", "squared_difference"} <= set(compiled.generated.kernels)

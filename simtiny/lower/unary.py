@@ -1,10 +1,10 @@
-"""NEG, ABS, SQRT and RSQRT: float32 by one IEEE operation each (the converter leaves them in
-float between DEQUANTIZE and QUANTIZE, as in a LayerNormalization), and RSQRT and ABS int8 as
-256-entry tables computed here the way LiteRT's elementwise.cc computes each value (RSQRT: the
-inverse square root of the offset input as a fixed-point multiplier, GetInvSqrtQuantizedMultiplierExp;
-ABS: the offset input's magnitude, rescaled when the scales differ). LiteRT fails an int8 RSQRT
-invocation on an input below its zero point; the table gives such inputs what the arithmetic
-gives."""
+"""NEG, ABS, SQRT, RSQRT, FLOOR and SQUARE: float32 by one IEEE operation each (the
+converter leaves them in float between DEQUANTIZE and QUANTIZE, as in a LayerNormalization), and
+RSQRT and ABS int8 as 256-entry tables computed here the way LiteRT's elementwise.cc computes
+each value (RSQRT: the inverse square root of the offset input as a fixed-point multiplier,
+GetInvSqrtQuantizedMultiplierExp; ABS: the offset input's magnitude, rescaled when the scales
+differ). LiteRT fails an int8 RSQRT invocation on an input below its zero point; the table gives
+such inputs what the arithmetic gives."""
 
 from __future__ import annotations
 
@@ -28,7 +28,14 @@ from simtiny.lower.activations import (
 from simtiny.lower.quant import quantize_multiplier
 from simtiny.model import Graph, Operator
 
-FLOAT_OPS = {"NEG": "ST_NEG_F32", "ABS": "ST_ABS_F32", "SQRT": "ST_SQRT_F32", "RSQRT": "ST_RSQRT_F32"}
+FLOAT_OPS = {
+    "NEG": "ST_NEG_F32",
+    "ABS": "ST_ABS_F32",
+    "SQRT": "ST_SQRT_F32",
+    "RSQRT": "ST_RSQRT_F32",
+    "FLOOR": "ST_FLOOR_F32",
+    "SQUARE": "ST_SQUARE_F32",
+}
 INT8_OPS = ("ABS", "RSQRT")
 INT32_MAX = (1 << 31) - 1
 

@@ -1,7 +1,8 @@
-"""NEG, ABS, SQRT and RSQRT float32, and ABS and RSQRT int8, against LiteRT's reference kernels,
-bit for bit: float32 over random values and the special ones (zeros of both signs, infinities,
-NaN, negatives under a square root), int8 over every input byte with random scales. LiteRT
-fails an int8 RSQRT invocation on an input below the zero point, so those inputs are not drawn."""
+"""NEG, ABS, SQRT, RSQRT, FLOOR and SQUARE float32, and ABS and RSQRT int8, against
+LiteRT's reference kernels, bit for bit: float32 over random values and the special ones (zeros
+of both signs, infinities, NaN, negatives under a square root, halves), int8 over every
+input byte with random scales. LiteRT fails an int8 RSQRT invocation on an input below the zero
+point, so those inputs are not drawn."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from simtiny import lower
 from simtiny.lower.quant import f32
 from simtiny.model import parse_model
 
-SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, 1e-45, 3.4e38, -2.5, 4.0], dtype=np.float32)
+SPECIAL = np.array(
+    [0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, 1e-45, 3.4e38, -2.5, 4.0, 0.5, 1.5, 2.5, -0.5, -1.5, 8388607.5, -3e9],
+    dtype=np.float32,
+)
 
 
 def float_case(opcode: str, size: int) -> Case:
@@ -39,7 +43,8 @@ def draw(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
     RSQRT, every byte from the zero point up, repeated)."""
     if spec.dtype == "float32":
         values = (rng.standard_normal(spec.shape) * 10 ** rng.uniform(-3, 3, spec.shape)).astype(np.float32)
-        values[: SPECIAL.size] = SPECIAL
+        n = min(SPECIAL.size, values.size)
+        values[:n] = SPECIAL[:n]
         return values
     if spec.name == "x_rsqrt":
         zp = spec.zero_point[0]
@@ -47,7 +52,7 @@ def draw(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
     return random_input(rng, spec) if spec.shape != (256,) else np.arange(-128, 128, dtype=np.int16).astype(np.int8)
 
 
-@pytest.mark.parametrize("opcode", ["NEG", "ABS", "SQRT", "RSQRT"])
+@pytest.mark.parametrize("opcode", ["NEG", "ABS", "SQRT", "RSQRT", "FLOOR", "SQUARE"])
 def test_float32(opcode: str) -> None:
     assert run_packed([float_case(opcode, n) for n in (16, 301)], 0, 4, draw=draw) == 4 * 317
 

@@ -5,7 +5,14 @@
 
 #include <stdint.h>
 
-typedef enum { ST_NEG_F32, ST_ABS_F32, ST_SQRT_F32, ST_RSQRT_F32 } st_unary_f32_op;
+typedef enum {
+    ST_NEG_F32,
+    ST_ABS_F32,
+    ST_SQRT_F32,
+    ST_RSQRT_F32,
+    ST_FLOOR_F32,
+    ST_SQUARE_F32
+} st_unary_f32_op;
 
 typedef struct {
     int32_t size; /* elements */

@@ -27,6 +27,8 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "ABS": (1, 1, (), 1),
     "SQRT": (1, 1, (), 1),
     "RSQRT": (1, 1, (), 1),
+    "FLOOR": (1, 1, (), 1),
+    "SQUARE": (1, 1, (), 1),
     "EXP": (1, 1, (), 1),
     "LOG": (1, 1, (), 1),
     "SQUARED_DIFFERENCE": (2, 2, (), 1),
