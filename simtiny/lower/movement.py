@@ -241,6 +241,17 @@ def strided_copy(
     return KernelCall(call, ("strided_copy_s8",), (decl,))
 
 
+def table_copy(op: Operator, ctx, what: str, offsets: list[np.ndarray], itemsize: int) -> KernelCall:
+    """MIRROR_PAD and BATCH_TO_SPACE_ND alike: the output in order, each element from the input
+    offset the per-dimension tables sum to (st_table_copy)."""
+    p = ctx.ident(f"op{op.index}_{what}")
+    table = ctx.const(f"{p}_offsets", np.concatenate(offsets).astype(np.int32))
+    shape = [len(t) for t in offsets]
+    decl = f"static const st_table_copy_params {p} = {{{len(shape)}, {{{c_int_list(shape)}}}, {table}, {itemsize}}};"
+    call = f"st_table_copy(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+    return KernelCall(call, ("table_copy",), (decl,))
+
+
 def transpose_perm(op: Operator, graph: Graph) -> list[int] | str:
     """The permutation, negative entries normalised, or the reason it is unusable."""
     rank = len(graph.tensor(op.inputs[0]).shape)
@@ -965,17 +976,11 @@ class MirrorPad:
         return maps if isinstance(maps, str) else None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
-        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        src = graph.tensor(op.inputs[0])
         maps = self._maps(op, graph)
         assert not isinstance(maps, str)
-        p = ctx.ident(f"op{op.index}_mirror_pad")
-        table = ctx.const(f"{p}_maps", np.concatenate(maps).astype(np.int32))
-        decl = (
-            f"static const st_mirror_pad_params {p} = {{{len(dst.shape)}, {{{c_int_list(list(dst.shape))}}}, "
-            f"{{{c_int_list(row_strides(src.shape))}}}, {table}, {src.itemsize}}};"
-        )
-        call = f"st_mirror_pad(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
-        return KernelCall(call, ("mirror_pad",), (decl,))
+        offsets = [m * s for m, s in zip(maps, row_strides(src.shape), strict=True)]
+        return table_copy(op, ctx, "mirror_pad", offsets, src.itemsize)
 
 
 class BroadcastTo:
@@ -1048,7 +1053,127 @@ class ReverseV2:
         return strided_copy(op, ctx, "reverse", shape, stride, start, src.itemsize)
 
 
+def _block_args(op: Operator, graph: Graph, what: str) -> tuple[list[int], list[list[int]], tuple[int, ...]] | str:
+    """SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND: (block [bh, bw], paddings or crops [[top, bottom],
+    [left, right]], the input as 4-D NHWC): a 3-D input [B, W, C] with one block dimension is the
+    4-D one with H = 1, as LiteRT extends it."""
+    src = graph.tensor(op.inputs[0])
+    if len(op.inputs) != 3 or len(src.shape) not in (3, 4):
+        return f"{len(op.inputs)} inputs and a {len(src.shape)}-D input (needs 3, and 3-D or 4-D)"
+    block = _constant_ints(graph, op.inputs[1], "block shape", ("int32",))
+    pads = _constant_ints(graph, op.inputs[2], what, ("int32",))
+    if isinstance(block, str) or isinstance(pads, str):
+        return block if isinstance(block, str) else str(pads)
+    spatial = len(src.shape) - 2
+    if block.shape != (spatial,) or pads.shape != (spatial, 2) or (block < 1).any() or (pads < 0).any():
+        return f"block shape {block.tolist()} and {what} {pads.tolist()} for a {len(src.shape)}-D input"
+    if spatial == 1:
+        return [1, int(block[0])], [[0, 0], [int(v) for v in pads[0]]], (src.shape[0], 1, *src.shape[1:])
+    return [int(v) for v in block], [[int(v) for v in row] for row in pads.tolist()], tuple(src.shape)
+
+
+class BatchToSpace:
+    """BATCH_TO_SPACE_ND (3-D or 4-D, crops): a separable gather (st_table_copy), each output
+    row's and column's input offsets computed here as LiteRT's reference walks them."""
+
+    opcodes = ("BATCH_TO_SPACE_ND",)
+
+    def _tables(self, op: Operator, graph: Graph) -> list[np.ndarray] | str:
+        args = _block_args(op, graph, "crops")
+        if isinstance(args, str):
+            return args
+        (bh, bw), ((ct, cb), (cl, cr)), (b, h, w, c) = args
+        if b % (bh * bw):
+            return f"batch {b} not a multiple of the block's {bh * bw}"
+        out_b, out_h, out_w = b // (bh * bw), h * bh - ct - cb, w * bw - cl - cr
+        dst = graph.tensor(op.outputs[0])
+        want = [out_b, out_w, c] if len(dst.shape) == 3 else [out_b, out_h, out_w, c]
+        if out_h < 1 or out_w < 1 or list(dst.shape) != want:
+            return f"output shape {list(dst.shape)}, the block and crops give {want}"
+        image = h * w * c
+        rows = np.array([(y % bh) * bw * out_b * image + (y // bh) * w * c for y in range(ct, ct + out_h)])
+        cols = np.array([(x % bw) * out_b * image + (x // bw) * c for x in range(cl, cl + out_w)])
+        return [np.arange(out_b) * image, rows, cols, np.arange(c)]
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        tables = self._tables(op, graph)
+        return tables if isinstance(tables, str) else None
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        tables = self._tables(op, graph)
+        assert not isinstance(tables, str)
+        return table_copy(op, ctx, "batch_to_space", tables, graph.tensor(op.inputs[0]).itemsize)
+
+
+class SpaceToBatch:
+    """SPACE_TO_BATCH_ND (3-D or 4-D, paddings): the input padded into scratch (with the output
+    zero point, as LiteRT pads quantized tensors), then six loops of a strided copy: the block's
+    rows and columns outermost, as the output batch index orders them."""
+
+    opcodes = ("SPACE_TO_BATCH_ND",)
+
+    def _plan(self, op: Operator, graph: Graph) -> tuple | str:
+        args = _block_args(op, graph, "paddings")
+        if isinstance(args, str):
+            return args
+        (bh, bw), ((pt, pb), (pl, pr)), (b, h, w, c) = args
+        hp, wp = h + pt + pb, w + pl + pr
+        if hp % bh or wp % bw:
+            return f"a padded image of {hp}x{wp} for a block of {bh}x{bw}"
+        dst = graph.tensor(op.outputs[0])
+        out = [b * bh * bw, hp // bh, wp // bw, c]
+        want = [out[0], out[2], c] if len(dst.shape) == 3 else out
+        if list(dst.shape) != want:
+            return f"output shape {list(dst.shape)}, the block and paddings give {want}"
+        return (bh, bw), (pt, pl), (b, h, w, c), (hp, wp)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = _io_reason(op, graph, COPY_DTYPES)
+        if reason:
+            return reason
+        plan = self._plan(op, graph)
+        return plan if isinstance(plan, str) else None
+
+    def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
+        """The padded input."""
+        plan = self._plan(op, graph)
+        if isinstance(plan, str) or self.check(op, graph):
+            return 0
+        (b, _, _, c), (hp, wp) = plan[2], plan[3]
+        return (b * hp * wp * c * graph.tensor(op.inputs[0]).itemsize + 3) // 4 * 4
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        plan = self._plan(op, graph)
+        assert not isinstance(plan, str)
+        (bh, bw), (pt, pl), (b, h, w, c), (hp, wp) = plan
+        p = ctx.ident(f"op{op.index}_space_to_batch")
+        zero = _params_qp(dst)[1] if src.quant is not None and src.dtype in ("int8", "int16") else 0
+        value = ctx.const(f"{p}_value", np.array([zero], dtype=NUMPY_DTYPES[src.dtype]))
+        padded_stride = row_strides([b, hp, wp, c])
+        origin = pt * padded_stride[1] + pl * padded_stride[2]
+        loops = [bh, bw, b, hp // bh, wp // bw, c]
+        steps = [wp * c, c, hp * wp * c, bh * wp * c, bw * c, 1]
+        shape, stride = merge_loops(loops, steps)
+        decls = (
+            f"static const st_pad_params {p}_pad = {{4, {{{c_int_list([b, h, w, c])}}}, "
+            f"{{{c_int_list(padded_stride)}}}, {origin}, {b * hp * wp * c}, {src.itemsize}}};",
+            f"static const st_strided_copy_params {p}_copy = {{{len(shape)}, {{{c_int_list(shape)}}}, "
+            f"{{{c_int_list(stride)}}}, 0, {src.itemsize}}};",
+        )
+        call = (
+            f"st_pad_s8(&{p}_pad, {ctx.tensor(op.inputs[0])}, {value}, {ctx.scratch});\n    "
+            f"st_strided_copy_s8(&{p}_copy, {ctx.scratch}, {ctx.tensor(op.outputs[0])});"
+        )
+        return KernelCall(call, ("pad_s8", "strided_copy_s8"), decls)
+
+
 LOWERINGS = [
+    BatchToSpace(),
+    SpaceToBatch(),
     BroadcastTo(),
     ReverseV2(),
     MirrorPad(),

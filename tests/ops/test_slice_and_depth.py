@@ -110,3 +110,48 @@ def test_broadcast_to_and_reverse_random(seed: int) -> None:
     rng = np.random.default_rng(8850 + seed)
     cases = [broadcast_to_case(rng) for _ in range(4)] + [reverse_case(rng) for _ in range(4)]
     assert run_packed(cases, seed, 2) > 0
+
+
+def batch_space_case(rng: np.random.Generator, opcode: str) -> Case:
+    dtype = str(rng.choice(DTYPES))
+    three = rng.random() < 0.25  # [B, W, C] with one block dimension
+    bh, bw = (1 if three else int(rng.integers(1, 4))), int(rng.integers(1, 4))
+    b, c = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    if opcode == "SPACE_TO_BATCH_ND":
+        pads = [
+            [0, 0] if three else [int(rng.integers(0, 3)) for _ in range(2)],
+            [int(rng.integers(0, 3)) for _ in range(2)],
+        ]
+        hp, wp = bh * int(rng.integers(1, 4)), bw * int(rng.integers(1, 4))
+        h, w = hp - sum(pads[0]), wp - sum(pads[1])
+        if h < 1 or w < 1:
+            pads, h, w = [[0, 0], [0, 0]], hp, wp
+        shape, out = (b, h, w, c), (b * bh * bw, hp // bh, wp // bw, c)
+    else:
+        h, w = (1 if three else int(rng.integers(1, 4))), int(rng.integers(1, 4))
+        pads = [
+            [0, 0] if three else [int(rng.integers(0, bh)) for _ in range(2)],
+            [int(rng.integers(0, bw)) for _ in range(2)],
+        ]
+        out_h, out_w = h * bh - sum(pads[0]), w * bw - sum(pads[1])
+        if out_h < 1 or out_w < 1:
+            pads, out_h, out_w = [[0, 0], [0, 0]], h * bh, w * bw
+        shape, out = (b * bh * bw, h, w, c), (b, out_h, out_w, c)
+    if three:
+        shape, out, block, pads = (shape[0], *shape[2:]), (out[0], *out[2:]), [bw], pads[1:]
+    else:
+        block = [bh, bw]
+    tensors = [
+        spec("x", shape, dtype),
+        TensorSpec("block", (len(block),), "int32", data=np.array(block, dtype=np.int32)),
+        TensorSpec("pads", (len(block), 2), "int32", data=np.array(pads, dtype=np.int32)),
+        spec("y", out, dtype),
+    ]
+    return Case(f"{opcode} {dtype} {list(shape)} block {block} {pads}", tensors, OpSpec(opcode, [0, 1, 2], [3]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_batch_space_random(seed: int) -> None:
+    rng = np.random.default_rng(8870 + seed)
+    cases = [batch_space_case(rng, op) for op in ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND") for _ in range(4)]
+    assert run_packed(cases, seed, 2) > 0

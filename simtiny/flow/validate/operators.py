@@ -39,6 +39,8 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "MIRROR_PAD": (2, 2, (), 1),
     "BROADCAST_TO": (2, 2, (), 1),
     "REVERSE_V2": (2, 2, (), 1),
+    "BATCH_TO_SPACE_ND": (3, 3, (), 1),
+    "SPACE_TO_BATCH_ND": (3, 3, (), 1),
     "DEPTH_TO_SPACE": (1, 1, (), 1),
     "SPACE_TO_DEPTH": (1, 1, (), 1),
     "TRANSPOSE_CONV": (3, 4, (3,), 1),
