@@ -6,8 +6,9 @@ LOG_SOFTMAX, CAST; the 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX
 (int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between
 invocations); DIV (int8 by constant divisors, which never equal their zero point; float32); NEG,
 ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its
-DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION. Their host tests (tests/ops) cover the random
-cases; this checks the same cases compiled for the Cortex-M7."""
+DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the comparisons, the logical operators and
+SELECT_V2. Their host tests (tests/ops) cover the random cases; this checks the same cases
+compiled for the Cortex-M7."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from simtiny.flow.verify import same_bits
 from simtiny.platform import load_platform
 from tests.ops.test_batch_matmul import matmul_case
 from tests.ops.test_cast import cast_case
+from tests.ops.test_compare import compare_case, logical_case, select_case
 from tests.ops.test_div import div_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
 from tests.ops.test_l2_normalization import l2_case
@@ -147,3 +149,15 @@ def test_prelu_and_l2_normalization_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(84)
     compiled = on_the_board(tmp_path, toolchain, [prelu_case(rng) for _ in range(5)] + [l2_case(rng) for _ in range(4)])
     assert {"prelu_s8", "l2_normalization_s8"} <= set(compiled.generated.kernels)
+
+
+@pytest.mark.sim
+def test_comparison_logical_and_select_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(85)
+    cases = (
+        [compare_case(rng) for _ in range(6)]
+        + [logical_case(rng) for _ in range(3)]
+        + [select_case(rng) for _ in range(3)]
+    )
+    compiled = on_the_board(tmp_path, toolchain, cases)
+    assert {"compare", "select_v2"} <= set(compiled.generated.kernels)

@@ -152,6 +152,9 @@ def random_inputs(graph: Graph, seed: int) -> list[np.ndarray]:
     for t in graph.inputs:
         tensor = graph.tensor(t)
         dtype = np.dtype(NUMPY_DTYPES[tensor.dtype])
+        if dtype.kind == "b":  # a bool input (a mask): true or false, evenly
+            out.append(rng.random(tensor.shape) < 0.5)
+            continue
         if dtype.kind in "iu":
             info = np.iinfo(dtype)
             out.append(rng.integers(info.min, info.max, size=tensor.shape, endpoint=True, dtype=dtype))

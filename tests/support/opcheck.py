@@ -39,6 +39,8 @@ def reference_interpreter(model: bytes):
 
 def random_input(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
     dtype = np.dtype(NUMPY_DTYPES[spec.dtype])
+    if dtype.kind == "b":
+        return rng.random(spec.shape) < 0.5
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         return rng.integers(info.min, info.max, size=spec.shape, endpoint=True, dtype=dtype)

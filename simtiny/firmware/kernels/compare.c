@@ -1,0 +1,76 @@
+/* The comparisons and the binary logical operators, per element as LiteRT's reference computes
+ * them: an int8 value is offset, shifted left by 8 and rescaled by its input's scale
+ * (MultiplyByQuantizedMultiplierSmallerThanOneExp) before the comparison. */
+#include "compare.h"
+
+#include "st_quant.h"
+
+static uint8_t decide(int32_t op, int32_t a, int32_t b) {
+    switch (op) {
+    case ST_EQUAL: return a == b;
+    case ST_NOT_EQUAL: return a != b;
+    case ST_LESS: return a < b;
+    case ST_LESS_EQUAL: return a <= b;
+    case ST_GREATER: return a > b;
+    case ST_GREATER_EQUAL: return a >= b;
+    case ST_AND: return a && b;
+    default: return a || b;
+    }
+}
+
+static uint8_t decide_f32(int32_t op, float a, float b) {
+    switch (op) {
+    case ST_EQUAL: return a == b;
+    case ST_NOT_EQUAL: return a != b;
+    case ST_LESS: return a < b;
+    case ST_LESS_EQUAL: return a <= b;
+    case ST_GREATER: return a > b;
+    default: return a >= b;
+    }
+}
+
+static int32_t rescale(int32_t v, int32_t offset, int32_t multiplier, int32_t shift) {
+    return st_rounding_divide_by_pot(st_sat_rounding_doubling_high_mul((v + offset) * (1 << 8), multiplier), (int)-shift);
+}
+
+static void compare_row(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2, int32_t n,
+                        int8_t *out) {
+    const st_compare_params *p = (const st_compare_params *)params;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t x = rescale(a[i * s1], p->input1_offset, p->input1_multiplier, p->input1_shift);
+        const int32_t y = rescale(b[i * s2], p->input2_offset, p->input2_multiplier, p->input2_shift);
+        out[i] = (int8_t)decide(p->op, x, y);
+    }
+}
+
+static void logical_row(const void *params, const int8_t *a, int32_t s1, const int8_t *b, int32_t s2, int32_t n,
+                        int8_t *out) {
+    const st_compare_params *p = (const st_compare_params *)params;
+    for (int32_t i = 0; i < n; i++) out[i] = (int8_t)decide(p->op, a[i * s1] != 0, b[i * s2] != 0);
+}
+
+void st_compare_s8(const st_compare_params *p, const int8_t *input1, const int8_t *input2, uint8_t *output) {
+    st_broadcast_walk(&p->loops, input1, input2, (int8_t *)output, compare_row, p);
+}
+
+void st_logical(const st_compare_params *p, const uint8_t *input1, const uint8_t *input2, uint8_t *output) {
+    st_broadcast_walk(&p->loops, (const int8_t *)input1, (const int8_t *)input2, (int8_t *)output, logical_row, p);
+}
+
+/* The 4-byte types: the same walk, element by element. */
+#define ST_COMPARE_WIDE(name, type, decide_fn)                                                                 \
+    void name(const st_compare_params *p, const type *input1, const type *input2, uint8_t *output) {        \
+        const st_broadcast *b = &p->loops;                                                                   \
+        if (st_broadcast_empty(b)) return;                                                                   \
+        const int32_t *innermost = b->loops + 3 * (b->ndim - 1);                                             \
+        int32_t index[ST_BROADCAST_MAX_DIMS] = {0};                                                          \
+        int32_t o1 = 0, o2 = 0;                                                                              \
+        do {                                                                                                 \
+            for (int32_t i = 0; i < innermost[0]; i++) {                                                     \
+                *output++ = decide_fn(p->op, input1[o1 + i * innermost[1]], input2[o2 + i * innermost[2]]); \
+            }                                                                                                \
+        } while (st_broadcast_next(b, index, &o1, &o2));                                                     \
+    }
+
+ST_COMPARE_WIDE(st_compare_s32, int32_t, decide)
+ST_COMPARE_WIDE(st_compare_f32, float, decide_f32)
