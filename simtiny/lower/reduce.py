@@ -160,11 +160,13 @@ class Mean:
 class ReduceMinMax:
     """REDUCE_MAX and REDUCE_MIN of int8 over constant axes (a global max pool, as Keras exports
     GlobalMaxPooling2D): the stored values compared as they are, no rescaling, as LiteRT's
-    reference does."""
+    reference does; and REDUCE_ALL of bools, their minimum."""
 
-    opcodes = ("REDUCE_MAX", "REDUCE_MIN")
+    opcodes = ("REDUCE_MAX", "REDUCE_MIN", "REDUCE_ALL")
 
     def check(self, op: Operator, graph: Graph) -> str | None:
+        if op.opcode == "REDUCE_ALL":  # bools (bytes of 0 and 1): all of them is their minimum
+            return reduce_reason(op, graph, "bool")
         reason = reduce_reason(op, graph)
         if reason:
             return reason
@@ -183,7 +185,10 @@ class ReduceMinMax:
             f"static const st_reduce_minmax_params {p} = {{{reduce_dims(kept)}, {reduce_dims(inner)}, "
             f"{y.size}, {maximum}}};"
         )
-        call = f"st_reduce_minmax_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        pointers = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])}"
+        if op.opcode == "REDUCE_ALL":
+            pointers = f"(const int8_t *){ctx.tensor(op.inputs[0])}, (int8_t *){ctx.tensor(op.outputs[0])}"
+        call = f"st_reduce_minmax_s8(&{p}, {pointers});"
         return KernelCall(call, ("reduce_minmax_s8",), (decl,))
 
 

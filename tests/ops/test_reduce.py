@@ -260,3 +260,22 @@ def test_mean_refusals() -> None:
 
 
 # ---- the kernel builds for the Cortex-M7 -------------------------------------------------------
+
+
+def all_case(rng: np.random.Generator) -> Case:
+    """REDUCE_ALL over MEAN's random axis sets, on bools."""
+    case = random_case(rng, "REDUCE_ALL")
+    x, axes, y = case.tensors
+    case.tensors = [TensorSpec("x", x.shape, "bool"), axes, TensorSpec("y", y.shape, "bool")]
+    return case
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reduce_all_random(seed: int) -> None:
+    """Bools mostly true, so that some reductions come out true."""
+    rng = np.random.default_rng(4700 + seed)
+
+    def mostly_true(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
+        return rng.random(spec.shape) < 0.9
+
+    assert run_packed([all_case(rng) for _ in range(CASES_PER_MODEL)], seed, SAMPLES, draw=mostly_true) > 0
