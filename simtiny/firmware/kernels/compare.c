@@ -5,29 +5,23 @@
 
 #include "st_quant.h"
 
-static uint8_t decide(int32_t op, int32_t a, int32_t b) {
-    switch (op) {
-    case ST_EQUAL: return a == b;
-    case ST_NOT_EQUAL: return a != b;
-    case ST_LESS: return a < b;
-    case ST_LESS_EQUAL: return a <= b;
-    case ST_GREATER: return a > b;
-    case ST_GREATER_EQUAL: return a >= b;
-    case ST_AND: return a && b;
-    default: return a || b;
+/* One comparison (or AND, OR: bools only) of a and b, for int32 and for float operands. */
+#define ST_DECIDE(name, type)                                   \
+    static uint8_t name(int32_t op, type a, type b) {           \
+        switch (op) {                                           \
+        case ST_EQUAL: return a == b;                           \
+        case ST_NOT_EQUAL: return a != b;                       \
+        case ST_LESS: return a < b;                             \
+        case ST_LESS_EQUAL: return a <= b;                      \
+        case ST_GREATER: return a > b;                          \
+        case ST_GREATER_EQUAL: return a >= b;                   \
+        case ST_AND: return a != 0 && b != 0;                   \
+        default: return a != 0 || b != 0;                      \
+        }                                                       \
     }
-}
 
-static uint8_t decide_f32(int32_t op, float a, float b) {
-    switch (op) {
-    case ST_EQUAL: return a == b;
-    case ST_NOT_EQUAL: return a != b;
-    case ST_LESS: return a < b;
-    case ST_LESS_EQUAL: return a <= b;
-    case ST_GREATER: return a > b;
-    default: return a >= b;
-    }
-}
+ST_DECIDE(decide, int32_t)
+ST_DECIDE(decide_f32, float)
 
 static int32_t rescale(int32_t v, int32_t offset, int32_t multiplier, int32_t shift) {
     return st_rounding_divide_by_pot(st_sat_rounding_doubling_high_mul((v + offset) * (1 << 8), multiplier), (int)-shift);
