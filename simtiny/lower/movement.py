@@ -756,6 +756,27 @@ class Gather:
         return KernelCall(call, ("gather_s8",), (decl,))
 
 
+class EmbeddingLookup:
+    """EMBEDDING_LOOKUP where the output is of the value's type (embedding_lookup.cc's EvalSimple):
+    GATHER of the value's rows along axis 0, the ids as its indices."""
+
+    opcodes = ("EMBEDDING_LOOKUP",)
+
+    @staticmethod
+    def _as_gather(op: Operator) -> Operator:
+        return Operator(op.index, "GATHER", tuple(reversed(op.inputs)), op.outputs)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 2 or min(op.inputs) < 0:
+            return "needs ids and a value"
+        if graph.tensor(op.inputs[0]).dtype != "int32":
+            return f"{graph.tensor(op.inputs[0]).dtype} ids (int32 only, as LiteRT)"
+        return Gather().check(self._as_gather(op), graph)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        return Gather().lower(self._as_gather(op), graph, ctx)
+
+
 class StateCopy:
     """READ_VARIABLE and ASSIGN_VARIABLE, as simtiny.model.variables rewrites them: the value
     copied from a state tensor (which keeps it between invocations) or into one."""
@@ -1172,6 +1193,7 @@ class SpaceToBatch:
 
 
 LOWERINGS = [
+    EmbeddingLookup(),
     BatchToSpace(),
     SpaceToBatch(),
     BroadcastTo(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support.opcheck import Case, run_packed
+from support.opcheck import Case, random_input, run_packed
 from support.tflite_writer import OpSpec, TensorSpec
 
 DTYPES = ("int8", "int16", "int32", "float32")
@@ -155,3 +155,33 @@ def test_batch_space_random(seed: int) -> None:
     rng = np.random.default_rng(8870 + seed)
     cases = [batch_space_case(rng, op) for op in ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND") for _ in range(4)]
     assert run_packed(cases, seed, 2) > 0
+
+
+def embedding_case(rng: np.random.Generator) -> Case:
+    dtype = str(rng.choice(["int8", "int32", "float32"]))
+    vocab, row = int(rng.integers(2, 9)), tuple(int(rng.integers(1, 5)) for _ in range(int(rng.integers(1, 3))))
+    n = int(rng.integers(1, 6))
+    ids = rng.integers(0, vocab, n).astype(np.int32)
+    constant = rng.random() < 0.5
+    tensors = [
+        TensorSpec("ids", (n,), "int32", data=ids if constant else None),
+        spec("value", (vocab, *row), dtype),
+        spec("y", (n, *row), dtype),
+    ]
+    inputs = [1] if constant else [0, 1]
+    return Case(
+        f"EMBEDDING_LOOKUP {dtype} {vocab}x{list(row)} ids {n}",
+        tensors,
+        OpSpec("EMBEDDING_LOOKUP", [0, 1], [2]),
+        inputs,
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_embedding_lookup_random(seed: int) -> None:
+    rng = np.random.default_rng(8890 + seed)
+
+    def ids_in_range(rng: np.random.Generator, tensor: TensorSpec) -> np.ndarray:
+        return random_input(rng, tensor) if tensor.name != "ids" else rng.integers(0, 2, tensor.shape).astype(np.int32)
+
+    assert run_packed([embedding_case(rng) for _ in range(6)], seed, 2, draw=ids_in_range) > 0
