@@ -1,14 +1,14 @@
 """Operators whose kernels are portable C alone (no DSP path pays for them), and the newer ones, run
 on the simulated board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER,
 RESIZE_BILINEAR, SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, BROADCAST_TO, REVERSE_V2,
-SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, ARG_MIN,
-LOG_SOFTMAX, CAST; the 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX, ADD and pools
-(int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between
-invocations); DIV (int8 by constant divisors, which never equal their zero point; float32); NEG,
-ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its
-DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the comparisons, the logical operators and
-SELECT_V2. Their host tests (tests/ops) cover the random cases; this checks the same cases
-compiled for the Cortex-M7."""
+SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, GATHER_ND, MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN,
+ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST; the 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+SOFTMAX, ADD and pools (int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its
+states carried between invocations); DIV (int8 by constant divisors, which never equal their zero
+point; float32); NEG, ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8);
+SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the
+comparisons, the logical operators and SELECT_V2. Their host tests (tests/ops) cover the random
+cases; this checks the same cases compiled for the Cortex-M7."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ from tests.ops.test_slice_and_depth import (
     batch_space_case,
     broadcast_to_case,
     depth_case,
+    gather_nd_case,
     mirror_pad_case,
     reverse_case,
     slice_case,
@@ -82,6 +83,7 @@ def test_movement_and_reduction_cases_on_the_board(tmp_path, toolchain):
     cases += [slice_case(rng) for _ in range(2)] + [depth_case(rng, op) for op in ("DEPTH_TO_SPACE", "SPACE_TO_DEPTH")]
     cases += [mirror_pad_case(rng) for _ in range(3)] + [broadcast_to_case(rng), reverse_case(rng)]
     cases += [batch_space_case(rng, op) for op in ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND") for _ in range(2)]
+    cases += [gather_nd_case(rng) for _ in range(2)]
     cases += [
         cast_case(rng, source, target)
         for source, target in (("int8", "int32"), ("int32", "int8"), ("int16", "float32"))
@@ -90,7 +92,7 @@ def test_movement_and_reduction_cases_on_the_board(tmp_path, toolchain):
     ops = {"SPLIT", "SPLIT_V", "PACK", "UNPACK", "GATHER", "RESIZE_BILINEAR", "MAXIMUM", "MINIMUM"}
     ops |= {"REDUCE_MAX", "REDUCE_MIN", "ARG_MAX", "ARG_MIN", "LOG_SOFTMAX", "CAST"}
     ops |= {"SLICE", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "MIRROR_PAD", "BROADCAST_TO", "REVERSE_V2"}
-    ops |= {"SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"}
+    ops |= {"SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "GATHER_ND"}
     assert {op.opcode for op in compiled.graph.operators} == ops
 
 

@@ -756,6 +756,46 @@ class Gather:
         return KernelCall(call, ("gather_s8",), (decl,))
 
 
+class GatherNd:
+    """GATHER_ND (gather_nd.cc): index rows of k (constant or computed, int32 or int64), each
+    naming a slice of the params; a constant index out of range refused, a computed one guarded."""
+
+    opcodes = ("GATHER_ND",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 2 or min(op.inputs) < 0 or len(op.outputs) != 1:
+            return "needs params, indices and one output"
+        src, idx, out = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        if src.dtype not in COPY_DTYPES or out.dtype != src.dtype:
+            return f"{src.dtype} params, {out.dtype} output"
+        if idx.dtype not in ("int32", "int64") or not idx.shape:
+            return f"{idx.dtype} indices of shape {list(idx.shape)}"
+        k = idx.shape[-1]
+        if not 1 <= k <= min(len(src.shape), 8):
+            return f"index rows of {k} for a rank-{len(src.shape)} params"
+        want = [*idx.shape[:-1], *src.shape[k:]]
+        if list(out.shape) != want:
+            return f"output shape {list(out.shape)}, LiteRT computes {want}"
+        if idx.data is not None and np.any((idx.data < 0) | (idx.data >= np.array(src.shape[:k]))):
+            return "a constant index out of range"
+        if not _same_quantization(src, out):
+            return "output quantized unlike the params"
+        return _dims_reason(src, idx, out)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, idx = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        k = idx.shape[-1]
+        slice_elems = math.prod(src.shape[k:])
+        steps = [math.prod(src.shape[j + 1 : k]) for j in range(k)]
+        p = ctx.ident(f"op{op.index}_gather_nd")
+        decl = (
+            f"static const st_gather_nd_params {p} = {{{idx.size // k}, {k}, {{{c_int_list(list(src.shape[:k]))}}}, "
+            f"{{{c_int_list(steps)}}}, {slice_elems * src.itemsize}, {int(idx.dtype == 'int64')}}};"
+        )
+        args = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])}"
+        return KernelCall(f"st_gather_nd(&{p}, {args});", ("gather_nd",), (decl,))
+
+
 class EmbeddingLookup:
     """EMBEDDING_LOOKUP where the output is of the value's type (embedding_lookup.cc's EvalSimple):
     GATHER of the value's rows along axis 0, the ids as its indices."""
@@ -1193,6 +1233,7 @@ class SpaceToBatch:
 
 
 LOWERINGS = [
+    GatherNd(),
     EmbeddingLookup(),
     BatchToSpace(),
     SpaceToBatch(),

@@ -185,3 +185,26 @@ def test_embedding_lookup_random(seed: int) -> None:
         return random_input(rng, tensor) if tensor.name != "ids" else rng.integers(0, 2, tensor.shape).astype(np.int32)
 
     assert run_packed([embedding_case(rng) for _ in range(6)], seed, 2, draw=ids_in_range) > 0
+
+
+def gather_nd_case(rng: np.random.Generator) -> Case:
+    dtype = str(rng.choice(DTYPES))
+    shape = tuple(int(rng.integers(1, 5)) for _ in range(int(rng.integers(1, 5))))
+    k = int(rng.integers(1, len(shape) + 1))
+    rows = tuple(int(rng.integers(1, 4)) for _ in range(int(rng.integers(0, 3))))
+    index_type = str(rng.choice(["int32", "int64"]))
+    indices = np.stack([rng.integers(0, d, rows) for d in shape[:k]], axis=-1).astype(index_type)
+    tensors = [
+        spec("params", shape, dtype),
+        TensorSpec("indices", (*rows, k), index_type, data=indices),
+        spec("y", (*rows, *shape[k:]), dtype),
+    ]
+    return Case(
+        f"GATHER_ND {dtype} {list(shape)} indices {list(indices.shape)}", tensors, OpSpec("GATHER_ND", [0, 1], [2])
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_gather_nd_random(seed: int) -> None:
+    rng = np.random.default_rng(8895 + seed)
+    assert run_packed([gather_nd_case(rng) for _ in range(6)], seed, 2) > 0

@@ -97,6 +97,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "UNPACK": (1, 1, (), -1),
     "GATHER": (2, 2, (), 1),
     "EMBEDDING_LOOKUP": (2, 2, (), 1),
+    "GATHER_ND": (2, 2, (), 1),
     "CAST": (1, 1, (), 1),
     "SVDF": (5, 5, (3,), 1),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": (20, 24, (1, 5, 9, 10, 11, 12, 16, 17, 20, 21, 22, 23), 1),
