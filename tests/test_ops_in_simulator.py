@@ -7,8 +7,9 @@ SOFTMAX, ADD and pools (int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16 
 states carried between invocations); DIV (int8 by constant divisors, which never equal their zero
 point; float32); NEG, ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8);
 SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the
-comparisons, the logical operators and SELECT_V2. Their host tests (tests/ops) cover the random
-cases; this checks the same cases compiled for the Cortex-M7."""
+comparisons, the logical operators and SELECT_V2; FLOOR_DIV and FLOOR_MOD (constant divisors),
+CUMSUM, L2_POOL_2D and DYNAMIC_UPDATE_SLICE. Their host tests (tests/ops) cover the random cases;
+this checks the same cases compiled for the Cortex-M7."""
 
 from __future__ import annotations
 
@@ -28,11 +29,14 @@ from simtiny.platform import load_platform
 from tests.ops.test_batch_matmul import matmul_case
 from tests.ops.test_cast import cast_case
 from tests.ops.test_compare import compare_case, logical_case, select_case
+from tests.ops.test_cumsum import cumsum_case
 from tests.ops.test_div import div_case
 from tests.ops.test_elementwise import extremum_case, random_shapes
+from tests.ops.test_floor_div import floor_case
 from tests.ops.test_l2_normalization import l2_case
 from tests.ops.test_lstm import lstm_case
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
+from tests.ops.test_pool import l2_pool_case
 from tests.ops.test_pool import random_case as pool_case
 from tests.ops.test_prelu import prelu_case
 from tests.ops.test_reduce import arg_case, minmax_case
@@ -41,6 +45,7 @@ from tests.ops.test_slice_and_depth import (
     batch_space_case,
     broadcast_to_case,
     depth_case,
+    dynamic_update_case,
     gather_nd_case,
     mirror_pad_case,
     reverse_case,
@@ -163,3 +168,13 @@ def test_comparison_logical_and_select_cases_on_the_board(tmp_path, toolchain):
     )
     compiled = on_the_board(tmp_path, toolchain, cases)
     assert {"compare", "select_v2"} <= set(compiled.generated.kernels)
+
+
+@pytest.mark.sim
+def test_floor_cumsum_l2_pool_and_update_cases_on_the_board(tmp_path, toolchain):
+    """DYNAMIC_UPDATE_SLICE's starts come from random inputs: mostly far out of range, so clamped."""
+    rng = np.random.default_rng(86)
+    cases = [floor_case(rng, const=True) for _ in range(6)] + [cumsum_case(rng) for _ in range(4)]
+    cases += [l2_pool_case(rng) for _ in range(3)] + [dynamic_update_case(rng) for _ in range(3)]
+    compiled = on_the_board(tmp_path, toolchain, cases)
+    assert {"floor_div", "cumsum", "l2_pool_f32", "dynamic_update_slice"} <= set(compiled.generated.kernels)

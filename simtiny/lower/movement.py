@@ -796,6 +796,42 @@ class GatherNd:
         return KernelCall(f"st_gather_nd(&{p}, {args});", ("gather_nd",), (decl,))
 
 
+class DynamicUpdateSlice:
+    """DYNAMIC_UPDATE_SLICE (up to 6-D): the update written into a copy of the operand at start
+    indices read at run time (int32 or int64), clamped as LiteRT clamps them. The output may be
+    the operand itself (in place)."""
+
+    opcodes = ("DYNAMIC_UPDATE_SLICE",)
+
+    def in_place(self, op: Operator, graph: Graph) -> bool:
+        """The kernel copies nothing where the output is the operand."""
+        return True
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 3 or min(op.inputs) < 0 or len(op.outputs) != 1:
+            return "needs an operand, an update, start indices and one output"
+        src, upd, starts, out = (graph.tensor(t) for t in (*op.inputs, op.outputs[0]))
+        if src.dtype not in (*COPY_DTYPES, "bool") or upd.dtype != src.dtype or out.dtype != src.dtype:
+            return f"{src.dtype} operand, {upd.dtype} update, {out.dtype} output"
+        if starts.dtype not in ("int32", "int64") or starts.shape != (len(src.shape),):
+            return f"{starts.dtype} start indices of shape {list(starts.shape)} for a rank-{len(src.shape)} operand"
+        if not 1 <= len(src.shape) <= 6 or len(upd.shape) != len(src.shape) or out.shape != src.shape:
+            return f"operand {list(src.shape)}, update {list(upd.shape)}, output {list(out.shape)}"
+        if any(u > d for u, d in zip(upd.shape, src.shape, strict=True)):
+            return "an update larger than the operand"
+        return _dims_reason(src, upd, out)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, upd, starts = (graph.tensor(t) for t in op.inputs)
+        p = ctx.ident(f"op{op.index}_dynamic_update_slice")
+        decl = (
+            f"static const st_dus_params {p} = {{{len(src.shape)}, {{{c_int_list(list(src.shape))}}}, "
+            f"{{{c_int_list(list(upd.shape))}}}, {src.itemsize}, {int(starts.dtype == 'int64')}}};"
+        )
+        args = ", ".join(ctx.tensor(t) for t in (*op.inputs, op.outputs[0]))
+        return KernelCall(f"st_dynamic_update_slice(&{p}, {args});", ("dynamic_update_slice",), (decl,))
+
+
 class EmbeddingLookup:
     """EMBEDDING_LOOKUP where the output is of the value's type (embedding_lookup.cc's EvalSimple):
     GATHER of the value's rows along axis 0, the ids as its indices."""
@@ -1233,6 +1269,7 @@ class SpaceToBatch:
 
 
 LOWERINGS = [
+    DynamicUpdateSlice(),
     GatherNd(),
     EmbeddingLookup(),
     BatchToSpace(),

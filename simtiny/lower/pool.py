@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from simtiny.lower import KernelCall, dtype_reason
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import activation_range
@@ -45,6 +47,13 @@ def geometry(op: Operator, shape: tuple[int, ...]) -> PoolGeometry:
     return PoolGeometry(shape[0], shape[1], shape[2], shape[3], oh, ow, sh, sw, fh, fw, ph, pw)
 
 
+def window_init(g: PoolGeometry, act_min: int, act_max: int) -> str:
+    """The C initialiser of an st_pool_params: the geometry, then the activation's bounds."""
+    fields = (g.batches, g.input_h, g.input_w, g.depth, g.output_h, g.output_w, g.stride_h, g.stride_w)
+    fields += (g.filter_h, g.filter_w, g.pad_h, g.pad_w, act_min, act_max)
+    return "{" + ", ".join(str(int(v)) for v in fields) + "}"
+
+
 def empty_window(g: PoolGeometry) -> bool:
     """True if some output's window misses the image (AveragePool then fails in LiteRT)."""
 
@@ -76,6 +85,11 @@ class Pool:
         x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if x.quant is None or y.quant is None:
             return "not quantized"
+        return self.window_reason(op, graph)
+
+    def window_reason(self, op: Operator, graph: Graph) -> str | None:
+        """The checks on the window geometry, whatever the type."""
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if len(x.shape) != 4:
             return f"{len(x.shape)}-D input (needs 4-D NHWC)"
         o = op.options
@@ -102,23 +116,7 @@ class Pool:
             op.options.get("fused_activation_function", "NONE"), y.scale(), y.zero_point(), *bounds
         )
         p = ctx.ident(f"op{op.index}_pool")
-        fields = (
-            g.batches,
-            g.input_h,
-            g.input_w,
-            g.depth,
-            g.output_h,
-            g.output_w,
-            g.stride_h,
-            g.stride_w,
-            g.filter_h,
-            g.filter_w,
-            g.pad_h,
-            g.pad_w,
-            act_min,
-            act_max,
-        )
-        decl = f"static const st_pool_params {p} = {{{', '.join(str(int(v)) for v in fields)}}};"
+        decl = f"static const st_pool_params {p} = {window_init(g, act_min, act_max)};"
         # one window, from row -pad_h and column -pad_w on, covers the image: a kernel of its own
         whole = (g.output_h, g.output_w) == (1, 1) and (
             g.filter_h - g.pad_h >= g.input_h and g.filter_w - g.pad_w >= g.input_w
@@ -132,4 +130,35 @@ class Pool:
         return KernelCall(call, (self.kernel,), (decl,))
 
 
-LOWERINGS = [Pool("AVERAGE_POOL_2D", "avg_pool_s8"), Pool("MAX_POOL_2D", "max_pool_s8")]
+FLOAT_RANGES = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}
+
+
+class L2Pool(Pool):
+    """L2_POOL_2D float32 (LiteRT's reference L2Pool): the pools' window geometry and checks, the
+    square root of each window's mean square in float, the activation's float range."""
+
+    def __init__(self) -> None:
+        super().__init__("L2_POOL_2D", "l2_pool_f32")
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if not op.inputs or op.inputs[0] < 0 or len(op.outputs) != 1:
+            return "needs an input and one output"
+        reason = dtype_reason(graph, op, {"input": ("float32",), "output": ("float32",)})
+        return reason + " (float32 is compiled)" if reason else self.window_reason(op, graph)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        x = graph.tensor(op.inputs[0])
+        g = geometry(op, x.shape)
+        low, high = FLOAT_RANGES[op.options.get("fused_activation_function", "NONE")]
+        top = float(np.finfo(np.float32).max)
+        low, high = -top if low is None else low, top if high is None else high
+        p = ctx.ident(f"op{op.index}_l2_pool")
+        decl = (
+            f"static const st_l2_pool_params {p} = {{{window_init(g, 0, 0)}, "
+            f"{float(np.float32(low))!r}f, {float(np.float32(high))!r}f}};"
+        )
+        call = f"st_l2_pool_f32(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        return KernelCall(call, ("l2_pool_f32",), (decl,))
+
+
+LOWERINGS = [Pool("AVERAGE_POOL_2D", "avg_pool_s8"), Pool("MAX_POOL_2D", "max_pool_s8"), L2Pool()]

@@ -223,4 +223,20 @@ def test_pool_refusals(opcode: str) -> None:
     assert checked(opcode, (1, 1, 4, 3), (1, 1, 2, 3), {**valid, "filter_height": 3}) == "empty output"
 
 
-# ---- the kernels build for the Cortex-M7 -------------------------------------------------------
+# ---- L2_POOL_2D (float32) ----------------------------------------------------------------------
+
+
+def l2_pool_case(rng: np.random.Generator) -> Case:
+    """L2_POOL_2D float32: random_case's geometry and activation, float tensors."""
+    case = random_case(rng)
+    x, y = case.tensors
+    case.tensors = [TensorSpec("x", x.shape, "float32"), TensorSpec("y", y.shape, "float32")]
+    case.op = OpSpec("L2_POOL_2D", [0], [1], case.op.options)
+    case.label = "L2_POOL_2D " + case.label
+    return case
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_l2_pool_random(seed: int) -> None:
+    rng = np.random.default_rng(3700 + seed)
+    assert run_packed([l2_pool_case(rng) for _ in range(CASES_PER_MODEL)], seed, SAMPLES) > 0

@@ -208,3 +208,31 @@ def gather_nd_case(rng: np.random.Generator) -> Case:
 def test_gather_nd_random(seed: int) -> None:
     rng = np.random.default_rng(8895 + seed)
     assert run_packed([gather_nd_case(rng) for _ in range(6)], seed, 2) > 0
+
+
+def dynamic_update_case(rng: np.random.Generator) -> Case:
+    dtype = str(rng.choice(DTYPES))
+    shape = tuple(int(rng.integers(1, 6)) for _ in range(int(rng.integers(1, 5))))
+    update = tuple(int(rng.integers(1, d + 1)) for d in shape)
+    index_type = str(rng.choice(["int32", "int64"]))
+    tensors = [
+        spec("operand", shape, dtype),
+        spec("update", update, dtype),
+        TensorSpec("starts", (len(shape),), index_type),
+        spec("y", shape, dtype),
+    ]
+    label = f"DYNAMIC_UPDATE_SLICE {dtype} {list(shape)} update {list(update)}"
+    return Case(label, tensors, OpSpec("DYNAMIC_UPDATE_SLICE", [0, 1, 2], [3]), [0, 1, 2])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dynamic_update_slice_random(seed: int) -> None:
+    """Start indices drawn from -3 to 7: in range, and beyond it on either side (clamped)."""
+    rng = np.random.default_rng(8897 + seed)
+
+    def starts(rng: np.random.Generator, tensor: TensorSpec) -> np.ndarray:
+        if tensor.name != "starts":
+            return random_input(rng, tensor)
+        return rng.integers(-3, 8, tensor.shape).astype(tensor.dtype)
+
+    assert run_packed([dynamic_update_case(rng) for _ in range(6)], seed, 3, draw=starts) > 0

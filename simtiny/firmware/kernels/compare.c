@@ -52,18 +52,9 @@ void st_logical(const st_compare_params *p, const uint8_t *input1, const uint8_t
 }
 
 /* The 4-byte types: the same walk, element by element. */
-#define ST_COMPARE_WIDE(name, type, decide_fn)                                                                 \
-    void name(const st_compare_params *p, const type *input1, const type *input2, uint8_t *output) {        \
-        const st_broadcast *b = &p->loops;                                                                   \
-        if (st_broadcast_empty(b)) return;                                                                   \
-        const int32_t *innermost = b->loops + 3 * (b->ndim - 1);                                             \
-        int32_t index[ST_BROADCAST_MAX_DIMS] = {0};                                                          \
-        int32_t o1 = 0, o2 = 0;                                                                              \
-        do {                                                                                                 \
-            for (int32_t i = 0; i < innermost[0]; i++) {                                                     \
-                *output++ = decide_fn(p->op, input1[o1 + i * innermost[1]], input2[o2 + i * innermost[2]]); \
-            }                                                                                                \
-        } while (st_broadcast_next(b, index, &o1, &o2));                                                     \
+#define ST_COMPARE_WIDE(name, type, decide_fn)                                                           \
+    void name(const st_compare_params *p, const type *input1, const type *input2, uint8_t *output) {  \
+        ST_BROADCAST_EACH(&p->loops, input1, input2, output, type, uint8_t, decide_fn(p->op, a, c)); \
     }
 
 ST_COMPARE_WIDE(st_compare_s32, int32_t, decide)

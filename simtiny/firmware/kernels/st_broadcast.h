@@ -56,20 +56,30 @@ static inline void st_broadcast_walk(const st_broadcast *b, const int8_t *input1
     } while (st_broadcast_next(b, index, &o1, &o2));
 }
 
+/* The walk element by element, for operands of any type: for each output element in order,
+ * out = (out_type)(expr), with a and c the two inputs' elements (of in_type). A macro, so each
+ * kernel gets its own loop with expr inlined. */
+#define ST_BROADCAST_EACH(b, x, y, out, in_type, out_type, expr)                          \
+    do {                                                                                 \
+        if (st_broadcast_empty(b)) break;                                                \
+        const int32_t *innermost_ = (b)->loops + 3 * ((b)->ndim - 1);                    \
+        int32_t index_[ST_BROADCAST_MAX_DIMS] = {0};                                     \
+        int32_t o1_ = 0, o2_ = 0;                                                        \
+        do {                                                                             \
+            for (int32_t i_ = 0; i_ < innermost_[0]; i_++) {                             \
+                const in_type a = (x)[o1_ + i_ * innermost_[1]];                         \
+                const in_type c = (y)[o2_ + i_ * innermost_[2]];                         \
+                *(out)++ = (out_type)(expr);                                             \
+            }                                                                            \
+        } while (st_broadcast_next((b), index_, &o1_, &o2_));                            \
+    } while (0)
+
 /* The same walk for float32 operands: out = f(a, b, params) per element, f inlined. */
 typedef float (*st_broadcast_f32_fn)(float a, float b, const void *params);
 
 static inline void st_broadcast_walk_f32(const st_broadcast *b, const float *input1, const float *input2,
                                          float *output, st_broadcast_f32_fn f, const void *params) {
-    if (st_broadcast_empty(b)) return;
-    const int32_t *innermost = b->loops + 3 * (b->ndim - 1);
-    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
-    int32_t o1 = 0, o2 = 0;
-    do {
-        for (int32_t i = 0; i < innermost[0]; i++) {
-            *output++ = f(input1[o1 + i * innermost[1]], input2[o2 + i * innermost[2]], params);
-        }
-    } while (st_broadcast_next(b, index, &o1, &o2));
+    ST_BROADCAST_EACH(b, input1, input2, output, float, float, f(a, c, params));
 }
 
 #endif

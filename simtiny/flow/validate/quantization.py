@@ -37,7 +37,8 @@ INDEX_INPUTS = {
     "SPLIT": (0,),
     "SPLIT_V": (1, 2),
 }
-# no arithmetic: quantisation may be absent
+# no arithmetic on quantised values (copies; FLOOR_DIV and FLOOR_MOD, which LiteRT computes on the
+# raw integers): quantisation may be absent
 PASS_THROUGH = (
     "RESHAPE",
     "SQUEEZE",
@@ -50,6 +51,9 @@ PASS_THROUGH = (
     "UNPACK",
     "GATHER",
     "CAST",
+    "DYNAMIC_UPDATE_SLICE",
+    "FLOOR_DIV",
+    "FLOOR_MOD",
 )
 
 
