@@ -8,8 +8,8 @@ states carried between invocations); DIV (int8 by constant divisors, which never
 point; float32); NEG, ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8);
 SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the
 comparisons, the logical operators and SELECT_V2; FLOOR_DIV and FLOOR_MOD (constant divisors),
-CUMSUM, L2_POOL_2D and DYNAMIC_UPDATE_SLICE. Their host tests (tests/ops) cover the random cases;
-this checks the same cases compiled for the Cortex-M7."""
+CUMSUM, L2_POOL_2D, DYNAMIC_UPDATE_SLICE and BROADCAST_ARGS. Their host tests (tests/ops) cover
+the random cases; this checks the same cases compiled for the Cortex-M7."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from simtiny.flow.validate import load_and_check
 from simtiny.flow.verify import same_bits
 from simtiny.platform import load_platform
 from tests.ops.test_batch_matmul import matmul_case
+from tests.ops.test_broadcast_args import broadcast_args_case
+from tests.ops.test_broadcast_args import draw as draw_shapes
 from tests.ops.test_cast import cast_case
 from tests.ops.test_compare import compare_case, logical_case, select_case
 from tests.ops.test_cumsum import cumsum_case
@@ -57,15 +59,20 @@ from tests.ops.test_transpose_conv import transpose_conv_case
 from tests.ops.test_unary import float_case, int8_case
 
 
-def on_the_board(tmp_path, toolchain: str, cases: list) -> CompiledModel:
-    """The cases packed in one model, built for the board, run on three random inputs as one
-    stream (a stateful operator's state carried from each to the next, as LiteRT's interpreter
-    carries it) and compared with LiteRT bit for bit; the build."""
+def on_the_board(tmp_path, toolchain: str, cases: list, draw=None) -> CompiledModel:
+    """The cases packed in one model, built for the board, run on three random inputs (drawn by
+    `draw`, as the host tests draw them, if given) as one stream (a stateful operator's state
+    carried from each to the next, as LiteRT's interpreter carries it) and compared with LiteRT
+    bit for bit; the build."""
     tensors, ops, inputs, outputs, label = pack(cases)
     path = tmp_path / "ops.tflite"
     path.write_bytes(build_model(tensors, ops, inputs, outputs))
     compiled = compile_model(load_and_check(path), load_platform("stm32h743"), toolchain)
-    batch = [random_inputs(compiled.graph, s) for s in range(3)]
+    if draw is None:
+        batch = [random_inputs(compiled.graph, s) for s in range(3)]
+    else:
+        rng = np.random.default_rng(len(cases))
+        batch = [[draw(rng, tensors[i]) for i in inputs] for _ in range(3)]
     compared, state = 0, None
     for values, gold in zip(batch, run_golden_batch(path, batch), strict=True):
         run = simulate(compiled, values, memory_model=False, state=state)
@@ -178,3 +185,10 @@ def test_floor_cumsum_l2_pool_and_update_cases_on_the_board(tmp_path, toolchain)
     cases += [l2_pool_case(rng) for _ in range(3)] + [dynamic_update_case(rng) for _ in range(3)]
     compiled = on_the_board(tmp_path, toolchain, cases)
     assert {"floor_div", "cumsum", "l2_pool_f32", "dynamic_update_slice"} <= set(compiled.generated.kernels)
+
+
+@pytest.mark.sim
+def test_broadcast_args_cases_on_the_board(tmp_path, toolchain):
+    rng = np.random.default_rng(87)
+    compiled = on_the_board(tmp_path, toolchain, [broadcast_args_case(rng) for _ in range(6)], draw=draw_shapes)
+    assert "broadcast_args" in compiled.generated.kernels

@@ -4,8 +4,8 @@
   (person_detect.tflite: rank-1 bias tensors with quantized_dimension 3, which the
   microcontroller runtime accepts and desktop LiteRT refuses) is corrected, in the graph and in
   the model bytes handed to LiteRT.
-- Shape computations (SHAPE, STRIDED_SLICE, PACK, GATHER, REDUCE_PROD, CONCATENATION, CAST on
-  constants) are evaluated once, here, when every shape is static; their results become
+- Shape computations (SHAPE, STRIDED_SLICE, PACK, GATHER, REDUCE_PROD, CONCATENATION, CAST,
+  BROADCAST_ARGS on constants) are evaluated once, here, when every shape is static; their results become
   constants (typically the shape input of a RESHAPE) and the operators disappear.
 """
 
@@ -17,7 +17,7 @@ import tflite
 from simtiny.model.graph import NUMPY_DTYPES, Graph, Operator
 from simtiny.model.tflite import patch_int32
 
-FOLDABLE = ("SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "REDUCE_PROD", "CONCATENATION", "CAST")
+FOLDABLE = ("SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "REDUCE_PROD", "CONCATENATION", "CAST", "BROADCAST_ARGS")
 QUANTIZED_DIMENSION_FIELD = 16  # vtable offset of QuantizationParameters.quantized_dimension
 
 
@@ -106,6 +106,10 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
         return np.concatenate(values, axis=opt.get("axis", 0))
     if op.opcode == "GATHER":
         return np.take(values[0], values[1], axis=opt.get("axis", 0))
+    if op.opcode == "BROADCAST_ARGS":  # shapes that do not broadcast raise ValueError: not folded
+        if min(values[0].min(initial=0), values[1].min(initial=0)) < 0:
+            return None
+        return np.array(np.broadcast_shapes(tuple(values[0].tolist()), tuple(values[1].tolist())))
     if op.opcode == "REDUCE_PROD":
         axes = tuple(int(a) for a in np.atleast_1d(values[1]))
         return np.prod(values[0], axis=axes, keepdims=bool(opt.get("keep_dims", False)))

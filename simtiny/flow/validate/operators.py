@@ -41,6 +41,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "SLICE": (3, 3, (), 1),
     "MIRROR_PAD": (2, 2, (), 1),
     "BROADCAST_TO": (2, 2, (), 1),
+    "BROADCAST_ARGS": (2, 2, (), 1),
     "REVERSE_V2": (2, 2, (), 1),
     "BATCH_TO_SPACE_ND": (3, 3, (), 1),
     "SPACE_TO_BATCH_ND": (3, 3, (), 1),
