@@ -3,9 +3,9 @@ on the simulated board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK
 RESIZE_BILINEAR, SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, BROADCAST_TO, REVERSE_V2,
 SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, GATHER_ND, MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN,
 ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST; the 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
-SOFTMAX, ADD and pools (int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its
-states carried between invocations); DIV (int8 by constant divisors, which never equal their zero
-point; float32); NEG, ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8);
+SOFTMAX, ADD, SUB, MUL and pools (int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell
+state, its states carried between invocations); DIV (int8 by constant divisors, which never equal
+their zero point; float32); NEG, ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8);
 SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the
 comparisons, the logical operators and SELECT_V2; FLOOR_DIV and FLOOR_MOD (constant divisors),
 CUMSUM, L2_POOL_2D, DYNAMIC_UPDATE_SLICE and BROADCAST_ARGS. Their host tests (tests/ops) cover
@@ -114,6 +114,7 @@ def test_16x8_cases_on_the_board(tmp_path, toolchain):
     cases = [make(rng) for make in SIXTEEN.values() for _ in range(3)] + [pool_case(rng, "int16") for _ in range(4)]
     compiled = on_the_board(tmp_path, toolchain, cases)
     kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16", "pool_s16"}
+    kernels |= {"mul_s16"}
     assert kernels <= set(compiled.generated.kernels)
 
 

@@ -214,6 +214,10 @@ class Mul:
 
     opcodes = ("MUL",)
 
+    def variant(self, op: Operator, graph: Graph):
+        """For int16 input, MUL's int16 kernel (simtiny.lower.sixteen); else this one."""
+        return int16_variant(op, graph, self, "MUL_16")
+
     def in_place(self, op: Operator, graph: Graph) -> bool:
         """The kernel reads element k of each input before writing element k: the output may
         overwrite input 0 when input 0 is not broadcast (it has the output's shape)."""

@@ -1,5 +1,5 @@
 """The 16x8 variants (int16 activations, int8 weights: the TFLite converter's int16 mode) of
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX and ADD, which those operators' lowerings
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, SOFTMAX, ADD, SUB and MUL, which those operators' lowerings
 dispatch to by input type
 (simtiny.lower.lowering_for). LiteRT's Prepare holds the activations' zero points at 0, the
 bias is int64 (or int32, widened here), and the requantisation is MultiplyByQuantizedMultiplier
@@ -210,13 +210,14 @@ class FullyConnected16x8:
 
 
 class Add16:
-    """ADD int16 (add.cc's general int16 path, which the converter's 16x8 mode selects with
-    pot_scale_int16 false): ADD int8's arithmetic with 15 bits of headroom, zero points 0."""
+    """ADD and SUB int16 (add.cc's and sub.cc's general int16 path, which the converter's 16x8
+    mode selects with pot_scale_int16 false): ADD int8's arithmetic with 15 bits of headroom,
+    zero points 0."""
 
     opcodes = ()  # reached through AddSub.variant
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        if op.opcode != "ADD":
+        if op.opcode not in ("ADD", "SUB"):
             return f"int16 {op.opcode}"
         if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
             return "needs two inputs and one output"
@@ -224,7 +225,7 @@ class Add16:
         if reason:
             return reason
         if op.options.get("pot_scale_int16", True):
-            return "power-of-two int16 ADD (pot_scale_int16)"
+            return f"power-of-two int16 {op.opcode} (pot_scale_int16)"
         x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         if any(t.quant is None or t.quant.per_channel for t in (x1, x2, y)):
             return "not quantized per tensor"
@@ -250,14 +251,49 @@ class Add16:
             f"    .input1_shift = {sh1}, .input2_shift = {sh2}, .output_shift = {sho}, "
             f".left_shift = {ADD16_LEFT_SHIFT},\n"
             f"    .input1_offset = 0, .input2_offset = 0, .output_offset = 0, "
-            f".act_min = {act_min}, .act_max = {act_max}}};"
+            f".act_min = {act_min}, .act_max = {act_max}, .subtract = {int(op.opcode == 'SUB')}}};"
         )
         call = f"st_add_s16(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("add_s16",), (decl,))
 
 
+class Mul16:
+    """MUL int16 (the converter's 16x8 mode): MUL int8's product and double-rounded rescaling
+    (s1 * s2 / so) on int16 values, zero points 0."""
+
+    opcodes = ()  # reached through Mul.variant
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
+            return "needs two inputs and one output"
+        reason = dtype_reason(graph, op, {"input": ("int16",), "input1": ("int16",), "output": ("int16",)})
+        if reason:
+            return reason
+        x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
+        if any(t.quant is None or t.quant.per_channel for t in (x1, x2, y)):
+            return "not quantized per tensor"
+        if op.options.get("fused_activation_function", "NONE") not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+            return f"fused activation {op.options.get('fused_activation_function')}"
+        return zero_point_reason(x1, x2, y) or _shape_reason(graph, op)
+
+    def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        from simtiny.lower.elementwise import Mul
+
+        mult, shift = quantize_multiplier(Mul.real(op, graph))
+        act_min, act_max = int16_bounds(op, graph.tensor(op.outputs[0]))
+        p = ctx.ident(f"op{op.index}_mul16")
+        decl = (
+            f"static const st_mul_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
+            f"    .output_multiplier = {mult}, .output_shift = {shift}, .input1_offset = 0, .input2_offset = 0,\n"
+            f"    .output_offset = 0, .act_min = {act_min}, .act_max = {act_max}}};"
+        )
+        args = ", ".join(ctx.tensor(t) for t in (*op.inputs, op.outputs[0]))
+        return KernelCall(f"st_mul_s16(&{p}, {args});", ("mul_s16",), (decl,))
+
+
 ADD16_LEFT_SHIFT = 15
 ADD_16 = Add16()
+MUL_16 = Mul16()
 CONV_16X8 = Conv2D16x8()
 DEPTHWISE_16X8 = DepthwiseConv2D16x8()
 FULLY_CONNECTED_16X8 = FullyConnected16x8()

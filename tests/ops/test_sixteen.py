@@ -151,15 +151,30 @@ def softmax_case(rng: np.random.Generator) -> Case:
     )
 
 
-def add_case(rng: np.random.Generator) -> Case:
-    """ADD int16 as the converter's 16x8 mode writes it (pot_scale_int16 false), broadcasting."""
+def add_case(rng: np.random.Generator, opcode: str = "ADD") -> Case:
+    """ADD (or SUB) int16 as the converter's 16x8 mode writes it (pot_scale_int16 false),
+    broadcasting."""
     a, b = random_shapes(rng)
     out = tuple(np.broadcast_shapes(a, b))
     s1, s2 = f32(10 ** rng.uniform(-5, -3)), f32(10 ** rng.uniform(-5, -3))
     so = f32(max(s1, s2) * 10 ** rng.uniform(0.1, 1))
     tensors = [activation16("a", a, s1), activation16("b", b, s2), activation16("y", out, so)]
     options = {"fused_activation_function": str(rng.choice(ACTIVATIONS)), "pot_scale_int16": False}
-    case = Case(f"ADD int16 {list(a)} {list(b)}", tensors, OpSpec("ADD", [0, 1], [2], options))
+    case = Case(f"{opcode} int16 {list(a)} {list(b)}", tensors, OpSpec(opcode, [0, 1], [2], options))
+    case.inputs = [0, 1]
+    return case
+
+
+def mul_case(rng: np.random.Generator) -> Case:
+    """MUL int16 as the converter's 16x8 mode writes it, broadcasting; output scales that let the
+    products fill the int16 range, and at times saturate it."""
+    a, b = random_shapes(rng)
+    out = tuple(np.broadcast_shapes(a, b))
+    s1, s2 = f32(10 ** rng.uniform(-5, -3)), f32(10 ** rng.uniform(-5, -3))
+    so = f32(s1 * s2 * 32768 * 10 ** rng.uniform(-0.5, 1))
+    tensors = [activation16("a", a, s1), activation16("b", b, s2), activation16("y", out, so)]
+    options = {"fused_activation_function": str(rng.choice(ACTIVATIONS))}
+    case = Case(f"MUL int16 {list(a)} {list(b)}", tensors, OpSpec("MUL", [0, 1], [2], options))
     case.inputs = [0, 1]
     return case
 
@@ -188,7 +203,9 @@ def mean_case(rng: np.random.Generator) -> Case:
 
 GENERATORS = {
     "add": add_case,
+    "sub": lambda rng: add_case(rng, "SUB"),
     "mean": mean_case,
+    "mul": mul_case,
     "conv": conv_case,
     "depthwise": depthwise_case,
     "fc": fc_case,

@@ -1,4 +1,4 @@
-/* ADD int16 (LiteRT's general int16 path, pot_scale_int16 false: the converter's 16x8 mode): as
+/* ADD and SUB int16 (LiteRT's general int16 path, pot_scale_int16 false: the converter's 16x8 mode): as
  * ADD int8 (add_s8.c) with 15 bits of headroom instead of 20 and int16 values, each rescaling
  * gemmlowp's double rounding (st_requantize_double: a value may reach 2^30 here). Broadcasting
  * walks the same loop tables as the int8 kernels, in int16 elements. */
@@ -11,7 +11,7 @@ static inline int16_t add_one(const st_add_params *p, int32_t x1, int32_t x2) {
                                            p->input1_shift);
     const int32_t b = st_requantize_double((p->input2_offset + x2) * (1 << p->left_shift), p->input2_multiplier,
                                            p->input2_shift);
-    const int32_t out = st_requantize_double(a + b, p->output_multiplier, p->output_shift) + p->output_offset;
+    const int32_t out = st_requantize_double(p->subtract ? a - b : a + b, p->output_multiplier, p->output_shift) + p->output_offset;
     return (int16_t)st_clamp(out, p->act_min, p->act_max);
 }
 

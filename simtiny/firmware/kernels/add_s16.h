@@ -1,4 +1,4 @@
-/* ADD, int16, with broadcasting (LiteRT's general int16 path: left shift 15), on ADD int8's
+/* ADD and SUB, int16, with broadcasting (LiteRT's general int16 path: left shift 15), on ADD int8's
  * parameters (add_s8.h). */
 #ifndef ST_ADD_S16_H
 #define ST_ADD_S16_H
