@@ -209,12 +209,34 @@ class FullyConnected16x8:
         return KernelCall(call, ("fully_connected_s16x8",), (decl,))
 
 
+def log2_if_pot(scale: float) -> int | None:
+    """LiteRT's CheckedLog2 in float32: the rounded log2 of a scale within 1e-3 of a power of two,
+    else None. (logf from double here: a scale whose fraction of log2 lies within an ulp of 1e-3
+    could be judged apart from glibc's.)"""
+    f = np.float32
+    x_log2 = f(f(math.log(f(scale))) * f(f(1.0) / f(math.log(f(2.0)))))
+    rounded = f(round_half_away(float(x_log2)))
+    return int(rounded) if abs(f(x_log2 - rounded)) < f(1e-3) else None
+
+
 class Add16:
-    """ADD and SUB int16 (add.cc's and sub.cc's general int16 path, which the converter's 16x8
-    mode selects with pot_scale_int16 false): ADD int8's arithmetic with 15 bits of headroom,
-    zero points 0."""
+    """ADD and SUB int16, zero points 0 (the converter's 16x8 mode). LiteRT's Prepare takes one of
+    two paths: with pot_scale_int16 set and every scale a power of two, the shifted saturating
+    sum of gemmlowp's 16-bit fixed point; else the general path, ADD int8's arithmetic with 15
+    bits of headroom."""
 
     opcodes = ()  # reached through AddSub.variant
+
+    @staticmethod
+    def pot_shifts(op: Operator, graph: Graph) -> tuple[int, int] | None:
+        """On the power-of-two path, each input's log2 scale less the output's; else None. A
+        missing options table reads as pot_scale_int16 false, as LiteRT's zeroed params do."""
+        if not op.options.get("pot_scale_int16", False):
+            return None
+        logs = [log2_if_pot(graph.tensor(t).scale()) for t in (*op.inputs, op.outputs[0])]
+        if any(v is None for v in logs):
+            return None
+        return logs[0] - logs[2], logs[1] - logs[2]
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         if op.opcode not in ("ADD", "SUB"):
@@ -224,8 +246,6 @@ class Add16:
         reason = dtype_reason(graph, op, {"input": ("int16",), "input1": ("int16",), "output": ("int16",)})
         if reason:
             return reason
-        if op.options.get("pot_scale_int16", True):
-            return f"power-of-two int16 {op.opcode} (pot_scale_int16)"
         x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
         if any(t.quant is None or t.quant.per_channel for t in (x1, x2, y)):
             return "not quantized per tensor"
@@ -234,6 +254,17 @@ class Add16:
         reason = zero_point_reason(x1, x2, y) or _shape_reason(graph, op)
         if reason:
             return reason
+        shifts = self.pot_shifts(op, graph)
+        if shifts is not None:
+            if max(shifts) != 0:  # LiteRT's Prepare: both shifts <= 0, one of them 0
+                return (
+                    f"power-of-two int16 {op.opcode} with input scales 2^{shifts[0]} and 2^{shifts[1]} times the "
+                    "output's (LiteRT needs one equal to it, the other not above it)"
+                )
+            if op.opcode == "ADD" and x1.shape != x2.shape:
+                return "power-of-two int16 ADD with broadcasting (LiteRT's aborts)"
+            # gemmlowp's 16-bit RoundingDivideByPOT builds its mask in int16: exponents above 15 differ
+            return "power-of-two int16 shift above 15" if min(shifts) < -15 else None
         reals = add_sub_multipliers(x1.scale(), x2.scale(), y.scale(), ADD16_LEFT_SHIFT)
         if any(r >= 1.0 or quantize_multiplier(r)[1] > 0 for r in reals):
             return "a rescaling of 1 or more (LiteRT's QuantizeMultiplierSmallerThanOneExp aborts)"
@@ -241,20 +272,27 @@ class Add16:
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
-        reals = add_sub_multipliers(x1.scale(), x2.scale(), y.scale(), ADD16_LEFT_SHIFT)
-        (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in reals)
         act_min, act_max = int16_bounds(op, y)
         p = ctx.ident(f"op{op.index}_add16")
+        args = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])}"
+        tail = f".act_min = {act_min}, .act_max = {act_max}, .subtract = {int(op.opcode == 'SUB')}}};"
+        shifts = self.pot_shifts(op, graph)
+        if shifts is not None:  # the shifts as right shifts, one of them 0
+            decl = (
+                f"static const st_add_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
+                f"    .input1_shift = {-shifts[0]}, .input2_shift = {-shifts[1]}, {tail}"
+            )
+            return KernelCall(f"st_add_s16_pot(&{p}, {args});", ("add_s16",), (decl,))
+        reals = add_sub_multipliers(x1.scale(), x2.scale(), y.scale(), ADD16_LEFT_SHIFT)
+        (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in reals)
         decl = (
             f"static const st_add_params {p} = {{.loops = {_loops_init(graph, op, ctx, p)},\n"
             f"    .input1_multiplier = {m1}, .input2_multiplier = {m2}, .output_multiplier = {mo},\n"
             f"    .input1_shift = {sh1}, .input2_shift = {sh2}, .output_shift = {sho}, "
             f".left_shift = {ADD16_LEFT_SHIFT},\n"
-            f"    .input1_offset = 0, .input2_offset = 0, .output_offset = 0, "
-            f".act_min = {act_min}, .act_max = {act_max}, .subtract = {int(op.opcode == 'SUB')}}};"
+            f"    .input1_offset = 0, .input2_offset = 0, .output_offset = 0, {tail}"
         )
-        call = f"st_add_s16(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
-        return KernelCall(call, ("add_s16",), (decl,))
+        return KernelCall(f"st_add_s16(&{p}, {args});", ("add_s16",), (decl,))
 
 
 class Mul16:

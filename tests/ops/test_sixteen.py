@@ -14,7 +14,7 @@ from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny import lower
 from simtiny.lower.geometry import out_size_and_padding
-from simtiny.lower.sixteen import lut_int16
+from simtiny.lower.sixteen import log2_if_pot, lut_int16
 from simtiny.model import parse_model
 from tests.ops.test_elementwise import random_shapes
 
@@ -159,8 +159,30 @@ def add_case(rng: np.random.Generator, opcode: str = "ADD") -> Case:
     s1, s2 = f32(10 ** rng.uniform(-5, -3)), f32(10 ** rng.uniform(-5, -3))
     so = f32(max(s1, s2) * 10 ** rng.uniform(0.1, 1))
     tensors = [activation16("a", a, s1), activation16("b", b, s2), activation16("y", out, so)]
-    options = {"fused_activation_function": str(rng.choice(ACTIVATIONS)), "pot_scale_int16": False}
+    # pot_scale_int16 set or not: with scales that are not powers of two, LiteRT's path is the general one
+    options = {"fused_activation_function": str(rng.choice(ACTIVATIONS)), "pot_scale_int16": bool(rng.random() < 0.5)}
     case = Case(f"{opcode} int16 {list(a)} {list(b)}", tensors, OpSpec(opcode, [0, 1], [2], options))
+    case.inputs = [0, 1]
+    return case
+
+
+def pot_case(rng: np.random.Generator) -> Case:
+    """ADD or SUB int16 on LiteRT's power-of-two path: pot_scale_int16 set, every scale a power of
+    two, one input at the output's scale and the other at most 2^15 times finer. SUB broadcasts;
+    ADD does not (LiteRT's power-of-two ADD aborts on a broadcast: simtiny refuses it)."""
+    opcode = str(rng.choice(["ADD", "SUB"]))
+    a, b = random_shapes(rng)
+    if opcode == "ADD":
+        b = a
+    out = tuple(np.broadcast_shapes(a, b))
+    k = int(rng.integers(-14, -7))
+    scales = [2.0**k, 2.0 ** (k - int(rng.choice([0, 1, 3, 7, 15])))]
+    if rng.random() < 0.5:
+        scales.reverse()
+    tensors = [activation16("a", a, scales[0]), activation16("b", b, scales[1]), activation16("y", out, 2.0**k)]
+    options = {"fused_activation_function": str(rng.choice(ACTIVATIONS)), "pot_scale_int16": True}
+    label = f"{opcode} int16 power of two {list(a)} {list(b)} scales {scales}"
+    case = Case(label, tensors, OpSpec(opcode, [0, 1], [2], options))
     case.inputs = [0, 1]
     return case
 
@@ -206,6 +228,7 @@ GENERATORS = {
     "sub": lambda rng: add_case(rng, "SUB"),
     "mean": mean_case,
     "mul": mul_case,
+    "pot": pot_case,
     "conv": conv_case,
     "depthwise": depthwise_case,
     "fc": fc_case,
@@ -248,3 +271,29 @@ def test_refusals():
     wrong = [activation16("x", (1, 5), 0.001), activation16("y", (1, 5), 1.0 / 256)]
     got = _reason(wrong, OpSpec("SOFTMAX", [0], [1], {"beta": 1.0}), [0], [1])
     assert got == ["SOFTMAX (output scale must be 1/32768 (LiteRT refuses others)) x1 (operator 0)"]
+
+
+def test_power_of_two_scales_as_litert_judges_them():
+    """CheckedLog2: within 1e-3 of a power of two in log2 counts (LiteRT then takes the rounded
+    exponent), beyond it does not."""
+    assert log2_if_pot(2.0**-10) == -10 and log2_if_pot(2.0**3) == 3
+    assert log2_if_pot(2.0**-10 * 1.0005) == -10  # log2 off by 0.0007
+    assert log2_if_pot(2.0**-10 * 1.002) is None and log2_if_pot(0.001) is None
+
+
+def test_power_of_two_refusals():
+    def pot(name: str, shape: tuple[int, ...], k: int) -> TensorSpec:
+        return activation16(name, shape, 2.0**k)
+
+    options = {"pot_scale_int16": True}
+    coarse = [pot("a", (2, 3), -8), pot("b", (2, 3), -10), pot("y", (2, 3), -10)]
+    got = _reason(coarse, OpSpec("SUB", [0, 1], [2], options), [0, 1], [2])
+    assert len(got) == 1 and "input scales 2^2 and 2^0 times the output's" in got[0], got
+    spread = [pot("a", (2, 3), -26), pot("b", (2, 3), -10), pot("y", (2, 3), -10)]
+    got = _reason(spread, OpSpec("ADD", [0, 1], [2], options), [0, 1], [2])
+    assert len(got) == 1 and "shift above 15" in got[0], got
+    broadcast = [pot("a", (2, 3), -10), pot("b", (1, 3), -10), pot("y", (2, 3), -10)]
+    got = _reason(broadcast, OpSpec("ADD", [0, 1], [2], options), [0, 1], [2])
+    assert len(got) == 1 and "power-of-two int16 ADD with broadcasting" in got[0], got
+    # the same broadcast on the general path (pot_scale_int16 false) compiles
+    assert _reason(broadcast, OpSpec("ADD", [0, 1], [2], {"pot_scale_int16": False}), [0, 1], [2]) == []

@@ -26,3 +26,16 @@ void st_add_s16(const st_add_params *p, const int16_t *input1, const int16_t *in
         output += inner[0];
     } while (st_broadcast_next(loops, index, &o1, &o2));
 }
+
+/* The power-of-two path (pot_scale_int16 and every scale a power of two): one input rounded
+ * down to the output's scale (the other's shift is 0), then gemmlowp's saturating 16-bit sum or
+ * difference, clamped. */
+void st_add_s16_pot(const st_add_params *p, const int16_t *input1, const int16_t *input2, int16_t *output) {
+    const int32_t r1 = p->input1_shift, r2 = p->input2_shift, sub = p->subtract;
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    ST_BROADCAST_EACH(&p->loops, input1, input2, output, int16_t, int16_t,
+                      st_clamp(st_clamp(st_rounding_divide_by_pot(a, r1) +
+                                            (sub ? -st_rounding_divide_by_pot(c, r2) : st_rounding_divide_by_pot(c, r2)),
+                                        -32768, 32767),
+                               act_min, act_max));
+}
