@@ -209,6 +209,22 @@ class FullyConnected16x8:
         return KernelCall(call, ("fully_connected_s16x8",), (decl,))
 
 
+def binary16_reason(op: Operator, graph: Graph) -> str | None:
+    """What the int16 ADD, SUB and MUL all need: two int16 inputs and an int16 output quantised
+    per tensor, zero points 0, an activation LiteRT clamps to, shapes that broadcast."""
+    if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
+        return "needs two inputs and one output"
+    reason = dtype_reason(graph, op, {"input": ("int16",), "input1": ("int16",), "output": ("int16",)})
+    if reason:
+        return reason
+    tensors = [graph.tensor(t) for t in (*op.inputs, op.outputs[0])]
+    if any(t.quant is None or t.quant.per_channel for t in tensors):
+        return "not quantized per tensor"
+    if op.options.get("fused_activation_function", "NONE") not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+        return f"fused activation {op.options.get('fused_activation_function')}"
+    return zero_point_reason(*tensors) or _shape_reason(graph, op)
+
+
 def log2_if_pot(scale: float) -> int | None:
     """LiteRT's CheckedLog2 in float32: the rounded log2 of a scale within 1e-3 of a power of two,
     else None. (logf from double here: a scale whose fraction of log2 lies within an ulp of 1e-3
@@ -241,19 +257,10 @@ class Add16:
     def check(self, op: Operator, graph: Graph) -> str | None:
         if op.opcode not in ("ADD", "SUB"):
             return f"int16 {op.opcode}"
-        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
-            return "needs two inputs and one output"
-        reason = dtype_reason(graph, op, {"input": ("int16",), "input1": ("int16",), "output": ("int16",)})
+        reason = binary16_reason(op, graph)
         if reason:
             return reason
         x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
-        if any(t.quant is None or t.quant.per_channel for t in (x1, x2, y)):
-            return "not quantized per tensor"
-        if op.options.get("fused_activation_function", "NONE") not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-            return f"fused activation {op.options.get('fused_activation_function')}"
-        reason = zero_point_reason(x1, x2, y) or _shape_reason(graph, op)
-        if reason:
-            return reason
         shifts = self.pot_shifts(op, graph)
         if shifts is not None:
             if max(shifts) != 0:  # LiteRT's Prepare: both shifts <= 0, one of them 0
@@ -302,17 +309,7 @@ class Mul16:
     opcodes = ()  # reached through Mul.variant
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
-            return "needs two inputs and one output"
-        reason = dtype_reason(graph, op, {"input": ("int16",), "input1": ("int16",), "output": ("int16",)})
-        if reason:
-            return reason
-        x1, x2, y = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
-        if any(t.quant is None or t.quant.per_channel for t in (x1, x2, y)):
-            return "not quantized per tensor"
-        if op.options.get("fused_activation_function", "NONE") not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-            return f"fused activation {op.options.get('fused_activation_function')}"
-        return zero_point_reason(x1, x2, y) or _shape_reason(graph, op)
+        return binary16_reason(op, graph)
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         from simtiny.lower.elementwise import Mul

@@ -9,12 +9,12 @@ void st_l2_pool_f32(const st_l2_pool_params *params, const float *input, float *
         const float *image = input + b * p->input_h * p->input_w * depth;
         for (int32_t oy = 0; oy < p->output_h; oy++) {
             const int32_t y0 = oy * p->stride_h - p->pad_h;
-            const int32_t fy0 = y0 < 0 ? -y0 : 0;
-            const int32_t fy1 = p->filter_h < p->input_h - y0 ? p->filter_h : p->input_h - y0;
+            int32_t fy0, fy1; /* the window's rows inside the image */
+            st_window_taps(y0, 1, p->filter_h, p->input_h, &fy0, &fy1);
             for (int32_t ox = 0; ox < p->output_w; ox++) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
-                const int32_t fx0 = x0 < 0 ? -x0 : 0;
-                const int32_t fx1 = p->filter_w < p->input_w - x0 ? p->filter_w : p->input_w - x0;
+                int32_t fx0, fx1;
+                st_window_taps(x0, 1, p->filter_w, p->input_w, &fx0, &fx1);
                 for (int32_t c = 0; c < depth; c++) {
                     float sum = 0.0f;
                     int32_t count = 0;
