@@ -2,14 +2,15 @@
 on the simulated board with both toolchains against LiteRT: SPLIT, SPLIT_V, PACK, UNPACK, GATHER,
 RESIZE_BILINEAR, SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, BROADCAST_TO, REVERSE_V2,
 SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, GATHER_ND, MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN,
-ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST; the 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
-SOFTMAX, ADD, SUB, MUL and pools (int16 activations); UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell
-state, its states carried between invocations); DIV (int8 by constant divisors, which never equal
-their zero point; float32); NEG, ABS, SQRT, RSQRT, FLOOR, SQUARE (float32) and ABS (int8);
-SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path); TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the
-comparisons, the logical operators and SELECT_V2; FLOOR_DIV and FLOOR_MOD (constant divisors),
-CUMSUM, L2_POOL_2D, DYNAMIC_UPDATE_SLICE and BROADCAST_ARGS. Their host tests (tests/ops) cover
-the random cases; this checks the same cases compiled for the Cortex-M7."""
+ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST (floats and bools too); the 16x8 CONV_2D, DEPTHWISE_CONV_2D,
+FULLY_CONNECTED, SOFTMAX, ADD, SUB, MUL and pools (int16 activations);
+UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations); DIV
+(int8 by constant divisors, which never equal their zero point; float32); NEG, ABS, SQRT, RSQRT,
+FLOOR, SQUARE (float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path);
+TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the comparisons, the logical operators and SELECT_V2;
+FLOOR_DIV and FLOOR_MOD (constant divisors), CUMSUM, L2_POOL_2D, DYNAMIC_UPDATE_SLICE and
+BROADCAST_ARGS. Their host tests (tests/ops) cover the random cases; this checks the same cases
+compiled for the Cortex-M7."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from tests.ops.test_batch_matmul import matmul_case
 from tests.ops.test_broadcast_args import broadcast_args_case
 from tests.ops.test_broadcast_args import draw as draw_shapes
 from tests.ops.test_cast import cast_case
+from tests.ops.test_cast import draw as draw_casts
 from tests.ops.test_compare import compare_case, logical_case, select_case
 from tests.ops.test_cumsum import cumsum_case
 from tests.ops.test_div import div_case
@@ -193,3 +195,15 @@ def test_broadcast_args_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(87)
     compiled = on_the_board(tmp_path, toolchain, [broadcast_args_case(rng) for _ in range(6)], draw=draw_shapes)
     assert "broadcast_args" in compiled.generated.kernels
+
+
+@pytest.mark.sim
+def test_float_and_bool_casts_on_the_board(tmp_path, toolchain):
+    """Floats of every magnitude, NaN and infinities cast as LiteRT casts them: the Cortex-M7's
+    own conversion saturates too, but NaN to 0, and C leaves the rest undefined."""
+    rng = np.random.default_rng(88)
+    pairs = [("float32", t) for t in ("int8", "uint8", "int16", "int32", "bool")]
+    pairs += [("int16", "bool"), ("bool", "float32"), ("bool", "int8")]
+    cases = [cast_case(rng, source, target) for source, target in pairs]
+    compiled = on_the_board(tmp_path, toolchain, cases, draw=draw_casts)
+    assert "cast" in compiled.generated.kernels

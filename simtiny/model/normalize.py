@@ -97,7 +97,7 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
         return None
     opt = op.options
     if op.opcode == "CAST":
-        return values[0]
+        return _cast(values[0], graph.tensor(op.outputs[0]).dtype)
     if op.opcode == "PACK":
         return np.stack(values, axis=opt.get("axis", 0))
     if op.opcode == "CONCATENATION":
@@ -116,6 +116,18 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
     if op.opcode == "STRIDED_SLICE" and values[0].ndim == 1:
         return _slice_1d(values[0], values[1], values[2], values[3], opt)
     return None
+
+
+def _cast(x: np.ndarray, dtype: str) -> np.ndarray | None:
+    """CAST as LiteRT 2.3 does it (simtiny.lower.cast): integers wrap (numpy's astype does the
+    same), floats truncate and saturate, NaN to the top; a float to another type is left alone."""
+    if x.dtype.kind != "f" or dtype in ("float32", "bool"):
+        return x
+    if dtype not in ("int8", "uint8", "int16", "int32"):
+        return None
+    info = np.iinfo(NUMPY_DTYPES[dtype])
+    wide = x.astype(np.float64)
+    return np.where(np.isnan(wide), info.max, np.clip(np.trunc(wide), info.min, info.max))
 
 
 def _slice_1d(
