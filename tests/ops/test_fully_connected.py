@@ -78,3 +78,21 @@ def test_random_fully_connected(per_channel):
         result = check_model(tensors, ops, ins, outs, rng, samples=6, label=f"fc case {case}")
         elements += result.elements
     assert elements > 10_000
+
+
+@pytest.mark.parametrize("scales", [(0.05, 0.02, 0.05), (0.1, 0.01, 0.04), (0.25, 0.004, 0.02)])
+def test_round_scales_requantise_as_litert(scales):
+    """Decimal scales whose float32 product rounds away from the double product: LiteRT takes the
+    product in double, and where the accumulator times the multiplier lands on a half, the
+    float product's multiplier (a hair above or below) rounds the other way (-1325 at 0.02:
+    LiteRT's -26, a float product's -27)."""
+    x_scale, w_scale, y_scale = (float(np.float32(s)) for s in scales)
+    rng = np.random.default_rng(7)
+    w = rng.integers(-127, 128, size=(64, 8), dtype=np.int8)
+    tensors = [
+        TensorSpec("x", (4, 8), "int8", scale=[x_scale], zero_point=[0]),
+        TensorSpec("w", (64, 8), "int8", scale=[w_scale], zero_point=[0], data=w),
+        TensorSpec("y", (4, 64), "int8", scale=[y_scale], zero_point=[0]),
+    ]
+    ops = [OpSpec("FULLY_CONNECTED", [0, 1, -1], [2])]
+    assert check_model(tensors, ops, [0], [2], rng, samples=20, label=f"fc scales {scales}").elements == 20 * 256
