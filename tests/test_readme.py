@@ -20,7 +20,7 @@ def table_rows() -> list[tuple[set[str], str]]:
     rows = []
     for line in block.splitlines()[3:]:
         cells = [c.strip() for c in line.strip("|").split("|")]
-        names = set(re.findall(r"\b[A-Z][A-Z0-9_]+\b", cells[0]))
+        names = set(re.findall(r"CUSTOM:\w+|\b[A-Z][A-Z0-9_]+\b", cells[0]))  # builtins and custom ops
         rows.append((names, cells[-1]))
     return rows
 

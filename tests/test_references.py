@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ops.test_detection_postprocess import ssd_head
 from ops.test_fully_connected import _case as fully_connected_case
 from support.tflite_writer import build_model
 
@@ -153,3 +154,29 @@ def test_a_model_tflm_refuses_is_compared_with_litert_and_the_refusal_named(tmp_
     report = json.loads(out.read_text())
     assert report["second_reference_refused"].startswith("TF-Lite Micro refuses the model")
     assert report["references"] == [report["reference"]]
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [1, 11])  # 11: LiteRT leaves 9 to 11 slots unwritten
+def test_detection_postprocess_against_both_references(tmp_path, seed):
+    """An SSD head (int8 layers, DEQUANTIZE, TFLite_Detection_PostProcess with fast NMS): every
+    value LiteRT writes compared, the slots it leaves unwritten counted and not compared; where
+    TF-Lite Micro orders tied scores its own way (its partial sort breaks ties by index), the
+    disagreement is named and simtiny is LiteRT's there."""
+    path = tmp_path / "ssd.tflite"
+    path.write_bytes(ssd_head(np.random.default_rng(seed), regular=False))
+    out = tmp_path / "r.json"
+    main(["run", str(path), "--reference", "both", "--samples", "3", "--quiet", "--json", str(out)])
+    report = json.loads(out.read_text())
+    graph = api.load_model(path)
+    options = graph.operators[-1].options
+    slots = graph.tensor(graph.outputs[1]).size
+    classes = min(options["max_classes_per_detection"], options["num_classes"])  # each detection's
+    for k, sample in enumerate(report["samples"]):
+        litert = run_golden(graph.model_bytes, random_inputs(graph, k)).outputs
+        found = int(litert[3][0])  # LiteRT's own count of detections, not the report's
+        unwritten = slots - found * classes
+        assert [o["unwritten"] for o in sample["outputs"]] == [4 * unwritten, unwritten, unwritten, 0]
+        assert all(o["mismatches"] == 0 for o in sample["outputs"])  # simtiny is LiteRT's where it wrote
+        for d in sample["second_reference"]["disagreements"]:
+            assert d["simtiny_matches_first"] == d["values"] and d["simtiny_matches_second"] == 0

@@ -30,7 +30,7 @@ from simtiny.flow.options import validate_options
 from simtiny.flow.plan import MemoryPlan, plan_for, plan_memory
 from simtiny.flow.simulate import FirmwareFault, ModelRun, instruction_budget, simulate
 from simtiny.flow.validate import load_and_check
-from simtiny.flow.verify import OutputComparison, compare, output_difference, same_bits
+from simtiny.flow.verify import OutputComparison, compare_outputs, output_difference, reference_writes, same_bits
 from simtiny.model import Graph
 from simtiny.model.macs import graph_macs
 from simtiny.platform import Platform, load_platform
@@ -383,13 +383,19 @@ def run_model(
     names = [REFERENCES[r] for r in references]
     reports = [
         SampleReport(
-            label, values, run, gold.outputs, _compare(run.outputs, gold.outputs, names[0]), cross, reference=names[0]
+            label,
+            values,
+            run,
+            gold.outputs,
+            compare_outputs(graph, run.outputs, gold.outputs, names[0]),
+            cross,
+            reference=names[0],
         )
         for (label, values), run, gold, cross in zip(samples, runs, goldens, crosses, strict=True)
     ]
     if len(goldens_of) > 1:
         for sample, gold, other in zip(reports, goldens, goldens_of[1], strict=True):
-            sample.second = _second_reference(sample.outputs, gold.outputs, other, names[1])
+            sample.second = _second_reference(graph, sample.outputs, gold.outputs, other, names[1])
     report = ModelReport(options, compiled, reports, model_figures(compiled, runs, macs), goldens[0].runtime, seconds)
     report.second_refused = refused
     if not report.compared.complete:  # cannot happen after validation: a bug if it does
@@ -431,21 +437,20 @@ def _check_reference(graph: Graph, goldens: Sequence[GoldenResult], name: str) -
             )
 
 
-def _compare(got: Sequence[np.ndarray], want: Sequence[np.ndarray], theirs: str) -> list[OutputComparison]:
-    return [compare(i, g, w, theirs) for i, (g, w) in enumerate(zip(got, want, strict=True))]
-
-
 def _second_reference(
-    got: Sequence[np.ndarray], first: Sequence[np.ndarray], second: GoldenResult, name: str
+    graph: Graph, got: Sequence[np.ndarray], first: Sequence[np.ndarray], second: GoldenResult, name: str
 ) -> SecondReference:
     """simtiny's outputs against the second reference, and each output the two references
-    disagree on, with the reference simtiny's values match there."""
+    disagree on (among the elements both wrote), with the reference simtiny's values match there."""
     disagreements = []
-    for i, (mine, a, b) in enumerate(zip(got, first, second.outputs, strict=True)):
+    written = zip(reference_writes(graph, first), reference_writes(graph, second.outputs), strict=True)
+    for i, (mine, a, b, (wa, wb)) in enumerate(zip(got, first, second.outputs, written, strict=True)):
         if a.shape != b.shape or a.dtype != b.dtype or mine.shape != a.shape or mine.dtype != a.dtype:
             disagreements.append(Disagreement(i, int(a.size), int(a.size), 0, 0))
             continue
         differ = ~same_bits(a, b)
+        for mask in (wa, wb):
+            differ &= True if mask is None else mask
         if differ.any():
             m = mine.reshape(-1)[differ]
             disagreements.append(
@@ -457,7 +462,8 @@ def _second_reference(
                     int(same_bits(m, b.reshape(-1)[differ]).sum()),
                 )
             )
-    return SecondReference(name, second.runtime, second.outputs, _compare(got, second.outputs, name), disagreements)
+    comparisons = compare_outputs(graph, got, second.outputs, name)
+    return SecondReference(name, second.runtime, second.outputs, comparisons, disagreements)
 
 
 def build_firmware(

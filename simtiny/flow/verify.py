@@ -3,9 +3,13 @@ difference in words (shared by every front)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from simtiny.lower import registry
+from simtiny.model import Graph
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class OutputComparison:
     got: float | None
     want: float | None
     note: str = ""  # why the values could not be compared one by one
+    unwritten: int = 0  # elements the reference leaves unwritten (whatever its memory held): not compared
 
     @property
     def exact(self) -> bool:
@@ -41,9 +46,12 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(a == b)
 
 
-def compare(index: int, got: np.ndarray, want: np.ndarray, theirs: str = "LiteRT") -> OutputComparison:
-    """Bit for bit against `theirs` (the reference that computed want). An output of another
-    shape or type than the reference's differs everywhere."""
+def compare(
+    index: int, got: np.ndarray, want: np.ndarray, theirs: str = "LiteRT", written: np.ndarray | None = None
+) -> OutputComparison:
+    """Bit for bit against `theirs` (the reference that computed want), on the elements it wrote
+    (`written`, a flat mask; None: all). An output of another shape or type than the reference's
+    differs everywhere."""
     if got.shape != want.shape or got.dtype != want.dtype:
         note = f"simtiny gives {got.dtype} {list(got.shape)}, {theirs} {want.dtype} {list(want.shape)}"
         everywhere = int(want.size)
@@ -51,6 +59,8 @@ def compare(index: int, got: np.ndarray, want: np.ndarray, theirs: str = "LiteRT
             index, tuple(got.shape), str(got.dtype), everywhere, everywhere, float("inf"), None, None, None, note
         )
     g, w = got.reshape(-1), want.reshape(-1)
+    positions = np.arange(g.size) if written is None else np.flatnonzero(written)
+    g, w = g[positions], w[positions]
     bad = np.flatnonzero(~same_bits(g, w))
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf in float outputs: NaN, not a warning
         diff = np.abs(g.astype(np.float64) - w.astype(np.float64))
@@ -62,10 +72,33 @@ def compare(index: int, got: np.ndarray, want: np.ndarray, theirs: str = "LiteRT
         int(g.size),
         int(bad.size),
         float(np.nanmax(diff)) if bad.size else 0.0,
-        first,
+        None if first is None else int(positions[first]),
         None if first is None else g[first].item(),
         None if first is None else w[first].item(),
+        unwritten=int(got.size - g.size),
     )
+
+
+def reference_writes(graph: Graph, outputs: Sequence[np.ndarray]) -> list[np.ndarray | None]:
+    """For each graph output, the elements the reference wrote given its `outputs` (a flat mask),
+    or None for all: an operator whose lowering has `reference_writes` (fast NMS of
+    TFLite_Detection_PostProcess) says which of its outputs' elements are left unwritten."""
+    values = dict(zip(graph.outputs, outputs, strict=True))
+    masks: dict[int, np.ndarray] = {}
+    lowerings = registry()
+    for op in graph.operators:
+        writes = getattr(lowerings.get(op.opcode), "reference_writes", None)
+        if writes is not None and any(t in values for t in op.outputs):
+            masks.update(writes(op, graph, values))
+    return [masks.get(t) for t in graph.outputs]
+
+
+def compare_outputs(
+    graph: Graph, got: Sequence[np.ndarray], want: Sequence[np.ndarray], theirs: str = "LiteRT"
+) -> list[OutputComparison]:
+    """Every output bit for bit, on the elements the reference wrote."""
+    written = reference_writes(graph, want)
+    return [compare(i, g, w, theirs, m) for i, (g, w, m) in enumerate(zip(got, want, written, strict=True))]
 
 
 def output_difference(

@@ -29,7 +29,7 @@ from simtiny.flow.run_elf import FirmwareReport, run_firmware
 from simtiny.flow.simulate import instruction_budget
 from simtiny.flow.validate.quantization import check_quantization
 from simtiny.flow.validate.structure import check_structure
-from simtiny.flow.verify import OutputComparison, compare
+from simtiny.flow.verify import OutputComparison, compare_outputs
 from simtiny.model import NUMPY_DTYPES, Graph, load_model
 from simtiny.model.macs import graph_macs
 from simtiny.model.normalize import normalize
@@ -155,9 +155,7 @@ def verify_firmware(options: VerifyOptions, progress: Progress = lambda _: None)
             marks = _read_marks(folder)
         if len(gold.outputs) != len(outputs):
             raise SimtinyError(f"{theirs} gives {len(gold.outputs)} outputs for the model's {len(outputs)}")
-        comparisons = [
-            compare(i, got, want, theirs) for i, (got, want) in enumerate(zip(outputs, gold.outputs, strict=True))
-        ]
+        comparisons = compare_outputs(graph, outputs, gold.outputs, theirs)
         cycles, memory = _inference_cycles(marks, report)
         runs.append(VerifySample(label, values, outputs, gold.outputs, comparisons, report, cycles, memory))
     if all(s.inference_cycles is None for s in runs):

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import tflite
+from flatbuffers import flexbuffers
 
 from simtiny.errors import InputError
 from simtiny.model import variables
@@ -113,7 +114,8 @@ def _subgraph(
         for t in (*inputs, *outputs, *between):
             if t >= len(tensors) or t < -1:
                 raise InputError(f"{where}: corrupt model: operator {i} refers to tensor {t}")
-        operators.append(Operator(i, name, inputs, outputs, _options(op), version, between))
+        options = _custom_options(op, f"{where}: operator {i} ({name})") if name.startswith("CUSTOM:") else _options(op)
+        operators.append(Operator(i, name, inputs, outputs, options, version, between))
     return tensors, operators
 
 
@@ -218,6 +220,18 @@ def _options(op: Any) -> dict[str, Any]:
             value = ENUM_FIELDS[key].get(value, value)
         out[key] = value
     return out
+
+
+def _custom_options(op: Any, where: str) -> dict[str, Any]:
+    """A custom operator's options: the flexbuffer map its writer left (as TFLite_Detection_PostProcess
+    has), else nothing; an unreadable map is a one-line error."""
+    if not op.CustomOptionsLength() or op.CustomOptionsFormat() != tflite.CustomOptionsFormat.FLEXBUFFERS:
+        return {}
+    try:
+        value = flexbuffers.Loads(op.CustomOptionsAsNumpy().tobytes())
+    except Exception as exc:  # the flexbuffers reader raises whatever corrupt data makes it raise
+        raise InputError(f"{where}: unreadable custom options ({type(exc).__name__})") from None
+    return value if isinstance(value, dict) else {}
 
 
 def _printable(text: str, limit: int = 80) -> str:

@@ -60,14 +60,15 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     lines.extend(_latency_lines(report))
     if per_op and f.operators:
         lines.append("")
+        width = max(24, *(len(o.opcode) for o in f.operators))
         lines.append(
-            f"{'op':>4}  {'operator':<24} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  {'MAC/cyc':>7}"
+            f"{'op':>4}  {'operator':<{width}} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  {'MAC/cyc':>7}"
         )
         total = max(sum(o.cycles for o in f.operators), 1)
         for o in f.operators:
             rate = f"{o.mac_per_cycle:7.3f}" if o.mac_per_cycle is not None else " " * 7
             lines.append(
-                f"{o.index:>4}  {o.opcode:<24} {o.cycles:>14,}  {100 * o.cycles / total:5.1f}%  "
+                f"{o.index:>4}  {o.opcode:<{width}} {o.cycles:>14,}  {100 * o.cycles / total:5.1f}%  "
                 f"{_ms(o.cycles, f.clock_hz):9.3f}  {o.macs:>12,}  {rate}"
             )
     if report.first_bad_layer:
@@ -243,6 +244,8 @@ def report_json(report: ModelReport) -> dict[str, Any]:
                         "index": cmp.index,
                         "shape": list(cmp.shape),
                         "dtype": cmp.dtype,
+                        "elements": cmp.elements,
+                        "unwritten": cmp.unwritten,  # left unwritten by the reference: not compared
                         "mismatches": cmp.mismatches,
                         "max_abs_diff": cmp.max_abs_diff,
                         "values": s.outputs[cmp.index].reshape(-1).tolist()[:4096],

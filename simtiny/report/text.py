@@ -11,7 +11,8 @@ def output_verdict(c: OutputComparison, ours: str, theirs: str) -> str:
     """One output's verdict: bit-exact, or how it differs (`ours`: what computed the values,
     "simtiny" or "firmware"; `theirs`: the reference)."""
     if c.exact:
-        return "bit-exact"
+        unwritten = f" ({c.unwritten} elements {theirs} left unwritten, not compared)" if c.unwritten else ""
+        return f"bit-exact{unwritten}"
     if c.note:
         return f"MISMATCH: {c.note}"
     return (

@@ -77,6 +77,7 @@ def verify_json(report: VerifyReport) -> dict[str, Any]:
                         "dtype": c.dtype,
                         "exact": c.exact,
                         "elements": c.elements,
+                        "unwritten": c.unwritten,  # left unwritten by the reference: not compared
                         "mismatches": c.mismatches,
                         "max_abs_diff": c.max_abs_diff if math.isfinite(c.max_abs_diff) else None,
                         "first_mismatch": c.first_mismatch,

@@ -14,9 +14,11 @@ from typing import Any
 import flatbuffers
 import numpy as np
 import tflite
+from flatbuffers import flexbuffers
 
 SCHEMA_VERSION = 3
 FILE_IDENTIFIER = b"TFL3"
+CUSTOM = "CUSTOM:"  # prefix of a custom operator's OpSpec.opcode
 BUFFER_ALIGNMENT = 16  # as the converter does, so kernels may read constants in place
 PLACEHOLDER_FOR_GREATER_OP_CODES = 127  # deprecated_builtin_code is an int8
 
@@ -82,9 +84,10 @@ class TensorSpec:
 
 @dataclass
 class OpSpec:
-    """One builtin operator: tensor indices (-1 for an omitted optional input) and its options."""
+    """One operator: tensor indices (-1 for an omitted optional input) and its options; a custom
+    operator is named "CUSTOM:<its custom code>" and its options are written as a flexbuffer map."""
 
-    opcode: str  # a tflite.BuiltinOperator name, e.g. "CONV_2D"
+    opcode: str  # a tflite.BuiltinOperator name, e.g. "CONV_2D", or "CUSTOM:TFLite_Detection_PostProcess"
     inputs: list[int]
     outputs: list[int]
     options: dict[str, Any] = field(default_factory=dict)  # schema field names, e.g. {"stride_w": 2}
@@ -235,8 +238,11 @@ def _quantization(builder: flatbuffers.Builder, spec: TensorSpec) -> int | None:
 
 
 def _operator_code(builder: flatbuffers.Builder, opcode: str, version: int) -> int:
-    code = _builtin_code(opcode)
+    custom = builder.CreateString(opcode[len(CUSTOM) :]) if opcode.startswith(CUSTOM) else None
+    code = tflite.BuiltinOperator.CUSTOM if custom is not None else _builtin_code(opcode)
     tflite.OperatorCodeStart(builder)
+    if custom is not None:
+        tflite.OperatorCodeAddCustomCode(builder, custom)
     tflite.OperatorCodeAddDeprecatedBuiltinCode(builder, min(code, PLACEHOLDER_FOR_GREATER_OP_CODES))
     tflite.OperatorCodeAddBuiltinCode(builder, code)
     tflite.OperatorCodeAddVersion(builder, version)
@@ -244,10 +250,12 @@ def _operator_code(builder: flatbuffers.Builder, opcode: str, version: int) -> i
 
 
 def _operator(builder: flatbuffers.Builder, op: OpSpec, opcode_index: int) -> int:
-    kind = options_type(op.opcode)
-    if kind is None and op.options:
+    custom = op.opcode.startswith(CUSTOM)
+    kind = None if custom else options_type(op.opcode)
+    if kind is None and op.options and not custom:
         raise ValueError(f"{op.opcode} takes no builtin options, got {sorted(op.options)}")
     options = _options(builder, kind, op.options) if kind is not None else None
+    flex = builder.CreateNumpyVector(np.frombuffer(flexbuffers.Dumps(op.options), np.uint8)) if custom else None
     inputs = _int32_vector(builder, tflite.OperatorStartInputsVector, op.inputs)
     outputs = _int32_vector(builder, tflite.OperatorStartOutputsVector, op.outputs)
     between = (
@@ -262,6 +270,8 @@ def _operator(builder: flatbuffers.Builder, op: OpSpec, opcode_index: int) -> in
     if kind is not None:
         tflite.OperatorAddBuiltinOptionsType(builder, getattr(tflite.BuiltinOptions, kind))
         tflite.OperatorAddBuiltinOptions(builder, options)
+    if flex is not None:
+        tflite.OperatorAddCustomOptions(builder, flex)
     return tflite.OperatorEnd(builder)
 
 
