@@ -11,6 +11,7 @@ import numpy as np
 from simtiny.lower import KernelCall
 from simtiny.lower.elementwise import ACTIVATIONS, _activation, _loops_init, binary_reason
 from simtiny.lower.quant import quantize_multiplier
+from simtiny.lower.quantize_ops import c_float
 from simtiny.model import Graph, Operator
 
 MAX_DIMS = 5  # BroadcastDivSlow<N = 5>
@@ -18,11 +19,6 @@ FLOAT_RANGES = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), 
 # the largest quotient shift the kernel's one rounding shift takes (the dividend's headroom and the
 # reciprocal's shift make up at least 23 bits on int8 values)
 MAX_OUTPUT_SHIFT = 20
-
-
-def _c_float(value: float) -> str:
-    """A float32 value as a C literal that reads back exactly."""
-    return f"{float(np.float32(value))!r}f"
 
 
 class Div:
@@ -64,7 +60,7 @@ class Div:
             low, high = -top if low is None else low, top if high is None else high
             decl = (
                 f"static const st_div_f32_params {p} = {{.loops = {loops}, "
-                f".act_min = {_c_float(low)}, .act_max = {_c_float(high)}}};"
+                f".act_min = {c_float(low)}, .act_max = {c_float(high)}}};"
             )
             return KernelCall(f"st_div_f32(&{p}, {args});", ("div",), (decl,))
         x1, x2 = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
