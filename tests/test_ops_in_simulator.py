@@ -8,16 +8,16 @@ UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invoc
 (int8 by constant divisors, which never equal their zero point; float32); NEG, ABS, SQRT, RSQRT,
 FLOOR, SQUARE (float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path);
 TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the comparisons, the logical operators and SELECT_V2;
-FLOOR_DIV and FLOOR_MOD (constant divisors), CUMSUM, L2_POOL_2D, DYNAMIC_UPDATE_SLICE and
-BROADCAST_ARGS. Their host tests (tests/ops) cover the random cases; this checks the same cases
-compiled for the Cortex-M7."""
+FLOOR_DIV and FLOOR_MOD (constant divisors), CUMSUM, L2_POOL_2D, DYNAMIC_UPDATE_SLICE,
+BROADCAST_ARGS, TFLite_Detection_PostProcess, IF and WHILE. Their host tests (tests/ops) cover
+the random cases; this checks the same cases compiled for the Cortex-M7."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from support.opcheck import pack
-from support.tflite_writer import build_model
+from support.opcheck import Case, pack
+from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny.flow.build import CompiledModel
 from simtiny.flow.golden import run_golden_batch
@@ -33,6 +33,7 @@ from tests.ops.test_broadcast_args import draw as draw_shapes
 from tests.ops.test_cast import cast_case
 from tests.ops.test_cast import draw as draw_casts
 from tests.ops.test_compare import compare_case, logical_case, select_case
+from tests.ops.test_control_flow import counted_loop, doubled, draw_counter, draw_if, nested_if, passed, x8
 from tests.ops.test_cumsum import cumsum_case
 from tests.ops.test_detection_postprocess import detection_case
 from tests.ops.test_detection_postprocess import draw as draw_detections
@@ -63,14 +64,14 @@ from tests.ops.test_transpose_conv import transpose_conv_case
 from tests.ops.test_unary import float_case, int8_case
 
 
-def on_the_board(tmp_path, toolchain: str, cases: list, draw=None) -> CompiledModel:
-    """The cases packed in one model, built for the board, run on three random inputs (drawn by
-    `draw`, as the host tests draw them, if given) as one stream (a stateful operator's state
-    carried from each to the next, as LiteRT's interpreter carries it) and compared with LiteRT
-    bit for bit; the build."""
+def on_the_board(tmp_path, toolchain: str, cases: list, draw=None, subgraphs=None) -> CompiledModel:
+    """The cases packed in one model (with `subgraphs` after the first, for IF and WHILE), built
+    for the board, run on three random inputs (drawn by `draw`, as the host tests draw them, if
+    given) as one stream (a stateful operator's state carried from each to the next, as LiteRT's
+    interpreter carries it) and compared with LiteRT bit for bit; the build."""
     tensors, ops, inputs, outputs, label = pack(cases)
     path = tmp_path / "ops.tflite"
-    path.write_bytes(build_model(tensors, ops, inputs, outputs))
+    path.write_bytes(build_model(tensors, ops, inputs, outputs, subgraphs=subgraphs))
     compiled = compile_model(load_and_check(path), load_platform("stm32h743"), toolchain)
     if draw is None:
         batch = [random_inputs(compiled.graph, s) for s in range(3)]
@@ -222,3 +223,14 @@ def test_detection_postprocess_on_the_board(tmp_path, toolchain):
     cases = [detection_case(rng, *t, regular) for t in types for regular in (False, True)]
     compiled = on_the_board(tmp_path, toolchain, cases, draw=draw_detections)
     assert "detection_postprocess" in compiled.generated.kernels
+
+
+@pytest.mark.sim
+def test_if_and_while_on_the_board(tmp_path, toolchain):
+    """An IF whose else branch is itself an IF, and a loop that swaps its variables each turn."""
+    options = {"then_subgraph_index": 1, "else_subgraph_index": 3}
+    branch = Case("IF", [TensorSpec("c", (1,), "bool"), x8("x"), x8("y")], OpSpec("IF", [0, 1], [2], options), [0, 1])
+    on_the_board(tmp_path, toolchain, [branch], draw=draw_if, subgraphs=[doubled(), passed(), nested_if("nested")])
+    main, (op,), subgraphs = counted_loop(swap=True)
+    loop = Case("WHILE", main, op, [0, 1, 2])
+    on_the_board(tmp_path, toolchain, [loop], draw=draw_counter, subgraphs=subgraphs)

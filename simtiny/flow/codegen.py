@@ -23,7 +23,7 @@ from simtiny.cache import cache_dir, keep_file
 from simtiny.errors import SimtinyError
 from simtiny.flow.plan import MemoryPlan
 from simtiny.lower.channels import kernel_header
-from simtiny.model import Graph
+from simtiny.model import Graph, Operator
 
 CTYPES = {
     "int8": "int8_t",
@@ -98,11 +98,32 @@ class _Context:
         self.lean = False  # run the kernel with the least scratch (MemoryPlan.lean)
         self.level = 0  # run the kernel at this level, 0 the fastest (MemoryPlan.levels)
         self.decls: list[str] = []
+        self.kernels: list[str] = []  # firmware/kernels/<name>.c the statements call
         self.const_names: dict[int, str] = {}
         self.used: set[str] = set()
         self.const_bytes = 0
         self.emitted: dict[tuple[str, bytes, bool], str] = {}  # (C type, bytes, aligned) -> the constant's name
         self.structs: dict[tuple[str, str], str] = {}  # (C type, initializer) -> the struct's name
+
+    def emit(self, op: Operator, key: int | None = None) -> str:
+        """The C statement of one operator: one of the graph's (`key` its position, the plan's
+        key for its scratch, in-place form and kernel level) or one an IF or WHILE runs (`key`
+        None: its scratch under its own number, never in place, the fastest kernel)."""
+        saved = (self.scratch, self.in_place, self.lean, self.level)
+        k = op.index if key is None else key
+        self.scratch = f"(st_arena + {self.plan.scratch[k]})" if k in self.plan.scratch else "0"
+        self.in_place = key is not None and key in self.plan.in_place
+        self.lean = key is not None and key in self.plan.lean
+        self.level = self.plan.levels.get(key, 0) if key is not None else 0
+        lowering = lower.lowering_for(op, self.graph)
+        assert lowering is not None, f"operator {op.index} ({op.opcode}) has no lowering: validation lets none through"
+        call = lowering.lower(op, self.graph, self)
+        statement = self.declare(call.declarations, call.statement)
+        for name in call.kernels:
+            if name not in self.kernels:
+                self.kernels.append(name)
+        self.scratch, self.in_place, self.lean, self.level = saved
+        return statement
 
     def ident(self, hint: str) -> str:
         base = re.sub(r"[^A-Za-z0-9_]", "_", hint)
@@ -187,20 +208,10 @@ def generate(graph: Graph, plan: MemoryPlan) -> GeneratedModel:
     """Emit model.c for `graph` laid out by `plan`."""
     ctx = _Context(graph, plan)
     calls: list[str] = []
-    kernels: list[str] = []
+    kernels = ctx.kernels
     labels: list[str] = []
     for i, op in enumerate(graph.operators):
-        ctx.scratch = f"(st_arena + {plan.scratch[i]})" if i in plan.scratch else "0"
-        ctx.in_place = i in plan.in_place
-        ctx.lean = i in plan.lean
-        ctx.level = plan.levels.get(i, 0)
-        lowering = lower.lowering_for(op, graph)
-        assert lowering is not None, f"operator {i} ({op.opcode}) has no lowering: validation lets none through"
-        call = lowering.lower(op, graph, ctx)
-        statement = ctx.declare(call.declarations, call.statement)
-        for k in call.kernels:
-            if k not in kernels:
-                kernels.append(k)
+        statement = ctx.emit(op, i)
         out_name = c_comment(graph.tensor(op.outputs[0]).name) if op.outputs else ""
         labels.append(f"{op.opcode}")
         calls.append(f"    /* {i}: {op.opcode} -> {out_name} */\n    {statement}\n    st_stamp();\n")

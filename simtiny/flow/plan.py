@@ -119,6 +119,8 @@ def _uses(graph: Graph) -> tuple[dict[int, int], dict[int, int]]:
     for i, op in enumerate(graph.operators):
         for t in (*op.inputs, *op.outputs):
             touch(t, i)
+        for t in graph.nested_tensors(op):  # an IF's or WHILE's subgraphs: all live while it runs
+            touch(t, i)
     for t in graph.outputs:
         touch(t, n_ops)
     for t in graph.state:
@@ -152,6 +154,12 @@ def groups(graph: Graph, in_place: bool = True) -> Groups:
         at[t] = distance
         end[root] = max(end[root], end.pop(t, last[t]))
 
+    for inner in (o for op in graph.operators for o in graph.nested(op)):
+        # views inside an IF's or WHILE's subgraphs share their input's bytes; nothing there
+        # runs in place (every tensor there is live while the IF or WHILE runs)
+        src = inner.inputs[0] if inner.inputs else -1
+        if inner.outputs and inner.outputs[0] in owner and src in owner and lower.aliases_input(inner):
+            join(inner.outputs[0], owner[src], at[src])
     for i, op in enumerate(graph.operators):
         if not op.outputs or op.outputs[0] not in owner:
             continue
@@ -192,6 +200,7 @@ def lifetimes(
     joined = groups(graph, in_place)
     if scratch is None:
         scratch = scratch_sizes(graph, joined.in_place)
+    scratch = {**scratch, **nested_scratch(graph)}
     members: dict[int, list[tuple[Segment, int]]] = {}
     for t, root in joined.owner.items():
         members.setdefault(root, []).append(((_align(graph.tensor(t).nbytes), first[t], last[t]), joined.at[t]))
@@ -209,9 +218,11 @@ def lifetimes(
                 tuple(a for _, a in parts) if any(a for _, a in parts) else (),
             )
         )
+    spans = nested_spans(graph)
     for i, size in scratch.items():
         if size:
-            buffers.append(Buffer(-i - 1, _align(size), i, i))
+            lo, hi = spans.get(i, (i, i))
+            buffers.append(Buffer(-i - 1, _align(size), lo, hi))
     alias_of = {t: root for t, root in joined.owner.items() if t != root}
     return buffers, alias_of, joined
 
@@ -324,8 +335,25 @@ def plan_memory(graph: Graph, reuse: bool = True, arena_limit: int | None = None
 
 
 def scratch_sizes(graph: Graph, running_in_place: set[int]) -> dict[int, int]:
-    """Scratch bytes per operator: its fastest kernel's."""
+    """Scratch bytes per operator of the graph (by position): its fastest kernel's."""
     return {i: lower.scratch_bytes(op, graph, i in running_in_place) for i, op in enumerate(graph.operators)}
+
+
+def nested_scratch(graph: Graph) -> dict[int, int]:
+    """Scratch bytes of each operator an IF or WHILE runs, by its own number (Operator.index):
+    its fastest kernel's (those always run their fastest kernel)."""
+    return {inner.index: lower.scratch_bytes(inner, graph) for op in graph.operators for inner in graph.nested(op)}
+
+
+def nested_spans(graph: Graph) -> dict[int, tuple[int, int]]:
+    """For each operator an IF or WHILE runs (by Operator.index), the first and last position of
+    the graph's operators that run it: its scratch is live from one to the other."""
+    spans: dict[int, tuple[int, int]] = {}
+    for i, op in enumerate(graph.operators):
+        for inner in graph.nested(op):
+            lo, hi = spans.get(inner.index, (i, i))
+            spans[inner.index] = (min(lo, i), max(hi, i))
+    return spans
 
 
 def _plan(graph: Graph, reuse: bool, scratch: dict[int, int], levels: dict[int, int], lean: set[int]) -> MemoryPlan:

@@ -92,9 +92,30 @@ class Operator:
     intermediates: tuple[int, ...] = ()
 
 
+# the options naming the subgraphs a control-flow operator runs, in the order it runs them
+CONTROL_FLOW = {
+    "IF": ("then_subgraph_index", "else_subgraph_index"),
+    "WHILE": ("cond_subgraph_index", "body_subgraph_index"),
+}
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """A subgraph after the first that an IF or WHILE runs: its operators, and its tensors in the
+    graph's one tensor list (after subgraph 0's)."""
+
+    index: int  # in the file
+    name: str
+    tensors: tuple[int, ...]
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    operators: tuple[Operator, ...]
+
+
 @dataclass
 class Graph:
-    """Subgraph 0 of a model, plus the bytes LiteRT should load (possibly corrected)."""
+    """Subgraph 0 of a model (with the subgraphs its IF and WHILE operators run), plus the bytes
+    LiteRT should load (possibly corrected)."""
 
     path: Path | None
     description: str
@@ -108,6 +129,7 @@ class Graph:
     # value, and the int32 tensor that says whether the firmware has set them yet
     initial: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     state_flag: int | None = None
+    subgraphs: dict[int, Subgraph] = field(default_factory=dict)  # by their index in the file
 
     @property
     def state(self) -> list[int]:
@@ -116,6 +138,21 @@ class Graph:
 
     def tensor(self, index: int) -> Tensor:
         return self.tensors[index]
+
+    def branches(self, op: Operator) -> list[Subgraph]:
+        """The subgraphs a control-flow operator runs (IF: then, else; WHILE: cond, body)."""
+        return [self.subgraphs[int(op.options[key])] for key in CONTROL_FLOW.get(op.opcode, ())]
+
+    def nested(self, op: Operator) -> list[Operator]:
+        """Every operator a control-flow operator runs, at any depth (none for the others)."""
+        return [inner for sg in self.branches(op) for o in sg.operators for inner in (o, *self.nested(o))]
+
+    def nested_tensors(self, op: Operator) -> set[int]:
+        """Every tensor of the subgraphs a control-flow operator runs, at any depth."""
+        found = {t for sg in self.branches(op) for t in sg.tensors}
+        for inner in self.nested(op):
+            found |= {t for sg in self.branches(inner) for t in sg.tensors}
+        return found
 
     def producers(self) -> dict[int, int]:
         """tensor index -> index (position) of the operator that writes it."""

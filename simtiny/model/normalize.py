@@ -30,8 +30,11 @@ def normalize(graph: Graph) -> Graph:
 
 def _fix_quantized_dimension(graph: Graph) -> None:
     fixed = []
+    nested = {t for sg in graph.subgraphs.values() for t in sg.tensors}  # patched below in subgraph 0 only
     for t in graph.tensors:
         q = t.quant
+        if t.index in nested:
+            continue
         if q is None or not q.per_channel or q.axis < max(len(t.shape), 1):
             continue
         if len(t.shape) == 1 and t.shape[0] == len(q.scale):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import struct
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from flatbuffers import flexbuffers
 
 from simtiny.errors import InputError
 from simtiny.model import variables
-from simtiny.model.graph import NUMPY_DTYPES, Graph, Operator, Quantization, Tensor
+from simtiny.model.graph import CONTROL_FLOW, NUMPY_DTYPES, Graph, Operator, Quantization, Subgraph, Tensor
 
 DTYPES = {getattr(tflite.TensorType, name): name.lower() for name in dir(tflite.TensorType) if name.isupper()}
 OPTION_TYPES = {
@@ -85,7 +86,8 @@ def _read(data: bytes, path: Path | None) -> Graph:
         if not 0 <= t < n_tensors:
             raise InputError(f"{where}: corrupt model: graph input/output tensor {t} out of range")
     description = model.Description().decode("utf-8", "replace") if model.Description() else ""
-    graph = Graph(path, description, tensors, operators, inputs, outputs, bytes(data))
+    subgraphs = _control_flow_subgraphs(model, operators, tensors, codes, buffers, where)
+    graph = Graph(path, description, tensors, operators, inputs, outputs, bytes(data), subgraphs=subgraphs)
     if not variables.has_state(operators):
         return variables.zero_state(graph)
     init = {}
@@ -117,6 +119,74 @@ def _subgraph(
         options = _custom_options(op, f"{where}: operator {i} ({name})") if name.startswith("CUSTOM:") else _options(op)
         operators.append(Operator(i, name, inputs, outputs, options, version, between))
     return tensors, operators
+
+
+SUBGRAPH_OPERATORS = 1_000_000  # operator i of subgraph k is numbered k * this + i: no clash with subgraph 0's
+
+
+def _control_flow_subgraphs(
+    model: Any,
+    operators: list[Operator],
+    tensors: list[Tensor],
+    codes: list[tuple[str, int]],
+    buffers: list[bytes],
+    where: str,
+) -> dict[int, Subgraph]:
+    """The subgraphs IF and WHILE operators run, at any depth, each read once: its tensors appended
+    to `tensors` (indices shifted), its operators numbered apart. A subgraph that runs itself
+    (directly or not), or runs subgraph 0, is a one-line error, as is an index out of range."""
+    found: dict[int, Subgraph] = {}
+
+    def visit(ops: list[Operator] | tuple[Operator, ...], running: tuple[int, ...]) -> None:
+        for op in ops:
+            for key in CONTROL_FLOW.get(op.opcode, ()):
+                index = op.options.get(key)
+                if not isinstance(index, int) or not 0 < index < model.SubgraphsLength():
+                    raise InputError(
+                        f"{where}: operator {op.index} ({op.opcode}) names subgraph {index}, "
+                        f"of {model.SubgraphsLength()}"
+                    )
+                if index in running:
+                    raise InputError(f"{where}: subgraph {index} runs itself through {op.opcode}: recursion")
+                if index not in found:
+                    found[index] = _read_subgraph(model, index, tensors, codes, buffers, where)
+                visit(found[index].operators, (*running, index))
+
+    visit(operators, (0,))
+    return found
+
+
+def _read_subgraph(
+    model: Any, index: int, tensors: list[Tensor], codes: list[tuple[str, int]], buffers: list[bytes], where: str
+) -> Subgraph:
+    sg = model.Subgraphs(index)
+    local, ops = _subgraph(sg, codes, buffers, where)
+    base = len(tensors)
+    tensors.extend(replace(t, index=base + t.index) for t in local)
+
+    def shift(ids: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(base + t if t >= 0 else t for t in ids)
+
+    for t in (*(sg.InputsAsNumpy() if sg.InputsLength() else []), *(sg.OutputsAsNumpy() if sg.OutputsLength() else [])):
+        if not 0 <= int(t) < len(local):
+            raise InputError(f"{where}: corrupt model: subgraph {index} input/output tensor {int(t)} out of range")
+    return Subgraph(
+        index,
+        _printable(sg.Name().decode("utf-8", "replace")) if sg.Name() else f"subgraph {index}",
+        tuple(range(base, base + len(local))),
+        shift(tuple(int(t) for t in (sg.InputsAsNumpy() if sg.InputsLength() else []))),
+        shift(tuple(int(t) for t in (sg.OutputsAsNumpy() if sg.OutputsLength() else []))),
+        tuple(
+            replace(
+                op,
+                index=index * SUBGRAPH_OPERATORS + op.index,
+                inputs=shift(op.inputs),
+                outputs=shift(op.outputs),
+                intermediates=shift(op.intermediates),
+            )
+            for op in ops
+        ),
+    )
 
 
 def _init_assignments(

@@ -20,7 +20,7 @@ from simtiny.flow.verify import reference_writes, same_bits
 from simtiny.lower.fusion import fuse_pads
 from simtiny.model import NUMPY_DTYPES, Graph, Operator, load_model, parse_model
 from support.hostrun import load_host_model
-from support.tflite_writer import OpSpec, TensorSpec, build_model
+from support.tflite_writer import OpSpec, SubgraphSpec, TensorSpec, build_model
 
 
 @dataclass
@@ -57,10 +57,12 @@ def check_model(
     label: str = "",
     fuse: bool = False,
     draw: Callable[[np.random.Generator, TensorSpec], np.ndarray] | None = None,
+    subgraphs: list[SubgraphSpec] | None = None,
 ) -> CaseResult:
     """Build, compare `samples` random inputs; raise AssertionError naming the first difference.
-    fuse: with the PADs fused into their readers (simtiny.lower.fusion), as load_and_check does."""
-    model = build_model(tensors, op_specs, inputs, outputs)
+    fuse: with the PADs fused into their readers (simtiny.lower.fusion), as load_and_check does;
+    subgraphs: the model's subgraphs after the first (IF's and WHILE's)."""
+    model = build_model(tensors, op_specs, inputs, outputs, subgraphs=subgraphs)
     graph = parse_model(model)
     missing = lower.unsupported(graph)
     assert not missing, f"{label}: unsupported {missing}"

@@ -95,6 +95,17 @@ class OpSpec:
     intermediates: list[int] = field(default_factory=list)  # e.g. the integer LSTM's five
 
 
+@dataclass
+class SubgraphSpec:
+    """A subgraph after the first (IF's branches, WHILE's condition and body, CALL_ONCE's init)."""
+
+    tensors: list[TensorSpec]
+    ops: list[OpSpec]
+    inputs: list[int]
+    outputs: list[int]
+    name: str = "subgraph"
+
+
 def build_model(
     tensors: list[TensorSpec],
     ops: list[OpSpec],
@@ -102,49 +113,43 @@ def build_model(
     outputs: list[int],
     description: str = "simtiny test model",
     checked: bool = True,
+    subgraphs: list[SubgraphSpec] | None = None,
 ) -> bytes:
-    """A one-subgraph .tflite model (schema version 3, identifier TFL3) as bytes; `checked=False`
-    writes out-of-range tensor indices as given (to test that readers refuse them)."""
-    for index in [*inputs, *outputs, *(i for op in ops for i in (*op.inputs, *op.outputs) if i != -1)]:
-        if checked and not 0 <= index < len(tensors):
-            raise ValueError(f"tensor index {index} out of range (the model has {len(tensors)} tensors)")
+    """A .tflite model (schema version 3, identifier TFL3) as bytes: subgraph 0 from `tensors`,
+    `ops`, `inputs` and `outputs`, then `subgraphs` (numbered 1, 2, ... as options refer to
+    them); `checked=False` writes out-of-range tensor indices as given (to test that readers
+    refuse them)."""
+    graphs = [SubgraphSpec(tensors, ops, inputs, outputs, "main"), *(subgraphs or [])]
+    for g in graphs:
+        for index in [*g.inputs, *g.outputs, *(i for op in g.ops for i in (*op.inputs, *op.outputs) if i != -1)]:
+            if checked and not 0 <= index < len(g.tensors):
+                raise ValueError(f"tensor index {index} out of range (the subgraph has {len(g.tensors)} tensors)")
     builder = flatbuffers.Builder(1024)
 
     # Buffer 0 is the empty buffer (schema convention); each constant gets the next one.
     buffer_data: list[bytes | None] = [None]
-    buffer_of: list[int] = []
-    for spec in tensors:
-        if spec.data is None:
-            buffer_of.append(0)
-        else:
-            buffer_of.append(len(buffer_data))
-            buffer_data.append(_constant_bytes(spec))
+    buffer_of: list[list[int]] = []
+    for g in graphs:
+        buffer_of.append([])
+        for spec in g.tensors:
+            if spec.data is None:
+                buffer_of[-1].append(0)
+            else:
+                buffer_of[-1].append(len(buffer_data))
+                buffer_data.append(_constant_bytes(spec))
     buffers = [_buffer(builder, data) for data in buffer_data]
-    tensor_offsets = [_tensor(builder, spec, buffer) for spec, buffer in zip(tensors, buffer_of, strict=True)]
 
     codes: list[tuple[str, int]] = []
-    for op in ops:
-        if (op.opcode, op.version) not in codes:
-            codes.append((op.opcode, op.version))
+    for g in graphs:
+        for op in g.ops:
+            if (op.opcode, op.version) not in codes:
+                codes.append((op.opcode, op.version))
     code_offsets = [_operator_code(builder, opcode, version) for opcode, version in codes]
-    op_offsets = [_operator(builder, op, codes.index((op.opcode, op.version))) for op in ops]
-
-    name = builder.CreateString("main")
-    tensor_vector = _offset_vector(builder, tflite.SubGraphStartTensorsVector, tensor_offsets)
-    input_vector = _int32_vector(builder, tflite.SubGraphStartInputsVector, inputs)
-    output_vector = _int32_vector(builder, tflite.SubGraphStartOutputsVector, outputs)
-    op_vector = _offset_vector(builder, tflite.SubGraphStartOperatorsVector, op_offsets)
-    tflite.SubGraphStart(builder)
-    tflite.SubGraphAddTensors(builder, tensor_vector)
-    tflite.SubGraphAddInputs(builder, input_vector)
-    tflite.SubGraphAddOutputs(builder, output_vector)
-    tflite.SubGraphAddOperators(builder, op_vector)
-    tflite.SubGraphAddName(builder, name)
-    subgraph = tflite.SubGraphEnd(builder)
+    subgraph_offsets = [_subgraph(builder, g, b, codes) for g, b in zip(graphs, buffer_of, strict=True)]
 
     desc = builder.CreateString(description)
     code_vector = _offset_vector(builder, tflite.ModelStartOperatorCodesVector, code_offsets)
-    subgraph_vector = _offset_vector(builder, tflite.ModelStartSubgraphsVector, [subgraph])
+    subgraph_vector = _offset_vector(builder, tflite.ModelStartSubgraphsVector, subgraph_offsets)
     buffer_vector = _offset_vector(builder, tflite.ModelStartBuffersVector, buffers)
     tflite.ModelStart(builder)
     tflite.ModelAddVersion(builder, SCHEMA_VERSION)
@@ -154,6 +159,23 @@ def build_model(
     tflite.ModelAddBuffers(builder, buffer_vector)
     builder.Finish(tflite.ModelEnd(builder), file_identifier=FILE_IDENTIFIER)
     return bytes(builder.Output())
+
+
+def _subgraph(builder: flatbuffers.Builder, g: SubgraphSpec, buffer_of: list[int], codes: list[tuple[str, int]]) -> int:
+    tensor_offsets = [_tensor(builder, spec, buffer) for spec, buffer in zip(g.tensors, buffer_of, strict=True)]
+    op_offsets = [_operator(builder, op, codes.index((op.opcode, op.version))) for op in g.ops]
+    name = builder.CreateString(g.name)
+    tensor_vector = _offset_vector(builder, tflite.SubGraphStartTensorsVector, tensor_offsets)
+    input_vector = _int32_vector(builder, tflite.SubGraphStartInputsVector, g.inputs)
+    output_vector = _int32_vector(builder, tflite.SubGraphStartOutputsVector, g.outputs)
+    op_vector = _offset_vector(builder, tflite.SubGraphStartOperatorsVector, op_offsets)
+    tflite.SubGraphStart(builder)
+    tflite.SubGraphAddTensors(builder, tensor_vector)
+    tflite.SubGraphAddInputs(builder, input_vector)
+    tflite.SubGraphAddOutputs(builder, output_vector)
+    tflite.SubGraphAddOperators(builder, op_vector)
+    tflite.SubGraphAddName(builder, name)
+    return tflite.SubGraphEnd(builder)
 
 
 def options_type(opcode: str) -> str | None:
