@@ -118,12 +118,12 @@ class DetectionPostProcess:
             return 0
         boxes, scores = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         o = _options(op)
-        n, k, c, d = boxes.shape[1], scores.shape[2], o["num_classes"], o["max_detections"]
-        words = 4 * n + (n * k if scores.dtype == "uint8" else 0) + 5 * n
+        n, c, d = boxes.shape[1], o["num_classes"], o["max_detections"]
+        words = 4 * n + 5 * n
         if o["regular"]:
             words += n + 4 * d
         else:
-            words += n + n * min(o["max_classes_per_detection"], c) + c
+            words += n + n * min(o["max_classes_per_detection"], c) + c * (2 if scores.dtype == "uint8" else 1)
         return 4 * words + n
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:

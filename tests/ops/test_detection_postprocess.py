@@ -9,6 +9,9 @@ import pytest
 from support.opcheck import Case, random_input, run_packed
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
+from simtiny import lower
+from simtiny.model import parse_model
+
 OPCODE = "CUSTOM:TFLite_Detection_PostProcess"
 
 
@@ -124,3 +127,29 @@ def ssd_head(rng: np.random.Generator, regular: bool) -> bytes:
         OpSpec(OPCODE, [9, 10, 11], [12, 13, 14, 15], case.op.options),
     ]
     return build_model(tensors, ops, [0], [12, 13, 14, 15])
+
+
+@pytest.mark.parametrize("regular", [False, True], ids=["fast", "regular"])
+def test_a_large_uint8_detector_without_a_score_buffer(regular: bool) -> None:
+    """400 anchors of 21 classes with uint8 scores: bit-exact, and the scratch holds no
+    dequantised copy of the scores (LiteRT's N K floats; an SSD's 1917 x 91 would not fit the
+    board), only what the suppression needs: under 64 bytes an anchor."""
+    rng = np.random.default_rng(40 + regular)
+    n, k = 400, 21
+    case = detection_case(rng, "uint8", "uint8", regular)
+    data, quant = anchors(rng, n, "uint8")
+    case.tensors[0] = TensorSpec("boxes", (1, n, 4), "uint8", scale=[0.03], zero_point=[128])
+    case.tensors[1] = TensorSpec("scores", (1, n, k), "uint8", scale=[1 / 256], zero_point=[0])
+    case.tensors[2] = TensorSpec("anchors", (n, 4), "uint8", data=data, **quant)
+    case.op.options.update(num_classes=k - 1, max_detections=10, nms_score_threshold=0.5)
+    slots = 10 * case.op.options["max_classes_per_detection"]
+    case.tensors[3:7] = [
+        TensorSpec("detection_boxes", (1, slots, 4), "float32"),
+        TensorSpec("detection_classes", (1, slots), "float32"),
+        TensorSpec("detection_scores", (1, slots), "float32"),
+        TensorSpec("num_detections", (1,), "float32"),
+    ]
+    graph = parse_model(build_model(case.tensors, [case.op], [0, 1], [3, 4, 5, 6]))
+    (op,) = graph.operators
+    assert lower.scratch_bytes(op, graph) < 64 * n < 4 * n * k
+    assert run_packed([case], 2, 3, draw=draw) > 0

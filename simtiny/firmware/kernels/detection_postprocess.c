@@ -58,6 +58,17 @@ static float input_value(const st_dp_input *in, const void *data, int32_t index)
     return ((const float *)data)[index];
 }
 
+/* Class score `index`: float32 as it is, uint8 dequantised as LiteRT's Dequantize does it (the
+ * scale in double; the product of a float and a small integer is exact there, then rounded to
+ * float once). Taken when needed rather than all at once: N K floats would not fit an SSD's. */
+static float score_at(const st_detection_postprocess_params *p, const void *scores, int32_t index) {
+    if (p->scores.is_u8) {
+        const int32_t q = ((const uint8_t *)scores)[index];
+        return (float)((double)p->scores.scale * (double)(q - p->scores.zero_point));
+    }
+    return ((const float *)scores)[index];
+}
+
 static void decode(const st_detection_postprocess_params *p, const void *boxes, const void *anchors, float *out) {
     for (int32_t i = 0; i < p->num_boxes; i++) {
         const int32_t b = i * p->box_stride, a = i * 4;
@@ -239,7 +250,7 @@ static void put_box(const float *decoded, int32_t anchor, float *out) {
 /* NonMaxSuppressionMultiClassRegularHelper: per class, up to min(detections_per_class, D) anchors
  * by suppression, merged into the running best D (a stable merge, the earlier classes first among
  * equal scores: LiteRT's std::inplace_merge on one thread). */
-static int32_t regular(const st_detection_postprocess_params *p, const suppression *s, const float *scores,
+static int32_t regular(const st_detection_postprocess_params *p, const suppression *s, const void *scores,
                        float *words, float *out_boxes, float *out_classes, float *out_scores) {
     const int32_t n = p->num_boxes, d = p->max_detections, k = p->classes_with_background;
     const int32_t offset = k - p->num_classes;
@@ -252,7 +263,7 @@ static int32_t regular(const st_detection_postprocess_params *p, const suppressi
     int32_t size = 0;
     for (int32_t c = 0; c < p->num_classes; c++) {
         for (int32_t row = 0; row < n; row++) {
-            class_scores[row] = scores[row * k + c + offset];
+            class_scores[row] = score_at(p, scores, row * k + c + offset);
         }
         const int32_t found = suppress(p, s, class_scores, per_class);
         int32_t a = 0, b = 0, m = 0;
@@ -280,7 +291,7 @@ static int32_t regular(const st_detection_postprocess_params *p, const suppressi
     return size;
 }
 
-static int32_t fast(const st_detection_postprocess_params *p, const suppression *s, const float *scores,
+static int32_t fast(const st_detection_postprocess_params *p, const suppression *s, const void *scores,
                     float *words, float *out_boxes, float *out_classes, float *out_scores) {
     const int32_t n = p->num_boxes, k = p->classes_with_background, c = p->num_classes;
     const int32_t offset = k - c, per_anchor = p->max_classes_per_detection;
@@ -288,8 +299,15 @@ static int32_t fast(const st_detection_postprocess_params *p, const suppression 
     float *max_scores = words;
     int32_t *top = (int32_t *)(max_scores + n);
     int32_t *row_order = top + n * categories;
+    float *row_buffer = (float *)(row_order + c);
     for (int32_t row = 0; row < n; row++) {
-        const float *row_scores = scores + row * k + offset;
+        const float *row_scores = (const float *)scores + row * k + offset;
+        if (p->scores.is_u8) {
+            for (int32_t j = 0; j < c; j++) {
+                row_buffer[j] = score_at(p, scores, row * k + offset + j);
+            }
+            row_scores = row_buffer;
+        }
         partial_order(row_scores, c, categories, row_order);
         for (int32_t j = 0; j < categories; j++) {
             top[row * categories + j] = row_order[j];
@@ -303,7 +321,7 @@ static int32_t fast(const st_detection_postprocess_params *p, const suppression 
             const int32_t slot = per_anchor * i + j, cls = top[anchor * categories + j];
             put_box(s->boxes, anchor, out_boxes + 4 * slot);
             out_classes[slot] = (float)cls;
-            out_scores[slot] = scores[anchor * k + offset + cls];
+            out_scores[slot] = score_at(p, scores, anchor * k + offset + cls);
         }
     }
     return found;
@@ -315,17 +333,6 @@ void st_detection_postprocess(const st_detection_postprocess_params *p, const vo
     const int32_t n = p->num_boxes, slots = p->max_detections * p->max_classes_per_detection;
     float *decoded = (float *)scratch;
     float *words = decoded + 4 * n;
-    const float *class_scores = (const float *)scores;
-    if (p->scores.is_u8) {
-        float *dequantised = words;
-        const int32_t count = n * p->classes_with_background;
-        for (int32_t i = 0; i < count; i++) {
-            const int32_t q = ((const uint8_t *)scores)[i];
-            dequantised[i] = (float)((double)p->scores.scale * (double)(q - p->scores.zero_point));
-        }
-        class_scores = dequantised;
-        words += count;
-    }
     suppression s;
     s.boxes = decoded;
     s.keep = (int32_t *)words;
@@ -338,14 +345,14 @@ void st_detection_postprocess(const st_detection_postprocess_params *p, const vo
                                         : n + n * (p->max_classes_per_detection < p->num_classes
                                                        ? p->max_classes_per_detection
                                                        : p->num_classes) +
-                                              p->num_classes;
+                                              p->num_classes * (p->scores.is_u8 ? 2 : 1);
     s.active = (uint8_t *)(words + tail);
     for (int32_t i = 0; i < slots; i++) {
         out_boxes[4 * i] = out_boxes[4 * i + 1] = out_boxes[4 * i + 2] = out_boxes[4 * i + 3] = 0.0f;
         out_classes[i] = out_scores[i] = 0.0f;
     }
     decode(p, boxes, anchors, decoded);
-    const int32_t found = p->regular_nms ? regular(p, &s, class_scores, words, out_boxes, out_classes, out_scores)
-                                         : fast(p, &s, class_scores, words, out_boxes, out_classes, out_scores);
+    const int32_t found = p->regular_nms ? regular(p, &s, scores, words, out_boxes, out_classes, out_scores)
+                                         : fast(p, &s, scores, words, out_boxes, out_classes, out_scores);
     out_count[0] = (float)found;
 }

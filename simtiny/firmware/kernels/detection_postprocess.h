@@ -27,13 +27,13 @@ typedef struct {
     st_dp_input boxes, scores, anchors;
 } st_detection_postprocess_params;
 
-/* `scratch` (4-byte aligned) holds, in 32-bit words: the decoded boxes (4N), the dequantised
- * scores when they are uint8 (N K), five arrays of N for the suppression (kept indices and
- * scores, their order, a merge buffer, the selection), then for regular NMS one class's scores
- * (N) and four arrays of D (the best so far and the next merge: indices and scores),
- * for fast NMS each anchor's best score (N), its top classes (N min(max_classes, C)) and one row
- * of class indices (C); and after those N bytes of candidate flags. simtiny.lower.detection
- * sizes it the same way. */
+/* `scratch` (4-byte aligned) holds, in 32-bit words: the decoded boxes (4N), five arrays of N
+ * for the suppression (kept indices and scores, their order, a merge buffer, the selection),
+ * then for regular NMS one class's scores (N) and four arrays of D (the best so far and the next
+ * merge: indices and scores), for fast NMS each anchor's best score (N), its top classes
+ * (N min(max_classes, C)), one row of class indices (C) and, for uint8 scores, one row of them
+ * dequantised (C); and after those N bytes of candidate flags. simtiny.lower.detection sizes it
+ * the same way. */
 void st_detection_postprocess(const st_detection_postprocess_params *p, const void *boxes, const void *scores,
                               const void *anchors, float *out_boxes, float *out_classes, float *out_scores,
                               float *out_count, void *scratch);
