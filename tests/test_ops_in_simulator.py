@@ -9,7 +9,8 @@ UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invoc
 FLOOR, SQUARE (float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path);
 TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the comparisons, the logical operators and SELECT_V2;
 FLOOR_DIV and FLOOR_MOD (constant divisors), CUMSUM, L2_POOL_2D, DYNAMIC_UPDATE_SLICE,
-BROADCAST_ARGS, TFLite_Detection_PostProcess, IF and WHILE. Their host tests (tests/ops) cover
+BROADCAST_ARGS, TFLite_Detection_PostProcess, IF and WHILE, and ADD, SUB, MUL on int32 and
+float32. Their host tests (tests/ops) cover
 the random cases; this checks the same cases compiled for the Cortex-M7."""
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.flow.verify import reference_writes, same_bits
 from simtiny.platform import load_platform
+from tests.ops.test_arith import arith_case
+from tests.ops.test_arith import draw as draw_arith
 from tests.ops.test_batch_matmul import matmul_case
 from tests.ops.test_broadcast_args import broadcast_args_case
 from tests.ops.test_broadcast_args import draw as draw_shapes
@@ -234,3 +237,12 @@ def test_if_and_while_on_the_board(tmp_path, toolchain):
     main, (op,), subgraphs = counted_loop(swap=True)
     loop = Case("WHILE", main, op, [0, 1, 2])
     on_the_board(tmp_path, toolchain, [loop], draw=draw_counter, subgraphs=subgraphs)
+
+
+@pytest.mark.sim
+def test_int32_and_float32_arithmetic_on_the_board(tmp_path, toolchain):
+    """Wrapping int32 sums and products; float32 with infinities, NaN and overflow to FLT_MAX."""
+    rng = np.random.default_rng(91)
+    cases = [arith_case(rng, op, dtype) for op in ("ADD", "SUB", "MUL") for dtype in ("int32", "float32")]
+    compiled = on_the_board(tmp_path, toolchain, cases, draw=draw_arith)
+    assert "arith" in compiled.generated.kernels

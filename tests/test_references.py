@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ops.test_control_flow import counted_loop
 from ops.test_detection_postprocess import ssd_head
 from ops.test_fully_connected import _case as fully_connected_case
 from support.tflite_writer import build_model
@@ -180,3 +181,22 @@ def test_detection_postprocess_against_both_references(tmp_path, seed):
         assert all(o["mismatches"] == 0 for o in sample["outputs"])  # simtiny is LiteRT's where it wrote
         for d in sample["second_reference"]["disagreements"]:
             assert d["simtiny_matches_first"] == d["values"] and d["simtiny_matches_second"] == 0
+
+
+@pytest.mark.sim
+def test_a_while_loop_against_both_references(tmp_path):
+    """A WHILE that counts i up to 5, doubling one int8 vector and swapping it with another each
+    turn: LiteRT and TF-Lite Micro agree, and simtiny equals both."""
+    main_tensors, ops, subgraphs = counted_loop(swap=True)
+    path = tmp_path / "loop.tflite"
+    path.write_bytes(build_model(main_tensors, ops, [0, 1, 2], [3, 4, 5], subgraphs=subgraphs))
+    inputs = [np.array([1], np.int32), np.array([[1, 5, -7, 3]], np.int8), np.array([[2, -4, 6, 0]], np.int8)]
+    args = ["run", str(path), "--reference", "both", "--quiet", "--json", str(tmp_path / "r.json")]
+    for k, value in enumerate(inputs):
+        np.save(tmp_path / f"in{k}.npy", value)
+        args += ["--input", str(tmp_path / f"in{k}.npy")]
+    assert main(args) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    (sample,) = report["samples"]
+    assert sample["outputs"][0]["values"] == [5]  # four turns
+    assert sample["second_reference"]["bit_exact"] and sample["second_reference"]["disagreements"] == []

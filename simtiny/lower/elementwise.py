@@ -150,14 +150,24 @@ def add_sub_multipliers(s1: float, s2: float, so: float, left_shift: int = LEFT_
     return s1 / twice_max, s2 / twice_max, twice_max / (float(1 << left_shift) * so)
 
 
+def _plain_variant(op: Operator, graph: Graph):
+    """simtiny.lower.arith's lowering where ADD, SUB or MUL computes on int32 or float32 values."""
+    if op.outputs and graph.tensor(op.outputs[0]).dtype in ("int32", "float32"):
+        from simtiny.lower import arith
+
+        return arith.ARITH
+    return None
+
+
 class AddSub:
     """ADD and SUB int8: both inputs rescaled to a common scale, summed, requantized."""
 
     opcodes = ("ADD", "SUB")
 
     def variant(self, op: Operator, graph: Graph):
-        """For int16 input, ADD's int16 kernel (simtiny.lower.sixteen); else this one."""
-        return int16_variant(op, graph, self, "ADD_16")
+        """For int16 input, ADD's int16 kernel (simtiny.lower.sixteen); for int32 and float32 the
+        plain arithmetic (simtiny.lower.arith); else this one."""
+        return _plain_variant(op, graph) or int16_variant(op, graph, self, "ADD_16")
 
     def in_place(self, op: Operator, graph: Graph) -> bool:
         """The kernel reads element k of each input before writing element k: the output may
@@ -215,8 +225,9 @@ class Mul:
     opcodes = ("MUL",)
 
     def variant(self, op: Operator, graph: Graph):
-        """For int16 input, MUL's int16 kernel (simtiny.lower.sixteen); else this one."""
-        return int16_variant(op, graph, self, "MUL_16")
+        """For int16 input, MUL's int16 kernel (simtiny.lower.sixteen); for int32 and float32 the
+        plain arithmetic (simtiny.lower.arith); else this one."""
+        return _plain_variant(op, graph) or int16_variant(op, graph, self, "MUL_16")
 
     def in_place(self, op: Operator, graph: Graph) -> bool:
         """The kernel reads element k of each input before writing element k: the output may

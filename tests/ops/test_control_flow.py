@@ -111,7 +111,7 @@ def counted_loop(swap: bool = False) -> tuple[list[TensorSpec], list[OpSpec], li
         x8("b2"),
     ]
     body_ops = [
-        OpSpec("ADD_N", [0, 3], [4]),
+        OpSpec("ADD", [0, 3], [4]),
         OpSpec("RESHAPE", [1, 6], [5]),
         OpSpec("RESHAPE", [5, 7], [8]),
         OpSpec("ADD", [8, 8], [9]),
