@@ -4,7 +4,7 @@ RESIZE_BILINEAR, SLICE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, BROADCAST_TO
 SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, GATHER_ND, MAXIMUM, MINIMUM, REDUCE_MAX, REDUCE_MIN,
 ARG_MAX, ARG_MIN, LOG_SOFTMAX, CAST (floats and bools too); the 16x8 CONV_2D, DEPTHWISE_CONV_2D,
 FULLY_CONNECTED, SOFTMAX, ADD, SUB, MUL and pools (int16 activations);
-UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations); DIV
+UNIDIRECTIONAL_SEQUENCE_LSTM (int16 cell state, its states carried between invocations; layer norm); DIV
 (int8 by constant divisors, which never equal their zero point; float32); NEG, ABS, SQRT, RSQRT,
 FLOOR, SQUARE (float32) and ABS (int8); SQUARED_DIFFERENCE; BATCH_MATMUL (its DSP path);
 TRANSPOSE_CONV; PRELU; L2_NORMALIZATION; the comparisons, the logical operators and SELECT_V2;
@@ -130,7 +130,9 @@ def test_16x8_cases_on_the_board(tmp_path, toolchain):
 
 @pytest.mark.sim
 def test_lstm_cases_on_the_board(tmp_path, toolchain):
-    compiled = on_the_board(tmp_path, toolchain, [lstm_case(np.random.default_rng(79 + k)) for k in range(6)])
+    """Six LSTMs and three layer-norm LSTMs, their states carried over three invocations."""
+    cases = [lstm_case(np.random.default_rng(79 + k), layer_norm=k >= 6) for k in range(9)]
+    compiled = on_the_board(tmp_path, toolchain, cases)
     assert "lstm_s8" in compiled.generated.kernels
 
 

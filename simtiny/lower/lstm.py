@@ -61,8 +61,6 @@ class Lstm:
             return f"{len(op.inputs)} inputs and {len(op.outputs)} outputs (needs 20 or 24 inputs, one output)"
         if any(op.inputs[k] < 0 for k in range(len(op.inputs)) if k not in OPTIONAL):
             return "a required input omitted"
-        if any(present(op, k) for k in LAYER_NORM):
-            return "layer normalisation (not supported yet)"
         x, y = graph.tensor(op.inputs[INPUT]), graph.tensor(op.outputs[0])
         h, cell = graph.tensor(op.inputs[OUTPUT_STATE]), graph.tensor(op.inputs[CELL_STATE])
         if x.dtype != "int8" or y.dtype != "int8" or h.dtype != "int8" or cell.dtype != "int16":
@@ -127,12 +125,41 @@ class Lstm:
             return f"state sizes {h.size} and {cell.size} for {batches} batches of {outputs} outputs and {cells} cells"
         if y.shape != (*x.shape[:-1], outputs):
             return f"output shape {list(y.shape)} for input {list(x.shape)} and {outputs} outputs"
+        reason = self._layer_norm_reason(op, graph, cells, cifg)
+        if reason:
+            return reason
         log2 = cell_scale_log2(cell)
         if log2 is None or not -15 <= log2 <= -9:
             return "cell state scale not a power of two from 2^-15 to 2^-9"
         if any(quantize_multiplier(s)[1] > 30 for s in self._scales(op, graph).values()):
             return "a rescaling by 2^30 or more"
         return None
+
+    @staticmethod
+    def _layer_norm(op: Operator) -> bool:
+        """A layer-norm LSTM: 24 inputs with the forget gate's coefficients (LiteRT's Prepare)."""
+        return len(op.inputs) == 24 and present(op, LAYER_NORM[1])
+
+    def _layer_norm_reason(self, op: Operator, graph: Graph, cells: int, cifg: bool) -> str | None:
+        """CheckInputTensorDimensions' layer-norm rules, and the quantisation the integer kernel reads."""
+        if not self._layer_norm(op):
+            return "layer-norm coefficients for some gates only" if any(present(op, k) for k in LAYER_NORM) else None
+        if present(op, LAYER_NORM[0]) == cifg or not all(present(op, k) for k in LAYER_NORM[1:]):
+            return "layer-norm coefficients missing, or the input gate's in a CIFG LSTM"
+        for k in LAYER_NORM:
+            if not present(op, k):
+                continue
+            t = graph.tensor(op.inputs[k])
+            if t.dtype != "int16" or t.size != cells or not t.is_constant or t.quant is None or t.quant.per_channel:
+                return "layer-norm coefficients not constant int16 of one per cell, quantized per tensor"
+        for g in range(4):
+            if not (cifg and g == 0) and graph.tensor(op.intermediates[g]).quant is None:
+                return f"gate {g}'s intermediate (its scale before the layer norm) is not quantized"
+        return None
+
+    def _gate_scale(self, op: Operator, graph: Graph, g: int) -> float:
+        """Gate g's scale before its activation: Q3.12, or with layer norm its intermediate's."""
+        return f32(graph.tensor(op.intermediates[g]).scale()) if self._layer_norm(op) else GATE_SCALE
 
     def _dims(self, op: Operator, graph: Graph) -> tuple[int, int, int, int, int]:
         """(batches, steps, inputs, cells, outputs)."""
@@ -153,16 +180,29 @@ class Lstm:
         scales: dict[str, float] = {}
         for g, (wi, wr) in enumerate(zip(INPUT_WEIGHTS, RECURRENT_WEIGHTS, strict=True)):
             if present(op, wi):
-                scales[f"input{g}"] = _scale(graph.tensor(op.inputs[wi]), x, GATE_SCALE)
-                scales[f"recurrent{g}"] = _scale(graph.tensor(op.inputs[wr]), h, GATE_SCALE)
+                scales[f"input{g}"] = _scale(graph.tensor(op.inputs[wi]), x, self._gate_scale(op, graph, g))
+                scales[f"recurrent{g}"] = _scale(graph.tensor(op.inputs[wr]), h, self._gate_scale(op, graph, g))
         for g, k in zip((0, 1, 3), PEEPHOLE, strict=True):
             if present(op, k):  # std::pow(2, cell_scale) is a double: the product and quotient are too
-                scales[f"cell{g}"] = f32(2.0**log2 * f32(graph.tensor(op.inputs[k]).scale()) / GATE_SCALE)
+                gate = self._gate_scale(op, graph, g)
+                scales[f"cell{g}"] = f32(2.0**log2 * f32(graph.tensor(op.inputs[k]).scale()) / gate)
         scales["hidden"] = f32(2.0**-15 / f32(hidden.scale()) * 2.0**-15)
         if present(op, PROJECTION_WEIGHTS):
             w = graph.tensor(op.inputs[PROJECTION_WEIGHTS])
             scales["projection"] = f32(f32(f32(w.scale()) * f32(hidden.scale())) / f32(h.scale()))
         return scales
+
+    def _norm_fields(self, op: Operator, graph: Graph, ctx, g: int) -> str:
+        """st_lstm_gate's layer-norm fields: coefficients, bias, their scale's multiplier and shift
+        (QuantizeMultiplier of the coefficients' float scale) and the variance guard,
+        max(1, (int32)(10000 * scale)) with the product in float; zeros without layer norm."""
+        if not self._layer_norm(op):
+            return "0, 0, 0, 0, 0"
+        coefficients = graph.tensor(op.inputs[LAYER_NORM[g]])
+        scale = f32(coefficients.scale())
+        m, s = quantize_multiplier(scale)
+        guard = max(1, int(f32(10000 * scale)))
+        return f"{ctx.tensor(op.inputs[LAYER_NORM[g]])}, {ctx.tensor(op.inputs[BIASES[g]])}, {m}, {s}, {guard}"
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
         """Five int16 vectors of the cells (four gates and tanh of the cell) padded to a word, the
@@ -191,7 +231,8 @@ class Lstm:
                 continue
             w_in, w_rec = graph.tensor(op.inputs[wi]), graph.tensor(op.inputs[wr])
             bias = graph.tensor(op.inputs[b]).data.astype(np.int64)
-            input_bias = _wrap32(bias - x.zero_point() * _row_sums(w_in))
+            # with layer norm the gate's bias is added in the norm, not to the products
+            input_bias = _wrap32((0 if self._layer_norm(op) else bias) - x.zero_point() * _row_sums(w_in))
             recurrent_bias = _wrap32(-h.zero_point() * _row_sums(w_rec))
             peephole = {0: 9, 1: 10, 3: 11}.get(g)
             cell_weights = ctx.tensor(op.inputs[peephole]) if peephole is not None and present(op, peephole) else "0"
@@ -199,7 +240,8 @@ class Lstm:
                 f"{{{ctx.tensor(op.inputs[wi])}, {ctx.tensor(op.inputs[wr])}, "
                 f"{ctx.const(f'op{op.index}_gate{g}_input_bias', input_bias)}, "
                 f"{ctx.const(f'op{op.index}_gate{g}_recurrent_bias', recurrent_bias)}, {cell_weights}, "
-                f"{requant(f'input{g}')}, {requant(f'recurrent{g}')}, {requant(f'cell{g}')}}}"
+                f"{requant(f'input{g}')}, {requant(f'recurrent{g}')}, {requant(f'cell{g}')}, "
+                f"{self._norm_fields(op, graph, ctx, g)}}}"
             )
         projection_weights = projection_bias = "0"
         if present(op, PROJECTION_WEIGHTS):

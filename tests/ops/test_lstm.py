@@ -21,7 +21,7 @@ def f32(x: float) -> float:
     return float(np.float32(x))
 
 
-def lstm_case(rng: np.random.Generator) -> Case:
+def lstm_case(rng: np.random.Generator, layer_norm: bool = False) -> Case:
     batches, steps = int(rng.integers(1, 3)), int(rng.integers(1, 5))
     inputs, cells = int(rng.integers(1, 12)), int(rng.integers(1, 12))
     cifg, projection = rng.random() < 0.3, rng.random() < 0.4
@@ -54,6 +54,14 @@ def lstm_case(rng: np.random.Generator) -> Case:
         for k, name in zip((9, 10, 11), ("input", "forget", "output"), strict=True):
             if not (k == 9 and cifg):
                 tensors[k] = vector(f"{name}_peephole", cells, "int16", 2000, f32(rng.uniform(1e-4, 1e-3)))
+    if layer_norm:  # coefficients about 1 (0.5 to 2 at their scale) per gate
+        for g, name in enumerate(("input", "forget", "cell", "output")):
+            if not (g == 0 and cifg):
+                ln_scale = f32(rng.uniform(5e-5, 5e-4))
+                data = np.round(rng.uniform(0.5, 2.0, cells) / ln_scale).clip(-32768, 32767).astype(np.int16)
+                tensors[20 + g] = TensorSpec(
+                    f"{name}_norm", (cells,), "int16", scale=[ln_scale], zero_point=[0], data=data
+                )
     if projection:
         tensors[16] = weights("projection", outputs, cells)
         if rng.random() < 0.6:
@@ -69,7 +77,10 @@ def lstm_case(rng: np.random.Generator) -> Case:
     between = []
     for g in range(4):
         between.append(len(spec))
-        spec.append(TensorSpec(f"gate{g}", (0,), "float32"))
+        if layer_norm:  # the gate's scale before its layer norm
+            spec.append(TensorSpec(f"gate{g}", (0,), "int16", scale=[f32(10 ** rng.uniform(-4, -2.5))], zero_point=[0]))
+        else:
+            spec.append(TensorSpec(f"gate{g}", (0,), "float32"))
     between.append(len(spec))
     hidden_scale = h_scale if not projection else f32(10 ** rng.uniform(-2.5, -1.5))
     hidden_zp = h_zp if not projection else int(rng.integers(-20, 21))
@@ -81,7 +92,8 @@ def lstm_case(rng: np.random.Generator) -> Case:
         "proj_clip": f32(rng.uniform(0.05, 0.5)) if projection and rng.random() < 0.3 else 0.0,
     }
     label = (
-        f"LSTM {list(shape)} cells {cells} outputs {outputs} cifg {cifg} peephole {peephole} "
+        f"LSTM{' layer-norm' if layer_norm else ''} {list(shape)} cells {cells} outputs {outputs} cifg {cifg} "
+        f"peephole {peephole} "
         f"projection {projection} time_major {time_major} cell 2^{log2} clips {options['cell_clip']:.2f}/"
         f"{options['proj_clip']:.2f}"
     )
@@ -93,6 +105,14 @@ def lstm_case(rng: np.random.Generator) -> Case:
 def test_lstm_random_over_several_invocations(seed: int) -> None:
     rng = np.random.default_rng(9900 + seed)
     assert run_packed([lstm_case(rng) for _ in range(4)], seed, 6) > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_layer_norm_lstm_over_several_invocations(seed: int) -> None:
+    """LiteRT's integer layer norm on every gate (ApplyLayerNorm), its bias moved from the
+    products into the norm; TF-Lite Micro refuses these models (measured), LiteRT runs them."""
+    rng = np.random.default_rng(9950 + seed)
+    assert run_packed([lstm_case(rng, layer_norm=True) for _ in range(4)], seed, 6) > 0
 
 
 def test_refusals() -> None:

@@ -4,6 +4,7 @@
 #include "lstm_s8.h"
 
 #include "st_dsp.h"
+#include "st_fixedpoint.h"
 #include "st_fixedpoint16.h"
 #include "st_quant.h"
 
@@ -52,7 +53,53 @@ static void gate_product(const int8_t *weights, const int32_t *bias, int32_t mul
     }
 }
 
-/* One gate: products of the input and the old output state, the peephole, the activation. */
+/* ApplyLayerNorm over one batch row of a gate, in LiteRT's integer arithmetic: the mean and
+ * variance in units of 2^-10 (the variance's reciprocal square root by GetInvSqrtQuantizedMultiplierExp,
+ * a variance below 1 replaced by the guard), each value centred and scaled, times its coefficient
+ * plus the gate's bias (an int32 product and sum, wrapping as the compiled C++ does), rounded to
+ * units again, and requantised by the coefficients' scale (a shift of 12 more) into int16. */
+/* n / d truncated toward zero, for d > 0 and a quotient that fits int32, by shift and subtract:
+ * no 64-bit division, which needs a run-time library call (zig links none). */
+static int32_t div64_by_32(int64_t n, int32_t d) {
+    const uint64_t magnitude = n < 0 ? 0u - (uint64_t)n : (uint64_t)n;
+    uint64_t q = 0, r = 0;
+    for (int bit = 63; bit >= 0; bit--) {
+        r = (r << 1) | ((magnitude >> bit) & 1u);
+        if (r >= (uint64_t)d) {
+            r -= (uint64_t)d;
+            q |= (uint64_t)1 << bit;
+        }
+    }
+    return n < 0 ? (int32_t)(0u - (uint32_t)q) : (int32_t)q;
+}
+
+static void layer_norm(const st_lstm_gate *g, int32_t cells, int16_t *gate) {
+    int64_t sum = 0, sum_sq = 0;
+    for (int32_t c = 0; c < cells; c++) {
+        const int32_t v = gate[c];
+        sum += v;
+        sum_sq += v * v;
+    }
+    const int32_t mean = div64_by_32(sum * 1024, cells);
+    const int32_t per = (1 << 20) / cells;
+    const int64_t variance = sum_sq * per - (int64_t)mean * mean;
+    /* variance / 2^20 truncated toward zero */
+    int32_t variance2 = (int32_t)(variance >= 0 ? variance >> 20 : -((0 - variance) >> 20));
+    if (variance2 < 1) variance2 = g->variance_guard;
+    int32_t inv_multiplier, inv_shift;
+    st_fp_inv_sqrt(variance2, &inv_multiplier, &inv_shift);
+    for (int32_t c = 0; c < cells; c++) {
+        const int32_t shifted = 1024 * gate[c] - mean;
+        const int32_t rescaled = st_requantize_double(shifted, inv_multiplier, inv_shift);
+        const int64_t weighted =
+            (int32_t)((uint32_t)rescaled * (uint32_t)(int32_t)g->norm_weights[c] + (uint32_t)g->norm_bias[c]);
+        const int32_t units = (int32_t)((weighted > 0 ? weighted + 512 : weighted - 512) / 1024);
+        gate[c] = (int16_t)clamp16(st_requantize_double(units, g->norm_multiplier, g->norm_shift + 12));
+    }
+}
+
+/* One gate: products of the input and the old output state, the peephole, the layer norm, the
+ * activation. */
 static void gate_step(const st_lstm_params *p, const st_lstm_gate *g, const int8_t *x, const int8_t *h,
                       const uint32_t *xw, const uint32_t *hw, const int16_t *cell, int tanh_gate, int16_t *gate) {
     for (int32_t c = 0; c < p->cells; c++) gate[c] = 0;
@@ -66,6 +113,7 @@ static void gate_step(const st_lstm_params *p, const st_lstm_gate *g, const int8
             gate[c] = (int16_t)clamp16(product + gate[c]);
         }
     }
+    if (g->norm_weights) layer_norm(g, p->cells, gate);
     for (int32_t c = 0; c < p->cells; c++) gate[c] = tanh_gate ? st_fp16_tanh(gate[c], 3) : st_fp16_logistic_q3(gate[c]);
 }
 

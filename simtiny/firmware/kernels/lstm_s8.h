@@ -1,7 +1,8 @@
 /* UNIDIRECTIONAL_SEQUENCE_LSTM with int8 input and output, int16 cell state (LiteRT's integer
  * LSTM, lstm_eval.cc EvalInteger8x8_16): per step and batch row, four gates (input, forget, cell,
  * output; CIFG models have no input gate) each from two int8 matrix products requantised into
- * int16 (Q3.12), plus the peephole's int16 products; logistic and tanh in gemmlowp's 16-bit fixed
+ * int16 (Q3.12, or the gate's own scale before a layer normalisation), plus the peephole's int16
+ * products, then in a layer-norm LSTM normalised (ApplyLayerNorm); logistic and tanh in gemmlowp's 16-bit fixed
  * point; the cell state updated in int16; the hidden value requantised to int8, directly or
  * through a projection. Output state and cell state are tensors kept between invocations. */
 #ifndef ST_LSTM_S8_H
@@ -18,6 +19,11 @@ typedef struct {
     int32_t input_multiplier, input_shift;
     int32_t recurrent_multiplier, recurrent_shift;
     int32_t cell_multiplier, cell_shift;
+    /* layer normalisation (a layer-norm LSTM), or norm_weights 0: the gate's coefficients, its
+     * bias (applied here, not in the products), the coefficients' scale and the variance guard */
+    const int16_t *norm_weights;
+    const int32_t *norm_bias;
+    int32_t norm_multiplier, norm_shift, variance_guard;
 } st_lstm_gate;
 
 typedef struct {
