@@ -67,7 +67,9 @@ from tests.ops.test_transpose_conv import transpose_conv_case
 from tests.ops.test_unary import float_case, int8_case
 
 
-def on_the_board(tmp_path, toolchain: str, cases: list, draw=None, subgraphs=None) -> CompiledModel:
+def on_the_board(
+    tmp_path, toolchain: str, cases: list, draw=None, subgraphs=None, board: str = "stm32h743"
+) -> CompiledModel:
     """The cases packed in one model (with `subgraphs` after the first, for IF and WHILE), built
     for the board, run on three random inputs (drawn by `draw`, as the host tests draw them, if
     given) as one stream (a stateful operator's state carried from each to the next, as LiteRT's
@@ -75,7 +77,7 @@ def on_the_board(tmp_path, toolchain: str, cases: list, draw=None, subgraphs=Non
     tensors, ops, inputs, outputs, label = pack(cases)
     path = tmp_path / "ops.tflite"
     path.write_bytes(build_model(tensors, ops, inputs, outputs, subgraphs=subgraphs))
-    compiled = compile_model(load_and_check(path), load_platform("stm32h743"), toolchain)
+    compiled = compile_model(load_and_check(path), load_platform(board), toolchain)
     if draw is None:
         batch = [random_inputs(compiled.graph, s) for s in range(3)]
     else:
@@ -228,6 +230,16 @@ def test_detection_postprocess_on_the_board(tmp_path, toolchain):
     cases = [detection_case(rng, *t, regular) for t in types for regular in (False, True)]
     compiled = on_the_board(tmp_path, toolchain, cases, draw=draw_detections)
     assert "detection_postprocess" in compiled.generated.kernels
+
+
+@pytest.mark.sim
+def test_double_arithmetic_on_a_single_precision_fpu(tmp_path, toolchain):
+    """The STM32F746's FPU has no double precision: the detection kernel's double decoding (its
+    e^x included) goes through the compiler's run-time library (libgcc, or zig's compiler-rt,
+    which zig failed to link before), bit-exact all the same."""
+    rng = np.random.default_rng(92)
+    cases = [detection_case(rng, "float32", "float32", regular) for regular in (False, True)]
+    on_the_board(tmp_path, toolchain, cases, draw=draw_detections, board="stm32f746g-disco")
 
 
 @pytest.mark.sim

@@ -76,7 +76,10 @@ class Toolchain:
         return [*common, "-Wl,--print-map"]  # LLD via zig: the map comes on stdout
 
     def libraries(self) -> list[str]:
-        return ["-lgcc"] if self.name == "gcc" else []
+        """The compiler's run-time library, for what the core has no instruction for (64-bit
+        division; double-precision arithmetic on a single-precision FPU): libgcc, or zig's
+        compiler-rt (built by zig for the target on first use); only what is called is linked."""
+        return ["-lgcc"] if self.name == "gcc" else ["-rtlib=compiler-rt"]
 
 
 @dataclass(frozen=True)
