@@ -10,6 +10,8 @@ import pytest
 from support.layers import every_operator_bit_exact
 
 from simtiny import api
+from simtiny.flow.golden import run_golden
+from simtiny.flow.inputs import random_inputs
 
 MODELS = Path(__file__).parent / "data" / "models"
 
@@ -40,3 +42,25 @@ def test_transposed_convolution_runs_bit_exact_at_every_operator(toolchain):
     graph = api.load_model(MODELS / "upsample_int8.tflite")
     assert [op.opcode for op in graph.operators] == ["TRANSPOSE_CONV", "RELU", "CONV_2D"]
     every_operator_bit_exact(graph, toolchain, 3)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("name", ["if_int8", "while_int8"])
+def test_control_flow_from_the_converter_runs_bit_exact(name, toolchain):
+    """tf.cond and tf.while_loop as TensorFlow's converter writes them: IF with branches that
+    quantize inside, WHILE whose body counts with an int32 ADD; the IF's or WHILE's outputs (and
+    every other operator's) bit-exact on six random inputs, both branches taken among them."""
+    graph = api.load_model(MODELS / f"{name}.tflite")
+    (op,) = [op for op in graph.operators if op.opcode in ("IF", "WHILE")]
+    assert len(graph.nested(op)) >= 1
+    if op.opcode == "IF":  # LiteRT's own condition on the six samples: both branches run
+        conditions = {
+            bool(
+                run_golden(graph.model_bytes, random_inputs(graph, k), preserve_all_tensors=True)
+                .intermediates[op.inputs[0]]
+                .reshape(-1)[0]
+            )
+            for k in range(6)
+        }
+        assert conditions == {False, True}
+    every_operator_bit_exact(graph, toolchain, 6)

@@ -17,6 +17,13 @@ through the TFLite converter, as users export theirs.
   FULLY_CONNECTED, RESHAPE, TRANSPOSE, SOFTMAX and two BATCH_MATMUL.
 - upsample_int8.tflite: Conv2DTranspose (stride 2, relu) then Conv2D on [1, 6, 6, 4], full int8:
   TRANSPOSE_CONV, RELU, CONV_2D.
+- if_int8.tflite: a tf.function with tf.cond on [1, 8], full int8: a dense layer, then on the sign
+  of its first value another dense layer and a ReLU, or the values halved. The converter writes
+  IF with two branch subgraphs that quantize inside (BATCH_MATMUL, ADD; MUL), the condition from
+  STRIDED_SLICE and GREATER.
+- while_int8.tflite: a tf.function with tf.while_loop on [1, 8], full int8: three turns of a dense
+  layer and ReLU6. The converter writes WHILE with a LESS condition and a body that counts with
+  an int32 ADD around a FULLY_CONNECTED.
 - sine_int8.tflite: Dense, sin, Dense on [1, 16], int8 with float fallback (supported_ops adds
   TFLITE_BUILTINS): the SIN stays float32 between DEQUANTIZE and QUANTIZE. simtiny refuses a
   float transcendental, whose value depends on the C library (the model of the tests of that
@@ -61,6 +68,62 @@ def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False, floa
         converter.inference_input_type = converter.inference_output_type = tf.int8
     path.write_bytes(converter.convert())
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+def convert_function(module, shape: tuple[int, ...], path: Path) -> None:
+    """Full-integer conversion of a tf.Module's tf.function (control flow, which Keras layers
+    do not write), with the same fixed representative set as convert."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+
+    def representative():
+        for _ in range(64):
+            yield [rng.uniform(-1, 1, (1, *shape)).astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([module.__call__.get_concrete_function()], module)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = converter.inference_output_type = tf.int8
+    path.write_bytes(converter.convert())
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+def control_flow_modules():
+    """The tf.Modules of if_int8 and while_int8: dense layers of constant weights (variables read
+    inside a branch or a loop would stay resource variables), seeded."""
+    import tensorflow as tf
+
+    def dense(rng: np.random.Generator, n: int):
+        w = tf.constant(rng.normal(0, 0.5, (n, n)).astype(np.float32))
+        b = tf.constant(rng.normal(0, 0.1, (n,)).astype(np.float32))
+        return lambda v: tf.matmul(v, w) + b
+
+    class Gated(tf.Module):
+        def __init__(self, rng: np.random.Generator) -> None:
+            super().__init__()
+            self.first, self.then = dense(rng, 8), dense(rng, 8)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 8], tf.float32)])
+        def __call__(self, x):
+            y = self.first(x)
+            return tf.cond(y[0, 0] > 0.0, lambda: tf.nn.relu(self.then(y)), lambda: y * 0.5)
+
+    class Repeated(tf.Module):
+        def __init__(self, rng: np.random.Generator) -> None:
+            super().__init__()
+            self.dense = dense(rng, 8)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 8], tf.float32)])
+        def __call__(self, x):
+            def body(i, h):
+                return i + 1, tf.nn.relu6(self.dense(h))
+
+            _, h = tf.while_loop(lambda i, h: i < 3, body, [tf.constant(0), x])
+            return h
+
+    return Gated(np.random.default_rng(7)), Repeated(np.random.default_rng(8))
 
 
 def main() -> None:
@@ -115,6 +178,10 @@ def main() -> None:
     x = tf.keras.layers.Lambda(tf.sin)(x)
     x = tf.keras.layers.Dense(4)(x)
     convert(tf.keras.Model(inputs, x), (16,), OUT / "sine_int8.tflite", float_fallback=True)
+
+    gated, repeated = control_flow_modules()
+    convert_function(gated, (8,), OUT / "if_int8.tflite")
+    convert_function(repeated, (8,), OUT / "while_int8.tflite")
 
 
 if __name__ == "__main__":
