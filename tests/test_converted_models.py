@@ -64,3 +64,16 @@ def test_control_flow_from_the_converter_runs_bit_exact(name, toolchain):
         }
         assert conditions == {False, True}
     every_operator_bit_exact(graph, toolchain, 6)
+
+
+@pytest.mark.sim
+def test_an_ssd_head_from_the_converter_runs_bit_exact(toolchain):
+    """TFLite_Detection_PostProcess as TensorFlow's object-detection export writes it (fused from
+    a tf.function that implements it): its outputs declared [] in the file take the shapes
+    LiteRT's Prepare gives them, and every operator output is bit-exact."""
+    graph = api.load_model(MODELS / "ssd_head_int8.tflite")
+    post = graph.operators[-1]
+    assert post.opcode == "CUSTOM:TFLite_Detection_PostProcess"
+    assert [graph.tensor(t).shape for t in post.outputs] == [(1, 10, 4), (1, 10), (1, 10), (1,)]
+    assert any("TFLite_Detection_PostProcess output shape" in note for note in graph.notes)
+    every_operator_bit_exact(graph, toolchain, 4)

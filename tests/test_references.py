@@ -200,3 +200,16 @@ def test_a_while_loop_against_both_references(tmp_path):
     (sample,) = report["samples"]
     assert sample["outputs"][0]["values"] == [5]  # four turns
     assert sample["second_reference"]["bit_exact"] and sample["second_reference"]["disagreements"] == []
+
+
+@pytest.mark.sim
+def test_an_output_tflm_leaves_at_the_file_shape_makes_it_refuse_by_name(tmp_path):
+    """TF-Lite Micro does not resize TFLite_Detection_PostProcess's outputs: the converter's []
+    stays [], one value where LiteRT gives ten. With --reference both the run is compared with
+    LiteRT alone and says why, rather than calling the values different."""
+    out = tmp_path / "r.json"
+    code = main(["run", str(MODELS / "ssd_head_int8.tflite"), "--reference", "both", "--quiet", "--json", str(out)])
+    report = json.loads(out.read_text())
+    assert code == 0 and report["bit_exact"]
+    assert report["second_reference_refused"].startswith("TF-Lite Micro refuses the model (TF-Lite Micro gives output")
+    assert "float32 [], the model computes float32 [1, 10]" in report["second_reference_refused"]

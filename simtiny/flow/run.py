@@ -345,14 +345,15 @@ def run_model(
     for k, reference in enumerate(references):
         progress(f"running the {REFERENCES[reference]} reference on {len(samples)} sample(s)")
         try:
-            goldens_of.append(run_golden_batch(graph.model_bytes, [v for _, v in samples], reference=reference))
+            golds = run_golden_batch(graph.model_bytes, [v for _, v in samples], reference=reference)
+            _check_reference(graph, golds, REFERENCES[reference])
         except ReferenceRefused as exc:
             if k == 0:
                 raise
             detail = str(exc).removeprefix("the reference refuses the model: ")
             refused = f"{REFERENCES[reference]} refuses the model ({detail})"
             continue
-        _check_reference(graph, goldens_of[-1], REFERENCES[reference])
+        goldens_of.append(golds)
     goldens = goldens_of[0]
     seconds["golden"] = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -429,12 +430,21 @@ def _cross_check(
 
 
 def _check_reference(graph: Graph, goldens: Sequence[GoldenResult], name: str) -> None:
-    """The reference must give one value per graph output, in the graph's order and shapes."""
+    """The reference must give one value per graph output, in the graph's order, of each output's
+    type and size (TF-Lite Micro keeps the file's declared shape of an output LiteRT resizes, as
+    TFLite_Detection_PostProcess's in an SSD export: [] for [1, 10, 4], one value of forty)."""
     for gold in goldens:
         if len(gold.outputs) != len(graph.outputs):
             raise ReferenceRefused(
                 f"the reference ({name}) gives {len(gold.outputs)} outputs for the graph's {len(graph.outputs)}"
             )
+        for k, (value, t) in enumerate(zip(gold.outputs, graph.outputs, strict=True)):
+            tensor = graph.tensor(t)
+            if value.size != tensor.size or str(value.dtype) != tensor.dtype:
+                raise ReferenceRefused(
+                    f"{name} gives output {k} as {value.dtype} {list(value.shape)}, the model computes "
+                    f"{tensor.dtype} {list(tensor.shape)}"
+                )
 
 
 def _second_reference(

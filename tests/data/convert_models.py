@@ -24,6 +24,11 @@ through the TFLite converter, as users export theirs.
 - while_int8.tflite: a tf.function with tf.while_loop on [1, 8], full int8: three turns of a dense
   layer and ReLU6. The converter writes WHILE with a LESS condition and a body that counts with
   an int32 ADD around a FULLY_CONNECTED.
+- ssd_head_int8.tflite: an SSD detector's end on [1, 8] features, full int8 up to the boxes and
+  scores (two dense layers, the scores through a sigmoid), then TFLite_Detection_PostProcess over
+  64 anchors of 3 classes and a background, fast NMS: the custom operator as TensorFlow's object
+  detection export makes it, a tf.function that `experimental_implements` it, fused by the
+  converter (allow_custom_ops). The converter declares its four outputs with shape [].
 - sine_int8.tflite: Dense, sin, Dense on [1, 16], int8 with float fallback (supported_ops adds
   TFLITE_BUILTINS): the SIN stays float32 between DEQUANTIZE and QUANTIZE. simtiny refuses a
   float transcendental, whose value depends on the C library (the model of the tests of that
@@ -70,9 +75,10 @@ def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False, floa
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 
-def convert_function(module, shape: tuple[int, ...], path: Path) -> None:
+def convert_function(module, shape: tuple[int, ...], path: Path, custom: bool = False) -> None:
     """Full-integer conversion of a tf.Module's tf.function (control flow, which Keras layers
-    do not write), with the same fixed representative set as convert."""
+    do not write), with the same fixed representative set as convert; custom: the detection
+    head's, whose fused custom operator computes in float32 (float outputs, builtins allowed)."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -85,7 +91,12 @@ def convert_function(module, shape: tuple[int, ...], path: Path) -> None:
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = converter.inference_output_type = tf.int8
+    converter.inference_input_type = tf.int8
+    if custom:
+        converter.target_spec.supported_ops.append(tf.lite.OpsSet.TFLITE_BUILTINS)
+        converter.allow_custom_ops = True
+    else:
+        converter.inference_output_type = tf.int8
     path.write_bytes(converter.convert())
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
@@ -124,6 +135,53 @@ def control_flow_modules():
             return h
 
     return Gated(np.random.default_rng(7)), Repeated(np.random.default_rng(8))
+
+
+def detection_module():
+    """The tf.Module of ssd_head_int8: its post-processing a placeholder tf.function that names
+    TFLite_Detection_PostProcess and its options, for the converter to replace (seeded)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(9)
+    n, k = 64, 4  # anchors; classes with the background
+    anchors = np.concatenate([rng.uniform(0, 1, (n, 2)), rng.uniform(0.05, 0.5, (n, 2))], axis=1).astype(np.float32)
+    options = {
+        "max_detections": 10,
+        "max_classes_per_detection": 1,
+        "use_regular_nms": False,
+        "nms_score_threshold": 0.3,
+        "nms_iou_threshold": 0.5,
+        "num_classes": k - 1,
+        "y_scale": 10.0,
+        "x_scale": 10.0,
+        "h_scale": 5.0,
+        "w_scale": 5.0,
+    }
+
+    def attr(key: str, value: object) -> str:
+        kind = "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        return f'attr {{ key: "{key}" value {{ {kind}: {text} }} }}'
+
+    signature = " ".join(['name: "TFLite_Detection_PostProcess"', *(attr(key, v) for key, v in options.items())])
+
+    @tf.function(experimental_implements=signature)
+    def postprocess(box_encodings, class_predictions, anchor_boxes):
+        return tuple(tf.constant(0.0, dtype=tf.float32, name=name) for name in ("boxes", "classes", "scores", "count"))
+
+    class Head(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.boxes = tf.constant(rng.normal(0, 0.3, (8, n * 4)).astype(np.float32))
+            self.scores = tf.constant(rng.normal(0, 0.6, (8, n * k)).astype(np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 8], tf.float32)])
+        def __call__(self, x):
+            boxes = tf.reshape(tf.matmul(x, self.boxes), [1, n, 4])
+            scores = tf.sigmoid(tf.reshape(tf.matmul(x, self.scores), [1, n, k]))
+            return postprocess(boxes, scores, tf.constant(anchors))
+
+    return Head()
 
 
 def main() -> None:
@@ -182,6 +240,7 @@ def main() -> None:
     gated, repeated = control_flow_modules()
     convert_function(gated, (8,), OUT / "if_int8.tflite")
     convert_function(repeated, (8,), OUT / "while_int8.tflite")
+    convert_function(detection_module(), (8,), OUT / "ssd_head_int8.tflite", custom=True)
 
 
 if __name__ == "__main__":
