@@ -36,6 +36,8 @@ def _subgraph_reason(graph: Graph, sg: Subgraph) -> str | None:
     state = sorted({op.opcode for op in sg.operators if op.opcode in STATE_OPS})
     if state:
         return f"{', '.join(state)} inside it (resource variables are compiled in the main graph only)"
+    if any(graph.tensor(t).variable for t in sg.tensors):
+        return "variable tensors inside it (state is kept for the main graph's operators only)"
     missing = unsupported(replace(graph, operators=list(sg.operators)))
     return f"unsupported {', '.join(missing)}" if missing else None
 

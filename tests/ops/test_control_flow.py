@@ -162,3 +162,17 @@ def test_a_subgraph_that_runs_itself_is_an_input_error():
         parse_model(if_model(1, 2, [again, passed()]))
     with pytest.raises(InputError, match=r"operator 0 \(IF\) names subgraph 7, of 3"):
         parse_model(if_model(1, 7, [doubled(), passed()]))
+
+
+def test_state_inside_a_subgraph_is_refused_in_one_line():
+    """An LSTM's variable states inside a branch: simtiny keeps state for the main graph only."""
+    state = SubgraphSpec(
+        [x8("x"), TensorSpec("s", (1, 4), "int8", variable=True, **Q), x8("y")],
+        [OpSpec("ADD", [0, 1], [2])],
+        [0],
+        [2],
+        "stateful",
+    )
+    graph = parse_model(if_model(1, 2, [state, passed()]))
+    (reason,) = lower.unsupported(graph)
+    assert "subgraph 1 (stateful): variable tensors inside it" in reason
