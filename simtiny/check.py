@@ -78,6 +78,7 @@ def format_verdict(v: Verdict) -> str:
         f"SRAM {format_kb(f.peak_sram)} of {format_kb(f.sram_budget, 0)}, "
         f"latency {latency} at {f.clock_hz / 1e6:g} MHz on {f.board}, "
         f"{'bit-exact' if v.report.exact else 'outputs differ'}"
+        + (f" (against LiteRT alone: {v.report.second_refused})" if v.report.second_refused else "")
         + (", built for speed (--optimization time)" if v.report.options.optimization == "time" else "")
     )
     if v.passed:

@@ -155,6 +155,9 @@ def test_a_model_tflm_refuses_is_compared_with_litert_and_the_refusal_named(tmp_
     report = json.loads(out.read_text())
     assert report["second_reference_refused"].startswith("TF-Lite Micro refuses the model")
     assert report["references"] == [report["reference"]]
+    assert main(["check", str(model), "--reference", "both"]) == 0
+    line = capsys.readouterr().out  # the gate says its bit-exact is LiteRT's alone, and why
+    assert "bit-exact (against LiteRT alone: TF-Lite Micro refuses the model (" in line
 
 
 @pytest.mark.sim
