@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
@@ -21,7 +22,7 @@ DYNAMIC = MODELS / "dynamic_batch_reshape_int8.tflite"
 def test_placeholder_shapes_come_from_litert():
     graph = api.load_model(DYNAMIC)
     assert any("taken from LiteRT's run" in note for note in graph.notes)
-    assert any("shape-computation operators folded" in note for note in graph.notes)
+    assert any("operators on constants (shape computations, views) folded" in note for note in graph.notes)
     reshapes = [op for op in graph.operators if op.opcode == "RESHAPE"]
     assert [graph.tensor(op.outputs[0]).shape for op in reshapes] == [(16, 15), (1, 16, 8), (1, 128)]
     fc = next(op for op in graph.operators if op.opcode == "FULLY_CONNECTED")
@@ -71,3 +72,23 @@ def test_the_converters_int16x8_model_runs_bit_exact(toolchain):
     assert report.exact and report.compared.elements == 40
     kernels = set(report.compiled.generated.kernels)
     assert {"conv2d_s16x8", "fully_connected_s16x8", "softmax_s16"} <= kernels
+
+
+def test_a_view_of_a_constant_is_folded_and_bit_exact(tmp_path):
+    """RESHAPE of a constant: views emit no code, so left in the graph its output would be memory
+    nothing wrote (simtiny gave -33 where LiteRT gives -32 before the fold). Folded, the ADD
+    reads the constant's bytes, as LiteRT's reshape copies them."""
+    q = {"scale": [0.1], "zero_point": [0]}
+    tensors = [
+        TensorSpec("x", (1, 4), "int8", **q),
+        TensorSpec("c", (4,), "int8", data=np.array([1, -2, 3, 40], np.int8), **q),
+        TensorSpec("shape", (2,), "int32", data=np.array([1, 4], np.int32)),
+        TensorSpec("c_row", (1, 4), "int8", **q),
+        TensorSpec("y", (1, 4), "int8", **q),
+    ]
+    path = tmp_path / "view.tflite"
+    path.write_bytes(build_model(tensors, [OpSpec("RESHAPE", [1, 2], [3]), OpSpec("ADD", [0, 3], [4])], [0], [4]))
+    graph = api.load_model(path)
+    assert [op.opcode for op in graph.operators] == ["ADD"]
+    assert graph.tensor(3).data.tolist() == [[1, -2, 3, 40]]
+    assert api.run_model(path, samples=3).exact

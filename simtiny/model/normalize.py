@@ -6,7 +6,9 @@
   the model bytes handed to LiteRT.
 - Shape computations (SHAPE, STRIDED_SLICE, PACK, GATHER, REDUCE_PROD, CONCATENATION, CAST,
   BROADCAST_ARGS on constants) are evaluated once, here, when every shape is static; their results become
-  constants (typically the shape input of a RESHAPE) and the operators disappear.
+  constants (typically the shape input of a RESHAPE) and the operators disappear. So do views
+  (RESHAPE, SQUEEZE, EXPAND_DIMS) of constants: a view is the same bytes, and the code generator
+  emits none, so a view of a constant left in the graph would read memory nothing wrote.
 - TFLite_Detection_PostProcess's four outputs take the shapes LiteRT's Prepare gives them, whatever
   the file declares (the converter leaves them [] in an SSD export).
 """
@@ -19,7 +21,20 @@ import tflite
 from simtiny.model.graph import NUMPY_DTYPES, Graph, Operator
 from simtiny.model.tflite import patch_int32
 
-FOLDABLE = ("SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "REDUCE_PROD", "CONCATENATION", "CAST", "BROADCAST_ARGS")
+FOLDABLE = (
+    "SHAPE",
+    "STRIDED_SLICE",
+    "PACK",
+    "GATHER",
+    "REDUCE_PROD",
+    "CONCATENATION",
+    "CAST",
+    "BROADCAST_ARGS",
+    "RESHAPE",
+    "SQUEEZE",
+    "EXPAND_DIMS",
+)
+VIEWS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")  # the same bytes: a view of a constant is a constant
 QUANTIZED_DIMENSION_FIELD = 16  # vtable offset of QuantizationParameters.quantized_dimension
 
 
@@ -94,7 +109,7 @@ def _fold_constants(graph: Graph) -> None:
         for i, op in enumerate(kept):
             op.index = i
         graph.operators = kept
-        graph.notes.append(f"{folded} shape-computation operators folded into constants")
+        graph.notes.append(f"{folded} operators on constants (shape computations, views) folded into constants")
 
 
 def _const(graph: Graph, index: int) -> np.ndarray | None:
@@ -121,6 +136,10 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
     if any(v is None for v in values):
         return None
     opt = op.options
+    if op.opcode in VIEWS:  # the output's own shape is applied by the caller (sizes checked there)
+        return values[0]
+    if op.opcode in ("CONCATENATION", "PACK") and not _same_quantization(graph, op):
+        return None  # LiteRT rescales inputs of another scale or zero point: the kernel does that
     if op.opcode == "CAST":
         return _cast(values[0], graph.tensor(op.outputs[0]).dtype)
     if op.opcode == "PACK":
@@ -141,6 +160,15 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
     if op.opcode == "STRIDED_SLICE" and values[0].ndim == 1:
         return _slice_1d(values[0], values[1], values[2], values[3], opt)
     return None
+
+
+def _same_quantization(graph: Graph, op: Operator) -> bool:
+    """Every input quantised as the output is (or none is): joining them is copying bytes."""
+    want = graph.tensor(op.outputs[0]).quant
+    key = (want.scale, want.zero_point) if want is not None else None
+    return all(
+        ((q.scale, q.zero_point) if (q := graph.tensor(t).quant) is not None else None) == key for t in op.inputs
+    )
 
 
 def _cast(x: np.ndarray, dtype: str) -> np.ndarray | None:
