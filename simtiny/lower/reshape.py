@@ -54,6 +54,12 @@ class Alias:
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
+        src, dst = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if src.is_constant and not dst.is_constant:  # a constant is in flash, not in the arena: copied
+            # (simtiny.model.normalize folds these in the main graph; an IF's or WHILE's may hold one)
+            return KernelCall(
+                f"__builtin_memcpy({ctx.tensor(op.outputs[0])}, {ctx.tensor(op.inputs[0])}, {dst.nbytes});"
+            )
         return KernelCall(statement="/* view of the input: no code */")
 
 

@@ -176,3 +176,25 @@ def test_state_inside_a_subgraph_is_refused_in_one_line():
     graph = parse_model(if_model(1, 2, [state, passed()]))
     (reason,) = lower.unsupported(graph)
     assert "subgraph 1 (stateful): variable tensors inside it" in reason
+
+
+def test_a_view_of_a_constant_inside_a_branch():
+    """A RESHAPE of a constant in a branch (the main graph's are folded, a branch's are not): the
+    constant's bytes are copied where the view's reader looks, not left unwritten."""
+    branch = SubgraphSpec(
+        [
+            x8("x"),
+            TensorSpec("c", (4,), "int8", data=np.array([1, -2, 3, 40], np.int8), **Q),
+            TensorSpec("shape", (2,), "int32", data=np.array([1, 4], np.int32)),
+            x8("c_row"),
+            x8("y"),
+        ],
+        [OpSpec("RESHAPE", [1, 2], [3]), OpSpec("ADD", [0, 3], [4])],
+        [0],
+        [4],
+        "plus_constant",
+    )
+    tensors = [TensorSpec("c", (1,), "bool"), x8("x"), x8("y")]
+    ops = [OpSpec("IF", [0, 1], [2], {"then_subgraph_index": 1, "else_subgraph_index": 2})]
+    rng = np.random.default_rng(5)
+    assert check_model(tensors, ops, [0, 1], [2], rng, 12, draw=draw_if, subgraphs=[branch, passed()]).elements == 48
