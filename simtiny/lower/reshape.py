@@ -1,4 +1,5 @@
-"""RESHAPE, SQUEEZE, EXPAND_DIMS: the same bytes seen with another shape; no code, no copy."""
+"""RESHAPE, SQUEEZE, EXPAND_DIMS: the same bytes seen with another shape; no code, no copy (but for
+a view of a constant, whose bytes are in flash: copied into the arena)."""
 
 from __future__ import annotations
 
