@@ -5,29 +5,14 @@ ADD, SUB and MUL's own lowerings (simtiny.lower.elementwise) pick this one for t
 
 from __future__ import annotations
 
-import numpy as np
-
 from simtiny.lower import KernelCall, dtype_reason
 from simtiny.lower.elementwise import ACTIVATIONS, _loops_init, _shape_reason
+from simtiny.lower.quant import ACTIVATION_BOUNDS, float_activation_range
 from simtiny.lower.quantize_ops import c_float
 from simtiny.model import Graph, Operator
 
-TYPES = ("int32", "float32")
+TYPES = ("int32", "float32")  # the output types ADD, SUB and MUL hand to this lowering
 MAX_DIMS = 6
-FLOAT_TOP = float(np.finfo(np.float32).max)
-# CalculateActivationRange: the clamp each fused activation applies, for int32 and float32 alike
-RANGES = {
-    "NONE": (None, None),
-    "RELU": (0, None),
-    "RELU6": (0, 6),
-    "RELU_N1_TO_1": (-1, 1),
-}
-
-
-def float_range(activation: str) -> tuple[float, float]:
-    """The float32 clamp: NONE is -FLT_MAX..FLT_MAX (so an infinity comes out FLT_MAX)."""
-    low, high = RANGES[activation]
-    return (-FLOAT_TOP if low is None else float(low), FLOAT_TOP if high is None else float(high))
 
 
 class Arith:
@@ -56,10 +41,10 @@ class Arith:
         activation = op.options.get("fused_activation_function", "NONE")
         p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
         if dtype == "float32":
-            low, high = (c_float(v) for v in float_range(activation))
+            low, high = (c_float(v) for v in float_activation_range(activation))
             kind, suffix = "st_arith_f32_params", "f32"
         else:
-            lo, hi = RANGES[activation]
+            lo, hi = ACTIVATION_BOUNDS[activation]
             low, high = "INT32_MIN" if lo is None else str(lo), "INT32_MAX" if hi is None else str(hi)
             kind, suffix = "st_arith_s32_params", "s32"
         loops = _loops_init(graph, op, ctx, p)

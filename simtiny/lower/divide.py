@@ -10,12 +10,11 @@ import numpy as np
 
 from simtiny.lower import KernelCall
 from simtiny.lower.elementwise import ACTIVATIONS, _activation, _loops_init, binary_reason
-from simtiny.lower.quant import quantize_multiplier
+from simtiny.lower.quant import float_activation_range, quantize_multiplier
 from simtiny.lower.quantize_ops import c_float
 from simtiny.model import Graph, Operator
 
 MAX_DIMS = 5  # BroadcastDivSlow<N = 5>
-FLOAT_RANGES = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}
 # the largest quotient shift the kernel's one rounding shift takes (the dividend's headroom and the
 # reciprocal's shift make up at least 23 bits on int8 values)
 MAX_OUTPUT_SHIFT = 20
@@ -55,9 +54,7 @@ class Div:
         loops = _loops_init(graph, op, ctx, p)
         args = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])}"
         if out.dtype == "float32":
-            low, high = FLOAT_RANGES[op.options.get("fused_activation_function", "NONE")]
-            top = float(np.finfo(np.float32).max)
-            low, high = -top if low is None else low, top if high is None else high
+            low, high = float_activation_range(op.options.get("fused_activation_function", "NONE"))
             decl = (
                 f"static const st_div_f32_params {p} = {{.loops = {loops}, "
                 f".act_min = {c_float(low)}, .act_max = {c_float(high)}}};"

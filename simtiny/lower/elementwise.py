@@ -152,11 +152,9 @@ def add_sub_multipliers(s1: float, s2: float, so: float, left_shift: int = LEFT_
 
 def _plain_variant(op: Operator, graph: Graph):
     """simtiny.lower.arith's lowering where ADD, SUB or MUL computes on int32 or float32 values."""
-    if op.outputs and graph.tensor(op.outputs[0]).dtype in ("int32", "float32"):
-        from simtiny.lower import arith
+    from simtiny.lower import arith  # it imports this module's helpers
 
-        return arith.ARITH
-    return None
+    return arith.ARITH if op.outputs and graph.tensor(op.outputs[0]).dtype in arith.TYPES else None
 
 
 class AddSub:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from simtiny.lower import KernelCall, dtype_reason
 from simtiny.lower.geometry import out_size_and_padding
-from simtiny.lower.quant import activation_range
+from simtiny.lower.quant import activation_range, float_activation_range
+from simtiny.lower.quantize_ops import c_float
 from simtiny.model import Graph, Operator
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -130,9 +129,6 @@ class Pool:
         return KernelCall(call, (self.kernel,), (decl,))
 
 
-FLOAT_RANGES = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}
-
-
 class L2Pool(Pool):
     """L2_POOL_2D float32 (LiteRT's reference L2Pool): the pools' window geometry and checks, the
     square root of each window's mean square in float, the activation's float range."""
@@ -149,14 +145,9 @@ class L2Pool(Pool):
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x = graph.tensor(op.inputs[0])
         g = geometry(op, x.shape)
-        low, high = FLOAT_RANGES[op.options.get("fused_activation_function", "NONE")]
-        top = float(np.finfo(np.float32).max)
-        low, high = -top if low is None else low, top if high is None else high
+        low, high = (c_float(v) for v in float_activation_range(op.options.get("fused_activation_function", "NONE")))
         p = ctx.ident(f"op{op.index}_l2_pool")
-        decl = (
-            f"static const st_l2_pool_params {p} = {{{window_init(g, 0, 0)}, "
-            f"{float(np.float32(low))!r}f, {float(np.float32(high))!r}f}};"
-        )
+        decl = f"static const st_l2_pool_params {p} = {{{window_init(g, 0, 0)}, {low}, {high}}};"
         call = f"st_l2_pool_f32(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("l2_pool_f32",), (decl,))
 

@@ -44,6 +44,23 @@ def f32(x: float) -> float:
     return float(np.float32(x))
 
 
+# CalculateActivationRange for float32 and int32: each fused activation's clamp (None: unbounded)
+ACTIVATION_BOUNDS: dict[str, tuple[int | None, int | None]] = {
+    "NONE": (None, None),
+    "RELU": (0, None),
+    "RELU6": (0, 6),
+    "RELU_N1_TO_1": (-1, 1),
+}
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def float_activation_range(activation: str) -> tuple[float, float]:
+    """The float32 clamp: unbounded is -FLT_MAX..FLT_MAX (lowest() and max()), so an infinity
+    comes out FLT_MAX, as LiteRT's clamp gives it."""
+    low, high = ACTIVATION_BOUNDS[activation]
+    return (-FLOAT32_MAX if low is None else float(low), FLOAT32_MAX if high is None else float(high))
+
+
 def activation_range(
     activation: str, scale: float, zero_point: int, qmin: int = INT8_MIN, qmax: int = INT8_MAX
 ) -> tuple[int, int]:
