@@ -58,13 +58,6 @@ def _constant_ints(graph: Graph, index: int, what: str, dtypes=("int32", "int64"
     return t.data.astype(np.int64)
 
 
-def _params_qp(t: Tensor) -> tuple[float, int]:
-    """TfLiteTensor.params as LiteRT sees it: (0, 0) when the tensor is not quantized."""
-    if t.quant is None:
-        return 0.0, 0
-    return float(t.scale()), int(t.zero_point())
-
-
 def merge_loops(shape: list[int], stride: list[int]) -> tuple[list[int], list[int]]:
     """Drop extent-1 loops and fuse neighbours that step contiguously; outermost first."""
     loops: list[list[int]] = []  # innermost first while building
@@ -140,11 +133,11 @@ class Concatenation:
                 return f"{t.dtype} input {k}, {out.dtype} output"
             if len(t.shape) != rank or any(t.shape[d] != ins[0].shape[d] for d in range(rank) if d != axis):
                 return f"input {k} shape {list(t.shape)} does not match input 0 {list(ins[0].shape)}"
-            if out.dtype == "int8" and _params_qp(t) != _params_qp(out):
+            if out.dtype == "int8" and t.params() != out.params():
                 return f"input {k} quantized unlike the output (LiteRT int8 refuses to rescale)"
-            if out.dtype == "int16" and _params_qp(t)[1] != 0:
+            if out.dtype == "int16" and t.params()[1] != 0:
                 return f"input {k} zero point not 0 (LiteRT int16 refuses)"
-        if out.dtype == "int16" and _params_qp(out)[1] != 0:
+        if out.dtype == "int16" and out.params()[1] != 0:
             return "output zero point not 0 (LiteRT int16 refuses)"
         want = list(ins[0].shape)
         want[axis] = sum(t.shape[axis] for t in ins)
@@ -197,12 +190,12 @@ class Pad:
             if value.size != 1:
                 return f"pad value of {value.size} elements"
             quantized = src.quant is not None and src.dtype in ("int8", "int16")
-            if quantized and _params_qp(value) != _params_qp(dst):
+            if quantized and value.params() != dst.params():
                 return "pad value quantized unlike the output (LiteRT refuses)"
         elif src.quant is not None and src.dtype in ("int8", "int16"):
             info = np.iinfo(src.dtype)
-            if not info.min <= _params_qp(dst)[1] <= info.max:
-                return f"output zero point {_params_qp(dst)[1]} outside {src.dtype}"
+            if not info.min <= dst.params()[1] <= info.max:
+                return f"output zero point {dst.params()[1]} outside {src.dtype}"
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
@@ -217,7 +210,7 @@ class Pad:
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
             value = ctx.tensor(op.inputs[2])
         else:  # PAD: zero (the output zero point when quantized) in the tensor's own type
-            zero = _params_qp(dst)[1] if src.quant is not None and src.dtype in ("int8", "int16") else 0
+            zero = dst.params()[1] if src.quant is not None and src.dtype in ("int8", "int16") else 0
             value = ctx.const(f"{p}_value", np.array([zero], dtype=NUMPY_DTYPES[src.dtype]))
         decl = (
             f"static const st_pad_params {p} = {{{rank}, {{{c_int_list(src.shape)}}}, "
@@ -616,7 +609,7 @@ class ResizeBilinear:
             return "align_corners with half_pixel_centers (LiteRT refuses both)"
         if max(*dst.shape, *src.shape) > 32767:
             return "a dimension over 32767"
-        if not _same_quantization(src, dst):
+        if not src.same_params(dst):
             return "output quantized unlike the input (LiteRT interpolates stored values)"
         return None
 
@@ -632,10 +625,6 @@ def _axis(op: Operator, rank: int) -> int | None:
     axis = int(op.options.get("axis", 0))
     axis = axis + rank if axis < 0 else axis
     return axis if 0 <= axis < rank else None
-
-
-def _same_quantization(a: Tensor, b: Tensor) -> bool:
-    return (a.quant is None and b.quant is None) or _params_qp(a) == _params_qp(b)
 
 
 class Pack:
@@ -658,7 +647,7 @@ class Pack:
         for k, t in enumerate(ins):
             if (t.dtype, t.shape) != (out.dtype, ins[0].shape):
                 return f"input {k} {t.dtype} {list(t.shape)}, input 0 {ins[0].dtype} {list(ins[0].shape)}"
-            if not _same_quantization(t, out):
+            if not t.same_params(out):
                 return f"input {k} quantized unlike the output (LiteRT's pack.cc requires the same)"
         want = [*ins[0].shape[:axis], len(ins), *ins[0].shape[axis:]]
         if list(out.shape) != want:
@@ -736,7 +725,7 @@ class Gather:
             return f"output shape {list(out.shape)}, LiteRT computes {want}"
         if idx.data is not None and np.any((idx.data < 0) | (idx.data >= src.shape[axis])):
             return f"a constant index outside 0 .. {src.shape[axis] - 1}"
-        if not _same_quantization(src, out):
+        if not src.same_params(out):
             return "output quantized unlike the params"
         return _dims_reason(src, idx, out)
 
@@ -778,7 +767,7 @@ class GatherNd:
             return f"output shape {list(out.shape)}, LiteRT computes {want}"
         if idx.data is not None and np.any((idx.data < 0) | (idx.data >= np.array(src.shape[:k]))):
             return "a constant index out of range"
-        if not _same_quantization(src, out):
+        if not src.same_params(out):
             return "output quantized unlike the params"
         return _dims_reason(src, idx, out)
 
@@ -1248,7 +1237,7 @@ class SpaceToBatch:
         assert not isinstance(plan, str)
         (bh, bw), (pt, pl), (b, h, w, c), (hp, wp) = plan
         p = ctx.ident(f"op{op.index}_space_to_batch")
-        zero = _params_qp(dst)[1] if src.quant is not None and src.dtype in ("int8", "int16") else 0
+        zero = dst.params()[1] if src.quant is not None and src.dtype in ("int8", "int16") else 0
         value = ctx.const(f"{p}_value", np.array([zero], dtype=NUMPY_DTYPES[src.dtype]))
         padded_stride = row_strides([b, hp, wp, c])
         origin = pt * padded_stride[1] + pl * padded_stride[2]

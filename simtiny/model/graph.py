@@ -77,6 +77,14 @@ class Tensor:
         zps = self.quant.zero_point
         return zps[channel] if len(zps) > 1 else (zps[0] if zps else 0)
 
+    def params(self) -> tuple[float, int]:
+        """TfLiteTensor.params as LiteRT sees it: (scale, zero point), (0, 0) when not quantized."""
+        return (0.0, 0) if self.quant is None else (float(self.scale()), int(self.zero_point()))
+
+    def same_params(self, other: Tensor) -> bool:
+        """Quantized alike as LiteRT's copying kernels compare tensors (or neither quantized)."""
+        return (self.quant is None and other.quant is None) or self.params() == other.params()
+
 
 @dataclass
 class Operator:

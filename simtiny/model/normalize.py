@@ -138,7 +138,8 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
     opt = op.options
     if op.opcode in VIEWS:  # the output's own shape is applied by the caller (sizes checked there)
         return values[0]
-    if op.opcode in ("CONCATENATION", "PACK") and not _same_quantization(graph, op):
+    out = graph.tensor(op.outputs[0])
+    if op.opcode in ("CONCATENATION", "PACK") and not all(graph.tensor(t).same_params(out) for t in op.inputs):
         return None  # LiteRT rescales inputs of another scale or zero point: the kernel does that
     if op.opcode == "CAST":
         return _cast(values[0], graph.tensor(op.outputs[0]).dtype)
@@ -160,15 +161,6 @@ def _evaluate(op: Operator, graph: Graph) -> np.ndarray | None:
     if op.opcode == "STRIDED_SLICE" and values[0].ndim == 1:
         return _slice_1d(values[0], values[1], values[2], values[3], opt)
     return None
-
-
-def _same_quantization(graph: Graph, op: Operator) -> bool:
-    """Every input quantised as the output is (or none is): joining them is copying bytes."""
-    want = graph.tensor(op.outputs[0]).quant
-    key = (want.scale, want.zero_point) if want is not None else None
-    return all(
-        ((q.scale, q.zero_point) if (q := graph.tensor(t).quant) is not None else None) == key for t in op.inputs
-    )
 
 
 def _cast(x: np.ndarray, dtype: str) -> np.ndarray | None:
