@@ -701,6 +701,30 @@ class Unpack:
         return copies_call(calls)
 
 
+def _gather_operands_reason(op: Operator, graph: Graph) -> str | None:
+    """What GATHER and GATHER_ND check first: params, indices and one output of the params' type."""
+    if len(op.inputs) != 2 or min(op.inputs) < 0 or len(op.outputs) != 1:
+        return "needs params, indices and one output"
+    src, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    if src.dtype not in COPY_DTYPES or out.dtype != src.dtype:
+        return f"{src.dtype} params, {out.dtype} output"
+    return None
+
+
+def _gathered_reason(
+    src: Tensor, idx: Tensor, out: Tensor, want: list[int], limits: np.ndarray, out_of_range: str
+) -> str | None:
+    """What GATHER and GATHER_ND check last: the output of the shape LiteRT gives it, constant
+    indices below `limits` (`out_of_range` says otherwise), the params' quantization kept."""
+    if list(out.shape) != want:
+        return f"output shape {list(out.shape)}, LiteRT computes {want}"
+    if idx.data is not None and np.any((idx.data < 0) | (idx.data >= limits)):
+        return out_of_range
+    if not src.same_params(out):
+        return "output quantized unlike the params"
+    return _dims_reason(src, idx, out)
+
+
 class Gather:
     """GATHER along one axis, batch_dims 0 (gather.cc): the params' slices the indices name, in
     their order. Constant indices are held in range here; computed ones the kernel guards."""
@@ -708,11 +732,10 @@ class Gather:
     opcodes = ("GATHER",)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        if len(op.inputs) != 2 or min(op.inputs) < 0 or len(op.outputs) != 1:
-            return "needs params, indices and one output"
+        reason = _gather_operands_reason(op, graph)
+        if reason:
+            return reason
         src, idx, out = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
-        if src.dtype not in COPY_DTYPES or out.dtype != src.dtype:
-            return f"{src.dtype} params, {out.dtype} output"
         if idx.dtype not in ("int32", "int64"):
             return f"{idx.dtype} indices"
         if int(op.options.get("batch_dims", 0)) != 0:
@@ -721,13 +744,9 @@ class Gather:
         if axis is None:
             return f"axis {op.options.get('axis', 0)} of a rank-{len(src.shape)} input"
         want = [*src.shape[:axis], *idx.shape, *src.shape[axis + 1 :]]
-        if list(out.shape) != want:
-            return f"output shape {list(out.shape)}, LiteRT computes {want}"
-        if idx.data is not None and np.any((idx.data < 0) | (idx.data >= src.shape[axis])):
-            return f"a constant index outside 0 .. {src.shape[axis] - 1}"
-        if not src.same_params(out):
-            return "output quantized unlike the params"
-        return _dims_reason(src, idx, out)
+        return _gathered_reason(
+            src, idx, out, want, np.array(src.shape[axis]), f"a constant index outside 0 .. {src.shape[axis] - 1}"
+        )
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         src, idx = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
@@ -752,24 +771,17 @@ class GatherNd:
     opcodes = ("GATHER_ND",)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        if len(op.inputs) != 2 or min(op.inputs) < 0 or len(op.outputs) != 1:
-            return "needs params, indices and one output"
+        reason = _gather_operands_reason(op, graph)
+        if reason:
+            return reason
         src, idx, out = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1]), graph.tensor(op.outputs[0])
-        if src.dtype not in COPY_DTYPES or out.dtype != src.dtype:
-            return f"{src.dtype} params, {out.dtype} output"
         if idx.dtype not in ("int32", "int64") or not idx.shape:
             return f"{idx.dtype} indices of shape {list(idx.shape)}"
         k = idx.shape[-1]
         if not 1 <= k <= min(len(src.shape), 8):
             return f"index rows of {k} for a rank-{len(src.shape)} params"
         want = [*idx.shape[:-1], *src.shape[k:]]
-        if list(out.shape) != want:
-            return f"output shape {list(out.shape)}, LiteRT computes {want}"
-        if idx.data is not None and np.any((idx.data < 0) | (idx.data >= np.array(src.shape[:k]))):
-            return "a constant index out of range"
-        if not src.same_params(out):
-            return "output quantized unlike the params"
-        return _dims_reason(src, idx, out)
+        return _gathered_reason(src, idx, out, want, np.array(src.shape[:k]), "a constant index out of range")
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         src, idx = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
