@@ -453,7 +453,8 @@ def _second_reference(
     """simtiny's outputs against the second reference, and each output the two references
     disagree on (among the elements both wrote), with the reference simtiny's values match there."""
     disagreements = []
-    written = zip(reference_writes(graph, first), reference_writes(graph, second.outputs), strict=True)
+    theirs = reference_writes(graph, second.outputs)
+    written = zip(reference_writes(graph, first), theirs, strict=True)
     for i, (mine, a, b, (wa, wb)) in enumerate(zip(got, first, second.outputs, written, strict=True)):
         if a.shape != b.shape or a.dtype != b.dtype or mine.shape != a.shape or mine.dtype != a.dtype:
             disagreements.append(Disagreement(i, int(a.size), int(a.size), 0, 0))
@@ -472,7 +473,7 @@ def _second_reference(
                     int(same_bits(m, b.reshape(-1)[differ]).sum()),
                 )
             )
-    comparisons = compare_outputs(graph, got, second.outputs, name)
+    comparisons = compare_outputs(graph, got, second.outputs, name, theirs)
     return SecondReference(name, second.runtime, second.outputs, comparisons, disagreements)
 
 

@@ -94,10 +94,15 @@ def reference_writes(graph: Graph, outputs: Sequence[np.ndarray]) -> list[np.nda
 
 
 def compare_outputs(
-    graph: Graph, got: Sequence[np.ndarray], want: Sequence[np.ndarray], theirs: str = "LiteRT"
+    graph: Graph,
+    got: Sequence[np.ndarray],
+    want: Sequence[np.ndarray],
+    theirs: str = "LiteRT",
+    written: Sequence[np.ndarray | None] | None = None,
 ) -> list[OutputComparison]:
-    """Every output bit for bit, on the elements the reference wrote."""
-    written = reference_writes(graph, want)
+    """Every output bit for bit, on the elements the reference wrote (`written`, if the caller
+    has it already: reference_writes(graph, want))."""
+    written = reference_writes(graph, want) if written is None else written
     return [compare(i, g, w, theirs, m) for i, (g, w, m) in enumerate(zip(got, want, written, strict=True))]
 
 
