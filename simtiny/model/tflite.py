@@ -79,12 +79,7 @@ def _read(data: bytes, path: Path | None) -> Graph:
     buffers = [_buffer_bytes(model.Buffers(i), data) for i in range(model.BuffersLength())]
     sg = model.Subgraphs(0)
     tensors, operators = _subgraph(sg, codes, buffers, where)
-    n_tensors = len(tensors)
-    inputs = [int(x) for x in sg.InputsAsNumpy()] if sg.InputsLength() else []
-    outputs = [int(x) for x in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
-    for t in (*inputs, *outputs):
-        if not 0 <= t < n_tensors:
-            raise InputError(f"{where}: corrupt model: graph input/output tensor {t} out of range")
+    inputs, outputs = (list(ids) for ids in _inputs_outputs(sg, len(tensors), f"{where}: corrupt model: graph"))
     description = model.Description().decode("utf-8", "replace") if model.Description() else ""
     subgraphs = _control_flow_subgraphs(model, operators, tensors, codes, buffers, where)
     graph = Graph(path, description, tensors, operators, inputs, outputs, bytes(data), subgraphs=subgraphs)
@@ -156,6 +151,16 @@ def _control_flow_subgraphs(
     return found
 
 
+def _inputs_outputs(sg: Any, n_tensors: int, where: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A subgraph's input and output tensor indices, each checked against its `n_tensors`."""
+    inputs = tuple(int(x) for x in sg.InputsAsNumpy()) if sg.InputsLength() else ()
+    outputs = tuple(int(x) for x in sg.OutputsAsNumpy()) if sg.OutputsLength() else ()
+    for t in (*inputs, *outputs):
+        if not 0 <= t < n_tensors:
+            raise InputError(f"{where} input/output tensor {t} out of range")
+    return inputs, outputs
+
+
 def _read_subgraph(
     model: Any, index: int, tensors: list[Tensor], codes: list[tuple[str, int]], buffers: list[bytes], where: str
 ) -> Subgraph:
@@ -167,15 +172,13 @@ def _read_subgraph(
     def shift(ids: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(base + t if t >= 0 else t for t in ids)
 
-    for t in (*(sg.InputsAsNumpy() if sg.InputsLength() else []), *(sg.OutputsAsNumpy() if sg.OutputsLength() else [])):
-        if not 0 <= int(t) < len(local):
-            raise InputError(f"{where}: corrupt model: subgraph {index} input/output tensor {int(t)} out of range")
+    inputs, outputs = _inputs_outputs(sg, len(local), f"{where}: corrupt model: subgraph {index}")
     return Subgraph(
         index,
         _printable(sg.Name().decode("utf-8", "replace")) if sg.Name() else f"subgraph {index}",
         tuple(range(base, base + len(local))),
-        shift(tuple(int(t) for t in (sg.InputsAsNumpy() if sg.InputsLength() else []))),
-        shift(tuple(int(t) for t in (sg.OutputsAsNumpy() if sg.OutputsLength() else []))),
+        shift(inputs),
+        shift(outputs),
         tuple(
             replace(
                 op,
