@@ -59,7 +59,8 @@ static void gate_product(const int8_t *weights, const int32_t *bias, int32_t mul
  * plus the gate's bias (an int32 product and sum, wrapping as the compiled C++ does), rounded to
  * units again, and requantised by the coefficients' scale (a shift of 12 more) into int16. */
 /* n / d truncated toward zero, for d > 0 and a quotient that fits int32, by shift and subtract:
- * no 64-bit division, which needs a run-time library call (zig links none). */
+ * the run-time library's 64-bit division (__aeabi_ldivmod) would add 0.7 KB of flash to every
+ * LSTM firmware, layer norm or not (measured on mnist_lstm: 19.1 against 18.4 KB with gcc). */
 static int32_t div64_by_32(int64_t n, int32_t d) {
     const uint64_t magnitude = n < 0 ? 0u - (uint64_t)n : (uint64_t)n;
     uint64_t q = 0, r = 0;
