@@ -45,6 +45,13 @@ def _slots(o: dict[str, Any]) -> int:
     return o["max_detections"] * o["max_classes_per_detection"]
 
 
+def output_shapes(op: Operator) -> tuple[tuple[int, ...], ...]:
+    """detection_postprocess.cc Prepare: boxes [1, D M, 4], classes and scores [1, D M], the count
+    [1], whatever the file declares (the converter declares [] in an SSD export)."""
+    slots = _slots(_options(op))
+    return (1, slots, 4), (1, slots), (1, slots), (1,)
+
+
 def _values(t: Tensor) -> np.ndarray:
     """A constant's values as LiteRT reads them: uint8 dequantised in float32."""
     if t.dtype == "uint8":
@@ -90,9 +97,7 @@ class DetectionPostProcess:
         sizes = _values(anchors)[:, 2:]
         if (sizes < 0).any():
             return "an anchor of negative height or width (LiteRT refuses its boxes at run time)"
-        slots = _slots(o)
-        want = ((1, slots, 4), (1, slots), (1, slots), (1,))
-        for index, shape in zip(op.outputs, want, strict=True):
+        for index, shape in zip(op.outputs, output_shapes(op), strict=True):
             t = graph.tensor(index)
             if t.dtype != "float32" or t.shape != shape:
                 return f"output {t.dtype} {list(t.shape)}, LiteRT makes float32 {list(shape)}"

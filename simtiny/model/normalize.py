@@ -9,8 +9,6 @@
   constants (typically the shape input of a RESHAPE) and the operators disappear. So do views
   (RESHAPE, SQUEEZE, EXPAND_DIMS) of constants: a view is the same bytes, and the code generator
   emits none, so a view of a constant left in the graph would read memory nothing wrote.
-- TFLite_Detection_PostProcess's four outputs take the shapes LiteRT's Prepare gives them, whatever
-  the file declares (the converter leaves them [] in an SSD export).
 """
 
 from __future__ import annotations
@@ -42,27 +40,7 @@ def normalize(graph: Graph) -> Graph:
     """Apply every normalisation in place and return the graph (with notes of what changed)."""
     _fix_quantized_dimension(graph)
     _fold_constants(graph)
-    _detection_output_shapes(graph)
     return graph
-
-
-def _detection_output_shapes(graph: Graph) -> None:
-    """detection_postprocess.cc Prepare: boxes [1, D M, 4], classes and scores [1, D M], the count
-    [1], with D max_detections and M max_classes_per_detection as its Init reads them (a missing
-    or non-integer option reads 0)."""
-    fixed = 0
-    for op in graph.operators:
-        if op.opcode != "CUSTOM:TFLite_Detection_PostProcess" or len(op.outputs) != 4 or min(op.outputs) < 0:
-            continue
-        d, m = (op.options.get(k) for k in ("max_detections", "max_classes_per_detection"))
-        slots = (d if isinstance(d, int) else 0) * (m if isinstance(m, int) else 0)
-        for t, shape in zip(op.outputs, ((1, slots, 4), (1, slots), (1, slots), (1,)), strict=True):
-            tensor = graph.tensor(t)
-            if tensor.shape != shape and tensor.data is None:
-                tensor.shape = shape
-                fixed += 1
-    if fixed:
-        graph.notes.append(f"{fixed} TFLite_Detection_PostProcess output shape(s) set as LiteRT's Prepare sets them")
 
 
 def _fix_quantized_dimension(graph: Graph) -> None:

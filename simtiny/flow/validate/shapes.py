@@ -10,6 +10,9 @@ check): LiteRT runs the model once on zeros and reports each tensor's shape as i
 resized it. Shapes cannot depend on the input's values once the computation is folded (its only
 input is the static shape of a tensor); a RESHAPE whose shape still comes from a computed tensor
 depends on data and is refused in one line.
+
+TFLite_Detection_PostProcess's outputs take the shapes its Prepare gives them, whatever the file
+declares (an SSD export declares []): no run is needed, its options say them.
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ import numpy as np
 
 from simtiny.flow.golden import run_golden
 from simtiny.flow.validate.rules import UnsupportedModel, operator_ref, tensor_ref
+from simtiny.lower.detection import OPCODE as DETECTION
+from simtiny.lower.detection import output_shapes
 from simtiny.lower.reshape import computed_shape
 from simtiny.model import NUMPY_DTYPES, Graph
 
 
 def resolve_shapes(graph: Graph, name: str) -> Graph:
     """The graph with each placeholder shape replaced by the one LiteRT runs it with; the graph
-    itself when no RESHAPE disagrees with its declared output."""
+    itself when no RESHAPE disagrees with its declared output (TFLite_Detection_PostProcess's
+    outputs, which LiteRT's Prepare always resizes, set first)."""
+    graph = _detection_output_shapes(graph)
     stale = False
     for op in graph.operators:
         if op.opcode != "RESHAPE":
@@ -49,4 +56,22 @@ def resolve_shapes(graph: Graph, name: str) -> Graph:
             tensors[index] = replace(tensors[index], shape=shape)
             changed += 1
     note = f"{changed} tensor shape(s) the file left as placeholders (a dynamic batch) taken from LiteRT's run"
+    return replace(graph, tensors=tensors, notes=[*graph.notes, note])
+
+
+def _detection_output_shapes(graph: Graph) -> Graph:
+    """TFLite_Detection_PostProcess's four outputs with the shapes its Prepare gives them, with
+    a note where the file declared others."""
+    tensors = list(graph.tensors)
+    fixed = 0
+    for op in graph.operators:
+        if op.opcode != DETECTION or len(op.outputs) != 4 or min(op.outputs) < 0:
+            continue
+        for t, shape in zip(op.outputs, output_shapes(op), strict=True):
+            if tensors[t].shape != shape and not tensors[t].is_constant:
+                tensors[t] = replace(tensors[t], shape=shape)
+                fixed += 1
+    if not fixed:
+        return graph
+    note = f"{fixed} TFLite_Detection_PostProcess output shape(s) set as LiteRT's Prepare sets them"
     return replace(graph, tensors=tensors, notes=[*graph.notes, note])
