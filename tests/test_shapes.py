@@ -92,3 +92,17 @@ def test_a_view_of_a_constant_is_folded_and_bit_exact(tmp_path):
     assert [op.opcode for op in graph.operators] == ["ADD"]
     assert graph.tensor(3).data.tolist() == [[1, -2, 3, 40]]
     assert api.run_model(path, samples=3).exact
+
+
+def test_detection_outputs_take_the_shapes_litert_gives_them():
+    """The converter declares TFLite_Detection_PostProcess's outputs []: the shapes come from its
+    options, as LiteRT's Prepare sets them, for `run` (load_and_check) and `verify` alike."""
+    from simtiny.flow.validate.shapes import detection_output_shapes
+
+    raw = normalize(load_model(Path(__file__).parent / "data" / "models" / "ssd_head_int8.tflite"))
+    post = raw.operators[-1]
+    assert [raw.tensor(t).shape for t in post.outputs] == [(), (), (), ()]
+    graph = detection_output_shapes(raw)
+    assert [graph.tensor(t).shape for t in post.outputs] == [(1, 10, 4), (1, 10), (1, 10), (1,)]
+    assert graph.notes[-1] == "4 TFLite_Detection_PostProcess output shape(s) set as LiteRT's Prepare sets them"
+    assert detection_output_shapes(graph) is graph  # nothing left to set

@@ -28,6 +28,7 @@ from simtiny.flow.run import ModelInput
 from simtiny.flow.run_elf import FirmwareReport, run_firmware
 from simtiny.flow.simulate import instruction_budget
 from simtiny.flow.validate.quantization import check_quantization
+from simtiny.flow.validate.shapes import detection_output_shapes
 from simtiny.flow.validate.structure import check_structure
 from simtiny.flow.verify import OutputComparison, compare_outputs
 from simtiny.model import NUMPY_DTYPES, Graph, load_model
@@ -129,7 +130,7 @@ def verify_firmware(options: VerifyOptions, progress: Progress = lambda _: None)
     name = printable(Path(options.model).name, 120)
     graph = load_model(options.model)
     check_structure(graph, name)
-    graph = normalize(graph)
+    graph = detection_output_shapes(normalize(graph))  # the outputs' shapes LiteRT gives them
     check_quantization(graph, name)
     if not graph.inputs or not graph.outputs:
         raise InputError(f"{options.model}: the model has no inputs or no outputs")

@@ -33,7 +33,7 @@ def resolve_shapes(graph: Graph, name: str) -> Graph:
     """The graph with each placeholder shape replaced by the one LiteRT runs it with; the graph
     itself when no RESHAPE disagrees with its declared output (TFLite_Detection_PostProcess's
     outputs, which LiteRT's Prepare always resizes, set first)."""
-    graph = _detection_output_shapes(graph)
+    graph = detection_output_shapes(graph)
     stale = False
     for op in graph.operators:
         if op.opcode != "RESHAPE":
@@ -59,7 +59,7 @@ def resolve_shapes(graph: Graph, name: str) -> Graph:
     return replace(graph, tensors=tensors, notes=[*graph.notes, note])
 
 
-def _detection_output_shapes(graph: Graph) -> Graph:
+def detection_output_shapes(graph: Graph) -> Graph:
     """TFLite_Detection_PostProcess's four outputs with the shapes its Prepare gives them, with
     a note where the file declared others."""
     tensors = list(graph.tensors)
