@@ -86,6 +86,13 @@ def format_verdict(v: Verdict) -> str:
     return f"FAIL {v.model}: {figures}\n" + "".join(f"  {p}\n" for p in v.problems)
 
 
+def check_json(verdicts: list[Verdict]) -> dict[str, Any]:
+    """The verdicts as a JSON document of kind "check" (simtiny.report.schema)."""
+    from simtiny.report.schema import stamped
+
+    return stamped("check", {"passed": all(v.passed for v in verdicts), "models": [verdict_json(v) for v in verdicts]})
+
+
 def verdict_json(v: Verdict) -> dict[str, Any]:
     from simtiny.report.run import report_json
 

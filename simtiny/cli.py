@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     _optimization_option(run)
     _reference_option(run)
     _json_option(run, "the report")
+    _junit_option(run, "one test case per sample, and one for the board's budgets")
     run.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
     _force_option(run)
     run.set_defaults(func=_cmd_run)
@@ -217,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     _memory_option(check)
     check.add_argument("--seed", type=_seed, default=0, help="seed of the first random input (default 0)")
     _json_option(check, "the verdicts")
+    _junit_option(check, "one test case per model")
     _force_option(check)
     check.set_defaults(func=_cmd_check)
 
@@ -247,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the published results to reproduce (default table3)",
     )
     bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the SUITE.* files (default build/bench)")
+    _junit_option(bench, "one test case per network")
     _optimization_option(bench, None, "default: the suite's, table3 ram, mlperf-tiny time")
     _force_option(bench)
     _engine_option(bench)
@@ -313,6 +316,10 @@ def _json_option(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--json", type=Path, metavar="OUT", help=f"also write {what} as JSON to OUT ('-': standard output only)"
     )
+
+
+def _junit_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--junit", type=Path, metavar="FILE.xml", help=f"also write a JUnit XML test report: {what}")
 
 
 def _force_option(p: argparse.ArgumentParser) -> None:
@@ -568,6 +575,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     inputs = [options.model, *args.input]
     if args.json:
         check_output(args.json, "--json", inputs, args.force)
+    if args.junit:
+        check_output(args.junit, "--junit", inputs, args.force)
     if args.memory_plot:
         check_output(args.memory_plot, "--memory-plot", inputs, args.force)
     if args.save_outputs:
@@ -591,17 +600,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
             )
     if args.json:
         _write_json(args.json, report_json(report), inputs, args.force)
+    if args.junit:
+        from simtiny.report.junit import run_cases, write_junit
+
+        check_output(args.junit, "--junit", inputs, args.force)
+        write_junit(args.junit, f"simtiny run {options.model.name}", run_cases(report))
     if args.save_outputs:
         _save_outputs(args.save_outputs, report, inputs, args.force)
     return report.exit_code
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from simtiny.check import check_model, check_status, format_verdict, verdict_json
+    from simtiny.check import check_json, check_model, check_status, format_verdict
 
     models = [_model_path(m) for m in args.models]
     if args.json:
         check_output(args.json, "--json", models, args.force)
+    if args.junit:
+        check_output(args.junit, "--junit", models, args.force)
     out = _text_out(args)
     verdicts = []
     for model in args.models:  # a verdict for every model, also when one cannot be checked
@@ -611,15 +627,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
         out.flush()
         verdicts.append(verdict)
     if args.json:
-        data = {"passed": all(v.passed for v in verdicts), "models": [verdict_json(v) for v in verdicts]}
-        _write_json(args.json, data, models, args.force)
+        _write_json(args.json, check_json(verdicts), models, args.force)
+    if args.junit:
+        from simtiny.report.junit import check_cases, write_junit
+
+        check_output(args.junit, "--junit", models, args.force)
+        write_junit(args.junit, "simtiny check", check_cases(verdicts))
     return check_status(verdicts)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from simtiny.bench import bench_command
 
-    return bench_command(args.models, args.out, args.engine, args.force, args.suite, args.optimization)
+    return bench_command(args.models, args.out, args.engine, args.force, args.suite, args.optimization, args.junit)
 
 
 OUTPUT_FILES = ("output*.npy", "sample*_output*.npy")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.reports import read_report
 
 import simtiny
 from simtiny.errors import InputError
@@ -26,10 +26,10 @@ def test_run_model_with_arrays_matches_the_command_line(tmp_path):
     np.save(tmp_path / "x.npy", x)
     out = tmp_path / "r.json"
     assert main(["run", str(HELLO), "--input", str(tmp_path / "x.npy"), "--ideal-memory", "--json", str(out)]) == 0
-    cli = json.loads(out.read_text())["figures"]
+    cli = read_report(out)["figures"]
     f = report.figures
     assert (cli["inference_cycles"], cli["flash_bytes"], cli["sram_bytes"]) == (f.cycles, f.flash, f.peak_sram)
-    values = json.loads(out.read_text())["samples"][0]["outputs"][0]["values"]
+    values = read_report(out)["samples"][0]["outputs"][0]["values"]
     assert report.samples[0].outputs[0].reshape(-1).tolist() == values
 
 

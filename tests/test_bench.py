@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support.reports import read_junit, read_report
 
 from simtiny import bench
 from simtiny.bench.published import Published
@@ -53,16 +53,20 @@ def test_bench_one_network_matches_run_model(tmp_path, capsys):
     from simtiny.flow.run import RunOptions, run_model
 
     out = tmp_path / "results"
-    code = main(["bench", "--models", str(SMALL), "--out", str(out)])
+    junit = tmp_path / "bench.xml"
+    code = main(["bench", "--models", str(SMALL), "--out", str(out), "--junit", str(junit)])
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert sorted(p.name for p in out.iterdir()) == ["table3.json", "table3.md", "table3.png"]
+    (case,) = read_junit(junit).findall("testcase")
+    props = {p.attrib["name"]: p.attrib["value"] for p in case.iter("property")}
+    assert case.attrib["name"] == SMALL.stem and case.find("failure") is None and case.find("error") is None
     assert (out / "table3.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     report = run_model(RunOptions(SMALL, samples=1, memory_model=True, lift_limits=True))
     f = report.figures
 
-    data = json.loads((out / "table3.json").read_text())
+    data = read_report(out / "table3.json")
     assert data["bit_exact"] and len(data["networks"]) == 1
     row = data["networks"][0]
     ours = row["simtiny"]
@@ -72,18 +76,23 @@ def test_bench_one_network_matches_run_model(tmp_path, capsys):
     assert ours["inference_cycles"] == f.cycles == report.samples[0].run.inference_cycles
     assert ours["memory_cycles"] == f.memory_cycles == report.samples[0].run.inference_memory_cycles
     assert ours["peak_sram_bytes"] == f.peak_sram
+    assert props["flash_bytes"] == str(f.flash) and props["sram_bytes"] == str(f.peak_sram)
+    assert props["latency_ms"] == f"{f.latency_ms:.6g}"
     assert ours["flash_bytes"] == f.flash
     assert ours["macs"] == f.macs
     assert ours["mac_per_cycle"] == f.macs / f.cycles
 
     paper = TABLE.network("proxyless-w0.3-r64")
     assert paper is not None
-    assert row["published"] == {
-        fw: (
-            None if p is None else {"latency_ms": p.latency_ms, "peak_sram_kb": p.peak_sram_kb, "flash_kb": p.flash_kb}
-        )
+    assert row["published"] == [
+        {
+            "framework": fw,
+            "figures": None
+            if p is None
+            else {"latency_ms": p.latency_ms, "peak_sram_kb": p.peak_sram_kb, "flash_kb": p.flash_kb},
+        }
         for fw, p in paper.published.items()
-    }
+    ]
 
     md = (out / "table3.md").read_text()
     cells = _md_row(md, paper.label)
@@ -220,13 +229,14 @@ def test_mlperf_tiny_suite_on_the_f746_board(tmp_path, capsys):
     assert main(["bench", "--suite", "mlperf-tiny", "--models", "mlperf_ad01_int8", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["mlperf-tiny.json", "mlperf-tiny.md", "mlperf-tiny.png"]
-    data = json.loads((out / "mlperf-tiny.json").read_text())
+    data = read_report(out / "mlperf-tiny.json")
     assert data["suite"] == "mlperf-tiny" and data["board"] == "stm32f746g-disco" and data["clock_hz"] == 216_000_000
     assert data["budgets"] == {"sram_bytes": 327_680, "flash_bytes": 1_048_576}
     (row,) = data["networks"]
     paper = mlperf.network("mlperf_ad01_int8")
     assert paper is not None and row["label"] == paper.label
-    assert row["published"]["Plumerai 2023.05"] == {"latency_ms": 1.709, "peak_sram_kb": None, "flash_kb": None}
+    published = {p["framework"]: p["figures"] for p in row["published"]}
+    assert published["Plumerai 2023.05"] == {"latency_ms": 1.709, "peak_sram_kb": None, "flash_kb": None}
     ours = row["simtiny"]
     assert ours["bit_exact"] and ours["inference_cycles"] > 0
     best = min(p.latency_ms for p in paper.published.values() if p)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from support.reports import read_junit, read_report
 
 from simtiny.cli import main
 from simtiny.contract import STACK_SECTIONS
@@ -158,14 +158,20 @@ def test_check_passes_and_fails_with_reasons(tmp_path, capsys):
     assert main(["check", model, "--latency-budget", "10ms"]) == 0
     assert "PASS" in capsys.readouterr().out
     out_json = tmp_path / "verdict.json"
-    code = main(["check", model, "--sram-budget", "64", "--flash-budget", "1K", "--latency-budget", "1us",
-                 "--json", str(out_json)])  # fmt: skip
+    junit = tmp_path / "verdict.xml"
+    code = main(["check", model, str(tmp_path / "missing.tflite"), "--sram-budget", "64", "--flash-budget", "1K",
+                 "--latency-budget", "1us", "--json", str(out_json), "--junit", str(junit)])  # fmt: skip
     out = capsys.readouterr().out
-    assert code == 1
+    assert code == 2  # the missing model's error is the most serious
     assert "FAIL" in out
     assert "flash: needs" in out and "SRAM: needs" in out and "latency:" in out
-    data = json.loads(out_json.read_text())
+    data = read_report(out_json)
     assert data["passed"] is False and len(data["models"][0]["problems"]) == 3
+    suite = read_junit(junit)
+    assert suite.attrib["tests"] == "2" and suite.attrib["failures"] == "1" and suite.attrib["errors"] == "1"
+    failed, missing = suite.findall("testcase")
+    assert failed.find("failure").text.splitlines() == data["models"][0]["problems"]
+    assert "no such" in missing.find("error").attrib["message"] and missing.find("failure") is None
 
 
 @pytest.mark.sim

@@ -4,7 +4,6 @@ while the result keeps only the first part of it."""
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 import subprocess
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.reports import read_report
 
 from simtiny.cli import main
 from simtiny.errors import EXIT_SIM_FAULT, EXIT_USAGE
@@ -297,7 +297,7 @@ def test_sim_prints_the_console_first_then_the_summary_and_logs_it_all(flood_bui
     assert f"{FLOOD_DEFAULT - (1 << 20):,} bytes past the first 1,048,576 of a stream were not kept" in summary
     logged = log.read_bytes()
     assert len(logged) == FLOOD_DEFAULT + len("flood done\r\n") and logged.endswith(b"flood done\r\n")
-    data = json.loads(report.read_text())
+    data = read_report(report)
     assert data["console_dropped"] == {"uart": 0, "semihosting": FLOOD_DEFAULT - (1 << 20)}
     assert len(data["semihosting"]) == 1 << 20
 

@@ -3,7 +3,6 @@ never overwritten (compared by identity), "-" as standard output, bad paths refu
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.reports import parse_report, read_report
 
 from simtiny.cli import main
 from simtiny.errors import EXIT_USAGE
@@ -42,7 +42,7 @@ def test_an_existing_json_is_kept_unless_force(hello, tmp_path, capsys):
     assert code == EXIT_USAGE and "exists; pass --force to overwrite it" in err
     assert out.read_text() == "mine"
     code, _, _ = run(capsys, str(hello), "--json", str(out), "--force")
-    assert code == 0 and json.loads(out.read_text())["bit_exact"]
+    assert code == 0 and read_report(out)["bit_exact"]
 
 
 def test_a_hard_link_of_the_model_is_never_overwritten(hello, tmp_path, capsys):
@@ -64,7 +64,7 @@ def test_another_spelling_of_the_model_is_the_model(hello, tmp_path, capsys, mon
 def test_json_dash_is_standard_output(hello, capsys):
     code, out, err = run(capsys, str(hello), "--json", "-")
     assert code == 0
-    assert json.loads(out)["compared"]["outputs"] == 1  # stdout holds the JSON alone
+    assert parse_report(out)["compared"]["outputs"] == 1  # stdout holds the JSON alone
     assert "BIT-EXACT" in err and not Path("-").exists()
 
 
@@ -157,7 +157,7 @@ def test_a_symbolic_link_is_written_through_and_modes_are_kept(hello, tmp_path, 
     link = tmp_path / "link.json"
     link.symlink_to(target)
     code, _, _ = run(capsys, str(hello), "--json", str(link), "--force")
-    assert code == 0 and link.is_symlink() and json.loads(target.read_text())["bit_exact"]
+    assert code == 0 and link.is_symlink() and read_report(target)["bit_exact"]
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     fresh = tmp_path / "fresh.json"
     old = os.umask(0o022)

@@ -3,7 +3,6 @@ disagree by design."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 from ops.test_control_flow import counted_loop
 from ops.test_detection_postprocess import ssd_head
 from ops.test_fully_connected import _case as fully_connected_case
+from support.reports import read_report
 from support.tflite_writer import build_model
 
 from simtiny import api
@@ -35,7 +35,7 @@ def test_tflm_reference_run_is_bit_exact_and_says_so(tmp_path, capsys):
     assert code == 0, text
     assert "reference tflite-micro " in text and "ai-edge-litert" not in text
     assert "BIT-EXACT: 1 output(s) of 3 sample(s), 3 values, compared with tflite-micro " in text
-    report = json.loads(out.read_text())
+    report = read_report(out)
     assert report["bit_exact"] and len(report["references"]) == 1
     assert report["references"][0].startswith("tflite-micro ")
     assert all(s["second_reference"] is None for s in report["samples"])
@@ -48,7 +48,7 @@ def test_both_references_name_where_they_disagree_and_whom_simtiny_matches(tmp_p
     text = capsys.readouterr().out
     assert code == EXIT_MISMATCH, text
     assert text.startswith("MISMATCH: 1 output(s) of 2 sample(s)") and " and tflite-micro " in text
-    report = json.loads(out.read_text())
+    report = read_report(out)
     graph = api.load_model(report["model"])
     for k, sample in enumerate(report["samples"]):
         # what the two references give on this sample, computed here, not taken from the report
@@ -152,7 +152,7 @@ def test_a_model_tflm_refuses_is_compared_with_litert_and_the_refusal_named(tmp_
     assert "compared with LiteRT only" in text
     verdict = text.strip().splitlines()[-1]
     assert verdict.startswith("BIT-EXACT") and "tflite-micro" not in verdict, verdict
-    report = json.loads(out.read_text())
+    report = read_report(out)
     assert report["second_reference_refused"].startswith("TF-Lite Micro refuses the model")
     assert report["references"] == [report["reference"]]
     assert main(["check", str(model), "--reference", "both"]) == 0
@@ -171,7 +171,7 @@ def test_detection_postprocess_against_both_references(tmp_path, seed):
     path.write_bytes(ssd_head(np.random.default_rng(seed), regular=False))
     out = tmp_path / "r.json"
     main(["run", str(path), "--reference", "both", "--samples", "3", "--quiet", "--json", str(out)])
-    report = json.loads(out.read_text())
+    report = read_report(out)
     graph = api.load_model(path)
     options = graph.operators[-1].options
     slots = graph.tensor(graph.outputs[1]).size
@@ -199,7 +199,7 @@ def test_a_while_loop_against_both_references(tmp_path):
         np.save(tmp_path / f"in{k}.npy", value)
         args += ["--input", str(tmp_path / f"in{k}.npy")]
     assert main(args) == 0
-    report = json.loads((tmp_path / "r.json").read_text())
+    report = read_report(tmp_path / "r.json")
     (sample,) = report["samples"]
     assert sample["outputs"][0]["values"] == [5]  # four turns
     assert sample["second_reference"]["bit_exact"] and sample["second_reference"]["disagreements"] == []
@@ -212,7 +212,7 @@ def test_an_output_tflm_leaves_at_the_file_shape_makes_it_refuse_by_name(tmp_pat
     LiteRT alone and says why, rather than calling the values different."""
     out = tmp_path / "r.json"
     code = main(["run", str(MODELS / "ssd_head_int8.tflite"), "--reference", "both", "--quiet", "--json", str(out)])
-    report = json.loads(out.read_text())
+    report = read_report(out)
     assert code == 0 and report["bit_exact"]
     assert report["second_reference_refused"].startswith("TF-Lite Micro refuses the model (TF-Lite Micro gives output")
     assert "float32 [], the model computes float32 [1, 10]" in report["second_reference_refused"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.reports import read_report
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny.cli import main
@@ -53,7 +53,7 @@ def test_hello_world_bit_exact_on_three_seeds(toolchain, tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0, text
     assert "BIT-EXACT: 1 output(s) of 3 sample(s)" in text
-    report = json.loads(out.read_text())
+    report = read_report(out)
     assert report["bit_exact"] and report["toolchain"] == toolchain
     assert [s["label"] for s in report["samples"]] == ["seed 5", "seed 6", "seed 7"]
     assert all(s["inference_cycles"] > 0 and len(s["op_cycles"]) == 3 for s in report["samples"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import struct
 import subprocess
@@ -10,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from support.reports import read_report
 
 from simtiny.cli import main
 from simtiny.elf.image import load_elf
@@ -27,7 +27,7 @@ def test_hello_prints_both_consoles_and_exits_with_7(firmware_builder, toolchain
     assert code == 7
     assert "hello from USART3" in out
     assert "hello from semihosting" in out
-    data = json.loads(out_json.read_text())
+    data = read_report(out_json)
     assert data["exit_code"] == 7 and data["status"] == "exit"
     assert data["uart"] == "hello from USART3\r\n"
     assert data["semihosting"] == "hello from semihosting\n"
@@ -227,7 +227,7 @@ def test_size_matches_arm_none_eabi_size(firmware_builder, toolchain, capsys, tm
         .stdout.splitlines()[1]
         .split()
     )
-    data = json.loads(out_json.read_text())
+    data = read_report(out_json)
     berkeley = data["berkeley"]
     assert [berkeley["text"], berkeley["data"], berkeley["bss"]] == [int(x) for x in reference[:3]]
     assert "FLASH" in text and "simtiny_vectors" in text

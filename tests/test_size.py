@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.reports import parse_report
 
 from simtiny.elf.image import check_flash_image, load_elf
 from simtiny.elf.mapfile import FILL, filled_entries, parse_map, parse_map_text, short_object
@@ -309,7 +310,7 @@ def test_report_text_and_json(gcc_build: Build, stm32: Platform) -> None:
     assert f"{report.flash.used / 1024:.1f} KB" in text and "2,048.0 KB" in text
     assert f"{100 * report.sram.share:.1f}%" in text
     assert "libc_nano.a(lib_a-memcpy.o)" in text
-    encoded = json.loads(json.dumps(to_json(report)))
+    encoded = parse_report(json.dumps(to_json(report)))
     assert encoded["berkeley"]["dec"] == b.total
     assert encoded["budgets"]["flash"]["used"] == report.flash.used
     assert encoded["map"]["format"] == "gnu"

@@ -6,12 +6,12 @@ The models are microWakeWord's, as PyPI's pymicro-wakeword ships them (tests/dat
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from support.layers import every_operator_bit_exact
+from support.reports import read_report
 
 from simtiny import api
 from simtiny.cli import main
@@ -114,7 +114,7 @@ def test_run_feeds_a_file_of_frames_as_one_stream(tmp_path, capsys):
     assert code == 0, text
     assert "resource variable(s) kept as state between invocations" in text
     assert "references agree" in text
-    report = json.loads(out.read_text())
+    report = read_report(out)
     assert [s["label"] for s in report["samples"]] == [f"frame {k}" for k in range(9)]
     # the outputs are LiteRT's on the same stream, run here in one interpreter
     gold = run_golden_batch(MODELS / "hey_mycroft.tflite", [[f] for f in frames])

@@ -3,11 +3,11 @@ built, with exit code 2 (3 for sizes) and one line naming the operator or tensor
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.reports import read_report
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
 from simtiny.cli import main
@@ -71,7 +71,7 @@ def test_the_base_model_is_valid_and_bit_exact(tmp_path, monkeypatch, capsys):
     path = model(tmp_path / "good.tflite")
     out = tmp_path / "report.json"
     assert main(["run", str(path), "--ideal-memory", "--json", str(out)]) == 0, capsys.readouterr().err
-    report = json.loads(out.read_text())
+    report = read_report(out)
     assert report["bit_exact"] and report["compared"] == {
         "samples": 1,
         "outputs": 1,
@@ -223,7 +223,7 @@ def test_check_gives_a_verdict_for_every_model_and_writes_its_json(tmp_path, mon
     assert code == EXIT_USAGE  # the most serious of the models' codes: one model is invalid
     assert f"ERROR {bad}: bad.tflite: the graph lists no outputs" in text
     assert f"PASS {good}:" in text
-    data = json.loads(out.read_text())
+    data = read_report(out)
     assert [m["exit_code"] for m in data["models"]] == [EXIT_USAGE, 0]
     assert data["models"][0]["report"] is None and data["models"][1]["report"]["bit_exact"]
     assert not data["passed"]

@@ -5,7 +5,6 @@ broken contracts reported as firmware failures (exit 3)."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from support.libc_firmware import CPU, missing
+from support.reports import read_report
 from support.verify_firmware import build
 
 from simtiny.cli import main
@@ -91,7 +91,7 @@ def test_person_detect_is_bit_exact_on_the_person_image(verify_elf, capsys, tmp_
     assert code == 0, text
     assert "person.bmp  output 0 [1x2] int8: bit-exact" in text
     assert text.splitlines()[-1] == "BIT-EXACT: 1 output(s) of 1 sample(s) compared with LiteRT"
-    data = json.loads(out.read_text())
+    data = read_report(out)
     assert data["exact"] is True and data["samples"][0]["outputs"][0]["mismatches"] == 0
     assert data["figures"]["inference_cycles"] > 1_000_000 and data["figures"]["flash"] > 200_000
 

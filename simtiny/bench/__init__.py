@@ -282,9 +282,11 @@ def bench_command(
     force: bool = False,
     suite_name: str = DEFAULT_SUITE,
     optimization: str | None = None,
+    junit: Path | None = None,
 ) -> int:
-    """`simtiny bench`: measure, print the table, write the files; exit 1 if a network's outputs
-    differ from LiteRT's (its row is still written), 0 otherwise. OOM is a finding, not a failure."""
+    """`simtiny bench`: measure, print the table, write the files (and a JUnit report with a test
+    case per network); exit 1 if a network's outputs differ from LiteRT's (its row is still
+    written), 0 otherwise. OOM is a finding, not a failure."""
     import shlex
 
     from simtiny.report.table3 import format_terminal, write_outputs
@@ -303,8 +305,15 @@ def bench_command(
     folder = out if out is not None else DEFAULT_OUT
     paths = resolve_models(models, suite_name)
     prepare_out(folder, paths, force, suite_name)
+    if junit is not None:
+        check_output(junit, "--junit", [*paths, *(folder / n for n in suite(suite_name).outputs)], force)
     bench = run_bench(paths, command, ProgressBar(len(paths)), engine, suite_name, optimization)
     written = write_outputs(bench, folder)
     sys.stdout.write(format_terminal(bench))
+    if junit is not None:
+        from simtiny.report.junit import bench_cases, write_junit
+
+        write_junit(junit, f"simtiny bench {suite_name}", bench_cases(bench))
+        written.append(junit)
     sys.stdout.write("wrote " + ", ".join(str(p) for p in written) + "\n")
     return EXIT_OK if bench.exact else EXIT_MISMATCH

@@ -61,7 +61,7 @@ class Figures:
     memory_model: bool = True  # caches and wait states priced
     macs: int = 0
     operators: tuple[OperatorFigures, ...] = ()
-    flash_breakdown: dict[str, int] = field(default_factory=dict)  # constants, model code, kernels, runtime
+    flash_breakdown: dict[str, int] = field(default_factory=dict)  # constants, model_code, kernels, runtime
     arena: int = 0
     constants: int = 0
     accuracy: Accuracy | None = None  # the cycle model's evidence, with caches and wait states priced
@@ -127,14 +127,14 @@ def static_ram(image: ElfImage, platform: Platform) -> int:
 
 def flash_breakdown(size: SizeReport, kernels: Sequence[str]) -> dict[str, int]:
     """From the linker map: model constants and code (model.o), kernels, everything else."""
-    parts = {"constants": 0, "model code": 0, "kernels": 0, "runtime": 0}
+    parts = {"constants": 0, "model_code": 0, "kernels": 0, "runtime": 0}
     kernel_objects = {f"{k}.o" for k in kernels}
     for obj in size.objects:
         name = obj.object.rsplit("/", 1)[-1]
         flash = obj.code + obj.rodata + obj.data
         if name == "model.o":
             parts["constants"] += obj.rodata + obj.data
-            parts["model code"] += obj.code
+            parts["model_code"] += obj.code
         elif name in kernel_objects:
             parts["kernels"] += flash
         elif not obj.object.startswith("*fill*"):

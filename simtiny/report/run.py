@@ -8,6 +8,7 @@ from typing import Any
 from simtiny.flow.measure import Figures
 from simtiny.flow.run import ModelReport
 from simtiny.flow.validate import describe_ops
+from simtiny.report.schema import stamped
 from simtiny.report.text import output_verdict, silicon_note
 from simtiny.units import format_kb
 
@@ -48,7 +49,7 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     lines.append("")
     lines.append(
         f"flash     {format_kb(f.flash)} of {format_kb(f.flash_budget)} ({100 * f.flash / f.flash_budget:.1f}%): "
-        + ", ".join(f"{name} {format_kb(n)}" for name, n in f.flash_breakdown.items())
+        + ", ".join(f"{name.replace('_', ' ')} {format_kb(n)}" for name, n in f.flash_breakdown.items())
     )
     lines.append(
         f"SRAM      {format_kb(f.peak_sram)} of {format_kb(f.sram_budget)} ({100 * f.peak_sram / f.sram_budget:.1f}%): "
@@ -202,9 +203,10 @@ def figures_json(f: Figures) -> dict[str, Any]:
 
 
 def report_json(report: ModelReport) -> dict[str, Any]:
+    """The report as a JSON document of kind "run" (simtiny.report.schema)."""
     c = report.compiled
     f = report.figures
-    return {
+    return stamped("run", {
         "model": str(report.options.model),
         "platform": f.board,
         "engine": report.options.engine,
@@ -286,4 +288,4 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         ],
         "first_bad_layer": None if report.first_bad_layer is None else report.first_bad_layer.__dict__,
         "seconds": report.seconds,
-    }
+    })

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from simtiny.errors import EXIT_SIM_BUDGET, EXIT_SIM_FAULT, EXIT_SIM_NO_EXIT, InputError
+from simtiny.report.schema import stamped
 from simtiny.report.text import silicon_note
 from simtiny.sim.result import RunRequest, RunResult
 from simtiny.sim.semihosting import ADP_STOPPED_APPLICATION_EXIT, reason_name
@@ -126,7 +127,7 @@ def format_run(result: RunResult, request: RunRequest, console: bool = True) -> 
 def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
     fault = result.fault
     t = result.timing
-    return {
+    return stamped("sim", {
         "firmware": str(request.elf),
         "platform": request.platform.name,
         "engine": result.engine,
@@ -193,7 +194,7 @@ def run_to_json(result: RunResult, request: RunRequest) -> dict[str, Any]:
             for r in result.profile
         ],
         "host_seconds": result.host_seconds,
-    }
+    })
 
 
 def run_outcome(result: RunResult, budget: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simtiny.elf.size import CLASSES, SizeReport
+from simtiny.report.schema import stamped
 from simtiny.report.text import table
 from simtiny.units import format_kb
 
@@ -47,7 +48,7 @@ def format_text(report: SizeReport, objects: int = 15) -> str:
 
 def to_json(report: SizeReport) -> dict[str, Any]:
     """The report as plain JSON types (bytes as integers, shares as fractions of 1)."""
-    return {
+    return stamped("size", {
         "path": str(report.path),
         "platform": report.platform,
         "berkeley": {
@@ -89,4 +90,4 @@ def to_json(report: SizeReport) -> dict[str, Any]:
             {"object": u.object, **{c: getattr(u, c) for c in CLASSES}, "total": u.total}
             for u in report.objects
         ],
-    }
+    })

@@ -12,6 +12,7 @@ from simtiny.bench import METRICS, OURS, Bench, Row, published_figures
 from simtiny.bench.kinds import TARGETS
 from simtiny.bench.published import Published
 from simtiny.outputs import write_output, write_text_output
+from simtiny.report.schema import stamped
 from simtiny.report.text import table
 from simtiny.units import format_kb
 
@@ -240,7 +241,10 @@ def bench_json(bench: Bench) -> dict[str, Any]:
                 "model": _shown(row.model),
                 "published": None
                 if row.paper is None
-                else {fw: (None if p is None else vars(p)) for fw, p in row.paper.published.items()},
+                else [
+                    {"framework": fw, "figures": None if p is None else vars(p)}
+                    for fw, p in row.paper.published.items()
+                ],
                 "simtiny": {
                     "latency_ms": m.latency_ms,
                     "zero_wait_ms": m.zero_wait_ms,
@@ -271,7 +275,7 @@ def bench_json(bench: Bench) -> dict[str, Any]:
                 "ratio_to_best": row.ratios(),
             }
         )
-    return {
+    return stamped("bench", {
         "simtiny_version": bench.version,
         "date": bench.date,
         "machine": bench.machine,
@@ -288,7 +292,7 @@ def bench_json(bench: Bench) -> dict[str, Any]:
         "units": {"latency": "ms", "SRAM": "KB (1024 bytes) in published", "flash": "KB in published"},
         "bit_exact": bench.exact,
         "networks": networks,
-    }
+    })
 
 
 # --- plot ------------------------------------------------------------------------------------

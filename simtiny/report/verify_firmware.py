@@ -8,6 +8,7 @@ from typing import Any
 
 from simtiny.flow.golden import REFERENCES
 from simtiny.flow.verify_firmware import VerifyReport
+from simtiny.report.schema import stamped
 from simtiny.report.text import output_verdict, silicon_note
 from simtiny.units import format_kb
 
@@ -58,7 +59,7 @@ def format_verify(report: VerifyReport) -> str:
 
 def verify_json(report: VerifyReport) -> dict[str, Any]:
     f = report.figures
-    return {
+    return stamped("verify", {
         "firmware": str(report.options.firmware),
         "model": str(report.options.model),
         "reference": report.reference,
@@ -103,4 +104,4 @@ def verify_json(report: VerifyReport) -> dict[str, Any]:
             "fits": f.fits,
         },
         "notes": report.notes,
-    }
+    })
