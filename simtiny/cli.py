@@ -308,7 +308,10 @@ def _input_option(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="an input (.npy, or .bmp/.png for image models), once per model input in order",
+        help="an input (.npy, or .bmp/.png for image models), once per model input in order; or one data set: "
+        "a .npz file (an array per input, named after the input tensor, input_K or arr_K) or a folder of .npy, "
+        ".bmp or .png files (one sample each). An array may stack samples along a first axis; float values for "
+        "a quantized input are quantized with its scale and zero point",
     )
 
 

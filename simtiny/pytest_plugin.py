@@ -237,6 +237,7 @@ class Simtiny:
         "max_instructions",
         "optimization",
         "reference",
+        "image_mode",
     )
     FIRMWARE_OPTIONS = ("memory_model", "max_instructions")
 
@@ -310,13 +311,17 @@ class Simtiny:
         max_instructions: int | None = None,
         optimization: str = "ram",
         reference: str = "litert",
+        image_mode: str = "pixels",
         **unknown: Any,
     ) -> ModelResult:
         """Simulate a model on ``inputs`` (files or numpy arrays; one per model input) or on
         ``samples`` seeded random inputs, run the reference on the same, and compare. Budgets:
         bytes or "64 KB". ``seed`` is a whole number from 0, ``samples`` and ``max_instructions``
         from 1; ``optimization`` "ram" (the default) or "time", as ``simtiny run --optimization``;
-        ``reference`` "litert" (the default), "tflm" or "both", as ``simtiny run --reference``."""
+        ``reference`` "litert" (the default), "tflm" or "both", as ``simtiny run --reference``;
+        ``image_mode`` "pixels" (the default) or "raw", how BMP/PNG inputs become tensor bytes, as
+        ``simtiny run --image-mode``. One input may instead be a data set (a .npz file or a
+        folder of samples), as for ``simtiny run --input``."""
         import numpy as np
 
         from simtiny.errors import InputError
@@ -342,7 +347,7 @@ class Simtiny:
         m.set_budgets(sram=sram, flash=flash)
         m.reference = chosen_reference
         m.load_model(path, optimization)
-        report = m.run_inference(given, first, count)
+        report = m.run_inference(given, first, count, image_mode)
         mismatch = next((d for d in (s.difference() for s in report.samples) if d), None)
         return ModelResult(report, mismatch)
 

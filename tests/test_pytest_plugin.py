@@ -57,6 +57,25 @@ def test_model_against_tflm_and_both_references(simtiny):
 
 
 @pytest.mark.sim
+def test_image_mode_and_arrays(simtiny):
+    """image_mode="raw" feeds a BMP's bytes as TF-Lite Micro's person_detection test does: the same
+    outputs as the array made that way; a bad mode is a one-line error."""
+    import numpy as np
+    from PIL import Image
+
+    from simtiny.errors import InputError
+
+    model = MODELS / "person_detect.tflite"
+    raw = simtiny.run(model, MODELS / "person.bmp", image_mode="raw", memory_model=False)
+    pixels = np.asarray(Image.open(MODELS / "person.bmp").convert("L"), dtype=np.uint8)
+    array = simtiny.run(model, pixels.view(np.int8).reshape(1, 96, 96, 1), memory_model=False)
+    assert raw.bit_exact and array.bit_exact and raw.top_class() == 1
+    assert raw.outputs[0].tobytes() == array.outputs[0].tobytes()
+    with pytest.raises(InputError, match="image_mode must be one of pixels, raw"):
+        simtiny.run(model, MODELS / "person.bmp", image_mode="bytes")
+
+
+@pytest.mark.sim
 def test_model_over_a_budget_is_measured_and_reported(simtiny):
     r = simtiny.run(MODELS / "hello_world_int8.tflite", memory_model=False, sram_budget="64", flash_budget=512)
     assert r.bit_exact and not r.fits

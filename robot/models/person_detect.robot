@@ -27,6 +27,17 @@ Sees No Person In no_person.bmp
     Outputs Should Match Golden
     Output Should Be Top Class    0
 
+Raw Image Mode Feeds The Bytes As TF-Lite Micro Does
+    ${input}=    Bytes As TFLM Feeds Them    person
+    Load Model    ${MODELS}/person_detect.tflite
+    Run Inference    ${input}
+    ${from_bytes}=    Get Output
+    Run Inference    ${MODELS}/person.bmp    image_mode=raw
+    Outputs Should Match Golden
+    Output Should Be Top Class    1
+    ${from_image}=    Get Output
+    Should Be Equal    ${from_image}    ${from_bytes}
+
 Is Bit-Exact On Images Read By simtiny
     Load Model    ${MODELS}/person_detect.tflite
     Run Inference    ${MODELS}/no_person.bmp

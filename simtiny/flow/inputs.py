@@ -24,7 +24,7 @@ def load_input(path: Path, tensor: Tensor, position: int, image_mode: str = "pix
         raise InputError(f"{path}: no such input file")
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        value = _npy(path)
+        value = mapped_npy(path)
     elif suffix in IMAGE_SUFFIXES:
         value = _image(path, tensor, image_mode)
     else:
@@ -33,20 +33,53 @@ def load_input(path: Path, tensor: Tensor, position: int, image_mode: str = "pix
 
 
 def conform(value: np.ndarray, tensor: Tensor, position: int, where: str) -> np.ndarray:
-    """Check dtype and shape (a missing leading batch dimension of 1 is added)."""
+    """Check shape and dtype (a missing leading batch dimension of 1 is added; float values for a
+    quantized input are quantized with its parameters: quantize_for). The shape first: a mapped
+    .npy file is read only once it is known to be one sample's size."""
     want = np.dtype(NUMPY_DTYPES[tensor.dtype])
-    if value.dtype != want:
-        raise InputError(f"{where}: input {position} must be {want.name}, the file holds {value.dtype.name}")
     if tensor.shape[:1] == (1,) and value.shape == tensor.shape[1:]:
         value = value.reshape(tensor.shape)  # the batch dimension may be left out
     if value.shape != tensor.shape:
         raise InputError(
             f"{where}: input {position} must have shape {list(tensor.shape)}, the file holds {list(value.shape)}"
         )
+    value = quantize_for(value, tensor, where)
+    if value.dtype != want:
+        floats = " (or float values, quantized with its scale and zero point)" if _quantized(tensor) else ""
+        raise InputError(f"{where}: input {position} must be {want.name}{floats}, the file holds {value.dtype.name}")
     return np.array(value, copy=True, order="C")  # a copy: also of a mapped .npy file
 
 
-def _npy(path: Path) -> np.ndarray:
+def _quantized(tensor: Tensor) -> bool:
+    """An integer input with per-tensor quantization parameters: float values can be quantized for it."""
+    q = tensor.quant
+    return (
+        np.dtype(NUMPY_DTYPES[tensor.dtype]).kind in "iu"
+        and q is not None
+        and len(q.scale) == 1
+        and q.scale[0] > 0
+    )
+
+
+def quantize_for(value: np.ndarray, tensor: Tensor, where: str) -> np.ndarray:
+    """Float values for an integer input with quantization parameters become its integers, as
+    LiteRT's reference QUANTIZE computes them: round(x / scale) in float32, halves away from
+    zero, plus the zero point, clamped to the type. Anything else is returned as it is."""
+    if value.dtype.kind != "f" or not _quantized(tensor):
+        return value
+    want = np.dtype(NUMPY_DTYPES[tensor.dtype])
+    x = np.asarray(value, dtype=np.float32)
+    if not np.isfinite(x).all():
+        raise InputError(f"{where}: float values to quantize must be finite")
+    scaled = x / np.float32(tensor.scale())
+    magnitude = np.abs(scaled)
+    whole = np.floor(magnitude)
+    rounded = np.copysign(whole + (magnitude - whole >= 0.5), scaled).astype(np.float64)
+    info = np.iinfo(want)
+    return np.clip(rounded + tensor.zero_point(), info.min, info.max).astype(want)
+
+
+def mapped_npy(path: Path) -> np.ndarray:
     """Mapped, not read: the header may claim any shape, and nothing is copied into memory until
     `conform` has held the shape against the model's input."""
     try:
@@ -123,7 +156,7 @@ def stream_steps(graph: Graph, given: list, max_steps: int) -> list[list[np.ndar
         if isinstance(item, np.ndarray):
             stacks.append(item)
         elif Path(item).suffix.lower() == ".npy" and Path(item).is_file():
-            stacks.append(_npy(Path(item)))
+            stacks.append(mapped_npy(Path(item)))
         else:
             return None
     shapes = [graph.tensor(t).shape for t in graph.inputs]

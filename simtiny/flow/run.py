@@ -22,6 +22,7 @@ from simtiny.errors import EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK, DoesNotFit, In
 from simtiny.flow.build import CompiledModel, Firmware, FirmwareSpec, build, build_model, find_toolchain
 from simtiny.flow.codegen import generate
 from simtiny.flow.crosscheck import CrossCheck, compare_runs, other_engine
+from simtiny.flow.data import is_data_set, load_data, stacked_samples
 from simtiny.flow.debug import LayerDiff, first_bad_layer
 from simtiny.flow.golden import REFERENCES, GoldenResult, ReferenceRefused, references_of, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs, stream_steps
@@ -293,12 +294,18 @@ def constant_bytes(graph: Graph) -> int:
 
 
 def sample_inputs(options: RunOptions, graph: Graph) -> list[tuple[str, list[np.ndarray]]]:
-    """The samples to run: the given inputs (one sample; for a streaming model, a stack of
-    frames each: one sample per frame, in order), or `samples` seeded random ones."""
+    """The samples to run: a data set (a .npz file or a folder: simtiny.flow.data), the given
+    inputs (one sample; for a streaming model, a stack of frames each: one sample per frame, in
+    order; for another model, a stack of samples), or `samples` seeded random ones."""
+    if is_data_set(list(options.inputs)):
+        return load_data(Path(options.inputs[0]), graph, options.image_mode, MAX_SAMPLES, MAX_SAMPLE_BYTES)
     if options.inputs:
         steps = stream_steps(graph, list(options.inputs), MAX_SAMPLES)
         if steps is not None:
             return [(f"frame {k}", values) for k, values in enumerate(steps)]
+        stacked = stacked_samples(graph, list(options.inputs), MAX_SAMPLES, MAX_SAMPLE_BYTES)
+        if stacked is not None:
+            return stacked
         values = model_inputs(graph, list(options.inputs), options.image_mode)
         label = ", ".join(
             f"array {k}" if isinstance(i, np.ndarray) else Path(i).name for k, i in enumerate(options.inputs)

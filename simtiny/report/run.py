@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simtiny.flow.classify import top_classes
 from simtiny.flow.measure import Figures
 from simtiny.flow.run import ModelReport
 from simtiny.flow.validate import describe_ops
@@ -46,6 +47,7 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
                 head = f"{s.label:<{width}}  output {cmp.index} [{shape}] {cmp.dtype}{against}"
                 lines.append(f"{head}: {output_verdict(cmp, 'simtiny', name)}")
     lines.extend(_disagreement_lines(report))
+    lines.extend(_class_lines(report))
     lines.append("")
     lines.append(
         f"flash     {format_kb(f.flash)} of {format_kb(f.flash_budget)} ({100 * f.flash / f.flash_budget:.1f}%): "
@@ -92,6 +94,23 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
         f"{n.reference} ({report.seconds.get('total', 0):.1f} s)"
     )
     return "\n".join(lines) + "\n"
+
+
+SHOWN_SAMPLES = 20  # samples whose top classes the terminal report lists
+
+
+def _class_lines(report: ModelReport) -> list[str]:
+    """A classifier's three best classes per sample, from the firmware's own output."""
+    tops = [(s.label, top_classes(report.graph, s.run.outputs)) for s in report.samples[:SHOWN_SAMPLES]]
+    if not tops or tops[0][1] is None:
+        return []
+    width = max(len(label) for label, _ in tops)
+    lines = [""]
+    for label, best in tops:
+        lines.append(f"{label:<{width}}  top classes: " + ", ".join(f"{c} ({score:.4g})" for c, score in best or []))
+    if len(report.samples) > SHOWN_SAMPLES:
+        lines.append(f"... and {len(report.samples) - SHOWN_SAMPLES:,} more samples (all in --json)")
+    return lines
 
 
 def _disagreement_lines(report: ModelReport) -> list[str]:
@@ -274,6 +293,9 @@ def report_json(report: ModelReport) -> dict[str, Any]:
                         for d in s.second.disagreements
                     ],
                 },
+                "top_classes": None
+                if (best := top_classes(report.graph, s.run.outputs)) is None
+                else [{"class": c, "score": score} for c, score in best],
                 "op_cycles": s.run.op_cycles,
                 "cross_check": None
                 if s.cross is None

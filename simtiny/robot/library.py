@@ -293,19 +293,24 @@ class SimtinyLibrary:
         )
 
     @_kw()
-    def run_inference(self, *inputs: str) -> list:
+    def run_inference(self, *inputs: str, image_mode: str = "pixels") -> list:
         """Runs the loaded model on the given inputs and LiteRT's reference kernels on the same.
 
         One file per model input, in order: ``.npy`` (the input's dtype and shape, the batch
-        dimension may be left out), or ``.bmp`` or ``.png`` for image models. Without inputs it runs
-        one random input (seed 0), like `Random Input`. Returns the firmware's outputs (numpy
-        arrays). Fails if the model does not fit the board (see `Ignore Memory Limits`) or the
-        firmware faults.
+        dimension may be left out; float values for a quantized input are quantized with its
+        scale and zero point), or ``.bmp`` or ``.png`` for image models; or one data set: a
+        ``.npz`` file (an array per input) or a folder of samples, as ``simtiny run --input``.
+        ``image_mode`` is ``pixels`` (pixel p gives p - 128 to an int8 input) or ``raw`` (the
+        image's bytes are the input, as TF-Lite Micro's test images are made). Without inputs it
+        runs one random input (seed 0), like `Random Input`. Returns the firmware's outputs
+        (numpy arrays) of the last sample. Fails if the model does not fit the board (see
+        `Ignore Memory Limits`) or the firmware faults.
 
-        | Run Inference    ${CURDIR}/models/person.bmp
+        | Run Inference    ${CURDIR}/models/person.bmp    image_mode=raw
         | ${outputs}=    Run Inference    input.npy
+        | Run Inference    ${CURDIR}/samples/
         """
-        report = _robot_hint(self.machine.run_inference, [Path(p) for p in inputs])
+        report = _robot_hint(self.machine.run_inference, [Path(p) for p in inputs], image_mode=image_mode)
         self._log_run()
         return report.samples[-1].outputs
 

@@ -81,10 +81,17 @@ class Machine:
         self.model, self.optimization = model, optimization  # (plan_for refused any other goal)
         return self.compiled
 
-    def run_inference(self, inputs: list | None = None, seed: int = 0, samples: int = 1) -> ModelReport:
-        """Simulate the loaded model on `inputs` (files or arrays; or seeded random ones) and run
-        the reference (LiteRT, TF-Lite Micro or both: `reference`) on the same."""
+    def run_inference(
+        self, inputs: list | None = None, seed: int = 0, samples: int = 1, image_mode: str = "pixels"
+    ) -> ModelReport:
+        """Simulate the loaded model on `inputs` (files or arrays, or one data set: a .npz file or
+        a folder; or seeded random ones) and run the reference (LiteRT, TF-Lite Micro or both:
+        `reference`) on the same. image_mode: how BMP/PNG files become inputs (IMAGE_MODES)."""
+        from simtiny.flow.image_modes import IMAGE_MODES
+        from simtiny.flow.options import choice
+
         compiled = self.need_compiled()
+        image_mode = choice(image_mode, "image_mode", IMAGE_MODES)
         assert self.model is not None
         options = RunOptions(
             model=self.model,
@@ -101,6 +108,7 @@ class Machine:
             flash_budget=self.flash_budget,
             optimization=self.optimization,
             reference=self.reference,
+            image_mode=image_mode,
         )
         self.report = run_model(validate_options(options), compiled=compiled)
         return self.report
