@@ -18,6 +18,8 @@ from simtiny.bench.published import SUITES
 from simtiny.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_MISMATCH,
+    EXIT_OK,
     EXIT_SIM_BUDGET,
     EXIT_SIM_FAULT,
     EXIT_SIM_NO_EXIT,
@@ -298,6 +300,68 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
     _force_option(verify)
     verify.set_defaults(func=_cmd_verify)
+
+    validate = sub.add_parser(
+        "validate",
+        help="run a data set through the firmware and the references: bit-exact count, accuracy, errors",
+        description="Build the model once, run every sample of a data set on the simulated board and on "
+        "LiteRT's reference kernels, and report how many are bit-exact, the top-1 agreement with the int8 "
+        "reference and with the float model, the accuracy against labels, the error metrics of ST's validate "
+        "(RMSE, MAE, L2R, MEAN, STD, COS) and the per-sample latency spread. Each sample's result is appended "
+        "to a results file at once: run the same command again to resume an interrupted validation (or to "
+        "report a finished one without simulating anything).",
+        epilog="exit codes: 0 every sample bit-exact, 1 a sample's outputs differ, 2 usage error or a model "
+        "simtiny or the reference refuses, 3 the firmware faulted or ran out of instructions, or the reference "
+        "crashed; " + BUG_HELP,
+    )
+    validate.add_argument("model", type=Path, metavar="MODEL", help=models_help)
+    validate.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the samples: a .npz file (an array per input, samples along the first axis), a folder of .npy, "
+        ".bmp or .png files (one sample each), or a .npy stack of samples; float values for a quantized input "
+        "are quantized with its scale and zero point",
+    )
+    validate.add_argument(
+        "--labels", type=Path, metavar="FILE", help="the true class of each sample: .npy of integers, or one a line"
+    )
+    validate.add_argument(
+        "--float-model",
+        type=Path,
+        metavar="FLOAT.tflite",
+        help="the float model the int8 one was converted from: top-1 agreement and errors against it",
+    )
+    validate.add_argument("--image-mode", choices=IMAGE_MODES, default="pixels", help="BMP/PNG inputs, as for 'run'")
+    validate.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="local processes that simulate samples in parallel (default: one per core)",
+    )
+    validate.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run the samples on a Dask distributed cluster instead, its scheduler at ADDRESS "
+        "(for example tcp://10.0.0.5:8786; start one with 'dask scheduler' and 'dask worker ADDRESS')",
+    )
+    validate.add_argument(
+        "--results",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="where each sample's result is appended, and read back to resume (default MODEL.validate.jsonl here)",
+    )
+    validate.add_argument("--chunk", type=_positive, metavar="K", help="samples per task (default: chosen)")
+    _common(validate)
+    _budget_option(validate, scaled=True)
+    _memory_option(validate)
+    _budget_overrides(validate)
+    _optimization_option(validate)
+    _json_option(validate, "the report")
+    _junit_option(validate, "one test case per sample")
+    validate.add_argument("--force", action="store_true", help="start the results file over; overwrite outputs")
+    validate.set_defaults(func=_cmd_validate)
     return parser
 
 
@@ -767,6 +831,52 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, verify_json(report), inputs, args.force)
     return report.exit_code
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from simtiny.flow.dataset import ValidateOptions, validate_data_set
+    from simtiny.progress import SampleProgress
+    from simtiny.report.junit import write_junit
+    from simtiny.report.validate import format_validation, validation_cases, validation_json
+
+    options = ValidateOptions(
+        model=_model_path(args.model),
+        data=args.data,
+        labels=args.labels,
+        float_model=args.float_model,
+        platform=args.platform,
+        engine=args.engine,
+        toolchain=args.toolchain,
+        memory_model=not args.ideal_memory,
+        optimization=args.optimization,
+        sram_budget=args.sram_budget,
+        flash_budget=args.flash_budget,
+        image_mode=args.image_mode,
+        max_instructions=args.max_instructions,
+        workers=args.workers,
+        cluster=args.cluster,
+        results=args.results,
+        restart=args.force,
+        chunk=args.chunk,
+    )
+    inputs = [options.model, args.data, *(p for p in (args.labels, args.float_model) if p is not None)]
+    for path, option in ((args.json, "--json"), (args.junit, "--junit")):
+        if path:
+            check_output(path, option, inputs, args.force)
+    bar = SampleProgress("validate")
+    try:
+        with StageProgress() as stage:
+            validation, compiled = validate_data_set(options, stage, bar)
+    finally:
+        bar.close()
+    out = _text_out(args)
+    out.write(format_validation(validation, compiled, options))
+    if args.json:
+        _write_json(args.json, validation_json(validation, compiled, options), inputs, args.force)
+    if args.junit:
+        check_output(args.junit, "--junit", inputs, args.force)
+        write_junit(args.junit, f"simtiny validate {options.model.name}", validation_cases(validation, options))
+    return EXIT_OK if validation.exact == validation.samples else EXIT_MISMATCH
 
 
 def main(argv: Sequence[str] | None = None) -> int:

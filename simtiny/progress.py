@@ -54,3 +54,40 @@ class StageProgress:
     def _print(self, line: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: progress is not worth failing for
             print(line, file=self.stream, flush=True)
+
+
+class SampleProgress:
+    """Samples done out of a total, with samples per second: a tqdm bar on a terminal, a plain line
+    every `every` seconds (and at the end) in a log."""
+
+    def __init__(self, what: str, stream: TextIO | None = None, tty: bool | None = None, every: float = 10.0) -> None:
+        self.what = what
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.every = every
+        self._bar = None
+        self._first: int | None = None
+        self._start = time.monotonic()
+        self._last_line = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self._first is None:
+            self._first, self._start = done, now
+        if self.tty:
+            if self._bar is None:
+                from tqdm import tqdm
+
+                self._bar = tqdm(total=total, initial=done, desc=self.what, unit="sample", file=self.stream)
+            self._bar.update(done - self._bar.n)
+            return
+        if done == total or now - self._last_line >= self.every:
+            self._last_line = now
+            new, seconds = done - self._first, now - self._start
+            rate = f", {new / seconds:.2f} samples/s" if new and seconds > 0 else ""
+            with contextlib.suppress(OSError, ValueError):
+                print(f"simtiny: {self.what}: {done:,}/{total:,} samples{rate}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

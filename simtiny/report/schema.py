@@ -12,7 +12,7 @@ from typing import Any
 
 # Major: a key removed or changed in meaning; minor: keys added.
 SCHEMA_VERSION = "1.0"
-KINDS = ("sim", "size", "run", "check", "verify", "bench")
+KINDS = ("sim", "size", "run", "check", "verify", "bench", "validate")
 SCHEMA_FILE = "simtiny-report.schema.json"
 
 

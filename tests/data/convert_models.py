@@ -33,8 +33,13 @@ through the TFLite converter, as users export theirs.
   TFLITE_BUILTINS): the SIN stays float32 between DEQUANTIZE and QUANTIZE. simtiny refuses a
   float transcendental, whose value depends on the C library (the model of the tests of that
   refusal).
+- digits_int8.tflite and digits_float.tflite: a small classifier trained here on scikit-learn's
+  bundled 8x8 digits (no download): Conv2D (relu), MaxPooling2D, Flatten, Dense, Softmax on
+  [1, 8, 8, 1] pixels scaled to [0, 1], trained on the first 1,200 images (fixed seed, op
+  determinism), then converted twice: full int8 (its representative set the training images) and
+  float32, the model `simtiny validate --float-model` compares with.
 
-Needs the `models` extra (TensorFlow). Run from the repository's root:
+Needs the `models` extra (TensorFlow) and scikit-learn. Run from the repository's root:
     python tests/data/convert_models.py
 """
 
@@ -184,6 +189,42 @@ def detection_module():
     return Head()
 
 
+def digits_models() -> None:
+    """digits_int8 and digits_float: trained on scikit-learn's digits, converted int8 and float."""
+    import tensorflow as tf
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)[..., None]
+    train, labels = images[:1200], digits.target[:1200]
+    tf.keras.utils.set_random_seed(7)
+    tf.config.experimental.enable_op_determinism()
+    inputs = tf.keras.Input(shape=(8, 8, 1), batch_size=1)
+    x = tf.keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    x = tf.keras.layers.MaxPooling2D(2)(x)
+    x = tf.keras.layers.Flatten()(x)
+    x = tf.keras.layers.Dense(10)(x)
+    x = tf.keras.layers.Softmax()(x)
+    model = tf.keras.Model(inputs, x)
+    trainer = tf.keras.Model(inputs, x)
+    trainer.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    trainer.fit(train, labels, batch_size=32, epochs=30, shuffle=False, verbose=0)
+
+    def representative():
+        for image in train[:256]:
+            yield [image[None]]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = converter.inference_output_type = tf.int8
+    for path, data in ((OUT / "digits_int8.tflite", converter.convert()),
+                       (OUT / "digits_float.tflite", tf.lite.TFLiteConverter.from_keras_model(model).convert())):
+        path.write_bytes(data)
+        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
 def main() -> None:
     import tensorflow as tf
 
@@ -241,6 +282,7 @@ def main() -> None:
     convert_function(gated, (8,), OUT / "if_int8.tflite")
     convert_function(repeated, (8,), OUT / "while_int8.tflite")
     convert_function(detection_module(), (8,), OUT / "ssd_head_int8.tflite", custom=True)
+    digits_models()
 
 
 if __name__ == "__main__":

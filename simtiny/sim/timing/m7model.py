@@ -10,7 +10,7 @@ memory system are dynamic and are added by the engine's counter (m7timing has ev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import capstone
 from capstone import arm_const as arm
@@ -364,9 +364,16 @@ class CortexM7:
         branch 'can dual issue with following instruction' too. So a branch alone in a block's
         last cycle pairs with the next block's first instruction (which is then priced shifted)
         when the engine has seen two 16-bit instructions run before it."""
-        p = price_block(code, address)
-        s = price_block(code, address, shifted=True)
-        return BlockCost(
-            p.instructions, p.cycles, p.branch, p.target, s.cycles, p.lone_branch, s.lone_branch,
-            p.narrow_before, p.narrow, p.early_flags,
-        )
+        return _block_cost(bytes(code), address)
+
+
+@lru_cache(maxsize=1 << 16)
+def _block_cost(code: bytes, address: int) -> BlockCost:
+    """A block's prices, kept for the next run of the same firmware in this process (a data set's
+    samples, a bench): a price depends on nothing but the code and its address."""
+    p = price_block(code, address)
+    s = price_block(code, address, shifted=True)
+    return BlockCost(
+        p.instructions, p.cycles, p.branch, p.target, s.cycles, p.lone_branch, s.lone_branch,
+        p.narrow_before, p.narrow, p.early_flags,
+    )
