@@ -505,14 +505,7 @@ def validate_data_set(
     labels = read_labels(options.labels, len(samples)) if options.labels is not None else None
     float_bytes = check_float_model(graph, options.float_model) if options.float_model is not None else None
     board = run_options.board()
-    stage(f"building firmware ({len(graph.operators)} operators)")
-    compiled = compile_model(graph, board, options.toolchain, optimization=options.optimization)
-    budget = options.max_instructions or instruction_budget(sum(graph_macs(graph)))
-    job = job_for(compiled, float_bytes, budget, options.memory_model, options.engine)
-    key = results_key(compiled, options.data, float_bytes, options.memory_model, options.engine, job.reference)
-    done = open_results(results, key, options.restart)
-    done = {k: r for k, r in done.items() if k < len(samples)}
-    if options.cluster:
+    if options.cluster:  # before the build: a wrong address fails at once
         stage(f"connecting to the Dask scheduler at {options.cluster}")
         submit, workers = dask_cluster(options.cluster)
         where = f"a Dask cluster of {workers} worker(s) at {options.cluster}"
@@ -520,6 +513,13 @@ def validate_data_set(
         workers = options.workers or default_workers()
         submit = local_pool(workers)
         where = "this process" if workers == 1 else f"{workers} local processes"
+    stage(f"building firmware ({len(graph.operators)} operators)")
+    compiled = compile_model(graph, board, options.toolchain, optimization=options.optimization)
+    budget = options.max_instructions or instruction_budget(sum(graph_macs(graph)))
+    job = job_for(compiled, float_bytes, budget, options.memory_model, options.engine)
+    key = results_key(compiled, options.data, float_bytes, options.memory_model, options.engine, job.reference)
+    done = open_results(results, key, options.restart)
+    done = {k: r for k, r in done.items() if k < len(samples)}
     stage(f"validating {len(samples) - len(done):,} sample(s) on {where}")
     validation = run_validation(
         job, samples, labels, results, done, submit, workers, where, options.float_model, progress, options.chunk

@@ -72,6 +72,29 @@ def _drain(futures: list[Future], received: Received, stop: Callable[..., Any]) 
         raise
 
 
+def _reachable(address: str, timeout: float) -> None:
+    """A plain TCP scheduler address that refuses connections fails at once, not after the
+    client's whole timeout of retries."""
+    import socket
+    from urllib.parse import urlsplit
+
+    scheme = address.split("://", 1)[0] if "://" in address else "tcp"
+    if scheme != "tcp":
+        return  # tls://, ucx://, ...: the client checks them
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise InputError(f"--cluster {address}: not a scheduler address (tcp://HOST:PORT)")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = printable(exc.strerror or str(exc), 80)
+        raise InputError(f"--cluster {address}: cannot reach a Dask scheduler there ({reason})") from None
+
+
 def dask_cluster(address: str, timeout: float = 30.0) -> tuple[Submit, int]:
     """The chunks on a Dask distributed cluster (its scheduler at `address`), and how many
     workers it has. The job is scattered to every worker once."""
@@ -79,6 +102,7 @@ def dask_cluster(address: str, timeout: float = 30.0) -> tuple[Submit, int]:
         from distributed import Client, as_completed
     except ImportError:
         raise InputError("--cluster needs Dask's distributed package: pip install 'simtiny[cluster]'") from None
+    _reachable(address, min(timeout, 10.0))
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
