@@ -13,6 +13,7 @@ command -v llvm-mca >/dev/null 2>&1 || need_apt+=(llvm)  # llvm-mca: independent
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 command -v ninja >/dev/null 2>&1 || need_apt+=(ninja-build)
 command -v qemu-system-arm >/dev/null 2>&1 || need_apt+=(qemu-system-arm)  # the second engine (--engine qemu)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the HTML report's test renders it in a headless browser
 # the C libraries with their semihosting (newlib's rdimon, picolibc's semihost library): the tests
 # run firmware built with each
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }

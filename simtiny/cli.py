@@ -196,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     _reference_option(run)
     _json_option(run, "the report")
     _junit_option(run, "one test case per sample, and one for the board's budgets")
+    _html_option(run)
     run.add_argument("--quiet", "-q", action="store_true", help="only the verdict line")
     _force_option(run)
     run.set_defaults(func=_cmd_run)
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=_seed, default=0, help="seed of the first random input (default 0)")
     _json_option(check, "the verdicts")
     _junit_option(check, "one test case per model")
+    _html_option(check)
     _force_option(check)
     check.set_defaults(func=_cmd_check)
 
@@ -252,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--out", type=Path, metavar="DIR", help="folder for the SUITE.* files (default build/bench)")
     _junit_option(bench, "one test case per network")
+    _html_option(bench)
     _optimization_option(bench, None, "default: the suite's, table3 ram, mlperf-tiny time")
     _force_option(bench)
     _engine_option(bench)
@@ -360,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     _optimization_option(validate)
     _json_option(validate, "the report")
     _junit_option(validate, "one test case per sample")
+    _html_option(validate)
     validate.add_argument("--force", action="store_true", help="start the results file over; overwrite outputs")
     validate.set_defaults(func=_cmd_validate)
     return parser
@@ -387,6 +391,16 @@ def _json_option(p: argparse.ArgumentParser, what: str) -> None:
 
 def _junit_option(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--junit", type=Path, metavar="FILE.xml", help=f"also write a JUnit XML test report: {what}")
+
+
+def _html_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE.html",
+        help="also write a self-contained HTML report (verdict, per-layer table, latency and memory charts "
+        "with the budget, flash breakdown, console text)",
+    )
 
 
 def _force_option(p: argparse.ArgumentParser) -> None:
@@ -644,6 +658,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_output(args.json, "--json", inputs, args.force)
     if args.junit:
         check_output(args.junit, "--junit", inputs, args.force)
+    if args.html:
+        check_output(args.html, "--html", inputs, args.force)
     if args.memory_plot:
         check_output(args.memory_plot, "--memory-plot", inputs, args.force)
     if args.save_outputs:
@@ -662,7 +678,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             plot = args.memory_plot
             write_output(
                 plot,
-                lambda tmp: plot_timeline(report.graph, report.compiled.plan, tmp, options.model.name),
+                lambda tmp: plot_timeline(
+                    report.graph, report.compiled.plan, tmp, options.model.name, report.figures.sram_budget
+                ),
                 "--memory-plot",
             )
     if args.json:
@@ -672,6 +690,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         check_output(args.junit, "--junit", inputs, args.force)
         write_junit(args.junit, f"simtiny run {options.model.name}", run_cases(report))
+    if args.html:
+        from simtiny.report.html import run_page, write_html
+
+        check_output(args.html, "--html", inputs, args.force)
+        write_html(args.html, run_page(report, text))
     if args.save_outputs:
         _save_outputs(args.save_outputs, report, inputs, args.force)
     return report.exit_code
@@ -685,6 +708,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         check_output(args.json, "--json", models, args.force)
     if args.junit:
         check_output(args.junit, "--junit", models, args.force)
+    if args.html:
+        check_output(args.html, "--html", models, args.force)
     out = _text_out(args)
     verdicts = []
     for model in args.models:  # a verdict for every model, also when one cannot be checked
@@ -700,13 +725,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         check_output(args.junit, "--junit", models, args.force)
         write_junit(args.junit, "simtiny check", check_cases(verdicts))
+    if args.html:
+        from simtiny.report.html import check_page, write_html
+        from simtiny.report.run import format_report
+
+        consoles = [format_verdict(v) + (format_report(v.report) if v.report else "") for v in verdicts]
+        check_output(args.html, "--html", models, args.force)
+        write_html(args.html, check_page(verdicts, consoles))
     return check_status(verdicts)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from simtiny.bench import bench_command
 
-    return bench_command(args.models, args.out, args.engine, args.force, args.suite, args.optimization, args.junit)
+    return bench_command(
+        args.models, args.out, args.engine, args.force, args.suite, args.optimization, args.junit, args.html
+    )
 
 
 OUTPUT_FILES = ("output*.npy", "sample*_output*.npy")
@@ -860,7 +894,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         chunk=args.chunk,
     )
     inputs = [options.model, args.data, *(p for p in (args.labels, args.float_model) if p is not None)]
-    for path, option in ((args.json, "--json"), (args.junit, "--junit")):
+    for path, option in ((args.json, "--json"), (args.junit, "--junit"), (args.html, "--html")):
         if path:
             check_output(path, option, inputs, args.force)
     bar = SampleProgress("validate")
@@ -870,7 +904,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     out = _text_out(args)
-    out.write(format_validation(validation, compiled, options))
+    text = format_validation(validation, compiled, options)
+    out.write(text)
+    if args.html:
+        from simtiny.report.html import validate_page, write_html
+
+        check_output(args.html, "--html", inputs, args.force)
+        write_html(args.html, validate_page(validation, compiled, options, text))
     if args.json:
         _write_json(args.json, validation_json(validation, compiled, options), inputs, args.force)
     if args.junit:

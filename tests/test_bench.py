@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support.browser import Shown, not_blank, render
 from support.reports import read_junit, read_report
 
 from simtiny import bench
@@ -53,8 +54,8 @@ def test_bench_one_network_matches_run_model(tmp_path, capsys):
     from simtiny.flow.run import RunOptions, run_model
 
     out = tmp_path / "results"
-    junit = tmp_path / "bench.xml"
-    code = main(["bench", "--models", str(SMALL), "--out", str(out), "--junit", str(junit)])
+    junit, page = tmp_path / "bench.xml", tmp_path / "bench.html"
+    code = main(["bench", "--models", str(SMALL), "--out", str(out), "--junit", str(junit), "--html", str(page)])
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert sorted(p.name for p in out.iterdir()) == ["table3.json", "table3.md", "table3.png"]
@@ -76,6 +77,10 @@ def test_bench_one_network_matches_run_model(tmp_path, capsys):
     assert ours["inference_cycles"] == f.cycles == report.samples[0].run.inference_cycles
     assert ours["memory_cycles"] == f.memory_cycles == report.samples[0].run.inference_memory_cycles
     assert ours["peak_sram_bytes"] == f.peak_sram
+    dom, shot = render(page, tmp_path)
+    shown = Shown(dom)
+    assert shown.rows["networks"] == 2 and f"{f.latency_ms:.2f}" in shown.all_text and "img" in shown.tags
+    assert not_blank(shot)
     assert props["flash_bytes"] == str(f.flash) and props["sram_bytes"] == str(f.peak_sram)
     assert props["latency_ms"] == f"{f.latency_ms:.6g}"
     assert ours["flash_bytes"] == f.flash

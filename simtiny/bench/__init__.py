@@ -283,6 +283,7 @@ def bench_command(
     suite_name: str = DEFAULT_SUITE,
     optimization: str | None = None,
     junit: Path | None = None,
+    html: Path | None = None,
 ) -> int:
     """`simtiny bench`: measure, print the table, write the files (and a JUnit report with a test
     case per network); exit 1 if a network's outputs differ from LiteRT's (its row is still
@@ -305,11 +306,19 @@ def bench_command(
     folder = out if out is not None else DEFAULT_OUT
     paths = resolve_models(models, suite_name)
     prepare_out(folder, paths, force, suite_name)
-    if junit is not None:
-        check_output(junit, "--junit", [*paths, *(folder / n for n in suite(suite_name).outputs)], force)
+    for path, option in ((junit, "--junit"), (html, "--html")):
+        if path is not None:
+            check_output(path, option, [*paths, *(folder / n for n in suite(suite_name).outputs)], force)
     bench = run_bench(paths, command, ProgressBar(len(paths)), engine, suite_name, optimization)
     written = write_outputs(bench, folder)
-    sys.stdout.write(format_terminal(bench))
+    text = format_terminal(bench)
+    sys.stdout.write(text)
+    if html is not None:
+        from simtiny.report.html import bench_page, write_html
+
+        plot = next((p for p in written if p.suffix == ".png"), None)
+        write_html(html, bench_page(bench, text, plot))
+        written.append(html)
     if junit is not None:
         from simtiny.report.junit import bench_cases, write_junit
 

@@ -78,8 +78,10 @@ def format_timeline(graph: Graph, plan: MemoryPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_timeline(graph: Graph, plan: MemoryPlan, path: Path, title: str) -> None:
-    """A bar chart of live arena KB per operator (matplotlib, no display needed)."""
+def plot_timeline(graph: Graph, plan: MemoryPlan, path: Path, title: str, budget: int | None = None) -> None:
+    """A bar chart of live arena KB per operator (matplotlib, no display needed), with the arena's
+    size and the SRAM budget as lines. In-place operators' input and output overlap in the arena,
+    so their bars (counting both) can stand above the arena line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,9 +91,14 @@ def plot_timeline(graph: Graph, plan: MemoryPlan, path: Path, title: str) -> Non
     fig, ax = plt.subplots(figsize=(max(6.0, len(points) * 0.12), 3.5))
     colors = ["tab:orange" if p.in_place else "tab:blue" for p in points]
     ax.bar([p.op_index for p in points], [p.live_bytes / 1024 for p in points], color=colors)
+    ax.axhline(plan.arena_size / 1024, color="tab:gray", linestyle="--", label=f"arena {plan.arena_size / 1024:.1f} KB")
+    if budget:
+        ax.axhline(budget / 1024, color="tab:red", linestyle="--", label=f"SRAM budget {budget / 1024:,.0f} KB")
+    ax.legend(loc="upper right", fontsize="small")
     ax.set_xlabel("operator")
     ax.set_ylabel("live arena (KB)")
-    ax.set_title(f"{title}: arena {plan.arena_size / 1024:.1f} KB (orange: in place)")
+    peak = max((p.live_bytes for p in points), default=0)
+    ax.set_title(f"{title}: peak live {peak / 1024:.1f} KB (orange: in place, input and output overlapping)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -9,6 +9,7 @@ from simtiny.flow.classify import top_classes
 from simtiny.flow.measure import Figures
 from simtiny.flow.run import ModelReport
 from simtiny.flow.validate import describe_ops
+from simtiny.report.layers import layers, layers_json
 from simtiny.report.schema import stamped
 from simtiny.report.text import output_verdict, silicon_note
 from simtiny.units import format_kb
@@ -64,15 +65,23 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
     if per_op and f.operators:
         lines.append("")
         width = max(24, *(len(o.opcode) for o in f.operators))
+        rows = {r.index: r for r in layers(g, c.plan)}
+        shapes = {i: "x".join(str(d) for d in r.outputs[0][1]) if r.outputs else "" for i, r in rows.items()}
+        sw = max(9, *(len(s) for s in shapes.values()))
         lines.append(
-            f"{'op':>4}  {'operator':<{width}} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  {'MAC/cyc':>7}"
+            f"{'op':>4}  {'operator':<{width}} {'output':<{sw}} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  "
+            f"{'MAC/cyc':>7}  {'const KB':>8}  {'live KB':>8}"
         )
         total = max(sum(o.cycles for o in f.operators), 1)
         for o in f.operators:
             rate = f"{o.mac_per_cycle:7.3f}" if o.mac_per_cycle is not None else " " * 7
+            layer = rows.get(o.index)
+            const = f"{layer.constant_bytes / 1024:8.1f}" if layer else " " * 8
+            live = f"{layer.live_bytes / 1024:8.1f}" if layer else " " * 8
             lines.append(
-                f"{o.index:>4}  {o.opcode:<{width}} {o.cycles:>14,}  {100 * o.cycles / total:5.1f}%  "
-                f"{_ms(o.cycles, f.clock_hz):9.3f}  {o.macs:>12,}  {rate}"
+                f"{o.index:>4}  {o.opcode:<{width}} {shapes.get(o.index, ''):<{sw}} {o.cycles:>14,}  "
+                f"{100 * o.cycles / total:5.1f}%  {_ms(o.cycles, f.clock_hz):9.3f}  {o.macs:>12,}  {rate}  "
+                f"{const}  {live}"
             )
     if report.first_bad_layer:
         d = report.first_bad_layer
@@ -247,6 +256,7 @@ def report_json(report: ModelReport) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "engines_agree": report.engines_agree,
         "in_place_operators": sorted(c.plan.in_place),
+        "layers": layers_json(layers(report.graph, c.plan)),
         "figures": figures_json(f),
         "samples": [
             {

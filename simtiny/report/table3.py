@@ -346,17 +346,18 @@ def _draw_panel(ax: Any, bench: Bench, metric: str) -> None:
         ax.set_ylim(foot, max(values) * 4)
         ax.set_ylabel(f"latency at {bench.clock_hz / 1e6:g} MHz (ms, log scale)")
     else:
-        budget = bench.table.sram_budget / 1024
+        budget = (bench.table.sram_budget if metric == "SRAM" else bench.table.flash_budget) / 1024
         ax.axhline(budget, color="gray", linestyle="--", linewidth=1)
         ax.text(len(bench.rows) - 0.5, budget, f"{budget:g} KB budget", ha="right", va="bottom", fontsize=7)
         ax.set_ylim(0, max(*values, budget) * 1.15)
-        ax.set_ylabel("peak SRAM (KB)")
+        ax.set_ylabel("peak SRAM (KB)" if metric == "SRAM" else "flash (KB)")
     ax.set_xticks(range(len(bench.rows)), [r.label.replace(" (", "\n(") for r in bench.rows], fontsize=8)
 
 
 def plot(bench: Bench, path: Path) -> None:
-    """table3.png: latency (log scale) and peak SRAM per network and framework; black ticks mark
-    simtiny's zero-wait latency, hatching a simtiny figure over budget."""
+    """SUITE.png: latency (log scale), peak SRAM and flash per network and framework, with the
+    budgets; black ticks mark simtiny's zero-wait latency, hatching a simtiny figure over budget.
+    Titled after the suite only when a network has published figures (not for a user's models)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -364,14 +365,18 @@ def plot(bench: Bench, path: Path) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    fig, axes = plt.subplots(1, 2, figsize=(max(10.0, 3.2 * len(bench.rows) + 2), 4.8))
-    _draw_panel(axes[0], bench, "latency")
-    _draw_panel(axes[1], bench, "SRAM")
+    fig, axes = plt.subplots(1, 3, figsize=(max(14.0, 4.5 * len(bench.rows) + 3), 4.8))
+    for ax, metric in zip(axes, METRICS, strict=True):
+        _draw_panel(ax, bench, metric)
     handles: list[Any] = [Patch(color=_color(bench, fw), label=f"{fw} (silicon)") for fw in bench.table.frameworks]
     handles.append(Patch(color=COLORS[OURS], label=f"{OURS} {bench.version} (simulated)"))
     handles.append(Line2D([], [], color="black", linewidth=1.5, label=f"{OURS}, zero-wait memory"))
     axes[0].legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
-    fig.suptitle(f"{bench.table.title}: published figures and simtiny's ({bench.date})", fontsize=10)
+    if any(row.paper is not None for row in bench.rows):
+        title = f"{bench.table.title}: published figures and simtiny's ({bench.date})"
+    else:
+        title = f"simtiny on {bench.board} at {bench.clock_hz / 1e6:g} MHz ({bench.date}): no published figures"
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
