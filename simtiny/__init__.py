@@ -2,7 +2,7 @@
 
 The Python API (simtiny.api) is available here: `simtiny.run_model`, `simtiny.compile_model`,
 `simtiny.simulate`, `simtiny.run_firmware`, `simtiny.build_firmware`, `simtiny.load_platform`,
-`simtiny.load_model`. It is imported on first use, so that `import simtiny` (done by the pytest
+`simtiny.load_model`, `simtiny.validate`. It is imported on first use, so that `import simtiny` (done by the pytest
 plugin in every test session) costs nothing.
 """
 
@@ -20,6 +20,7 @@ API = (
     "run_firmware",
     "run_model",
     "simulate",
+    "validate",
     "RunOptions",
     "ModelReport",
     "FirmwareReport",

@@ -14,6 +14,9 @@
     fw = simtiny.run_firmware("app.elf", board)                          # any Cortex-M7 ELF
     print(fw.result.status, fw.result.console.text, fw.figures.cycles)
 
+    v = simtiny.validate("digits_int8.tflite", "digits.npz", labels="labels.npy", workers=2)
+    print(v.exact, v.samples, v.accuracy("firmware_class"), v.metrics("reference"))
+
 The command line, the Robot Framework library, the pytest plugin, `check` and `bench` all go
 through these same stages (simtiny.flow.run).
 """
@@ -138,3 +141,32 @@ def run_firmware(
     boolean(memory_model, "memory_model")
     boolean(profile, "profile")
     return run(elf, load_platform(platform), engine, max_instructions, memory_model, profile)
+
+
+def validate(
+    model: str | Path,
+    data: str | Path,
+    labels: str | Path | None = None,
+    float_model: str | Path | None = None,
+    platform: str | Path = "stm32h743",
+    **options: Any,
+) -> Any:
+    """A data set through the firmware and the references, as `simtiny validate`: every sample
+    bit for bit, top-1 agreement, accuracy against `labels`, the error metrics against the int8
+    reference and `float_model`, resumable through its results file. `options` are those of
+    simtiny.flow.dataset.ValidateOptions (workers, cluster, results, engine, memory_model, ...).
+    Returns the simtiny.flow.dataset.Validation."""
+    from simtiny.flow.dataset import ValidateOptions, validate_data_set
+    from simtiny.flow.options import refuse_unknown
+
+    names = [f.name for f in fields(ValidateOptions) if f.name not in ("model", "data", "labels", "float_model",
+                                                                       "platform")]  # fmt: skip
+    refuse_unknown(options, names, "validate")
+    given = ValidateOptions(
+        Path(model),
+        Path(data),
+        None if labels is None else Path(labels),
+        None if float_model is None else Path(float_model),
+        platform,
+    )
+    return validate_data_set(replace(given, **options))[0]

@@ -43,7 +43,10 @@ def test_compile_once_simulate_many():
     assert [r.outputs[0].tolist() for r in runs] == [g.outputs[0].tolist() for g in golden]
     assert all(r.inference_cycles > 0 and len(r.op_cycles) == 3 for r in runs)
     with pytest.raises(InputError, match="must be int8"):
-        simtiny.simulate(compiled, [np.zeros((1, 1), dtype=np.float32)])
+        simtiny.simulate(compiled, [np.zeros((1, 1), dtype=np.int32)])
+    t = compiled.graph.tensor(compiled.graph.inputs[0])
+    real = np.array([[(90 - t.zero_point()) * t.scale()]], dtype=np.float32)  # floats: quantized for the input
+    assert simtiny.simulate(compiled, [real], memory_model=False).outputs[0].tolist() == runs[3].outputs[0].tolist()
 
 
 def test_run_firmware_on_either_board():

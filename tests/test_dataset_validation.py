@@ -210,3 +210,15 @@ def test_a_stateful_model_is_refused(tmp_path, capsys):
                  str(tmp_path / "r.jsonl")]) == 2  # fmt: skip
     assert "keeps state between invocations" in capsys.readouterr().err
 
+
+
+@pytest.mark.sim
+def test_the_python_api(digits, tmp_path):
+    import simtiny
+    from simtiny.errors import InputError
+
+    data = _subset(tmp_path, digits, 5)
+    v = simtiny.validate(DIGITS, data, workers=1, results=tmp_path / "r.jsonl")
+    assert v.samples == 5 and v.exact == 5 and v.metrics("reference")[0]["rmse"] == 0
+    with pytest.raises(InputError, match="unknown argument 'worker' for validate"):
+        simtiny.validate(DIGITS, data, worker=1)

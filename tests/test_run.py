@@ -191,8 +191,8 @@ def test_uint8_model_is_refused_as_tflm_refuses_it(tmp_path):
 
 
 def test_wrong_input_file(tmp_path):
-    np.save(tmp_path / "x.npy", np.zeros((1, 1), dtype=np.float32))
+    np.save(tmp_path / "x.npy", np.zeros((1, 1), dtype=np.int32))  # floats would be quantized for it
     _one_line_error(
         _simtiny("run", str(MODELS / "hello_world_int8.tflite"), "--input", str(tmp_path / "x.npy")),
-        "must be int8",
+        "must be int8 (or float values, quantized with its scale and zero point), the file holds int32",
     )
