@@ -13,7 +13,7 @@ import numpy as np
 
 from simtiny.errors import InputError, printable
 from simtiny.flow.image_modes import IMAGE_SUFFIXES
-from simtiny.flow.inputs import conform, load_input
+from simtiny.flow.inputs import conform, given_arrays, load_input
 from simtiny.model import Graph, Tensor
 
 SAMPLE_SUFFIXES = (".npy", *IMAGE_SUFFIXES)
@@ -42,18 +42,11 @@ def load_data(path: Path, graph: Graph, image_mode: str, max_samples: int, max_b
 def stacked_samples(graph: Graph, given: list, max_samples: int, max_bytes: int) -> Samples | None:
     """A stack of samples along a first axis, one array or .npy file per model input (the same
     count in each), for a model without state; None when the inputs given are one sample."""
-    from simtiny.flow.inputs import mapped_npy
-
     if graph.state or len(given) != len(graph.inputs):
         return None
-    stacks = []
-    for item in given:
-        if isinstance(item, np.ndarray):
-            stacks.append(item)
-        elif Path(item).suffix.lower() == ".npy" and Path(item).is_file():
-            stacks.append(mapped_npy(Path(item)))
-        else:
-            return None
+    stacks = given_arrays(given)
+    if stacks is None:
+        return None
     tensors = [graph.tensor(t) for t in graph.inputs]
     if any(_is_one(s.shape, t) for s, t in zip(stacks, tensors, strict=True)):
         return None

@@ -145,20 +145,29 @@ def model_inputs(graph: Graph, given: list, image_mode: str = "pixels") -> list[
     return out
 
 
+def given_arrays(given: list) -> list[np.ndarray] | None:
+    """Each given input as an array (a .npy file mapped, not read), or None if one is another
+    kind of file (an image)."""
+    arrays = []
+    for item in given:
+        if isinstance(item, np.ndarray):
+            arrays.append(item)
+        elif Path(item).suffix.lower() == ".npy" and Path(item).is_file():
+            arrays.append(mapped_npy(Path(item)))
+        else:
+            return None
+    return arrays
+
+
 def stream_steps(graph: Graph, given: list, max_steps: int) -> list[list[np.ndarray]] | None:
     """A streaming model's steps, when each given input is a stack of frames: a .npy file or
     array of shape (K, *input shape), K the same for every input. None when they are not (then
     each item is one sample's input, as for any model)."""
     if not graph.state or len(given) != len(graph.inputs):
         return None
-    stacks = []
-    for item in given:
-        if isinstance(item, np.ndarray):
-            stacks.append(item)
-        elif Path(item).suffix.lower() == ".npy" and Path(item).is_file():
-            stacks.append(mapped_npy(Path(item)))
-        else:
-            return None
+    stacks = given_arrays(given)
+    if stacks is None:
+        return None
     shapes = [graph.tensor(t).shape for t in graph.inputs]
     if any(s.ndim != len(shape) + 1 or s.shape[1:] != shape for s, shape in zip(stacks, shapes, strict=True)):
         return None
