@@ -31,7 +31,15 @@ from simtiny.lower.fully_connected import WIDENED_PASSES
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
-from tests.ops.test_conv import ACTIVATIONS, act_tensor, bias_tensor, filter_tensor, spread_output, window_options
+from tests.ops.test_conv import (
+    ACTIVATIONS,
+    act_tensor,
+    bias_tensor,
+    filter_tensor,
+    random_depthwise,
+    spread_output,
+    window_options,
+)
 from tests.ops.test_conv_inplace import (
     QUADS_CASES,
     ballast,
@@ -422,6 +430,19 @@ def test_quads_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
         for function, mnemonics in (("quads_band", ("smlabb", "smlatt", "smmlar")), ("quads_fill", ("sxtab16",))):
             start = text.find(f"<{function}>:")
             assert start >= 0 and all(m in text[start : text.find("\n\n", start)] for m in mnemonics), function
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+def test_depthwise_multiplier_kernel_on_the_board(board, tmp_path: Path, toolchain: str) -> None:
+    """st_depthwise_conv2d_s8_multiplier (portable C: four output channels a pass) built for the
+    Cortex-M7 with both toolchains, bit for bit against LiteRT on random geometry."""
+    rng = np.random.default_rng(83)
+    cases = [random_depthwise(rng, i, ic, m) for i, (ic, m) in enumerate([(1, 8), (2, 5), (3, 4), (1, 11)])]
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    path, compiled = write_and_compile(board, tmp_path / "mult.tflite", build_model(tensors, op_specs, inputs, outputs),
+                                       toolchain)  # fmt: skip
+    assert compiled.generated.source.count("st_depthwise_conv2d_s8_multiplier") == len(cases)
+    assert check_bit_exact(compiled, path, seeded(83)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)

@@ -634,6 +634,9 @@ def _taps_in_image(outputs: int, stride: int, pad: int, size: int, limit: int) -
     return sum(_window_taps(outputs, stride, pad, size, limit))
 
 
+MULTIPLIER_GROUP = 4  # output channels st_depthwise_conv2d_s8_multiplier sums a pass (depth multiplier 4 and more)
+
+
 class DepthwiseConv2D:
     opcodes = ("DEPTHWISE_CONV_2D",)
 
@@ -876,8 +879,10 @@ class DepthwiseConv2D:
                 f"{filt}, {scratch_of(ctx, op)});"
             )
         else:
+            # a depth multiplier of 4 or more: four output channels a pass over the taps
+            kind = "_multiplier" if w.shape[3] // x.shape[3] >= MULTIPLIER_GROUP else ""
             call = (
-                f"st_depthwise_conv2d_s8{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
+                f"st_depthwise_conv2d_s8{kind}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, "
                 f"{ctx.tensor(op.outputs[0])});"
             )
         return KernelCall(call, (f"depthwise_conv2d_s8{build}{twin}",), (decl,))

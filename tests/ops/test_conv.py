@@ -15,6 +15,7 @@ from support.hostrun import load_host_model
 from support.opcheck import (
     Case,
     check_model,
+    pack,
     random_input,
     real_model_ops,
     reference_interpreter,
@@ -136,10 +137,12 @@ def random_conv(rng: np.random.Generator, index: int) -> Case:
     return Case(label, tensors, OpSpec("CONV_2D", [0, 1, 2], [3], options))
 
 
-def random_depthwise(rng: np.random.Generator, index: int) -> Case:
+def random_depthwise(
+    rng: np.random.Generator, index: int, ic: int | None = None, multiplier: int | None = None
+) -> Case:
     (h, w), (fh, fw), (sh, sw), (dh, dw), padding, (oh, ow) = geometry(rng)
-    ic = int(rng.integers(1, 9))
-    multiplier = int(rng.choice([1, 1, 1, 2, 3]))
+    ic = int(rng.integers(1, 9)) if ic is None else ic
+    multiplier = int(rng.choice([1, 1, 1, 2, 3])) if multiplier is None else multiplier
     oc = ic * multiplier
     batches = int(rng.choice([1, 1, 1, 2, 3]))
     per_channel = bool(rng.random() < 0.6)
@@ -185,7 +188,18 @@ def test_depthwise_random(seed: int) -> None:
     assert run_packed([random_depthwise(rng, i) for i in range(CASES_PER_MODEL)], seed, SAMPLES) > 0
 
 
-def test_conv_edge_shapes() -> None:
+@pytest.mark.parametrize("seed", range(4))
+def test_depthwise_multiplier_of_four_and_more(seed: int) -> None:
+    """st_depthwise_conv2d_s8_multiplier (four output channels a pass, the rest one by one):
+    multipliers 4 to 12 over one to three input channels, random geometry, against LiteRT."""
+    rng = np.random.default_rng(2500 + seed)
+    cases = [random_depthwise(rng, i, ic, m) for i, (ic, m) in enumerate([(1, 8), (1, 4), (2, 5), (3, 7), (1, 9),
+                                                                            (2, 12)])]  # fmt: skip
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
+    source = generate(graph, plan_memory(graph)).source
+    assert source.count("st_depthwise_conv2d_s8_multiplier") == len(cases), "every case takes the grouped kernel"
+    assert run_packed(cases, seed, SAMPLES) > 0
     """1x1 images and filters, a filter covering the whole image, windows that miss the image."""
     rng = np.random.default_rng(7)
     shapes = [  # (input NHWC, filter OHWI, stride, dilation, padding)

@@ -11,45 +11,114 @@
 #include "st_quant.h"
 #include "st_window.h"
 
+/* The strides of the out-of-place kernels' walk over the input and the filter. */
+typedef struct {
+    int32_t ic_n, oc_n, in_row, filter_row, step_x, step_y, input_offset;
+} dw_walk;
+
+static inline dw_walk dw_walk_of(const st_depthwise_conv2d_params *p) {
+    const int32_t ic_n = p->input_c, oc_n = ic_n * p->depth_multiplier, in_row = p->input_w * ic_n;
+    const dw_walk k = {ic_n, oc_n, in_row, p->filter_w * oc_n, p->dilation_w * ic_n, p->dilation_h * in_row,
+                       p->input_offset};
+    return k;
+}
+
+/* The layer's geometry for st_window_begin (which keeps a pointer to it: the caller holds it). */
+static inline st_window_shape dw_shape(const st_depthwise_conv2d_params *p) {
+    const st_window_shape shape = {
+        p->batches,  p->input_h,  p->input_w,  p->input_c,    p->output_h,   p->output_w, p->input_c * p->depth_multiplier,
+        p->filter_h, p->filter_w, p->stride_h, p->stride_w,   p->dilation_h, p->dilation_w, p->pad_h, p->pad_w,
+    };
+    return shape;
+}
+
+/* Output channel oc (of input channel ic) at one window: the sum over its in-image taps, then
+ * the bias and the requantisation. */
+static inline void dw_sum_channel(const st_depthwise_conv2d_params *p, const dw_walk *k, const st_window *w,
+                                  const int8_t *window, const int8_t *wwin, int32_t ic, int32_t oc, int8_t *out) {
+    uint32_t acc = 0;
+    const int8_t *xrow = window + ic;
+    const int8_t *wrow = wwin + oc;
+    for (int32_t fy = w->y0; fy < w->y1; fy++) {
+        const int8_t *x = xrow;
+        const int8_t *wt = wrow;
+        for (int32_t fx = w->x0; fx < w->x1; fx++) {
+            acc += (uint32_t)((int32_t)*wt * ((int32_t)*x + k->input_offset));
+            x += k->step_x;
+            wt += k->oc_n;
+        }
+        xrow += k->step_y;
+        wrow += k->filter_row;
+    }
+    acc += (uint32_t)st_channel_bias(&p->channels, oc);
+    out[oc] = st_channel_output(&p->channels, oc, acc, p->output_offset, p->act_min, p->act_max);
+}
+
 void ST_DW_KERNEL(st_depthwise_conv2d_s8)(const st_depthwise_conv2d_params *p, const int8_t *input,
                                                const int8_t *filter, int8_t *output) {
-    const int32_t ic_n = p->input_c;
-    const int32_t oc_n = ic_n * p->depth_multiplier;
-    const int32_t in_row = p->input_w * ic_n;
-    const int32_t filter_row = p->filter_w * oc_n;
-    const int32_t step_x = p->dilation_w * ic_n;
-    const int32_t step_y = p->dilation_h * in_row;
-    const int32_t input_offset = p->input_offset;
-    const st_window_shape shape = {
-        p->batches,  p->input_h,  p->input_w,  ic_n,          p->output_h,   p->output_w, oc_n,    p->filter_h,
-        p->filter_w, p->stride_h, p->stride_w, p->dilation_h, p->dilation_w, p->pad_h,    p->pad_w,
-    };
+    const dw_walk k = dw_walk_of(p);
+    const st_window_shape shape = dw_shape(p);
     st_window_iter it;
     if (!st_window_begin(&it, &shape, input, output)) return;
     do {
         const st_window *w = &it.w;
         /* the window's first in-image tap (none: no taps, bias only), in input and filter */
-        const int8_t *window = it.image + st_window_origin(w, in_row, ic_n);
-        const int8_t *wwin = filter + st_window_tap_offset(w, filter_row, oc_n);
+        const int8_t *window = it.image + st_window_origin(w, k.in_row, k.ic_n);
+        const int8_t *wwin = filter + st_window_tap_offset(w, k.filter_row, k.oc_n);
         int32_t oc = 0;
-        for (int32_t ic = 0; ic < ic_n; ic++) {
+        for (int32_t ic = 0; ic < k.ic_n; ic++) {
             for (int32_t m = 0; m < p->depth_multiplier; m++, oc++) {
-                uint32_t acc = 0;
+                dw_sum_channel(p, &k, w, window, wwin, ic, oc, it.out);
+            }
+        }
+    } while (st_window_next(&it));
+}
+
+/* Depth multiplier 4 and more (person_detect's first layer: one input channel, eight output
+ * channels): each input value is read once per tap for four output channels at a time, whose
+ * sums stay in registers; the channels left over (multiplier % 4) go one by one. The same sums
+ * as LiteRT's, added in another order (modulo 2^32, so the same bits). */
+void ST_DW_KERNEL(st_depthwise_conv2d_s8_multiplier)(const st_depthwise_conv2d_params *p, const int8_t *input,
+                                                          const int8_t *filter, int8_t *output) {
+    const dw_walk k = dw_walk_of(p);
+    const int32_t groups = p->depth_multiplier / 4;
+    const st_window_shape shape = dw_shape(p);
+    st_window_iter it;
+    if (!st_window_begin(&it, &shape, input, output)) return;
+    do {
+        const st_window *w = &it.w;
+        const int8_t *window = it.image + st_window_origin(w, k.in_row, k.ic_n);
+        const int8_t *wwin = filter + st_window_tap_offset(w, k.filter_row, k.oc_n);
+        int32_t oc = 0;
+        for (int32_t ic = 0; ic < k.ic_n; ic++) {
+            for (int32_t g = 0; g < groups; g++, oc += 4) {
+                uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
                 const int8_t *xrow = window + ic;
                 const int8_t *wrow = wwin + oc;
                 for (int32_t fy = w->y0; fy < w->y1; fy++) {
                     const int8_t *x = xrow;
                     const int8_t *wt = wrow;
                     for (int32_t fx = w->x0; fx < w->x1; fx++) {
-                        acc += (uint32_t)((int32_t)*wt * ((int32_t)*x + input_offset));
-                        x += step_x;
-                        wt += oc_n;
+                        const int32_t v = (int32_t)*x + k.input_offset;
+                        a0 += (uint32_t)((int32_t)wt[0] * v);
+                        a1 += (uint32_t)((int32_t)wt[1] * v);
+                        a2 += (uint32_t)((int32_t)wt[2] * v);
+                        a3 += (uint32_t)((int32_t)wt[3] * v);
+                        x += k.step_x;
+                        wt += k.oc_n;
                     }
-                    xrow += step_y;
-                    wrow += filter_row;
+                    xrow += k.step_y;
+                    wrow += k.filter_row;
                 }
-                acc += (uint32_t)st_channel_bias(&p->channels, oc);
-                it.out[oc] = st_channel_output(&p->channels, oc, acc, p->output_offset, p->act_min, p->act_max);
+                const uint32_t sums[4] = {a0, a1, a2, a3};
+                for (int32_t j = 0; j < 4; j++) {
+                    const uint32_t acc = sums[j] + (uint32_t)st_channel_bias(&p->channels, oc + j);
+                    it.out[oc + j] =
+                        st_channel_output(&p->channels, oc + j, acc, p->output_offset, p->act_min, p->act_max);
+                }
+            }
+            for (int32_t m = 4 * groups; m < p->depth_multiplier; m++, oc++) {
+                dw_sum_channel(p, &k, w, window, wwin, ic, oc, it.out);
             }
         }
     } while (st_window_next(&it));

@@ -43,6 +43,9 @@ typedef struct {
 
 ST_DW_DECLARE(st_depthwise_conv2d_s8, const st_depthwise_conv2d_params *p, const int8_t *input,
               const int8_t *filter, int8_t *output)
+/* The same for a depth multiplier of 4 or more: four output channels a pass over the taps. */
+ST_DW_DECLARE(st_depthwise_conv2d_s8_multiplier, const st_depthwise_conv2d_params *p, const int8_t *input,
+              const int8_t *filter, int8_t *output)
 
 /* The same with the output over the input (depth_multiplier 1 only): buffer holds the input
  * and receives the output; scratch holds input_h * input_w bytes (one channel plane). */
