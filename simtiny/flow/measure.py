@@ -112,6 +112,12 @@ class Figures:
     def fits(self) -> bool:
         return not self.fit_problems
 
+    @property
+    def fit_verdict(self) -> bool | None:
+        """Whether it fits; None when that cannot be told: the stack was not measured and no
+        budget is exceeded already."""
+        return self.fits if self.stack_measured or self.fit_problems else None
+
 
 def static_ram(image: ElfImage, platform: Platform) -> int:
     """RAM the image reserves in every RAM region (.data, .bss, the arena), not the stack."""

@@ -131,7 +131,7 @@ def model_sections(report: ModelReport, console: str) -> list[str]:
     c = report.compiled
     rows = layers(report.graph, c.plan)
     n = report.compared
-    fits = None if not f.stack_measured and not f.fit_problems else f.fits
+    fits = f.fit_verdict
     verdict = "BIT-EXACT" if report.exact else "MISMATCH"
     fit_text = {True: f"fits {f.board}", False: f"does not fit {f.board}", None: "stack not measured"}[fits]
     body = [

@@ -104,7 +104,7 @@ def _figures(report: ModelReport) -> dict[str, str]:
         "board": f.board,
         "flash_bytes": str(f.flash),
         "sram_bytes": str(f.peak_sram),
-        "fits": "unknown" if not f.stack_measured and not f.fit_problems else str(f.fits).lower(),
+        "fits": "unknown" if f.fit_verdict is None else str(f.fit_verdict).lower(),
     }
     if f.cycles is not None:
         props["inference_cycles"] = str(f.cycles)
@@ -143,7 +143,7 @@ def run_cases(report: ModelReport) -> list[Case]:
         )
     f = report.figures
     fit_failure = "\n".join(f.fit_problems) if f.fit_problems else None
-    fit_error = None if f.stack_measured or fit_failure else "the stack was not measured: whether it fits is not known"
+    fit_error = "the stack was not measured: whether it fits is not known" if f.fit_verdict is None else None
     fit = Case(f"fits {f.board}", classname, failure=fit_failure, error=fit_error, properties=_figures(report))
     cases.append(fit)
     return cases

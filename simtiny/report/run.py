@@ -204,7 +204,7 @@ def figures_json(f: Figures) -> dict[str, Any]:
         "sram_budget": f.sram_budget,
         "arena_bytes": f.arena,
         "constant_bytes": f.constants,
-        "fits": f.fits if f.stack_measured or f.fit_problems else None,  # None: the stack was not measured
+        "fits": f.fit_verdict,  # None: the stack was not measured
         "fit_problems": f.fit_problems,
         "memory_model": f.memory_model,
         "inference_cycles": f.cycles,
