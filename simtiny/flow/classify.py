@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simtiny.model import Graph
+from simtiny.flow.inputs import dequantized
+from simtiny.model import Graph, Tensor
 
 SCORE_TYPES = ("int8", "uint8", "int16", "float32")
 PROBABILITIES = {"SOFTMAX", "LOG_SOFTMAX", "LOGISTIC"}
@@ -40,10 +41,12 @@ def top_classes(graph: Graph, outputs: list[np.ndarray], k: int = 3) -> list[tup
     first); scores dequantized with the output's parameters. None for any other model."""
     if not is_classifier(graph) or not outputs:
         return None
-    t = graph.tensor(graph.outputs[0])
-    raw = np.asarray(outputs[0]).reshape(-1)
-    scores = raw.astype(np.float64)
-    if t.quant is not None and t.quant.scale and t.dtype != "float32":
-        scores = (scores - t.zero_point()) * t.scale()
+    return ranked(graph.tensor(graph.outputs[0]), outputs[0], k)
+
+
+def ranked(tensor: Tensor, output: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (class, dequantized score) of one output of scores, best first, ties by class."""
+    raw = np.asarray(output).reshape(-1)
+    scores = dequantized(tensor, raw)
     order = np.argsort(-raw.astype(np.float64), kind="stable")[:k]
     return [(int(c), float(scores[c])) for c in order]

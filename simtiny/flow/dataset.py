@@ -26,13 +26,14 @@ import numpy as np
 from simtiny import __version__
 from simtiny.errors import InputError, printable
 from simtiny.flow.build import CompiledModel
-from simtiny.flow.classify import is_classifier, top_classes
+from simtiny.flow.classify import is_classifier, ranked
 from simtiny.flow.data import is_data_set, load_data, stacked_samples
 from simtiny.flow.golden import REFERENCES, run_golden_batch
+from simtiny.flow.inputs import dequantized
 from simtiny.flow.metrics import ErrorSums, confusion_matrix
 from simtiny.flow.simulate import simulate
 from simtiny.flow.verify import compare_outputs
-from simtiny.model import NUMPY_DTYPES, Graph, Tensor, load_model
+from simtiny.model import NUMPY_DTYPES, Graph, load_model
 
 RESULTS_FORMAT = 1  # of the results file's header line
 MAX_SAMPLES = 1_000_000  # samples of one validation (records are small; samples are read in full first)
@@ -107,15 +108,6 @@ def _local_compiled(job: ValidationJob) -> CompiledModel:
     return replace(job.compiled, firmware=replace(job.compiled.firmware, elf=copy))
 
 
-def dequantized(tensor: Tensor, value: np.ndarray) -> np.ndarray:
-    """Real values of a tensor (per-tensor scale and zero point); float and unquantized values as they are."""
-    v = np.asarray(value)
-    q = tensor.quant
-    if v.dtype.kind in "iu" and q is not None and len(q.scale) == 1 and q.scale[0] > 0:
-        return (v.astype(np.float64) - tensor.zero_point()) * tensor.scale()
-    return v.astype(np.float64)
-
-
 def float_inputs(graph: Graph, values: list[np.ndarray], float_graph: Graph) -> list[np.ndarray]:
     """The float model's inputs for a sample: the int8 model's inputs dequantized, so that both
     models see the same sample."""
@@ -140,6 +132,8 @@ def evaluate_chunk(job: ValidationJob, chunk: Sequence[Sample]) -> list[dict[str
         float_graph = parse_model(job.float_model)
         batch = [float_inputs(graph, values, float_graph) for _, _, values in chunk]
         floats = run_golden_batch(job.float_model, batch, reference=job.reference)
+    classifier = is_classifier(graph)
+    scores = graph.tensor(graph.outputs[0])
     records = []
     for k, (index, label, values) in enumerate(chunk):
         run = simulate(compiled, values, job.budget, memory_model=job.memory_model, engine=job.engine)
@@ -158,9 +152,9 @@ def evaluate_chunk(job: ValidationJob, chunk: Sequence[Sample]) -> list[dict[str
             run.result.instructions,
             vs_reference=[ErrorSums.of(g, w).as_dict() for g, w in zip(got, want, strict=True)],
         )
-        if is_classifier(graph):
-            record.firmware_class = (top_classes(graph, run.outputs, 1) or [(None, 0.0)])[0][0]
-            record.reference_class = (top_classes(graph, gold, 1) or [(None, 0.0)])[0][0]
+        if classifier:
+            record.firmware_class = ranked(scores, run.outputs[0], 1)[0][0]
+            record.reference_class = ranked(scores, gold[0], 1)[0][0]
         if floats is not None and float_graph is not None:
             outs = floats[k].outputs
             record.vs_float = [
@@ -248,19 +242,18 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def results_key(compiled: CompiledModel, data: Path, float_model: bytes | None, memory_model: bool, engine: str,
-                reference: str) -> dict[str, Any]:  # fmt: skip
+def results_key(job: ValidationJob, data: Path) -> dict[str, Any]:
     """What a results file's records depend on: a file made for another key is not resumed."""
     return {
         "simtiny": __version__,
-        "model_sha256": hashlib.sha256(compiled.graph.model_bytes).hexdigest(),
-        "firmware_sha256": hashlib.sha256(compiled.firmware.elf.read_bytes()).hexdigest(),
+        "model_sha256": hashlib.sha256(job.compiled.graph.model_bytes).hexdigest(),
+        "firmware_sha256": job.elf_sha256,
         "data_sha256": fingerprint(data),
-        "float_model_sha256": None if float_model is None else hashlib.sha256(float_model).hexdigest(),
-        "board": compiled.board.name,
-        "memory_model": memory_model,
-        "engine": engine,
-        "reference": reference,
+        "float_model_sha256": None if job.float_model is None else hashlib.sha256(job.float_model).hexdigest(),
+        "board": job.compiled.board.name,
+        "memory_model": job.memory_model,
+        "engine": job.engine,
+        "reference": job.reference,
     }
 
 
@@ -517,7 +510,7 @@ def validate_data_set(
     compiled = compile_model(graph, board, options.toolchain, optimization=options.optimization)
     budget = options.max_instructions or instruction_budget(sum(graph_macs(graph)))
     job = job_for(compiled, float_bytes, budget, options.memory_model, options.engine)
-    key = results_key(compiled, options.data, float_bytes, options.memory_model, options.engine, job.reference)
+    key = results_key(job, options.data)
     done = open_results(results, key, options.restart)
     done = {k: r for k, r in done.items() if k < len(samples)}
     stage(f"validating {len(samples) - len(done):,} sample(s) on {where}")

@@ -61,6 +61,15 @@ def _quantized(tensor: Tensor) -> bool:
     )
 
 
+def dequantized(tensor: Tensor, value: np.ndarray) -> np.ndarray:
+    """The real values (float64) of a tensor's values: (q - zero point) * scale for an integer
+    tensor with per-tensor parameters (the inverse of quantize_for); other values as they are."""
+    v = np.asarray(value)
+    if _quantized(tensor):
+        return (v.astype(np.float64) - tensor.zero_point()) * tensor.scale()
+    return v.astype(np.float64)
+
+
 def quantize_for(value: np.ndarray, tensor: Tensor, where: str) -> np.ndarray:
     """Float values for an integer input with quantization parameters become its integers, as
     LiteRT's reference QUANTIZE computes them: round(x / scale) in float32, halves away from
