@@ -543,6 +543,14 @@ def _model_path(given: Path) -> Path:
     return given
 
 
+def _check_reports(args: argparse.Namespace, inputs: Sequence[Path]) -> None:
+    """Before any work: the report files asked for (--json, --junit, --html) may be written."""
+    for option in ("json", "junit", "html"):
+        path = getattr(args, option, None)
+        if path:
+            check_output(path, f"--{option}", inputs, args.force)
+
+
 def _write_json(path: Path, data: dict, inputs: Sequence[Path], force: bool = False) -> None:
     """JSON to a file (checked again: never an input, never an existing file without --force),
     or to standard output for "-"."""
@@ -654,12 +662,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cross_check=args.cross_check,
     )
     inputs = [options.model, *args.input]
-    if args.json:
-        check_output(args.json, "--json", inputs, args.force)
-    if args.junit:
-        check_output(args.junit, "--junit", inputs, args.force)
-    if args.html:
-        check_output(args.html, "--html", inputs, args.force)
+    _check_reports(args, inputs)
     if args.memory_plot:
         check_output(args.memory_plot, "--memory-plot", inputs, args.force)
     if args.save_outputs:
@@ -704,12 +707,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from simtiny.check import check_json, check_model, check_status, format_verdict
 
     models = [_model_path(m) for m in args.models]
-    if args.json:
-        check_output(args.json, "--json", models, args.force)
-    if args.junit:
-        check_output(args.junit, "--junit", models, args.force)
-    if args.html:
-        check_output(args.html, "--html", models, args.force)
+    _check_reports(args, models)
     out = _text_out(args)
     verdicts = []
     for model in args.models:  # a verdict for every model, also when one cannot be checked
@@ -894,9 +892,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         chunk=args.chunk,
     )
     inputs = [options.model, args.data, *(p for p in (args.labels, args.float_model) if p is not None)]
-    for path, option in ((args.json, "--json"), (args.junit, "--junit"), (args.html, "--html")):
-        if path:
-            check_output(path, option, inputs, args.force)
+    _check_reports(args, inputs)
     bar = SampleProgress("validate")
     try:
         with StageProgress() as stage:
