@@ -65,6 +65,15 @@ def test_the_converters_int16x8_residual_block_runs_bit_exact(toolchain):
 
 
 @pytest.mark.sim
+def test_the_converters_int16x8_gates_run_bit_exact(toolchain):
+    """A gated unit in the converter's 16x8 mode: LOGISTIC and TANH int16 (simtiny.lower.sigmoid16)
+    between FULLY_CONNECTED 16x8 layers, their product a MUL int16."""
+    report = api.run_model(MODELS / "int16x8_gates.tflite", samples=8, toolchain=toolchain)
+    assert report.exact and report.compared.elements == 32
+    assert {"logistic_s16", "tanh_s16", "mul_s16", "fully_connected_s16x8"} <= set(report.compiled.generated.kernels)
+
+
+@pytest.mark.sim
 def test_the_converters_int16x8_model_runs_bit_exact(toolchain):
     """CONV_2D, FULLY_CONNECTED and SOFTMAX with int16 activations (simtiny.lower.sixteen), as the
     TFLite converter's 16x8 mode exports them; its Flatten a dynamic-batch RESHAPE, resolved."""

@@ -97,13 +97,13 @@ def lowering_for(op: Operator, graph: Graph) -> Lowering | None:
     return pick(op, graph) if pick else lowering
 
 
-def int16_variant(op: Operator, graph: Graph, int8_lowering: Lowering, name: str) -> Lowering:
-    """The `variant` of the operators with a 16x8 kernel: for int16 input, simtiny.lower.sixteen's
-    lowering `name`; else the int8 one."""
+def int16_variant(
+    op: Operator, graph: Graph, int8_lowering: Lowering, name: str, module: str = "sixteen"
+) -> Lowering:
+    """The `variant` of the operators with a 16x8 kernel: for int16 input, the lowering `name` of
+    simtiny.lower.<module> (imported then: those modules import the int8 ones); else the int8 one."""
     if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
-        from simtiny.lower import sixteen
-
-        return getattr(sixteen, name)
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
     return int8_lowering
 
 

@@ -18,7 +18,7 @@ from typing import ParamSpec
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower import KernelCall, dtype_reason, int16_variant
 from simtiny.lower.quant import quantize_multiplier, round_half_away
 from simtiny.model import Graph, Operator
 
@@ -422,6 +422,10 @@ class Int8Unary:
 class Logistic(Int8Unary):
     opcodes = ("LOGISTIC",)
 
+    def variant(self, op: Operator, graph: Graph):
+        """int16: simtiny.lower.sigmoid16's."""
+        return int16_variant(op, graph, self, "LOGISTIC_16", "sigmoid16")
+
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = super().check(op, graph)
         if reason:
@@ -437,6 +441,10 @@ class Logistic(Int8Unary):
 
 class Tanh(Int8Unary):
     opcodes = ("TANH",)
+
+    def variant(self, op: Operator, graph: Graph):
+        """int16: simtiny.lower.sigmoid16's."""
+        return int16_variant(op, graph, self, "TANH_16", "sigmoid16")
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         return super().check(op, graph) or tanh_reason(graph.tensor(op.outputs[0]).scale())

@@ -7,12 +7,11 @@ invocations (simtiny.model.variables starts them as LiteRT resets them)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from simtiny.lower import KernelCall
-from simtiny.lower.quant import f32, quantize_multiplier, round_half_away
+from simtiny.lower.quant import f32, quantize_multiplier
+from simtiny.lower.sixteen import log2_if_pot
 from simtiny.model import Graph, Operator, Tensor
 
 INPUT, OUTPUT_STATE, CELL_STATE = 0, 18, 19
@@ -31,13 +30,8 @@ def present(op: Operator, position: int) -> bool:
 
 
 def cell_scale_log2(cell: Tensor) -> int | None:
-    """CheckedLog2 of the cell state's scale, in float as LiteRT writes it; None if not 2^k."""
-    scale = f32(cell.scale())
-    if scale <= 0:
-        return None
-    log2 = f32(f32(math.log(scale)) * f32(1.0 / f32(math.log(2.0))))
-    rounded = round_half_away(log2)
-    return rounded if abs(f32(log2 - rounded)) < 1e-3 else None
+    """CheckedLog2 of the cell state's scale; None if not 2^k."""
+    return log2_if_pot(cell.scale()) if cell.scale() > 0 else None
 
 
 def _scale(weights: Tensor, activation: Tensor, gate: float) -> float:

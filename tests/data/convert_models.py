@@ -10,6 +10,8 @@ through the TFLite converter, as users export theirs.
 - int16x8_residual.tflite: a MobileNet-style block in the same mode: Conv2D stride 2 (relu6),
   DepthwiseConv2D (relu6), a 1x1 Conv2D added back to its input, GlobalAveragePooling2D (MEAN),
   Dense, Softmax on [1, 16, 16, 3].
+- int16x8_gates.tflite: a gated unit in the same mode: Dense (tanh) times Dense (sigmoid), then
+  Dense, on [1, 16]: LOGISTIC and TANH int16, MUL int16, FULLY_CONNECTED 16x8.
 - layer_norm_int8.tflite: Dense then LayerNormalization on [1, 6, 16], full int8: the converter
   writes the normalisation as MEAN, SQUARED_DIFFERENCE, RSQRT, MUL and ADD, with a NEG left in
   float32 between DEQUANTIZE and QUANTIZE.
@@ -225,6 +227,18 @@ def digits_models() -> None:
         print(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 
+def int16_gates() -> None:
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(9)
+    inputs = tf.keras.Input(shape=(16,))
+    h = tf.keras.layers.Dense(16, activation="tanh")(inputs)
+    g = tf.keras.layers.Dense(16, activation="sigmoid")(inputs)
+    x = tf.keras.layers.Multiply()([h, g])
+    x = tf.keras.layers.Dense(4)(x)
+    convert(tf.keras.Model(inputs, x), (16,), OUT / "int16x8_gates.tflite", int16=True)
+
+
 def main() -> None:
     import tensorflow as tf
 
@@ -253,6 +267,7 @@ def main() -> None:
     x = tf.keras.layers.Dense(5)(x)
     x = tf.keras.layers.Softmax()(x)
     convert(tf.keras.Model(inputs, x), (16, 16, 3), OUT / "int16x8_residual.tflite", int16=True)
+    int16_gates()
 
     tf.keras.utils.set_random_seed(3)
     inputs = tf.keras.Input(shape=(6, 16), batch_size=1)
