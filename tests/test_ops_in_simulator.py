@@ -45,6 +45,7 @@ from tests.ops.test_elementwise import extremum_case, random_shapes
 from tests.ops.test_floor_div import floor_case
 from tests.ops.test_l2_normalization import l2_case
 from tests.ops.test_lstm import lstm_case
+from tests.ops.test_lstm16 import lstm16_case
 from tests.ops.test_movement import random_bilinear, random_gather, random_pack, random_split
 from tests.ops.test_pool import l2_pool_case
 from tests.ops.test_pool import random_case as pool_case
@@ -69,12 +70,18 @@ from tests.ops.test_unary import float_case, int8_case
 
 
 def on_the_board(
-    tmp_path, toolchain: str, cases: list, draw=None, subgraphs=None, board: str = "stm32h743"
+    tmp_path,
+    toolchain: str,
+    cases: list,
+    draw=None,
+    subgraphs=None,
+    board: str = "stm32h743",
+    reference: str = "litert",
 ) -> CompiledModel:
     """The cases packed in one model (with `subgraphs` after the first, for IF and WHILE), built
     for the board, run on three random inputs (drawn by `draw`, as the host tests draw them, if
-    given) as one stream (a stateful operator's state carried from each to the next, as LiteRT's
-    interpreter carries it) and compared with LiteRT bit for bit; the build."""
+    given) as one stream (a stateful operator's state carried from each to the next, as the
+    reference's interpreter carries it) and compared with `reference` bit for bit; the build."""
     tensors, ops, inputs, outputs, label = pack(cases)
     path = tmp_path / "ops.tflite"
     path.write_bytes(build_model(tensors, ops, inputs, outputs, subgraphs=subgraphs))
@@ -85,12 +92,12 @@ def on_the_board(
         rng = np.random.default_rng(len(cases))
         batch = [[draw(rng, tensors[i]) for i in inputs] for _ in range(3)]
     compared, state = 0, None
-    for values, gold in zip(batch, run_golden_batch(path, batch), strict=True):
+    for values, gold in zip(batch, run_golden_batch(path, batch, reference=reference), strict=True):
         run = simulate(compiled, values, memory_model=False, state=state)
         got, state = run.outputs, run.state or None
         written = reference_writes(compiled.graph, gold.outputs)  # all, but what LiteRT leaves unwritten
         for k, (g, w, m) in enumerate(zip(got, gold.outputs, written, strict=True)):
-            assert g.shape == w.shape, f"output {k} shape {g.shape}, LiteRT {w.shape} ({label})"
+            assert g.shape == w.shape, f"output {k} shape {g.shape}, {reference} {w.shape} ({label})"
             assert same_bits(g, w)[True if m is None else m].all(), f"output {k} differs ({label})"
             compared += g.size if m is None else int(m.sum())
     assert compared > 0
@@ -138,6 +145,16 @@ def test_lstm_cases_on_the_board(tmp_path, toolchain):
     cases = [lstm_case(np.random.default_rng(79 + k), layer_norm=k >= 6) for k in range(9)]
     compiled = on_the_board(tmp_path, toolchain, cases)
     assert "lstm_s8" in compiled.generated.kernels
+
+
+@pytest.mark.sim
+def test_lstm16_cases_on_the_board(tmp_path, toolchain):
+    """Four 16x8 LSTMs against TF-Lite Micro (LiteRT has none), their states carried over three
+    invocations."""
+    rng = np.random.default_rng(84)
+    cases = [lstm16_case(rng, log2) for log2 in (-15, -12, -11, -4)]
+    compiled = on_the_board(tmp_path, toolchain, cases, reference="tflm")
+    assert {"lstm_s16", "logistic_s16", "tanh_s16"} <= set(compiled.generated.kernels)
 
 
 @pytest.mark.sim

@@ -216,3 +216,23 @@ def test_an_output_tflm_leaves_at_the_file_shape_makes_it_refuse_by_name(tmp_pat
     assert code == 0 and report["bit_exact"]
     assert report["second_reference_refused"].startswith("TF-Lite Micro refuses the model (TF-Lite Micro gives output")
     assert "float32 [], the model computes float32 [1, 10]" in report["second_reference_refused"]
+
+
+@pytest.mark.sim
+def test_a_16x8_lstm_runs_against_tf_lite_micro_and_litert_says_why_not(tmp_path, capsys):
+    """LiteRT has no 16x8 LSTM: with it the run stops in one line that names the operator and the
+    way out; with TF-Lite Micro the stream of samples is bit-exact, the states carried over."""
+    from ops.test_lstm16 import lstm16_case
+    from support.opcheck import pack
+
+    tensors, ops, inputs, outputs, _ = pack([lstm16_case(np.random.default_rng(31))])
+    path = tmp_path / "lstm16.tflite"
+    path.write_bytes(build_model(tensors, ops, inputs, outputs))
+    code = main(["run", str(path), "--samples", "2"])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and len(err.strip().splitlines()) == 1, err
+    assert "LiteRT has no 16x8 LSTM (operator 0): --reference tflm compares with TF-Lite Micro's" in err
+    code = main(["run", str(path), "--reference", "tflm", "--samples", "4"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "BIT-EXACT: 1 output(s) of 4 sample(s)" in text and "compared with tflite-micro " in text

@@ -356,6 +356,9 @@ def run_model(
             _check_reference(graph, golds, REFERENCES[reference])
         except ReferenceRefused as exc:
             if k == 0:
+                hint = tflm_only(graph) if reference == "litert" else None
+                if hint:
+                    raise ReferenceRefused(f"{exc}; {hint}") from None
                 raise
             detail = str(exc).removeprefix("the reference refuses the model: ")
             refused = f"{REFERENCES[reference]} refuses the model ({detail})"
@@ -434,6 +437,15 @@ def _cross_check(
     except FirmwareFault as exc:  # a run that fails on one engine only is a difference in itself
         return CrossCheck(engines, 0, 0, run.result.instructions, f"{second}: {exc}")
     return compare_runs(engines, (run.result, other.result), (run.outputs, other.outputs))
+
+
+def tflm_only(graph: Graph) -> str | None:
+    """Why only TF-Lite Micro can check this model, in words, or None: an operator LiteRT has no
+    kernel for (the 16x8 LSTM)."""
+    for op in graph.operators:
+        if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" and graph.tensor(op.inputs[0]).dtype == "int16":
+            return f"LiteRT has no 16x8 LSTM (operator {op.index}): --reference tflm compares with TF-Lite Micro's"
+    return None
 
 
 def _check_reference(graph: Graph, goldens: Sequence[GoldenResult], name: str) -> None:

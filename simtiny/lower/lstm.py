@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simtiny.lower import KernelCall
+from simtiny.lower import KernelCall, int16_variant
 from simtiny.lower.quant import f32, quantize_multiplier
 from simtiny.lower.sixteen import log2_if_pot
 from simtiny.model import Graph, Operator, Tensor
@@ -49,6 +49,10 @@ def _wrap32(values: np.ndarray) -> np.ndarray:
 
 class Lstm:
     opcodes = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
+
+    def variant(self, op: Operator, graph: Graph):
+        """int16 activations: simtiny.lower.lstm16's (TF-Lite Micro's 16x8 LSTM)."""
+        return int16_variant(op, graph, self, "LSTM_16", "lstm16")
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         if len(op.inputs) not in (20, 24) or len(op.outputs) != 1:

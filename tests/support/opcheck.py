@@ -15,6 +15,7 @@ import numpy as np
 
 from simtiny import lower
 from simtiny.flow.codegen import generate
+from simtiny.flow.golden import run_golden_batch
 from simtiny.flow.plan import plan_memory
 from simtiny.flow.verify import reference_writes, same_bits
 from simtiny.lower.fusion import fuse_pads
@@ -35,6 +36,20 @@ def reference_interpreter(model: bytes):
     interpreter = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
     interpreter.allocate_tensors()
     return interpreter
+
+
+def reference_outputs(model: bytes, batch: list[list[np.ndarray]], reference: str) -> list[list[np.ndarray]]:
+    """Each sample's outputs from one reference interpreter, the samples invoked in order."""
+    if reference == "tflm":
+        return [r.outputs for r in run_golden_batch(model, batch, reference="tflm")]
+    interpreter = reference_interpreter(model)
+    wants = []
+    for values in batch:
+        for detail, value in zip(interpreter.get_input_details(), values, strict=True):
+            interpreter.set_tensor(detail["index"], value)
+        interpreter.invoke()
+        wants.append([interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()])
+    return wants
 
 
 def random_input(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
@@ -58,10 +73,13 @@ def check_model(
     fuse: bool = False,
     draw: Callable[[np.random.Generator, TensorSpec], np.ndarray] | None = None,
     subgraphs: list[SubgraphSpec] | None = None,
+    reference: str = "litert",
 ) -> CaseResult:
     """Build, compare `samples` random inputs; raise AssertionError naming the first difference.
     fuse: with the PADs fused into their readers (simtiny.lower.fusion), as load_and_check does;
-    subgraphs: the model's subgraphs after the first (IF's and WHILE's)."""
+    subgraphs: the model's subgraphs after the first (IF's and WHILE's); reference: "tflm" for
+    TF-Lite Micro's kernels instead of LiteRT's (the samples run in one interpreter, in order,
+    as LiteRT's do: a model's state carries over)."""
     model = build_model(tensors, op_specs, inputs, outputs, subgraphs=subgraphs)
     graph = parse_model(model)
     missing = lower.unsupported(graph)
@@ -69,26 +87,20 @@ def check_model(
     if fuse:
         graph = fuse_pads(graph)
     host = load_host_model(generate(graph, plan_memory(graph)), graph)
-    interpreter = reference_interpreter(model)
-    in_details = interpreter.get_input_details()
-    out_details = interpreter.get_output_details()
+    batch = [[(draw or random_input)(rng, tensors[i]) for i in inputs] for _ in range(samples)]
+    wants = reference_outputs(model, batch, reference)
     elements = 0
-    for sample in range(samples):
-        values = [(draw or random_input)(rng, tensors[i]) for i in inputs]
-        for detail, value in zip(in_details, values, strict=True):
-            interpreter.set_tensor(detail["index"], value)
-        interpreter.invoke()
-        want = [interpreter.get_tensor(d["index"]) for d in out_details]
+    for sample, (values, want) in enumerate(zip(batch, wants, strict=True)):
         got = host.run(values)
         written = reference_writes(graph, want)  # all, but what LiteRT leaves unwritten
         for k, (w, g, m) in enumerate(zip(want, got, written, strict=True)):
-            assert w.shape == g.shape, f"{label}: output {k} shape {g.shape}, LiteRT {w.shape}"
+            assert w.shape == g.shape, f"{label}: output {k} shape {g.shape}, {reference} {w.shape}"
             diff = np.flatnonzero(~same_bits(g, w) & (True if m is None else m))  # floats by their bits, any NaN equal
             if diff.size:
                 i = int(diff[0])
                 raise AssertionError(
                     f"{label}: sample {sample} output {k}: {diff.size} of {w.size} elements differ; "
-                    f"first at flat index {i}: simtiny {g.reshape(-1)[i]}, LiteRT {w.reshape(-1)[i]}"
+                    f"first at flat index {i}: simtiny {g.reshape(-1)[i]}, {reference} {w.reshape(-1)[i]}"
                 )
             elements += w.size if m is None else int(m.sum())
     return CaseResult(samples, elements)
@@ -154,12 +166,14 @@ def pack(cases: list[Case]) -> tuple[list[TensorSpec], list[OpSpec], list[int], 
     return tensors, op_specs, inputs, outputs, "; ".join(labels)
 
 
-def run_packed(cases: list[Case], seed: int, samples: int, draw=None) -> int:
+def run_packed(cases: list[Case], seed: int, samples: int, draw=None, reference: str = "litert") -> int:
     """Check all cases as one model on `samples` random inputs (drawn by `draw`, default
-    random_input); returns the elements compared."""
+    random_input) against `reference`; returns the elements compared."""
     tensors, op_specs, inputs, outputs, label = pack(cases)
     rng = np.random.default_rng(seed)
-    return check_model(tensors, op_specs, inputs, outputs, rng, samples, label, draw=draw).elements
+    return check_model(
+        tensors, op_specs, inputs, outputs, rng, samples, label, draw=draw, reference=reference
+    ).elements
 
 
 def spec_of(graph: Graph, index: int, name: str) -> TensorSpec:
