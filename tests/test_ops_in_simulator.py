@@ -50,6 +50,7 @@ from tests.ops.test_movement import random_bilinear, random_gather, random_pack,
 from tests.ops.test_pool import l2_pool_case
 from tests.ops.test_pool import random_case as pool_case
 from tests.ops.test_prelu import prelu_case
+from tests.ops.test_quantize import int16_edges
 from tests.ops.test_reduce import arg_case, minmax_case
 from tests.ops.test_sigmoid16 import random_case as sigmoid16_case
 from tests.ops.test_sixteen import GENERATORS as SIXTEEN
@@ -132,10 +133,10 @@ def test_movement_and_reduction_cases_on_the_board(tmp_path, toolchain):
 def test_16x8_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(78)
     cases = [make(rng) for make in SIXTEEN.values() for _ in range(3)] + [pool_case(rng, "int16") for _ in range(4)]
-    cases += [sigmoid16_case(rng, opcode) for opcode in ("LOGISTIC", "TANH") for _ in range(2)]
+    cases += [sigmoid16_case(rng, opcode) for opcode in ("LOGISTIC", "TANH") for _ in range(2)] + int16_edges(rng)
     compiled = on_the_board(tmp_path, toolchain, cases)
     kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16", "pool_s16"}
-    kernels |= {"mul_s16", "logistic_s16", "tanh_s16"}
+    kernels |= {"mul_s16", "logistic_s16", "tanh_s16", "quantize_s8", "dequantize_s8", "requantize_s16_s8"}
     assert kernels <= set(compiled.generated.kernels)
 
 

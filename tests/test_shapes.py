@@ -74,6 +74,17 @@ def test_the_converters_int16x8_gates_run_bit_exact(toolchain):
 
 
 @pytest.mark.sim
+def test_the_converters_int16x8_model_with_float_edges_runs_bit_exact(toolchain):
+    """The converter's 16x8 mode with its default float32 input and output: QUANTIZE float32 ->
+    int16 in, DEQUANTIZE int16 -> float32 out, around CONV_2D and FULLY_CONNECTED 16x8."""
+    report = api.run_model(MODELS / "int16x8_float_io.tflite", samples=6, toolchain=toolchain)
+    assert report.exact and report.compared.elements == 18
+    assert {"quantize_s8", "dequantize_s8", "conv2d_s16x8"} <= set(report.compiled.generated.kernels)
+    source = report.compiled.generated.source
+    assert "st_quantize_f32_s16(" in source and "st_dequantize_s16_f32(" in source
+
+
+@pytest.mark.sim
 def test_the_converters_int16x8_model_runs_bit_exact(toolchain):
     """CONV_2D, FULLY_CONNECTED and SOFTMAX with int16 activations (simtiny.lower.sixteen), as the
     TFLite converter's 16x8 mode exports them; its Flatten a dynamic-batch RESHAPE, resolved."""

@@ -1,9 +1,10 @@
-"""QUANTIZE (float32 -> int8, int8/uint8 -> int8/uint8 and int16 -> int8/int32 requantisation) and
-DEQUANTIZE (int8 -> float32).
+"""QUANTIZE (float32 -> int8/int16, int8/uint8 -> int8/uint8, int8 -> int16 and int16 ->
+int8/int16/int32 requantisation) and DEQUANTIZE (int8/int16 -> float32).
 
 These sit at the edges of models with float32 inputs and outputs. The float conversions run in C
 (firmware/kernels/quantize_s8.c, dequantize_s8.c); a requantisation is a function of 256 input
-bytes, so it becomes a lookup table computed here (firmware/kernels/lut_s8.c).
+bytes, so it becomes a lookup table computed here (firmware/kernels/lut_s8.c); one to or from
+int16 is computed value by value (firmware/kernels/requantize_s16_s8.c).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from simtiny.model import Graph, Operator, Tensor
 
 BYTE_RANGES = {"int8": range(-128, 128), "uint8": range(256)}
 OUTPUT_LIMITS = {"int8": (-128, 127), "uint8": (0, 255)}
+SHORT = {"int8": "s8", "int16": "s16", "int32": "s32"}  # the kernels' names for the types
 
 
 def per_tensor_reason(t: Tensor, role: str) -> str | None:
@@ -62,9 +64,11 @@ class Quantize:
     def check(self, op: Operator, graph: Graph) -> str | None:
         x, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if x.dtype == "float32":
-            reason = dtype_reason(graph, op, {"output": ("int8",)})
+            reason = dtype_reason(graph, op, {"output": ("int8", "int16")})
         elif x.dtype == "int16":
-            reason = dtype_reason(graph, op, {"output": ("int8", "int32")}) or per_tensor_reason(x, "input")
+            reason = dtype_reason(graph, op, {"output": ("int8", "int16", "int32")}) or per_tensor_reason(x, "input")
+        elif x.dtype == "int8" and out.dtype == "int16":
+            reason = per_tensor_reason(x, "input")
         else:
             reason = dtype_reason(graph, op, {"input": ("int8", "uint8"), "output": ("int8", "uint8")})
             reason = reason or per_tensor_reason(x, "input")
@@ -73,23 +77,26 @@ class Quantize:
             return reason
         if x.size != out.size:
             return "input and output sizes differ"
-        if x.dtype == "int16":
+        if x.dtype == out.dtype == "int16" and (x.zero_point() or out.zero_point()):
+            return "int16 to int16 with a zero point other than 0 (LiteRT requires 0)"
+        if x.dtype in ("int16", "int8") and "int16" in (x.dtype, out.dtype):
             _, shift = quantize_multiplier(float(x.scale()) / float(out.scale()))
-            return "input/output scale ratio beyond 2^15 (int32 overflow in LiteRT)" if shift > 15 else None
+            bound = 15 if x.dtype == "int16" else 23  # the shifted input must stay in int32
+            return f"input/output scale ratio beyond 2^{bound} (int32 overflow in LiteRT)" if shift > bound else None
         if x.dtype != "float32":
             return shift_reason(quantize_multiplier(float(x.scale()) / float(out.scale())))
         return None
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-        if x.dtype == "int16":  # 65,536 inputs: no table
+        if "int16" in (x.dtype, out.dtype) and x.dtype != "float32":  # 65,536 values: no table
             multiplier, shift = quantize_multiplier(float(x.scale()) / float(out.scale()))
             p = ctx.ident(f"op{op.index}_requantize16")
             decl = (
                 f"static const st_requantize_s16_params {p} = {{{x.size}, {multiplier}, {shift}, "
                 f"{x.zero_point()}, {out.zero_point()}}};"
             )
-            kernel = "st_requantize_s16_s32" if out.dtype == "int32" else "st_requantize_s16_s8"
+            kernel = f"st_requantize_{SHORT[x.dtype]}_{SHORT[out.dtype]}"
             call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
             return KernelCall(call, ("requantize_s16_s8",), (decl,))
         if x.dtype != "float32":
@@ -97,7 +104,7 @@ class Quantize:
             return lut_call(op, graph, ctx, table, "requantize")
         p = ctx.ident(f"op{op.index}_quantize")
         decl = f"static const st_quantize_params {p} = {{{x.size}, {c_float(out.scale())}, {out.zero_point()}}};"
-        call = f"st_quantize_f32_s8(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        call = f"st_quantize_f32_{SHORT[out.dtype]}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("quantize_s8",), (decl,))
 
 
@@ -106,7 +113,7 @@ class Dequantize:
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         x, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-        reason = dtype_reason(graph, op, {"input": ("int8",), "output": ("float32",)})
+        reason = dtype_reason(graph, op, {"input": ("int8", "int16"), "output": ("float32",)})
         reason = reason or per_tensor_reason(x, "input")
         if reason:
             return reason
@@ -118,7 +125,7 @@ class Dequantize:
         x = graph.tensor(op.inputs[0])
         p = ctx.ident(f"op{op.index}_dequantize")
         decl = f"static const st_dequantize_params {p} = {{{x.size}, {c_float(x.scale())}, {x.zero_point()}}};"
-        call = f"st_dequantize_s8_f32(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
+        call = f"st_dequantize_{SHORT[x.dtype]}_f32(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("dequantize_s8",), (decl,))
 
 

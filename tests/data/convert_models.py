@@ -12,6 +12,9 @@ through the TFLite converter, as users export theirs.
   Dense, Softmax on [1, 16, 16, 3].
 - int16x8_gates.tflite: a gated unit in the same mode: Dense (tanh) times Dense (sigmoid), then
   Dense, on [1, 16]: LOGISTIC and TANH int16, MUL int16, FULLY_CONNECTED 16x8.
+- int16x8_float_io.tflite: Conv2D (relu), Flatten, Dense on [1, 8, 8, 2] in the same mode with the
+  converter's default float32 input and output: QUANTIZE float32 -> int16 first, DEQUANTIZE int16
+  -> float32 last.
 - layer_norm_int8.tflite: Dense then LayerNormalization on [1, 6, 16], full int8: the converter
   writes the normalisation as MEAN, SQUARED_DIFFERENCE, RSQRT, MUL and ADD, with a NEG left in
   float32 between DEQUANTIZE and QUANTIZE.
@@ -54,9 +57,12 @@ import numpy as np
 OUT = Path(__file__).resolve().parent / "models"
 
 
-def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False, float_fallback: bool = False) -> None:
+def convert(
+    model, shape: tuple[int, ...], path: Path, int16: bool = False, float_fallback: bool = False, float_io: bool = False
+) -> None:
     """Full-integer conversion with a fixed representative set; int16: the 16x8 mode;
-    float_fallback: operators without an int8 kernel left in float32."""
+    float_fallback: operators without an int8 kernel left in float32; float_io: the inputs and
+    outputs left float32 (the converter's default), with QUANTIZE and DEQUANTIZE at the edges."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -72,7 +78,8 @@ def convert(model, shape: tuple[int, ...], path: Path, int16: bool = False, floa
         converter.target_spec.supported_ops = [
             tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
         ]
-        converter.inference_input_type = converter.inference_output_type = tf.int16
+        if not float_io:
+            converter.inference_input_type = converter.inference_output_type = tf.int16
     else:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         if float_fallback:
@@ -237,6 +244,13 @@ def int16_gates() -> None:
     x = tf.keras.layers.Multiply()([h, g])
     x = tf.keras.layers.Dense(4)(x)
     convert(tf.keras.Model(inputs, x), (16,), OUT / "int16x8_gates.tflite", int16=True)
+
+    tf.keras.utils.set_random_seed(10)
+    inputs = tf.keras.Input(shape=(8, 8, 2))
+    x = tf.keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = tf.keras.layers.Flatten()(x)
+    x = tf.keras.layers.Dense(3)(x)
+    convert(tf.keras.Model(inputs, x), (8, 8, 2), OUT / "int16x8_float_io.tflite", int16=True, float_io=True)
 
 
 def main() -> None:

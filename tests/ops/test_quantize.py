@@ -115,6 +115,24 @@ def test_quantize_float_to_int8(seed: int) -> None:
     compare(tensors, specs, [0], out, [[values], [rng.permutation(values)]], f"QUANTIZE seed {seed}")
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_quantize_float_to_int16(seed: int) -> None:
+    """The converter's 16x8 mode with float inputs: every scale with zero point 0 (the converter's)
+    and two others, on every scale's values (halves, int16's edges and beyond, infinities, NaN)."""
+    rng = np.random.default_rng(40 + seed)
+    scales = quantize_scales(rng)
+    values = np.concatenate(
+        [special_floats(scale, rng) for scale in scales] + [special_floats(scale * 256, rng) for scale in scales]
+    )
+    outputs = [
+        TensorSpec(f"y{k}", values.shape, "int16", scale=[scale], zero_point=[zp])
+        for k, scale in enumerate(scales)
+        for zp in (0, int(rng.integers(1, 32768)), int(rng.integers(-32768, 0)))
+    ]
+    tensors, specs, out = fan_out(TensorSpec("x", values.shape, "float32"), "QUANTIZE", outputs, 1)
+    compare(tensors, specs, [0], out, [[values], [rng.permutation(values)]], f"QUANTIZE int16 seed {seed}")
+
+
 def test_quantize_random_shapes() -> None:
     """Through check_model's own random float inputs, on 4-D shapes."""
     rng = np.random.default_rng(11)
@@ -202,6 +220,18 @@ def test_dequantize_all_inputs(seed: int) -> None:
     compare(tensors, specs, list(range(n)), list(range(n, 2 * n)), samples, f"DEQUANTIZE seed {seed}")
 
 
+def test_dequantize_every_int16() -> None:
+    """DEQUANTIZE int16 -> float32 (16x8 models with float outputs) on all 65,536 values."""
+    rng = np.random.default_rng(64)
+    every = np.arange(-32768, 32768, dtype=np.int16)
+    scales = [f32(10 ** rng.uniform(-6, 0)) for _ in range(4)] + [f32(2.0**-15), 3.0e38, 1e-44]
+    n = len(scales)
+    tensors = [TensorSpec(f"x{k}", every.shape, "int16", scale=[s], zero_point=[0]) for k, s in enumerate(scales)]
+    tensors += [TensorSpec(f"y{k}", every.shape, "float32") for k in range(n)]
+    specs = [OpSpec("DEQUANTIZE", [k], [n + k], {}, 2) for k in range(n)]
+    compare(tensors, specs, list(range(n)), list(range(n, 2 * n)), [[every] * n], "DEQUANTIZE int16")
+
+
 # ---- the edges of mcunet-vww1 with their real quantization --------------------------------------
 
 
@@ -237,20 +267,61 @@ def test_mcunet_vww1_edges() -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_int16_requantisation(seed: int) -> None:
     """QUANTIZE int16 -> int8 and int16 -> int32 (keyword_scrambled's first and last operators),
-    random scales and zero points, every input of the int16 range reachable."""
+    int16 -> int16 and int8 -> int16 (16x8 models), random scales and zero points (0 for an int16
+    output, as the converter writes them), every input of the int16 range reachable."""
     rng = np.random.default_rng(950 + seed)
     cases = []
-    for target in ("int8", "int8", "int32"):
+    for source, target in (
+        ("int16", "int8"),
+        ("int16", "int8"),
+        ("int16", "int32"),
+        ("int16", "int16"),
+        ("int8", "int16"),
+    ):
         x_scale = f32(10 ** rng.uniform(-5, -2))
-        ratio = 10 ** rng.uniform(-3, 1) if target == "int8" else 10 ** rng.uniform(-1, 2)
+        ratio = {"int8": 10 ** rng.uniform(-3, 1), "int32": 10 ** rng.uniform(-1, 2)}.get(
+            target, 10 ** rng.uniform(-1.5, 1.5)
+        )
+        if source == "int8":
+            ratio *= 256  # an int8 value widened to int16's range, as 16x8 models take int8 inputs
         shape = (int(rng.integers(1, 40)),)
-        x_zp, y_zp = int(rng.integers(-99, 99)), int(rng.integers(-128, 128))
+        x_zp = {"int16": 0 if target == "int16" else int(rng.integers(-99, 99)), "int8": int(rng.integers(-128, 128))}[
+            source
+        ]
+        y_zp = 0 if source == target == "int16" else int(rng.integers(-128, 128))
         tensors = [
-            TensorSpec("x", shape, "int16", scale=[x_scale], zero_point=[x_zp]),
+            TensorSpec("x", shape, source, scale=[x_scale], zero_point=[x_zp]),
             TensorSpec("y", shape, target, scale=[f32(x_scale / ratio)], zero_point=[y_zp]),
         ]
-        cases.append(Case(f"QUANTIZE int16 -> {target} ratio {ratio:g}", tensors, OpSpec("QUANTIZE", [0], [1])))
+        label = f"QUANTIZE {source} -> {target} ratio {ratio:g}"
+        cases.append(Case(label, tensors, OpSpec("QUANTIZE", [0], [1])))
     assert run_packed(cases, seed, 6) > 0
+
+
+def int16_edges(rng: np.random.Generator) -> list[Case]:
+    """The edges of a 16x8 model: QUANTIZE float32 -> int16, int8 -> int16 and int16 -> int16,
+    DEQUANTIZE int16 -> float32, random scales."""
+    shape = (int(rng.integers(1, 30)),)
+    x_scale = f32(10 ** rng.uniform(-4, -2))
+
+    def quantize(source: str, target: str, x_zp: int, y_zp: int, ratio: float) -> Case:
+        q = {"scale": [x_scale], "zero_point": [x_zp]} if source != "float32" else {}
+        r = {"scale": [f32(x_scale / ratio)], "zero_point": [y_zp]} if target != "float32" else {}
+        opcode = "DEQUANTIZE" if target == "float32" else "QUANTIZE"
+        tensors = [TensorSpec("x", shape, source, **q), TensorSpec("y", shape, target, **r)]
+        return Case(f"{opcode} {source} -> {target}", tensors, OpSpec(opcode, [0], [1]))
+
+    return [
+        quantize("float32", "int16", 0, int(rng.integers(-300, 300)), 1.0),
+        quantize("int8", "int16", int(rng.integers(-128, 128)), 0, 256 * 10 ** rng.uniform(-1, 1)),
+        quantize("int16", "int16", 0, 0, 10 ** rng.uniform(-1, 1)),
+        quantize("int16", "float32", 0, 0, 1.0),
+    ]
+
+
+def test_int16_edges() -> None:
+    rng = np.random.default_rng(990)
+    assert run_packed([case for _ in range(3) for case in int16_edges(rng)], 7, 4) > 0
 
 
 def check_of(opcode: str, tensors: list[TensorSpec]) -> str | None:
@@ -264,12 +335,16 @@ def test_refusals() -> None:
     assert check_of("QUANTIZE", [TensorSpec("x", (4,), "float32"), TensorSpec("y", (4,), "uint8", **q)]) == (
         "uint8 output"
     )
-    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "float32"), TensorSpec("y", (4,), "int16", **q)]) == (
-        "int16 output"
-    )
+    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "float32"), TensorSpec("y", (4,), "int16", **q)]) is None
     assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int8", **q)]) is None
-    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int16", **q)]) == (
-        "int16 output"
+    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int16", **q)]) is None
+    shifted = {"scale": [0.1], "zero_point": [5]}
+    for x, y in ((shifted, q), (q, shifted)):
+        tensors = [TensorSpec("x", (4,), "int16", **x), TensorSpec("y", (4,), "int16", **y)]
+        assert check_of("QUANTIZE", tensors) == "int16 to int16 with a zero point other than 0 (LiteRT requires 0)"
+    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "float32"), TensorSpec("y", (4,), "int16", **shifted)]) is None
+    assert check_of("QUANTIZE", [TensorSpec("x", (4,), "float32"), TensorSpec("y", (4,), "int32", **q)]) == (
+        "int32 output"
     )
     wide = {"scale": [f32(2.0**-20)], "zero_point": [0]}
     assert check_of("QUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "int32", **wide)]) == (
@@ -285,6 +360,7 @@ def test_refusals() -> None:
         "input/output scale ratio beyond 2^23 (int32 overflow in LiteRT)"
     )
     assert check_of("DEQUANTIZE", [TensorSpec("x", (4,), "int8", **q), TensorSpec("y", (4,), "float32")]) is None
+    assert check_of("DEQUANTIZE", [TensorSpec("x", (4,), "int16", **q), TensorSpec("y", (4,), "float32")]) is None
     assert check_of("DEQUANTIZE", [TensorSpec("x", (4,), "uint8", **q), TensorSpec("y", (4,), "float32")]) == (
         "uint8 input"
     )

@@ -1,4 +1,4 @@
-/* DEQUANTIZE int8 -> float32 (reference_integer_ops::Dequantize, per tensor). */
+/* DEQUANTIZE int8 or int16 -> float32 (reference_integer_ops::Dequantize, per tensor). */
 #ifndef ST_DEQUANTIZE_S8_H
 #define ST_DEQUANTIZE_S8_H
 
@@ -11,5 +11,6 @@ typedef struct {
 } st_dequantize_params;
 
 void st_dequantize_s8_f32(const st_dequantize_params *p, const int8_t *input, float *output);
+void st_dequantize_s16_f32(const st_dequantize_params *p, const int16_t *input, float *output);
 
 #endif

@@ -1,4 +1,4 @@
-/* QUANTIZE float32 -> int8: clamp((int32)roundf(x / scale) + zero_point, -128, 127), as LiteRT's
+/* QUANTIZE float32 -> int8 (or int16, its own clamp): clamp((int32)roundf(x / scale) + zero_point, -128, 127), as LiteRT's
  * reference AffineQuantize computes it on x86-64: the division in float, std::round (halves away
  * from zero), and a float -> int32 conversion that gives INT32_MIN for NaN, infinities and values
  * beyond int32 (cvttss2si), followed by a wrapping int32 add of the zero point. So 1e30 becomes
@@ -17,7 +17,8 @@ static int32_t round_half_away(float x) {
     return t;
 }
 
-static int8_t quantize_one(float x, float scale, int32_t zero_point) {
+/* The quantized value before the output type's clamp. */
+static int32_t quantize_one(float x, float scale, int32_t zero_point) {
     const float r = x / scale;
     int32_t q;
     /* x86-64 conversion semantics: anything outside [-2^31, 2^31) (NaN fails both tests) is
@@ -28,10 +29,19 @@ static int8_t quantize_one(float x, float scale, int32_t zero_point) {
     } else {
         q = INT32_MIN;
     }
-    const int32_t v = (int32_t)((uint32_t)q + (uint32_t)zero_point); /* int32 wrap, as LiteRT */
-    return (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+    return (int32_t)((uint32_t)q + (uint32_t)zero_point); /* int32 wrap, as LiteRT */
 }
 
 void st_quantize_f32_s8(const st_quantize_params *p, const float *input, int8_t *output) {
-    for (int32_t i = 0; i < p->size; i++) output[i] = quantize_one(input[i], p->scale, p->zero_point);
+    for (int32_t i = 0; i < p->size; i++) {
+        const int32_t v = quantize_one(input[i], p->scale, p->zero_point);
+        output[i] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+    }
+}
+
+void st_quantize_f32_s16(const st_quantize_params *p, const float *input, int16_t *output) {
+    for (int32_t i = 0; i < p->size; i++) {
+        const int32_t v = quantize_one(input[i], p->scale, p->zero_point);
+        output[i] = (int16_t)(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
+    }
 }

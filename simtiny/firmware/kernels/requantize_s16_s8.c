@@ -1,4 +1,4 @@
-/* QUANTIZE int16 -> int8 or int32, value by value. */
+/* QUANTIZE between int16 and the other integer types, value by value. */
 #include "requantize_s16_s8.h"
 
 #include "st_quant.h"
@@ -17,4 +17,17 @@ void st_requantize_s16_s32(const st_requantize_s16_params *p, const int16_t *inp
             (int64_t)st_requantize_double(input[k] - p->input_zero_point, p->multiplier, p->shift) + p->output_zero_point;
         output[k] = (int32_t)(v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : v);
     }
+}
+
+static inline int16_t requantize_to_s16(const st_requantize_s16_params *p, int32_t x) {
+    const int32_t v = st_requantize_double(x - p->input_zero_point, p->multiplier, p->shift) + p->output_zero_point;
+    return (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+
+void st_requantize_s16_s16(const st_requantize_s16_params *p, const int16_t *input, int16_t *output) {
+    for (int32_t k = 0; k < p->count; k++) output[k] = requantize_to_s16(p, input[k]);
+}
+
+void st_requantize_s8_s16(const st_requantize_s16_params *p, const int8_t *input, int16_t *output) {
+    for (int32_t k = 0; k < p->count; k++) output[k] = requantize_to_s16(p, input[k]);
 }
