@@ -28,6 +28,7 @@ from simtiny.flow.simulate import simulate
 from simtiny.flow.validate import load_and_check
 from simtiny.flow.verify import reference_writes, same_bits
 from simtiny.platform import load_platform
+from tests.ops.test_activations16 import rescale_case
 from tests.ops.test_arith import arith_case
 from tests.ops.test_arith import draw as draw_arith
 from tests.ops.test_batch_matmul import matmul_case
@@ -134,9 +135,11 @@ def test_16x8_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(78)
     cases = [make(rng) for make in SIXTEEN.values() for _ in range(3)] + [pool_case(rng, "int16") for _ in range(4)]
     cases += [sigmoid16_case(rng, opcode) for opcode in ("LOGISTIC", "TANH") for _ in range(2)] + int16_edges(rng)
+    cases += [rescale_case(rng, opcode) for opcode in ("RELU", "RELU6", "LEAKY_RELU")]
     compiled = on_the_board(tmp_path, toolchain, cases)
     kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16", "pool_s16"}
     kernels |= {"mul_s16", "logistic_s16", "tanh_s16", "quantize_s8", "dequantize_s8", "requantize_s16_s8"}
+    kernels |= {"rescale_s16"}
     assert kernels <= set(compiled.generated.kernels)
 
 

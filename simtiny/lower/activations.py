@@ -220,14 +220,17 @@ def tanh_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np
     return float_lut(tanhf, in_scale, in_zp, out_scale, out_zp)
 
 
-def relu_bounds(act_min: float, act_max: float | None, out_scale: float, out_zp: int) -> tuple[int, int]:
-    """QuantizedReluX's clamp: zero_point + (int32)roundf(act / scale), the division in float."""
+def relu_bounds(
+    act_min: float, act_max: float | None, out_scale: float, out_zp: int, qmin: int = -128, qmax: int = 127
+) -> tuple[int, int]:
+    """QuantizedReluX's clamp: zero_point + (int32)roundf(act / scale), the division in float,
+    within the output type's [qmin, qmax]."""
 
     def q(act: float) -> int:
         return out_zp + float_to_int32(roundf(f32(act) / f32(out_scale)))
 
-    low = max(-128, q(act_min))
-    high = 127 if act_max is None else min(127, q(act_max))
+    low = max(qmin, q(act_min))
+    high = qmax if act_max is None else min(qmax, q(act_max))
     return low, high
 
 
@@ -470,6 +473,10 @@ class HardSwish(Int8Unary):
 class LeakyRelu(Int8Unary):
     opcodes = ("LEAKY_RELU",)
 
+    def variant(self, op: Operator, graph: Graph):
+        """int16: simtiny.lower.activations16's."""
+        return int16_variant(op, graph, self, "LEAKY_RELU_16", "activations16")
+
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = super().check(op, graph)
         if reason:
@@ -484,6 +491,10 @@ class LeakyRelu(Int8Unary):
 
 class Relu(Int8Unary):
     opcodes = tuple(RELU_RANGES)
+
+    def variant(self, op: Operator, graph: Graph):
+        """int16: simtiny.lower.activations16's."""
+        return int16_variant(op, graph, self, "RELU_16", "activations16")
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         reason = super().check(op, graph)
