@@ -1,6 +1,7 @@
 """The comparisons, the logical operators and SELECT_V2, as LiteRT's comparisons.cc, logical.cc and
 select.cc compute them: comparisons of int8 after rescaling both sides by their scales (each
-below one: LiteRT aborts on a larger one, refused here), of int32 and float32 as they are, to
+below one: LiteRT aborts on a larger one, refused here), of int16, int32 and float32 as they are
+(an int16 comparison ignores the scales, as LiteRT's does), to
 4-D; LOGICAL_AND and LOGICAL_OR on bools to 4-D, LOGICAL_NOT; SELECT_V2 of any element type with
 its three inputs broadcast to 5-D."""
 
@@ -23,7 +24,13 @@ OPS = {
     "LOGICAL_AND": "ST_AND",
     "LOGICAL_OR": "ST_OR",
 }
-KERNELS = {"int8": "st_compare_s8", "int32": "st_compare_s32", "float32": "st_compare_f32", "bool": "st_logical"}
+KERNELS = {
+    "int8": "st_compare_s8",
+    "int16": "st_compare_s16",
+    "int32": "st_compare_s32",
+    "float32": "st_compare_f32",
+    "bool": "st_logical",
+}
 MAX_DIMS = 4
 
 
@@ -34,7 +41,7 @@ class Compare:
         if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
             return "needs two inputs and one output"
         logical = op.opcode.startswith("LOGICAL")
-        dtypes = ("bool",) if logical else ("int8", "int32", "float32")
+        dtypes = ("bool",) if logical else ("int8", "int16", "int32", "float32")
         dtype = graph.tensor(op.inputs[0]).dtype
         if dtype not in dtypes:
             return f"{dtype} input ({', '.join(dtypes)} are compiled)"

@@ -261,7 +261,7 @@ class Mul:
 
 
 class MaximumMinimum:
-    """MAXIMUM and MINIMUM int8 (PReLU-style clamps as MediaPipe exports them): the stored values
+    """MAXIMUM and MINIMUM int8 and int16 (PReLU-style clamps as MediaPipe exports them): the stored values
     compared as they are, as LiteRT's reference does (maximum_minimum.cc rescales nothing)."""
 
     opcodes = ("MAXIMUM", "MINIMUM")
@@ -274,13 +274,17 @@ class MaximumMinimum:
     def check(self, op: Operator, graph: Graph) -> str | None:
         if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
             return "needs two inputs and one output"
-        reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int8",), "output": ("int8",)})
+        dtype = graph.tensor(op.inputs[0]).dtype
+        if dtype not in ("int8", "int16"):
+            return f"{dtype} input (int8 and int16 are compiled)"
+        reason = dtype_reason(graph, op, {"input1": (dtype,), "output": (dtype,)})
         return reason or _shape_reason(graph, op)
 
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
         decl = f"static const st_broadcast {p} = {_loops_init(graph, op, ctx, p)};"
-        kernel = "st_maximum_s8" if op.opcode == "MAXIMUM" else "st_minimum_s8"
+        width = "s16" if graph.tensor(op.inputs[0]).dtype == "int16" else "s8"
+        kernel = f"st_{op.opcode.lower()}_{width}"
         call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("maximum_minimum_s8",), (decl,))
 

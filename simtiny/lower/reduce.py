@@ -158,7 +158,7 @@ class Mean:
 
 
 class ReduceMinMax:
-    """REDUCE_MAX and REDUCE_MIN of int8 over constant axes (a global max pool, as Keras exports
+    """REDUCE_MAX and REDUCE_MIN of int8 (or int16) over constant axes (a global max pool, as Keras exports
     GlobalMaxPooling2D): the stored values compared as they are, no rescaling, as LiteRT's
     reference does; and REDUCE_ALL of bools, their minimum."""
 
@@ -167,10 +167,10 @@ class ReduceMinMax:
     def check(self, op: Operator, graph: Graph) -> str | None:
         if op.opcode == "REDUCE_ALL":  # bools (bytes of 0 and 1): all of them is their minimum
             return reduce_reason(op, graph, "bool")
-        reason = reduce_reason(op, graph)
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        reason = reduce_reason(op, graph, "int16" if x.dtype == "int16" else "int8")
         if reason:
             return reason
-        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         if x.quant is None or y.quant is None:
             return "not quantized"
         same = (x.scale(), x.zero_point()) == (y.scale(), y.zero_point())
@@ -188,7 +188,7 @@ class ReduceMinMax:
         pointers = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])}"
         if op.opcode == "REDUCE_ALL":
             pointers = f"(const int8_t *){ctx.tensor(op.inputs[0])}, (int8_t *){ctx.tensor(op.outputs[0])}"
-        call = f"st_reduce_minmax_s8(&{p}, {pointers});"
+        call = f"st_reduce_minmax_{'s16' if x.dtype == 'int16' else 's8'}(&{p}, {pointers});"
         return KernelCall(call, ("reduce_minmax_s8",), (decl,))
 
 

@@ -16,6 +16,7 @@ from simtiny import lower
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.sixteen import log2_if_pot, lut_int16
 from simtiny.model import parse_model
+from tests.ops.test_compare import shapes as compare_shapes
 from tests.ops.test_elementwise import random_shapes
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -223,7 +224,43 @@ def mean_case(rng: np.random.Generator) -> Case:
     )
 
 
+def extremum_case(rng: np.random.Generator) -> Case:
+    """MAXIMUM or MINIMUM int16, broadcasting: LiteRT compares the stored values, whatever the scales."""
+    opcode = str(rng.choice(["MAXIMUM", "MINIMUM"]))
+    a, b = random_shapes(rng)
+    out = tuple(np.broadcast_shapes(a, b))
+    tensors = [activation16(n, shape, f32(10 ** rng.uniform(-5, -3))) for n, shape in (("a", a), ("b", b), ("y", out))]
+    case = Case(f"{opcode} int16 {list(a)} {list(b)}", tensors, OpSpec(opcode, [0, 1], [2]))
+    case.inputs = [0, 1]
+    return case
+
+
+def compare_case(rng: np.random.Generator) -> Case:
+    """A comparison of int16 values, broadcasting to 4-D: LiteRT compares them as stored."""
+    opcode = str(rng.choice(["EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"]))
+    a, b = compare_shapes(rng, 4)
+    out = tuple(np.broadcast_shapes(a, b))
+    tensors = [activation16(n, shape, f32(10 ** rng.uniform(-5, -3))) for n, shape in (("a", a), ("b", b))]
+    tensors.append(TensorSpec("y", out, "bool"))
+    case = Case(f"{opcode} int16 {list(a)} {list(b)}", tensors, OpSpec(opcode, [0, 1], [2]))
+    case.inputs = [0, 1]
+    return case
+
+
+def reduce_minmax_case(rng: np.random.Generator) -> Case:
+    """REDUCE_MAX or REDUCE_MIN int16 over a random axis set (the output quantised as the input,
+    as LiteRT requires)."""
+    case = mean_case(rng)
+    x, _, y = case.tensors
+    case.tensors[2] = TensorSpec("y", y.shape, "int16", scale=x.scale, zero_point=[0])
+    opcode = str(rng.choice(["REDUCE_MAX", "REDUCE_MIN"]))
+    return Case(case.label.replace("MEAN", opcode), case.tensors, OpSpec(opcode, [0, 1], [2], case.op.options))
+
+
 GENERATORS = {
+    "extremum": extremum_case,
+    "compare": compare_case,
+    "reduce_minmax": reduce_minmax_case,
     "add": add_case,
     "sub": lambda rng: add_case(rng, "SUB"),
     "mean": mean_case,

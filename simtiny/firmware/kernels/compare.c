@@ -51,11 +51,12 @@ void st_logical(const st_compare_params *p, const uint8_t *input1, const uint8_t
     st_broadcast_walk(&p->loops, (const int8_t *)input1, (const int8_t *)input2, (int8_t *)output, logical_row, p);
 }
 
-/* The 4-byte types: the same walk, element by element. */
+/* The wider types (int16 raw, as LiteRT compares it: no rescaling), element by element. */
 #define ST_COMPARE_WIDE(name, type, decide_fn)                                                           \
     void name(const st_compare_params *p, const type *input1, const type *input2, uint8_t *output) {  \
         ST_BROADCAST_EACH(&p->loops, input1, input2, output, type, uint8_t, decide_fn(p->op, a, c)); \
     }
 
+ST_COMPARE_WIDE(st_compare_s16, int16_t, decide)
 ST_COMPARE_WIDE(st_compare_s32, int32_t, decide)
 ST_COMPARE_WIDE(st_compare_f32, float, decide_f32)

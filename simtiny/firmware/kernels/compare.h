@@ -1,7 +1,7 @@
 /* The comparisons (EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL) with broadcasting,
  * giving bool (one byte, 0 or 1), and LOGICAL_AND, LOGICAL_OR on bools (LiteRT comparisons.cc,
- * logical.cc): int8 compared after LiteRT's rescaling of both sides to a common scale, int32 and
- * float32 compared as they are. */
+ * logical.cc): int8 compared after LiteRT's rescaling of both sides to a common scale, int16, int32
+ * and float32 compared as they are. */
 #ifndef ST_COMPARE_H
 #define ST_COMPARE_H
 
@@ -19,6 +19,7 @@ typedef struct {
 } st_compare_params;
 
 void st_compare_s8(const st_compare_params *p, const int8_t *input1, const int8_t *input2, uint8_t *output);
+void st_compare_s16(const st_compare_params *p, const int16_t *input1, const int16_t *input2, uint8_t *output);
 void st_compare_s32(const st_compare_params *p, const int32_t *input1, const int32_t *input2, uint8_t *output);
 void st_compare_f32(const st_compare_params *p, const float *input1, const float *input2, uint8_t *output);
 /* LOGICAL_AND (op ST_AND) and LOGICAL_OR (ST_OR) on bytes of 0 and 1. */

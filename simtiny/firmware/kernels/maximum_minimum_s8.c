@@ -1,4 +1,4 @@
-/* MAXIMUM and MINIMUM int8: LiteRT's reference compares the stored values themselves (no
+/* MAXIMUM and MINIMUM int8 and int16: LiteRT's reference compares the stored values themselves (no
  * rescaling: a model that gives the inputs other scales gets what LiteRT gives it). */
 #include "maximum_minimum_s8.h"
 
@@ -28,4 +28,12 @@ void st_maximum_s8(const st_broadcast *loops, const int8_t *input1, const int8_t
 void st_minimum_s8(const st_broadcast *loops, const int8_t *input1, const int8_t *input2, int8_t *output) {
     const st_broadcast q = *loops;
     st_broadcast_walk(&q, input1, input2, output, minimum_row, 0);
+}
+
+void st_maximum_s16(const st_broadcast *loops, const int16_t *input1, const int16_t *input2, int16_t *output) {
+    ST_BROADCAST_EACH(loops, input1, input2, output, int16_t, int16_t, a > c ? a : c);
+}
+
+void st_minimum_s16(const st_broadcast *loops, const int16_t *input1, const int16_t *input2, int16_t *output) {
+    ST_BROADCAST_EACH(loops, input1, input2, output, int16_t, int16_t, a < c ? a : c);
 }

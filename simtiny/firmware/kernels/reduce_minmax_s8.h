@@ -1,4 +1,4 @@
-/* REDUCE_MAX and REDUCE_MIN int8 over any set of axes (LiteRT reference reduce.cc: the largest or
+/* REDUCE_MAX and REDUCE_MIN int8 (and int16) over any set of axes (LiteRT reference reduce.cc: the largest or
  * smallest stored value, no rescaling). The input is seen as nested kept ("outer") and reduced
  * ("inner") dimensions, each with its stride in the input, in elements, as MEAN sees it. */
 #ifndef ST_REDUCE_MINMAX_S8_H
@@ -20,5 +20,6 @@ typedef struct {
 } st_reduce_minmax_params;
 
 void st_reduce_minmax_s8(const st_reduce_minmax_params *p, const int8_t *input, int8_t *output);
+void st_reduce_minmax_s16(const st_reduce_minmax_params *p, const int16_t *input, int16_t *output);
 
 #endif
