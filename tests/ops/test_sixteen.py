@@ -18,6 +18,7 @@ from simtiny.lower.sixteen import log2_if_pot, lut_int16
 from simtiny.model import parse_model
 from tests.ops.test_compare import shapes as compare_shapes
 from tests.ops.test_elementwise import random_shapes
+from tests.ops.test_transpose_conv import transpose_conv_case as transpose_conv8_case
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
@@ -257,7 +258,27 @@ def reduce_minmax_case(rng: np.random.Generator) -> Case:
     return Case(case.label.replace("MEAN", opcode), case.tensors, OpSpec(opcode, [0, 1], [2], case.op.options))
 
 
+def transpose_conv_case(rng: np.random.Generator) -> Case:
+    """TRANSPOSE_CONV 16x8: the int8 case's geometry, int16 activations with zero points 0, an
+    int64 bias, per-channel or per-tensor weights."""
+    case = transpose_conv8_case(rng)
+    shape, w, x, y, *rest = case.tensors
+    x_scale = f32(10 ** rng.uniform(-5, -3))
+    real = 10 ** rng.uniform(-4, -2)
+    tensors = [
+        shape,
+        w,
+        activation16("x", x.shape, x_scale),
+        activation16("y", y.shape, f32(x_scale * w.scale[0] / real)),
+    ]
+    if rest:
+        data = rng.integers(-(1 << 24), 1 << 24, w.shape[0]).astype(np.int64)
+        tensors.append(TensorSpec("b", (w.shape[0],), "int64", data=data))
+    return Case(case.label.replace("TRANSPOSE_CONV", "TRANSPOSE_CONV 16x8"), tensors, case.op, case.inputs)
+
+
 GENERATORS = {
+    "transpose_conv": transpose_conv_case,
     "extremum": extremum_case,
     "compare": compare_case,
     "reduce_minmax": reduce_minmax_case,
