@@ -140,6 +140,7 @@ def test_16x8_cases_on_the_board(tmp_path, toolchain):
     kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16", "pool_s16"}
     kernels |= {"mul_s16", "logistic_s16", "tanh_s16", "quantize_s8", "dequantize_s8", "requantize_s16_s8"}
     kernels |= {"rescale_s16", "transpose_conv_s16x8", "maximum_minimum_s8", "compare", "reduce_minmax_s8"}
+    kernels |= {"batch_matmul_s16"}
     assert kernels <= set(compiled.generated.kernels)
 
 

@@ -1,4 +1,4 @@
-"""BATCH_MATMUL int8 (attention's Q.K^T and weights.V), as LiteRT's batch_matmul.cc computes it:
+"""BATCH_MATMUL int8 and int16 (attention's Q.K^T and weights.V), as LiteRT's batch_matmul.cc computes it:
 the leading dimensions broadcast like numpy's matmul (ranks 2 to 5), adj_x and adj_y read an
 operand transposed, and one multiplier, lhs scale * rhs scale (a float product) / output scale in
 double (GetQuantizedConvolutionMultipler). The batch loops are st_broadcast's, each step one
@@ -11,6 +11,7 @@ import numpy as np
 from simtiny.lower import KernelCall, dtype_reason
 from simtiny.lower.elementwise import broadcast_loops, broadcast_shape
 from simtiny.lower.quant import quantize_multiplier
+from simtiny.lower.sixteen import MAX_SHIFT, zero_point_reason
 from simtiny.model import Graph, Operator
 
 
@@ -28,12 +29,21 @@ class BatchMatMul:
     def check(self, op: Operator, graph: Graph) -> str | None:
         if len(op.inputs) != 2 or len(op.outputs) != 1 or min(op.inputs) < 0:
             return "needs two inputs and one output"
-        reason = dtype_reason(graph, op, {"input": ("int8",), "input1": ("int8",), "output": ("int8",)})
+        dtype = graph.tensor(op.inputs[0]).dtype
+        if dtype not in ("int8", "int16"):
+            return f"{dtype} input (int8 and int16 are compiled)"
+        reason = dtype_reason(graph, op, {"input1": (dtype,), "output": (dtype,)})
         if reason:
-            return reason + " (int8 is compiled)"
+            return reason
         tensors = [graph.tensor(t) for t in (*op.inputs, op.outputs[0])]
         if any(t.quant is None or t.quant.per_channel for t in tensors):
             return "not quantized per tensor"
+        if dtype == "int16":
+            reason = zero_point_reason(*tensors)
+            if reason:
+                return reason
+            if not -31 <= quantize_multiplier(self.real(op, graph))[1] <= MAX_SHIFT:
+                return "requantisation scale outside 2^-31 .. 2^7"
         lhs, rhs = tensors[0].shape, tensors[1].shape
         if not (2 <= len(lhs) <= 5 and 2 <= len(rhs) <= 5):
             return f"ranks {len(lhs)} and {len(rhs)} (2 to 5)"
@@ -50,8 +60,9 @@ class BatchMatMul:
         return None
 
     def scratch_bytes(self, op: Operator, graph: Graph, in_place: bool) -> int:
-        """The DSP path's widened lhs row and, without adj_y, the rhs transposed (one matrix)."""
-        if self.check(op, graph):
+        """The DSP path's widened lhs row and, without adj_y, the rhs transposed (one matrix); the
+        int16 kernel takes none."""
+        if self.check(op, graph) or graph.tensor(op.inputs[0]).dtype == "int16":
             return 0
         _, _, _, depth, _, cols = _dims(op, graph)
         return depth // 4 * 8 + (0 if op.options.get("adj_y") else (cols * depth + 3) // 4 * 4)
@@ -79,6 +90,8 @@ class BatchMatMul:
             f".output_offset = {out.zero_point()}, .multiplier = {multiplier}, .shift = {shift}}};"
         )
         args = f"{ctx.tensor(op.inputs[0])}, {ctx.tensor(op.inputs[1])}, {ctx.tensor(op.outputs[0])}"
+        if lhs.dtype == "int16":
+            return KernelCall(f"st_batch_matmul_s16(&{p}, {args});", ("batch_matmul_s16",), (decl,))
         scratch = "0" if ctx.scratch == "0" else f"(uint32_t *){ctx.scratch}"
         call = f"st_batch_matmul_s8(&{p}, {args}, {scratch});"
         return KernelCall(call, ("batch_matmul_s8",), (decl,))

@@ -16,6 +16,7 @@ from simtiny import lower
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.sixteen import log2_if_pot, lut_int16
 from simtiny.model import parse_model
+from tests.ops.test_batch_matmul import matmul_case as matmul8_case
 from tests.ops.test_compare import shapes as compare_shapes
 from tests.ops.test_elementwise import random_shapes
 from tests.ops.test_transpose_conv import transpose_conv_case as transpose_conv8_case
@@ -277,7 +278,22 @@ def transpose_conv_case(rng: np.random.Generator) -> Case:
     return Case(case.label.replace("TRANSPOSE_CONV", "TRANSPOSE_CONV 16x8"), tensors, case.op, case.inputs)
 
 
+def matmul_case(rng: np.random.Generator) -> Case:
+    """BATCH_MATMUL int16: the int8 case's shapes, adjoints and broadcasting, int16 operands with
+    zero points 0 and scales that keep the sums within the output's range most of the time."""
+    case = matmul8_case(rng)
+    lhs, rhs, y = case.tensors
+    s1, s2 = f32(10 ** rng.uniform(-4, -3)), f32(10 ** rng.uniform(-4, -3))
+    depth = lhs.shape[-2] if case.op.options["adj_x"] else lhs.shape[-1]
+    so = f32(s1 * s2 * np.sqrt(depth) * 32768 * rng.uniform(0.3, 3))
+    data = None if rhs.data is None else rng.integers(-32768, 32768, rhs.shape).astype(np.int16)
+    tensors = [activation16("lhs", lhs.shape, s1), activation16("rhs", rhs.shape, s2), activation16("y", y.shape, so)]
+    tensors[1].data = data
+    return Case(case.label.replace("BATCH_MATMUL", "BATCH_MATMUL int16"), tensors, case.op, case.inputs)
+
+
 GENERATORS = {
+    "matmul": matmul_case,
     "transpose_conv": transpose_conv_case,
     "extremum": extremum_case,
     "compare": compare_case,
