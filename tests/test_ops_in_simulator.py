@@ -135,7 +135,7 @@ def test_16x8_cases_on_the_board(tmp_path, toolchain):
     rng = np.random.default_rng(78)
     cases = [make(rng) for make in SIXTEEN.values() for _ in range(3)] + [pool_case(rng, "int16") for _ in range(4)]
     cases += [sigmoid16_case(rng, opcode) for opcode in ("LOGISTIC", "TANH") for _ in range(2)] + int16_edges(rng)
-    cases += [rescale_case(rng, opcode) for opcode in ("RELU", "RELU6", "LEAKY_RELU")]
+    cases += [rescale_case(rng, opcode) for opcode in ("RELU", "RELU6", "LEAKY_RELU", "ABS")]
     compiled = on_the_board(tmp_path, toolchain, cases)
     kernels = {"conv2d_s16x8", "depthwise_conv2d_s16x8", "fully_connected_s16x8", "softmax_s16", "add_s16", "pool_s16"}
     kernels |= {"mul_s16", "logistic_s16", "tanh_s16", "quantize_s8", "dequantize_s8", "requantize_s16_s8"}

@@ -1,6 +1,7 @@
-"""RELU, RELU6 and LEAKY_RELU on int16 (the converter's 16x8 mode), as LiteRT's reference kernels
-compute them: each value rescaled from the input's scale to the output's (gemmlowp's double
-rounding; LEAKY_RELU's negative values by alpha's multiplier), then clamped. 65,536 inputs are too
+"""RELU, RELU6, LEAKY_RELU and ABS on int16 (the converter's 16x8 mode), as LiteRT's reference
+kernels compute them: each value (ABS: its magnitude) rescaled from the input's scale to the
+output's (gemmlowp's double rounding; LEAKY_RELU's negative values by alpha's multiplier), then
+clamped. 65,536 inputs are too
 many for a table, so the kernel rescales value by value (firmware/kernels/rescale_s16.c).
 LiteRT's Prepare holds both zero points at 0; its RELU_N1_TO_1 and RELU_0_TO_1 take no int16."""
 
@@ -50,7 +51,9 @@ class Rescale16:
         low, high = self.bounds(op, graph)
         p = ctx.ident(f"op{op.index}_{op.opcode.lower()}16")
         size = graph.tensor(op.inputs[0]).size
-        decl = f"static const st_rescale_s16_params {p} = {{{size}, {pm}, {ps}, {nm}, {ns}, {low}, {high}}};"
+        magnitude = 1 if op.opcode == "ABS" else 0
+        fields = f"{size}, {pm}, {ps}, {nm}, {ns}, {low}, {high}, {magnitude}"
+        decl = f"static const st_rescale_s16_params {p} = {{{fields}}};"
         call = f"st_rescale_s16(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("rescale_s16",), (decl,))
 
@@ -91,5 +94,19 @@ class LeakyRelu16(Rescale16):
         return identity, alpha
 
 
+class Abs16(Rescale16):
+    """ABS int16: AbsEvalQuantized<int16_t>, the magnitude as it is where the two scales are equal
+    (as floats), else rescaled by their ratio divided in float."""
+
+    def multipliers(self, op: Operator, graph: Graph) -> tuple[tuple[int, int], tuple[int, int]]:
+        in_scale, out_scale = _scales(op, graph)
+        if f32(in_scale) == f32(out_scale):
+            identity = (1 << 30, 1)  # x * 2 * 2^30 / 2^31: exactly x
+            return identity, identity
+        ratio = quantize_multiplier(float(f32(f32(in_scale) / f32(out_scale))))
+        return ratio, ratio
+
+
 RELU_16 = Relu16()
+ABS_16 = Abs16()
 LEAKY_RELU_16 = LeakyRelu16()

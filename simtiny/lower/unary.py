@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from simtiny.lower import KernelCall
+from simtiny.lower import KernelCall, int16_variant
 from simtiny.lower.activations import (
     INT8_INPUTS,
     f32,
@@ -108,6 +108,12 @@ def rsqrt_multiplier_reason(in_scale: float, out_scale: float) -> str | None:
 
 class Unary:
     opcodes = tuple(FLOAT_OPS)
+
+    def variant(self, op: Operator, graph: Graph):
+        """ABS int16: simtiny.lower.activations16's."""
+        if op.opcode == "ABS":
+            return int16_variant(op, graph, self, "ABS_16", "activations16")
+        return self
 
     def in_place(self, op: Operator, graph: Graph) -> bool:
         """Element k is written after it is read."""
