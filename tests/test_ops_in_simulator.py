@@ -52,7 +52,7 @@ from tests.ops.test_pool import l2_pool_case
 from tests.ops.test_pool import random_case as pool_case
 from tests.ops.test_prelu import prelu_case
 from tests.ops.test_quantize import int16_edges
-from tests.ops.test_reduce import arg_case, minmax_case
+from tests.ops.test_reduce import arg_case, minmax_case, sum_case
 from tests.ops.test_sigmoid16 import random_case as sigmoid16_case
 from tests.ops.test_sixteen import GENERATORS as SIXTEEN
 from tests.ops.test_slice_and_depth import (
@@ -160,6 +160,15 @@ def test_lstm16_cases_on_the_board(tmp_path, toolchain):
     cases = [lstm16_case(rng, log2) for log2 in (-15, -12, -11, -4)]
     compiled = on_the_board(tmp_path, toolchain, cases, reference="tflm")
     assert {"lstm_s16", "logistic_s16", "tanh_s16"} <= set(compiled.generated.kernels)
+
+
+@pytest.mark.sim
+def test_sum_cases_on_the_board(tmp_path, toolchain):
+    """SUM int8 and int16 against TF-Lite Micro (LiteRT 2.3's casts unclamped sums)."""
+    rng = np.random.default_rng(85)
+    cases = [sum_case(rng, dtype) for dtype in ("int8", "int8", "int16", "int16")]
+    compiled = on_the_board(tmp_path, toolchain, cases, reference="tflm")
+    assert "mean_s8" in compiled.generated.kernels
 
 
 @pytest.mark.sim

@@ -1,5 +1,5 @@
-"""MEAN (int8, and int16 for the converter's 16x8 mode), REDUCE_MAX, REDUCE_MIN, ARG_MAX and
-ARG_MIN int8.
+"""MEAN and SUM (int8, and int16 for the converter's 16x8 mode), REDUCE_MAX, REDUCE_MIN, ARG_MAX
+and ARG_MIN int8.
 
 MEAN: LiteRT's reference kernel (EvalMean<kReference> -> EvalQuantizedMean ->
 reference_ops::QuantizedMeanOrSum), for every axis set, keep_dims or not.
@@ -140,14 +140,18 @@ class Mean:
             return "input scale / output scale >= 65536"
         return None
 
+    @staticmethod
+    def multiplier(x: Tensor, y: Tensor, count: int) -> tuple[int, int]:
+        return mean_multiplier(x.scale(), y.scale(), count)
+
     def lower(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
         axes = reduced_axes(op, graph)
         count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
         kept, inner = split_dims(x.shape, axes)
-        multiplier, shift = mean_multiplier(x.scale(), y.scale(), count)
+        multiplier, shift = self.multiplier(x, y, count)
         sum_offset = (-x.zero_point() * count + (1 << 31)) % (1 << 32) - (1 << 31)
-        p = ctx.ident(f"op{op.index}_mean")
+        p = ctx.ident(f"op{op.index}_{op.opcode.lower()}")
         decl = (
             f"static const st_mean_params {p} = {{{reduce_dims(kept)}, {reduce_dims(inner)}, {y.size}, {count}, "
             f"{sum_offset}, {multiplier}, {shift}, {y.zero_point()}}};"
@@ -155,6 +159,32 @@ class Mean:
         kernel = "st_mean_s16" if x.dtype == "int16" else "st_mean_s8"
         call = f"{kernel}(&{p}, {ctx.tensor(op.inputs[0])}, {ctx.tensor(op.outputs[0])});"
         return KernelCall(call, ("mean_s8",), (decl,))
+
+
+class Sum(Mean):
+    """SUM of int8 or int16 over constant axes, as TF-Lite Micro computes it: MEAN's walk and
+    requantisation with the plain ratio of scales (no 1 / count). LiteRT 2.3's reference SUM
+    gives values no arithmetic reproduces (int8 -127 for a sum of 2 at a quarter of the scale;
+    int16 -1, 255 and 0 where the sums are large, measured: it casts an unclamped float), so TF-Lite
+    Micro is its reference (`--reference tflm`; with LiteRT, simtiny.flow.run.tflm_only refuses)."""
+
+    opcodes = ("SUM",)
+
+    def check(self, op: Operator, graph: Graph) -> str | None:
+        reason = super().check(op, graph)
+        if reason:
+            return reason
+        x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        _, shift = quantize_multiplier_unclamped(float(np.float32(x.scale())) / float(np.float32(y.scale())))
+        count = int(np.prod([x.shape[a] for a in reduced_axes(op, graph)], dtype=np.int64))
+        largest = count * (65536 if x.dtype == "int16" else 256)
+        if largest << max(shift, 0) >= 1 << 31:
+            return "sums that could leave int32 when rescaled (undefined in TF-Lite Micro)"
+        return None
+
+    @staticmethod
+    def multiplier(x: Tensor, y: Tensor, count: int) -> tuple[int, int]:
+        return quantize_multiplier_unclamped(float(np.float32(x.scale())) / float(np.float32(y.scale())))
 
 
 class ReduceMinMax:
@@ -236,4 +266,4 @@ class ArgMinMax:
         return KernelCall(call, ("arg_minmax_s8",), (decl,))
 
 
-LOWERINGS = [Mean(), ReduceMinMax(), ArgMinMax()]
+LOWERINGS = [Mean(), Sum(), ReduceMinMax(), ArgMinMax()]

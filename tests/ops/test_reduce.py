@@ -279,3 +279,46 @@ def test_reduce_all_random(seed: int) -> None:
         return rng.random(spec.shape) < 0.9
 
     assert run_packed([all_case(rng) for _ in range(CASES_PER_MODEL)], seed, SAMPLES, draw=mostly_true) > 0
+
+
+# ---- SUM: TF-Lite Micro is its reference (LiteRT 2.3's casts unclamped sums) ----------------------
+
+
+def sum_case(rng: np.random.Generator, dtype: str = "int8") -> Case:
+    """SUM over MEAN's random axis sets, output scales from the input's to a hundred times it
+    (sums saturate at times); int16 with zero points 0."""
+    case = random_case(rng, "SUM")
+    x, axes, y = case.tensors
+    in_scale = (x.scale or [1.0])[0]
+    out_scale = f32(in_scale * 10 ** rng.uniform(0, 2))
+    zps = (0, 0) if dtype == "int16" else (int(rng.integers(-128, 128)), int(rng.integers(-128, 128)))
+    tensors = [
+        TensorSpec("x", x.shape, dtype, scale=[in_scale], zero_point=[zps[0]]),
+        axes,
+        TensorSpec("y", y.shape, dtype, scale=[out_scale], zero_point=[zps[1]]),
+    ]
+    return Case(f"{case.label.split(' q_in')[0]} {dtype}", tensors, case.op)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sum_against_tf_lite_micro(seed: int) -> None:
+    rng = np.random.default_rng(4700 + seed)
+    cases = [sum_case(rng, "int16" if k % 3 == 2 else "int8") for k in range(CASES_PER_MODEL)]
+    assert run_packed(cases, seed, SAMPLES, reference="tflm") > 0
+
+
+def test_litert_s_sum_is_not_a_reference() -> None:
+    """Why SUM is checked against TF-Lite Micro: LiteRT 2.3's reference SUM wraps what TF-Lite
+    Micro (and simtiny) saturate. The same model, the same input, the two references compared."""
+    from simtiny.flow.golden import run_golden
+
+    tensors = [
+        TensorSpec("x", (2, 9), "int16", scale=[0.001], zero_point=[0]),
+        TensorSpec("axes", (1,), "int32", data=np.array([1], dtype=np.int32)),
+        TensorSpec("y", (2,), "int16", scale=[0.002], zero_point=[0]),
+    ]
+    model = build_model(tensors, [OpSpec("SUM", [0, 1], [2], {"keep_dims": False})], [0], [2])
+    x = np.full((2, 9), 30000, dtype=np.int16)
+    litert = run_golden(model, [x]).outputs[0]
+    tflm = run_golden(model, [x], reference="tflm").outputs[0]
+    assert tflm.tolist() == [32767, 32767] and litert.tolist() != tflm.tolist(), (litert, tflm)
