@@ -66,7 +66,7 @@ from tests.ops.test_slice_and_depth import (
     slice_case,
 )
 from tests.ops.test_softmax import log_softmax_case
-from tests.ops.test_squared_difference import squared_difference_case
+from tests.ops.test_squared_difference import squared_difference16_case, squared_difference_case
 from tests.ops.test_transpose_conv import transpose_conv_case
 from tests.ops.test_unary import float_case, int8_case
 
@@ -163,12 +163,14 @@ def test_lstm16_cases_on_the_board(tmp_path, toolchain):
 
 
 @pytest.mark.sim
-def test_sum_cases_on_the_board(tmp_path, toolchain):
-    """SUM int8 and int16 against TF-Lite Micro (LiteRT 2.3's casts unclamped sums)."""
+def test_tflm_reference_cases_on_the_board(tmp_path, toolchain):
+    """SUM int8 and int16 and SQUARED_DIFFERENCE int16 against TF-Lite Micro (LiteRT 2.3's SUM
+    casts unclamped sums; it has no int16 SQUARED_DIFFERENCE)."""
     rng = np.random.default_rng(85)
     cases = [sum_case(rng, dtype) for dtype in ("int8", "int8", "int16", "int16")]
+    cases += [squared_difference16_case(rng) for _ in range(3)]
     compiled = on_the_board(tmp_path, toolchain, cases, reference="tflm")
-    assert "mean_s8" in compiled.generated.kernels
+    assert {"mean_s8", "squared_difference"} <= set(compiled.generated.kernels)
 
 
 @pytest.mark.sim

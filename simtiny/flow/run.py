@@ -441,10 +441,13 @@ def _cross_check(
 
 def tflm_only(graph: Graph) -> str | None:
     """Why only TF-Lite Micro can check this model, in words, or None: an operator LiteRT 2.3 has
-    no kernel for (the 16x8 LSTM), or one whose reference values no arithmetic reproduces (SUM)."""
+    no kernel for (the 16x8 LSTM, int16 SQUARED_DIFFERENCE), or one whose reference values no
+    arithmetic reproduces (SUM)."""
     for op in graph.operators:
         if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" and graph.tensor(op.inputs[0]).dtype == "int16":
             return f"it has no 16x8 LSTM (operator {op.index})"
+        if op.opcode == "SQUARED_DIFFERENCE" and graph.tensor(op.inputs[0]).dtype == "int16":
+            return f"it has no int16 SQUARED_DIFFERENCE (operator {op.index})"
         if op.opcode == "SUM" and graph.tensor(op.inputs[0]).dtype in ("int8", "int16"):
             return f"its SUM casts unclamped sums (operator {op.index}, measured)"
     return None

@@ -67,3 +67,30 @@ def test_refusal() -> None:
     graph = parse_model(build_model(tensors, [OpSpec("SQUARED_DIFFERENCE", [0, 1], [2])], [0, 1], [2]))
     (reason,) = lower.unsupported(graph)
     assert "a rescaling of 1 or more" in reason, reason
+
+
+def squared_difference16_case(rng: np.random.Generator) -> Case:
+    """SQUARED_DIFFERENCE int16 as TF-Lite Micro takes it: zero points 0, broadcasting to 4-D,
+    output scales 10^3 to 10^7 times the larger input scale squared (the output multiplier below
+    one), so that squares fill the int16 range and at times saturate it."""
+    a, b = shapes(rng)
+    out = broadcast_shape(a, b)
+    assert out is not None
+    s1, s2 = f32(10 ** rng.uniform(-4.5, -3)), f32(10 ** rng.uniform(-4.5, -3))
+    so = f32(max(s1, s2) ** 2 * 10 ** rng.uniform(3, 7))
+    q = {"zero_point": [0]}
+    tensors = [
+        TensorSpec("a", a, "int16", scale=[s1], **q),
+        TensorSpec("b", b, "int16", scale=[s2], **q),
+        TensorSpec("y", out, "int16", scale=[so], **q),
+    ]
+    return Case(
+        f"SQUARED_DIFFERENCE int16 {list(a)} {list(b)}", tensors, OpSpec("SQUARED_DIFFERENCE", [0, 1], [2]), [0, 1]
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_int16_against_tf_lite_micro(seed: int) -> None:
+    """LiteRT 2.3 has no int16 SQUARED_DIFFERENCE: TF-Lite Micro is its reference."""
+    rng = np.random.default_rng(7300 + seed)
+    assert run_packed([squared_difference16_case(rng) for _ in range(8)], seed, 4, reference="tflm") > 0

@@ -25,6 +25,19 @@ void st_squared_difference_s8(const st_squared_difference_s8_params *p, const in
     st_broadcast_walk(&p->loops, input1, input2, output, squared_difference_row, p);
 }
 
+/* int16 (TF-Lite Micro's; LiteRT has none): no headroom shift, zero points 0. */
+static inline int16_t squared_difference_s16(const st_squared_difference_s8_params *p, int32_t a, int32_t b) {
+    const int32_t x = rescale(a, p->input1_multiplier, p->input1_shift);
+    const int32_t y = rescale(b, p->input2_multiplier, p->input2_shift);
+    const int32_t v = rescale((x - y) * (x - y), p->output_multiplier, p->output_shift);
+    return (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+
+void st_squared_difference_s16(const st_squared_difference_s8_params *p, const int16_t *input1,
+                               const int16_t *input2, int16_t *output) {
+    ST_BROADCAST_EACH(&p->loops, input1, input2, output, int16_t, int16_t, squared_difference_s16(p, a, c));
+}
+
 static float squared_difference_f32(float a, float b, const void *params) {
     (void)params;
     const float d = a - b;
