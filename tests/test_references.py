@@ -218,20 +218,39 @@ def test_an_output_tflm_leaves_at_the_file_shape_makes_it_refuse_by_name(tmp_pat
     assert "float32 [], the model computes float32 [1, 10]" in report["second_reference_refused"]
 
 
-@pytest.mark.sim
-def test_a_16x8_lstm_runs_against_tf_lite_micro_and_litert_says_why_not(tmp_path, capsys):
-    """LiteRT has no 16x8 LSTM: with it the run stops in one line that names the operator and the
-    way out; with TF-Lite Micro the stream of samples is bit-exact, the states carried over."""
+def _tflm_only_model(kind: str) -> Path:
+    """A model only TF-Lite Micro can check: a 16x8 LSTM, a SUM, an int16 SQUARED_DIFFERENCE."""
     from ops.test_lstm16 import lstm16_case
+    from ops.test_reduce import sum_case
+    from ops.test_squared_difference import squared_difference16_case
     from support.opcheck import pack
 
-    tensors, ops, inputs, outputs, _ = pack([lstm16_case(np.random.default_rng(31))])
-    path = tmp_path / "lstm16.tflite"
-    path.write_bytes(build_model(tensors, ops, inputs, outputs))
-    code = main(["run", str(path), "--samples", "2"])
-    err = capsys.readouterr().err
-    assert code == EXIT_USAGE and len(err.strip().splitlines()) == 1, err
-    assert "LiteRT cannot check this model: it has no 16x8 LSTM (operator 0); --reference tflm compares" in err
+    rng = np.random.default_rng(31)
+    make = {"lstm16": lstm16_case, "sum": sum_case, "squared_difference16": squared_difference16_case}[kind]
+    tensors, ops, inputs, outputs, _ = pack([make(rng)])
+    return build_model(tensors, ops, inputs, outputs)
+
+
+WHY_NOT_LITERT = {
+    "lstm16": "it has no 16x8 LSTM (operator 0)",
+    "sum": "its SUM casts unclamped sums (operator 0, measured)",
+    "squared_difference16": "it has no int16 SQUARED_DIFFERENCE (operator 0)",
+}
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("kind", sorted(WHY_NOT_LITERT))
+def test_what_only_tf_lite_micro_checks_runs_against_it_and_litert_says_why_not(tmp_path, capsys, kind):
+    """With LiteRT (the default, and in `both`) the run stops in one line, before any reference
+    runs, naming the operator and the way out; with TF-Lite Micro the samples are bit-exact (a
+    16x8 LSTM's states carried over)."""
+    path = tmp_path / f"{kind}.tflite"
+    path.write_bytes(_tflm_only_model(kind))
+    for reference in ("litert", "both"):
+        code = main(["run", str(path), "--samples", "2", "--reference", reference])
+        err = capsys.readouterr().err
+        assert code == EXIT_USAGE and len(err.strip().splitlines()) == 1, err
+        assert f"LiteRT cannot check this model: {WHY_NOT_LITERT[kind]}; --reference tflm compares" in err
     code = main(["run", str(path), "--reference", "tflm", "--samples", "4"])
     text = capsys.readouterr().out
     assert code == 0, text

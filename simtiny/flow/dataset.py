@@ -28,7 +28,7 @@ from simtiny.errors import InputError, printable
 from simtiny.flow.build import CompiledModel
 from simtiny.flow.classify import is_classifier, ranked
 from simtiny.flow.data import is_data_set, load_data, stacked_samples
-from simtiny.flow.golden import REFERENCES, run_golden_batch
+from simtiny.flow.golden import REFERENCES, require_checkable, run_golden_batch
 from simtiny.flow.inputs import dequantized
 from simtiny.flow.metrics import ErrorSums, confusion_matrix
 from simtiny.flow.simulate import simulate
@@ -491,6 +491,7 @@ def validate_data_set(
         raise InputError(f"--workers must be at least 1 (got {options.workers})")
     stage("loading and validating the model")
     graph = load_and_check(options.model)
+    require_checkable(graph, [options.reference])
     if graph.state:
         raise InputError(f"{options.model.name} keeps state between invocations: validate runs independent samples")
     stage("reading the data set")

@@ -17,12 +17,15 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 from simtiny.errors import EXIT_FAULT, InputError, SimtinyError
 from simtiny.flow import golden_worker as worker
+
+if TYPE_CHECKING:
+    from simtiny.model import Graph
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -46,6 +49,28 @@ class GoldenError(SimtinyError):
 class ReferenceRefused(InputError):
     """The reference refuses the model while loading it or preparing its operators: an invalid
     model, or one it does not support."""
+
+
+def litert_cannot_check(graph: Graph) -> str | None:
+    """Why LiteRT 2.3's reference kernels cannot check this model, in words, or None: an operator
+    it has no kernel for (the 16x8 LSTM, int16 SQUARED_DIFFERENCE) or one whose values no
+    arithmetic reproduces (SUM: it casts unclamped sums). TF-Lite Micro checks those."""
+    for op in graph.operators:
+        dtype = graph.tensor(op.inputs[0]).dtype if op.inputs and op.inputs[0] >= 0 else ""
+        if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" and dtype == "int16":
+            return f"it has no 16x8 LSTM (operator {op.index})"
+        if op.opcode == "SQUARED_DIFFERENCE" and dtype == "int16":
+            return f"it has no int16 SQUARED_DIFFERENCE (operator {op.index})"
+        if op.opcode == "SUM" and dtype in ("int8", "int16"):
+            return f"its SUM casts unclamped sums (operator {op.index}, measured)"
+    return None
+
+
+def require_checkable(graph: Graph, references: list[str]) -> None:
+    """Refuse, before running anything, a model LiteRT cannot check when LiteRT is asked to."""
+    why = litert_cannot_check(graph) if "litert" in references else None
+    if why:
+        raise ReferenceRefused(f"LiteRT cannot check this model: {why}; --reference tflm compares with TF-Lite Micro's")
 
 
 @dataclass

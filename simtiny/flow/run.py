@@ -24,7 +24,14 @@ from simtiny.flow.codegen import generate
 from simtiny.flow.crosscheck import CrossCheck, compare_runs, other_engine
 from simtiny.flow.data import is_data_set, load_data, stacked_samples
 from simtiny.flow.debug import LayerDiff, first_bad_layer
-from simtiny.flow.golden import REFERENCES, GoldenResult, ReferenceRefused, references_of, run_golden_batch
+from simtiny.flow.golden import (
+    REFERENCES,
+    GoldenResult,
+    ReferenceRefused,
+    references_of,
+    require_checkable,
+    run_golden_batch,
+)
 from simtiny.flow.inputs import model_inputs, random_inputs, stream_steps
 from simtiny.flow.measure import Figures, model_figures
 from simtiny.flow.options import validate_options
@@ -347,9 +354,7 @@ def run_model(
         check_planned_fit(graph, plan, board, not options.lift_limits)
     samples = sample_inputs(options, graph)
     references = references_of(options.reference)
-    why = tflm_only(graph) if "litert" in references else None
-    if why:
-        raise ReferenceRefused(f"LiteRT cannot check this model: {why}; --reference tflm compares with TF-Lite Micro's")
+    require_checkable(graph, references)
     goldens_of = []
     refused = ""  # --reference both: the second reference refusing the model, in words
     for k, reference in enumerate(references):
@@ -437,20 +442,6 @@ def _cross_check(
     except FirmwareFault as exc:  # a run that fails on one engine only is a difference in itself
         return CrossCheck(engines, 0, 0, run.result.instructions, f"{second}: {exc}")
     return compare_runs(engines, (run.result, other.result), (run.outputs, other.outputs))
-
-
-def tflm_only(graph: Graph) -> str | None:
-    """Why only TF-Lite Micro can check this model, in words, or None: an operator LiteRT 2.3 has
-    no kernel for (the 16x8 LSTM, int16 SQUARED_DIFFERENCE), or one whose reference values no
-    arithmetic reproduces (SUM)."""
-    for op in graph.operators:
-        if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" and graph.tensor(op.inputs[0]).dtype == "int16":
-            return f"it has no 16x8 LSTM (operator {op.index})"
-        if op.opcode == "SQUARED_DIFFERENCE" and graph.tensor(op.inputs[0]).dtype == "int16":
-            return f"it has no int16 SQUARED_DIFFERENCE (operator {op.index})"
-        if op.opcode == "SUM" and graph.tensor(op.inputs[0]).dtype in ("int8", "int16"):
-            return f"its SUM casts unclamped sums (operator {op.index}, measured)"
-    return None
 
 
 def _check_reference(graph: Graph, goldens: Sequence[GoldenResult], name: str) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from simtiny.errors import EXIT_FAULT, EXIT_MISMATCH, EXIT_OK, InputError, SimtinyError, printable
-from simtiny.flow.golden import REFERENCES, run_golden_batch
+from simtiny.flow.golden import REFERENCES, require_checkable, run_golden_batch
 from simtiny.flow.inputs import model_inputs, random_inputs
 from simtiny.flow.measure import Figures
 from simtiny.flow.options import choice
@@ -134,6 +134,7 @@ def verify_firmware(options: VerifyOptions, progress: Progress = lambda _: None)
     check_quantization(graph, name)
     if not graph.inputs or not graph.outputs:
         raise InputError(f"{options.model}: the model has no inputs or no outputs")
+    require_checkable(graph, [options.reference])
     samples = _samples(options, graph)
     progress(f"running the {theirs} reference on {len(samples)} sample(s)")
     batch = [values for _, values in samples]
