@@ -68,7 +68,7 @@ from tests.ops.test_slice_and_depth import (
 from tests.ops.test_softmax import log_softmax_case
 from tests.ops.test_squared_difference import squared_difference16_case, squared_difference_case
 from tests.ops.test_transpose_conv import transpose_conv_case
-from tests.ops.test_unary import float_case, int8_case
+from tests.ops.test_unary import draw_halves, float_case, int8_case
 
 
 def on_the_board(
@@ -171,6 +171,17 @@ def test_tflm_reference_cases_on_the_board(tmp_path, toolchain):
     cases += [squared_difference16_case(rng) for _ in range(3)]
     compiled = on_the_board(tmp_path, toolchain, cases, reference="tflm")
     assert {"mean_s8", "squared_difference"} <= set(compiled.generated.kernels)
+
+
+@pytest.mark.sim
+def test_ceil_and_round_on_the_board(tmp_path, toolchain):
+    """CEIL (VRINTP) and ROUND (ties to even from the floor) against TF-Lite Micro, ties and
+    zeros' signs among the values."""
+    cases = [float_case(opcode, 64) for opcode in ("CEIL", "ROUND")]
+    # an int8 operator beside them: simtiny refuses a model that is float32 throughout
+    cases.append(extremum_case(np.random.default_rng(86), "MAXIMUM", (3, 4), (3, 4)))
+    compiled = on_the_board(tmp_path, toolchain, cases, draw=draw_halves, reference="tflm")
+    assert "unary_f32" in compiled.generated.kernels
 
 
 @pytest.mark.sim

@@ -1,5 +1,7 @@
-"""NEG, ABS, SQRT, RSQRT, FLOOR and SQUARE: float32 by one IEEE operation each (the
-converter leaves them in float between DEQUANTIZE and QUANTIZE, as in a LayerNormalization), and
+"""NEG, ABS, SQRT, RSQRT, FLOOR, CEIL, ROUND and SQUARE: float32 by one IEEE operation each (the
+converter leaves them in float between DEQUANTIZE and QUANTIZE, as in a LayerNormalization; CEIL
+and ROUND as TF-Lite Micro computes them, halves to even from the floor, since LiteRT's
+reference kernels have neither: TF-Lite Micro is their reference), and
 RSQRT and ABS int8 as 256-entry tables computed here the way LiteRT's elementwise.cc computes
 each value (RSQRT: the inverse square root of the offset input as a fixed-point multiplier,
 GetInvSqrtQuantizedMultiplierExp; ABS: the offset input's magnitude, rescaled when the scales
@@ -35,6 +37,8 @@ FLOAT_OPS = {
     "RSQRT": "ST_RSQRT_F32",
     "FLOOR": "ST_FLOOR_F32",
     "SQUARE": "ST_SQUARE_F32",
+    "CEIL": "ST_CEIL_F32",
+    "ROUND": "ST_ROUND_F32",
 }
 INT8_OPS = ("ABS", "RSQRT")
 INT32_MAX = (1 << 31) - 1

@@ -57,6 +57,27 @@ def test_float32(opcode: str) -> None:
     assert run_packed([float_case(opcode, n) for n in (16, 301)], 0, 4, draw=draw) == 4 * 317
 
 
+HALVES = np.array(
+    [-3.5, -2.5, -0.5, -0.3, -0.7, 0.3, 0.7, 3.5, 4.5, -4.5, 8388607.5, -8388607.5, 1e10, -1e-30], np.float32
+)
+
+
+def draw_halves(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
+    """draw's values, with the ties and the small negatives whose zero's sign CEIL and ROUND decide."""
+    values = draw(rng, spec)
+    if spec.dtype == "float32":
+        flat = values.reshape(-1)
+        flat[SPECIAL.size : SPECIAL.size + HALVES.size] = HALVES[: max(0, flat.size - SPECIAL.size)]
+    return values
+
+
+@pytest.mark.parametrize("opcode", ["CEIL", "ROUND"])
+def test_float32_against_tf_lite_micro(opcode: str) -> None:
+    """CEIL and ROUND: LiteRT's reference kernels have neither, TF-Lite Micro is their reference.
+    ROUND's ties go to even from the floor (-0.3 gives +0, 2.5 gives 2, 3.5 gives 4)."""
+    assert run_packed([float_case(opcode, n) for n in (64, 301)], 0, 4, draw=draw_halves, reference="tflm") == 4 * 365
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_int8_abs_and_rsqrt(seed: int) -> None:
     rng = np.random.default_rng(7300 + seed)

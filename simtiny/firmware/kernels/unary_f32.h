@@ -11,7 +11,9 @@ typedef enum {
     ST_SQRT_F32,
     ST_RSQRT_F32,
     ST_FLOOR_F32,
-    ST_SQUARE_F32
+    ST_SQUARE_F32,
+    ST_CEIL_F32,
+    ST_ROUND_F32
 } st_unary_f32_op;
 
 typedef struct {

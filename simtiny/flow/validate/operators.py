@@ -31,6 +31,8 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "SQRT": (1, 1, (), 1),
     "RSQRT": (1, 1, (), 1),
     "FLOOR": (1, 1, (), 1),
+    "CEIL": (1, 1, (), 1),
+    "ROUND": (1, 1, (), 1),
     "SQUARE": (1, 1, (), 1),
     "EXP": (1, 1, (), 1),
     "LOG": (1, 1, (), 1),
