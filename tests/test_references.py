@@ -219,14 +219,26 @@ def test_an_output_tflm_leaves_at_the_file_shape_makes_it_refuse_by_name(tmp_pat
 
 
 def _tflm_only_model(kind: str) -> Path:
-    """A model only TF-Lite Micro can check: a 16x8 LSTM, a SUM, an int16 SQUARED_DIFFERENCE."""
+    """A model only TF-Lite Micro can check: a 16x8 LSTM, a SUM, an int16 SQUARED_DIFFERENCE, an ELU."""
     from ops.test_lstm16 import lstm16_case
     from ops.test_reduce import sum_case
     from ops.test_squared_difference import squared_difference16_case
-    from support.opcheck import pack
+    from support.opcheck import Case, pack
+    from support.tflite_writer import OpSpec, TensorSpec
 
     rng = np.random.default_rng(31)
-    make = {"lstm16": lstm16_case, "sum": sum_case, "squared_difference16": squared_difference16_case}[kind]
+
+    def elu_case(rng: np.random.Generator):
+        tensors = [TensorSpec(n, (2, 16), "int8", scale=[0.05], zero_point=[z]) for n, z in (("x", 3), ("y", -60))]
+        return Case("ELU", tensors, OpSpec("ELU", [0], [1]))
+
+    makers = {
+        "lstm16": lstm16_case,
+        "sum": sum_case,
+        "squared_difference16": squared_difference16_case,
+        "elu": elu_case,
+    }
+    make = makers[kind]
     tensors, ops, inputs, outputs, _ = pack([make(rng)])
     return build_model(tensors, ops, inputs, outputs)
 
@@ -235,6 +247,7 @@ WHY_NOT_LITERT = {
     "lstm16": "it has no 16x8 LSTM (operator 0)",
     "sum": "its SUM casts unclamped sums (operator 0, measured)",
     "squared_difference16": "it has no int16 SQUARED_DIFFERENCE (operator 0)",
+    "elu": "its reference kernels have no ELU (operator 0)",
 }
 
 

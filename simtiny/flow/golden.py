@@ -53,7 +53,7 @@ class ReferenceRefused(InputError):
 
 def litert_cannot_check(graph: Graph) -> str | None:
     """Why LiteRT 2.3's reference kernels cannot check this model, in words, or None: an operator
-    it has no kernel for (the 16x8 LSTM, int16 SQUARED_DIFFERENCE, CEIL, ROUND) or one whose values no
+    it has no kernel for (the 16x8 LSTM, int16 SQUARED_DIFFERENCE, CEIL, ROUND, ELU) or one whose values no
     arithmetic reproduces (SUM: it casts unclamped sums). TF-Lite Micro checks those."""
     for op in graph.operators:
         dtype = graph.tensor(op.inputs[0]).dtype if op.inputs and op.inputs[0] >= 0 else ""
@@ -63,7 +63,7 @@ def litert_cannot_check(graph: Graph) -> str | None:
             return f"it has no int16 SQUARED_DIFFERENCE (operator {op.index})"
         if op.opcode == "SUM" and dtype in ("int8", "int16"):
             return f"its SUM casts unclamped sums (operator {op.index}, measured)"
-        if op.opcode in ("CEIL", "ROUND"):
+        if op.opcode in ("CEIL", "ROUND", "ELU"):
             return f"its reference kernels have no {op.opcode} (operator {op.index})"
     return None
 

@@ -187,6 +187,11 @@ def exp_value(x: np.float32) -> np.float32:
         return expf(x)
 
 
+def elu_value(x: np.float32) -> np.float32:
+    """ELU's transform in TF-Lite Micro: std::exp(value) - 1.0f below 0, the value itself above."""
+    return f32(expf(x) - f32(1)) if x < f32(0) else x
+
+
 def log_value(output_min: np.float32) -> Callable[[np.float32], np.float32]:
     """LOG's transform (LogLUTPrepare): std::log(value), and the output's lowest value for
     value <= 0."""
@@ -509,15 +514,18 @@ class Relu(Int8Unary):
 
 
 class FloatTable(Int8Unary):
-    """EXP and LOG int8: LiteRT tabulates its float function (LUTPopulate) at Prepare. (ELU, the
-    same kind, is not among LiteRT's reference kernels, so nothing could check it: refused.)"""
+    """EXP and LOG int8: LiteRT tabulates its float function (LUTPopulate) at Prepare. ELU int8:
+    TF-Lite Micro tabulates exp(x) - 1 below 0 the same way (LiteRT's reference kernels have no
+    ELU, so TF-Lite Micro is its reference)."""
 
-    opcodes = ("EXP", "LOG")
+    opcodes = ("EXP", "LOG", "ELU")
 
     @staticmethod
     def transform(op: Operator, graph: Graph) -> Callable[[np.float32], np.float32]:
         if op.opcode == "EXP":
             return exp_value
+        if op.opcode == "ELU":
+            return elu_value
         y = graph.tensor(op.outputs[0])
         return log_value(f32(f32(-128 - y.zero_point()) * f32(y.scale())))
 

@@ -219,3 +219,30 @@ def test_litert_refuses_what_simtiny_refuses() -> None:
 # ---- the kernel builds for the Cortex-M7 -------------------------------------------------------
 
 ZIG_TARGET = ["-target", "thumb-freestanding-eabihf", "-mcpu=cortex_m7+fp_armv8d16"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_elu_against_tf_lite_micro(seed: int) -> None:
+    """ELU int8: LiteRT's reference kernels have none; TF-Lite Micro tabulates exp(x) - 1 below 0
+    with the C library's expf, as simtiny's table does. Every input byte, twelve quantizations a
+    model (output scales finer and coarser than the input's, zero points anywhere)."""
+    from support.opcheck import Case, run_packed
+
+    rng = np.random.default_rng(8800 + seed)
+    cases = []
+    for _ in range(12):
+        in_scale = f32(10 ** rng.uniform(-2.5, -0.5))
+        out_scale = f32(in_scale * 10 ** rng.uniform(-0.7, 0.7))
+        zps = [int(rng.integers(-128, 128)) for _ in range(2)]
+        tensors = [
+            TensorSpec("x", (256,), "int8", scale=[in_scale], zero_point=[zps[0]]),
+            TensorSpec("y", (256,), "int8", scale=[out_scale], zero_point=[zps[1]]),
+        ]
+        cases.append(
+            Case(f"ELU int8 {in_scale:g} {zps[0]} -> {out_scale:g} {zps[1]}", tensors, OpSpec("ELU", [0], [1]))
+        )
+
+    def every_byte(rng: np.random.Generator, spec: TensorSpec) -> np.ndarray:
+        return ALL_INT8.copy()
+
+    assert run_packed(cases, seed, 1, draw=every_byte, reference="tflm") == 12 * 256

@@ -32,6 +32,7 @@ ARITY: dict[str, tuple[int, int, tuple[int, ...], int]] = {
     "RSQRT": (1, 1, (), 1),
     "FLOOR": (1, 1, (), 1),
     "CEIL": (1, 1, (), 1),
+    "ELU": (1, 1, (), 1),
     "ROUND": (1, 1, (), 1),
     "SQUARE": (1, 1, (), 1),
     "EXP": (1, 1, (), 1),
