@@ -164,13 +164,15 @@ def test_lstm16_cases_on_the_board(tmp_path, toolchain):
 
 @pytest.mark.sim
 def test_tflm_reference_cases_on_the_board(tmp_path, toolchain):
-    """SUM int8 and int16 and SQUARED_DIFFERENCE int16 against TF-Lite Micro (LiteRT 2.3's SUM
-    casts unclamped sums; it has no int16 SQUARED_DIFFERENCE)."""
+    """SUM int8 and int16, SQUARED_DIFFERENCE int16 and ELU int8 against TF-Lite Micro (LiteRT
+    2.3's SUM casts unclamped sums; it has no int16 SQUARED_DIFFERENCE and no ELU)."""
     rng = np.random.default_rng(85)
     cases = [sum_case(rng, dtype) for dtype in ("int8", "int8", "int16", "int16")]
     cases += [squared_difference16_case(rng) for _ in range(3)]
+    elu = [TensorSpec(n, (2, 40), "int8", scale=[s], zero_point=[z]) for n, s, z in (("x", 0.04, 5), ("y", 0.03, -70))]
+    cases.append(Case("ELU int8", elu, OpSpec("ELU", [0], [1])))
     compiled = on_the_board(tmp_path, toolchain, cases, reference="tflm")
-    assert {"mean_s8", "squared_difference"} <= set(compiled.generated.kernels)
+    assert {"mean_s8", "squared_difference", "lut_s8"} <= set(compiled.generated.kernels)
 
 
 @pytest.mark.sim
