@@ -7,14 +7,12 @@
 
 static void matmul(const st_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out) {
     const int32_t rows = p->rows, cols = p->cols, depth = p->depth;
-    /* element steps along k of each operand, and between rows (lhs) or columns (rhs) */
-    const int32_t lk = p->adj_x ? rows : 1, li = p->adj_x ? 1 : depth;
-    const int32_t rk = p->adj_y ? 1 : cols, rj = p->adj_y ? depth : 1;
+    const st_matmul_steps s = st_matmul_steps_of(p);
     for (int32_t i = 0; i < rows; i++) {
         for (int32_t j = 0; j < cols; j++) {
-            const int8_t *a = lhs + i * li, *b = rhs + j * rj;
+            const int8_t *a = lhs + i * s.li, *b = rhs + j * s.rj;
             int32_t acc = 0;
-            for (int32_t k = 0; k < depth; k++) acc += (a[k * lk] + p->lhs_offset) * (b[k * rk] + p->rhs_offset);
+            for (int32_t k = 0; k < depth; k++) acc += (a[k * s.lk] + p->lhs_offset) * (b[k * s.rk] + p->rhs_offset);
             const int32_t v = st_requantize_double(acc, p->multiplier, p->shift) + p->output_offset;
             *out++ = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
         }
@@ -65,24 +63,13 @@ static void matmul_rows(const st_batch_matmul_params *p, const int8_t *lhs, cons
 
 void st_batch_matmul_s8(const st_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *output,
                         uint32_t *scratch) {
-    const st_broadcast *b = &p->batches;
-    if (st_broadcast_empty(b) || p->rows <= 0 || p->cols <= 0) return;
-    const int32_t *innermost = b->loops + 3 * (b->ndim - 1);
-    int32_t index[ST_BROADCAST_MAX_DIMS] = {0};
-    int32_t o1 = 0, o2 = 0;
-    do {
-        for (int32_t n = 0; n < innermost[0]; n++) {
 #if defined(__ARM_FEATURE_DSP)
-            if (scratch) {
-                matmul_rows(p, lhs + o1 + n * innermost[1], rhs + o2 + n * innermost[2], output, scratch,
-                            (int8_t *)(scratch + p->depth / 4 * 2));
-            } else
+    if (scratch) {
+        ST_BATCH_MATMUL_EACH(p, int8_t, lhs, rhs, output,
+                             matmul_rows(p, a, c, out, scratch, (int8_t *)(scratch + p->depth / 4 * 2)));
+        return;
+    }
 #endif
-            {
-                (void)scratch;
-                matmul(p, lhs + o1 + n * innermost[1], rhs + o2 + n * innermost[2], output);
-            }
-            output += p->rows * p->cols;
-        }
-    } while (st_broadcast_next(b, index, &o1, &o2));
+    (void)scratch;
+    ST_BATCH_MATMUL_EACH(p, int8_t, lhs, rhs, output, matmul(p, a, c, out));
 }

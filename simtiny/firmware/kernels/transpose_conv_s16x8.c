@@ -5,6 +5,15 @@
 
 #include "st_quant.h"
 
+/* One input pixel through one filter tap into every output channel's int64 sum. */
+static void product(const int16_t *x, const int8_t *w, int32_t in_c, int32_t out_c, int32_t step, int64_t *acc) {
+    for (int32_t c = 0; c < out_c; c++, w += step) {
+        int64_t sum = 0;
+        for (int32_t k = 0; k < in_c; k++) sum += (int32_t)x[k] * w[k];
+        acc[c] += sum;
+    }
+}
+
 void st_transpose_conv_s16x8(const st_transpose_conv_s16x8_params *q, const int16_t *input, int16_t *output,
                              int64_t *acc) {
     const st_transpose_conv_params *p = &q->geometry;
@@ -13,23 +22,7 @@ void st_transpose_conv_s16x8(const st_transpose_conv_s16x8_params *q, const int1
         for (int32_t oy = 0; oy < p->out_h; oy++) {
             for (int32_t ox = 0; ox < p->out_w; ox++) {
                 for (int32_t c = 0; c < out_c; c++) acc[c] = q->bias ? q->bias[c] : 0;
-                const int32_t ry = oy + p->pad_h, rx = ox + p->pad_w;
-                const int32_t fy0 = ry % p->stride_h, fx0 = rx % p->stride_w;
-                int32_t iy = ry / p->stride_h;
-                for (int32_t fy = fy0; fy < p->filter_h && iy >= 0; fy += p->stride_h, iy--) {
-                    if (iy >= p->in_h) continue;
-                    int32_t ix = rx / p->stride_w;
-                    for (int32_t fx = fx0; fx < p->filter_w && ix >= 0; fx += p->stride_w, ix--) {
-                        if (ix >= p->in_w) continue;
-                        const int16_t *x = input + ((b * p->in_h + iy) * p->in_w + ix) * in_c;
-                        const int8_t *w = p->filter + (fy * p->filter_w + fx) * in_c;
-                        for (int32_t c = 0; c < out_c; c++, w += step) {
-                            int64_t sum = 0;
-                            for (int32_t k = 0; k < in_c; k++) sum += (int32_t)x[k] * w[k];
-                            acc[c] += sum;
-                        }
-                    }
-                }
+                ST_TRANSPOSE_CONV_TAPS(p, input, int16_t, b, oy, ox, product(x, w, in_c, out_c, step, acc));
                 for (int32_t c = 0; c < out_c; c++) {
                     int32_t v = st_requantize_int64(acc[c], p->multiplier[c], p->shift[c]);
                     v = v < p->act_min ? p->act_min : v > p->act_max ? p->act_max : v;

@@ -39,27 +39,13 @@ static void tap(const st_transpose_conv_params *p, const int8_t *x, const int8_t
 }
 
 void st_transpose_conv_s8(const st_transpose_conv_params *p, const int8_t *input, int8_t *output, int32_t *acc) {
-    const int32_t in_c = p->in_c, out_c = p->out_c;
+    const int32_t out_c = p->out_c;
     uint32_t *wide = (uint32_t *)(acc + out_c);
     for (int32_t b = 0; b < p->batches; b++) {
         for (int32_t oy = 0; oy < p->out_h; oy++) {
             for (int32_t ox = 0; ox < p->out_w; ox++) {
                 for (int32_t c = 0; c < out_c; c++) acc[c] = 0;
-                /* the taps that reach (oy, ox): fy = (oy + pad) mod stride, then every stride-th,
-                 * the input row one less each time (iy * stride - pad + fy = oy) */
-                const int32_t ry = oy + p->pad_h, rx = ox + p->pad_w;
-                const int32_t fy0 = ry % p->stride_h, fx0 = rx % p->stride_w;
-                int32_t iy = ry / p->stride_h;
-                for (int32_t fy = fy0; fy < p->filter_h && iy >= 0; fy += p->stride_h, iy--) {
-                    if (iy >= p->in_h) continue;
-                    int32_t ix = rx / p->stride_w;
-                    for (int32_t fx = fx0; fx < p->filter_w && ix >= 0; fx += p->stride_w, ix--) {
-                        if (ix >= p->in_w) continue;
-                        const int8_t *x = input + ((b * p->in_h + iy) * p->in_w + ix) * in_c;
-                        const int8_t *w = p->filter + (fy * p->filter_w + fx) * in_c;
-                        tap(p, x, w, acc, wide);
-                    }
-                }
+                ST_TRANSPOSE_CONV_TAPS(p, input, int8_t, b, oy, ox, tap(p, x, w, acc, wide));
                 for (int32_t c = 0; c < out_c; c++) {
                     const int32_t total = acc[c] + (p->bias ? p->bias[c] : 0);
                     int32_t v = st_requantize_double(total, p->multiplier[c], p->shift[c]) + p->output_offset;
