@@ -1,9 +1,11 @@
 /* LSTM 16x8 (lstm_s16.h): one batch row at a time for each step; rows are independent, so the order
  * of rows and steps within a layout does not change the values. Every product and rounding as
- * TF-Lite Micro's reference kernels: the matrix products accumulate in int64 and requantise with
- * the int64 form (st_requantize_int64), the elementwise products with gemmlowp's double rounding. */
+ * TF-Lite Micro's reference kernels: the matrix products accumulate in int64 (st_dot_s16x8, with
+ * its DSP path) and requantise with the int64 form (st_requantize_int64), the elementwise products
+ * with gemmlowp's double rounding. */
 #include "lstm_s16.h"
 
+#include "st_dot_s16x8.h"
 #include "st_quant.h"
 #include "tanh_s16.h"
 
@@ -15,8 +17,7 @@ static inline int16_t sat16(int32_t v) {
 static void product(const int8_t *weights, const int16_t *x, const int64_t *bias, int32_t depth, int32_t cells,
                     int32_t multiplier, int32_t shift, int16_t *out) {
     for (int32_t c = 0; c < cells; c++, weights += depth) {
-        int64_t acc = bias ? bias[c] : 0;
-        for (int32_t k = 0; k < depth; k++) acc += (int32_t)weights[k] * (int32_t)x[k];
+        const int64_t acc = st_dot_s16x8(x, weights, depth) + (bias ? bias[c] : 0);
         out[c] = sat16(st_requantize_int64(acc, multiplier, shift));
     }
 }

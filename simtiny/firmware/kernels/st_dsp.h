@@ -52,6 +52,20 @@ static inline uint32_t st_smlatt(uint32_t a, uint32_t b, uint32_t acc) {
     return r;
 }
 
+/* the low halfword of a below the low halfword of b: (a.lo, b.lo) */
+static inline uint32_t st_pack_lo(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* the high halfword of a below the high halfword of b: (a.hi, b.hi) */
+static inline uint32_t st_pack_hi(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+}
+
 /* a + bytes 0 and 2 of v sign-extended, halfword by halfword (no saturation) */
 static inline uint32_t st_sxtab16(uint32_t a, uint32_t v) {
     uint32_t r;
