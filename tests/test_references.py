@@ -268,3 +268,16 @@ def test_what_only_tf_lite_micro_checks_runs_against_it_and_litert_says_why_not(
     text = capsys.readouterr().out
     assert code == 0, text
     assert "BIT-EXACT: 1 output(s) of 4 sample(s)" in text and "compared with tflite-micro " in text
+
+
+def test_validate_refuses_what_litert_cannot_check(tmp_path, capsys):
+    """validate (which compares with LiteRT) refuses an ELU model before building or running
+    anything, in one line."""
+    path = tmp_path / "elu.tflite"
+    path.write_bytes(_tflm_only_model("elu"))
+    data = tmp_path / "x.npy"
+    np.save(data, np.zeros((3, 2, 16), dtype=np.int8))
+    code = main(["validate", str(path), "--data", str(data), "--results", str(tmp_path / "r.jsonl")])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and len(err.strip().splitlines()) == 1, err
+    assert "LiteRT cannot check this model: its reference kernels have no ELU (operator 0)" in err

@@ -1,10 +1,11 @@
 /* CONV_2D 16x8: LiteRT's reference_integer_ops::ConvPerChannel for int16 input. Each output is
  * the int64 sum of filter * input over the window's taps inside the image (padding contributes
  * nothing: the input zero point is 0), plus the bias, requantised by st_requantize_int64 and
- * clamped to the activation's bounds. A product is at most 127 * 32768 in magnitude, so the
- * sum of one pixel's input_c products fits an int32 before it joins the int64 sum. */
+ * clamped to the activation's bounds. Each tap's products over the channels are one
+ * st_dot_s16x8 (with its DSP path). */
 #include "conv2d_s16x8.h"
 
+#include "st_dot_s16x8.h"
 #include "st_quant.h"
 
 void st_conv2d_s16x8(const st_conv2d_s16x8_params *p, const int16_t *input, const int8_t *filter, int16_t *output) {
@@ -27,12 +28,13 @@ void st_conv2d_s16x8(const st_conv2d_s16x8_params *p, const int16_t *input, cons
                             if (x < 0 || x >= in_w) continue;
                             const int16_t *px = image + (y * in_w + x) * in_c;
                             const int8_t *wk = w + (fy * f_w + fx) * in_c;
-                            int32_t sum = 0; /* |sum| < 2^31 up to 511 channels; widened below past that */
-                            for (int32_t c = 0; c < in_c; c++) {
-                                sum += (int32_t)wk[c] * px[c];
-                                if ((c & 255) == 255) acc += sum, sum = 0;
+                            if (in_c >= 8) {
+                                acc += st_dot_s16x8(px, wk, in_c);
+                            } else { /* a few channels (an RGB image): the plain loop, in int32 */
+                                int32_t sum = 0;
+                                for (int32_t c = 0; c < in_c; c++) sum += (int32_t)wk[c] * px[c];
+                                acc += sum;
                             }
-                            acc += sum;
                         }
                     }
                     if (p->bias) acc += p->bias[oc];

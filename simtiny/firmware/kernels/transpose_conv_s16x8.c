@@ -3,15 +3,12 @@
  * fits an int32, the sums are int64 as LiteRT keeps them. */
 #include "transpose_conv_s16x8.h"
 
+#include "st_dot_s16x8.h"
 #include "st_quant.h"
 
 /* One input pixel through one filter tap into every output channel's int64 sum. */
 static void product(const int16_t *x, const int8_t *w, int32_t in_c, int32_t out_c, int32_t step, int64_t *acc) {
-    for (int32_t c = 0; c < out_c; c++, w += step) {
-        int64_t sum = 0;
-        for (int32_t k = 0; k < in_c; k++) sum += (int32_t)x[k] * w[k];
-        acc[c] += sum;
-    }
+    for (int32_t c = 0; c < out_c; c++, w += step) acc[c] += st_dot_s16x8(x, w, in_c);
 }
 
 void st_transpose_conv_s16x8(const st_transpose_conv_s16x8_params *q, const int16_t *input, int16_t *output,
