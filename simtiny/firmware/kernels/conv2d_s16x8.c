@@ -28,13 +28,7 @@ void st_conv2d_s16x8(const st_conv2d_s16x8_params *p, const int16_t *input, cons
                             if (x < 0 || x >= in_w) continue;
                             const int16_t *px = image + (y * in_w + x) * in_c;
                             const int8_t *wk = w + (fy * f_w + fx) * in_c;
-                            if (in_c >= 8) {
-                                acc += st_dot_s16x8(px, wk, in_c);
-                            } else { /* a few channels (an RGB image): the plain loop, in int32 */
-                                int32_t sum = 0;
-                                for (int32_t c = 0; c < in_c; c++) sum += (int32_t)wk[c] * px[c];
-                                acc += sum;
-                            }
+                            acc += st_dot_s16x8(px, wk, in_c);
                         }
                     }
                     if (p->bias) acc += p->bias[oc];

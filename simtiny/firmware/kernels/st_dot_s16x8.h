@@ -13,6 +13,11 @@
 #define ST_DOT_S16X8_GROUPS 64 /* groups of four products per int32 sum */
 
 static inline int64_t st_dot_s16x8(const int16_t *x, const int8_t *w, int32_t n) {
+    if (n < 8) { /* a few channels (an RGB image, a small LSTM): the plain loop is faster */
+        int32_t few = 0;
+        for (int32_t k = 0; k < n; k++) few += (int32_t)w[k] * x[k];
+        return few;
+    }
     int64_t acc = 0;
     int32_t k = 0;
 #if defined(__ARM_FEATURE_DSP)
