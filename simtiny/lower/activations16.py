@@ -7,10 +7,10 @@ LiteRT's Prepare holds both zero points at 0; its RELU_N1_TO_1 and RELU_0_TO_1 t
 
 from __future__ import annotations
 
-from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.activations import RELU_RANGES, f32, leaky_relu_multipliers, quant_reason, relu_bounds
+from simtiny.lower import KernelCall
+from simtiny.lower.activations import RELU_RANGES, f32, leaky_relu_multipliers, relu_bounds
 from simtiny.lower.quant import quantize_multiplier
-from simtiny.lower.sixteen import INT16_MAX, INT16_MIN, zero_point_reason
+from simtiny.lower.sixteen import INT16_MAX, INT16_MIN, int16_unary_reason
 from simtiny.model import Graph, Operator
 
 MAX_LEFT_SHIFT = 15  # an int16 value shifted further would leave int32 (undefined in LiteRT)
@@ -36,10 +36,7 @@ class Rescale16:
         return INT16_MIN, INT16_MAX
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = dtype_reason(graph, op, {"input": ("int16",), "output": ("int16",)}) or quant_reason(op, graph)
-        if reason:
-            return reason
-        reason = zero_point_reason(graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0]))
+        reason = int16_unary_reason(op, graph)
         if reason:
             return reason
         if any(shift > MAX_LEFT_SHIFT for _, shift in self.multipliers(op, graph)):

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from simtiny.lower import KernelCall
-from simtiny.lower.activations import logf
 from simtiny.lower.lstm import BIASES, CELL_STATE, INPUT, INPUT_WEIGHTS, OUTPUT_STATE, RECURRENT_WEIGHTS, present
 from simtiny.lower.quant import f32, quantize_multiplier, round_half_away
 from simtiny.lower.sigmoid16 import sigmoid_table
+from simtiny.lower.sixteen import float_log2
 from simtiny.model import Graph, Operator, Tensor
 
 GATE_INPUT_SCALE = 2.0**-12  # Q3.12
@@ -29,9 +29,7 @@ MIN_CELL_LOG2, MAX_CELL_LOG2 = -31, 1  # the cell tanh's rescaling stays in int3
 def cell_power(cell: Tensor) -> int:
     """TF-Lite Micro's cell_state_scale_power: log2 of the scale in float, rounded half away
     (not checked to be a power of two: TF-Lite Micro rounds any scale so)."""
-    f = np.float32
-    log2 = f(logf(f(cell.scale())) * f(f(1.0) / logf(f(2.0))))  # the C library's logf, as TF-Lite Micro's
-    return round_half_away(float(log2))
+    return round_half_away(float(float_log2(cell.scale())))
 
 
 def tanh_scaling(power: int) -> tuple[int, int]:

@@ -17,9 +17,9 @@ import math
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.activations import memo_table, quant_reason
-from simtiny.lower.sixteen import log2_if_pot, zero_point_reason
+from simtiny.lower import KernelCall
+from simtiny.lower.activations import memo_table
+from simtiny.lower.sixteen import int16_unary_reason, log2_if_pot
 from simtiny.model import Graph, Operator
 
 INPUT_INTEGER_BITS = 3  # Prepare's kInputIntegerBits: Q3.12 is the power-of-two input
@@ -72,13 +72,10 @@ class Sigmoid16:
         return True
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        reason = dtype_reason(graph, op, {"input": ("int16",), "output": ("int16",)}) or quant_reason(op, graph)
+        reason = int16_unary_reason(op, graph)
         if reason:
             return reason
         x, y = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
-        reason = zero_point_reason(x, y)
-        if reason:
-            return reason
         if log2_if_pot(y.scale()) != OUTPUT_LOG2_SCALE or (self.opcode == "LOGISTIC" and y.scale() != 1.0 / 32768):
             return f"output scale {y.scale():g} (LiteRT requires 1/32768)"
         multiplier, _ = input_scaling(x.scale(), self.opcode)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from simtiny.lower import KernelCall, dtype_reason
-from simtiny.lower.activations import memo_table
+from simtiny.lower.activations import logf, memo_table, quant_reason
 from simtiny.lower.channels import bias_values
 from simtiny.lower.conv import common_reason, effective_scales, geometry
 from simtiny.lower.elementwise import _loops_init, _shape_reason, add_sub_multipliers
@@ -225,12 +225,24 @@ def binary16_reason(op: Operator, graph: Graph) -> str | None:
     return zero_point_reason(*tensors) or _shape_reason(graph, op)
 
 
-def log2_if_pot(scale: float) -> int | None:
-    """LiteRT's CheckedLog2 in float32: the rounded log2 of a scale within 1e-3 of a power of two,
-    else None. (logf from double here: a scale whose fraction of log2 lies within an ulp of 1e-3
-    could be judged apart from glibc's.)"""
+def float_log2(scale: float) -> np.float32:
+    """log2 of a scale as LiteRT's CheckedLog2 and TF-Lite Micro's LSTM write it:
+    std::log(x) * (1.0f / std::log(2.0f)) in float, with the C library's logf, as theirs."""
     f = np.float32
-    x_log2 = f(f(math.log(f(scale))) * f(f(1.0) / f(math.log(f(2.0)))))
+    return f(logf(f(scale)) * f(f(1.0) / logf(f(2.0))))
+
+
+def int16_unary_reason(op: Operator, graph: Graph) -> str | None:
+    """What the int16 -> int16 element-wise operators check alike: the types, per-tensor
+    quantisation of one size in and out, and zero points 0."""
+    reason = dtype_reason(graph, op, {"input": ("int16",), "output": ("int16",)}) or quant_reason(op, graph)
+    return reason or zero_point_reason(graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0]))
+
+
+def log2_if_pot(scale: float) -> int | None:
+    """LiteRT's CheckedLog2: the rounded log2 of a scale within 1e-3 of a power of two, else None."""
+    f = np.float32
+    x_log2 = float_log2(scale)
     rounded = f(round_half_away(float(x_log2)))
     return int(rounded) if abs(f(x_log2 - rounded)) < f(1e-3) else None
 
