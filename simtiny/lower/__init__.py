@@ -98,11 +98,12 @@ def lowering_for(op: Operator, graph: Graph) -> Lowering | None:
 
 
 def int16_variant(
-    op: Operator, graph: Graph, int8_lowering: Lowering, name: str, module: str = "sixteen"
+    op: Operator, graph: Graph, int8_lowering: Lowering, name: str, module: str = "sixteen", position: int = 0
 ) -> Lowering:
-    """The `variant` of the operators with a 16x8 kernel: for int16 input, the lowering `name` of
-    simtiny.lower.<module> (imported then: those modules import the int8 ones); else the int8 one."""
-    if op.inputs and op.inputs[0] >= 0 and graph.tensor(op.inputs[0]).dtype == "int16":
+    """The `variant` of the operators with a 16x8 kernel: for an int16 activation input (input
+    `position`), the lowering `name` of simtiny.lower.<module> (imported then: those modules import
+    the int8 ones); else the int8 one."""
+    if len(op.inputs) > position and op.inputs[position] >= 0 and graph.tensor(op.inputs[position]).dtype == "int16":
         return getattr(importlib.import_module(f"{__name__}.{module}"), name)
     return int8_lowering
 

@@ -43,9 +43,10 @@ class SquaredDifference:
         return graph.tensor(op.inputs[0]).shape == graph.tensor(op.outputs[0]).shape
 
     def check(self, op: Operator, graph: Graph) -> str | None:
-        tensors = [graph.tensor(t) for t in (*op.inputs, op.outputs[0])] if len(op.inputs) == 2 else []
+        well_formed = len(op.inputs) == 2 and len(op.outputs) == 1 and min(op.inputs) >= 0
+        tensors = [graph.tensor(t) for t in (*op.inputs, op.outputs[0])] if well_formed else []
         if tensors and all(t.dtype == "int16" for t in tensors):
-            return self.check16(op, graph)
+            return self.check16(op, graph, tensors)
         reason = binary_reason(op, graph, MAX_DIMS)
         if reason or graph.tensor(op.outputs[0]).dtype != "int8":
             return reason
@@ -55,8 +56,8 @@ class SquaredDifference:
         return None
 
     @staticmethod
-    def check16(op: Operator, graph: Graph) -> str | None:
-        tensors = [graph.tensor(t) for t in (*op.inputs, op.outputs[0])]
+    def check16(op: Operator, graph: Graph, tensors: list) -> str | None:
+        """int16 (inputs, output): TF-Lite Micro's Prepare and what its int32 arithmetic allows."""
         if any(t.quant is None or t.quant.per_channel for t in tensors):
             return "not quantized per tensor"
         reason = zero_point_reason(*tensors) or _shape_reason(graph, op)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simtiny.lower import KernelCall, dtype_reason
+from simtiny.lower import KernelCall, dtype_reason, int16_variant
 from simtiny.lower.conv import ACTIVATIONS, multiplier_shift
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import activation_range, quantize_multiplier
@@ -38,10 +38,8 @@ class TransposeConv:
     activation, bias = "int8", "int32"  # the 16x8 variant's: int16, int64
 
     def variant(self, op: Operator, graph: Graph):
-        """int16 activations: the 16x8 kernel."""
-        if len(op.inputs) > INPUT and op.inputs[INPUT] >= 0 and graph.tensor(op.inputs[INPUT]).dtype == "int16":
-            return TRANSPOSE_CONV_16X8
-        return self
+        """int16 activations (the input is input 2): the 16x8 kernel."""
+        return int16_variant(op, graph, self, "TRANSPOSE_CONV_16X8", "transpose_conv", INPUT)
 
     def check(self, op: Operator, graph: Graph) -> str | None:
         if len(op.inputs) not in (3, 4) or len(op.outputs) != 1 or min(op.inputs[:3]) < 0:
