@@ -48,6 +48,7 @@ from tests.ops.test_conv_inplace import (
     kernel_of,
     quads_case,
     quads_levels,
+    quads_of,
 )
 from tests.ops.test_fully_connected import _case as fully_connected_case
 from tests.ops.test_pad_fusion import FUSED, conv_after_pad
@@ -464,7 +465,11 @@ PADDED2_CASES = [  # (h, w, c, k, stride, padding, ballast)
     (46, 50, 16, 5, 2, "SAME", True),
     (34, 33, 30, 7, 2, "SAME", True),
     (41, 40, 24, 5, 1, "VALID", True),
-    (100, 100, 4, 5, 2, "SAME", False),  # alone: bands of 9 of its 50 output rows
+    (100, 100, 4, 5, 2, "SAME", False),  # alone: four planes a pass, bands of 3 of its 50 output rows
+    # more planes a pass than the last pass has channels left (alone: 8 + 2; 4 + 4 + 4 + 4 + 2;
+    # not 3x3 alone, which would take the quads kernel and keep the padded ones to two planes)
+    (90, 90, 10, 5, 1, "SAME", False),
+    (44, 44, 18, 7, 1, "VALID", True),
 ]
 
 
@@ -472,8 +477,8 @@ PADDED2_CASES = [  # (h, w, c, k, stride, padding, ballast)
 @pytest.mark.parametrize("index", range(len(PADDED2_CASES)))
 def test_padded2_dsp_path(board, tmp_path: Path, toolchain: str, index: int) -> None:
     """Images over twice the D-cache (32 KB) with an even input_c run the padded kernels two
-    channels at a time (odd and even left padding; a ballast layer, dilation 2 on a larger
-    plane, leaves the arena room for both whole planes, or alone the layer goes a band of rows
+    channels or more at a time (odd and even left padding; a ballast layer, dilation 2 on a
+    larger plane, leaves the arena room for whole planes, or alone the layer goes a band of rows
     at a time); DSP path, bit for bit against LiteRT."""
     rng = np.random.default_rng(21 + index)
     layer = PADDED2_CASES[index]
@@ -495,8 +500,11 @@ def test_padded2_dsp_path(board, tmp_path: Path, toolchain: str, index: int) -> 
     source = compiled.generated.source
     k, s, at = layer[3], layer[4], len(ballast)
     assert kernel_of(source, at) == f"st_depthwise_conv2d_s8_inplace_padded2_{k}x{k}s{s}", kernel_of(source, at)
-    if not ballast:
-        assert band_of(source, at) == 9
+    if index == 4:  # the image outgrows the D-cache: all four channels a pass (p->quads 2 pairs)
+        assert (band_of(source, at), quads_of(source, at)) == (3, 2)
+    if index > 4:  # four or eight planes a pass, and a last pass of fewer
+        quads = quads_of(source, at)
+        assert quads >= 2 and layer[2] % (2 * quads), (kernel_of(source, at), band_of(source, at), quads)
     assert_uses_smlad(compiled, (f"padded_rows_{k}x{k}s{s}",), also=())
     objdump = shutil.which("arm-none-eabi-objdump")
     if objdump:  # the two-channel fill's DSP path: SXTAB16 splits a word of two pixels' halfwords
@@ -504,6 +512,39 @@ def test_padded2_dsp_path(board, tmp_path: Path, toolchain: str, index: int) -> 
         start = text.find("<fill2_row>:")
         assert start >= 0 and "sxtab16" in text[start : text.find("\n\n", start)]
     assert check_bit_exact(compiled, path, seeded(5)) > 0
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+def test_padded_3x3s1_row_ends_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
+    """padded_rows_3x3s1, in assembly, runs a band's rows in one call and stores a row's last
+    step of four only where the row has outputs: output widths 5 to 8 (one to four outputs in
+    the last step) and 21, odd and even channel counts (one plane a pass and two), two batches,
+    a narrow layer run transposed (its 30 rows as the rows); a ballast layer first (dilation 2,
+    the generic kernel) leaves the arena room for them all; bit for bit against LiteRT."""
+    rng = np.random.default_rng(91)
+    cases = []
+    for i, (n, h, w, c, d) in enumerate(
+        ((1, 64, 64, 5, 2), (2, 4, 5, 3, 1), (2, 6, 6, 6, 1), (2, 5, 7, 5, 1), (2, 8, 8, 2, 1), (2, 9, 21, 6, 1),
+         (2, 30, 7, 3, 1))
+    ):  # fmt: skip
+        weights = filter_tensor((1, 3, 3, c), 3, rng, i % 2 == 0, False)
+        assert weights.scale is not None  # positive scales and no activation: st_requantize_fast's build
+        weights = dataclasses.replace(weights, scale=[abs(v) or 1e-3 for v in weights.scale])
+        x = act_tensor("x", (n, h, w, c), rng, False)
+        tensors = [x, weights, bias_tensor(c, rng, 3000), spread_output("y", (n, h, w, c), x, weights, rng)]
+        options = {**window_options("SAME", 1, d, 0), "fused_activation_function": "NONE", "depth_multiplier": 1}
+        cases.append(Case(f"dw {h}x{w}x{c} d{d}", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    path, compiled = write_and_compile(
+        board, tmp_path / "ends.tflite", build_model(tensors, op_specs, inputs, outputs), toolchain
+    )
+    source = compiled.generated.source
+    kernels = [kernel_of(source, i) for i in range(1, len(cases))]
+    padded = {f"st_depthwise_conv2d_s8_inplace_padded{n}{t}_3x3s1" for n in ("", "2") for t in ("", "_t")}
+    assert set(kernels) <= padded and kernels[-1].endswith("_t_3x3s1"), kernels
+    assert "_general" not in source  # the assembly's build, not depthwise_conv2d_s8_general.c's C
+    assert_uses_smlad(compiled, ("padded_rows_3x3s1",), also=("smmlar",))
+    assert check_bit_exact(compiled, path, seeded(6)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)

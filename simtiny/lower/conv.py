@@ -578,8 +578,26 @@ PADDED_TRANSPOSE_COST = 164
 # each), and per band of each pass (its calls; a guess, small beside the rest)
 QUADS_OUTPUT_COST, QUADS_ROW_COST, QUADS_FILL_COST, QUADS_CHANNEL_COST = 1530, 1790, 124, 6300
 QUADS_BAND_COST = 10000
+# Planes a pass the two-plane kernels may take (p->quads pairs of them from 4 on), and the cycles
+# a plane's pass over an image larger than the D-cache pays per padded element and line of
+# channels (the H743's AXI SRAM line fill: platforms/stm32h7/family.toml), in hundredths.
+PADDED_PLANES = (2, 4, 8)
+PADDED_MISS_COST, DCACHE_LINE = 1000, 32
 # (filter_h, filter_w, stride_w) of the st_depthwise_conv2d_s8_inplace_padded_* kernels
 PADDED_FILTERS = ((3, 3, 1), (3, 3, 2), (5, 5, 1), (5, 5, 2), (7, 7, 1), (7, 7, 2))
+
+
+@dataclass(frozen=True)
+class PaddedLayer:
+    """What the padded kernels' variants need of a layer beside its geometry: its channels, the
+    bytes of a channel's bias and requantisation in scratch (ST_DW_SMALL_CHANNEL_BYTES: 16 in
+    the fast build, 24 in the general one), whether its image outgrows the D-cache, and whether
+    the model takes the two-plane kernels alone."""
+
+    channels: int
+    constants: int
+    uncached: bool
+    only_two: bool = False  # the model links no one-plane layer loop (padded_only_two)
 
 
 @dataclass(frozen=True)
@@ -595,21 +613,36 @@ class InPlaceKernel:
     quads: int = 0  # quads of channels a pass (the quads kernel; 0: all)
 
 
-def padded2_linked(graph: Graph) -> bool:
-    """Whether some depthwise layer of the model has an image over PADDED2_MIN_IMAGE with an
-    even input_c and a padded filter: the model then links the two-plane layer loop anyway, and
-    every layer with an even input_c may take it (about 1.2 cycles an element less to fill,
-    PADDED_FILL_COST)."""
+def _padded_layers(graph: Graph) -> list[tuple[int, int]]:
+    """(input_c, image bytes) of each depthwise layer of the model with a padded filter."""
+    layers = []
     for op in graph.operators:
         if op.opcode != "DEPTHWISE_CONV_2D" or len(op.inputs) < 2:
             continue
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
-        if len(x.shape) != 4 or len(w.shape) != 4 or x.shape[3] % 2 or w.shape[3] != x.shape[3]:
+        if len(x.shape) != 4 or len(w.shape) != 4 or w.shape[3] != x.shape[3]:
             continue
-        image = x.shape[1] * x.shape[2] * x.shape[3]
-        if (w.shape[1], w.shape[2], op.options.get("stride_w", 1)) in PADDED_FILTERS and image > PADDED2_MIN_IMAGE:
-            return True
-    return False
+        if (w.shape[1], w.shape[2], op.options.get("stride_w", 1)) in PADDED_FILTERS:
+            layers.append((x.shape[3], x.shape[1] * x.shape[2] * x.shape[3]))
+    return layers
+
+
+def padded2_linked(graph: Graph) -> bool:
+    """Whether the model's layers with an even input_c may take the two-plane layer loop: where
+    every padded layer's input_c is even (the model then links that loop alone, and no one-plane
+    loop: padded_only_two), or else where one of them has an image over PADDED2_MIN_IMAGE (about
+    1.2 cycles an element less to fill, PADDED_FILL_COST, worth a second layer loop in flash)."""
+    layers = _padded_layers(graph)
+    return padded_only_two(graph) or any(c % 2 == 0 and image > PADDED2_MIN_IMAGE for c, image in layers)
+
+
+def padded_only_two(graph: Graph) -> bool:
+    """Whether every padded layer of the model has an even input_c: they then take the two-plane
+    kernels alone, and the model links no one-plane layer loop (where the arena has no room for a
+    band of two planes, a layer takes the generic kernel). Not in a model that takes the quads
+    kernel (quads_linked), where the padded kernels are only its fallback on narrow images, whose
+    arena may have room for one plane's band alone (KWS's 25x5 layers)."""
+    return not quads_linked(graph) and all(c % 2 == 0 for c, _ in _padded_layers(graph))
 
 
 def quads_linked(graph: Graph) -> bool:
@@ -713,14 +746,18 @@ class DepthwiseConv2D:
         if (fh, fw, g.stride_w) not in PADDED_FILTERS:
             return variants
         two = x.shape[3] % 2 == 0 and padded2_linked(graph)  # (true where this layer's own image is large)
+        # more planes a pass only where the padded kernels are not the quads kernel's fallback
+        uncached = image > DCACHE_BYTES and not quads_linked(graph)
+        layer = PaddedLayer(x.shape[3], 16 if DepthwiseConv2D.fast(op, graph) else 24, uncached,
+                            two and padded_only_two(graph))
         if g.out_w <= x.shape[2] and g.pad_h < fh:
             variants += DepthwiseConv2D.padded_variants(fh, sh, g.stride_w, g.out_h, g.out_w, x.shape[1] * x.shape[2],
-                                                        two, False)  # fmt: skip
+                                                        two, False, layer)  # fmt: skip
         # a narrow image (25x5, say) runs transposed, its columns as the plane's rows, where
         # the filter and strides are square: fewer whole steps of four wasted on the row ends
         if fh == fw and sh == g.stride_w and g.out_w < g.out_h and g.out_h <= x.shape[1] and g.pad_w < fw:
             variants += DepthwiseConv2D.padded_variants(fh, sh, sh, g.out_w, g.out_h, x.shape[1] * x.shape[2], two,
-                                                        True, (image + 3) // 4 * 4)  # fmt: skip
+                                                        True, layer, (image + 3) // 4 * 4)  # fmt: skip
         return variants
 
     @staticmethod
@@ -755,13 +792,13 @@ class DepthwiseConv2D:
 
     @staticmethod
     def padded_variants(fh: int, sh: int, sw: int, out_h: int, out_w: int, plane: int, two: bool,
-                        transposed: bool, image: int = 0) -> list[InPlaceKernel]:  # fmt: skip
+                        transposed: bool, layer: PaddedLayer, image: int = 0) -> list[InPlaceKernel]:  # fmt: skip
         """The padded kernels for a layer whose output is out_h rows of out_w (transposed: the
         layer's columns as rows, the image's `image` bytes in scratch before the planes), one
-        plane a pass or two (two), with every output row in one band and, not transposed, with
-        the largest band whose rows fit in `plane` (the image's pixels: the generic kernel's
-        scratch, and what a transposed kernel copies twice) or in the two-plane band's; their
-        estimated cycles a channel."""
+        plane a pass or, with `two`, PADDED_PLANES of them, with every output row in one band and,
+        not transposed, with the largest band whose rows fit in `plane` (the image's pixels: the
+        generic kernel's scratch, and what a transposed kernel copies twice) or in a band of fewer
+        planes; their estimated cycles a channel."""
         fw = fh  # the filters of PADDED_FILTERS are square
         pairs = fw // 2 + 1 if sw == 1 else (fw + 1) // 2
         w4 = (out_w + 3) // 4 * 4  # four outputs a step
@@ -772,26 +809,36 @@ class DepthwiseConv2D:
         cycles = steps * (taps_pairs * pair_cost + PADDED_STEP_COST) + out_h * PADDED_ROW_COST
         cycles += taps_pairs * PADDED_TAPS_COST + PADDED_CHANNEL_COST
 
-        def scratch(band: int, planes: int) -> int:  # per plane the band's rows of int16, then tap pairs
-            return planes * (2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
+        def scratch(band: int, planes: int) -> int:  # per plane the band's rows of int16, tap pairs (constants)
+            constants = layer.constants if planes > 1 else 0  # (one plane keeps its channel's on the stack)
+            return planes * (2 * ((band - 1) * sh + fh) * cols + 2 * fh * pairs * 4 + constants)
 
         # bands: as many rows as the generic kernel's plane holds once the planner has aligned
         # it, and (two planes) as many as one plane's band takes, so that where the arena has
         # room for no more, the two-plane kernel is still offered (a transposed layer runs whole
         # planes only: its outputs land across every input row)
         variants, limits = [], [aligned_scratch(plane)]
-        for planes in (1, 2) if two else (1,):  # two: channels in pairs, each input word read serving both
-            # one kernel per filter (and planes): a model links those it runs
-            name = f"_padded{planes if planes > 1 else ''}{'_t' if transposed else ''}_{fh}x{fw}s{sw}"
-            estimate = (cycles + PADDED_FILL_COST[planes - 1] * rows * cols) // 100
+        # two: channels in pairs, each input word read serving both; more planes a pass (not
+        # transposed) where the image outgrows the D-cache, each line fetched once a pass
+        counts = [p for p in PADDED_PLANES if p <= layer.channels and (p == 2 or layer.uncached and not transposed)]
+        for planes in ([] if layer.only_two else [1]) + (counts if two else []):
+            # one kernel per filter (and one plane or more): a model links those it runs
+            name = f"_padded{2 if planes > 1 else ''}{'_t' if transposed else ''}_{fh}x{fw}s{sw}"
+            estimate = (cycles + PADDED_FILL_COST[min(planes, 2) - 1] * rows * cols) // 100
+            if planes > 2:  # the line fills the passes of two planes pay and these do not
+                estimate -= PADDED_MISS_COST * rows * cols * min(layer.channels, DCACHE_LINE) // DCACHE_LINE * (
+                    planes - 2) // (2 * planes * 100)
             estimate += PADDED_TRANSPOSE_COST * plane // 100 if transposed else 0
-            variants.append(InPlaceKernel(name, estimate, image + scratch(out_h, planes), out_h))
-            for limit in [] if transposed else list(limits):
+            pairs_a_pass = planes // 2 if planes > 2 else 0  # p->quads of the two-plane kernels
+            variants.append(InPlaceKernel(name, estimate, image + scratch(out_h, planes), out_h, pairs_a_pass))
+            for limit in [] if transposed else list(limits):  # (fewer planes' whole planes among them)
                 band = max((b for b in range(1, out_h) if scratch(b, planes) <= limit), default=0)
-                if band:  # each band after the first moves the rows it shares with the one before
+                if band and all((v.band, v.quads) != (band, pairs_a_pass) for v in variants if v.suffix == name):
+                    # each band after the first moves the rows it shares with the one before
                     moved = (out_h - 1) // band * max(fh - sh, 0) * cols
-                    variants.append(InPlaceKernel(name, estimate + moved, scratch(band, planes), band))
+                    variants.append(InPlaceKernel(name, estimate + moved, scratch(band, planes), band, pairs_a_pass))
                     limits.append(aligned_scratch(scratch(band, planes)))
+            limits.append(aligned_scratch(scratch(out_h, planes)))
         return variants
 
     def kernel_levels(self, op: Operator, graph: Graph) -> list[InPlaceKernel]:

@@ -83,7 +83,8 @@ def block_of(source: str, index: int) -> int:
 def expected_scratch(graph: Graph, index: int, source: str) -> int:
     """What the kernel the generated `source` calls for operator `index` asks for in its header:
     a block of pixels widened to int16, two pixels at a time (1x1); one plane (generic
-    depthwise); a band's zero-padded int16 rows and the tap pairs (padded); the whole image and a
+    depthwise); per plane of a pass a band's zero-padded int16 rows, the tap pairs and (two
+    planes or more) the channel's bias and requantisation (padded); the whole image and a
     table of the channels (small); a pass's quad planes of a band's rows and its quads' blocks
     (quads)."""
     op = graph.operators[index]
@@ -91,8 +92,9 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
     x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
     if op.opcode == "CONV_2D":
         return 4 * ((x.shape[3] + 3) // 4 * 4) * ((block_of(source, index) + 1) // 2)
-    if "_padded" in kernel:  # _padded_ one plane, _padded2_ two; _t_ transposed: the image first
-        planes = 2 if "_padded2_" in kernel else 1
+    if "_padded" in kernel:  # _padded_ one plane, _padded2_ two a pass (or 2 * quads); _t_ transposed: the image first
+        planes = 2 * max(quads_of(source, index), 1) if "_padded2_" in kernel else 1
+        general = re.search(rf"{kernel}_general(?:_shifts)?\(&op{index}_", source)
         transposed = "_t_" in kernel
         fh, fw, sh, sw = w.shape[1], w.shape[2], op.options["stride_h"], op.options["stride_w"]
         ow = y.shape[1] if transposed else y.shape[2]  # (transposed: a square filter, equal strides)
@@ -100,7 +102,8 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
         w4 = (ow + 3) // 4 * 4
         cols = w4 + 2 * (fw // 2) if sw == 1 else 2 * w4 + 2 * pairs - 2
         image = (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4 if transposed else 0
-        return image + planes * (2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4)
+        constants = (24 if general else 16) if planes > 1 else 0  # a plane's bias and requantisation
+        return image + planes * (2 * ((band_of(source, index) - 1) * sh + fh) * cols + 2 * fh * pairs * 4 + constants)
     if kernel.endswith(("_small", "_small4")):  # then per channel its bias and requantisation, then a tap list
         general = re.search(rf"{kernel}_general(?:_shifts)?\(&op{index}_", source)
         image = (x.shape[1] * x.shape[2] * x.shape[3] + 3) // 4 * 4
@@ -630,8 +633,10 @@ def test_in_place_eligibility_and_scratch() -> None:
         # padded: 14 rows of 14 int16 (12 outputs, + 2 columns), 3 rows of 2 + 2 tap pairs (on
         # smaller planes the small kernel is the faster)
         ("DEPTHWISE_CONV_2D", (1, 12, 12, 8), (1, 3, 3, 8), (1, 12, 12, 8), {}, True, 440, 0),
-        # padded, stride 2: 19 rows of 28 int16 (2 * 12 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs
-        ("DEPTHWISE_CONV_2D", (1, 15, 17, 6), (1, 5, 5, 6), (1, 8, 9, 6), STRIDE_2, True, 1184, 0),
+        # padded, stride 2: 19 rows of 28 int16 (2 * 12 + 2 * 3 - 2), 5 rows of 3 + 3 tap pairs,
+        # two planes (every padded layer of the model has an even input_c: padded_only_two), each
+        # with its channel's bias and requantisation (24 bytes in the general build)
+        ("DEPTHWISE_CONV_2D", (1, 15, 17, 6), (1, 5, 5, 6), (1, 8, 9, 6), STRIDE_2, True, 2 * (1184 + 24), 0),
         # small4 on a plane that small beside the filter: the whole image, then the channels' table
         # (the general build's 24 bytes a channel: these random scales are not all right shifts),
         # then a window's list of in-image taps (two words a tap, and one more pair)
@@ -743,31 +748,40 @@ def dw_case(rng: np.random.Generator, h: int, w: int, c: int, k: int, s: int) ->
 
 
 def test_padded2_offers() -> None:
-    """The two-plane padded kernel is offered on images over twice the D-cache with an even
-    input_c, and then, the model linking it anyway, on every even input_c; its bands include one
-    no larger than the one-plane kernel's, where the arena has room for that much only."""
+    """The two-plane padded kernels: alone where every padded layer of the model has an even
+    input_c (no one-plane layer loop linked; 5x5 filters here, as a model of 3x3 filters alone
+    takes the quads kernel); else on images over twice the D-cache with an even input_c,
+    and then, the model linking them anyway, on every even input_c. On an image larger than the
+    D-cache, four and eight planes a pass too; their bands include one no larger than the
+    generic kernel's plane, where the arena has room for that much only."""
     rng = np.random.default_rng(4)
     dw = lower.registry()["DEPTHWISE_CONV_2D"]
 
-    def suffixes(cases: list[Case], index: int) -> list[str]:
+    def variants(cases: list[Case], index: int) -> list:
         tensors, op_specs, inputs, outputs, _ = pack(cases)
         graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
-        return [k.suffix for k in dw.bounded_variants(graph.operators[index], graph)]
+        return dw.bounded_variants(graph.operators[index], graph)
 
-    small, big = dw_case(rng, 12, 12, 8, 3, 1), dw_case(rng, 80, 80, 8, 7, 2)
-    assert not any("_padded2_" in k for k in suffixes([small], 0))
-    assert any("_padded2_" in k for k in suffixes([small, big], 0))
-    tensors, op_specs, inputs, outputs, _ = pack([big])
-    graph = parse_model(build_model(tensors, op_specs, inputs, outputs))
-    variants = dw.bounded_variants(graph.operators[0], graph)
-    one = min(k.scratch for k in variants if k.suffix == "_padded_7x7s2")
-    assert any(k.suffix == "_padded2_7x7s2" and k.scratch <= one for k in variants)
+    def suffixes(cases: list[Case], index: int) -> list[str]:
+        return [k.suffix for k in variants(cases, index)]
+
+    small, odd, big = dw_case(rng, 24, 24, 8, 5, 1), dw_case(rng, 24, 24, 5, 5, 1), dw_case(rng, 80, 80, 8, 7, 2)
+    assert "_padded2_5x5s1" in suffixes([small], 0) and "_padded_5x5s1" not in suffixes([small], 0)
+    assert "_padded_5x5s1" in suffixes([small, odd], 0)
+    assert not any("_padded2_" in k for k in suffixes([small, odd], 0))
+    assert any("_padded2_" in k for k in suffixes([small, odd, big], 0))
+    assert not any(k.quads for k in variants([small], 0))  # its image fits the D-cache
+    wide = variants([big], 0)
+    assert "_padded_7x7s2" not in [k.suffix for k in wide]
+    assert {k.quads for k in wide} == {0, 2, 4}  # two planes a pass, four, eight
+    assert any(k.suffix == "_padded2_7x7s2" and k.scratch <= 80 * 80 for k in wide)
 
 
 def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
     """Between the fastest kernel and the leanest there may be others (kernel_levels): a
     4x4x16 depthwise layer's small kernel needs 592 bytes of scratch, the padded kernel 120 and
-    the generic one 16 (a tiny 5x5 layer after them keeps the quads kernel out: quads_linked).
+    the generic one 16 (a tiny 5x5 layer after them, of one channel, keeps the quads kernel out,
+    quads_linked, and the one-plane padded kernel in, padded_only_two).
     After an ADD whose 256-byte tensors set the arena, the small
     kernel would raise it; the padded kernel does not, so the planner stops there, not at the
     generic kernel (lean). (The ADD steps down too: its tables would raise it.)"""

@@ -6,6 +6,8 @@
  * skipped (st_window.h). */
 #include "depthwise_conv2d_s8.h"
 
+#include <stddef.h>
+
 #include "st_compiler.h"
 #include "st_dsp.h"
 #include "st_quant.h"
@@ -276,6 +278,14 @@ static inline int8_t dw_requantize(uint32_t acc, const dw_requant *q, int32_t ou
     return (int8_t)st_requantize_fast(acc << 1, q);
 #endif
 }
+
+/* A channel's bias and requantisation (dw_requant), as the small and padded kernels keep them in scratch. */
+#define ST_DW_SMALL_BLOCK 64 /* channels a pass over the pixels: what a window reads stays in the D-cache */
+typedef struct {
+    uint32_t bias;
+    dw_requant rq;
+} small_channel;
+_Static_assert(sizeof(small_channel) == ST_DW_SMALL_CHANNEL_BYTES, "the code generator plans this much a channel");
 
 /* Geometry of st_depthwise_conv2d_s8_inplace_padded's scratch (depthwise_conv2d_s8.h). */
 static inline int32_t padded_pairs(int32_t fw, int32_t sw) { return sw == 1 ? fw / 2 + 1 : (fw + 1) / 2; }
@@ -621,9 +631,14 @@ typedef struct {
     const void *taps;
     int32_t cols, ow, ch;
     padded_channel k;
+    int32_t rows;                 /* output rows a call */
+    int32_t row_step, out_step;   /* from a row's padded row to the next one's (int16), output row to row (bytes) */
+    int32_t row_skip, out_skip;   /* the same from where a row's last step of four leaves the pointers (bytes) */
 } padded_rows_args;
 
-/* A padded_row instance for one filter: out's row from the padded rows at row. */
+/* A padded_row instance for one filter: one output row (padded_rows_<filter>) or a->rows of them
+ * (padded_band_<filter>, and the assembly's padded_rows_3x3s1) from out on, from the padded rows
+ * at row. */
 typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_args *a);
 
 #if defined(__clang__)
@@ -634,7 +649,7 @@ typedef void padded_row_fn(const int16_t *row, int8_t *out, const padded_rows_ar
 
 /* Channel c's bias and requantisation (dw_requant), once per channel: out of line, one copy for
  * the padded and the small kernels. */
-ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
+ST_COLD ST_SHARED static void dw_channel(const st_depthwise_conv2d_params *p, int32_t c, uint32_t *bias,
                                          dw_requant *rq) {
     *bias = (uint32_t)st_channel_bias(&p->channels, c);
 #if defined(ST_DW_GENERAL)
@@ -696,7 +711,7 @@ ST_SHARED static void fill_row(int16_t *dst, const int8_t *src, int32_t n, int32
  * around the pixels are zeros already: padded_layer zeroes its planes once, and nothing writes
  * there after. Out of line, as are the tap pairs: the layer loop's frame stays small (the stack
  * adds to peak SRAM). */
-ST_SHARED static void padded_fill(int16_t *dst, const int8_t *image, int32_t c, int32_t from, int32_t last,
+ST_COLD ST_SHARED static void padded_fill(int16_t *dst, const int8_t *image, int32_t c, int32_t from, int32_t last,
                                   const st_depthwise_conv2d_params *p, int32_t cols) {
     const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w, input_offset = p->input_offset;
     const int32_t n = (pad_w + iw < cols ? pad_w + iw : cols) - pad_w;
@@ -746,19 +761,24 @@ ST_SHARED static void fill2_row(int16_t *d0, int16_t *d1, const int8_t *px, int3
     for (; n > 0; n--, px += ch) *d0++ = (int16_t)(px[0] + offset), *d1++ = (int16_t)(px[1] + offset);
 }
 
-/* padded_fill for channels c and c + 1 at once, into dst0 and dst1 (the same rows; c and
- * input_c even): fill2_row, each input halfword read serving both. */
-ST_SHARED static void padded_fill2(int16_t *dst0, int16_t *dst1, const int8_t *image, int32_t c, int32_t from,
-                                   int32_t last, const st_depthwise_conv2d_params *p, int32_t cols) {
+/* padded_fill for channels c to c + planes - 1 at once (planes and input_c even), plane k's rows
+ * from dst + k * plane_size: fill2_row a pair of channels at a time, each input halfword read
+ * serving both, and a row's pairs one after another, so that the row's cache lines fetched for
+ * the first pair serve the others. */
+ST_COLD ST_SHARED static void padded_fill2(int16_t *dst, int32_t plane_size, int32_t planes, const int8_t *image, int32_t c,
+                                   int32_t from, int32_t last, const st_depthwise_conv2d_params *p, int32_t cols) {
     const int32_t ch = p->input_c, iw = p->input_w, pad_w = p->pad_w;
     const int32_t n = (pad_w + iw < cols ? pad_w + iw : cols) - pad_w;
     const uint32_t io2 = st_dup16(p->input_offset);
-    for (int32_t r = from; r < last; r++, dst0 += cols, dst1 += cols) {
+    for (int32_t r = from; r < last; r++, dst += cols) {
         const int32_t iy = r - p->pad_h;
-        if (iy >= 0 && iy < p->input_h)
-            fill2_row(dst0 + pad_w, dst1 + pad_w, image + iy * iw * ch + c, n, ch, io2);
-        else
-            for (int32_t i = 0; i < cols / 2; i++) ((uint32_t *)(void *)dst0)[i] = 0, ((uint32_t *)(void *)dst1)[i] = 0;
+        for (int32_t k = 0; k < planes; k += 2) {
+            int16_t *d0 = dst + k * plane_size, *d1 = d0 + plane_size;
+            if (iy >= 0 && iy < p->input_h)
+                fill2_row(d0 + pad_w, d1 + pad_w, image + iy * iw * ch + c + k, n, ch, io2);
+            else
+                for (int32_t i = 0; i < cols / 2; i++) ((uint32_t *)(void *)d0)[i] = 0, ((uint32_t *)(void *)d1)[i] = 0;
+        }
     }
 }
 
@@ -782,6 +802,12 @@ ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c
 }
 #endif
 
+/* n words from `from` down to `to` (to < from), as fast as the loop goes: the padded layers
+ * (compiled for size) move the rows a band shares with the next through it. */
+ST_SHARED static void padded_move(uint32_t *to, const uint32_t *from, int32_t n) {
+    for (int32_t i = 0; i < n; i++) to[i] = from[i];
+}
+
 /* In place, channel by channel, as st_depthwise_conv2d_s8_inplace, for dilation 1 and a
  * horizontal stride of 1 or 2, when the code generator has bounded the accumulators
  * (st_requantize_bounded). Channel c's input rows are widened to int16 with the input offset
@@ -796,77 +822,92 @@ ST_SHARED static void padded_taps(int16_t *taps, const int8_t *filter, int32_t c
  * and each output takes one SMLAD per pair of taps: an even output of stride 1 with the taps
  * (t0, t1), (t2, t3), ..., an odd one with (0, t0), (t1, t2), ... from the same words; with
  * stride 2 every output reads (t0, t1), ..., a word further than the one before. Sums wrap
- * modulo 2^32 like LiteRT's int32 accumulator. With planes = 2 (input_c even), channels go two at
- * a time, each input word read serving both (padded_fill2): on images larger than the D-cache,
- * each line is fetched half as often. */
+ * modulo 2^32 like LiteRT's int32 accumulator. With `two` (input_c even), channels go
+ * 2 * max(p->quads, 1) at a time ("planes" a pass), each input word read serving two
+ * (padded_fill2) and each row's cache lines the pass's other pairs: on images larger than the
+ * D-cache, each line is fetched once a pass. scratch: the pass's planes (rows * cols int16
+ * each), then each plane's tap pairs (2 * filter_h * pairs words; unused without the DSP
+ * extension), then, with two, each plane's bias and requantisation (a small_channel; one plane
+ * keeps its channel's in a). */
 static inline __attribute__((always_inline)) void padded_layer(const st_depthwise_conv2d_params *p, int8_t *buffer,
                                                                const int8_t *filter, int8_t *scratch,
-                                                               padded_row_fn *row_fn, const int32_t planes) {
+                                                               padded_row_fn *row_fn, const int32_t two) {
     const int32_t ch = p->input_c, oh = p->output_h, ow = p->output_w;
     const int32_t fh = p->filter_h, fw = p->filter_w, sh = p->stride_h, sw = p->stride_w;
     const int32_t pairs = padded_pairs(fw, sw);
     const int32_t ow4 = (ow + 3) & ~(int32_t)3; /* the windows of whole steps of four */
     const int32_t cols = sw == 1 ? ow4 + 2 * (fw / 2) : 2 * ow4 + 2 * pairs - 2;
     const int32_t band = p->band, band_rows = (band - 1) * sh + fh; /* padded rows of a whole band */
-    const int32_t plane_size = band_rows * cols;
+    const int32_t plane_size = band_rows * cols, tap_words = 2 * fh * pairs;
+    const int32_t planes = two ? 2 * (p->quads > 1 ? p->quads : 1) : 1;
     int16_t *const plane = (int16_t *)(void *)scratch; /* plane k at plane + k * plane_size */
-    padded_rows_args a[2]; /* per plane; only the fields the row routines read are set */
-    for (int32_t k = 0; k < planes; k++) {
-        a[k].cols = cols, a[k].ow = ow, a[k].ch = ch, a[k].k.ch = ch;
-        a[k].k.output_offset = p->output_offset, a[k].k.act_min = p->act_min, a[k].k.act_max = p->act_max;
-    }
-    /* the planes zeroed once: the columns around the image stay zero (padded_fill writes the image's) */
+    uint32_t *const taps = (uint32_t *)(void *)(plane + planes * plane_size); /* [plane][fh][even, odd][pairs] */
+    small_channel *const consts = (small_channel *)(void *)(taps + planes * tap_words); /* with two only */
+    padded_rows_args a; /* the plane whose rows run; only the fields the row routines read are set */
+    a.cols = cols, a.ow = ow, a.ch = ch, a.k.ch = ch;
+    a.k.output_offset = p->output_offset, a.k.act_min = p->act_min, a.k.act_max = p->act_max;
+    a.row_step = sh * cols, a.out_step = ow * ch;
+    a.row_skip = 2 * sh * cols - 2 * sw * ow4, a.out_skip = (ow - ow4) * ch;
+    /* the planes zeroed once: the columns around the image stay zero (the fills write the image's) */
     for (int32_t i = 0; i < planes * plane_size / 2; i++) ((uint32_t *)(void *)plane)[i] = 0;
     for (int32_t b = 0; b < p->batches; b++) {
         const int8_t *image = buffer + b * p->input_h * p->input_w * ch;
         int8_t *out = buffer + b * oh * ow * ch;
-        for (int32_t c = 0; c < ch; c += planes, out -= oh * ow * ch - planes) {
-            for (int32_t k = 0; k < planes; k++) {
+        for (int32_t c = 0; c < ch; c += planes) {
+            const int32_t np = ch - c < planes ? ch - c : planes; /* this pass's planes (even with two) */
+            for (int32_t k = 0; k < np; k++) {
 #if defined(__ARM_FEATURE_DSP)
-                /* [fh][even, odd][pairs] after the planes */
-                uint32_t *taps = (uint32_t *)(void *)(plane + planes * plane_size) + k * 2 * fh * pairs;
-                padded_taps((int16_t *)(void *)taps, filter, c + k, p, pairs);
-                a[k].taps = taps;
-#else
-                a[k].taps = filter + c + k;
+                padded_taps((int16_t *)(void *)(taps + k * tap_words), filter, c + k, p, pairs);
 #endif
-                dw_channel(p, c + k, &a[k].k.bias, &a[k].k.rq);
-                a[k].k.bias *= ST_PADDED_SCALE;
+                if (two) { /* the pass's planes take turns in a */
+                    dw_channel(p, c + k, &consts[k].bias, &consts[k].rq);
+                    consts[k].bias *= ST_PADDED_SCALE;
+                } else {
+                    dw_channel(p, c, &a.k.bias, &a.k.rq);
+                    a.k.bias *= ST_PADDED_SCALE;
+                }
             }
             int32_t end = 0; /* padded rows [end - kept, end) are in scratch, from row 0 */
             for (int32_t oy0 = 0; oy0 < oh; oy0 += band) {
                 const int32_t n = oh - oy0 < band ? oh - oy0 : band;
                 const int32_t first = oy0 * sh, last = (oy0 + n - 1) * sh + fh; /* the band's rows */
                 const int32_t kept = end > first ? end - first : 0;
-                for (int32_t k = 0; k < planes && kept; k++) { /* rows shared with the band before move to the front */
+                for (int32_t k = 0; k < np && kept; k++) { /* rows shared with the band before move to the front */
                     int16_t *pk = plane + k * plane_size;
-                    const uint32_t *from = (const uint32_t *)(const void *)(pk + (band_rows - kept) * cols);
-                    uint32_t *to = (uint32_t *)(void *)pk;
-                    for (int32_t i = 0; i < kept * cols / 2; i++) to[i] = from[i];
+                    padded_move((uint32_t *)(void *)pk, (const uint32_t *)(const void *)(pk + (band_rows - kept) * cols),
+                                kept * cols / 2);
                 }
-                if (planes == 2)
-                    padded_fill2(plane + kept * cols, plane + plane_size + kept * cols, image, c, first + kept, last, p,
-                                 cols);
+                if (two)
+                    padded_fill2(plane + kept * cols, plane_size, np, image, c, first + kept, last, p, cols);
                 else
                     padded_fill(plane + kept * cols, image, c, first + kept, last, p, cols);
                 end = last;
-                for (int32_t k = 0; k < planes; k++)
-                    for (int32_t oy = 0; oy < n; oy++)
-                        row_fn(plane + k * plane_size + oy * sh * cols, out + k + oy * ow * ch, &a[k]);
+                for (int32_t k = 0; k < np; k++) {
+#if defined(__ARM_FEATURE_DSP)
+                    a.taps = taps + k * tap_words;
+#else
+                    a.taps = filter + c + k;
+#endif
+                    if (two) a.k.bias = consts[k].bias, a.k.rq = consts[k].rq;
+                    a.rows = n;
+                    row_fn(plane + k * plane_size, out + c + k, &a);
+                }
                 out += n * ow * ch;
             }
+            out -= oh * ow * ch; /* back to the image's first output row for the next pass */
         }
     }
 }
 
-/* padded_layer one channel at a time and two at a time: one copy each for every filter's kernel. */
-ST_SHARED static void padded_layer1(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
+/* padded_layer one channel at a time and two or more at a time: one copy each for every filter's kernel,
+ * compiled for size (ST_COLD) like the fills, taps and constants it calls once a band or channel. */
+ST_COLD ST_SHARED static void padded_layer1(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
+                                    int8_t *scratch, padded_row_fn *row_fn) {
+    padded_layer(p, buffer, filter, scratch, row_fn, 0);
+}
+ST_COLD ST_SHARED static void padded_layer2(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
                                     int8_t *scratch, padded_row_fn *row_fn) {
     padded_layer(p, buffer, filter, scratch, row_fn, 1);
-}
-ST_SHARED static void padded_layer2(const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter,
-                                    int8_t *scratch, padded_row_fn *row_fn) {
-    padded_layer(p, buffer, filter, scratch, row_fn, 2);
 }
 
 /* The pixels of `from` ([rows][cols], ch bytes each) into `to` as [cols][rows]. */
@@ -907,41 +948,175 @@ ST_SHARED static void padded_transposed(const st_depthwise_conv2d_params *p, int
 
 /* One exported kernel per filter (filter_h x filter_w, stride_w): the code generator calls the
  * one a layer needs, so a model links only the row routines it runs. */
-#define ST_PADDED_KERNEL(tag, fh, fw, pairs, sw)                                                                   \
-    static void padded_rows_##tag(const int16_t *row, int8_t *out, const padded_rows_args *a) {                    \
+/* a->rows output rows, each through one_row (a filter's padded_row), from row and out on: one
+ * copy of the loop for every filter written in C. */
+ST_SHARED static void padded_rows_each(const int16_t *row, int8_t *out, const padded_rows_args *a,
+                                       padded_row_fn *one_row) {
+    for (int32_t i = 0; i < a->rows; i++, row += a->row_step, out += a->out_step) one_row(row, out, a);
+}
+#define ST_PADDED_ROWS(tag, fh, fw, pairs, sw)                                                                     \
+    __attribute__((noinline)) static void padded_rows_##tag(const int16_t *row, int8_t *out,                       \
+                                                            const padded_rows_args *a) {                            \
         padded_row(row, a->cols, a->taps, fh, fw, pairs, sw, a->ow, a->ch, &a->k, out);                            \
     }                                                                                                              \
+    static void padded_band_##tag(const int16_t *row, int8_t *out, const padded_rows_args *a) {                    \
+        padded_rows_each(row, out, a, padded_rows_##tag);                                                          \
+    }
+#define ST_PADDED_KERNEL(tag, fh, fw, pairs, sw)                                                                   \
+    ST_PADDED_ROWS(tag, fh, fw, pairs, sw)                                                                         \
+    ST_PADDED_LAYERS(tag)
+#define ST_PADDED_LAYERS(tag)                                                                                      \
     void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_padded_##tag)(                                           \
         const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
-        padded_layer1(p, buffer, filter, scratch, padded_rows_##tag);                                              \
+        padded_layer1(p, buffer, filter, scratch, padded_band_##tag);                                              \
     }                                                                                                              \
     void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_padded2_##tag)(                                          \
         const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
-        padded_layer2(p, buffer, filter, scratch, padded_rows_##tag);                                              \
+        padded_layer2(p, buffer, filter, scratch, padded_band_##tag);                                              \
     }                                                                                                              \
     void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_padded_t_##tag)(                                         \
         const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
-        padded_transposed(p, buffer, filter, scratch, padded_rows_##tag, padded_layer1);                           \
+        padded_transposed(p, buffer, filter, scratch, padded_band_##tag, padded_layer1);                           \
     }                                                                                                              \
     void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_padded2_t_##tag)(                                        \
         const st_depthwise_conv2d_params *p, int8_t *buffer, const int8_t *filter, int8_t *scratch) {               \
-        padded_transposed(p, buffer, filter, scratch, padded_rows_##tag, padded_layer2);                           \
+        padded_transposed(p, buffer, filter, scratch, padded_band_##tag, padded_layer2);                           \
     }
 
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
+/* padded_row for the 3x3 stride-1 filter, a->rows rows in assembly (a naked function: all
+ * fourteen registers): per step of four outputs the accumulators start from the bias, the
+ * window's 24 SMLADs run as padded_3x3s1_window schedules them, then the four sums are
+ * requantised as st_requantize_fast does, the sign's -1 folded into SMMLAR's addend
+ * ((t + A - [acc < 0]) is SMMLAR with A - [acc < 0]), and stored ch bytes apart; a row's last
+ * step stores only the outputs the row has, then the pointers skip to the next row. The
+ * channel's constants wait on the stack. Registers: r0 the padded row (the step's window's
+ * top-left), r1 out, r2 the taps, r3 the padded rows' stride in bytes, r4-r7 the words and taps
+ * (then mult, A, right, ch: low registers, for the short loads), r8-r11 the sums, r12 the
+ * row's outputs left, lr a temporary. */
+_Static_assert(offsetof(padded_rows_args, cols) == 4 && offsetof(padded_rows_args, ow) == 8 &&
+                   offsetof(padded_rows_args, k) == 16 && offsetof(padded_channel, ch) == 12 &&
+                   offsetof(padded_channel, bias) == 16 && sizeof(dw_requant) == 12 &&
+                   offsetof(padded_rows_args, rows) == 48 && offsetof(padded_rows_args, row_skip) == 60 &&
+                   offsetof(padded_rows_args, out_skip) == 64,
+               "padded_rows_3x3s1 reads taps, cols, ow, mult, add, right, ch, bias, rows, row_skip, out_skip at 0, "
+               "4, 8, 16, 20, 24, 28, 32, 48, 60, 64");
+#define ST_ARG __attribute__((unused)) /* read by the assembly */
+__attribute__((naked, noinline)) static void padded_rows_3x3s1(ST_ARG const int16_t *row, ST_ARG int8_t *out,
+                                                                ST_ARG const padded_rows_args *a) {
+#define ST_ROW(X0, X1, T, NEXT_X0, NEXT_E, NEXT_O)                                                             \
+    "smlad r8, " X0 ", r6, r8\n\t"                                                                              \
+    "smlad r9, " X0 ", r7, r9\n\t"                                                                              \
+    "ldr " X0 ", [r0, #8]\n\t"                                                                                  \
+    "smlad r10, " X1 ", r6, r10\n\t"                                                                            \
+    "ldr r6, [r2, #" T "+4]\n\t"                                                                                \
+    "smlad r11, " X1 ", r7, r11\n\t"                                                                            \
+    "ldr r7, [r2, #" T "+12]\n\t"                                                                               \
+    "smlad r8, " X1 ", r6, r8\n\t"                                                                              \
+    "smlad r9, " X1 ", r7, r9\n\t" NEXT_X0                                                                      \
+    "smlad r10, " X0 ", r6, r10\n\t" NEXT_E                                                                     \
+    "smlad r11, " X0 ", r7, r11\n\t" NEXT_O
+#define ST_NEXT_X0(X1) "ldr " X1 ", [r0, r3]\n\t"
+#define ST_NEXT_E(T) "ldr r6, [r2, #" T "]\n\t adds r0, r0, r3\n\t"
+#define ST_NEXT_O(T, X0) "ldr r7, [r2, #" T "+8]\n\t ldr " X0 ", [r0, #4]\n\t"
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "sub sp, sp, #32\n\t" /* bias, bias, mult, A, right, ch, rows left, a */
+        "ldr r12, [r2, #8]\n\t"
+        "ldr r3, [r2, #4]\n\t"
+        "ldr r4, [r2, #32]\n\t"
+        "ldrd r5, r6, [r2, #16]\n\t"
+        "ldrd r7, r8, [r2, #24]\n\t"
+        "ldr r9, [r2, #48]\n\t"
+        "str r2, [sp, #28]\n\t"
+        "ldr r2, [r2]\n\t"
+        "lsls r3, r3, #1\n\t"
+        "strd r4, r4, [sp]\n\t"
+        "strd r5, r6, [sp, #8]\n\t"
+        "strd r7, r8, [sp, #16]\n\t"
+        "str r9, [sp, #24]\n\t"
+        "1:\n\t"
+        "ldrd r8, r9, [sp]\n\t"
+        "ldr r4, [r0]\n\t"
+        "ldr r5, [r0, #4]\n\t"
+        "ldr r6, [r2]\n\t"
+        "ldr r7, [r2, #8]\n\t"
+        "ldrd r10, r11, [sp]\n\t"
+        ST_ROW("r4", "r5", "0", ST_NEXT_X0("r5"), ST_NEXT_E("16"), ST_NEXT_O("16", "r4"))
+        ST_ROW("r5", "r4", "16", ST_NEXT_X0("r4"), ST_NEXT_E("32"), ST_NEXT_O("32", "r5"))
+        ST_ROW("r4", "r5", "32", "", "", "")
+        "ldrd r4, r5, [sp, #8]\n\t" /* mult, A */
+        "sub r0, r0, r3, lsl #1\n\t"
+        "ldrd r6, r7, [sp, #16]\n\t" /* right, ch */
+        "adds r0, r0, #8\n\t"
+        "add lr, r5, r8, asr #31\n\t"
+        "smmlar r8, r8, r4, lr\n\t"
+        "add lr, r5, r9, asr #31\n\t"
+        "smmlar r9, r9, r4, lr\n\t"
+        "add lr, r5, r10, asr #31\n\t"
+        "smmlar r10, r10, r4, lr\n\t"
+        "add lr, r5, r11, asr #31\n\t"
+        "smmlar r11, r11, r4, lr\n\t"
+        "asr r8, r8, r6\n\t"
+        "asr r9, r9, r6\n\t"
+        "ssat r8, #8, r8\n\t"
+        "asr r10, r10, r6\n\t"
+        "ssat r9, #8, r9\n\t"
+        "asr r11, r11, r6\n\t"
+        "ssat r10, #8, r10\n\t"
+        "strb r8, [r1]\n\t"
+        "ssat r11, #8, r11\n\t"
+        "subs r12, r12, #4\n\t"
+        "ble 2f\n\t"
+        "strb r9, [r1, r7]\n\t"
+        "add r1, r1, r7, lsl #1\n\t"
+        "strb r10, [r1]\n\t"
+        "strb r11, [r1, r7]\n\t"
+        "add r1, r1, r7, lsl #1\n\t"
+        "b 1b\n\t"
+        "2:\n\t" /* a row's last step: outputs 1 to 3 where the row has them (r12 + 4 of them) */
+        "cmp r12, #-2\n\t"
+        "it ge\n\t"
+        "strbge r9, [r1, r7]\n\t"
+        "add r1, r1, r7, lsl #1\n\t"
+        "cmp r12, #-1\n\t"
+        "it ge\n\t"
+        "strbge r10, [r1]\n\t"
+        "cmp r12, #0\n\t"
+        "it ge\n\t"
+        "strbge r11, [r1, r7]\n\t"
+        "add r1, r1, r7, lsl #1\n\t" /* four outputs on from the step's first */
+        "ldr r5, [sp, #24]\n\t"
+        "ldr lr, [sp, #28]\n\t"
+        "subs r5, r5, #1\n\t" /* rows left */
+        "beq 3f\n\t"
+        "ldrd r6, r7, [lr, #60]\n\t" /* the next row: row_skip, out_skip */
+        "str r5, [sp, #24]\n\t"
+        "ldr r12, [lr, #8]\n\t"
+        "adds r0, r0, r6\n\t"
+        "adds r1, r1, r7\n\t"
+        "b 1b\n\t"
+        "3:\n\t"
+        "add sp, sp, #32\n\t"
+        "pop {r4-r11, pc}\n\t");
+#undef ST_ROW
+#undef ST_NEXT_X0
+#undef ST_NEXT_E
+#undef ST_NEXT_O
+}
+#undef ST_ARG
+#define padded_band_3x3s1 padded_rows_3x3s1 /* a band's rows in one call already */
+ST_PADDED_LAYERS(3x3s1)
+#undef padded_band_3x3s1
+#else
 ST_PADDED_KERNEL(3x3s1, 3, 3, 2, 1)
+#endif
 ST_PADDED_KERNEL(3x3s2, 3, 3, 2, 2)
 ST_PADDED_KERNEL(5x5s1, 5, 5, 3, 1)
 ST_PADDED_KERNEL(5x5s2, 5, 5, 3, 2)
 ST_PADDED_KERNEL(7x7s1, 7, 7, 4, 1)
 ST_PADDED_KERNEL(7x7s2, 7, 7, 4, 2)
 
-/* A channel's bias and requantisation (dw_requant), as the small kernels keep them in scratch. */
-#define ST_DW_SMALL_BLOCK 64 /* channels a pass over the pixels: what a window reads stays in the D-cache */
-typedef struct {
-    uint32_t bias;
-    dw_requant rq;
-} small_channel;
-_Static_assert(sizeof(small_channel) == ST_DW_SMALL_CHANNEL_BYTES, "the code generator plans this much a channel");
 
 #if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL)
 /* Four sums a0..a3, doubled, of channels c to c + 3 requantised (st_requantize_fast, two at a

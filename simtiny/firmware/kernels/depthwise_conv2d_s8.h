@@ -54,8 +54,8 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace)
 /* In place too, for dilation 1, stride_w 1 or 2, output_w <= input_w and pad_h < filter_h,
  * where the code generator has bounded the accumulators (st_requantize_bounded): each plane's
  * rows are widened into zero-padded int16 rows, for p->band output rows at a time. scratch
- * (4-byte aligned) holds rows * cols int16 then, with the DSP extension, 2 * filter_h * pairs
- * words of tap pairs: pairs = filter_w / 2 + 1 (stride_w 1) or (filter_w + 1) / 2 (stride_w 2),
+ * (4-byte aligned) holds rows * cols int16, then 2 * filter_h * pairs words of tap pairs (read
+ * with the DSP extension): pairs = filter_w / 2 + 1 (stride_w 1) or (filter_w + 1) / 2 (stride_w 2),
  * w4 = output_w rounded up to a multiple of 4, cols = w4 + 2 * (filter_w / 2) (stride_w 1) or
  * 2 * w4 + 2 * pairs - 2 (stride_w 2), rows = (band - 1) * stride_h + filter_h. One kernel per filter
  * (filter_h x filter_w, stride_w): */
@@ -65,8 +65,10 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_5x5s1)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_5x5s2)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_7x7s1)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded_7x7s2)
-/* The same two channels at a time (input_c even), each input word read serving both: scratch
- * holds two planes of rows * cols int16, then the two channels' tap pairs. */
+/* The same 2 * max(p->quads, 1) channels at a time ("planes" a pass; input_c even), each input
+ * word read serving two and each input row's cache lines all of them: scratch holds the planes'
+ * rows * cols int16, then their tap pairs, then their biases and requantisations
+ * (ST_DW_SMALL_CHANNEL_BYTES each). */
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_3x3s1)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_3x3s2)
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_padded2_5x5s1)

@@ -3,9 +3,14 @@
  * exp * (1 / sum) shifted down to 8 bits and offset by -128. An exponential, and so an output,
  * depends on the difference alone, of which there are at most 256: with a table (scratch), each
  * is computed once per row, where the sum and the outputs would compute each element's twice. */
+#include "st_compiler.h"
+/* The whole kernel for size, the fixed-point helpers it inlines included (with gcc an Os caller
+ * does not inline O2 helpers, whose clones took more flash than the rest): it runs once per
+ * output row. */
+ST_COLD_FILE
+
 #include "softmax_s8.h"
 
-#include "st_compiler.h"
 #include "st_fixedpoint.h"
 #include "st_quant.h"
 

@@ -6,8 +6,10 @@
  * (clang has no per-function optimisation level): the flash goes to the hot kernels. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define ST_COLD __attribute__((optimize("Os")))
+#define ST_COLD_FILE _Pragma("GCC optimize(\"Os\")") /* the same for every function of a source after it */
 #else
 #define ST_COLD
+#define ST_COLD_FILE
 #endif
 
 #endif
