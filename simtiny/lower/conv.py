@@ -820,7 +820,7 @@ class DepthwiseConv2D:
         variants, limits = [], [aligned_scratch(plane)]
         # two: channels in pairs, each input word read serving both; more planes a pass (not
         # transposed) where the image outgrows the D-cache, each line fetched once a pass
-        counts = [p for p in PADDED_PLANES if p <= layer.channels and (p == 2 or layer.uncached and not transposed)]
+        counts = [p for p in PADDED_PLANES if p <= layer.channels and (p == 2 or (layer.uncached and not transposed))]
         for planes in ([] if layer.only_two else [1]) + (counts if two else []):
             # one kernel per filter (and one plane or more): a model links those it runs
             name = f"_padded{2 if planes > 1 else ''}{'_t' if transposed else ''}_{fh}x{fw}s{sw}"
