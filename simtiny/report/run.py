@@ -67,6 +67,9 @@ def format_report(report: ModelReport, per_op: bool = True) -> str:
         width = max(24, *(len(o.opcode) for o in f.operators))
         rows = {r.index: r for r in layers(g, c.plan)}
         shapes = {i: "x".join(str(d) for d in r.outputs[0][1]) if r.outputs else "" for i, r in rows.items()}
+        for op in g.operators:  # a PAD fused into its reader writes nothing of its own
+            if "fused_into" in op.options:
+                shapes[op.index] = f"fused: #{int(op.options['fused_into'])}"
         sw = max(9, *(len(s) for s in shapes.values()))
         lines.append(
             f"{'op':>4}  {'operator':<{width}} {'output':<{sw}} {'cycles':>14}  {'share':>6}  {'ms':>9}  {'MACs':>12}  "

@@ -4,12 +4,14 @@ for bit against LiteRT on the host (the portable kernels) and in the simulator (
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 from support.opcheck import check_model
 from support.tflite_writer import OpSpec, TensorSpec, build_model
 
+from simtiny.cli import main
 from simtiny.lower.fusion import fuse_pads
 from simtiny.model import parse_model
 from tests.ops.test_conv import act_tensor, bias_tensor, filter_tensor, spread_output
@@ -143,3 +145,17 @@ def test_pads_that_stay() -> None:
     graph = fuse_pads(parse_model(build_model(tensors, ops, [0], [5])))
     assert graph.operators[0].outputs == (2,), "channels padded"
     assert check_model(tensors, ops, [0], [5], rng, samples=2, label="channels", fuse=True).elements > 0
+
+
+@pytest.mark.sim
+def test_run_names_the_operator_a_pad_is_fused_into(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`simtiny run`'s table of operators says where a fused PAD went ("fused: #1") rather than
+    leaving its output empty, and the run is bit-exact."""
+    rng = np.random.default_rng(5)
+    tensors, ops = conv_after_pad(rng, *FUSED[0])
+    model = tmp_path / "pad.tflite"
+    model.write_bytes(build_model(tensors, ops, [0], [5]))
+    assert main(["run", str(model), "--ideal-memory"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert next(r[:4] for r in rows if r[:2] == ["0", "PAD"]) == ["0", "PAD", "fused:", "#1"]
+    assert any(r[:1] == ["BIT-EXACT:"] for r in rows)

@@ -17,6 +17,8 @@
  * widened inputs without any repacking; the accumulators are the same sums modulo 2^32. */
 #include "conv1x1_s8.h"
 
+#include <stddef.h>
+
 #include "st_dsp.h"
 #include "st_quant.h"
 
@@ -208,85 +210,127 @@ typedef struct {
     int32_t stride;           /* bytes between the outputs of two pixels */
 } quad_run;
 
-/* r->o_end - r->o quads of pixels at xa (a pair, then the next at xb_off), through r's
- * channel: per quad the four sums (ST_DOT_1X4_LOOP), requantised (st_requantize_fast on the
- * sums doubled by a shift) and stored at o, o + stride, ...; o moves on four strides. All of it
- * in assembly, where the dot products' 13 registers leave no room for the requantisation's
- * constants: they are copied to the stack once (with r, whose register the loop borrows) and
- * read from there after each loop, no pointer to chase; after the loop, the registers it named
- * wp, wlast, wv, we, x0, x1 and xa hold the requantisation's values and temporaries. Portable C
- * without the DSP extension. */
-static inline __attribute__((always_inline)) void run_quads(quad_run *r, const uint32_t *xa) {
 #if defined(__ARM_FEATURE_DSP)
-    uint32_t a0, a1, a2, a3, xb, wp, wlast, wv, we, x0, x1;
-    _Static_assert(sizeof(st_requant_fast) == 12, "run_quads reads mult, add, right at 16, 20, 24");
-    /* 16 bytes of stack: [sp] mult, [sp, #4] add, [sp, #8] right, [sp, #12] r */
-    __asm__ volatile("sub sp, sp, #16\n\t"
-                     "ldrd %[wv], %[we], [%[r], #16]\n\t"
-                     "ldr %[x0], [%[r], #24]\n\t"
-                     "str %[r], [sp, #12]\n\t"
-                     "strd %[wv], %[we], [sp]\n\t"
-                     "str %[x0], [sp, #8]\n\t"
-                     "2:\n\t"
-                     "ldrd %[wp], %[wlast], [%[r]]\n\t"
-                     "ldrd %[a0], %[xb], [%[r], #8]\n\t"
-                     "mov %[a1], %[a0]\n\t"
-                     "add %[xb], %[xa], %[xb]\n\t"
-                     "mov %[a2], %[a0]\n\t"
-                     "mov %[a3], %[a0]\n\t" ST_DOT_1X4_LOOP("x0", "x1", "r")
-                     "ldr %[r], [sp, #12]\n\t"
-                     "ldrd %[wv], %[we], [sp]\n\t" /* mult, add */
-                     "lsl %[a0], %[a0], #1\n\t"
-                     "lsl %[a1], %[a1], #1\n\t"
-                     "lsl %[a2], %[a2], #1\n\t"
-                     "lsl %[a3], %[a3], #1\n\t"
-                     "ldr %[x0], [sp, #8]\n\t" /* right */
-                     /* per sum: the rounding constant plus its sign, then SMMLAR; two
-                      * registers take turns at the constants so that each pair issues at once */
-                     "add %[wlast], %[we], %[a0], asr #31\n\t"
-                     "add %[x1], %[we], %[a1], asr #31\n\t"
-                     "smmlar %[a0], %[a0], %[wv], %[wlast]\n\t"
-                     "add %[wlast], %[we], %[a2], asr #31\n\t"
-                     "smmlar %[a1], %[a1], %[wv], %[x1]\n\t"
-                     "add %[x1], %[we], %[a3], asr #31\n\t"
-                     "smmlar %[a2], %[a2], %[wv], %[wlast]\n\t"
-                     "smmlar %[a3], %[a3], %[wv], %[x1]\n\t"
-                     "ldrd %[x1], %[wp], [%[r], #28]\n\t" /* o, o_end */
-                     "asr %[a0], %[a0], %[x0]\n\t"
-                     "ldr %[xa], [%[r], #36]\n\t" /* stride (xa: free until the next quad) */
-                     "asr %[a1], %[a1], %[x0]\n\t"
-                     "ssat %[a0], #8, %[a0]\n\t"
-                     "asr %[a2], %[a2], %[x0]\n\t"
-                     "ssat %[a1], #8, %[a1]\n\t"
-                     "add %[wv], %[xa], %[xa]\n\t" /* two strides */
-                     "asr %[a3], %[a3], %[x0]\n\t"
-                     "ssat %[a2], #8, %[a2]\n\t"
-                     "strb %[a0], [%[x1]]\n\t"
-                     "add %[we], %[wv], %[xa]\n\t" /* three */
-                     "ssat %[a3], #8, %[a3]\n\t"
-                     "strb %[a1], [%[x1], %[xa]]\n\t"
-                     "strb %[a2], [%[x1], %[wv]]\n\t"
-                     "strb %[a3], [%[x1], %[we]]\n\t"
-                     "add %[x1], %[x1], %[xa], lsl #2\n\t"
-                     "cmp %[x1], %[wp]\n\t"
-                     "str %[x1], [%[r], #28]\n\t"
-                     "mov %[xa], %[xb]\n\t"
-                     "bne 2b\n\t"
-                     "add sp, sp, #16\n\t"
-                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "+r"(xa), [xb] "=&r"(xb),
-                       [wp] "=&r"(wp), [wlast] "=&r"(wlast), [wv] "=&r"(wv), [we] "=&r"(we), [x0] "=&r"(x0),
-                       [x1] "=&r"(x1), [r] "+r"(r)
-                     :
-                     : "cc", "memory");
+/* r->o_end - r->o quads of pixels at xa (a pair, then the next at xb_off), through r's channel,
+ * in assembly (a naked function: all fourteen registers): per quad the four sums, then their
+ * requantisation (st_requantize_fast on the sums doubled by a shift) and stores at o, o + stride,
+ * ...; o moves on four strides. The dot products go a group of four input channels a pass,
+ * software-pipelined: each pair of pixels' words comes in by one LDRD, and the next group's
+ * weight word and pixels load (and the weights split) during this group's last SMLADs, so that
+ * each pass is 8 SMLADs in 10 cycles (ST_DOT_1X4_LOOP's loop takes 11). The last pass loads
+ * one group past the channel's row and past the pair's words: a word of the next row (or of the
+ * constants after the filter) and 16 bytes of the pixels after them, never used. The
+ * requantisation's constants, the outputs' place and what every quad starts from (the first
+ * group's weights split) wait on the stack; r->o is left as it was. Registers in the loop: r0 the first pair
+ * (xa), r1 the second (xb), r2 the weight row, r3 its end, r4-r7 the pixels' words, r8-r11 the
+ * sums, r12 and lr the weights' even and odd channels. */
+_Static_assert(sizeof(st_requant_fast) == 12 && offsetof(quad_run, q) == 16 && offsetof(quad_run, o) == 28 &&
+                   offsetof(quad_run, o_end) == 32 && offsetof(quad_run, stride) == 36,
+               "run_quads reads w, wlast, bias, xb_off, mult, add, right, o, o_end, stride at 0, 4, ..., 36");
+#define ST_ARG __attribute__((unused)) /* read by the assembly */
+__attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_ARG const uint32_t *xa) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        /* mult, add, right, stride; the first group's weights split (even, odd); the row after
+         * its first word and after its last; bias, xb_off; o, o_end */
+        "sub sp, sp, #48\n\t"
+        "ldrd r4, r5, [r0, #16]\n\t"
+        "ldrd r6, r7, [r0, #24]\n\t" /* right, o */
+        "ldrd r8, r9, [r0, #32]\n\t" /* o_end, stride */
+        "ldrd r2, r3, [r0]\n\t"
+        "ldrd r10, r11, [r0, #8]\n\t"
+        "strd r4, r5, [sp]\n\t"
+        "strd r6, r9, [sp, #8]\n\t"
+        "strd r7, r8, [sp, #40]\n\t"
+        "ldr lr, [r2], #8\n\t"
+        "adds r3, r3, #8\n\t"
+        "strd r2, r3, [sp, #24]\n\t"
+        "strd r10, r11, [sp, #32]\n\t"
+        "sxtb16 r12, lr\n\t"
+        "sxtb16 lr, lr, ror #8\n\t"
+        "mov r0, r1\n\t"
+        "strd r12, lr, [sp, #16]\n\t"
+        "2:\n\t" /* a quad */
+        "ldrd r8, r1, [sp, #32]\n\t"
+        "ldrd r4, r5, [r0]\n\t"     /* a: even, odd channels */
+        "ldrd r6, r7, [r0, #8]\n\t" /* b */
+        "adds r1, r0, r1\n\t"
+        "ldrd r12, lr, [sp, #16]\n\t"
+        "mov r9, r8\n\t"
+        "adds r0, r0, #16\n\t"
+        "mov r10, r8\n\t"
+        "ldrd r2, r3, [sp, #24]\n\t"
+        "mov r11, r8\n\t"
+        "1:\n\t" /* a group */
+        "smlad r8, r12, r4, r8\n\t"
+        "smlad r8, lr, r5, r8\n\t"
+        "ldrd r4, r5, [r1], #16\n\t" /* c */
+        "smlad r9, r12, r6, r9\n\t"
+        "cmp r2, r3\n\t"
+        "smlad r9, lr, r7, r9\n\t"
+        "ldrd r6, r7, [r1, #-8]\n\t" /* d */
+        "smlad r10, r12, r4, r10\n\t"
+        "smlad r10, lr, r5, r10\n\t"
+        "smlad r11, r12, r6, r11\n\t"
+        "ldrd r4, r5, [r0], #16\n\t" /* the next group's a */
+        "smlad r11, lr, r7, r11\n\t"
+        "ldr lr, [r2], #8\n\t" /* its weights */
+        "sxtb16 r12, lr\n\t"
+        "ldrd r6, r7, [r0, #-8]\n\t" /* its b */
+        "sxtb16 lr, lr, ror #8\n\t"
+        "bne 1b\n\t"
+        "ldrd r4, r5, [sp]\n\t" /* mult, add */
+        "lsl r8, r8, #1\n\t"
+        "lsl r9, r9, #1\n\t"
+        "lsl r10, r10, #1\n\t"
+        "lsl r11, r11, #1\n\t"
+        "ldrd r6, r7, [sp, #8]\n\t" /* right, stride */
+        /* per sum: the rounding constant plus its sign, then SMMLAR; two registers take turns */
+        "add r2, r5, r8, asr #31\n\t"
+        "add r3, r5, r9, asr #31\n\t"
+        "smmlar r8, r8, r4, r2\n\t"
+        "add r2, r5, r10, asr #31\n\t"
+        "smmlar r9, r9, r4, r3\n\t"
+        "add r3, r5, r11, asr #31\n\t"
+        "smmlar r10, r10, r4, r2\n\t"
+        "ldrd r2, r12, [sp, #40]\n\t" /* o, o_end */
+        "smmlar r11, r11, r4, r3\n\t"
+        "asr r8, r8, r6\n\t"
+        "add r3, r7, r7\n\t" /* two strides */
+        "asr r9, r9, r6\n\t"
+        "ssat r8, #8, r8\n\t"
+        "add r0, r3, r7\n\t" /* three */
+        "asr r10, r10, r6\n\t"
+        "ssat r9, #8, r9\n\t"
+        "strb r8, [r2]\n\t"
+        "asr r11, r11, r6\n\t"
+        "ssat r10, #8, r10\n\t"
+        "strb r9, [r2, r7]\n\t"
+        "ssat r11, #8, r11\n\t"
+        "strb r10, [r2, r3]\n\t"
+        "strb r11, [r2, r0]\n\t"
+        "add r2, r2, r7, lsl #2\n\t"
+        "cmp r2, r12\n\t"
+        "str r2, [sp, #40]\n\t"
+        "mov r0, r1\n\t" /* the next quad's first pair: after this one's second */
+        "bne 2b\n\t"
+        "add sp, sp, #48\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#undef ST_ARG
 #else
+/* r->o_end - r->o quads of pixels at xa (a pair, then the next at xb_off), through r's
+ * channel: per quad the four sums, requantised (st_requantize_fast on the sums doubled) and
+ * stored at o, o + stride, ...; o moves on four strides. */
+static inline void run_quads(quad_run *r, const uint32_t *xa) {
     const int32_t groups = (int32_t)(r->wlast - r->w) / 2 + 1;
     for (; r->o != r->o_end; r->o += 4 * r->stride, xa += 8 * groups) {
         uint32_t a[4];
         dot_1x4(xa, xa + r->xb_off / 4, (const int8_t *)r->w, groups, r->bias, a);
         for (int32_t k = 0; k < 4; k++) r->o[k * r->stride] = (int8_t)st_requantize_fast(a[k] << 1, &r->q);
     }
-#endif
 }
+#endif
 
 #if defined(__ARM_FEATURE_DSP)
 /* st_conv1x1_widened_pairs' fast build on a block of one pair of pixels (n <= 2: the lean block,
