@@ -1342,7 +1342,18 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
     "smlatt %[a3], %[x1], %[w1], %[a3]\n\t"                                                                    \
     "ldr %[x1], [%[r], #" NEXT_X "+4]\n\t"                                                                     \
     "ldr %[w1], [%[b], #" NEXT_W "+4]\n\t"
-#define ST_ROW_ON "add %[r], %[r], %[rs]\n\t" /* the next tap starts the next row */
+/* The same for the tap whose next one starts the next row: its first word by a register offset,
+ * so that no load waits on the row pointer's move */
+#define ST_TAP_ROW(NEXT_W)                                                                                      \
+    "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"                                                                    \
+    "smlatt %[a2], %[x0], %[w0], %[a2]\n\t"                                                                    \
+    "ldr %[x0], [%[r], %[rs]]\n\t"                                                                             \
+    "add %[r], %[r], %[rs]\n\t"                                                                                \
+    "smlabb %[a1], %[x1], %[w1], %[a1]\n\t"                                                                    \
+    "ldr %[w0], [%[b], #" NEXT_W "]\n\t"                                                                       \
+    "smlatt %[a3], %[x1], %[w1], %[a3]\n\t"                                                                    \
+    "ldr %[x1], [%[r], #4]\n\t"                                                                                \
+    "ldr %[w1], [%[b], #" NEXT_W "+4]\n\t"
     _Static_assert(sizeof(quads_block) == 152, "quads_band reads taps, bias and rq at 0, 72 and 88");
     __asm__ volatile("1:\n\t"
                      "ldrd %[a0], %[a1], [%[b], #72]\n\t"
@@ -1351,8 +1362,8 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
                      "ldr %[w0], [%[b]]\n\t"
                      "ldr %[w1], [%[b], #4]\n\t"
                      "ldrd %[a2], %[a3], [%[b], #80]\n\t"
-                     ST_TAP("8", "8", "") ST_TAP("16", "16", "") ST_TAP("0", "24", ST_ROW_ON)
-                     ST_TAP("8", "32", "") ST_TAP("16", "40", "") ST_TAP("0", "48", ST_ROW_ON)
+                     ST_TAP("8", "8", "") ST_TAP("16", "16", "") ST_TAP_ROW("24")
+                     ST_TAP("8", "32", "") ST_TAP("16", "40", "") ST_TAP_ROW("48")
                      ST_TAP("8", "56", "") ST_TAP("16", "64", "")
                      "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"
                      "smlatt %[a2], %[x0], %[w0], %[a2]\n\t"
@@ -1379,7 +1390,7 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
                      : [b] "r"(b), [rs] "r"(rs)
                      : "cc", "memory");
 #undef ST_TAP
-#undef ST_ROW_ON
+#undef ST_TAP_ROW
 }
 #endif
 
