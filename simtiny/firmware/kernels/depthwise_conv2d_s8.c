@@ -369,42 +369,62 @@ static inline int8_t padded_output(uint32_t acc, const padded_channel *k) {
  * and no loaded word is used by the instruction after its load, each register reloaded as soon
  * as its last SMLAD has read it, the next row's first words during this row's last SMLADs:
  * eleven registers. */
+/* Its rows as assembly text, shared with the assembly row routine (padded_rows_3x3s1): the
+ * registers named by ST_W_A0..ST_W_A3 (sums), ST_W_E, ST_W_O (taps), ST_W_XP (the row), ST_W_TP
+ * (the taps) and ST_W_STRIDE, defined where the text is used; X0, X1: the row's word registers.
+ * Each load of the next row's first words goes as soon as the register is free: its X0 into this
+ * row's X1, E0 and O0, then (after the row pointer moves) its X1 into this X0. */
+#define ST_W3S1_ROW(X0, X1, T, NEXT_X0, NEXT_E, NEXT_O)                                                       \
+    "smlad " ST_W_A0 ", " X0 ", " ST_W_E ", " ST_W_A0 "\n\t"                                                   \
+    "smlad " ST_W_A1 ", " X0 ", " ST_W_O ", " ST_W_A1 "\n\t"                                                   \
+    "ldr " X0 ", [" ST_W_XP ", #8]\n\t"                                                                       \
+    "smlad " ST_W_A2 ", " X1 ", " ST_W_E ", " ST_W_A2 "\n\t"                                                   \
+    "ldr " ST_W_E ", [" ST_W_TP ", #" T "+4]\n\t"                                                             \
+    "smlad " ST_W_A3 ", " X1 ", " ST_W_O ", " ST_W_A3 "\n\t"                                                   \
+    "ldr " ST_W_O ", [" ST_W_TP ", #" T "+12]\n\t"                                                            \
+    "smlad " ST_W_A0 ", " X1 ", " ST_W_E ", " ST_W_A0 "\n\t"                                                   \
+    "smlad " ST_W_A1 ", " X1 ", " ST_W_O ", " ST_W_A1 "\n\t" NEXT_X0                                           \
+    "smlad " ST_W_A2 ", " X0 ", " ST_W_E ", " ST_W_A2 "\n\t" NEXT_E                                            \
+    "smlad " ST_W_A3 ", " X0 ", " ST_W_O ", " ST_W_A3 "\n\t" NEXT_O
+#define ST_W3S1_NEXT_X0(X1) "ldr " X1 ", [" ST_W_XP ", " ST_W_STRIDE "]\n\t"
+#define ST_W3S1_NEXT_E(T) "ldr " ST_W_E ", [" ST_W_TP ", #" T "]\n\t adds " ST_W_XP ", " ST_W_XP ", " ST_W_STRIDE "\n\t"
+#define ST_W3S1_NEXT_O(T, X0) "ldr " ST_W_O ", [" ST_W_TP ", #" T "+8]\n\t ldr " X0 ", [" ST_W_XP ", #4]\n\t"
+/* The three rows, X0 and X1 swapping */
+#define ST_W3S1(X0, X1)                                                                                          \
+    ST_W3S1_ROW(X0, X1, "0", ST_W3S1_NEXT_X0(X1), ST_W3S1_NEXT_E("16"), ST_W3S1_NEXT_O("16", X0))                 \
+    ST_W3S1_ROW(X1, X0, "16", ST_W3S1_NEXT_X0(X0), ST_W3S1_NEXT_E("32"), ST_W3S1_NEXT_O("32", X1))                \
+    ST_W3S1_ROW(X0, X1, "32", "", "", "")
+
 static inline __attribute__((always_inline)) void padded_3x3s1_window(const uint32_t *x, int32_t stride,
                                                                       const uint32_t *t, uint32_t *a0, uint32_t *a1,
                                                                       uint32_t *a2, uint32_t *a3) {
     uint32_t x0, x1, e, o;
-#define ST_ROW(X0, X1, T, NEXT_X0, NEXT_E, NEXT_O)                                                             \
-    "smlad %[a0], %[" X0 "], %[e], %[a0]\n\t"                                                                  \
-    "smlad %[a1], %[" X0 "], %[o], %[a1]\n\t"                                                                  \
-    "ldr %[" X0 "], [%[xp], #8]\n\t"                                                                           \
-    "smlad %[a2], %[" X1 "], %[e], %[a2]\n\t"                                                                  \
-    "ldr %[e], [%[tp], #" T "+4]\n\t"                                                                          \
-    "smlad %[a3], %[" X1 "], %[o], %[a3]\n\t"                                                                  \
-    "ldr %[o], [%[tp], #" T "+12]\n\t"                                                                         \
-    "smlad %[a0], %[" X1 "], %[e], %[a0]\n\t"                                                                  \
-    "smlad %[a1], %[" X1 "], %[o], %[a1]\n\t" NEXT_X0                                                          \
-    "smlad %[a2], %[" X0 "], %[e], %[a2]\n\t" NEXT_E                                                           \
-    "smlad %[a3], %[" X0 "], %[o], %[a3]\n\t" NEXT_O
-    /* each load of the next row's first words goes as soon as the register is free: its X0
-     * into this row's X1, E0 and O0, then (after the row pointer moves) its X1 into this X0 */
-#define ST_NEXT_X0(X1) "ldr %[" X1 "], [%[xp], %[stride]]\n\t"
-#define ST_NEXT_E(T) "ldr %[e], [%[tp], #" T "]\n\t add %[xp], %[xp], %[stride]\n\t"
-#define ST_NEXT_O(T, X0) "ldr %[o], [%[tp], #" T "+8]\n\t ldr %[" X0 "], [%[xp], #4]\n\t"
+#define ST_W_A0 "%[a0]"
+#define ST_W_A1 "%[a1]"
+#define ST_W_A2 "%[a2]"
+#define ST_W_A3 "%[a3]"
+#define ST_W_E "%[e]"
+#define ST_W_O "%[o]"
+#define ST_W_XP "%[xp]"
+#define ST_W_TP "%[tp]"
+#define ST_W_STRIDE "%[stride]"
     __asm__("ldr %[x0], [%[xp]]\n\t"
             "ldr %[x1], [%[xp], #4]\n\t"
             "ldr %[e], [%[tp]]\n\t"
-            "ldr %[o], [%[tp], #8]\n\t"
-            ST_ROW("x0", "x1", "0", ST_NEXT_X0("x1"), ST_NEXT_E("16"), ST_NEXT_O("16", "x0"))
-            ST_ROW("x1", "x0", "16", ST_NEXT_X0("x0"), ST_NEXT_E("32"), ST_NEXT_O("32", "x1"))
-            ST_ROW("x0", "x1", "32", "", "", "")
+            "ldr %[o], [%[tp], #8]\n\t" ST_W3S1("%[x0]", "%[x1]")
             : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [xp] "+r"(x), [x0] "=&r"(x0),
               [x1] "=&r"(x1), [e] "=&r"(e), [o] "=&r"(o)
             : [tp] "r"(t), [stride] "r"(stride)
-            : "memory");
-#undef ST_ROW
-#undef ST_NEXT_X0
-#undef ST_NEXT_E
-#undef ST_NEXT_O
+            : "cc", "memory");
+#undef ST_W_A0
+#undef ST_W_A1
+#undef ST_W_A2
+#undef ST_W_A3
+#undef ST_W_E
+#undef ST_W_O
+#undef ST_W_XP
+#undef ST_W_TP
+#undef ST_W_STRIDE
 }
 #endif
 
@@ -1004,21 +1024,15 @@ _Static_assert(offsetof(padded_rows_args, cols) == 4 && offsetof(padded_rows_arg
 #define ST_ARG __attribute__((unused)) /* read by the assembly */
 __attribute__((naked, noinline)) static void padded_rows_3x3s1(ST_ARG const int16_t *row, ST_ARG int8_t *out,
                                                                 ST_ARG const padded_rows_args *a) {
-#define ST_ROW(X0, X1, T, NEXT_X0, NEXT_E, NEXT_O)                                                             \
-    "smlad r8, " X0 ", r6, r8\n\t"                                                                              \
-    "smlad r9, " X0 ", r7, r9\n\t"                                                                              \
-    "ldr " X0 ", [r0, #8]\n\t"                                                                                  \
-    "smlad r10, " X1 ", r6, r10\n\t"                                                                            \
-    "ldr r6, [r2, #" T "+4]\n\t"                                                                                \
-    "smlad r11, " X1 ", r7, r11\n\t"                                                                            \
-    "ldr r7, [r2, #" T "+12]\n\t"                                                                               \
-    "smlad r8, " X1 ", r6, r8\n\t"                                                                              \
-    "smlad r9, " X1 ", r7, r9\n\t" NEXT_X0                                                                      \
-    "smlad r10, " X0 ", r6, r10\n\t" NEXT_E                                                                     \
-    "smlad r11, " X0 ", r7, r11\n\t" NEXT_O
-#define ST_NEXT_X0(X1) "ldr " X1 ", [r0, r3]\n\t"
-#define ST_NEXT_E(T) "ldr r6, [r2, #" T "]\n\t adds r0, r0, r3\n\t"
-#define ST_NEXT_O(T, X0) "ldr r7, [r2, #" T "+8]\n\t ldr " X0 ", [r0, #4]\n\t"
+#define ST_W_A0 "r8"
+#define ST_W_A1 "r9"
+#define ST_W_A2 "r10"
+#define ST_W_A3 "r11"
+#define ST_W_E "r6"
+#define ST_W_O "r7"
+#define ST_W_XP "r0"
+#define ST_W_TP "r2"
+#define ST_W_STRIDE "r3"
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
         "sub sp, sp, #32\n\t" /* bias, bias, mult, A, right, ch, rows left, a */
@@ -1042,9 +1056,7 @@ __attribute__((naked, noinline)) static void padded_rows_3x3s1(ST_ARG const int1
         "ldr r6, [r2]\n\t"
         "ldr r7, [r2, #8]\n\t"
         "ldrd r10, r11, [sp]\n\t"
-        ST_ROW("r4", "r5", "0", ST_NEXT_X0("r5"), ST_NEXT_E("16"), ST_NEXT_O("16", "r4"))
-        ST_ROW("r5", "r4", "16", ST_NEXT_X0("r4"), ST_NEXT_E("32"), ST_NEXT_O("32", "r5"))
-        ST_ROW("r4", "r5", "32", "", "", "")
+        ST_W3S1("r4", "r5")
         "ldrd r4, r5, [sp, #8]\n\t" /* mult, A */
         "sub r0, r0, r3, lsl #1\n\t"
         "ldrd r6, r7, [sp, #16]\n\t" /* right, ch */
@@ -1099,10 +1111,15 @@ __attribute__((naked, noinline)) static void padded_rows_3x3s1(ST_ARG const int1
         "3:\n\t"
         "add sp, sp, #32\n\t"
         "pop {r4-r11, pc}\n\t");
-#undef ST_ROW
-#undef ST_NEXT_X0
-#undef ST_NEXT_E
-#undef ST_NEXT_O
+#undef ST_W_A0
+#undef ST_W_A1
+#undef ST_W_A2
+#undef ST_W_A3
+#undef ST_W_E
+#undef ST_W_O
+#undef ST_W_XP
+#undef ST_W_TP
+#undef ST_W_STRIDE
 }
 #undef ST_ARG
 #define padded_band_3x3s1 padded_rows_3x3s1 /* a band's rows in one call already */
