@@ -217,12 +217,11 @@ typedef struct {
  * ...; o moves on four strides. The dot products go a group of four input channels a pass,
  * software-pipelined: each pair of pixels' words comes in by one LDRD, and the next group's
  * weight word and pixels load (and the weights split) during this group's last SMLADs, so that
- * each pass is 8 SMLADs in 10 cycles (ST_DOT_1X4_LOOP's loop takes 11). The last pass loads
- * one group past the channel's row and past the pair's words: a word of the next row (or of the
- * constants after the filter) and 16 bytes of the pixels after them, never used. The
+ * each pass is 8 SMLADs in 10 cycles (ST_DOT_1X4_LOOP's loop takes 11); the last group's pass
+ * apart, loading nothing past the channel's row or the pixels' words. The
  * requantisation's constants, the outputs' place and what every quad starts from (the first
  * group's weights split) wait on the stack; r->o is left as it was. Registers in the loop: r0 the first pair
- * (xa), r1 the second (xb), r2 the weight row, r3 its end, r4-r7 the pixels' words, r8-r11 the
+ * (xa), r1 the second (xb), r2 the weight row, r3 its last word, r4-r7 the pixels' words, r8-r11 the
  * sums, r12 and lr the weights' even and odd channels. */
 _Static_assert(sizeof(st_requant_fast) == 12 && offsetof(quad_run, q) == 16 && offsetof(quad_run, o) == 28 &&
                    offsetof(quad_run, o_end) == 32 && offsetof(quad_run, stride) == 36,
@@ -232,7 +231,7 @@ __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_AR
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
         /* mult, add, right, stride; the first group's weights split (even, odd); the row after
-         * its first word and after its last; bias, xb_off; o, o_end */
+         * its first word, its last word; bias, xb_off; o, o_end */
         "sub sp, sp, #48\n\t"
         "ldrd r4, r5, [r0, #16]\n\t"
         "ldrd r6, r7, [r0, #24]\n\t" /* right, o */
@@ -243,7 +242,6 @@ __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_AR
         "strd r6, r9, [sp, #8]\n\t"
         "strd r7, r8, [sp, #40]\n\t"
         "ldr lr, [r2], #8\n\t"
-        "adds r3, r3, #8\n\t"
         "strd r2, r3, [sp, #24]\n\t"
         "strd r10, r11, [sp, #32]\n\t"
         "sxtb16 r12, lr\n\t"
@@ -261,7 +259,9 @@ __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_AR
         "mov r10, r8\n\t"
         "ldrd r2, r3, [sp, #24]\n\t"
         "mov r11, r8\n\t"
-        "1:\n\t" /* a group */
+        "cmp r2, r3\n\t" /* one group (the row after its first word is past its last): the last pass alone */
+        "bhi 4f\n\t"
+        "1:\n\t" /* a group, not the last: the next one's words and weights loaded during it */
         "smlad r8, r12, r4, r8\n\t"
         "smlad r8, lr, r5, r8\n\t"
         "ldrd r4, r5, [r1], #16\n\t" /* c */
@@ -278,7 +278,18 @@ __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_AR
         "sxtb16 r12, lr\n\t"
         "ldrd r6, r7, [r0, #-8]\n\t" /* its b */
         "sxtb16 lr, lr, ror #8\n\t"
-        "bne 1b\n\t"
+        "bne 1b\n\t" /* (the next group is the last where this one's row pointer was at the last word) */
+        "4:\n\t" /* the last group: nothing loaded past it */
+        "smlad r8, r12, r4, r8\n\t"
+        "smlad r8, lr, r5, r8\n\t"
+        "ldrd r4, r5, [r1], #16\n\t"
+        "smlad r9, r12, r6, r9\n\t"
+        "smlad r9, lr, r7, r9\n\t"
+        "ldrd r6, r7, [r1, #-8]\n\t"
+        "smlad r10, r12, r4, r10\n\t"
+        "smlad r10, lr, r5, r10\n\t"
+        "smlad r11, r12, r6, r11\n\t"
+        "smlad r11, lr, r7, r11\n\t"
         "ldrd r4, r5, [sp]\n\t" /* mult, add */
         "lsl r8, r8, #1\n\t"
         "lsl r9, r9, #1\n\t"
