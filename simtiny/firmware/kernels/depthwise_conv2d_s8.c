@@ -416,15 +416,6 @@ static inline __attribute__((always_inline)) void padded_3x3s1_window(const uint
               [x1] "=&r"(x1), [e] "=&r"(e), [o] "=&r"(o)
             : [tp] "r"(t), [stride] "r"(stride)
             : "cc", "memory");
-#undef ST_W_A0
-#undef ST_W_A1
-#undef ST_W_A2
-#undef ST_W_A3
-#undef ST_W_E
-#undef ST_W_O
-#undef ST_W_XP
-#undef ST_W_TP
-#undef ST_W_STRIDE
 }
 #endif
 
@@ -1024,14 +1015,23 @@ _Static_assert(offsetof(padded_rows_args, cols) == 4 && offsetof(padded_rows_arg
 #define ST_ARG __attribute__((unused)) /* read by the assembly */
 __attribute__((naked, noinline)) static void padded_rows_3x3s1(ST_ARG const int16_t *row, ST_ARG int8_t *out,
                                                                 ST_ARG const padded_rows_args *a) {
+#undef ST_W_A0
 #define ST_W_A0 "r8"
+#undef ST_W_A1
 #define ST_W_A1 "r9"
+#undef ST_W_A2
 #define ST_W_A2 "r10"
+#undef ST_W_A3
 #define ST_W_A3 "r11"
+#undef ST_W_E
 #define ST_W_E "r6"
+#undef ST_W_O
 #define ST_W_O "r7"
+#undef ST_W_XP
 #define ST_W_XP "r0"
+#undef ST_W_TP
 #define ST_W_TP "r2"
+#undef ST_W_STRIDE
 #define ST_W_STRIDE "r3"
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
