@@ -226,6 +226,20 @@ typedef struct {
 _Static_assert(sizeof(st_requant_fast) == 12 && offsetof(quad_run, q) == 16 && offsetof(quad_run, o) == 28 &&
                    offsetof(quad_run, o_end) == 32 && offsetof(quad_run, stride) == 36,
                "run_quads reads w, wlast, bias, xb_off, mult, add, right, o, o_end, stride at 0, 4, ..., 36");
+/* One group's 8 SMLADs: a and b (r4-r7) in, c and d loaded by LDRD from r1 into the same
+ * registers; CMP, NEXT_A and NEXT (the loop's row test, the next group's a, then its weights
+ * and b) slot in beside the multiplies. */
+#define ST_1X4_GROUP(CMP, NEXT_A, NEXT)                                                                          \
+    "smlad r8, r12, r4, r8\n\t"                                                                                  \
+    "smlad r8, lr, r5, r8\n\t"                                                                                   \
+    "ldrd r4, r5, [r1], #16\n\t" /* c */                                                                         \
+    "smlad r9, r12, r6, r9\n\t" CMP                                                                              \
+    "smlad r9, lr, r7, r9\n\t"                                                                                   \
+    "ldrd r6, r7, [r1, #-8]\n\t" /* d */                                                                         \
+    "smlad r10, r12, r4, r10\n\t"                                                                                \
+    "smlad r10, lr, r5, r10\n\t"                                                                                 \
+    "smlad r11, r12, r6, r11\n\t" NEXT_A                                                                         \
+    "smlad r11, lr, r7, r11\n\t" NEXT
 #define ST_ARG __attribute__((unused)) /* read by the assembly */
 __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_ARG const uint32_t *xa) {
     __asm__ volatile(
@@ -262,34 +276,15 @@ __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_AR
         "cmp r2, r3\n\t" /* one group (the row after its first word is past its last): the last pass alone */
         "bhi 4f\n\t"
         "1:\n\t" /* a group, not the last: the next one's words and weights loaded during it */
-        "smlad r8, r12, r4, r8\n\t"
-        "smlad r8, lr, r5, r8\n\t"
-        "ldrd r4, r5, [r1], #16\n\t" /* c */
-        "smlad r9, r12, r6, r9\n\t"
-        "cmp r2, r3\n\t"
-        "smlad r9, lr, r7, r9\n\t"
-        "ldrd r6, r7, [r1, #-8]\n\t" /* d */
-        "smlad r10, r12, r4, r10\n\t"
-        "smlad r10, lr, r5, r10\n\t"
-        "smlad r11, r12, r6, r11\n\t"
-        "ldrd r4, r5, [r0], #16\n\t" /* the next group's a */
-        "smlad r11, lr, r7, r11\n\t"
-        "ldr lr, [r2], #8\n\t" /* its weights */
-        "sxtb16 r12, lr\n\t"
-        "ldrd r6, r7, [r0, #-8]\n\t" /* its b */
-        "sxtb16 lr, lr, ror #8\n\t"
+        ST_1X4_GROUP("cmp r2, r3\n\t",
+                     "ldrd r4, r5, [r0], #16\n\t" /* the next group's a */,
+                     "ldr lr, [r2], #8\n\t" /* its weights */
+                     "sxtb16 r12, lr\n\t"
+                     "ldrd r6, r7, [r0, #-8]\n\t" /* its b */
+                     "sxtb16 lr, lr, ror #8\n\t")
         "bne 1b\n\t" /* (the next group is the last where this one's row pointer was at the last word) */
-        "4:\n\t" /* the last group: nothing loaded past it */
-        "smlad r8, r12, r4, r8\n\t"
-        "smlad r8, lr, r5, r8\n\t"
-        "ldrd r4, r5, [r1], #16\n\t"
-        "smlad r9, r12, r6, r9\n\t"
-        "smlad r9, lr, r7, r9\n\t"
-        "ldrd r6, r7, [r1, #-8]\n\t"
-        "smlad r10, r12, r4, r10\n\t"
-        "smlad r10, lr, r5, r10\n\t"
-        "smlad r11, r12, r6, r11\n\t"
-        "smlad r11, lr, r7, r11\n\t"
+        "4:\n\t"     /* the last group: nothing loaded past it */
+        ST_1X4_GROUP("", "", "")
         "ldrd r4, r5, [sp]\n\t" /* mult, add */
         "lsl r8, r8, #1\n\t"
         "lsl r9, r9, #1\n\t"
@@ -329,6 +324,7 @@ __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_AR
         "pop {r4-r11, pc}\n\t");
 }
 #undef ST_ARG
+#undef ST_1X4_GROUP
 #else
 /* r->o_end - r->o quads of pixels at xa (a pair, then the next at xb_off), through r's
  * channel: per quad the four sums, requantised (st_requantize_fast on the sums doubled) and

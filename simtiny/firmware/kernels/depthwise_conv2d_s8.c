@@ -1351,26 +1351,19 @@ typedef struct {
  * it), then the four sums requantised (ST_SMALL_REQUANT4): thirteen registers, none spilled. */
 ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const quads_block *b, int32_t rs) {
     uint32_t a0, a1, a2, a3, x0, x1, w0, w1;
-#define ST_TAP(NEXT_X, NEXT_W, MOVE)                                                                           \
-    "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"                                                                    \
-    "smlatt %[a2], %[x0], %[w0], %[a2]\n\t" MOVE "ldr %[x0], [%[r], #" NEXT_X "]\n\t"                         \
-    "smlabb %[a1], %[x1], %[w1], %[a1]\n\t"                                                                    \
-    "ldr %[w0], [%[b], #" NEXT_W "]\n\t"                                                                       \
-    "smlatt %[a3], %[x1], %[w1], %[a3]\n\t"                                                                    \
-    "ldr %[x1], [%[r], #" NEXT_X "+4]\n\t"                                                                     \
-    "ldr %[w1], [%[b], #" NEXT_W "+4]\n\t"
-/* The same for the tap whose next one starts the next row: its first word by a register offset,
- * so that no load waits on the row pointer's move */
-#define ST_TAP_ROW(NEXT_W)                                                                                      \
+#define ST_TAP(X0_AT, MOVE, X1_AT, NEXT_W)                                                                     \
     "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"                                                                    \
     "smlatt %[a2], %[x0], %[w0], %[a2]\n\t"                                                                    \
-    "ldr %[x0], [%[r], %[rs]]\n\t"                                                                             \
-    "add %[r], %[r], %[rs]\n\t"                                                                                \
+    "ldr %[x0], " X0_AT "\n\t" MOVE                                                                           \
     "smlabb %[a1], %[x1], %[w1], %[a1]\n\t"                                                                    \
     "ldr %[w0], [%[b], #" NEXT_W "]\n\t"                                                                       \
     "smlatt %[a3], %[x1], %[w1], %[a3]\n\t"                                                                    \
-    "ldr %[x1], [%[r], #4]\n\t"                                                                                \
+    "ldr %[x1], " X1_AT "\n\t"                                                                                \
     "ldr %[w1], [%[b], #" NEXT_W "+4]\n\t"
+/* a tap whose next one is in the same row (NEXT_X bytes on), or starts the next row: then the
+ * next row's first word by a register offset, so that no load waits on the row pointer's move */
+#define ST_TAP_ON(NEXT_X, NEXT_W) ST_TAP("[%[r], #" NEXT_X "]", "", "[%[r], #" NEXT_X "+4]", NEXT_W)
+#define ST_TAP_ROW(NEXT_W) ST_TAP("[%[r], %[rs]]", "add %[r], %[r], %[rs]\n\t", "[%[r], #4]", NEXT_W)
     _Static_assert(sizeof(quads_block) == 152, "quads_band reads taps, bias and rq at 0, 72 and 88");
     __asm__ volatile("1:\n\t"
                      "ldrd %[a0], %[a1], [%[b], #72]\n\t"
@@ -1379,9 +1372,9 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
                      "ldr %[w0], [%[b]]\n\t"
                      "ldr %[w1], [%[b], #4]\n\t"
                      "ldrd %[a2], %[a3], [%[b], #80]\n\t"
-                     ST_TAP("8", "8", "") ST_TAP("16", "16", "") ST_TAP_ROW("24")
-                     ST_TAP("8", "32", "") ST_TAP("16", "40", "") ST_TAP_ROW("48")
-                     ST_TAP("8", "56", "") ST_TAP("16", "64", "")
+                     ST_TAP_ON("8", "8") ST_TAP_ON("16", "16") ST_TAP_ROW("24")
+                     ST_TAP_ON("8", "32") ST_TAP_ON("16", "40") ST_TAP_ROW("48")
+                     ST_TAP_ON("8", "56") ST_TAP_ON("16", "64")
                      "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"
                      "smlatt %[a2], %[x0], %[w0], %[a2]\n\t"
                      "smlabb %[a1], %[x1], %[w1], %[a1]\n\t"
@@ -1407,6 +1400,7 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
                      : [b] "r"(b), [rs] "r"(rs)
                      : "cc", "memory");
 #undef ST_TAP
+#undef ST_TAP_ON
 #undef ST_TAP_ROW
 }
 #endif
