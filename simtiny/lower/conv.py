@@ -540,6 +540,8 @@ class Conv2D:
         filt = ctx.const(f"{p}_filter", paired_filter(w))
         decl = f"static const st_conv1x1_params {p} = {gemm};"
         pairs = "_pairs" if self.pairs_linked(graph, ctx.plan) else ""
+        if not build and 4 < x.shape[3] <= 8:  # two groups of input channels: the weights held in registers
+            pairs = "_narrow"
         if getattr(ctx, "in_place", False):
             call = (
                 f"st_conv1x1_s8_inplace{pairs}{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, {filt}, "

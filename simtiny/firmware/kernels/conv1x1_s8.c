@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "st_compiler.h"
 #include "st_dsp.h"
 #include "st_quant.h"
 
@@ -206,8 +207,8 @@ typedef struct {
     uint32_t bias;
     int32_t xb_off;           /* bytes from a quad's first pair of pixels to its second (0: the same) */
     st_requant_fast q;        /* mult, add, right */
-    int8_t *o, *o_end;        /* the quad's first output; o_end: o after the last quad */
     int32_t stride;           /* bytes between the outputs of two pixels */
+    int8_t *o, *o_end;        /* the quad's first output; o_end: o after the last quad */
 } quad_run;
 
 #if defined(__ARM_FEATURE_DSP)
@@ -223,9 +224,9 @@ typedef struct {
  * group's weights split) wait on the stack; r->o is left as it was. Registers in the loop: r0 the first pair
  * (xa), r1 the second (xb), r2 the weight row, r3 its last word, r4-r7 the pixels' words, r8-r11 the
  * sums, r12 and lr the weights' even and odd channels. */
-_Static_assert(sizeof(st_requant_fast) == 12 && offsetof(quad_run, q) == 16 && offsetof(quad_run, o) == 28 &&
-                   offsetof(quad_run, o_end) == 32 && offsetof(quad_run, stride) == 36,
-               "run_quads reads w, wlast, bias, xb_off, mult, add, right, o, o_end, stride at 0, 4, ..., 36");
+_Static_assert(sizeof(st_requant_fast) == 12 && offsetof(quad_run, q) == 16 && offsetof(quad_run, stride) == 28 &&
+                   offsetof(quad_run, o) == 32 && offsetof(quad_run, o_end) == 36,
+               "run_quads and run_narrow read w, wlast, bias, xb_off, mult, add, right, stride, o, o_end at 0, 4, ..., 36");
 /* One group's 8 SMLADs: a and b (r4-r7) in, c and d loaded by LDRD from r1 into the same
  * registers; CMP, NEXT_A and NEXT (the loop's row test, the next group's a, then its weights
  * and b) slot in beside the multiplies. */
@@ -241,15 +242,15 @@ _Static_assert(sizeof(st_requant_fast) == 12 && offsetof(quad_run, q) == 16 && o
     "smlad r11, r12, r6, r11\n\t" NEXT_A                                                                         \
     "smlad r11, lr, r7, r11\n\t" NEXT
 #define ST_ARG __attribute__((unused)) /* read by the assembly */
-__attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_ARG const uint32_t *xa) {
+__attribute__((naked, noinline, aligned(8))) static void run_quads(ST_ARG quad_run *r, ST_ARG const uint32_t *xa) {
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
         /* mult, add, right, stride; the first group's weights split (even, odd); the row after
          * its first word, its last word; bias, xb_off; o, o_end */
         "sub sp, sp, #48\n\t"
         "ldrd r4, r5, [r0, #16]\n\t"
-        "ldrd r6, r7, [r0, #24]\n\t" /* right, o */
-        "ldrd r8, r9, [r0, #32]\n\t" /* o_end, stride */
+        "ldrd r6, r9, [r0, #24]\n\t" /* right, stride */
+        "ldrd r7, r8, [r0, #32]\n\t" /* o, o_end */
         "ldrd r2, r3, [r0]\n\t"
         "ldrd r10, r11, [r0, #8]\n\t"
         "strd r4, r5, [sp]\n\t"
@@ -323,6 +324,89 @@ __attribute__((naked, noinline)) static void run_quads(ST_ARG quad_run *r, ST_AR
         "add sp, sp, #48\n\t"
         "pop {r4-r11, pc}\n\t");
 }
+/* run_quads for channels of at most eight inputs (two groups), in assembly (a naked function):
+ * the channel's four weight halves split once, doubled (so the sums come out doubled, as the
+ * requantisation takes them, with no shift: 2 * w fits an int16 lane, and twice the bias is
+ * added) and held in registers over every quad, whose pixels follow one another (xb_off is
+ * not read: a quad's second pair comes right after its first). Per quad: 16 SMLADs, then the
+ * four sums requantised and stored, the next quad's accumulators loaded with the doubled bias
+ * during the stores; 33 cycles a quad by the cycle model, against about 45 for run_quads on
+ * two groups. Registers: r0 the pixels, r1 the outputs, r2-r5 the weights (group 0 even, odd,
+ * group 1 even, odd), r6-r9 the sums, r10-r12 and lr the pixels' words, then the constants. */
+#define ST_N8_PAIR(ACC0, ACC1, OFF)                                                                              \
+    "ldrd r10, r11, [r0, #" OFF "]\n\t"                                                                          \
+    "ldrd r12, lr, [r0, #" OFF "+8]\n\t"                                                                         \
+    "smlad " ACC0 ", r2, r10, " ACC0 "\n\t"                                                                      \
+    "smlad " ACC0 ", r3, r11, " ACC0 "\n\t"                                                                      \
+    "ldrd r10, r11, [r0, #" OFF "+16]\n\t"                                                                       \
+    "smlad " ACC1 ", r2, r12, " ACC1 "\n\t"                                                                      \
+    "smlad " ACC1 ", r3, lr, " ACC1 "\n\t"                                                                       \
+    "ldrd r12, lr, [r0, #" OFF "+24]\n\t"                                                                        \
+    "smlad " ACC0 ", r4, r10, " ACC0 "\n\t"                                                                      \
+    "smlad " ACC0 ", r5, r11, " ACC0 "\n\t"
+__attribute__((naked, noinline, aligned(8))) static void run_narrow(ST_ARG quad_run *r, ST_ARG const uint32_t *xa) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldm r0, {r2-r11}\n\t" /* w, wlast, bias, xb_off, mult, add, right, stride, o, o_end */
+        "lsls r4, r4, #1\n\t"
+        "mov r5, r4\n\t"
+        "mov r0, r1\n\t"
+        "mov r1, r10\n\t"
+        "push {r4-r9, r11}\n\t" /* on the stack: twice the bias (twice), mult, add, right, stride, o_end */
+        "ldr r12, [r2]\n\t"    /* group 0's word */
+        "ldr lr, [r2, #8]\n\t" /* group 1's (the rows interleave in pairs) */
+        "sxtb16 r2, r12\n\t"
+        "sxtb16 r3, r12, ror #8\n\t"
+        "sxtb16 r4, lr\n\t"
+        "sxtb16 r5, lr, ror #8\n\t"
+        "sadd16 r2, r2, r2\n\t"
+        "sadd16 r3, r3, r3\n\t"
+        "sadd16 r4, r4, r4\n\t"
+        "sadd16 r5, r5, r5\n\t"
+        "ldrd r6, r7, [sp]\n\t"
+        "ldrd r8, r9, [sp]\n\t"
+        "1:\n\t" /* a quad: pixels a, b (the first pair), c, d */
+        ST_N8_PAIR("r6", "r7", "0")
+        "smlad r7, r4, r12, r7\n\t"
+        "smlad r7, r5, lr, r7\n\t"
+        ST_N8_PAIR("r8", "r9", "32")
+        "ldrd r10, r11, [sp, #8]\n\t" /* mult, add */
+        "smlad r9, r4, r12, r9\n\t"
+        "smlad r9, r5, lr, r9\n\t"
+        /* per sum: the rounding constant plus its sign, then SMMLAR */
+        "add r12, r11, r6, asr #31\n\t"
+        "add lr, r11, r7, asr #31\n\t"
+        "smmlar r6, r6, r10, r12\n\t"
+        "add r12, r11, r8, asr #31\n\t"
+        "smmlar r7, r7, r10, lr\n\t"
+        "add lr, r11, r9, asr #31\n\t"
+        "smmlar r8, r8, r10, r12\n\t"
+        "ldrd r11, r12, [sp, #16]\n\t" /* right, stride */
+        "smmlar r9, r9, r10, lr\n\t"
+        "asr r6, r6, r11\n\t"
+        "asr r7, r7, r11\n\t"
+        "ssat r6, #8, r6\n\t"
+        "asr r8, r8, r11\n\t"
+        "ssat r7, #8, r7\n\t"
+        "asr r9, r9, r11\n\t"
+        "ssat r8, #8, r8\n\t"
+        "add r10, r1, r12, lsl #1\n\t" /* c's output */
+        "ssat r9, #8, r9\n\t"
+        "strb r6, [r1]\n\t"
+        "ldr lr, [sp, #24]\n\t" /* o_end */
+        "strb r7, [r1, r12]\n\t"
+        "ldrd r6, r7, [sp]\n\t" /* the next quad's sums start from twice the bias */
+        "strb r8, [r10]\n\t"
+        "add r1, r10, r12, lsl #1\n\t"
+        "strb r9, [r10, r12]\n\t"
+        "ldrd r8, r9, [sp]\n\t"
+        "adds r0, r0, #64\n\t"
+        "cmp r1, lr\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #28\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#undef ST_N8_PAIR
 #undef ST_ARG
 #undef ST_1X4_GROUP
 #else
@@ -336,6 +420,11 @@ static inline void run_quads(quad_run *r, const uint32_t *xa) {
         dot_1x4(xa, xa + r->xb_off / 4, (const int8_t *)r->w, groups, r->bias, a);
         for (int32_t k = 0; k < 4; k++) r->o[k * r->stride] = (int8_t)st_requantize_fast(a[k] << 1, &r->q);
     }
+}
+
+/* (the assembly's portable twin: the same quads, r->xb_off being a pair's words) */
+static inline void run_narrow(quad_run *r, const uint32_t *xa) {
+    run_quads(r, xa);
 }
 #endif
 
@@ -385,91 +474,109 @@ static __attribute__((noinline)) void pair_block(const st_conv1x1_params *p, con
 }
 #endif
 
+/* A pass of one channel over quads of pixels: run_quads, or run_narrow where the layer has two
+ * groups of input channels. */
+typedef void quad_runner(quad_run *r, const uint32_t *xa);
+
 /* st_conv1x1_widened for fast layers: every output channel of the n pixels widened at x,
- * written at out (output_c apart), one channel at a time over four pixels at a time
- * (run_quads), the channel's constants decoded once per block; the last one to three pixels
- * through a quad of their own into a local array. With pairs (st_conv1x1_widened_pairs), a
- * block of one or two pixels through pair_block instead. */
-static inline __attribute__((always_inline)) void widened(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
-                                                          const int8_t *filter, int8_t *out, const int pairs) {
+ * written at out (output_c apart), one channel at a time over four pixels at a time (run, on
+ * the block's whole fours), the channel's constants decoded once per block; the last one to
+ * three pixels through a quad of their own (run_quads) into a local array. With pair (pair_block),
+ * a block of one or two pixels that way instead. One body for the exported forms, which differ
+ * in what they pass: a model links only the ways its forms name. */
+static __attribute__((noinline)) void widened(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                              const int8_t *filter, int8_t *out, st_conv1x1_block_fn *pair,
+                                              quad_runner *run) {
     const int32_t cout = p->output_c, groups = (p->input_c + 3) >> 2, whole = n & ~3, left = n & 3;
     const st_channel_params *ch = &p->channels;
-#if defined(__ARM_FEATURE_DSP)
-    if (pairs && n <= 2) {
-        pair_block(p, x, n, filter, out);
+    if (pair && n <= 2) {
+        pair(p, x, n, filter, out);
         return;
     }
-#else
-    (void)pairs;
+    const uint32_t *w = (const uint32_t *)(const void *)filter; /* channel oc's row (channel_row) */
+    quad_run r;
+    r.xb_off = 16 * groups, r.stride = cout;
+#if !defined(ST_CHANNEL_SHIFTS)
+    /* the channels' bias and packed requantisation (st_channel.h) walked a channel at a time:
+     * add = (1 << (right - 1)) + (offset << right) = ((2 * offset + 1) << right) / 2 */
+    const uint8_t *bias = ch->bias;
+    const uint32_t *requant = ch->requant;
+    const int32_t bias_bytes = ch->bias_bytes, bias_shift = 32 - 8 * bias_bytes, per_channel = ch->per_channel;
+    const int32_t right0 = -ch->shift_base, odd_offset = 2 * p->output_offset + 1;
 #endif
-    for (int32_t oc = 0; oc < cout; oc++) {
+    for (int32_t oc = 0; oc < cout; oc++, w += oc & 1 ? 1 : 2 * groups - 1) {
 #if defined(ST_CONV1X1_MIXED)
         if (!fast_channel(ch, oc)) {
             general_channel(p, x, n, filter, out, oc);
             continue;
         }
 #endif
-        const uint32_t *w = (const uint32_t *)(const void *)channel_row(filter, oc, groups);
+#if defined(ST_CHANNEL_SHIFTS)
+        r.bias = (uint32_t)st_channel_bias(ch, oc);
+        r.q = st_channel_requant_fast(ch, oc, p->output_offset);
+#else
+        uint32_t word = 0;
+        if (bias) __builtin_memcpy(&word, bias, 4), word = (uint32_t)((int32_t)word >> bias_shift), bias += bias_bytes;
+        r.bias = word;
+        word = *requant, requant += per_channel;
+        r.q.mult = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
+        r.q.right = right0 - (int32_t)(word >> 30);
+        r.q.add = (int32_t)((uint32_t)odd_offset << r.q.right) >> 1;
+#endif
         int8_t *o = out + oc;
-        quad_run r = {w, w + 2 * groups - 2, (uint32_t)st_channel_bias(ch, oc), 16 * groups,
-                      st_channel_requant_fast(ch, oc, p->output_offset), o, o + whole * cout, cout};
+        r.w = w, r.wlast = w + 2 * groups - 2, r.o = o, r.o_end = o + whole * cout;
         int8_t t[4];
-        const uint32_t *xa = x;
-        for (int32_t part = whole ? 0 : 1; part <= (left ? 1 : 0); part++) { /* one inlined copy */
-            if (part) /* the last pixels: one quad into t */
-                r.o = t, r.o_end = t + 4, r.stride = 1, r.xb_off = left > 2 ? 16 * groups : 0, xa = x + whole * 2 * groups;
-            run_quads(&r, xa);
+        if (whole) run(&r, x);
+        if (left) { /* the last pixels: one quad into t */
+            r.o = t, r.o_end = t + 4, r.stride = 1, r.xb_off = left > 2 ? 16 * groups : 0;
+            run_quads(&r, x + whole * 2 * groups);
+            r.xb_off = 16 * groups, r.stride = cout;
+            for (int32_t k = 0; k < left; k++) o[(whole + k) * cout] = t[k];
         }
-        for (int32_t k = 0; k < left; k++) o[(whole + k) * cout] = t[k];
     }
 }
 
-/* Its two exported forms: a model links the one its code generator chose (pairs_linked), and
- * pair_block only with the second. Aligned to a cache line: where the inner loop falls against
- * the Cortex-M7's 64-bit fetches would otherwise move with every function linked before it
- * (measured: 5% of the kernel's cycles on proxyless-w0.3 r176). */
-__attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x,
+/* Its exported forms: a model links those its code generator chose (pairs_linked, and "_narrow"
+ * for layers of at most eight input channels), pair_block only with "_pairs" and run_narrow only
+ * with "_narrow". Aligned to a cache line: where the inner loop falls against the Cortex-M7's
+ * 64-bit fetches would otherwise move with every function linked before it (measured: 5% of the
+ * kernel's cycles on proxyless-w0.3 r176). */
+void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x,
                                                                         int32_t n, const int8_t *filter, int8_t *out) {
-    widened(p, x, n, filter, out, 0);
+    widened(p, x, n, filter, out, NULL, run_quads);
 }
 
-__attribute__((aligned(32))) void ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs)(const st_conv1x1_params *p,
+void ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs)(const st_conv1x1_params *p,
                                                                               const uint32_t *x, int32_t n,
                                                                               const int8_t *filter, int8_t *out) {
-    widened(p, x, n, filter, out, 1);
+#if defined(__ARM_FEATURE_DSP)
+    widened(p, x, n, filter, out, pair_block, run_quads);
+#else
+    widened(p, x, n, filter, out, NULL, run_quads);
+#endif
+}
+
+void ST_CONV1X1_KERNEL(st_conv1x1_widened_narrow)(const st_conv1x1_params *p,
+                                                                               const uint32_t *x, int32_t n,
+                                                                               const int8_t *filter, int8_t *out) {
+    widened(p, x, n, filter, out, NULL, run_narrow);
 }
 #endif
 
-/* The n pixels at x (input_c apart) through one block. */
-static inline __attribute__((always_inline)) void rows(const st_conv1x1_params *p, const int8_t *x, int32_t n,
-                                                       const int8_t *filter, int8_t *out, void *scratch,
-                                                       st_conv1x1_block_fn *block) {
-    widen(x, n, p->input_c, (uint32_t *)scratch);
-    block(p, (const uint32_t *)scratch, n, filter, out);
-}
-
-/* Every block of the layer, out of place, and in place: blocks go last to first when the output
- * is wider than the input, so a write never lands on a pixel not yet read. */
-static inline __attribute__((always_inline)) void blocks_apart(const st_conv1x1_params *p, const int8_t *input,
-                                                               const int8_t *filter, int8_t *output, void *scratch,
-                                                               st_conv1x1_block_fn *block_fn) {
-    const int32_t pixels = p->pixels, block = p->block;
-    for (int32_t px = 0; px < pixels; px += block) {
-        const int32_t n = pixels - px < block ? pixels - px : block;
-        rows(p, input + px * p->input_c, n, filter, output + px * p->output_c, scratch, block_fn);
-    }
-}
-
-static inline __attribute__((always_inline)) void blocks_in_place(const st_conv1x1_params *p, int8_t *buffer,
-                                                                  const int8_t *filter, void *scratch,
-                                                                  st_conv1x1_block_fn *block_fn) {
+/* Every block of the layer through block_fn, each first widened into scratch: out of place, and in
+ * place (output == input: the output written over the input's buffer), where blocks go last to
+ * first when the output is wider than the input, so a write never lands on a pixel not yet
+ * read. One copy under every entry point, which passes its block kernel. */
+static __attribute__((noinline)) void blocks(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
+                                             int8_t *output, void *scratch, st_conv1x1_block_fn *block_fn) {
     const int32_t pixels = p->pixels, block = p->block, cin = p->input_c, cout = p->output_c;
     const int32_t last = (pixels - 1) / block * block; /* the last block's first pixel */
-    const int backwards = cout > cin;
+    const int backwards = input == output && cout > cin;
     for (int32_t k = 0; k <= last; k += block) {
         const int32_t px = backwards ? last - k : k;
         const int32_t n = pixels - px < block ? pixels - px : block;
-        rows(p, buffer + px * cin, n, filter, buffer + px * cout, scratch, block_fn);
+        widen(input + px * cin, n, cin, (uint32_t *)scratch);
+        block_fn(p, (const uint32_t *)scratch, n, filter, output + px * cout);
     }
 }
 
@@ -477,20 +584,35 @@ static inline __attribute__((always_inline)) void blocks_in_place(const st_conv1
  * a model links the pair (out of place, in place) its code generator chose. */
 void ST_CONV1X1_KERNEL(st_conv1x1_s8)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
                                       int8_t *output, void *scratch) {
-    blocks_apart(p, input, filter, output, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened));
+    blocks(p, input, filter, output, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened));
 }
 
 void ST_CONV1X1_KERNEL(st_conv1x1_s8_inplace)(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter,
                                               void *scratch) {
-    blocks_in_place(p, buffer, filter, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened));
+    blocks(p, buffer, filter, buffer, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened));
 }
 
 void ST_CONV1X1_KERNEL(st_conv1x1_s8_pairs)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
                                             int8_t *output, void *scratch) {
-    blocks_apart(p, input, filter, output, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs));
+    blocks(p, input, filter, output, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs));
 }
 
 void ST_CONV1X1_KERNEL(st_conv1x1_s8_inplace_pairs)(const st_conv1x1_params *p, int8_t *buffer,
                                                     const int8_t *filter, void *scratch) {
-    blocks_in_place(p, buffer, filter, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs));
+    blocks(p, buffer, filter, buffer, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs));
 }
+
+#if !defined(ST_CONV1X1_GENERAL)
+/* The "_narrow" entries: fast layers of at most eight input channels, through
+ * st_conv1x1_widened_narrow (the code generator's choice: a model links them only where it has
+ * such a layer). */
+void ST_CONV1X1_KERNEL(st_conv1x1_s8_narrow)(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,
+                                             int8_t *output, void *scratch) {
+    blocks(p, input, filter, output, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_narrow));
+}
+
+void ST_CONV1X1_KERNEL(st_conv1x1_s8_inplace_narrow)(const st_conv1x1_params *p, int8_t *buffer,
+                                                     const int8_t *filter, void *scratch) {
+    blocks(p, buffer, filter, buffer, scratch, ST_CONV1X1_KERNEL(st_conv1x1_widened_narrow));
+}
+#endif

@@ -42,7 +42,9 @@ typedef void st_conv1x1_block_fn(const st_conv1x1_params *p, const uint32_t *wid
 /* out of place (output: pixels * output_c bytes), and in place: buffer holds the input
  * (pixels * input_c bytes) and receives the output (pixels * output_c bytes); the "_pairs"
  * entries take each block through st_conv1x1_widened_pairs (a block of one or two pixels its own
- * way, for the models that have such blocks), the others through st_conv1x1_widened. */
+ * way, for the models that have such blocks), the others through st_conv1x1_widened; the "_narrow"
+ * entries (fast builds only: layers of at most eight input channels) through
+ * st_conv1x1_widened_narrow. */
 #define ST_CONV1X1_DECLARE(suffix)                                                                              \
     void st_conv1x1_s8##suffix(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,          \
                                int8_t *output, void *scratch);                                                \
@@ -52,8 +54,13 @@ typedef void st_conv1x1_block_fn(const st_conv1x1_params *p, const uint32_t *wid
                                      int8_t *output, void *scratch);                                          \
     void st_conv1x1_s8_inplace_pairs##suffix(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter, \
                                              void *scratch);                                                  \
+    void st_conv1x1_s8_narrow##suffix(const st_conv1x1_params *p, const int8_t *input, const int8_t *filter,   \
+                                      int8_t *output, void *scratch);                                         \
+    void st_conv1x1_s8_inplace_narrow##suffix(const st_conv1x1_params *p, int8_t *buffer, const int8_t *filter, \
+                                              void *scratch);                                                 \
     st_conv1x1_block_fn st_conv1x1_widened##suffix;                                                             \
-    st_conv1x1_block_fn st_conv1x1_widened_pairs##suffix;
+    st_conv1x1_block_fn st_conv1x1_widened_pairs##suffix;                                                       \
+    st_conv1x1_block_fn st_conv1x1_widened_narrow##suffix;
 ST_CONV1X1_DECLARE()
 ST_CONV1X1_DECLARE(_shifts)
 ST_CONV1X1_DECLARE(_general)
