@@ -63,7 +63,7 @@ SEEDS = (0, 1, 2)
 SAMPLES = 3
 # conv1x1_s8's block kernel in its four builds (fast or general, packed or apart shifts)
 POINTWISE_BLOCKS = tuple(
-    f"st_conv1x1_widened{p}{b}{t}" for p in ("", "_pairs") for b in ("", "_general") for t in ("", "_shifts")
+    f"st_conv1x1_widened{p}{b}{t}" for p in ("", "_pairs", "_narrow") for b in ("", "_general") for t in ("", "_shifts")
 )
 
 
@@ -186,15 +186,46 @@ def test_pointwise_dsp_paths(board, tmp_path: Path, seed: int, toolchain: str) -
     assert n == 2 * len(INPUT_CHANNELS)
     assert compiled.plan.in_place == set(range(1, n, 2)), "the second reader of each input runs in place"
     source = compiled.generated.source
-    assert len(re.findall(r"st_conv1x1_s8_inplace(?:_pairs)?(?:_general)?(?:_shifts)?\(&", source)) == n // 2
-    assert len(re.findall(r"st_conv1x1_s8(?:_pairs)?(?:_general)?(?:_shifts)?\(&", source)) == n // 2
-    builds = set(re.findall(r"st_conv1x1_s8(?:_inplace)?(?:_pairs)?(_general)?(?:_shifts)?\(&", source))
+    assert len(re.findall(r"st_conv1x1_s8_inplace(?:_pairs|_narrow)?(?:_general)?(?:_shifts)?\(&", source)) == n // 2
+    assert len(re.findall(r"st_conv1x1_s8(?:_pairs|_narrow)?(?:_general)?(?:_shifts)?\(&", source)) == n // 2
+    builds = set(re.findall(r"st_conv1x1_s8(?:_inplace)?(?:_pairs|_narrow)?(_general)?(?:_shifts)?\(&", source))
     assert builds == {"", "_general"}, "fast and general layers both"
-    for build in builds:  # the general build's block kernel is a loop over general_channel, which gcc may inline;
-        # the fast build's dot products are run_quads' (in assembly)
-        functions = tuple(f for f in POINTWISE_BLOCKS if ("_general" in f) == bool(build))
-        assert_uses_smlad(compiled, (*functions, "general_channel") if build else ("run_quads",))
+    for build in builds:  # the general build's dot products are general_channel's (a noinline loop under its
+        # block kernels, which gcc may fold into one another), the fast build's run_quads' (in assembly)
+        assert_uses_smlad(compiled, ("general_channel",) if build else ("run_quads",))
     assert check_bit_exact(compiled, path, seeded(seed)) > 0
+
+
+# pointwise layers of five to eight input channels (run_narrow): (input_c, h, w, output_c); the
+# pixel counts leave one, two, three and no pixels past a multiple of four
+NARROW_CASES = ((5, 3, 3, 7), (6, 2, 5, 3), (7, 3, 5, 12), (8, 4, 4, 9), (8, 1, 6, 2))
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("optimization", ["ram", "time"])
+def test_pointwise_narrow_dsp_path(board, tmp_path: Path, toolchain: str, optimization: str) -> None:
+    """Fast pointwise layers of five to eight input channels take the "_narrow" entries (run_narrow:
+    the channel's weights doubled and held in registers over its quads), out of place and in
+    place, every pixel count modulo four (the last one to three pixels through run_quads), odd
+    output counts; built for ram (small blocks) and time; bit for bit against LiteRT."""
+    rng = np.random.default_rng(16)
+    cases = []
+    for cin, h, w, cout in NARROW_CASES:
+        x = act_tensor("x", (1, h, w, cin), rng, False)
+        for k in range(2):  # the second reader runs in place
+            weights = filter_tensor((cout + k, 1, 1, cin), 0, rng, bool(k), False)
+            y = spread_output("y", (1, h, w, cout + k), x, weights, rng)
+            op = OpSpec("CONV_2D", [0, 1, 2], [3], {"padding": "SAME", "stride_h": 1, "stride_w": 1})
+            cases.append(Case(f"1x1 {cin}->{cout + k} {h}x{w}", [x, weights, bias_tensor(cout + k, rng, 3000), y], op))
+    tensors, op_specs, inputs, outputs, _ = pack(cases)
+    path = tmp_path / f"narrow-{optimization}.tflite"
+    path.write_bytes(build_model(tensors, op_specs, inputs, outputs))
+    compiled = compile_model(load_and_check(path), board, toolchain, optimization=optimization)
+    source = compiled.generated.source
+    narrow = re.findall(r"st_conv1x1_s8(_inplace)?_narrow(?:_shifts)?\(&", source)
+    assert len(narrow) == len(cases), source[-800:]
+    assert_uses_smlad(compiled, ("run_narrow",))
+    assert check_bit_exact(compiled, path, seeded(16)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
@@ -221,31 +252,33 @@ def test_pointwise_lean_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
 def test_pointwise_pairs_twin_only_where_needed(board, tmp_path: Path, toolchain: str) -> None:
     """conv1x1_s8's "_pairs" twins (pair_block for a block of one or two pixels) only in models
-    that have such a block (pairs_linked): 4x4 and 2x2 images leave none (a depthwise ballast
-    leaves them room for blocks of four pixels or more), and the firmware has no pair_block; a
-    5x5 image leaves a last block of one pixel, and the model takes the twins. Both bit for bit
-    against LiteRT."""
+    whose such blocks carry a share of the MACs worth pair_block's flash (pairs_linked): a 4x4
+    image leaves none (a depthwise ballast leaves room for blocks of four pixels or more), nor
+    does a 5x5 one (its last pixel past a multiple of four goes through the last quad, in its
+    only block), and the firmware has no pair_block; a 1x257 image leaves a last block of one
+    pixel, and the model takes the twins. All bit for bit against LiteRT."""
     rng = np.random.default_rng(11)
     options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "fused_activation_function": "NONE"}
-    for side, pairs in ((4, False), (5, True)):
+    for (h, w), pairs in (((4, 4), False), ((5, 5), False), ((1, 257), True)):
         cases = []
-        for h, cin, cout in ((side, 16, 24), (2, 24, 8)):
-            x = act_tensor("x", (1, h, h, cin), rng, False)
+        for (ch, cw), cin, cout in (((h, w), 16, 24), ((2, 2), 24, 8)):
+            x = act_tensor("x", (1, ch, cw, cin), rng, False)
             weights = filter_tensor((cout, 1, 1, cin), 0, rng, True, False)
-            y = spread_output("y", (1, h, h, cout), x, weights, rng)
+            y = spread_output("y", (1, ch, cw, cout), x, weights, rng)
             op = OpSpec("CONV_2D", [0, 1, 2], [3], options)
-            cases.append(Case(f"1x1 {h}x{h}", [x, weights, bias_tensor(cout, rng, 3000), y], op))
+            cases.append(Case(f"1x1 {ch}x{cw}", [x, weights, bias_tensor(cout, rng, 3000), y], op))
         tensors, op_specs, inputs, outputs, _ = pack([*cases, ballast(rng)])
         model = build_model(tensors, op_specs, inputs, outputs)
-        path, compiled = write_and_compile(board, tmp_path / f"pairs{side}.tflite", model, toolchain)
+        path, compiled = write_and_compile(board, tmp_path / f"pairs{h}x{w}.tflite", model, toolchain)
         source = compiled.generated.source
         assert not {0, 1} & compiled.plan.lean and min(block_of(source, 0), block_of(source, 1)) > 2
+        assert (h * w % block_of(source, 0) in (1, 2)) == pairs, block_of(source, 0)
         assert len(re.findall(r"st_conv1x1_s8(?:_inplace)?_pairs(?:_shifts)?\(&", source)) == (2 if pairs else 0)
         objdump = shutil.which("arm-none-eabi-objdump")
         if objdump:
             text = subprocess.run([objdump, "-d", str(compiled.firmware.elf)], capture_output=True, text=True).stdout
-            assert ("<pair_block>:" in text) == pairs, side
-        assert check_bit_exact(compiled, path, seeded(side)) > 0
+            assert ("<pair_block>:" in text) == pairs, (h, w)
+        assert check_bit_exact(compiled, path, seeded(h * w)) > 0
 
 
 # per output channel, weight scales whose effective scales (x 0.02 / 0.05) requantise the fast way

@@ -199,6 +199,7 @@ def paired_filter(w: Tensor) -> np.ndarray:
     return rows.reshape(-1, 2, rows.shape[1] // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
 
 
+PAIRS_SHARE = 0.0025  # pairs_linked: the share of the blocks' MACs in blocks of one or two pixels
 POINTWISE_BLOCK = 256  # conv1x1_s8's most pixels per block: its scratch holds one block widened
 POINTWISE_BLOCK_BYTES = 8192  # and at most this much of it
 POINTWISE_LEAN_BLOCK = 2
@@ -514,9 +515,12 @@ class Conv2D:
     def pairs_linked(self, graph: Graph, plan) -> bool:
         """Whether the model's pointwise and column convolutions take the "_pairs" twins of
         conv1x1_s8 (st_conv1x1_widened_pairs: a block of one or two pixels two output channels a
-        pass): where one of them has such a block, its last (one or two pixels past a multiple
-        of four) or every one (run lean, blocks of two). A model without one takes the plain
-        twins and does not link that way."""
+        pass, where a quad would compute them two or four times over): where such blocks (a
+        layer's last, one or two pixels past a multiple of its block, or every one, run lean)
+        carry PAIRS_SHARE of the MACs of the layers through conv1x1_s8's blocks or more. Below
+        that, pair_block's half kilobyte of flash would buy a tenth of a percent of their cycles
+        at most; the model takes the plain twins and does not link that way."""
+        small = total = 0
         for op in graph.operators:
             if op.opcode != "CONV_2D" or self.check(op, graph) is not None:
                 continue
@@ -528,9 +532,11 @@ class Conv2D:
                 if block is None:
                     continue
             y = graph.tensor(op.outputs[0])
-            if block <= 2 or y.size // y.shape[3] % 4 in (1, 2):
-                return True
-        return False
+            pixels, per_pixel = y.size // y.shape[3], graph.tensor(op.inputs[1]).size
+            last = pixels % block
+            small += per_pixel * (pixels if block <= 2 else last if last in (1, 2) else 0)
+            total += per_pixel * pixels
+        return small > 0 and small >= PAIRS_SHARE * total
 
     def lower_pointwise(self, op: Operator, graph: Graph, ctx) -> KernelCall:
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])

@@ -133,7 +133,9 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
             assert plan.offsets[op.outputs[0]] == plan.offsets[op.inputs[0]], label
             sizes = {b.key: b.size for b in plan.buffers}
             assert sizes[-i - 1] == aligned(expected_scratch(graph, i, generated.source)), label
-        kernels = r"_inplace(?:_padded2?(?:_t)?_\d+x\d+s\d|_small4?|_quads_3x3|_pairs)?(?:_general)?(?:_shifts)?\(&"
+        kernels = (
+            r"_inplace(?:_padded2?(?:_t)?_\d+x\d+s\d|_small4?|_quads_3x3|_pairs|_narrow)?(?:_general)?(?:_shifts)?\(&"
+        )
         calls = re.findall(kernels, generated.source)
         assert len(calls) == n, label
     else:

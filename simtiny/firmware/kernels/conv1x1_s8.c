@@ -29,13 +29,35 @@
 static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t cin, uint32_t *wide) {
     for (int32_t px = 0; px < n; px += 2) {
         const int8_t *xa = x + px * cin, *xb = px + 1 < n ? xa + cin : xa;
-        int32_t c = 0;
-        for (; c + 4 <= cin; c += 4, wide += 4) {
+        int32_t c = cin & ~3;
+#if defined(__ARM_FEATURE_DSP)
+        if (c) { /* st_widen_group's words, each pair by one STRD: 7 cycles a group, not 8 */
+            const int8_t *end = xa + c, *pa = xa, *pb = xb;
+            uint32_t va, vb, a0, a1, b0, b1;
+            __asm__ volatile("1:\n\t"
+                             "ldr %[va], [%[pa]], #4\n\t" /* unaligned */
+                             "ldr %[vb], [%[pb]], #4\n\t"
+                             "sxtb16 %[a0], %[va]\n\t"
+                             "sxtb16 %[a1], %[va], ror #8\n\t"
+                             "sxtb16 %[b0], %[vb]\n\t"
+                             "strd %[a0], %[a1], [%[w]], #16\n\t"
+                             "sxtb16 %[b1], %[vb], ror #8\n\t"
+                             "cmp %[pa], %[end]\n\t"
+                             "strd %[b0], %[b1], [%[w], #-8]\n\t"
+                             "bne 1b\n\t"
+                             : [pa] "+r"(pa), [pb] "+r"(pb), [w] "+r"(wide), [va] "=&r"(va), [vb] "=&r"(vb),
+                               [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1)
+                             : [end] "r"(end)
+                             : "cc", "memory");
+        }
+#else
+        for (int32_t k = 0; k < c; k += 4, wide += 4) {
             uint32_t va, vb; /* one LDR each, unaligned */
-            __builtin_memcpy(&va, xa + c, 4);
-            __builtin_memcpy(&vb, xb + c, 4);
+            __builtin_memcpy(&va, xa + k, 4);
+            __builtin_memcpy(&vb, xb + k, 4);
             st_widen_group(va, vb, wide);
         }
+#endif
         if (c < cin) { /* the input_c % 4 tail: zeros past input_c */
             int8_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
             for (int32_t k = 0; c + k < cin; k++) a[k] = xa[c + k], b[k] = xb[c + k];
@@ -84,11 +106,6 @@ static __attribute__((noinline)) void widen(const int8_t *x, int32_t n, int32_t 
     "bne 1b\n\t"
 #endif
 
-/* Channel oc's row in the filter (output channels in pairs, interleaved four inputs at a time):
- * its group g's word is 8 * g bytes on. */
-static inline const int8_t *channel_row(const int8_t *filter, int32_t oc, int32_t groups) {
-    return filter + (oc >> 1) * 8 * groups + (oc & 1) * 4;
-}
 
 /* The fast build's shifts-apart twin also takes layers where some channels are not fast (a
  * left shift or none, a right shift past ST_FAST_MAX_RIGHT, a negative multiplier: trained
@@ -144,6 +161,12 @@ static inline void dot_1x4(const uint32_t *xa, const uint32_t *xb, const int8_t 
 #endif
 
 #if defined(ST_CONV1X1_GENERAL) || defined(ST_CONV1X1_MIXED)
+/* Channel oc's row in the filter (output channels in pairs, interleaved four inputs at a time):
+ * its group g's word is 8 * g bytes on. (The fast kernels walk the rows: widened.) */
+static inline const int8_t *channel_row(const int8_t *filter, int32_t oc, int32_t groups) {
+    return filter + (oc >> 1) * 8 * groups + (oc & 1) * 4;
+}
+
 /* A sum's int8 output the general way: gemmlowp's double rounding, the output offset, the clamp. */
 static inline int8_t general_value(const st_conv1x1_params *p, uint32_t acc, int32_t mult, int32_t shift) {
     const int32_t v = st_requantize_double((int32_t)acc, mult, shift) + p->output_offset;
@@ -219,7 +242,8 @@ typedef struct {
  * software-pipelined: each pair of pixels' words comes in by one LDRD, and the next group's
  * weight word and pixels load (and the weights split) during this group's last SMLADs, so that
  * each pass is 8 SMLADs in 10 cycles (ST_DOT_1X4_LOOP's loop takes 11); the last group's pass
- * apart, loading nothing past the channel's row or the pixels' words. The
+ * apart, loading nothing past the channel's row or the pixels' words, with the requantisation
+ * begun beside its multiplies (23 cycles from its first SMLAD to the next quad, 26 before). The
  * requantisation's constants, the outputs' place and what every quad starts from (the first
  * group's weights split) wait on the stack; r->o is left as it was. Registers in the loop: r0 the first pair
  * (xa), r1 the second (xb), r2 the weight row, r3 its last word, r4-r7 the pixels' words, r8-r11 the
@@ -227,9 +251,9 @@ typedef struct {
 _Static_assert(sizeof(st_requant_fast) == 12 && offsetof(quad_run, q) == 16 && offsetof(quad_run, stride) == 28 &&
                    offsetof(quad_run, o) == 32 && offsetof(quad_run, o_end) == 36,
                "run_quads and run_narrow read w, wlast, bias, xb_off, mult, add, right, stride, o, o_end at 0, 4, ..., 36");
-/* One group's 8 SMLADs: a and b (r4-r7) in, c and d loaded by LDRD from r1 into the same
- * registers; CMP, NEXT_A and NEXT (the loop's row test, the next group's a, then its weights
- * and b) slot in beside the multiplies. */
+/* One group's 8 SMLADs in the loop: a and b (r4-r7) in, c and d loaded by LDRD from r1 into the
+ * same registers; CMP, NEXT_A and NEXT (the loop's row test, the next group's a, then its
+ * weights and b) slot in beside the multiplies. */
 #define ST_1X4_GROUP(CMP, NEXT_A, NEXT)                                                                          \
     "smlad r8, r12, r4, r8\n\t"                                                                                  \
     "smlad r8, lr, r5, r8\n\t"                                                                                   \
@@ -284,41 +308,52 @@ __attribute__((naked, noinline, aligned(8))) static void run_quads(ST_ARG quad_r
                      "ldrd r6, r7, [r0, #-8]\n\t" /* its b */
                      "sxtb16 lr, lr, ror #8\n\t")
         "bne 1b\n\t" /* (the next group is the last where this one's row pointer was at the last word) */
-        "4:\n\t"     /* the last group: nothing loaded past it */
-        ST_1X4_GROUP("", "", "")
-        "ldrd r4, r5, [sp]\n\t" /* mult, add */
+        "4:\n\t" /* the last group, nothing loaded past it, and the sums' requantisation begun during
+                 * its multiplies: per sum the rounding constant plus its sign (the sum's: it is
+                 * bounded below 2^30, so doubling it keeps its sign) into r0, r4 or r5, the sum
+                 * doubled, then SMMLAR by the multiplier in r2 */
+        "smlad r8, r12, r4, r8\n\t"
+        "ldrd r2, r3, [sp]\n\t" /* mult, add */
+        "smlad r8, lr, r5, r8\n\t"
+        "ldrd r4, r5, [r1], #16\n\t" /* c */
+        "smlad r9, r12, r6, r9\n\t"
+        "smlad r9, lr, r7, r9\n\t"
+        "ldrd r6, r7, [r1, #-8]\n\t" /* d */
+        "smlad r10, r12, r4, r10\n\t"
+        "add r0, r3, r8, asr #31\n\t"
+        "smlad r10, lr, r5, r10\n\t"
         "lsl r8, r8, #1\n\t"
+        "smlad r11, r12, r6, r11\n\t"
+        "add r4, r3, r9, asr #31\n\t"
+        "smlad r11, lr, r7, r11\n\t"
         "lsl r9, r9, #1\n\t"
+        "smmlar r8, r8, r2, r0\n\t"
+        "add r5, r3, r10, asr #31\n\t"
+        "smmlar r9, r9, r2, r4\n\t"
         "lsl r10, r10, #1\n\t"
+        "smmlar r10, r10, r2, r5\n\t"
+        "add r0, r3, r11, asr #31\n\t"
         "lsl r11, r11, #1\n\t"
         "ldrd r6, r7, [sp, #8]\n\t" /* right, stride */
-        /* per sum: the rounding constant plus its sign, then SMMLAR; two registers take turns */
-        "add r2, r5, r8, asr #31\n\t"
-        "add r3, r5, r9, asr #31\n\t"
-        "smmlar r8, r8, r4, r2\n\t"
-        "add r2, r5, r10, asr #31\n\t"
-        "smmlar r9, r9, r4, r3\n\t"
-        "add r3, r5, r11, asr #31\n\t"
-        "smmlar r10, r10, r4, r2\n\t"
-        "ldrd r2, r12, [sp, #40]\n\t" /* o, o_end */
-        "smmlar r11, r11, r4, r3\n\t"
+        "smmlar r11, r11, r2, r0\n\t"
         "asr r8, r8, r6\n\t"
-        "add r3, r7, r7\n\t" /* two strides */
         "asr r9, r9, r6\n\t"
-        "ssat r8, #8, r8\n\t"
-        "add r0, r3, r7\n\t" /* three */
         "asr r10, r10, r6\n\t"
+        "ssat r8, #8, r8\n\t"
+        "ldrd r2, r12, [sp, #40]\n\t" /* o, o_end */
         "ssat r9, #8, r9\n\t"
-        "strb r8, [r2]\n\t"
-        "asr r11, r11, r6\n\t"
+        "add r3, r7, r7\n\t" /* two strides */
         "ssat r10, #8, r10\n\t"
-        "strb r9, [r2, r7]\n\t"
+        "asr r11, r11, r6\n\t"
         "ssat r11, #8, r11\n\t"
+        "strb r8, [r2]\n\t"
+        "strb r9, [r2, r7]\n\t"
+        "add r0, r3, r7\n\t" /* three */
         "strb r10, [r2, r3]\n\t"
+        "add r3, r2, r7, lsl #2\n\t"
         "strb r11, [r2, r0]\n\t"
-        "add r2, r2, r7, lsl #2\n\t"
-        "cmp r2, r12\n\t"
-        "str r2, [sp, #40]\n\t"
+        "cmp r3, r12\n\t"
+        "str r3, [sp, #40]\n\t"
         "mov r0, r1\n\t" /* the next quad's first pair: after this one's second */
         "bne 2b\n\t"
         "add sp, sp, #48\n\t"
@@ -330,20 +365,9 @@ __attribute__((naked, noinline, aligned(8))) static void run_quads(ST_ARG quad_r
  * added) and held in registers over every quad, whose pixels follow one another (xb_off is
  * not read: a quad's second pair comes right after its first). Per quad: 16 SMLADs, then the
  * four sums requantised and stored, the next quad's accumulators loaded with the doubled bias
- * during the stores; 33 cycles a quad by the cycle model, against about 45 for run_quads on
- * two groups. Registers: r0 the pixels, r1 the outputs, r2-r5 the weights (group 0 even, odd,
+ * during the stores; 33 cycles a quad by the cycle model, against 41 for run_quads on two
+ * groups. Whole quads only (widened sends a block's last one to three pixels to run_quads). Registers: r0 the pixels, r1 the outputs, r2-r5 the weights (group 0 even, odd,
  * group 1 even, odd), r6-r9 the sums, r10-r12 and lr the pixels' words, then the constants. */
-#define ST_N8_PAIR(ACC0, ACC1, OFF)                                                                              \
-    "ldrd r10, r11, [r0, #" OFF "]\n\t"                                                                          \
-    "ldrd r12, lr, [r0, #" OFF "+8]\n\t"                                                                         \
-    "smlad " ACC0 ", r2, r10, " ACC0 "\n\t"                                                                      \
-    "smlad " ACC0 ", r3, r11, " ACC0 "\n\t"                                                                      \
-    "ldrd r10, r11, [r0, #" OFF "+16]\n\t"                                                                       \
-    "smlad " ACC1 ", r2, r12, " ACC1 "\n\t"                                                                      \
-    "smlad " ACC1 ", r3, lr, " ACC1 "\n\t"                                                                       \
-    "ldrd r12, lr, [r0, #" OFF "+24]\n\t"                                                                        \
-    "smlad " ACC0 ", r4, r10, " ACC0 "\n\t"                                                                      \
-    "smlad " ACC0 ", r5, r11, " ACC0 "\n\t"
 __attribute__((naked, noinline, aligned(8))) static void run_narrow(ST_ARG quad_run *r, ST_ARG const uint32_t *xa) {
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
@@ -365,16 +389,34 @@ __attribute__((naked, noinline, aligned(8))) static void run_narrow(ST_ARG quad_
         "sadd16 r5, r5, r5\n\t"
         "ldrd r6, r7, [sp]\n\t"
         "ldrd r8, r9, [sp]\n\t"
-        "1:\n\t" /* a quad: pixels a, b (the first pair), c, d */
-        ST_N8_PAIR("r6", "r7", "0")
+        "1:\n\t" /* a quad: pixels a, b (the first pair), c, d; each pair's next words load during its
+                  * last multiplies */
+        "ldrd r10, r11, [r0]\n\t" /* a, group 0 */
+        "ldrd r12, lr, [r0, #8]\n\t" /* b */
+        "smlad r6, r2, r10, r6\n\t"
+        "smlad r6, r3, r11, r6\n\t"
+        "ldrd r10, r11, [r0, #16]\n\t" /* a, group 1 */
+        "smlad r7, r2, r12, r7\n\t"
+        "smlad r7, r3, lr, r7\n\t"
+        "ldrd r12, lr, [r0, #24]\n\t" /* b */
+        "smlad r6, r4, r10, r6\n\t"
+        "smlad r6, r5, r11, r6\n\t"
+        "ldrd r10, r11, [r0, #32]\n\t" /* c, group 0 */
         "smlad r7, r4, r12, r7\n\t"
         "smlad r7, r5, lr, r7\n\t"
-        ST_N8_PAIR("r8", "r9", "32")
+        "ldrd r12, lr, [r0, #40]\n\t" /* d */
+        "smlad r8, r2, r10, r8\n\t"
+        "smlad r8, r3, r11, r8\n\t"
+        "ldrd r10, r11, [r0, #48]\n\t" /* c, group 1 */
+        "smlad r9, r2, r12, r9\n\t"
+        "smlad r9, r3, lr, r9\n\t"
+        "ldrd r12, lr, [r0, #56]\n\t" /* d */
+        "smlad r8, r4, r10, r8\n\t"
+        "smlad r8, r5, r11, r8\n\t"
         "ldrd r10, r11, [sp, #8]\n\t" /* mult, add */
         "smlad r9, r4, r12, r9\n\t"
+        "add r12, r11, r6, asr #31\n\t" /* per sum: the rounding constant plus its sign, then SMMLAR */
         "smlad r9, r5, lr, r9\n\t"
-        /* per sum: the rounding constant plus its sign, then SMMLAR */
-        "add r12, r11, r6, asr #31\n\t"
         "add lr, r11, r7, asr #31\n\t"
         "smmlar r6, r6, r10, r12\n\t"
         "add r12, r11, r8, asr #31\n\t"
@@ -388,12 +430,12 @@ __attribute__((naked, noinline, aligned(8))) static void run_narrow(ST_ARG quad_
         "ssat r6, #8, r6\n\t"
         "asr r8, r8, r11\n\t"
         "ssat r7, #8, r7\n\t"
-        "asr r9, r9, r11\n\t"
+        "ldr lr, [sp, #24]\n\t" /* o_end */
         "ssat r8, #8, r8\n\t"
         "add r10, r1, r12, lsl #1\n\t" /* c's output */
-        "ssat r9, #8, r9\n\t"
+        "asr r9, r9, r11\n\t"
         "strb r6, [r1]\n\t"
-        "ldr lr, [sp, #24]\n\t" /* o_end */
+        "ssat r9, #8, r9\n\t"
         "strb r7, [r1, r12]\n\t"
         "ldrd r6, r7, [sp]\n\t" /* the next quad's sums start from twice the bias */
         "strb r8, [r10]\n\t"
@@ -406,7 +448,6 @@ __attribute__((naked, noinline, aligned(8))) static void run_narrow(ST_ARG quad_
         "add sp, sp, #28\n\t"
         "pop {r4-r11, pc}\n\t");
 }
-#undef ST_N8_PAIR
 #undef ST_ARG
 #undef ST_1X4_GROUP
 #else
@@ -493,7 +534,9 @@ static __attribute__((noinline)) void widened(const st_conv1x1_params *p, const 
         pair(p, x, n, filter, out);
         return;
     }
-    const uint32_t *w = (const uint32_t *)(const void *)filter; /* channel oc's row (channel_row) */
+    const uint32_t *w = (const uint32_t *)(const void *)filter; /* the channel's row (channel_row) */
+    int32_t step = 1; /* to the next channel's row: 1 word from an even channel's, 2 * groups - 1 from an odd one's */
+    const int32_t span = whole * cout;
     quad_run r;
     r.xb_off = 16 * groups, r.stride = cout;
 #if !defined(ST_CHANNEL_SHIFTS)
@@ -504,7 +547,10 @@ static __attribute__((noinline)) void widened(const st_conv1x1_params *p, const 
     const int32_t bias_bytes = ch->bias_bytes, bias_shift = 32 - 8 * bias_bytes, per_channel = ch->per_channel;
     const int32_t right0 = -ch->shift_base, odd_offset = 2 * p->output_offset + 1;
 #endif
-    for (int32_t oc = 0; oc < cout; oc++, w += oc & 1 ? 1 : 2 * groups - 1) {
+    for (int8_t *o = out, *const stop = out + cout; o != stop; o++, w += step, step = 2 * groups - step) {
+#if defined(ST_CONV1X1_MIXED) || defined(ST_CHANNEL_SHIFTS)
+        const int32_t oc = (int32_t)(o - out);
+#endif
 #if defined(ST_CONV1X1_MIXED)
         if (!fast_channel(ch, oc)) {
             general_channel(p, x, n, filter, out, oc);
@@ -523,11 +569,10 @@ static __attribute__((noinline)) void widened(const st_conv1x1_params *p, const 
         r.q.right = right0 - (int32_t)(word >> 30);
         r.q.add = (int32_t)((uint32_t)odd_offset << r.q.right) >> 1;
 #endif
-        int8_t *o = out + oc;
-        r.w = w, r.wlast = w + 2 * groups - 2, r.o = o, r.o_end = o + whole * cout;
-        int8_t t[4];
+        r.w = w, r.wlast = w + 2 * groups - 2, r.o = o, r.o_end = o + span;
         if (whole) run(&r, x);
         if (left) { /* the last pixels: one quad into t */
+            int8_t t[4];
             r.o = t, r.o_end = t + 4, r.stride = 1, r.xb_off = left > 2 ? 16 * groups : 0;
             run_quads(&r, x + whole * 2 * groups);
             r.xb_off = 16 * groups, r.stride = cout;
