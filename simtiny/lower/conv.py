@@ -199,6 +199,7 @@ def paired_filter(w: Tensor) -> np.ndarray:
     return rows.reshape(-1, 2, rows.shape[1] // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
 
 
+PLANE2X2_COST = 62  # st_depthwise_conv2d_s8_inplace_2x2's cycles a channel (measured on mbv2-w0.3's 2x2 layers)
 PAIRS_SHARE = 0.0025  # pairs_linked: the share of the blocks' MACs in blocks of one or two pixels
 POINTWISE_BLOCK = 256  # conv1x1_s8's most pixels per block: its scratch holds one block widened
 POINTWISE_BLOCK_BYTES = 8192  # and at most this much of it
@@ -743,6 +744,9 @@ class DepthwiseConv2D:
             + _window_taps(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
         )
         variants = [] if empty else [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table + 8 * window + 8)]
+        if (fh, fw, x.shape[1], x.shape[2], sh, g.stride_w, g.pad_h, g.pad_w) == (3, 3, 2, 2, 1, 1, 1, 1):
+            # 2x2 planes: four taps an output, a channel at a time, no scratch
+            variants.append(InPlaceKernel("_2x2", PLANE2X2_COST, 0))
         if (fh, fw) == (3, 3) and x.shape[3] % 4 == 0 and quads_linked(graph) and DepthwiseConv2D.fast(op, graph):
             # the quads kernel beside the small ones (tiny planes, where most taps are padding): a
             # model that takes it links no padded kernel, unless the quads kernel's leanest level
@@ -931,7 +935,7 @@ class DepthwiseConv2D:
                 filt = ctx.tensor(op.inputs[1])
             call = (
                 f"st_depthwise_conv2d_s8_inplace{kernel.suffix}{build}{twin}(&{p}, {ctx.tensor(op.inputs[0])}, "
-                f"{filt}, {scratch_of(ctx, op)});"
+                f"{filt}, {scratch_of(ctx, op) if kernel.scratch else '0'});"
             )
         else:
             # a depth multiplier of 4 or more: four output channels a pass over the taps

@@ -468,8 +468,9 @@ def test_quads_grid() -> None:
     """A model whose depthwise filters are all 3x3 (quads_linked) runs those with input_c a
     multiple of 4 on the quads kernel: beside a larger layer (the ballast), whole planes and all
     channels a pass. Strides 1 and 2, SAME and VALID, odd sizes, two batches, per tensor and per
-    channel; tiny planes (2x2, 1x1, a 2x2 output) on the small kernel instead. Bit for bit
-    against LiteRT (the portable twin on the host; test_dsp_kernels runs the DSP path)."""
+    channel; tiny planes (1x1, a 2x2 output) on the small kernel instead, and a 2x2 plane on the
+    2x2 kernel. Bit for bit against LiteRT (the portable twin on the host; test_dsp_kernels runs
+    the DSP path)."""
     rng = np.random.default_rng(47)
     cases = [quads_case(rng, *case) for case in QUADS_CASES + TINY_CASES] + [ballast(rng)]
     graph = parse_model(build_model(*pack(cases)[:4]))
@@ -478,7 +479,8 @@ def test_quads_grid() -> None:
         assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace_quads_3x3", (case, kernel_of(source, i))
         assert quads_of(source, i) == 0 and band_of(source, i) == graph.tensor(graph.operators[i].outputs[0]).shape[1]
     for i, case in enumerate(TINY_CASES, len(QUADS_CASES)):
-        assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace_small4", (case, kernel_of(source, i))
+        tiny = "_2x2" if case[1:3] == (2, 2) and case[4] == 1 else "_small4"
+        assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace" + tiny, (case, kernel_of(source, i))
     assert run_planned(cases, 47, 3) > 0
 
 

@@ -1324,6 +1324,192 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_small4)(const st_depthwise_conv
 #endif
 }
 
+/* 3x3 over 2x2 planes (stride 1, padding 1): output (y, x) sums the taps (ky, kx) with y + ky - 1
+ * and x + kx - 1 in the plane, four of them; with the inputs paired by row, x0 = (x00, x01) and
+ * x1 = (x10, x11), and the taps paired along a filter row, each output is two dot products of
+ * pairs: (0,0) = (w11, w12).x0 + (w21, w22).x1, (0,1) = (w10, w11).x0 + (w20, w21).x1,
+ * (1,0) = (w01, w02).x0 + (w11, w12).x1, (1,1) = (w00, w01).x0 + (w10, w11).x1. A channel's four
+ * inputs are read before its outputs overwrite them, so the layer runs in place without scratch. */
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL) && !defined(ST_CHANNEL_SHIFTS)
+/* What plane2x2_channels reads (words): the batch's image (channel 0's first input), the
+ * filter, input_c, the image's last channel (channel 0 + input_c - 1), the channels' bias (st_channel.h:
+ * bias_bytes a channel, its shift 32 - 8 * bias_bytes) and packed requantisation (requant_step
+ * bytes a channel: 4, or 0 for one for all), -shift_base, 2 * output offset + 1 and the input
+ * offset in both halfwords. */
+typedef struct {
+    int8_t *x;
+    const int8_t *w;
+    int32_t ch;
+    const int8_t *end;
+    const uint8_t *bias;
+    int32_t bias_bytes, bias_shift;
+    const uint32_t *requant;
+    int32_t requant_step, right0, odd_offset;
+    uint32_t offset2;
+} plane2x2_args;
+
+/* Every channel of a batch's 2x2 image, in assembly (a naked function): per channel the four
+ * inputs (LDRSB) paired by PKHBT with the offset added (SADD16), the bias and requantisation
+ * decoded (as conv1x1_s8's widened walks them: add = ((2 * offset + 1) << right) / 2), the
+ * nine taps a filter row at a time paired by PKHBT into eight SMLADs, and the four sums
+ * requantised (st_requantize_fast on the sums doubled) over the inputs. Registers: r0 the
+ * channel's first input, r1 its first tap, r2-r4 input_c times 1, 2 and 3 (the other inputs
+ * and taps of a row), r5-r12 and lr the rest; the walking pointers and constants on the stack. */
+#define ST_ARG __attribute__((unused)) /* read by the assembly */
+__attribute__((naked, noinline)) static void plane2x2_channels(ST_ARG const plane2x2_args *a) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "ldm r0, {r0-r11}\n\t" /* x, w, ch, end, bias, bias_bytes, bias_shift, requant, step, right0, odd, offset2 */
+        "push {r3-r11}\n\t"    /* [sp]: end, bias, bias_bytes, bias_shift, requant, step, right0, odd, offset2 */
+        "lsl r3, r2, #1\n\t"
+        "add r4, r3, r2\n\t"
+        "1:\n\t"
+        "ldrsb r5, [r0]\n\t" /* x00 */
+        "add lr, r1, r4\n\t" /* filter row 1 */
+        "ldrsb r6, [r0, r2]\n\t" /* x01 */
+        "ldrsb r7, [r0, r3]\n\t" /* x10 */
+        "ldrsb r8, [r0, r4]\n\t" /* x11 */
+        "ldrsb r9, [lr]\n\t"
+        "ldr r12, [sp, #32]\n\t" /* offset2 */
+        "pkhbt r5, r5, r6, lsl #16\n\t"
+        "ldrsb r10, [lr, r2]\n\t"
+        "pkhbt r7, r7, r8, lsl #16\n\t"
+        "ldrsb r11, [lr, r3]\n\t"
+        "sadd16 r5, r5, r12\n\t" /* x0 */
+        "ldrd r6, r8, [sp, #4]\n\t" /* bias, bias_bytes */
+        "sadd16 r7, r7, r12\n\t" /* x1 */
+        "ldr r12, [sp, #12]\n\t" /* bias_shift */
+        "pkhbt r9, r9, r10, lsl #16\n\t" /* (w10, w11) */
+        "ldr lr, [r6]\n\t"
+        "pkhbt r10, r10, r11, lsl #16\n\t" /* (w11, w12) */
+        "add r6, r6, r8\n\t"
+        "str r6, [sp, #4]\n\t"
+        "asr r12, lr, r12\n\t" /* the bias */
+        "ldrsb lr, [r1]\n\t" /* filter row 0 */
+        "smlad r6, r10, r5, r12\n\t" /* (0,0) */
+        "ldrsb r11, [r1, r2]\n\t"
+        "smlad r8, r9, r5, r12\n\t" /* (0,1) */
+        "smlad r9, r9, r7, r12\n\t" /* (1,1) */
+        "smlad r10, r10, r7, r12\n\t" /* (1,0) */
+        "ldrsb r12, [r1, r3]\n\t"
+        "pkhbt lr, lr, r11, lsl #16\n\t" /* (w00, w01) */
+        "pkhbt r11, r11, r12, lsl #16\n\t" /* (w01, w02) */
+        "smlad r10, r11, r5, r10\n\t"
+        "add r12, r1, r4, lsl #1\n\t" /* filter row 2 */
+        "smlad r9, lr, r5, r9\n\t"
+        "ldrsb r5, [r12]\n\t"
+        "ldrsb r11, [r12, r2]\n\t"
+        "ldrsb lr, [r12, r3]\n\t"
+        "pkhbt r5, r5, r11, lsl #16\n\t" /* (w20, w21) */
+        "pkhbt r11, r11, lr, lsl #16\n\t" /* (w21, w22) */
+        "smlad r6, r11, r7, r6\n\t"
+        "smlad r8, r5, r7, r8\n\t"
+        "ldrd r11, lr, [sp, #16]\n\t" /* requant, step */
+        "lsl r10, r10, #1\n\t"
+        "ldr r5, [r11]\n\t"
+        "lsl r9, r9, #1\n\t"
+        "add r11, r11, lr\n\t"
+        "str r11, [sp, #16]\n\t"
+        "ldrd r11, lr, [sp, #24]\n\t" /* right0, odd */
+        "lsl r6, r6, #1\n\t"
+        "bic r7, r5, #0xC0000000\n\t"
+        "sub r11, r11, r5, lsr #30\n\t" /* right */
+        "orr r7, r7, #0x40000000\n\t" /* mult */
+        "lsl lr, lr, r11\n\t"
+        "lsl r8, r8, #1\n\t"
+        "asr lr, lr, #1\n\t" /* add */
+        "add r5, lr, r6, asr #31\n\t" /* per sum (doubled, its sign the sum's: bounded): the rounding constant plus its sign, SMMLAR, the shift, SSAT */
+        "add r12, lr, r8, asr #31\n\t"
+        "smmlar r6, r6, r7, r5\n\t"
+        "add r5, lr, r10, asr #31\n\t"
+        "smmlar r8, r8, r7, r12\n\t"
+        "add r12, lr, r9, asr #31\n\t"
+        "smmlar r10, r10, r7, r5\n\t"
+        "ldr lr, [sp]\n\t" /* the last channel */
+        "smmlar r9, r9, r7, r12\n\t"
+        "asr r6, r6, r11\n\t"
+        "asr r8, r8, r11\n\t"
+        "ssat r6, #8, r6\n\t"
+        "asr r10, r10, r11\n\t"
+        "ssat r8, #8, r8\n\t"
+        "asr r9, r9, r11\n\t"
+        "ssat r10, #8, r10\n\t"
+        "strb r6, [r0]\n\t"
+        "ssat r9, #8, r9\n\t"
+        "strb r8, [r0, r2]\n\t"
+        "add r1, r1, #1\n\t"
+        "strb r10, [r0, r3]\n\t"
+        "cmp r0, lr\n\t"
+        "strb r9, [r0, r4]\n\t"
+        "add r0, r0, #1\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #36\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#undef ST_ARG
+#else
+/* A halfword pair: lo in bits 0-15, hi in bits 16-31. */
+static inline uint32_t dw_pair(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16); }
+#endif
+
+void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_2x2)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                       const int8_t *filter, int8_t *scratch) {
+    (void)scratch;
+    const int32_t ch = p->input_c, off = p->input_offset;
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL) && !defined(ST_CHANNEL_SHIFTS)
+    static const uint8_t no_bias[4] = {0, 0, 0, 0}; /* shifted by 32: 0 */
+    const st_channel_params *cp = &p->channels;
+    for (int32_t b = 0; b < p->batches; b++) {
+        int8_t *x = buffer + b * 4 * ch;
+        const plane2x2_args a = {x,
+                                 filter,
+                                 ch,
+                                 x + ch - 1,
+                                 cp->bias ? cp->bias : no_bias,
+                                 cp->bias ? cp->bias_bytes : 0,
+                                 cp->bias ? 32 - 8 * cp->bias_bytes : 32,
+                                 cp->requant,
+                                 cp->per_channel ? 4 : 0,
+                                 -cp->shift_base,
+                                 2 * p->output_offset + 1,
+                                 st_dup16(off)};
+        plane2x2_channels(&a);
+    }
+#else
+    for (int32_t b = 0; b < p->batches; b++) {
+        int8_t *x = buffer + b * 4 * ch;
+        for (int32_t c = 0; c < ch; c++, x++) {
+            const int8_t *w = filter + c;
+            uint32_t acc;
+            dw_requant q;
+            dw_channel(p, c, &acc, &q);
+            const int32_t x00 = x[0] + off, x01 = x[ch] + off, x10 = x[2 * ch] + off, x11 = x[3 * ch] + off;
+#if defined(__ARM_FEATURE_DSP)
+            const uint32_t r0 = dw_pair(x00, x01), r1 = dw_pair(x10, x11);
+            const uint32_t w01 = dw_pair(w[0], w[ch]), w12 = dw_pair(w[ch], w[2 * ch]);
+            const uint32_t w34 = dw_pair(w[3 * ch], w[4 * ch]), w45 = dw_pair(w[4 * ch], w[5 * ch]);
+            const uint32_t w67 = dw_pair(w[6 * ch], w[7 * ch]), w78 = dw_pair(w[7 * ch], w[8 * ch]);
+            const uint32_t a00 = st_smlad(w78, r1, st_smlad(w45, r0, acc));
+            const uint32_t a01 = st_smlad(w67, r1, st_smlad(w34, r0, acc));
+            const uint32_t a10 = st_smlad(w45, r1, st_smlad(w12, r0, acc));
+            const uint32_t a11 = st_smlad(w34, r1, st_smlad(w01, r0, acc));
+#else
+            const int32_t k[9] = {w[0], w[ch], w[2 * ch], w[3 * ch], w[4 * ch], w[5 * ch], w[6 * ch], w[7 * ch], w[8 * ch]};
+            const uint32_t a00 = acc + (uint32_t)(k[4] * x00 + k[5] * x01 + k[7] * x10 + k[8] * x11);
+            const uint32_t a01 = acc + (uint32_t)(k[3] * x00 + k[4] * x01 + k[6] * x10 + k[7] * x11);
+            const uint32_t a10 = acc + (uint32_t)(k[1] * x00 + k[2] * x01 + k[4] * x10 + k[5] * x11);
+            const uint32_t a11 = acc + (uint32_t)(k[0] * x00 + k[1] * x01 + k[3] * x10 + k[4] * x11);
+#endif
+            const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+            x[0] = dw_requantize(a00, &q, oo, lo, hi);
+            x[ch] = dw_requantize(a01, &q, oo, lo, hi);
+            x[2 * ch] = dw_requantize(a10, &q, oo, lo, hi);
+            x[3 * ch] = dw_requantize(a11, &q, oo, lo, hi);
+        }
+    }
+#endif
+}
+
 #if !defined(ST_DW_GENERAL)
 #if !defined(__ARM_FEATURE_DSP)
 /* One int16 lane pair: lo in bits 0-15, hi in bits 16-31 (the layout of SXTB16's results). */

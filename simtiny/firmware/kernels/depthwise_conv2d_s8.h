@@ -106,6 +106,11 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_small)
 /* The same, for input_c a multiple of 4 (four channels a step with the DSP extension). */
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_small4)
 
+/* In place too, for 3x3 filters over 2x2 planes, stride 1, padding 1 (SAME), dilation 1, depth
+ * multiplier 1, bounded accumulators: each output sums four taps, one channel at a time, its
+ * inputs read before its outputs overwrite them (no scratch). */
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_2x2)
+
 /* In place too, for 3x3 filters, dilation 1, input_c a multiple of 4, output_w <= input_w,
  * pad_h < 3 and layers that requantise with st_requantize_fast (fast builds only): four channels
  * in SIMD lanes, p->quads quads of channels a pass (0: all), p->band output rows at a time.
