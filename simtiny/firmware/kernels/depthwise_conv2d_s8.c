@@ -1551,27 +1551,68 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
 #define ST_TAP_ON(NEXT_X, NEXT_W) ST_TAP("[%[r], #" NEXT_X "]", "", "[%[r], #" NEXT_X "+4]", NEXT_W)
 #define ST_TAP_ROW(NEXT_W) ST_TAP("[%[r], %[rs]]", "add %[r], %[r], %[rs]\n\t", "[%[r], #4]", NEXT_W)
     _Static_assert(sizeof(quads_block) == 152, "quads_band reads taps, bias and rq at 0, 72 and 88");
-    __asm__ volatile("1:\n\t"
-                     "ldrd %[a0], %[a1], [%[b], #72]\n\t"
-                     "ldr %[x0], [%[r]]\n\t"
-                     "ldr %[x1], [%[r], #4]\n\t"
+    __asm__ volatile("ldrd %[a0], %[a1], [%[b], #72]\n\t" /* the first output's biases and first tap */
                      "ldr %[w0], [%[b]]\n\t"
                      "ldr %[w1], [%[b], #4]\n\t"
                      "ldrd %[a2], %[a3], [%[b], #80]\n\t"
+                     "3:\n\t" /* a row's first window */
+                     "ldr %[x0], [%[r]]\n\t"
+                     "ldr %[x1], [%[r], #4]\n\t"
+                     "1:\n\t"
                      ST_TAP_ON("8", "8") ST_TAP_ON("16", "16") ST_TAP_ROW("24")
                      ST_TAP_ON("8", "32") ST_TAP_ON("16", "40") ST_TAP_ROW("48")
                      ST_TAP_ON("8", "56") ST_TAP_ON("16", "64")
+                     /* the last tap, with the four sums' requantisation begun beside it (as
+                      * ST_SMALL_REQUANT4 computes it: SMMLAR, the sum's sign, the shift, SSAT;
+                      * the channels' small_channel entries at 88, 104, 120, 136), and the next
+                      * output's biases, first tap and first window loaded as registers free up
+                      * (the window read past a row's last stays within the plane's columns) */
                      "smlabb %[a0], %[x0], %[w0], %[a0]\n\t"
                      "smlatt %[a2], %[x0], %[w0], %[a2]\n\t"
+                     "ldrd %[x0], %[w0], [%[b], #92]\n\t" /* mult, add of c */
                      "smlabb %[a1], %[x1], %[w1], %[a1]\n\t"
                      "sub %[r], %[r], %[rs], lsl #1\n\t"
                      "smlatt %[a3], %[x1], %[w1], %[a3]\n\t"
-                     ST_SMALL_REQUANT4("b", "88", "o", "x0", "x1", "w0", "w1")
-                     "ldr %[x0], [%[b], #88]\n\t"
-                     "sub %[n], %[n], #1\n\t"
+                     "ldrd %[x1], %[w1], [%[b], #108]\n\t" /* c + 1 */
+                     "smmlar %[w0], %[a0], %[x0], %[w0]\n\t"
+                     "ldr %[x0], [%[b], #100]\n\t" /* right of c */
+                     "smmlar %[w1], %[a1], %[x1], %[w1]\n\t"
+                     "ldr %[x1], [%[b], #116]\n\t"
+                     "add %[a0], %[w0], %[a0], asr #31\n\t"
+                     "ldr %[w0], [%[b], #124]\n\t" /* mult of c + 2 */
+                     "asr %[a0], %[a0], %[x0]\n\t"
+                     "add %[a1], %[w1], %[a1], asr #31\n\t"
+                     "ldr %[w1], [%[b], #128]\n\t"
+                     "asr %[a1], %[a1], %[x1]\n\t"
+                     "ldr %[x0], [%[b], #140]\n\t" /* mult of c + 3 */
+                     "smmlar %[w1], %[a2], %[w0], %[w1]\n\t"
+                     "ldr %[x1], [%[b], #144]\n\t"
+                     "ssat %[a0], #8, %[a0]\n\t"
+                     "smmlar %[x1], %[a3], %[x0], %[x1]\n\t"
+                     "ssat %[a1], #8, %[a1]\n\t"
+                     "ldr %[x0], [%[b], #132]\n\t" /* right of c + 2 */
+                     "strb %[a0], [%[o]]\n\t"
+                     "ldr %[w0], [%[b], #148]\n\t"
+                     "add %[a2], %[w1], %[a2], asr #31\n\t"
+                     "strb %[a1], [%[o], #1]\n\t"
+                     "add %[a3], %[x1], %[a3], asr #31\n\t"
+                     "ldrd %[a0], %[a1], [%[b], #72]\n\t" /* the next output's */
+                     "asr %[a2], %[a2], %[x0]\n\t"
+                     "ldr %[w1], [%[b], #4]\n\t"
+                     "asr %[a3], %[a3], %[w0]\n\t"
+                     "ldr %[x0], [%[b], #88]\n\t" /* the steps */
+                     "ssat %[a2], #8, %[a2]\n\t"
+                     "ldr %[w0], [%[b]]\n\t"
+                     "ssat %[a3], #8, %[a3]\n\t"
                      "uxtab %[r], %[r], %[x0]\n\t"
+                     "strb %[a2], [%[o], #2]\n\t"
+                     "sub %[n], %[n], #1\n\t"
+                     "strb %[a3], [%[o], #3]\n\t"
                      "add %[o], %[o], %[x0], lsr #8\n\t"
-                     "lsls %[x0], %[n], #16\n\t" /* outputs left in the row */
+                     "ldr %[x0], [%[r]]\n\t"
+                     "lsls %[x1], %[n], #16\n\t" /* outputs left in the row */
+                     "ldr %[x1], [%[r], #4]\n\t"
+                     "ldrd %[a2], %[a3], [%[b], #80]\n\t"
                      "bne 1b\n\t"
                      "subs %[n], %[n], #0x10000\n\t" /* rows left */
                      "beq 2f\n\t"
@@ -1579,7 +1620,7 @@ ST_SHARED static void quads_band(const uint32_t *r, int8_t *o, uint32_t n, const
                      "ldr %[x1], [%[b], #120]\n\t" /* rq[2].bias: output_w */
                      "add %[r], %[r], %[x0]\n\t"
                      "add %[n], %[n], %[x1]\n\t"
-                     "b 1b\n\t"
+                     "b 3b\n\t"
                      "2:\n\t"
                      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x0] "=&r"(x0), [x1] "=&r"(x1),
                        [w0] "=&r"(w0), [w1] "=&r"(w1), [r] "+r"(r), [o] "+r"(o), [n] "+r"(n)
@@ -1719,23 +1760,43 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_quads_3x3)(const st_depthwise_c
     const int32_t plane = 2 * band_rows * cols; /* words */
     uint32_t *const planes = (uint32_t *)(void *)scratch;
     quads_block *const blocks = (quads_block *)(void *)(planes + group * plane);
+    /* quads_band's steps: a window and an output on, a row's end, output_w */
+    const uint32_t step0 = (uint32_t)(ch << 8 | 8 * p->stride_w), step1 = (uint32_t)(8 * (sh * cols - ow * p->stride_w));
+#if !defined(ST_CHANNEL_SHIFTS)
+    /* the channels' bias and packed requantisation walked a channel at a time (as conv1x1_s8's widened) */
+    const st_channel_params *cp = &p->channels;
+    const uint8_t *bias = cp->bias;
+    const uint32_t *requant = cp->requant;
+    const int32_t bias_bytes = cp->bias_bytes, bias_shift = 32 - 8 * bias_bytes, per_channel = cp->per_channel;
+    const int32_t right0 = -cp->shift_base, odd_offset = 2 * p->output_offset + 1;
+#endif
     for (int32_t c0 = 0; c0 < ch; c0 += 4 * group) { /* a pass: its channels' outputs overwrite only theirs */
         const int32_t quads = (ch - c0) / 4 < group ? (ch - c0) / 4 : group;
         for (int32_t q = 0; q < quads; q++) {
             quads_block *bq = &blocks[q];
-            for (int32_t j = 0; j < 4; j++) { /* inline, not dw_channel: the loop keeps p's fields in registers */
+            for (int32_t j = 0; j < 4; j++) {
+#if defined(ST_CHANNEL_SHIFTS)
                 bq->bias[j] = 2 * (uint32_t)st_channel_bias(&p->channels, c0 + 4 * q + j);
                 bq->rq[j].rq = st_channel_requant_fast(&p->channels, c0 + 4 * q + j, p->output_offset);
+#else
+                uint32_t word = 0;
+                if (bias) __builtin_memcpy(&word, bias, 4), word = (uint32_t)((int32_t)word >> bias_shift), bias += bias_bytes;
+                bq->bias[j] = 2 * word;
+                word = *requant, requant += per_channel;
+                st_requant_fast *const rq = &bq->rq[j].rq;
+                rq->mult = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
+                rq->right = right0 - (int32_t)(word >> 30);
+                rq->add = (int32_t)((uint32_t)odd_offset << rq->right) >> 1;
+#endif
             }
-            /* quads_band's steps: a window and an output on, a row's end, output_w */
-        bq->rq[0].bias = (uint32_t)(ch << 8 | 8 * p->stride_w);
-        bq->rq[1].bias = (uint32_t)(8 * (sh * cols - ow * p->stride_w)), bq->rq[2].bias = (uint32_t)ow;
-            for (int32_t t = 0; t < 9; t++) {
-                const int8_t *f = filter + t * ch + c0 + 4 * q;
+            bq->rq[0].bias = step0, bq->rq[1].bias = step1, bq->rq[2].bias = (uint32_t)ow;
+            const int8_t *f = filter + c0 + 4 * q;
+            for (int32_t t = 0; t < 9; t++, f += ch) {
 #if defined(__ARM_FEATURE_DSP)
-                const uint32_t v = st_load4(f); /* each byte added to itself: doubled */
-                bq->taps[2 * t] = st_sxtab16(st_sxtb16(v), v);
-                bq->taps[2 * t + 1] = st_sxtab16_ror8(st_sxtb16_ror8(v), v);
+                /* each lane doubled: a left shift, the low lane's sign bit cleared from the high lane */
+                const uint32_t v = st_load4(f);
+                bq->taps[2 * t] = (st_sxtb16(v) << 1) & 0xFFFEFFFFu;
+                bq->taps[2 * t + 1] = (st_sxtb16_ror8(v) << 1) & 0xFFFEFFFFu;
 #else
                 bq->taps[2 * t] = quads_pair(2 * f[0], 2 * f[2]), bq->taps[2 * t + 1] = quads_pair(2 * f[1], 2 * f[3]);
 #endif
