@@ -409,11 +409,11 @@ def spatial_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-# 3x3 depthwise layers over 2x2 planes (st_depthwise_conv2d_s8_inplace_2x2): (batches, input_c,
-# per-channel weights, a bias (else zeros), activation); NONE with a bias requantises the fast way (the
-# assembly), RELU6 clamps within int8 (the general build), a channel with extreme scales puts
-# the requantisation apart (the shifts twin)
-PLANE2X2_CASES = (
+# 3x3 depthwise layers over 2x2 and 4x4 planes (st_depthwise_conv2d_s8_inplace_2x2, _4x4): (batches,
+# input_c, per-channel weights, a bias (else zeros), activation); NONE with a bias requantises the
+# fast way (the assembly), RELU6 clamps within int8 (the general build), a channel with extreme
+# scales puts the requantisation apart (the shifts twin)
+PLANE_CASES = (
     (1, 1, False, True, "NONE"),
     (1, 5, True, True, "NONE"),
     (2, 8, True, True, "NONE"),
@@ -424,32 +424,33 @@ PLANE2X2_CASES = (
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
-def test_plane2x2_dsp_path(board, tmp_path: Path, toolchain: str) -> None:
-    """3x3 depthwise layers over 2x2 planes (stride 1, SAME) take the 2x2 kernel in place: its
-    assembly where the layer requantises the fast way, its C elsewhere (a clamped activation,
-    requantisations apart); one and two batches, one to 33 channels, a bias of zeros; bit for
-    bit against LiteRT."""
-    rng = np.random.default_rng(22)
+@pytest.mark.parametrize("side", [2, 4])
+def test_small_plane_dsp_path(board, tmp_path: Path, toolchain: str, side: int) -> None:
+    """3x3 depthwise layers over 2x2 and 4x4 planes (stride 1, SAME) take their plane's kernel in
+    place: its assembly where the layer requantises the fast way, its C elsewhere (a clamped
+    activation, requantisations apart); one and two batches, one to 33 channels, a bias of
+    zeros; bit for bit against LiteRT."""
+    rng = np.random.default_rng(22 + side)
     cases = []
-    for i, (batches, c, per_channel, with_bias, activation) in enumerate(PLANE2X2_CASES):
+    for i, (batches, c, per_channel, with_bias, activation) in enumerate(PLANE_CASES):
         weights = filter_tensor((1, 3, 3, c), 3, rng, per_channel, i == 3)
-        x = act_tensor("x", (batches, 2, 2, c), rng, False)
-        y = spread_output("y", (batches, 2, 2, c), x, weights, rng)
+        x = act_tensor("x", (batches, side, side, c), rng, False)
+        y = spread_output("y", (batches, side, side, c), x, weights, rng)
         options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": 1,
                    "dilation_w_factor": 1, "fused_activation_function": activation, "depth_multiplier": 1}
         bias = bias_tensor(c, rng, 3000 if with_bias else 0)  # (LiteRT wants a bias tensor: zeros)
         op = OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)
-        tensors = [x, weights, bias, y]
-        cases.append(Case(f"dw 2x2x{c} b{batches} {activation}", tensors, op))
+        cases.append(Case(f"dw {side}x{side}x{c} b{batches} {activation}", [x, weights, bias, y], op))
     tensors, op_specs, inputs, outputs, _ = pack(cases)
-    path, compiled = write_and_compile(board, tmp_path / "plane2x2.tflite", build_model(tensors, op_specs, inputs,
-                                                                                         outputs), toolchain)
+    model = build_model(tensors, op_specs, inputs, outputs)
+    path, compiled = write_and_compile(board, tmp_path / f"plane{side}.tflite", model, toolchain)
     source = compiled.generated.source
-    assert [kernel_of(source, i) for i in range(len(cases))] == ["st_depthwise_conv2d_s8_inplace_2x2"] * len(cases)
-    builds = re.findall(r"st_depthwise_conv2d_s8_inplace_2x2(_general)?(_shifts)?\(&", source)
+    kernel = f"st_depthwise_conv2d_s8_inplace_{side}x{side}"
+    assert [kernel_of(source, i) for i in range(len(cases))] == [kernel] * len(cases)
+    builds = re.findall(rf"{kernel}(_general)?(_shifts)?\(&", source)
     assert ("", "") in builds and ("_general", "") in builds, builds
-    assert_uses_smlad(compiled, ("plane2x2_channels",), also=("pkhbt",))
-    assert check_bit_exact(compiled, path, seeded(22)) > 0
+    assert_uses_smlad(compiled, (f"plane{side}x{side}_channels",), also=("pkhbt",))
+    assert check_bit_exact(compiled, path, seeded(22 + side)) > 0
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)

@@ -39,6 +39,7 @@ from simtiny.lower.channels import BUILD_SUFFIX, bias_values, emit_channels, has
 from simtiny.lower.geometry import out_size_and_padding
 from simtiny.lower.quant import INT8_MIN, activation_range, quantize_multiplier, round_half_away
 from simtiny.model import Graph, Operator, Tensor
+from simtiny.model.macs import graph_macs
 
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 DTYPES = {"input": ("int8",), "input1": ("int8",), "input2": ("int32",), "output": ("int8",)}
@@ -199,7 +200,9 @@ def paired_filter(w: Tensor) -> np.ndarray:
     return rows.reshape(-1, 2, rows.shape[1] // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
 
 
-PLANE2X2_COST = 62  # st_depthwise_conv2d_s8_inplace_2x2's cycles a channel (measured on mbv2-w0.3's 2x2 layers)
+# st_depthwise_conv2d_s8_inplace_2x2 and _4x4: cycles a channel (measured on mbv2-w0.3's layers)
+PLANE_COSTS = {2: 62, 4: 298}
+SMALL4_SHARE = 0.0025  # small4_linked: the share of the model's MACs small4 must save, in cycles
 PAIRS_SHARE = 0.0025  # pairs_linked: the share of the blocks' MACs in blocks of one or two pixels
 POINTWISE_BLOCK = 256  # conv1x1_s8's most pixels per block: its scratch holds one block widened
 POINTWISE_BLOCK_BYTES = 8192  # and at most this much of it
@@ -666,6 +669,23 @@ def quads_linked(graph: Graph) -> bool:
     )
 
 
+def small4_linked(graph: Graph) -> bool:
+    """In a model that takes the quads kernel (quads_linked), whether the layers where small4
+    is the fastest kernel save, by the kernels' estimates, SMALL4_SHARE of the model's MACs in
+    cycles or more over the next fastest: below that, small4's near kilobyte of flash buys about a
+    tenth of a percent of the model's cycles at most, and those layers take the next fastest."""
+    saved = 0
+    for op in graph.operators:
+        if op.opcode != "DEPTHWISE_CONV_2D" or DepthwiseConv2D().check(op, graph) is not None:
+            continue
+        variants = DepthwiseConv2D.layer_variants(op, graph)
+        small = [k.cycles for k in variants if k.suffix == "_small4"]
+        others = [k.cycles for k in variants if k.suffix != "_small4"]
+        if small and others and min(small) < min(others):
+            saved += (min(others) - min(small)) * graph.tensor(op.inputs[0]).shape[3]
+    return saved > 0 and saved >= SMALL4_SHARE * sum(graph_macs(graph))
+
+
 def _window_taps(outputs: int, stride: int, pad: int, size: int, limit: int) -> list[int]:
     """Of each window along one axis (dilation 1), the taps inside the image."""
     return [max(0, min(o * stride - pad + size, limit) - max(o * stride - pad, 0)) for o in range(outputs)]
@@ -709,6 +729,15 @@ class DepthwiseConv2D:
 
     @staticmethod
     def bounded_variants(op: Operator, graph: Graph) -> list[InPlaceKernel]:
+        """DepthwiseConv2D.layer_variants, without small4 in a model that takes the quads kernel
+        where small4 is not worth its flash there (small4_linked)."""
+        variants = DepthwiseConv2D.layer_variants(op, graph)
+        if any(k.suffix == "_quads_3x3" for k in variants) and not small4_linked(graph):
+            variants = [k for k in variants if k.suffix != "_small4"]
+        return variants
+
+    @staticmethod
+    def layer_variants(op: Operator, graph: Graph) -> list[InPlaceKernel]:
         """The in-place kernels beside the generic one that a layer with bounded accumulators
         (st_requantize_bounded) and dilation 1 may take (depthwise_conv2d_s8.h): "small" (a
         copy of the whole image) and, for PADDED_FILTERS, "padded" (zero-padded int16 rows):
@@ -744,9 +773,9 @@ class DepthwiseConv2D:
             + _window_taps(g.out_w, g.stride_w, g.pad_w, fw, x.shape[2])
         )
         variants = [] if empty else [InPlaceKernel(small[0], small[1], (image + 3) // 4 * 4 + table + 8 * window + 8)]
-        if (fh, fw, x.shape[1], x.shape[2], sh, g.stride_w, g.pad_h, g.pad_w) == (3, 3, 2, 2, 1, 1, 1, 1):
-            # 2x2 planes: four taps an output, a channel at a time, no scratch
-            variants.append(InPlaceKernel("_2x2", PLANE2X2_COST, 0))
+        if (fh, fw, sh, g.stride_w, g.pad_h, g.pad_w) == (3, 3, 1, 1, 1, 1) and x.shape[1] == x.shape[2] in (2, 4):
+            # 2x2 and 4x4 planes: a channel at a time, its taps in pairs, no scratch
+            variants.append(InPlaceKernel(f"_{x.shape[1]}x{x.shape[1]}", PLANE_COSTS[x.shape[1]], 0))
         if (fh, fw) == (3, 3) and x.shape[3] % 4 == 0 and quads_linked(graph) and DepthwiseConv2D.fast(op, graph):
             # the quads kernel beside the small ones (tiny planes, where most taps are padding): a
             # model that takes it links no padded kernel, unless the quads kernel's leanest level

@@ -1510,6 +1510,195 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_2x2)(const st_depthwise_conv2d_
 #endif
 }
 
+/* 3x3 over 4x4 planes (stride 1, padding 1), a channel at a time: its sixteen inputs go (offset
+ * added) as halfword pairs into a frame of six padded rows (the first and last zero), three
+ * pairs a row, p01 = (x0, x1), p12 = (x1, x2), p23 = (x2, x3); its taps, doubled, as two pairs a
+ * filter row, a = (w0, w1), b = (w1, w2); then each output row sums three padded rows: per row
+ * the outputs gain b.p01, a.p01 + w2 x2, a.p12 + w2 x3 and a.p23 (SMLAD, SMLATB, SMLATT). A
+ * channel's inputs are all read before its outputs overwrite them: in place, no scratch. */
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL) && !defined(ST_CHANNEL_SHIFTS)
+/* One filter row's products for an output row, as assembly text: the padded row's pairs in r9
+ * (p01), r10 (p12) and r11 (p23), the filter row's in r12 (a) and lr (b), sums in r5-r8; the next
+ * row's (LOAD_P: into r9 and r10, then LOAD_W: r12 and lr, then LOAD_X: r11) load as the
+ * multiplies free their registers. */
+#define ST_P4_ROW(LOAD_P, LOAD_W, LOAD_X)                                                                        \
+    "smlad r5, lr, r9, r5\n\t"                                                                                   \
+    "smlad r6, r12, r9, r6\n\t"                                                                                  \
+    "smlad r7, r12, r10, r7\n\t" LOAD_P                                                                          \
+    "smlad r8, r12, r11, r8\n\t"                                                                                 \
+    "smlatb r6, lr, r11, r6\n\t"                                                                                 \
+    "smlatt r7, lr, r11, r7\n\t" LOAD_W LOAD_X
+#define ST_P4_NEXT(P, W)                                                                                         \
+    ST_P4_ROW("ldrd r9, r10, [r3, #" P "]\n\t", "ldrd r12, lr, [sp, #" W "]\n\t", "ldr r11, [r3, #" P "+8]\n\t")
+#define ST_ARG __attribute__((unused)) /* read by the assembly */
+/* Every channel of a batch's 4x4 image (plane2x2_args, with the input offset as a plain word),
+ * in assembly (a naked function). Frame: the padded rows' pairs at 0 (6 x 12 bytes), the taps'
+ * at 72 (3 x 8), the channel's doubled bias twice at 96, mult and add at 104, right at 112, the
+ * arguments from the last channel on at 120. Registers: r0 the channel's first input, r1 its
+ * first tap, r2 input_c, r3 a padded row, r4 an input, tap or output row, r5-r12 and lr the rest. */
+__attribute__((naked, noinline)) static void plane4x4_channels(ST_ARG const plane2x2_args *a) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n\t"
+        "sub sp, sp, #164\n\t"
+        "ldm r0, {r0-r11}\n\t" /* x, w, ch, last, bias, bias_bytes, bias_shift, requant, step, right0, odd, offset */
+        "add r12, sp, #120\n\t"
+        "stm r12, {r3-r11}\n\t"
+        "movs r3, #0\n\t" /* the padded rows above and below the image */
+        "movs r4, #0\n\t"
+        "movs r5, #0\n\t"
+        "stm sp, {r3-r5}\n\t"
+        "add r12, sp, #60\n\t"
+        "stm r12, {r3-r5}\n\t"
+        "1:\n\t" /* a channel */
+        "ldr r12, [sp, #152]\n\t" /* the input offset */
+        "add r3, sp, #12\n\t"
+        "mov r4, r0\n\t"
+        "lsl r11, r2, #1\n\t"
+        "add r10, r11, r2\n\t"
+        "add r9, sp, #60\n\t"
+        "2:\n\t" /* an input row: its pairs */
+        "ldrsb r5, [r4]\n\t"
+        "ldrsb r6, [r4, r2]\n\t"
+        "ldrsb r7, [r4, r11]\n\t"
+        "ldrsb r8, [r4, r10]\n\t"
+        "add r4, r4, r2, lsl #2\n\t"
+        "add r5, r5, r12\n\t"
+        "add r6, r6, r12\n\t"
+        "add r7, r7, r12\n\t"
+        "add r8, r8, r12\n\t"
+        "pkhbt r5, r5, r6, lsl #16\n\t"
+        "pkhbt r6, r6, r7, lsl #16\n\t"
+        "pkhbt r7, r7, r8, lsl #16\n\t"
+        "stmia r3!, {r5-r7}\n\t"
+        "cmp r3, r9\n\t"
+        "bne 2b\n\t"
+        "mov r4, r1\n\t"
+        "add r3, sp, #72\n\t"
+        "add r9, sp, #96\n\t"
+        "3:\n\t" /* a filter row: its pairs, doubled */
+        "ldrsb r5, [r4]\n\t"
+        "ldrsb r6, [r4, r2]\n\t"
+        "ldrsb r7, [r4, r11]\n\t"
+        "add r4, r4, r10\n\t"
+        "lsl r5, r5, #1\n\t"
+        "lsl r6, r6, #1\n\t"
+        "lsl r7, r7, #1\n\t"
+        "pkhbt r5, r5, r6, lsl #16\n\t"
+        "pkhbt r6, r6, r7, lsl #16\n\t"
+        "strd r5, r6, [r3], #8\n\t"
+        "cmp r3, r9\n\t"
+        "bne 3b\n\t"
+        "ldrd r5, r6, [sp, #124]\n\t" /* bias, bias_bytes */
+        "ldr r7, [sp, #132]\n\t"
+        "ldr r8, [r5]\n\t"
+        "add r5, r5, r6\n\t"
+        "str r5, [sp, #124]\n\t"
+        "asr r8, r8, r7\n\t"
+        "lsl r8, r8, #1\n\t"
+        "strd r8, r8, [sp, #96]\n\t"
+        "ldrd r5, r6, [sp, #136]\n\t" /* requant, step */
+        "ldr r7, [r5]\n\t"
+        "add r5, r5, r6\n\t"
+        "str r5, [sp, #136]\n\t"
+        "ldrd r5, r6, [sp, #144]\n\t" /* right0, odd */
+        "bic r8, r7, #0xC0000000\n\t"
+        "orr r8, r8, #0x40000000\n\t" /* mult */
+        "sub r5, r5, r7, lsr #30\n\t"  /* right */
+        "lsl r6, r6, r5\n\t"
+        "asr r6, r6, #1\n\t" /* add */
+        "strd r8, r6, [sp, #104]\n\t"
+        "str r5, [sp, #112]\n\t"
+        "mov r3, sp\n\t"
+        "mov r4, r0\n\t"
+        "4:\n\t" /* an output row: three padded rows from r3 */
+        "ldrd r9, r10, [r3]\n\t"
+        "ldrd r12, lr, [sp, #72]\n\t"
+        "ldr r11, [r3, #8]\n\t"
+        "ldrd r5, r6, [sp, #96]\n\t"
+        "ldrd r7, r8, [sp, #96]\n\t"
+        ST_P4_NEXT("12", "80") ST_P4_NEXT("24", "88")
+        ST_P4_ROW("ldrd r9, r10, [sp, #104]\n\t" /* mult, add */, "", "ldr r11, [sp, #112]\n\t")
+        "add r12, r10, r5, asr #31\n\t" /* per sum: the rounding constant plus its sign, SMMLAR, the shift, SSAT */
+        "add lr, r10, r6, asr #31\n\t"
+        "smmlar r5, r5, r9, r12\n\t"
+        "add r12, r10, r7, asr #31\n\t"
+        "smmlar r6, r6, r9, lr\n\t"
+        "add lr, r10, r8, asr #31\n\t"
+        "smmlar r7, r7, r9, r12\n\t"
+        "smmlar r8, r8, r9, lr\n\t"
+        "asr r5, r5, r11\n\t"
+        "asr r6, r6, r11\n\t"
+        "asr r7, r7, r11\n\t"
+        "asr r8, r8, r11\n\t"
+        "ssat r5, #8, r5\n\t"
+        "ssat r6, #8, r6\n\t"
+        "ssat r7, #8, r7\n\t"
+        "ssat r8, #8, r8\n\t"
+        "strb r5, [r4]\n\t"
+        "strb r6, [r4, r2]\n\t"
+        "add r4, r4, r2, lsl #1\n\t"
+        "strb r7, [r4]\n\t"
+        "strb r8, [r4, r2]\n\t"
+        "add r4, r4, r2, lsl #1\n\t"
+        "add r3, r3, #12\n\t"
+        "add r9, sp, #48\n\t"
+        "cmp r3, r9\n\t"
+        "bne 4b\n\t"
+        "ldr r9, [sp, #120]\n\t" /* the last channel */
+        "cmp r0, r9\n\t"
+        "add r0, r0, #1\n\t"
+        "add r1, r1, #1\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #164\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#undef ST_ARG
+#undef ST_P4_ROW
+#undef ST_P4_NEXT
+#endif
+
+void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_4x4)(const st_depthwise_conv2d_params *p, int8_t *buffer,
+                                                       const int8_t *filter, int8_t *scratch) {
+    (void)scratch;
+    const int32_t ch = p->input_c, off = p->input_offset;
+#if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL) && !defined(ST_CHANNEL_SHIFTS)
+    static const uint8_t no_bias[4] = {0, 0, 0, 0}; /* shifted by 32: 0 */
+    const st_channel_params *cp = &p->channels;
+    for (int32_t b = 0; b < p->batches; b++) {
+        int8_t *x = buffer + b * 16 * ch;
+        const plane2x2_args a = {x,
+                                 filter,
+                                 ch,
+                                 x + ch - 1,
+                                 cp->bias ? cp->bias : no_bias,
+                                 cp->bias ? cp->bias_bytes : 0,
+                                 cp->bias ? 32 - 8 * cp->bias_bytes : 32,
+                                 cp->requant,
+                                 cp->per_channel ? 4 : 0,
+                                 -cp->shift_base,
+                                 2 * p->output_offset + 1,
+                                 (uint32_t)off};
+        plane4x4_channels(&a);
+    }
+#else
+    for (int32_t b = 0; b < p->batches; b++) {
+        int8_t *x = buffer + b * 16 * ch;
+        for (int32_t c = 0; c < ch; c++, x++) {
+            int32_t in[6][6] = {{0}}; /* the plane, zero-padded */
+            for (int32_t i = 0; i < 16; i++) in[1 + i / 4][1 + i % 4] = x[i * ch] + off;
+            uint32_t bias;
+            dw_requant q;
+            dw_channel(p, c, &bias, &q);
+            for (int32_t i = 0; i < 16; i++) {
+                uint32_t acc = bias;
+                for (int32_t t = 0; t < 9; t++) acc += (uint32_t)(filter[t * ch + c] * in[i / 4 + t / 3][i % 4 + t % 3]);
+                x[i * ch] = dw_requantize(acc, &q, p->output_offset, p->act_min, p->act_max);
+            }
+        }
+    }
+#endif
+}
+
 #if !defined(ST_DW_GENERAL)
 #if !defined(__ARM_FEATURE_DSP)
 /* One int16 lane pair: lo in bits 0-15, hi in bits 16-31 (the layout of SXTB16's results). */

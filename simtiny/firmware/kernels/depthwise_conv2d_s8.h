@@ -110,6 +110,8 @@ ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_small4)
  * multiplier 1, bounded accumulators: each output sums four taps, one channel at a time, its
  * inputs read before its outputs overwrite them (no scratch). */
 ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_2x2)
+/* The same over 4x4 planes (a channel's sixteen inputs read before its outputs overwrite them). */
+ST_DW_DECLARE_INPLACE(st_depthwise_conv2d_s8_inplace_4x4)
 
 /* In place too, for 3x3 filters, dilation 1, input_c a multiple of 4, output_w <= input_w,
  * pad_h < 3 and layers that requantise with st_requantize_fast (fast builds only): four channels
