@@ -86,7 +86,7 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
     depthwise); per plane of a pass a band's zero-padded int16 rows, the tap pairs and (two
     planes or more) the channel's bias and requantisation (padded); the whole image and a
     table of the channels (small); a pass's quad planes of a band's rows and its quads' blocks
-    (quads); nothing (2x2 planes)."""
+    (quads); nothing (2x2 and 4x4 planes)."""
     op = graph.operators[index]
     kernel = kernel_of(source, index)
     x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
@@ -113,7 +113,7 @@ def expected_scratch(graph: Graph, index: int, source: str) -> int:
         quads = quads_of(source, index) or x.shape[3] // 4
         cols = (y.shape[2] - 1) * op.options["stride_w"] + 3
         return quads * (8 * ((band_of(source, index) - 1) * op.options["stride_h"] + 3) * cols + 152)
-    if kernel.endswith("_2x2"):
+    if kernel.endswith(("_2x2", "_4x4")):
         return 0
     assert kernel == "st_depthwise_conv2d_s8_inplace", kernel
     return x.shape[1] * x.shape[2]
@@ -136,7 +136,7 @@ def run_planned(cases: list[Case], seed: int, samples: int, in_place: bool = Tru
             sizes = {b.key: b.size for b in plan.buffers}  # (no buffer where a kernel needs no scratch)
             assert sizes.get(-i - 1, 0) == aligned(expected_scratch(graph, i, generated.source)), label
         kernels = (
-            r"_inplace(?:_padded2?(?:_t)?_\d+x\d+s\d|_small4?|_quads_3x3|_2x2|_pairs|_narrow)?(?:_general)?(?:_shifts)?\(&"
+            r"_inplace(?:_padded2?(?:_t)?_\d+x\d+s\d|_small4?|_quads_3x3|_[24]x[24]|_pairs|_narrow)?(?:_general)?(?:_shifts)?\(&"
         )
         calls = re.findall(kernels, generated.source)
         assert len(calls) == n, label
@@ -442,13 +442,14 @@ QUADS_CASES = [  # (batches, h, w, c, stride, padding)
     (1, 12, 12, 16, 2, "SAME"),
     (2, 6, 9, 4, 1, "VALID"),
     (1, 13, 10, 8, 2, "VALID"),
-    (1, 4, 4, 36, 1, "SAME"),
+    (1, 4, 5, 36, 1, "SAME"),
     (1, 9, 14, 4, 2, "SAME"),
     (2, 10, 5, 8, 1, "SAME"),
     (1, 9, 3, 28, 1, "SAME"),  # rows of three pixels, seven quads: the fill pixel by pixel, an odd last quad
     (1, 10, 4, 32, 1, "VALID"),
 ]
-# planes small beside the filter, where most taps are padding: the small kernel's
+# planes small beside the filter, where most taps are padding: the small kernel's, and the 2x2
+# plane's kernel at stride 1
 TINY_CASES = [(1, 2, 2, 36, 1, "SAME"), (1, 1, 1, 4, 1, "SAME"), (1, 4, 4, 12, 2, "SAME")]
 
 
@@ -470,8 +471,8 @@ def test_quads_grid() -> None:
     """A model whose depthwise filters are all 3x3 (quads_linked) runs those with input_c a
     multiple of 4 on the quads kernel: beside a larger layer (the ballast), whole planes and all
     channels a pass. Strides 1 and 2, SAME and VALID, odd sizes, two batches, per tensor and per
-    channel; tiny planes (1x1, a 2x2 output) on the small kernel instead, and a 2x2 plane on the
-    2x2 kernel. Bit for bit against LiteRT (the portable twin on the host; test_dsp_kernels runs
+    channel; tiny planes (1x1, a 2x2 output) on the small kernel instead, and a 2x2 plane on its
+    kernel. Bit for bit against LiteRT (the portable twin on the host; test_dsp_kernels runs
     the DSP path)."""
     rng = np.random.default_rng(47)
     cases = [quads_case(rng, *case) for case in QUADS_CASES + TINY_CASES] + [ballast(rng)]
@@ -481,9 +482,23 @@ def test_quads_grid() -> None:
         assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace_quads_3x3", (case, kernel_of(source, i))
         assert quads_of(source, i) == 0 and band_of(source, i) == graph.tensor(graph.operators[i].outputs[0]).shape[1]
     for i, case in enumerate(TINY_CASES, len(QUADS_CASES)):
-        tiny = "_2x2" if case[1:3] == (2, 2) and case[4] == 1 else "_small4"
+        tiny = f"_{case[1]}x{case[2]}" if case[1] == case[2] in (2, 4) and case[4] == 1 else "_small4"
         assert kernel_of(source, i) == "st_depthwise_conv2d_s8_inplace" + tiny, (case, kernel_of(source, i))
     assert run_planned(cases, 47, 3) > 0
+
+
+def test_small_plane_kernels() -> None:
+    """3x3 layers over 2x2 and 4x4 planes (stride 1, SAME) take their planes' kernels in place,
+    with no scratch, two batches and odd channel counts; bit for bit against LiteRT (the
+    portable C on the host; test_dsp_kernels runs the assembly)."""
+    rng = np.random.default_rng(29)
+    cases = [quads_case(rng, 2, side, side, c, 1, "SAME") for side, c in ((2, 5), (4, 7), (4, 12))]
+    graph = parse_model(build_model(*pack(cases)[:4]))
+    source = generate(graph, plan_memory(graph)).source
+    assert [kernel_of(source, i) for i in range(3)] == [
+        "st_depthwise_conv2d_s8_inplace_2x2", *["st_depthwise_conv2d_s8_inplace_4x4"] * 2
+    ]
+    assert run_planned(cases, 29, 3) > 0
 
 
 def quads_levels(stride: int) -> dict[str, list[Case]]:
@@ -680,12 +695,12 @@ def test_fast_kernels_never_raise_the_peak() -> None:
     kernel); beside a larger layer it fits under the peak and runs a fast kernel. On
     a larger plane, lean is the padded kernel a band of output rows at a time. (Five channels:
     not the quads kernel's, test_quads_levels.)"""
-    alone = single_op_graph("DEPTHWISE_CONV_2D", (1, 4, 4, 5), (1, 3, 3, 5), (1, 4, 4, 5))
+    alone = single_op_graph("DEPTHWISE_CONV_2D", (1, 4, 5, 5), (1, 3, 3, 5), (1, 4, 5, 5))
     op = alone.operators[0]
-    assert lower.scratch_bytes(op, alone, True) > lower.scratch_bytes(op, alone, True, lean=True) == 16
+    assert lower.scratch_bytes(op, alone, True) > lower.scratch_bytes(op, alone, True, lean=True) == 20
     plan = plan_memory(alone)
     assert plan.lean == {0}
-    assert plan.arena_size == aligned(4 * 4 * 5) + aligned(16)
+    assert plan.arena_size == aligned(4 * 5 * 5) + aligned(20)
     assert re.search(r"st_depthwise_conv2d_s8_inplace(?:_shifts)?\(&", generate(alone, plan).source)
     large = single_op_graph("DEPTHWISE_CONV_2D", (1, 16, 16, 5), (1, 3, 3, 5), (1, 16, 16, 5))
     op = large.operators[0]
@@ -696,12 +711,12 @@ def test_fast_kernels_never_raise_the_peak() -> None:
     assert kernel_of(source, 0).startswith("st_depthwise_conv2d_s8_inplace_padded_") and band_of(source, 0) == 3
     rng = np.random.default_rng(5)
     cases = []
-    for h, d in ((4, 1), (48, 2)):  # the second, dilation 2, runs the generic kernel on a 48x48 plane
+    for h, d in ((4, 1), (48, 2)):  # the second, dilation 2, runs the generic kernel on a 48x49 plane
         tensors = [
-            act_tensor("x", (1, h, h, 5), rng, False),
+            act_tensor("x", (1, h, h + 1, 5), rng, False),
             filter_tensor((1, 3, 3, 5), 3, rng, True, False),
             bias_tensor(5, rng, 500),
-            act_tensor("y", (1, h, h, 5), rng, False),
+            act_tensor("y", (1, h, h + 1, 5), rng, False),
         ]
         options = {"padding": "SAME", "stride_h": 1, "stride_w": 1, "dilation_h_factor": d, "dilation_w_factor": d}
         cases.append(Case(f"dw {h} d{d}", tensors, OpSpec("DEPTHWISE_CONV_2D", [0, 1, 2], [3], options)))
@@ -785,14 +800,14 @@ def test_padded2_offers() -> None:
 
 def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
     """Between the fastest kernel and the leanest there may be others (kernel_levels): a
-    4x4x16 depthwise layer's small kernel needs 592 bytes of scratch, the padded kernel 120 and
-    the generic one 16 (a tiny 5x5 layer after them, of one channel, keeps the quads kernel out,
+    4x5x16 depthwise layer's small kernel needs 656 bytes of scratch, the padded kernel 168 and
+    the generic one 20 (a tiny 5x5 layer after them, of one channel, keeps the quads kernel out,
     quads_linked, and the one-plane padded kernel in, padded_only_two).
-    After an ADD whose 256-byte tensors set the arena, the small
+    After an ADD whose 320-byte tensors set the arena, the small
     kernel would raise it; the padded kernel does not, so the planner stops there, not at the
     generic kernel (lean). (The ADD steps down too: its tables would raise it.)"""
     rng = np.random.default_rng(3)
-    shape = (1, 4, 4, 16)
+    shape = (1, 4, 5, 16)
     tensors = [
         act_tensor("a", shape, rng, False),
         act_tensor("b", shape, rng, False),
@@ -812,7 +827,7 @@ def test_planner_steps_down_one_kernel_level_at_a_time() -> None:
         OpSpec("DEPTHWISE_CONV_2D", [6, 7, 8], [9], {**dw, "depth_multiplier": 1}),
     ]
     graph = parse_model(build_model(tensors, ops, [0, 1, 6], [5, 9]))
-    assert lower.scratch_levels(graph.operators[1], graph, True) == [592, 120, 16]
+    assert lower.scratch_levels(graph.operators[1], graph, True) == [656, 168, 20]
     plan = plan_memory(graph)
     assert plan.levels.get(1) == 1 and 1 not in plan.lean, plan.levels
     assert plan.peak_at(1) <= plan.peak_at(0) == plan.arena_size

@@ -1346,7 +1346,20 @@ typedef struct {
     const uint32_t *requant;
     int32_t requant_step, right0, odd_offset;
     uint32_t offset2;
-} plane2x2_args;
+} plane_args;
+
+/* A batch's plane_args: its image x (channel 0's first input), the layer's filter and channel
+ * parameters (no bias: a zero word shifted by 32), and the input offset as the kernel takes it. */
+static inline plane_args plane_args_of(const st_depthwise_conv2d_params *p, int8_t *x, const int8_t *filter,
+                                       uint32_t offset) {
+    static const uint8_t no_bias[4] = {0, 0, 0, 0};
+    const st_channel_params *cp = &p->channels;
+    const int32_t bias_bytes = cp->bias ? cp->bias_bytes : 0;
+    const plane_args a = {x,          filter,   p->input_c,  x + p->input_c - 1, cp->bias ? cp->bias : no_bias,
+                          bias_bytes, 32 - 8 * bias_bytes,    cp->requant,        cp->per_channel ? 4 : 0,
+                          -cp->shift_base, 2 * p->output_offset + 1, offset};
+    return a;
+}
 
 /* Every channel of a batch's 2x2 image, in assembly (a naked function): per channel the four
  * inputs (LDRSB) paired by PKHBT with the offset added (SADD16), the bias and requantisation
@@ -1356,7 +1369,7 @@ typedef struct {
  * channel's first input, r1 its first tap, r2-r4 input_c times 1, 2 and 3 (the other inputs
  * and taps of a row), r5-r12 and lr the rest; the walking pointers and constants on the stack. */
 #define ST_ARG __attribute__((unused)) /* read by the assembly */
-__attribute__((naked, noinline)) static void plane2x2_channels(ST_ARG const plane2x2_args *a) {
+__attribute__((naked, noinline)) static void plane2x2_channels(ST_ARG const plane_args *a) {
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
         "ldm r0, {r0-r11}\n\t" /* x, w, ch, end, bias, bias_bytes, bias_shift, requant, step, right0, odd, offset2 */
@@ -1457,22 +1470,8 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_2x2)(const st_depthwise_conv2d_
     (void)scratch;
     const int32_t ch = p->input_c, off = p->input_offset;
 #if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL) && !defined(ST_CHANNEL_SHIFTS)
-    static const uint8_t no_bias[4] = {0, 0, 0, 0}; /* shifted by 32: 0 */
-    const st_channel_params *cp = &p->channels;
     for (int32_t b = 0; b < p->batches; b++) {
-        int8_t *x = buffer + b * 4 * ch;
-        const plane2x2_args a = {x,
-                                 filter,
-                                 ch,
-                                 x + ch - 1,
-                                 cp->bias ? cp->bias : no_bias,
-                                 cp->bias ? cp->bias_bytes : 0,
-                                 cp->bias ? 32 - 8 * cp->bias_bytes : 32,
-                                 cp->requant,
-                                 cp->per_channel ? 4 : 0,
-                                 -cp->shift_base,
-                                 2 * p->output_offset + 1,
-                                 st_dup16(off)};
+        const plane_args a = plane_args_of(p, buffer + b * 4 * ch, filter, st_dup16(off));
         plane2x2_channels(&a);
     }
 #else
@@ -1531,12 +1530,12 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_2x2)(const st_depthwise_conv2d_
 #define ST_P4_NEXT(P, W)                                                                                         \
     ST_P4_ROW("ldrd r9, r10, [r3, #" P "]\n\t", "ldrd r12, lr, [sp, #" W "]\n\t", "ldr r11, [r3, #" P "+8]\n\t")
 #define ST_ARG __attribute__((unused)) /* read by the assembly */
-/* Every channel of a batch's 4x4 image (plane2x2_args, with the input offset as a plain word),
+/* Every channel of a batch's 4x4 image (plane_args, with the input offset as a plain word),
  * in assembly (a naked function). Frame: the padded rows' pairs at 0 (6 x 12 bytes), the taps'
  * at 72 (3 x 8), the channel's doubled bias twice at 96, mult and add at 104, right at 112, the
  * arguments from the last channel on at 120. Registers: r0 the channel's first input, r1 its
  * first tap, r2 input_c, r3 a padded row, r4 an input, tap or output row, r5-r12 and lr the rest. */
-__attribute__((naked, noinline)) static void plane4x4_channels(ST_ARG const plane2x2_args *a) {
+__attribute__((naked, noinline)) static void plane4x4_channels(ST_ARG const plane_args *a) {
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
         "sub sp, sp, #164\n\t"
@@ -1662,22 +1661,8 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_4x4)(const st_depthwise_conv2d_
     (void)scratch;
     const int32_t ch = p->input_c, off = p->input_offset;
 #if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL) && !defined(ST_CHANNEL_SHIFTS)
-    static const uint8_t no_bias[4] = {0, 0, 0, 0}; /* shifted by 32: 0 */
-    const st_channel_params *cp = &p->channels;
     for (int32_t b = 0; b < p->batches; b++) {
-        int8_t *x = buffer + b * 16 * ch;
-        const plane2x2_args a = {x,
-                                 filter,
-                                 ch,
-                                 x + ch - 1,
-                                 cp->bias ? cp->bias : no_bias,
-                                 cp->bias ? cp->bias_bytes : 0,
-                                 cp->bias ? 32 - 8 * cp->bias_bytes : 32,
-                                 cp->requant,
-                                 cp->per_channel ? 4 : 0,
-                                 -cp->shift_base,
-                                 2 * p->output_offset + 1,
-                                 (uint32_t)off};
+        const plane_args a = plane_args_of(p, buffer + b * 16 * ch, filter, (uint32_t)off);
         plane4x4_channels(&a);
     }
 #else
