@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,7 +17,9 @@ from simtiny.platform import load_platform
 from simtiny.resources import PAPER_MODELS_DIR
 from simtiny.sim import get_engine
 from simtiny.sim.result import RunRequest
-from simtiny.sim.timing.m7model import price_block
+from simtiny.sim.timing import get_cycle_model
+from simtiny.sim.timing.m7model import ends_in_flow_change, price_block, straight_run
+from simtiny.sim.unicorn.engine import _Machine
 
 pytestmark = pytest.mark.sim
 
@@ -84,6 +88,46 @@ def test_block_prices_follow_the_pairing_rules():
     dependent = bytes.fromhex("00f10100") * 8
     assert price_block(independent, 0x1000).cycles == 4
     assert price_block(dependent, 0x1000).cycles == 8
+
+
+def test_straight_runs_end_at_the_first_flow_change():
+    add, branch = bytes.fromhex("00f10100"), bytes.fromhex("fee7")  # add.w r0, r0, #1; b .
+    assert straight_run(add * 3 + branch + add, 0x1000) == 14
+    assert straight_run(add * 2, 0x1000) == 8
+    assert ends_in_flow_change(add + branch, 0x1000) and not ends_in_flow_change(add * 2, 0x1000)
+
+
+def test_a_straight_run_cut_into_blocks_costs_what_the_run_costs():
+    """Unicorn ends a block before an instruction that crosses a 4 KB page (which gets a block
+    of its own), in the middle of straight-line code; the core knows no pages. The engine
+    prices such a block joined with the run that follows it (to the next branch), less that
+    run's own price: the blocks of the run then cost together what the whole run costs, where
+    priced apart they lose the pairs across the cuts."""
+    model = get_cycle_model("cortex-m7")
+    # smlabb r4, r5, r6, r4 beside add.w r0..r3, #1: a multiply and an add a cycle, then b .
+    mac, adds = bytes.fromhex("15fb0644"), [bytes.fromhex(h) for h in ("00f10100", "01f10101", "02f10102", "03f10103")]
+    run = b"".join(mac + add for add in adds * 3) + bytes.fromhex("fee7")
+    base = 0x08000FF0
+    memory = {base + k: b for k, b in enumerate(run)}
+
+    class Uc:
+        def mem_read(self, address: int, size: int) -> bytes:
+            return bytes(memory.get(address + k, 0) for k in range(size))
+
+    machine = SimpleNamespace(uc=Uc(), cycle_model=model)
+    whole = model.cost(run, base).cycles
+    costlier = 0
+    for cuts in ((4,), (8,), (12,), (4, 8), (20, 44), (4, 12, 28)):
+        edges = [0, *cuts, len(run)]
+        blocks = [(base + a, run[a:b]) for a, b in itertools.pairwise(edges)]
+        apart = sum(model.cost(code, address).cycles for address, code in blocks)
+        joined = sum(
+            _Machine._joined(machine, code, address, model.cost(code, address)).cycles
+            for address, code in blocks[:-1]
+        ) + model.cost(blocks[-1][1], blocks[-1][0]).cycles
+        assert joined == whole <= apart, (cuts, joined, whole, apart)
+        costlier += apart > whole
+    assert costlier, "no cut lost a pair: the check would not see a missing join"
 
 
 @pytest.mark.parametrize("memory_model", [False, True])

@@ -83,6 +83,30 @@ def _disassembler() -> capstone.Cs:
     return md
 
 
+def _changes_flow(insn: capstone.CsInsn) -> bool:
+    """A branch, a write to the PC, or an exception (SVC, BKPT, UDF): where a basic block ends."""
+    _reads, writes = insn.regs_access()
+    groups = (capstone.CS_GRP_JUMP, capstone.CS_GRP_CALL, capstone.CS_GRP_INT, capstone.CS_GRP_RET)
+    return arm.ARM_REG_PC in writes or any(insn.group(g) for g in groups) or insn.mnemonic in ("bkpt", "udf", "wfi")
+
+
+def straight_run(code: bytes, address: int) -> int:
+    """Bytes of code from its start up to and including the first instruction that may change
+    the flow (_changes_flow), or as many as capstone decodes: how far a basic block goes."""
+    offset = 0
+    for insn in _disassembler().disasm(code, address):
+        offset += insn.size
+        if _changes_flow(insn):
+            return offset
+    return offset
+
+
+def ends_in_flow_change(code: bytes, address: int) -> bool:
+    """Whether the block's last instruction may change the flow (_changes_flow)."""
+    decoded = list(_disassembler().disasm(code, address))
+    return not decoded or _changes_flow(decoded[-1])
+
+
 def decode(code: bytes, address: int) -> list[Insn]:
     """Decode a block; bytes capstone does not know become one-cycle ALU placeholders."""
     out: list[Insn] = []

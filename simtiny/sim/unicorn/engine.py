@@ -16,6 +16,7 @@ memory model reports the unaligned LDR/LDRH/LDRSH it priced as `extras["unaligne
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import time
 from dataclasses import dataclass, field
@@ -32,7 +33,8 @@ from simtiny.sim.board import SEMIHOSTING_BKPT, Board, Ending
 from simtiny.sim.profile import flat_profile
 from simtiny.sim.result import Fault, RunRequest, RunResult, Timing
 from simtiny.sim.target import Memory
-from simtiny.sim.timing import CycleModel, get_cycle_model
+from simtiny.sim.timing import BlockCost, CycleModel, get_cycle_model
+from simtiny.sim.timing.m7model import ends_in_flow_change, straight_run
 from simtiny.sim.unicorn import vfp_double
 from simtiny.sim.unicorn.interrupts import Delivery, DeliveryError, FaultVector
 from simtiny.sim.unicorn.native import (
@@ -94,6 +96,7 @@ CCR_UNALIGN_TRP, CCR_DIV_0_TRP = 1 << 3, 1 << 4
 CORE_REGISTERS = [getattr(arm, f"UC_ARM_REG_R{i}") for i in range(16)]
 UNTIL = 0xFFFFFFFF  # never a Thumb PC: run until something stops the engine
 PAGE = 4096  # Unicorn maps memory in whole pages
+JOIN_BYTES = 1024  # how far past a block Unicorn cut in straight-line code _joined looks for the rest
 STOCK_UNICORN = (
     "stock Unicorn: unaligned LDRD/STRD/LDM/STM/VLDR/VSTR and CCR.UNALIGN_TRP do not fault as on the chip,"
     " and VCVT fixed-to-float rounds by FPSCR; python -m simtiny.sim.unicorn.build_patched builds"
@@ -239,10 +242,32 @@ class _Machine:
     def _price(self, address: int, size: int) -> tuple[int, int, int, int, int, int]:
         code = bytes(self.uc.mem_read(address, size))
         c = self.cycle_model.cost(code, address)
+        if c.branch == 0 and straight_run(code, address) == size and not ends_in_flow_change(code, address):
+            c = self._joined(code, address, c)
         flags = it_flags(code) | timing_flags(
             c.lone_branch, c.lone_branch_shifted, c.narrow_before, c.narrow, c.early_flags
         )
         return c.instructions, c.cycles, c.price(shifted=True), c.branch, c.target, flags
+
+    def _joined(self, code: bytes, address: int, alone: BlockCost) -> BlockCost:
+        """A block that Unicorn ended in straight-line code (before an instruction that crosses a
+        page boundary, which gets a block of its own; the core knows no pages and runs on),
+        priced with the run that follows it to the next branch, less that run's own price: the
+        blocks of one straight run cost together what the run would, the pairs and latencies
+        across the cuts the core's."""
+        end = address + len(code)
+        try:
+            ahead = bytes(self.uc.mem_read(end, JOIN_BYTES))
+        except unicorn.UcError:  # the code ends at the end of a mapped region
+            return alone
+        follow = ahead[: straight_run(ahead, end)]
+        if not follow:
+            return alone
+        joint, rest = self.cycle_model.cost(code + follow, address), self.cycle_model.cost(follow, end)
+        return dataclasses.replace(
+            alone, cycles=max(joint.cycles - rest.cycles, 0),
+            cycles_shifted=max(joint.price(shifted=True) - rest.cycles, 0),
+        )
 
     def _on_step(self, uc, address, size, ud) -> None:
         self.trace.append(address)
