@@ -1831,6 +1831,25 @@ ST_SHARED static void quads_fill(uint32_t *dst, int32_t plane, int32_t quads, co
                 uint32_t *d = dst + 2 * x;
                 int32_t q = 0;
                 if (x < left || x >= right) {
+#if defined(__ARM_FEATURE_DSP)
+                    if (quads >= 2) { /* two quads a pass, by STRD (gcc's loop stored a word at a time) */
+                        uint32_t z0, z1;
+                        int32_t n = quads & ~1;
+                        q = n;
+                        __asm__ volatile("movs %[z0], #0\n\t"
+                                         "movs %[z1], #0\n\t"
+                                         "1:\n\t"
+                                         "strd %[z0], %[z1], [%[d]]\n\t"
+                                         "add %[d], %[d], %[pb]\n\t"
+                                         "subs %[n], %[n], #2\n\t"
+                                         "strd %[z0], %[z1], [%[d]]\n\t"
+                                         "add %[d], %[d], %[pb]\n\t"
+                                         "bne 1b\n\t"
+                                         : [d] "+r"(d), [n] "+r"(n), [z0] "=&r"(z0), [z1] "=&r"(z1)
+                                         : [pb] "r"(4 * plane)
+                                         : "cc", "memory");
+                    }
+#endif
                     for (; q < quads; q++, d += plane) d[0] = d[1] = 0;
                     continue;
                 }
