@@ -18,7 +18,7 @@ from simtiny.resources import PAPER_MODELS_DIR
 from simtiny.sim import get_engine
 from simtiny.sim.result import RunRequest
 from simtiny.sim.timing import get_cycle_model
-from simtiny.sim.timing.m7model import ends_in_flow_change, price_block, straight_run
+from simtiny.sim.timing.m7model import falls_through, price_block, straight_run
 from simtiny.sim.unicorn.engine import _Machine
 
 pytestmark = pytest.mark.sim
@@ -94,7 +94,7 @@ def test_straight_runs_end_at_the_first_flow_change():
     add, branch = bytes.fromhex("00f10100"), bytes.fromhex("fee7")  # add.w r0, r0, #1; b .
     assert straight_run(add * 3 + branch + add, 0x1000) == 14
     assert straight_run(add * 2, 0x1000) == 8
-    assert ends_in_flow_change(add + branch, 0x1000) and not ends_in_flow_change(add * 2, 0x1000)
+    assert falls_through(add * 2, 0x1000) and not falls_through(add + branch, 0x1000)
 
 
 def test_a_straight_run_cut_into_blocks_costs_what_the_run_costs():

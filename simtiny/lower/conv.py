@@ -732,7 +732,8 @@ class DepthwiseConv2D:
         """DepthwiseConv2D.layer_variants, without small4 in a model that takes the quads kernel
         where small4 is not worth its flash there (small4_linked)."""
         variants = DepthwiseConv2D.layer_variants(op, graph)
-        if any(k.suffix == "_quads_3x3" for k in variants) and not small4_linked(graph):
+        suffixes = {k.suffix for k in variants}
+        if {"_small4", "_quads_3x3"} <= suffixes and not small4_linked(graph):
             variants = [k for k in variants if k.suffix != "_small4"]
         return variants
 

@@ -539,36 +539,17 @@ static __attribute__((noinline)) void widened(const st_conv1x1_params *p, const 
     const int32_t span = whole * cout;
     quad_run r;
     r.xb_off = 16 * groups, r.stride = cout;
-#if !defined(ST_CHANNEL_SHIFTS)
-    /* the channels' bias and packed requantisation (st_channel.h) walked a channel at a time:
-     * add = (1 << (right - 1)) + (offset << right) = ((2 * offset + 1) << right) / 2 */
-    const uint8_t *bias = ch->bias;
-    const uint32_t *requant = ch->requant;
-    const int32_t bias_bytes = ch->bias_bytes, bias_shift = 32 - 8 * bias_bytes, per_channel = ch->per_channel;
-    const int32_t right0 = -ch->shift_base, odd_offset = 2 * p->output_offset + 1;
-#endif
+    st_channel_walk walk = st_channel_walk_start(ch, p->output_offset);
     for (int8_t *o = out, *const stop = out + cout; o != stop; o++, w += step, step = 2 * groups - step) {
-#if defined(ST_CONV1X1_MIXED) || defined(ST_CHANNEL_SHIFTS)
-        const int32_t oc = (int32_t)(o - out);
-#endif
 #if defined(ST_CONV1X1_MIXED)
+        const int32_t oc = (int32_t)(o - out);
         if (!fast_channel(ch, oc)) {
+            st_channel_walk_skip(&walk);
             general_channel(p, x, n, filter, out, oc);
             continue;
         }
 #endif
-#if defined(ST_CHANNEL_SHIFTS)
-        r.bias = (uint32_t)st_channel_bias(ch, oc);
-        r.q = st_channel_requant_fast(ch, oc, p->output_offset);
-#else
-        uint32_t word = 0;
-        if (bias) __builtin_memcpy(&word, bias, 4), word = (uint32_t)((int32_t)word >> bias_shift), bias += bias_bytes;
-        r.bias = word;
-        word = *requant, requant += per_channel;
-        r.q.mult = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
-        r.q.right = right0 - (int32_t)(word >> 30);
-        r.q.add = (int32_t)((uint32_t)odd_offset << r.q.right) >> 1;
-#endif
+        r.bias = st_channel_walk_next(&walk, &r.q);
         r.w = w, r.wlast = w + 2 * groups - 2, r.o = o, r.o_end = o + span;
         if (whole) run(&r, x);
         if (left) { /* the last pixels: one quad into t */
@@ -583,17 +564,15 @@ static __attribute__((noinline)) void widened(const st_conv1x1_params *p, const 
 
 /* Its exported forms: a model links those its code generator chose (pairs_linked, and "_narrow"
  * for layers of at most eight input channels), pair_block only with "_pairs" and run_narrow only
- * with "_narrow". Aligned to a cache line: where the inner loop falls against the Cortex-M7's
- * 64-bit fetches would otherwise move with every function linked before it (measured: 5% of the
- * kernel's cycles on proxyless-w0.3 r176). */
-void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x,
-                                                                        int32_t n, const int8_t *filter, int8_t *out) {
+ * with "_narrow". (The inner loops are run_quads' and run_narrow's, each aligned on the
+ * Cortex-M7's 64-bit fetches.) */
+void ST_CONV1X1_KERNEL(st_conv1x1_widened)(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                           const int8_t *filter, int8_t *out) {
     widened(p, x, n, filter, out, NULL, run_quads);
 }
 
-void ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs)(const st_conv1x1_params *p,
-                                                                              const uint32_t *x, int32_t n,
-                                                                              const int8_t *filter, int8_t *out) {
+void ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs)(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                                 const int8_t *filter, int8_t *out) {
 #if defined(__ARM_FEATURE_DSP)
     widened(p, x, n, filter, out, pair_block, run_quads);
 #else
@@ -601,9 +580,8 @@ void ST_CONV1X1_KERNEL(st_conv1x1_widened_pairs)(const st_conv1x1_params *p,
 #endif
 }
 
-void ST_CONV1X1_KERNEL(st_conv1x1_widened_narrow)(const st_conv1x1_params *p,
-                                                                               const uint32_t *x, int32_t n,
-                                                                               const int8_t *filter, int8_t *out) {
+void ST_CONV1X1_KERNEL(st_conv1x1_widened_narrow)(const st_conv1x1_params *p, const uint32_t *x, int32_t n,
+                                                  const int8_t *filter, int8_t *out) {
     widened(p, x, n, filter, out, NULL, run_narrow);
 }
 #endif

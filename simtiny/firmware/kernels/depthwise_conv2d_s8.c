@@ -1331,33 +1331,26 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_small4)(const st_depthwise_conv
  * (1,0) = (w01, w02).x0 + (w11, w12).x1, (1,1) = (w00, w01).x0 + (w10, w11).x1. A channel's four
  * inputs are read before its outputs overwrite them, so the layer runs in place without scratch. */
 #if defined(__ARM_FEATURE_DSP) && !defined(ST_DW_GENERAL) && !defined(ST_CHANNEL_SHIFTS)
-/* What plane2x2_channels reads (words): the batch's image (channel 0's first input), the
- * filter, input_c, the image's last channel (channel 0 + input_c - 1), the channels' bias (st_channel.h:
- * bias_bytes a channel, its shift 32 - 8 * bias_bytes) and packed requantisation (requant_step
- * bytes a channel: 4, or 0 for one for all), -shift_base, 2 * output offset + 1 and the input
- * offset in both halfwords. */
+/* What the plane kernels' assembly reads (words): the batch's image (channel 0's first input),
+ * the filter, input_c, the image's last channel (channel 0 + input_c - 1), the channels' walk
+ * (st_channel.h: bias, bias_bytes, bias_shift, requant, requant_step, right0, odd_offset) and the
+ * input offset as the kernel takes it. */
 typedef struct {
     int8_t *x;
     const int8_t *w;
     int32_t ch;
     const int8_t *end;
-    const uint8_t *bias;
-    int32_t bias_bytes, bias_shift;
-    const uint32_t *requant;
-    int32_t requant_step, right0, odd_offset;
-    uint32_t offset2;
+    st_channel_walk walk;
+    uint32_t offset;
 } plane_args;
+_Static_assert(sizeof(st_channel_walk) == 28 && offsetof(plane_args, walk) == 16 && offsetof(plane_args, offset) == 44,
+               "the plane kernels read x, w, ch, end, the walk's seven words and the offset at 0, 4, ..., 44");
 
-/* A batch's plane_args: its image x (channel 0's first input), the layer's filter and channel
- * parameters (no bias: a zero word shifted by 32), and the input offset as the kernel takes it. */
+/* A batch's plane_args: its image x, the layer's filter and channels, the input offset. */
 static inline plane_args plane_args_of(const st_depthwise_conv2d_params *p, int8_t *x, const int8_t *filter,
                                        uint32_t offset) {
-    static const uint8_t no_bias[4] = {0, 0, 0, 0};
-    const st_channel_params *cp = &p->channels;
-    const int32_t bias_bytes = cp->bias ? cp->bias_bytes : 0;
-    const plane_args a = {x,          filter,   p->input_c,  x + p->input_c - 1, cp->bias ? cp->bias : no_bias,
-                          bias_bytes, 32 - 8 * bias_bytes,    cp->requant,        cp->per_channel ? 4 : 0,
-                          -cp->shift_base, 2 * p->output_offset + 1, offset};
+    const plane_args a = {x, filter, p->input_c, x + p->input_c - 1,
+                          st_channel_walk_start(&p->channels, p->output_offset), offset};
     return a;
 }
 
@@ -1955,33 +1948,12 @@ void ST_DW_KERNEL(st_depthwise_conv2d_s8_inplace_quads_3x3)(const st_depthwise_c
     quads_block *const blocks = (quads_block *)(void *)(planes + group * plane);
     /* quads_band's steps: a window and an output on, a row's end, output_w */
     const uint32_t step0 = (uint32_t)(ch << 8 | 8 * p->stride_w), step1 = (uint32_t)(8 * (sh * cols - ow * p->stride_w));
-#if !defined(ST_CHANNEL_SHIFTS)
-    /* the channels' bias and packed requantisation walked a channel at a time (as conv1x1_s8's widened) */
-    const st_channel_params *cp = &p->channels;
-    const uint8_t *bias = cp->bias;
-    const uint32_t *requant = cp->requant;
-    const int32_t bias_bytes = cp->bias_bytes, bias_shift = 32 - 8 * bias_bytes, per_channel = cp->per_channel;
-    const int32_t right0 = -cp->shift_base, odd_offset = 2 * p->output_offset + 1;
-#endif
+    st_channel_walk walk = st_channel_walk_start(&p->channels, p->output_offset);
     for (int32_t c0 = 0; c0 < ch; c0 += 4 * group) { /* a pass: its channels' outputs overwrite only theirs */
         const int32_t quads = (ch - c0) / 4 < group ? (ch - c0) / 4 : group;
         for (int32_t q = 0; q < quads; q++) {
             quads_block *bq = &blocks[q];
-            for (int32_t j = 0; j < 4; j++) {
-#if defined(ST_CHANNEL_SHIFTS)
-                bq->bias[j] = 2 * (uint32_t)st_channel_bias(&p->channels, c0 + 4 * q + j);
-                bq->rq[j].rq = st_channel_requant_fast(&p->channels, c0 + 4 * q + j, p->output_offset);
-#else
-                uint32_t word = 0;
-                if (bias) __builtin_memcpy(&word, bias, 4), word = (uint32_t)((int32_t)word >> bias_shift), bias += bias_bytes;
-                bq->bias[j] = 2 * word;
-                word = *requant, requant += per_channel;
-                st_requant_fast *const rq = &bq->rq[j].rq;
-                rq->mult = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
-                rq->right = right0 - (int32_t)(word >> 30);
-                rq->add = (int32_t)((uint32_t)odd_offset << rq->right) >> 1;
-#endif
-            }
+            for (int32_t j = 0; j < 4; j++) bq->bias[j] = 2 * st_channel_walk_next(&walk, &bq->rq[j].rq);
             bq->rq[0].bias = step0, bq->rq[1].bias = step1, bq->rq[2].bias = (uint32_t)ow;
             const int8_t *f = filter + c0 + 4 * q;
             for (int32_t t = 0; t < 9; t++, f += ch) {

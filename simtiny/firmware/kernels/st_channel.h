@@ -80,6 +80,71 @@ static inline st_requant_fast st_channel_requant_fast(const st_channel_params *c
     return st_requant_fast_make(mult, shift, output_offset);
 }
 
+/* The channels' bias and st_requantize_fast requantisation read a channel at a time, in
+ * order: the fast kernels' per-channel set-up. The packed form walks its arrays, with no
+ * multiply a channel as st_channel_bias and st_channel_requant take (add = (1 << (right - 1)) +
+ * (offset << right) = ((2 * offset + 1) << right) / 2); no bias reads a zero word shifted by 32;
+ * its fields are in the order the depthwise plane kernels' assembly reads them. The
+ * shifts-apart form counts the channels. */
+#if defined(ST_CHANNEL_SHIFTS)
+typedef struct {
+    const st_channel_params *c;
+    int32_t oc, output_offset;
+} st_channel_walk;
+
+static inline st_channel_walk st_channel_walk_start(const st_channel_params *c, int32_t output_offset) {
+    const st_channel_walk w = {c, 0, output_offset};
+    return w;
+}
+
+/* The next channel's bias; its requantisation into q. */
+static inline uint32_t st_channel_walk_next(st_channel_walk *w, st_requant_fast *q) {
+    *q = st_channel_requant_fast(w->c, w->oc, w->output_offset);
+    return (uint32_t)st_channel_bias(w->c, w->oc++);
+}
+
+/* Past the next channel (one the kernel takes another way). */
+static inline void st_channel_walk_skip(st_channel_walk *w) {
+    w->oc++;
+}
+#else
+typedef struct {
+    const uint8_t *bias;
+    int32_t bias_bytes, bias_shift;
+    const uint32_t *requant;
+    int32_t requant_step; /* bytes: 4, or 0 where one requantisation serves every channel */
+    int32_t right0, odd_offset;
+} st_channel_walk;
+
+static inline st_channel_walk st_channel_walk_start(const st_channel_params *c, int32_t output_offset) {
+    static const uint8_t no_bias[4] = {0, 0, 0, 0};
+    const int32_t bias_bytes = c->bias ? c->bias_bytes : 0;
+    const st_channel_walk w = {c->bias ? c->bias : no_bias, bias_bytes,           32 - 8 * bias_bytes,
+                               c->requant,                   c->per_channel ? 4 : 0, -c->shift_base,
+                               2 * output_offset + 1};
+    return w;
+}
+
+/* The next channel's bias; its requantisation into q. */
+static inline uint32_t st_channel_walk_next(st_channel_walk *w, st_requant_fast *q) {
+    uint32_t bias = 0;
+    if (w->bias_bytes) __builtin_memcpy(&bias, w->bias, 4), bias = (uint32_t)((int32_t)bias >> w->bias_shift);
+    w->bias += w->bias_bytes;
+    const uint32_t word = *w->requant;
+    w->requant = (const uint32_t *)(const void *)((const uint8_t *)w->requant + w->requant_step);
+    q->mult = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
+    q->right = w->right0 - (int32_t)(word >> 30);
+    q->add = (int32_t)((uint32_t)w->odd_offset << q->right) >> 1;
+    return bias;
+}
+
+/* Past the next channel (one the kernel takes another way). */
+static inline void st_channel_walk_skip(st_channel_walk *w) {
+    w->bias += w->bias_bytes;
+    w->requant = (const uint32_t *)(const void *)((const uint8_t *)w->requant + w->requant_step);
+}
+#endif
+
 /* st_channel_output's twin for bounded accumulators: requantised by st_requantize_bounded,
  * offset by the output zero point, clamped to the activation. */
 static inline int8_t st_bounded_output(const st_requant_bounded *rq, uint32_t acc, int32_t output_offset,

@@ -101,10 +101,15 @@ def straight_run(code: bytes, address: int) -> int:
     return offset
 
 
-def ends_in_flow_change(code: bytes, address: int) -> bool:
-    """Whether the block's last instruction may change the flow (_changes_flow)."""
-    decoded = list(_disassembler().disasm(code, address))
-    return not decoded or _changes_flow(decoded[-1])
+def falls_through(code: bytes, address: int) -> bool:
+    """Whether the block runs straight on past its end: capstone decodes all of it and no
+    instruction of it may change the flow (_changes_flow)."""
+    offset = 0
+    for insn in _disassembler().disasm(code, address):
+        if _changes_flow(insn):
+            return False
+        offset += insn.size
+    return offset == len(code)
 
 
 def decode(code: bytes, address: int) -> list[Insn]:

@@ -34,7 +34,7 @@ from simtiny.sim.profile import flat_profile
 from simtiny.sim.result import Fault, RunRequest, RunResult, Timing
 from simtiny.sim.target import Memory
 from simtiny.sim.timing import BlockCost, CycleModel, get_cycle_model
-from simtiny.sim.timing.m7model import ends_in_flow_change, straight_run
+from simtiny.sim.timing.m7model import falls_through, straight_run
 from simtiny.sim.unicorn import vfp_double
 from simtiny.sim.unicorn.interrupts import Delivery, DeliveryError, FaultVector
 from simtiny.sim.unicorn.native import (
@@ -242,7 +242,7 @@ class _Machine:
     def _price(self, address: int, size: int) -> tuple[int, int, int, int, int, int]:
         code = bytes(self.uc.mem_read(address, size))
         c = self.cycle_model.cost(code, address)
-        if c.branch == 0 and straight_run(code, address) == size and not ends_in_flow_change(code, address):
+        if c.branch == 0 and falls_through(code, address):
             c = self._joined(code, address, c)
         flags = it_flags(code) | timing_flags(
             c.lone_branch, c.lone_branch_shifted, c.narrow_before, c.narrow, c.early_flags
